@@ -1,0 +1,120 @@
+/**
+ * JSON shapes of the HTTP API (DESIGN.md §4), shared by the server, the client, the CLI and the
+ * dashboard. Field names are snake_case on the wire, as in Tensorlake's API. Times are milliseconds
+ * since the epoch.
+ */
+import type { PlainError } from "./errors.js";
+import type { FunctionSpec } from "./options.js";
+import type { ManifestApplication, Manifest } from "./manifest.js";
+import type { AttemptStatus, FailureReason, Outcome, Status } from "./status.js";
+
+/** Body of `POST /v1/namespaces/{ns}/applications`. */
+export interface DeployBody {
+  manifest: Manifest;
+  /** The esbuild bundle (ESM), base64. */
+  bundle: string;
+}
+
+export interface DeployResponse {
+  applications: { name: string; version: number }[];
+}
+
+export interface ApplicationSummary {
+  name: string;
+  version: number;
+  description: string;
+  tags: Record<string, string>;
+  created_at: number;
+  functions: string[];
+}
+
+export interface ApplicationDetail extends ApplicationSummary {
+  application: ManifestApplication;
+  function_specs: FunctionSpec[];
+}
+
+export interface InvokeResponse {
+  request_id: string;
+}
+
+export interface AttemptInfo {
+  id: string;
+  number: number;
+  status: AttemptStatus;
+  failure_reason: FailureReason | null;
+  executor_id: string | null;
+  container_id: string | null;
+  started_at: number;
+  finished_at: number | null;
+  error?: PlainError | null;
+}
+
+export interface FunctionCallInfo {
+  id: string;
+  parent_id: string | null;
+  function_name: string;
+  status: Status;
+  failure_reason: FailureReason | null;
+  attempts_used: number;
+  /** Why a pending call has not started (waiting for capacity, backoff, …). */
+  pending_reason?: string | null;
+  created_at: number;
+  finished_at: number | null;
+  error?: PlainError | null;
+  attempts: AttemptInfo[];
+}
+
+export interface ProgressInfo {
+  function_name: string;
+  call_id: string;
+  current: number;
+  total: number;
+  message?: string;
+  attributes?: Record<string, string>;
+  at: number;
+}
+
+export interface RequestSummary {
+  id: string;
+  application: string;
+  version: number;
+  status: Status;
+  outcome: Outcome;
+  failure_reason: FailureReason | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
+export interface RequestDetail extends RequestSummary {
+  request_error?: { function_name: string | null; message: string } | null;
+  error?: PlainError | null;
+  function_calls: FunctionCallInfo[];
+  progress: ProgressInfo | null;
+}
+
+export interface RequestList {
+  requests: RequestSummary[];
+  next_cursor: string | null;
+}
+
+export interface MetricsResponse {
+  counters: Record<string, number>;
+  timers: Record<string, { count: number; sum: number; min: number; max: number }>;
+  samples: { call_id: string; function_name: string; attempt: number; kind: "counter" | "timer"; name: string; value: number; at: number }[];
+}
+
+export interface LogLine {
+  attempt_id: string;
+  call_id: string;
+  function_name: string;
+  stream: "stdout" | "stderr";
+  ts: number;
+  line: string;
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+/** Name of the final SSE event of a request's progress stream. */
+export const FINISHED_EVENT = "RequestFinished";

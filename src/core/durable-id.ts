@@ -1,0 +1,33 @@
+/**
+ * Deterministic durable call ids (DESIGN.md §2): a child's id is derived from its parent's id, its
+ * sequence number in the parent attempt and the function name, so a retried parent asks for the same
+ * ids in the same order and finds the journaled results.
+ */
+import { createHash } from "node:crypto";
+
+function hash(parts: readonly (string | number)[]): string {
+  const h = createHash("sha256");
+  for (const p of parts) {
+    const s = String(p);
+    h.update(String(s.length));
+    h.update(":");
+    h.update(s);
+    h.update("|");
+  }
+  return h.digest("hex").slice(0, 32);
+}
+
+/** The id of a request's root call (the application function). */
+export function rootCallId(requestId: string, functionName: string): string {
+  return hash(["root", requestId, functionName]);
+}
+
+/** The id of the `seq`-th call made by one attempt of `parentId` (the same in every attempt). */
+export function childCallId(parentId: string, seq: number, functionName: string): string {
+  return hash(["call", parentId, seq, functionName]);
+}
+
+/** The id of item `index` of a `map` or step `index` of a `reduce` issued at position `seq`. */
+export function itemCallId(parentId: string, seq: number, functionName: string, op: "map" | "reduce", index: number): string {
+  return hash([op, parentId, seq, functionName, index]);
+}

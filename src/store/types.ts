@@ -1,0 +1,305 @@
+/**
+ * The Store: the durable journal of applications, requests, function calls, attempts and events.
+ * Written in domain transitions, never in SQL, so the engine stays adapter-agnostic. Every adapter
+ * (SQLite, PostgreSQL) passes the one contract suite in `contract.ts`.
+ *
+ * Invariants every adapter MUST keep:
+ * - Each method is one transaction. A state change and the events announcing it commit together, so
+ *   the stream never shows what the store does not hold, and the reverse.
+ * - Event `seq` is assigned by the store: 1, 2, 3, … per request, gap-free, in commit order.
+ * - Transitions are compare-and-set on the current status (see each method); a lost race returns
+ *   `false`/`null` and changes nothing.
+ *
+ * Lifecycles (DESIGN.md §2):
+ *   request:  pending → running → succeeded | failed | cancelled
+ *   call:     pending → running → succeeded | failed | cancelled;  running → pending (retry, backoff
+ *             in `notBefore`); failed → pending (`rerunCall`: a replayed parent asks for it again)
+ *   attempt:  running → succeeded | failed | cancelled
+ */
+import type { PlainError } from "../core/errors.js";
+import type { Manifest } from "../core/manifest.js";
+import type { RequestEvent } from "../core/request.js";
+import type { AttemptStatus, FailureReason, Status } from "../core/status.js";
+
+/** A stored value: small ones inline, large ones in the blob store under `blobKey`. */
+export interface Payload {
+  contentType: string;
+  size: number;
+  inline: Uint8Array | null;
+  blobKey: string | null;
+}
+
+export interface ApplicationRow {
+  namespace: string;
+  name: string;
+  version: number;
+  manifest: Manifest;
+  bundleKey: string;
+  createdAt: number;
+  deletedAt: number | null;
+}
+
+export interface RequestError {
+  functionName: string | null;
+  message: string;
+}
+
+export interface RequestRow {
+  id: string;
+  namespace: string;
+  application: string;
+  version: number;
+  status: Status;
+  failureReason: FailureReason | null;
+  requestError: RequestError | null;
+  error: PlainError | null;
+  input: Payload | null;
+  output: Payload | null;
+  idempotencyKey: string | null;
+  rootCallId: string;
+  createdAt: number;
+  finishedAt: number | null;
+}
+
+export interface CallRow {
+  /** The durable id. */
+  id: string;
+  requestId: string;
+  parentCallId: string | null;
+  /** Position in the parent attempt (0 for the root). */
+  seq: number;
+  /** Index within a map/reduce issued at `seq`; 0 for a plain call. */
+  item: number;
+  functionName: string;
+  args: Payload;
+  status: Status;
+  /** Attempts counted against the retry policy. */
+  attemptsUsed: number;
+  /** Attempts lost to infrastructure faults (not counted against the policy; capped). */
+  infraRetries: number;
+  /** Earliest start (backoff), ms. */
+  notBefore: number;
+  result: Payload | null;
+  error: PlainError | null;
+  failureReason: FailureReason | null;
+  pendingReason: string | null;
+  createdAt: number;
+  finishedAt: number | null;
+}
+
+export interface AttemptRow {
+  id: string;
+  callId: string;
+  requestId: string;
+  /** 1-based, over every attempt of the call. */
+  number: number;
+  executorId: string | null;
+  containerId: string | null;
+  status: AttemptStatus;
+  failureReason: FailureReason | null;
+  error: PlainError | null;
+  startedAt: number;
+  finishedAt: number | null;
+}
+
+export type NewEvent = Omit<RequestEvent, "seq">;
+
+export type NewRequest = Omit<RequestRow, "status" | "failureReason" | "requestError" | "error" | "output" | "finishedAt">;
+
+export type NewCall = Omit<CallRow, "status" | "attemptsUsed" | "infraRetries" | "result" | "error" | "failureReason" | "finishedAt" | "pendingReason">;
+
+export type NewAttempt = Omit<AttemptRow, "status" | "failureReason" | "error" | "finishedAt">;
+
+/** Fields a transition may change on a call. */
+export interface CallPatch {
+  status: Status;
+  attemptsUsed?: number;
+  infraRetries?: number;
+  notBefore?: number;
+  result?: Payload | null;
+  error?: PlainError | null;
+  failureReason?: FailureReason | null;
+  pendingReason?: string | null;
+  finishedAt?: number | null;
+}
+
+export interface RequestPatch {
+  status: Status;
+  failureReason?: FailureReason | null;
+  requestError?: RequestError | null;
+  error?: PlainError | null;
+  output?: Payload | null;
+  finishedAt?: number | null;
+}
+
+export interface AttemptPatch {
+  status: AttemptStatus;
+  failureReason?: FailureReason | null;
+  error?: PlainError | null;
+  containerId?: string | null;
+  finishedAt: number;
+}
+
+export interface StateRow {
+  key: string;
+  value: Payload;
+  updatedAt: number;
+}
+
+export interface MetricRow {
+  requestId: string;
+  callId: string;
+  functionName: string;
+  attempt: number;
+  kind: "counter" | "timer";
+  name: string;
+  value: number;
+  at: number;
+}
+
+export interface LogRow {
+  requestId: string;
+  attemptId: string;
+  callId: string;
+  functionName: string;
+  stream: "stdout" | "stderr";
+  ts: number;
+  line: string;
+}
+
+export interface StoredLog extends LogRow {
+  /** Monotonic id, for following. */
+  id: number;
+}
+
+export interface ExecutorRow {
+  id: string;
+  region: string;
+  labels: Record<string, string>;
+  capacity: { cpu: number; memory: number; disk: number; gpus: Record<string, number> };
+  images: string[];
+  lastSeen: number;
+}
+
+export interface SecretRow {
+  namespace: string;
+  name: string;
+  ciphertext: Uint8Array;
+  updatedAt: number;
+}
+
+export interface ListRequestsQuery {
+  namespace: string;
+  application: string;
+  status?: Status | undefined;
+  /** Opaque cursor from a previous page. */
+  cursor?: string | null | undefined;
+  limit: number;
+}
+
+export interface Store {
+  /** Creates or upgrades the schema (numbered migrations, never edited once shipped). */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  // ---- applications ----
+  /** Adds a version (max existing version of (ns, name) + 1, starting at 1) and returns it. */
+  createApplicationVersion(namespace: string, name: string, manifest: Manifest, bundleKey: string, now: number): Promise<number>;
+  /** A version, or the latest one; deleted applications are not found unless a version is given. */
+  getApplication(namespace: string, name: string, version?: number): Promise<ApplicationRow | null>;
+  /** Latest version of each non-deleted application, by name. */
+  listApplications(namespace: string): Promise<ApplicationRow[]>;
+  /** Marks every version deleted; false if there was none. */
+  deleteApplication(namespace: string, name: string, now: number): Promise<boolean>;
+
+  // ---- requests ----
+  /**
+   * Inserts a pending request with its pending root call and events. With an idempotency key that
+   * (namespace, application, key) already has, inserts nothing and returns the existing request
+   * with `created: false`.
+   */
+  createRequest(request: NewRequest, rootCall: NewCall, events: NewEvent[]): Promise<{ request: RequestRow; created: boolean; events: RequestEvent[] }>;
+  getRequest(id: string): Promise<RequestRow | null>;
+  /** Newest first. `nextCursor` is null on the last page. */
+  listRequests(q: ListRequestsQuery): Promise<{ rows: RequestRow[]; nextCursor: string | null }>;
+  /** Requests not yet finished (pending or running), for recovery. */
+  listUnfinishedRequests(): Promise<RequestRow[]>;
+  /** CAS: applies only while the request is pending or running. Null if it already finished. */
+  finishRequest(id: string, patch: RequestPatch, events: NewEvent[]): Promise<RequestEvent[] | null>;
+  /** Deletes a finished request with its calls, attempts, events, state, metrics and logs. */
+  deleteRequest(id: string): Promise<boolean>;
+
+  // ---- calls ----
+  getCall(id: string): Promise<CallRow | null>;
+  listCalls(requestId: string): Promise<CallRow[]>;
+  /** The call a parent issued at (seq, item), whatever its function (for the determinism check). */
+  findChildCall(parentCallId: string, seq: number, item: number): Promise<CallRow | null>;
+  /** Inserts a pending call (no-op returning null if the id exists) with its events. */
+  createCall(call: NewCall, events: NewEvent[]): Promise<RequestEvent[] | null>;
+  /** Every pending call of unfinished requests, oldest first (the scheduler's queue on start-up). */
+  listPendingCalls(): Promise<CallRow[]>;
+  /**
+   * CAS on the call's current status being `from`: applies `patch` and appends events. Used for
+   * retries (running → pending), reruns (failed → pending), cancellation (pending → cancelled) and
+   * pending reasons (pending → pending). Null when the status was not `from`.
+   */
+  transitionCall(id: string, from: Status, patch: CallPatch, events: NewEvent[]): Promise<RequestEvent[] | null>;
+
+  // ---- attempts ----
+  /**
+   * CAS: the call must be `pending`. Inserts the running attempt, moves the call to running (with
+   * `attemptsUsed`/`infraRetries` as given) and the request from pending to running, appends events.
+   * Null when the call was not pending.
+   */
+  startAttempt(attempt: NewAttempt, call: { attemptsUsed: number; infraRetries: number }, events: NewEvent[]): Promise<RequestEvent[] | null>;
+  /**
+   * CAS: the attempt must be `running` (else null and nothing changes). Applies the attempt patch,
+   * the call patch (a running call), the optional request patch (a request not yet finished) and the
+   * events, in one transaction.
+   */
+  finishAttempt(attemptId: string, attempt: AttemptPatch, call: CallPatch, request: RequestPatch | null, events: NewEvent[]): Promise<RequestEvent[] | null>;
+  getAttempt(id: string): Promise<AttemptRow | null>;
+  listAttempts(requestId: string): Promise<AttemptRow[]>;
+  /** Running attempts, optionally of one executor (recovery, executor loss). */
+  listRunningAttempts(executorId?: string): Promise<AttemptRow[]>;
+
+  // ---- events ----
+  /** Appends events (progress, …) and returns them with their seq. */
+  appendEvents(requestId: string, events: NewEvent[]): Promise<RequestEvent[]>;
+  /** Events with seq > afterSeq, ascending, at most `limit`. */
+  listEvents(requestId: string, afterSeq: number, limit: number): Promise<RequestEvent[]>;
+
+  // ---- state, metrics, logs ----
+  setState(requestId: string, key: string, value: Payload, now: number): Promise<void>;
+  getState(requestId: string, key: string): Promise<Payload | null>;
+  listState(requestId: string): Promise<StateRow[]>;
+  addMetrics(rows: MetricRow[]): Promise<void>;
+  listMetrics(requestId: string): Promise<MetricRow[]>;
+  appendLogs(rows: LogRow[]): Promise<void>;
+  listLogs(requestId: string, afterId: number, limit: number): Promise<StoredLog[]>;
+
+  // ---- executors, secrets ----
+  upsertExecutor(row: ExecutorRow): Promise<void>;
+  listExecutors(): Promise<ExecutorRow[]>;
+  removeExecutor(id: string): Promise<void>;
+  putSecret(row: SecretRow): Promise<void>;
+  getSecret(namespace: string, name: string): Promise<SecretRow | null>;
+  listSecrets(namespace: string): Promise<{ name: string; updatedAt: number }[]>;
+  deleteSecret(namespace: string, name: string): Promise<boolean>;
+}
+
+/**
+ * Blob store for inputs, outputs, large state values and code bundles. Keys are relative paths of
+ * `[A-Za-z0-9._/-]` segments, never `..`.
+ */
+export interface BlobStore {
+  put(key: string, bytes: Uint8Array): Promise<void>;
+  /** Streams a (possibly multi-GB) body to `key`; resolves to its size in bytes. */
+  putStream(key: string, body: AsyncIterable<Uint8Array>, maxBytes?: number): Promise<number>;
+  /** Throws when missing. */
+  get(key: string): Promise<Uint8Array>;
+  getStream(key: string): AsyncIterable<Uint8Array>;
+  delete(key: string): Promise<void>;
+  /** A local path for the blob when the store is a directory (containers may read it directly). */
+  localPath?(key: string): string;
+}
