@@ -1,0 +1,127 @@
+/**
+ * Deploy-time bundling: one ESM file per entry, with the SDK inside, and the manifest of what it
+ * defines.
+ *
+ * Invariants:
+ * - Function names survive bundling (`keepNames`), so the manifest's names are the handlers' names.
+ * - `tributary` resolves to this package's own built SDK, so the bundle carries its copy of the SDK
+ *   (errors and the registry are recognised across copies by `Symbol.for` brands).
+ * - The manifest comes from importing the bundle in a separate process (extract-manifest.ts); a
+ *   definition error fails the bundle with the user's message, so nothing is deployed.
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build, type BuildFailure, type Message } from "esbuild";
+import type { Manifest } from "../core/manifest.js";
+import { MANIFEST_MARKER } from "./manifest-marker.js";
+
+/** dist/src/index.js of this package (this file is dist/src/client/bundle.js once built). */
+export const SDK_ENTRY = fileURLToPath(new URL("../index.js", import.meta.url));
+const EXTRACTOR = fileURLToPath(new URL("./extract-manifest.js", import.meta.url));
+/** CommonJS dependencies call `require`; an ESM bundle has none unless we make one. */
+const REQUIRE_BANNER = 'import { createRequire as __tributaryCreateRequire } from "node:module"; const require = __tributaryCreateRequire(import.meta.url);';
+const EXTRACT_TIMEOUT_MS = 60_000;
+
+/** An entry file that cannot be deployed: build errors, definition errors, no application. */
+export class BundleError extends Error {
+  override get name(): string {
+    return "BundleError";
+  }
+}
+
+export interface BundleResult {
+  /** The ESM bundle (with an inline source map). */
+  bundle: Uint8Array;
+  manifest: Manifest;
+}
+
+/**
+ * Bundles `entryPath` and extracts its manifest.
+ *
+ * @example
+ * const { bundle, manifest } = await bundleEntry("src/app.ts");
+ * manifest.applications.map((a) => a.name); // ["greet"]
+ */
+export async function bundleEntry(entryPath: string): Promise<BundleResult> {
+  const entry = resolve(entryPath);
+  const st = await stat(entry).catch(() => undefined);
+  if (!st?.isFile()) throw new BundleError(`entry file not found: ${entryPath}`);
+  const bundle = await esbuildBundle(entry);
+  const dir = await mkdtemp(join(tmpdir(), "tributary-bundle-"));
+  try {
+    const file = join(dir, "bundle.mjs");
+    await writeFile(file, bundle);
+    const manifest = await extractManifest(file, entryPath);
+    if (manifest.applications.length === 0) {
+      throw new BundleError(`${entryPath} defines no application; wrap a function with application(...) and export it`);
+    }
+    return { bundle, manifest };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function esbuildBundle(entry: string): Promise<Uint8Array> {
+  try {
+    const result = await build({
+      entryPoints: [entry],
+      absWorkingDir: dirname(entry),
+      bundle: true,
+      format: "esm",
+      platform: "node",
+      target: "node20",
+      keepNames: true,
+      sourcemap: "inline",
+      alias: { tributary: SDK_ENTRY },
+      banner: { js: REQUIRE_BANNER },
+      write: false,
+      outfile: join(dirname(entry), "__tributary_bundle__.mjs"),
+      logLevel: "silent",
+    });
+    const out = result.outputFiles[0];
+    if (!out) throw new BundleError(`esbuild produced no output for ${entry}`);
+    return out.contents;
+  } catch (e) {
+    const errors = (e as BuildFailure).errors;
+    if (Array.isArray(errors) && errors.length > 0) throw new BundleError(`cannot bundle ${entry}:\n${errors.map(formatMessage).join("\n")}`);
+    throw e;
+  }
+}
+
+function formatMessage(m: Message): string {
+  const loc = m.location ? `${m.location.file}:${m.location.line}:${m.location.column + 1}: ` : "";
+  return `  ${loc}${m.text}`;
+}
+
+/** Runs extract-manifest.js on the bundle file (see its header for the output contract). */
+function extractManifest(bundleFile: string, entryPath: string): Promise<Manifest> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ["--enable-source-maps", EXTRACTOR, bundleFile], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), EXTRACT_TIMEOUT_MS);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (code !== 0) {
+        const why = signal ? `was killed (${signal}) after ${EXTRACT_TIMEOUT_MS / 1000} s` : `failed at definition time`;
+        reject(new BundleError(`${entryPath} ${why}:\n${stderr.trim() || "(no error output)"}`));
+        return;
+      }
+      const line = stdout.split("\n").reverse().find((l) => l.startsWith(MANIFEST_MARKER));
+      if (!line) {
+        reject(new BundleError(`${entryPath}: no manifest was produced`));
+        return;
+      }
+      resolvePromise(JSON.parse(line.slice(MANIFEST_MARKER.length)) as Manifest);
+    });
+  });
+}

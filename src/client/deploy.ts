@@ -1,0 +1,25 @@
+/**
+ * `deploy`: bundle an entry and upload it with its manifest (`POST /applications`).
+ */
+import type { DeployResponse } from "../core/api.js";
+import type { Manifest } from "../core/manifest.js";
+import { bundleEntry } from "./bundle.js";
+import type { TributaryClient } from "./http.js";
+
+export interface DeployResult extends DeployResponse {
+  manifest: Manifest;
+}
+
+/**
+ * Bundles `entryPath` and deploys every application it defines. Nothing is uploaded when bundling
+ * or manifest extraction fails.
+ *
+ * @example
+ * const { applications } = await deploy("app.ts", new TributaryClient());
+ * // [{ name: "greet", version: 1 }]
+ */
+export async function deploy(entryPath: string, client: TributaryClient): Promise<DeployResult> {
+  const { bundle, manifest } = await bundleEntry(entryPath);
+  const res = await client.deploy({ manifest, bundle: Buffer.from(bundle).toString("base64") });
+  return { applications: res?.applications ?? [], manifest };
+}

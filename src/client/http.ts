@@ -1,0 +1,174 @@
+/**
+ * A typed client for every route of the HTTP API (DESIGN.md §4). Shapes are those of core/api.ts;
+ * where the API leaves a list's envelope open (`{ applications: [...] }` vs a bare array) the client
+ * accepts both, so it does not break on a harmless server-side choice.
+ */
+import type {
+  ApplicationDetail,
+  ApplicationSummary,
+  DeployBody,
+  DeployResponse,
+  InvokeResponse,
+  LogLine,
+  MetricsResponse,
+  RequestDetail,
+  RequestList,
+} from "../core/api.js";
+import type { Status } from "../core/status.js";
+import type { ClientOptions } from "./config.js";
+import { Transport } from "./transport.js";
+
+/** The input of an invoke: encoded bytes (or none) plus how to read them. */
+export interface InvokeInput {
+  bytes?: Uint8Array | undefined;
+  contentType?: string | undefined;
+  idempotencyKey?: string | undefined;
+}
+
+export interface ListRequestsOptions {
+  cursor?: string | undefined;
+  status?: Status | undefined;
+  limit?: number | undefined;
+}
+
+/** An output as served: raw bytes and their content type. */
+export interface OutputBytes {
+  bytes: Uint8Array;
+  contentType: string;
+}
+
+/** A secret as listed: its name (values are never returned). */
+export interface SecretInfo {
+  name: string;
+  updated_at?: number;
+}
+
+/**
+ * The HTTP client.
+ *
+ * @example
+ * const client = new TributaryClient({ server: "http://127.0.0.1:8900" });
+ * const { request_id } = await client.invoke("greet", { bytes: new TextEncoder().encode('"hi"'), contentType: "application/json" });
+ * const detail = await client.getRequest("greet", request_id);
+ */
+export class TributaryClient {
+  readonly transport: Transport;
+  constructor(opts: ClientOptions = {}) {
+    this.transport = new Transport(opts);
+  }
+
+  get server(): string {
+    return this.transport.server;
+  }
+
+  get namespace(): string {
+    return this.transport.namespace;
+  }
+
+  /** `GET /healthz`: resolves when the server answers 2xx. */
+  async healthz(signal?: AbortSignal): Promise<unknown> {
+    return this.transport.json("/healthz", { signal });
+  }
+
+  async deploy(body: DeployBody): Promise<DeployResponse> {
+    return this.transport.json(this.transport.ns("applications"), { method: "POST", json: body });
+  }
+
+  async listApplications(): Promise<ApplicationSummary[]> {
+    const v = await this.transport.json<unknown>(this.transport.ns("applications"));
+    return listOf<ApplicationSummary>(v, "applications");
+  }
+
+  async getApplication(app: string): Promise<ApplicationDetail> {
+    return this.transport.json(this.transport.ns("applications", app));
+  }
+
+  async deleteApplication(app: string): Promise<void> {
+    await this.transport.json(this.transport.ns("applications", app), { method: "DELETE" });
+  }
+
+  /** `POST /applications/{app}`: an absent body means no input. */
+  async invoke(app: string, input: InvokeInput = {}, signal?: AbortSignal): Promise<InvokeResponse> {
+    const headers: Record<string, string> = {};
+    if (input.idempotencyKey !== undefined) headers["idempotency-key"] = input.idempotencyKey;
+    return this.transport.json(this.transport.ns("applications", app), {
+      method: "POST",
+      bytes: input.bytes ?? new Uint8Array(0),
+      contentType: input.bytes ? input.contentType : undefined,
+      headers,
+      signal,
+    });
+  }
+
+  async listRequests(app: string, opts: ListRequestsOptions = {}): Promise<RequestList> {
+    const v = await this.transport.json<Partial<RequestList>>(this.transport.ns("applications", app, "requests"), {
+      query: { cursor: opts.cursor, status: opts.status, limit: opts.limit },
+    });
+    return { requests: v?.requests ?? [], next_cursor: v?.next_cursor ?? null };
+  }
+
+  async getRequest(app: string, id: string, signal?: AbortSignal): Promise<RequestDetail> {
+    return this.transport.json(this.transport.ns("applications", app, "requests", id), { signal });
+  }
+
+  /** The output bytes with the content type they were stored with. */
+  async getOutput(app: string, id: string, signal?: AbortSignal): Promise<OutputBytes> {
+    const res = await this.transport.send(this.transport.ns("applications", app, "requests", id, "output"), { signal });
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    return { bytes, contentType: res.headers.get("content-type") ?? "application/octet-stream" };
+  }
+
+  async cancelRequest(app: string, id: string): Promise<void> {
+    await this.transport.json(this.transport.ns("applications", app, "requests", id, "cancel"), { method: "POST" });
+  }
+
+  async deleteRequest(app: string, id: string): Promise<void> {
+    await this.transport.json(this.transport.ns("applications", app, "requests", id), { method: "DELETE" });
+  }
+
+  /** The request's state as the server renders it (key → value). */
+  async getState(app: string, id: string): Promise<Record<string, unknown>> {
+    const v = await this.transport.json<unknown>(this.transport.ns("applications", app, "requests", id, "state"));
+    const inner = (v as { state?: unknown } | undefined)?.state;
+    return (isRecord(inner) ? inner : isRecord(v) ? v : {}) as Record<string, unknown>;
+  }
+
+  async getMetrics(app: string, id: string): Promise<MetricsResponse> {
+    return this.transport.json(this.transport.ns("applications", app, "requests", id, "metrics"));
+  }
+
+  async getLogs(app: string, id: string, signal?: AbortSignal): Promise<LogLine[]> {
+    const v = await this.transport.json<unknown>(this.transport.ns("applications", app, "requests", id, "logs"), { signal });
+    return listOf<LogLine>(v, "logs");
+  }
+
+  /** `GET /openapi.json` of an application. */
+  async getOpenApi(app: string): Promise<unknown> {
+    return this.transport.json(this.transport.ns("applications", app, "openapi.json"));
+  }
+
+  /** `PUT /secrets/{name}` with `{ value }`. */
+  async putSecret(name: string, value: string): Promise<void> {
+    await this.transport.json(this.transport.ns("secrets", name), { method: "PUT", json: { value } });
+  }
+
+  async listSecrets(): Promise<SecretInfo[]> {
+    const v = await this.transport.json<unknown>(this.transport.ns("secrets"));
+    return listOf<string | SecretInfo>(v, "secrets").map((s) => (typeof s === "string" ? { name: s } : s));
+  }
+
+  async deleteSecret(name: string): Promise<void> {
+    await this.transport.json(this.transport.ns("secrets", name), { method: "DELETE" });
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** A list served either bare or under `key`. */
+function listOf<T>(v: unknown, key: string): T[] {
+  if (Array.isArray(v)) return v as T[];
+  const inner = isRecord(v) ? v[key] : undefined;
+  return Array.isArray(inner) ? (inner as T[]) : [];
+}
