@@ -1,0 +1,115 @@
+/**
+ * The `Request` handle `runLocal` returns, and the end of a local request.
+ *
+ * Invariant: a request finishes once. `finishRequest` first ends every call still live (children
+ * left running by a failed or finished root, or everything on cancel) with `call:finished`
+ * cancelled, aborts their signals, and only then appends `request:finished`, the last event.
+ */
+import { decodeOutput, type Encoded } from "../core/codec.js";
+import type { MetricsResponse } from "../core/api.js";
+import { CancelledError, RequestError, RequestFailedError, toPlainError } from "../core/errors.js";
+import type { Request, RequestEvent, RequestOutcome } from "../core/request.js";
+import { outcomeOf, type FailureReason, type Status } from "../core/status.js";
+import { decodeStructured } from "../core/codec.js";
+import type { CallOutcome } from "./journal.js";
+import { finishCall, type RequestRun } from "./request-run.js";
+
+/**
+ * A request run in-process. Besides the `Request` API it exposes what the server's read APIs
+ * expose: the events so far, the metrics and the state.
+ *
+ * @example
+ * const req = await runLocal(greet, "Hello, world!");
+ * console.log(await req.output(), req.metrics().counters);
+ */
+export class LocalRequest<O = unknown> implements Request<O> {
+  private encoded: Encoded | null = null;
+  private outcome: RequestOutcome | null = null;
+  private readonly done: Promise<RequestOutcome>;
+  private resolveDone!: (o: RequestOutcome) => void;
+
+  constructor(private readonly run: RequestRun) {
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  get id(): string {
+    return this.run.id;
+  }
+
+  /** Resolves to the outcome once the request has finished. */
+  finished(): Promise<RequestOutcome> {
+    return this.done;
+  }
+
+  /** The output (a fresh copy per call); rejects with `RequestError` or `RequestFailedError`. */
+  async output(): Promise<O> {
+    const o = await this.done;
+    if (o.status === "succeeded" && this.encoded) return decodeOutput(this.encoded.bytes, this.encoded.contentType) as O;
+    const message = o.error?.message ?? `request ${o.status}`;
+    if (o.failureReason === "request_error") throw new RequestError(message);
+    throw new RequestFailedError(o.failureReason ?? "cancelled", message);
+  }
+
+  /** Every event from the start, then live ones; ends after `request:finished`. */
+  progress(): AsyncIterable<RequestEvent> {
+    return { [Symbol.asyncIterator]: () => this.run.events.follow() };
+  }
+
+  /** Cancels: running calls see their signal aborted, pending ones never start. */
+  async cancel(): Promise<void> {
+    this.finish("cancelled", "cancelled", toPlainError(new CancelledError("the request was cancelled")));
+  }
+
+  /** The events recorded so far. */
+  events(): RequestEvent[] {
+    return this.run.events.all();
+  }
+
+  /** Metrics in the shape of `GET …/requests/{id}/metrics`. */
+  metrics(): MetricsResponse {
+    const out: MetricsResponse = { counters: {}, timers: {}, samples: [] };
+    for (const m of this.run.metrics) {
+      out.samples.push({ call_id: m.callId, function_name: m.functionName, attempt: m.attempt, kind: m.kind, name: m.name, value: m.value, at: m.at });
+      if (m.kind === "counter") out.counters[m.name] = (out.counters[m.name] ?? 0) + m.value;
+      else {
+        const t = (out.timers[m.name] ??= { count: 0, sum: 0, min: m.value, max: m.value });
+        t.count++;
+        t.sum += m.value;
+        t.min = Math.min(t.min, m.value);
+        t.max = Math.max(t.max, m.value);
+      }
+    }
+    return out;
+  }
+
+  /** The request state (decoded copies). */
+  state(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of this.run.state) out[k] = decodeStructured(v, `state '${k}'`);
+    return out;
+  }
+
+  /** Called with the root call's outcome. */
+  settle(root: CallOutcome<Encoded>): void {
+    if (root.ok) {
+      this.encoded = root.result;
+      this.finish("succeeded", null, null);
+    } else if (root.reason === "cancelled") {
+      this.finish("cancelled", "cancelled", root.error);
+    } else {
+      this.finish("failed", root.reason, root.error);
+    }
+  }
+
+  private finish(status: Status, reason: FailureReason | null, error: RequestOutcome["error"]): void {
+    if (this.outcome) return;
+    const live = [...this.run.liveCalls].reverse();
+    for (const c of live) finishCall(this.run, c, "cancelled", "cancelled");
+    const why = status === "cancelled" ? "the request was cancelled" : "the request has finished";
+    this.run.stop.abort(new CancelledError(why));
+    const outcome: RequestOutcome = { status, outcome: outcomeOf(status, reason), failureReason: reason, error };
+    this.outcome = outcome;
+    this.run.events.append({ kind: "request:finished", data: { ...outcome } });
+    this.resolveDone(outcome);
+  }
+}
