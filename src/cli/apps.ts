@@ -1,0 +1,37 @@
+/**
+ * `tributary apps list | rm <app>`
+ */
+import { Command } from "commander";
+import { clientFor, printJson, withClientFlags, type ClientFlags } from "./context.js";
+import { table, time } from "./format.js";
+
+export function appsCommand(): Command {
+  const cmd = new Command("apps").description("list and delete deployed applications");
+
+  cmd.addCommand(
+    withClientFlags(new Command("list"))
+      .description("list applications with their current version")
+      .option("--json", "print machine-readable JSON")
+      .action(async (flags: ClientFlags & { json?: boolean }) => {
+        const apps = await clientFor(flags).listApplications();
+        if (flags.json) return printJson(apps);
+        if (apps.length === 0) process.stdout.write("no applications\n");
+        else {
+          const rows = apps.map((a) => [a.name, String(a.version), time(a.created_at), (a.functions ?? []).join(", ")]);
+          process.stdout.write(table(["NAME", "VERSION", "DEPLOYED", "FUNCTIONS"], rows) + "\n");
+        }
+      }),
+  );
+
+  cmd.addCommand(
+    withClientFlags(new Command("rm"))
+      .description("delete an application (its requests keep their pinned version)")
+      .argument("<app>", "application name")
+      .action(async (app: string, flags: ClientFlags) => {
+        await clientFor(flags).deleteApplication(app);
+        process.stdout.write(`deleted application ${app}\n`);
+      }),
+  );
+
+  return cmd;
+}

@@ -1,0 +1,117 @@
+/**
+ * `tributary dev <entry.ts> [--port 8900] [--data .tributary] [--no-watch] [--cpu N]`
+ *
+ * Server + executor in this process on SQLite (`<data>/tributary.db`, blobs in `<data>/blobs`),
+ * every application of the entry deployed, redeployed on change.
+ *
+ * Invariants: a failed redeploy prints its error and leaves the last good version serving (deploy is
+ * all-or-nothing on the server, and nothing is uploaded when bundling fails); an unchanged bundle is
+ * not redeployed (editors touch files without changing them); Ctrl-C stops the watcher, then the
+ * executor, then the server.
+ */
+import { createHash } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { Command } from "commander";
+import { TributaryClient } from "../client/http.js";
+import type { Manifest, ManifestApplication } from "../core/manifest.js";
+import { curlFor } from "./curl.js";
+import { CliError } from "./context.js";
+import { intIn, positiveNumber } from "./options.js";
+import { stopOnSignal } from "./lifecycle.js";
+import { watchDirectory } from "./watch.js";
+
+interface DevFlags {
+  port: number;
+  data: string;
+  watch: boolean;
+  cpu?: number;
+}
+
+/**
+ * Functions under development mostly wait on I/O, so dev offers more CPUs than the machine has
+ * (DESIGN.md §2 "Placement"); at least 8, the largest a function may ask for.
+ */
+export function devCpuDefault(): number {
+  return Math.max(8, availableParallelism() * 4);
+}
+
+export function devCommand(): Command {
+  return new Command("dev")
+    .description("run server + executor in one process, deploy <entry> and redeploy it on change")
+    .argument("<entry>", "the TypeScript or JavaScript entry file")
+    .option("--port <port>", "API port", intIn(0, 65535), 8900)
+    .option("--data <dir>", "where the database, blobs and containers live", ".tributary")
+    .option("--no-watch", "deploy once, do not watch for changes")
+    .option("--cpu <n>", "CPUs the executor offers (default: oversubscribed, 4 per core, at least 8)", positiveNumber)
+    .action(async (entry: string, flags: DevFlags) => runDev(entry, flags));
+}
+
+async function runDev(entry: string, flags: DevFlags): Promise<void> {
+  const entryPath = resolve(entry);
+  const data = resolve(flags.data);
+  await mkdir(join(data, "blobs"), { recursive: true });
+  const [{ createServer }, { createExecutor }, { bundleEntry }] = await Promise.all([
+    import("../server/index.js"),
+    import("../executor/index.js"),
+    import("../client/bundle.js"),
+  ]);
+  // Bundle before starting anything, so a broken entry fails fast with its own message.
+  const first = await bundleEntry(entryPath).catch((e: unknown) => {
+    throw new CliError(errorText(e));
+  });
+  const server = await createServer({ host: "127.0.0.1", port: flags.port, store: `sqlite:${join(data, "tributary.db")}`, blobs: join(data, "blobs") });
+  const executor = await createExecutor({ servers: [server.url], cpu: flags.cpu ?? devCpuDefault(), dataDir: join(data, "executor") }).catch(async (e: unknown) => {
+    await server.close();
+    throw e;
+  });
+  // apiKey "": the dev server has no keys, and a TRIBUTARY_API_KEY meant for another server must not leak to it.
+  const client = new TributaryClient({ server: server.url, apiKey: "" });
+  const say = (s: string): void => void process.stdout.write(s + "\n");
+  let watcher: { close(): void } | undefined;
+  stopOnSignal(async () => {
+    watcher?.close();
+    await executor.stop();
+    await server.close();
+  });
+
+  say(`Tributary dev\n  API:       ${server.url}\n  Dashboard: ${server.url}/ui`);
+  let lastHash = "";
+  const deployBundle = async (bundle: Uint8Array, manifest: Manifest): Promise<void> => {
+    const hash = createHash("sha256").update(bundle).digest("hex");
+    if (hash === lastHash) return;
+    const res = await client.deploy({ manifest, bundle: Buffer.from(bundle).toString("base64") });
+    lastHash = hash;
+    const versions = new Map((res?.applications ?? []).map((a) => [a.name, a.version]));
+    for (const app of manifest.applications) say(appLine(server.url, app, versions.get(app.name)));
+  };
+  await deployBundle(first.bundle, first.manifest);
+
+  if (!flags.watch) {
+    say("Not watching for changes (Ctrl-C to stop)");
+    return;
+  }
+  const dir = dirname(entryPath);
+  watcher = watchDirectory(
+    dir,
+    async () => {
+      try {
+        const next = await bundleEntry(entryPath);
+        await deployBundle(next.bundle, next.manifest);
+      } catch (e) {
+        process.stderr.write(`redeploy failed; still serving the last good version:\n${errorText(e)}\n`);
+      }
+    },
+    { ignore: [data] },
+  );
+  say(`Watching ${dir} for changes (Ctrl-C to stop)`);
+}
+
+function appLine(server: string, app: ManifestApplication, version: number | undefined): string {
+  return `\n${app.name}${version !== undefined ? ` (version ${version})` : ""}\n  ${curlFor(server, "default", app)}`;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,51 @@
+/**
+ * `tributary executor --server URL[,URL…] [--token T] [--region R] [--cpu N] [--memory GB]
+ *                     [--disk GB] [--gpu MODEL:N]… [--label k=v]… [--data DIR]`
+ *
+ * Capacity flags declare what this machine offers; unset ones are measured by the executor.
+ */
+import { Command } from "commander";
+import { collectGpu, collectLabel, positiveNumber, urlList } from "./options.js";
+import { stopOnSignal } from "./lifecycle.js";
+
+interface ExecutorFlags {
+  server: string[];
+  token?: string;
+  region?: string;
+  cpu?: number;
+  memory?: number;
+  disk?: number;
+  gpu?: Record<string, number>;
+  label?: Record<string, string>;
+  data: string;
+}
+
+export function executorCommand(): Command {
+  return new Command("executor")
+    .description("run an executor: leases function calls from the servers and runs their containers")
+    .requiredOption("--server <urls>", "server URL(s), comma-separated", urlList)
+    .option("--token <token>", "executor token the servers expect (default: $TRIBUTARY_EXECUTOR_TOKEN)")
+    .option("--region <region>", "region this executor serves")
+    .option("--cpu <n>", "CPUs to offer", positiveNumber)
+    .option("--memory <gb>", "memory to offer, GB", positiveNumber)
+    .option("--disk <gb>", "ephemeral disk to offer, GB", positiveNumber)
+    .option("--gpu <model:n>", "GPUs to offer, e.g. H100:8 (repeatable)", collectGpu)
+    .option("--label <k=v>", "a label for placement (repeatable)", collectLabel)
+    .option("--data <dir>", "working directory for images and containers", ".tributary/executor")
+    .action(async (flags: ExecutorFlags) => {
+      const { createExecutor } = await import("../executor/index.js");
+      const executor = await createExecutor({
+        servers: flags.server,
+        token: flags.token ?? process.env.TRIBUTARY_EXECUTOR_TOKEN,
+        region: flags.region,
+        cpu: flags.cpu,
+        memory: flags.memory,
+        disk: flags.disk,
+        gpus: flags.gpu,
+        labels: flags.label,
+        dataDir: flags.data,
+      });
+      process.stdout.write(`executor ${executor.id} serving ${flags.server.join(", ")}\n`);
+      stopOnSignal(() => executor.stop());
+    });
+}

@@ -1,0 +1,70 @@
+/**
+ * Flag parsers shared by the commands. Each throws commander's `InvalidArgumentError`, so the
+ * message commander prints names the flag and the bad value:
+ * `error: option '--port <port>' argument 'abc' is invalid. expected an integer from 0 to 65535`.
+ */
+import { InvalidArgumentError } from "commander";
+import { STATUSES, type Status } from "../core/status.js";
+
+/** Integer in [min, max]. */
+export function intIn(min: number, max: number): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+    }
+    return n;
+  };
+}
+
+/** A finite number > 0. */
+export function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a number greater than 0");
+  return n;
+}
+
+/** Repeatable string flag. */
+export function collect(v: string, prev: string[] | undefined): string[] {
+  return [...(prev ?? []), v];
+}
+
+/** Repeatable `--label k=v`. */
+export function collectLabel(v: string, prev: Record<string, string> | undefined): Record<string, string> {
+  const eq = v.indexOf("=");
+  if (eq <= 0) throw new InvalidArgumentError("expected key=value");
+  return { ...prev, [v.slice(0, eq)]: v.slice(eq + 1) };
+}
+
+/** Repeatable `--gpu MODEL:N` (N defaults to 1). */
+export function collectGpu(v: string, prev: Record<string, number> | undefined): Record<string, number> {
+  const m = /^([A-Za-z0-9_.-]+)(?::(\d+))?$/.exec(v.trim());
+  const count = m?.[2] === undefined ? 1 : Number(m[2]);
+  if (!m || !Number.isSafeInteger(count) || count < 1) throw new InvalidArgumentError("expected MODEL or MODEL:COUNT, e.g. H100:8");
+  const model = m[1]!;
+  return { ...prev, [model]: (prev?.[model] ?? 0) + count };
+}
+
+/** One of the request status words of core/status.ts. */
+export function status(v: string): Status {
+  if (!(STATUSES as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${STATUSES.join(", ")}`);
+  return v as Status;
+}
+
+/** An http(s) URL. */
+export function url(v: string): string {
+  try {
+    const u = new URL(v);
+    if (u.protocol === "http:" || u.protocol === "https:") return v;
+  } catch {
+    // fall through to the error below
+  }
+  throw new InvalidArgumentError("expected an http(s) URL");
+}
+
+/** A comma-separated list of http(s) URLs (`--server URL[,URL…]`). */
+export function urlList(v: string): string[] {
+  const parts = v.split(",").map((s) => s.trim()).filter(Boolean);
+  if (parts.length === 0) throw new InvalidArgumentError("expected one or more http(s) URLs separated by commas");
+  return parts.map(url);
+}

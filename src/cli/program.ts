@@ -1,0 +1,58 @@
+/**
+ * The command tree of `tributary` (DESIGN.md §4b), one command per file.
+ *
+ * Flag errors come from commander and name the flag (`error: unknown option '--prot'`,
+ * `error: option '--port <port>' argument 'x' is invalid. …`). Heavy modules (server, executor,
+ * esbuild) are imported by the commands that need them, so `tributary requests list` starts fast.
+ */
+import { readFileSync } from "node:fs";
+import { Command } from "commander";
+import { ClientError } from "../client/client-error.js";
+import { appsCommand } from "./apps.js";
+import { deployCommand } from "./deploy.js";
+import { devCommand } from "./dev.js";
+import { executorCommand } from "./executor.js";
+import { requestsCommand } from "./requests.js";
+import { runCommand } from "./run.js";
+import { secretsCommand } from "./secrets.js";
+import { serverCommand } from "./server.js";
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version?: string };
+    return pkg.version ?? "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+}
+
+/**
+ * The whole command tree (exported for tests and embedding).
+ *
+ * @example
+ * await buildProgram().parseAsync(["node", "tributary", "apps", "list"]);
+ */
+export function buildProgram(): Command {
+  const program = new Command("tributary")
+    .description("Durable serverless applications for TypeScript")
+    .version(version())
+    .showHelpAfterError("(run with --help for usage)")
+    .showSuggestionAfterError(true);
+  for (const cmd of [devCommand(), serverCommand(), executorCommand(), deployCommand(), runCommand(), requestsCommand(), secretsCommand(), appsCommand()]) {
+    program.addCommand(cmd);
+  }
+  // Subcommands inherit the error behaviour, so `tributary requests lst` is an error, not a no-op.
+  for (const cmd of program.commands) {
+    cmd.showHelpAfterError("(run with --help for usage)").showSuggestionAfterError(true);
+    for (const sub of cmd.commands) sub.showHelpAfterError("(run with --help for usage)");
+  }
+  return program;
+}
+
+/** Maps an error to its one-line message (and the server's code for HTTP errors). */
+export function describeError(e: unknown): string {
+  if (e instanceof ClientError) return e.status > 0 ? `${e.message} (${e.code}, HTTP ${e.status})` : e.message;
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+

@@ -1,0 +1,45 @@
+/**
+ * `tributary server [--host 127.0.0.1] [--port 8900] [--store sqlite:PATH | postgres://…]
+ *                   [--blobs DIR | s3://…] [--api-key K]… [--executor-token T]`
+ *
+ * The store and blob locations are passed to createServer as given; it owns their syntax. The key
+ * that encrypts secrets at rest comes from `TRIBUTARY_SECRET_KEY` (never a flag: flags are visible
+ * in `ps`).
+ */
+import { Command } from "commander";
+import { collect, intIn } from "./options.js";
+import { stopOnSignal } from "./lifecycle.js";
+
+interface ServerFlags {
+  host: string;
+  port: number;
+  store: string;
+  blobs: string;
+  apiKey?: string[];
+  executorToken?: string;
+}
+
+export function serverCommand(): Command {
+  return new Command("server")
+    .description("run the API server (scale out: several servers on one PostgreSQL)")
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--port <port>", "port to listen on", intIn(0, 65535), 8900)
+    .option("--store <store>", "sqlite:PATH or postgres://…", "sqlite:.tributary/tributary.db")
+    .option("--blobs <blobs>", "directory or s3://bucket/prefix", ".tributary/blobs")
+    .option("--api-key <key>", "accept this API key (repeatable); without any, no auth", collect)
+    .option("--executor-token <token>", "token executors must present")
+    .action(async (flags: ServerFlags) => {
+      const { createServer } = await import("../server/index.js");
+      const server = await createServer({
+        host: flags.host,
+        port: flags.port,
+        store: flags.store,
+        blobs: flags.blobs,
+        apiKeys: flags.apiKey,
+        executorToken: flags.executorToken ?? process.env.TRIBUTARY_EXECUTOR_TOKEN,
+        secretKey: process.env.TRIBUTARY_SECRET_KEY,
+      });
+      process.stdout.write(`Tributary server listening on ${server.url}\n  dashboard: ${server.url}/ui\n`);
+      stopOnSignal(() => server.close());
+    });
+}
