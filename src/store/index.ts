@@ -1,0 +1,17 @@
+/**
+ * The store layer: the Store and BlobStore interfaces, the SQLite adapter, the blob stores and
+ * `openStore`. The contract suite (`contract.ts`) is exported separately because it imports
+ * `node:test`.
+ */
+export type * from "./types.js";
+export { createSqliteStore, SchemaTooNewError, UnknownRequestError, type SqliteStoreOptions } from "./sqlite/index.js";
+export {
+  createLocalBlobStore,
+  createMemoryBlobStore,
+  BlobNotFoundError,
+  BlobTooLargeError,
+  InvalidBlobKeyError,
+  validateBlobKey,
+} from "./blobs/index.js";
+export { InvalidCursorError, decodeCursor, encodeCursor } from "./cursor.js";
+export { openStore } from "./open.js";

@@ -1,0 +1,93 @@
+/**
+ * Attempts: starting one (CAS on a pending call) and finishing one (CAS on a running attempt),
+ * each with the call/request changes and events it implies, in one transaction.
+ */
+import type Database from "better-sqlite3";
+import type { AttemptPatch, CallPatch, NewAttempt, NewEvent, RequestPatch, Store } from "../types.js";
+import type { RequestEvent } from "../../core/request.js";
+import type { EventLog } from "./events.js";
+import { json, toAttempt, type SqlAttempt } from "./rows.js";
+import type { Writes } from "./writes.js";
+
+type AttemptMethods = Pick<Store, "startAttempt" | "finishAttempt" | "getAttempt" | "listAttempts" | "listRunningAttempts">;
+
+const COLUMNS = `id, call_id, request_id, number, executor_id, container_id, status, failure_reason, error,
+  started_at, finished_at`;
+
+export function attemptMethods(db: Database.Database, events: EventLog, writes: Writes): AttemptMethods {
+  const claimCall = db.prepare<[number, number, string]>(
+    `UPDATE function_calls SET status = 'running', attempts_used = ?, infra_retries = ?, pending_reason = NULL
+     WHERE id = ? AND status = 'pending'`,
+  );
+  const insert = db.prepare<[string, string, string, number, string | null, string | null, number]>(
+    `INSERT INTO attempts (id, call_id, request_id, number, executor_id, container_id, status, started_at)
+     VALUES (?, ?, ?, ?, ?, ?, 'running', ?)`,
+  );
+  const requestRunning = db.prepare<[string]>("UPDATE requests SET status = 'running' WHERE id = ? AND status = 'pending'");
+  const finish = db.prepare<Record<string, unknown>, { call_id: string; request_id: string }>(
+    `UPDATE attempts SET status = @status, finished_at = @finished_at,
+       failure_reason = CASE WHEN @set_failure_reason THEN @failure_reason ELSE failure_reason END,
+       error = CASE WHEN @set_error THEN @error ELSE error END,
+       container_id = CASE WHEN @set_container_id THEN @container_id ELSE container_id END
+     WHERE id = @id AND status = 'running'
+     RETURNING call_id, request_id`,
+  );
+  const byId = db.prepare<[string], SqlAttempt>(`SELECT ${COLUMNS} FROM attempts WHERE id = ?`);
+  const byRequest = db.prepare<[string], SqlAttempt>(`SELECT ${COLUMNS} FROM attempts WHERE request_id = ? ORDER BY rowid`);
+  const running = db.prepare<[], SqlAttempt>(`SELECT ${COLUMNS} FROM attempts WHERE status = 'running' ORDER BY started_at`);
+  const runningOn = db.prepare<[string], SqlAttempt>(
+    `SELECT ${COLUMNS} FROM attempts WHERE status = 'running' AND executor_id = ? ORDER BY started_at`,
+  );
+
+  const start = db.transaction((a: NewAttempt, call: { attemptsUsed: number; infraRetries: number }, evs: NewEvent[]) => {
+    if (claimCall.run(call.attemptsUsed, call.infraRetries, a.callId).changes === 0) return null;
+    insert.run(a.id, a.callId, a.requestId, a.number, a.executorId, a.containerId, a.startedAt);
+    requestRunning.run(a.requestId);
+    return events.append(a.requestId, evs);
+  });
+
+  const end = db.transaction(
+    (id: string, a: AttemptPatch, c: CallPatch, r: RequestPatch | null, evs: NewEvent[]): RequestEvent[] | null => {
+      const owner = finish.get({
+        id,
+        status: a.status,
+        finished_at: a.finishedAt,
+        set_failure_reason: a.failureReason === undefined ? 0 : 1,
+        failure_reason: a.failureReason ?? null,
+        set_error: a.error === undefined ? 0 : 1,
+        error: json(a.error),
+        set_container_id: a.containerId === undefined ? 0 : 1,
+        container_id: a.containerId ?? null,
+      });
+      if (!owner) return null;
+      const callChanged = writes.patchCall(owner.call_id, "running", c) !== null;
+      const requestChanged = r !== null && writes.patchRequest(owner.request_id, r);
+      // An event announcing a change that did not happen is dropped: the stream never shows what
+      // the store does not hold (e.g. no second `request:finished` after a cancellation).
+      const kept =
+        callChanged && requestChanged
+          ? evs
+          : evs.filter((e) => (e.kind !== "call:finished" || callChanged) && (e.kind !== "request:finished" || requestChanged));
+      return events.append(owner.request_id, kept);
+    },
+  );
+
+  return {
+    async startAttempt(attempt, call, evs) {
+      return start.immediate(attempt, call, evs);
+    },
+    async finishAttempt(attemptId, attempt, call, request, evs) {
+      return end.immediate(attemptId, attempt, call, request, evs);
+    },
+    async getAttempt(id) {
+      const row = byId.get(id);
+      return row ? toAttempt(row) : null;
+    },
+    async listAttempts(requestId) {
+      return byRequest.all(requestId).map(toAttempt);
+    },
+    async listRunningAttempts(executorId) {
+      return (executorId === undefined ? running.all() : runningOn.all(executorId)).map(toAttempt);
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * Function calls: reads, creation, the scheduler's pending queue and CAS transitions.
+ */
+import type Database from "better-sqlite3";
+import type { Store } from "../types.js";
+import type { EventLog } from "./events.js";
+import { toCall, type SqlCall } from "./rows.js";
+import type { Writes } from "./writes.js";
+
+type CallMethods = Pick<Store, "getCall" | "listCalls" | "findChildCall" | "createCall" | "listPendingCalls" | "transitionCall">;
+
+const CALL_COLUMNS = `c.id, c.request_id, c.parent_call_id, c.seq, c.item, c.function_name,
+  c.args_type, c.args_size, c.args_inline, c.args_blob, c.status, c.attempts_used, c.infra_retries, c.not_before,
+  c.result_type, c.result_size, c.result_inline, c.result_blob, c.error, c.failure_reason, c.pending_reason,
+  c.created_at, c.finished_at`;
+
+export function callMethods(db: Database.Database, events: EventLog, writes: Writes): CallMethods {
+  const byId = db.prepare<[string], SqlCall>(`SELECT ${CALL_COLUMNS} FROM function_calls c WHERE c.id = ?`);
+  // rowid order = insertion order: parents before the children they created.
+  const byRequest = db.prepare<[string], SqlCall>(
+    `SELECT ${CALL_COLUMNS} FROM function_calls c WHERE c.request_id = ? ORDER BY c.rowid`,
+  );
+  const child = db.prepare<[string, number, number], SqlCall>(
+    `SELECT ${CALL_COLUMNS} FROM function_calls c WHERE c.parent_call_id = ? AND c.seq = ? AND c.item = ?`,
+  );
+  // Walks the partial index of pending calls (oldest first, ties in insertion order) and drops
+  // those whose request already finished.
+  const pending = db.prepare<[], SqlCall>(
+    `SELECT ${CALL_COLUMNS} FROM function_calls c JOIN requests r ON r.id = c.request_id
+     WHERE c.status = 'pending' AND r.status IN ('pending', 'running')
+     ORDER BY c.created_at, c.rowid`,
+  );
+
+  const create = db.transaction((call: Parameters<Writes["insertCall"]>[0], evs: Parameters<EventLog["append"]>[1]) =>
+    writes.insertCall(call) ? events.append(call.requestId, evs) : null,
+  );
+  const transition = db.transaction(
+    (id: string, from: string, patch: Parameters<Writes["patchCall"]>[2], evs: Parameters<EventLog["append"]>[1]) => {
+      const requestId = writes.patchCall(id, from, patch);
+      return requestId === null ? null : events.append(requestId, evs);
+    },
+  );
+
+  return {
+    async getCall(id) {
+      const row = byId.get(id);
+      return row ? toCall(row) : null;
+    },
+    async listCalls(requestId) {
+      return byRequest.all(requestId).map(toCall);
+    },
+    async findChildCall(parentCallId, seq, item) {
+      const row = child.get(parentCallId, seq, item);
+      return row ? toCall(row) : null;
+    },
+    async createCall(call, evs) {
+      return create.immediate(call, evs);
+    },
+    async listPendingCalls() {
+      return pending.all().map(toCall);
+    },
+    async transitionCall(id, from, patch, evs) {
+      return transition.immediate(id, from, patch, evs);
+    },
+  };
+}

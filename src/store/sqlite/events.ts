@@ -1,0 +1,97 @@
+/**
+ * The per-request event journal (the SSE stream's source of truth).
+ *
+ * Invariant: `seq` is allocated from `requests.event_seq` by an UPDATE inside the caller's write
+ * transaction. SQLite has one writer at a time, so seqs are 1, 2, 3, … per request, gap-free, in
+ * commit order, and never reused. Every function here is synchronous and MUST run inside a
+ * transaction opened by the caller (that is what ties an event to the state change it announces).
+ */
+import type Database from "better-sqlite3";
+import type { RequestEvent } from "../../core/request.js";
+import type { EventKind } from "../../core/status.js";
+import type { NewEvent } from "../types.js";
+
+interface SqlEvent {
+  seq: number;
+  kind: EventKind;
+  at: number;
+  call_id: string | null;
+  parent_call_id: string | null;
+  function_name: string | null;
+  attempt: number | null;
+  data: string | null;
+}
+
+/** Thrown when events are appended to a request that does not exist. */
+export class UnknownRequestError extends Error {
+  constructor(readonly requestId: string) {
+    super(`unknown request ${JSON.stringify(requestId)}`);
+    this.name = "UnknownRequestError";
+  }
+}
+
+export interface EventLog {
+  /** Allocates seqs after the request's last one and inserts the events. In a transaction. */
+  append(requestId: string, events: readonly NewEvent[]): RequestEvent[];
+  /** Inserts events numbered from `firstSeq` (a new request, whose `event_seq` was set to match). */
+  insert(requestId: string, firstSeq: number, events: readonly NewEvent[]): RequestEvent[];
+  list(requestId: string, afterSeq: number, limit: number): RequestEvent[];
+}
+
+export function createEventLog(db: Database.Database): EventLog {
+  const bump = db.prepare<[number, string], { event_seq: number }>(
+    "UPDATE requests SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq",
+  );
+  const insertOne = db.prepare<[string, number, string, number, string | null, string | null, string | null, number | null, string | null]>(
+    `INSERT INTO events (request_id, seq, kind, at, call_id, parent_call_id, function_name, attempt, data)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const select = db.prepare<[string, number, number], SqlEvent>(
+    `SELECT seq, kind, at, call_id, parent_call_id, function_name, attempt, data
+     FROM events WHERE request_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+  );
+
+  function insert(requestId: string, firstSeq: number, events: readonly NewEvent[]): RequestEvent[] {
+    const out: RequestEvent[] = new Array(events.length);
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      const seq = firstSeq + i;
+      insertOne.run(
+        requestId,
+        seq,
+        e.kind,
+        e.at,
+        e.callId ?? null,
+        e.parentCallId === undefined ? null : (e.parentCallId ?? ""),
+        e.functionName ?? null,
+        e.attempt ?? null,
+        e.data === undefined ? null : JSON.stringify(e.data),
+      );
+      out[i] = { ...e, seq };
+    }
+    return out;
+  }
+
+  return {
+    insert,
+    append(requestId, events) {
+      if (events.length === 0) return [];
+      const row = bump.get(events.length, requestId);
+      if (!row) throw new UnknownRequestError(requestId);
+      return insert(requestId, row.event_seq - events.length + 1, events);
+    },
+    list(requestId, afterSeq, limit) {
+      return select.all(requestId, afterSeq, limit).map(toEvent);
+    },
+  };
+}
+
+function toEvent(r: SqlEvent): RequestEvent {
+  const e: RequestEvent = { seq: r.seq, kind: r.kind, at: r.at };
+  if (r.call_id !== null) e.callId = r.call_id;
+  if (r.parent_call_id !== null) e.parentCallId = r.parent_call_id === "" ? null : r.parent_call_id;
+  if (r.function_name !== null) e.functionName = r.function_name;
+  if (r.attempt !== null) e.attempt = r.attempt;
+  if (r.data !== null) e.data = JSON.parse(r.data) as Record<string, unknown>;
+  return e;
+}

@@ -1,0 +1,17 @@
+/**
+ * The SQLite migrations, in order. Each is plain SQL in a numbered module (modules rather than
+ * `.sql` files so that they ship inside `dist/` with no copy step).
+ *
+ * Invariant: append only. A shipped migration is never edited, renumbered or removed; the runner
+ * records each applied version in `schema_migrations` and refuses a database that is ahead.
+ */
+import { sql as init } from "./001-init.js";
+
+/** One schema step. `version` is its number; versions are 1, 2, 3, … with no gaps. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: "init", sql: init }];

@@ -1,0 +1,131 @@
+/**
+ * Requests: creation (with the root call and first events, idempotently), reads, keyset
+ * pagination, finishing (CAS) and deletion (cascading to every child row).
+ */
+import type Database from "better-sqlite3";
+import type { RequestEvent } from "../../core/request.js";
+import { decodeCursor, encodeCursor } from "../cursor.js";
+import type { NewCall, NewEvent, NewRequest, RequestRow, Store } from "../types.js";
+import type { EventLog } from "./events.js";
+import { payloadParams, toRequest, type SqlRequest } from "./rows.js";
+import type { Writes } from "./writes.js";
+
+type RequestMethods = Pick<
+  Store,
+  "createRequest" | "getRequest" | "listRequests" | "listUnfinishedRequests" | "finishRequest" | "deleteRequest"
+>;
+
+const COLUMNS = `id, namespace, application, version, status, failure_reason, request_error, error,
+  input_type, input_size, input_inline, input_blob, output_type, output_size, output_inline, output_blob,
+  idempotency_key, root_call_id, created_at, finished_at`;
+
+/** Stands for "before everything" when there is no cursor, so one statement serves both cases. */
+const START = { createdAt: Number.MAX_SAFE_INTEGER, id: "" };
+
+export function requestMethods(db: Database.Database, events: EventLog, writes: Writes): RequestMethods {
+  const byId = db.prepare<[string], SqlRequest>(`SELECT ${COLUMNS} FROM requests WHERE id = ?`);
+  const byKey = db.prepare<[string, string, string], SqlRequest>(
+    `SELECT ${COLUMNS} FROM requests WHERE namespace = ? AND application = ? AND idempotency_key = ?`,
+  );
+  const insert = db.prepare(
+    `INSERT INTO requests (id, namespace, application, version, status, input_type, input_size, input_inline,
+       input_blob, idempotency_key, root_call_id, created_at, event_seq)
+     VALUES (@id, @namespace, @application, @version, 'pending', @input_type, @input_size, @input_inline,
+       @input_blob, @idempotency_key, @root_call_id, @created_at, @event_seq)`,
+  );
+  // (created_at, id) < (cursor) with a row value: SQLite walks the (ns, app[, status], created_at
+  // DESC, id DESC) index from the cursor, so a page costs O(limit) whatever its depth.
+  const page = db.prepare<[string, string, number, string, number], SqlRequest>(
+    `SELECT ${COLUMNS} FROM requests
+     WHERE namespace = ? AND application = ? AND (created_at, id) < (?, ?)
+     ORDER BY created_at DESC, id DESC LIMIT ?`,
+  );
+  const pageByStatus = db.prepare<[string, string, string, number, string, number], SqlRequest>(
+    `SELECT ${COLUMNS} FROM requests
+     WHERE namespace = ? AND application = ? AND status = ? AND (created_at, id) < (?, ?)
+     ORDER BY created_at DESC, id DESC LIMIT ?`,
+  );
+  const unfinished = db.prepare<[], SqlRequest>(
+    `SELECT ${COLUMNS} FROM requests WHERE status IN ('pending', 'running') ORDER BY created_at`,
+  );
+  const remove = db.prepare<[string]>(
+    "DELETE FROM requests WHERE id = ? AND status IN ('succeeded', 'failed', 'cancelled')",
+  );
+
+  const create = db.transaction(
+    (r: NewRequest, root: NewCall, evs: NewEvent[]): { request: RequestRow; created: boolean; events: RequestEvent[] } => {
+      if (r.idempotencyKey !== null) {
+        const existing = byKey.get(r.namespace, r.application, r.idempotencyKey);
+        if (existing) return { request: toRequest(existing), created: false, events: [] };
+      }
+      const input = payloadParams(r.input);
+      insert.run({
+        id: r.id,
+        namespace: r.namespace,
+        application: r.application,
+        version: r.version,
+        input_type: input.type,
+        input_size: input.size,
+        input_inline: input.inline,
+        input_blob: input.blob,
+        idempotency_key: r.idempotencyKey,
+        root_call_id: r.rootCallId,
+        created_at: r.createdAt,
+        event_seq: evs.length,
+      });
+      if (!writes.insertCall(root)) throw new Error(`root call ${JSON.stringify(root.id)} already exists`);
+      // The row is built from what was written rather than read back: one statement fewer on the
+      // hottest path, and the caller's payload bytes are returned as given.
+      const request: RequestRow = {
+        ...r,
+        status: "pending",
+        failureReason: null,
+        requestError: null,
+        error: null,
+        output: null,
+        finishedAt: null,
+      };
+      return { request, created: true, events: events.insert(r.id, 1, evs) };
+    },
+  );
+
+  const finish = db.transaction((id: string, patch: Parameters<Writes["patchRequest"]>[1], evs: NewEvent[]) =>
+    writes.patchRequest(id, patch) ? events.append(id, evs) : null,
+  );
+
+  return {
+    async createRequest(request, rootCall, evs) {
+      return create.immediate(request, rootCall, evs);
+    },
+    async getRequest(id) {
+      const row = byId.get(id);
+      return row ? toRequest(row) : null;
+    },
+    async listRequests(q) {
+      const limit = Math.max(1, Math.floor(q.limit));
+      const at = q.cursor ? decodeCursor(q.cursor) : START;
+      // One row more than asked tells whether another page exists without a COUNT.
+      const rows =
+        q.status === undefined
+          ? page.all(q.namespace, q.application, at.createdAt, at.id, limit + 1)
+          : pageByStatus.all(q.namespace, q.application, q.status, at.createdAt, at.id, limit + 1);
+      const more = rows.length > limit;
+      if (more) rows.length = limit;
+      const last = rows[rows.length - 1];
+      return {
+        rows: rows.map(toRequest),
+        nextCursor: more && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null,
+      };
+    },
+    async listUnfinishedRequests() {
+      return unfinished.all().map(toRequest);
+    },
+    async finishRequest(id, patch, evs) {
+      return finish.immediate(id, patch, evs);
+    },
+    async deleteRequest(id) {
+      // Calls, attempts, events, state, metrics and logs go with it (ON DELETE CASCADE).
+      return remove.run(id).changes > 0;
+    },
+  };
+}

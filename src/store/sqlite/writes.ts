@@ -1,0 +1,122 @@
+/**
+ * Prepared writes shared by several method groups: inserting a call, and applying a `CallPatch` or
+ * a `RequestPatch` as a compare-and-set UPDATE.
+ *
+ * A patch distinguishes "leave unchanged" (`undefined`) from "set to null" (`null`). One cached
+ * statement serves every patch shape: each optional column is written as
+ * `CASE WHEN @set_x THEN @x ELSE x END`, with `@set_x` bound to 1 or 0.
+ */
+import type Database from "better-sqlite3";
+import type { CallPatch, NewCall, RequestPatch } from "../types.js";
+import { json, payloadParams } from "./rows.js";
+
+export interface Writes {
+  /** Inserts a pending call; false if the id exists. Throws if its (parent, seq, item) is taken. */
+  insertCall(call: NewCall): boolean;
+  /** CAS on the call's status being `from`; returns the call's request id, or null. */
+  patchCall(id: string, from: string, patch: CallPatch): string | null;
+  /** CAS on the request being unfinished (pending or running); false when it already finished. */
+  patchRequest(id: string, patch: RequestPatch): boolean;
+}
+
+const keep = (col: string) => `${col} = CASE WHEN @set_${col} THEN @${col} ELSE ${col} END`;
+const keepPayload = (p: string) =>
+  [`${p}_type`, `${p}_size`, `${p}_inline`, `${p}_blob`].map((c) => `${c} = CASE WHEN @set_${p} THEN @${c} ELSE ${c} END`).join(", ");
+const flag = (v: unknown) => (v === undefined ? 0 : 1);
+
+export function prepareWrites(db: Database.Database): Writes {
+  // ON CONFLICT(id) only: a different id at a taken (parent, seq, item) is an engine bug (it must
+  // check findChildCall first), so it fails loudly instead of looking like a re-attach.
+  const insertCall = db.prepare(
+    `INSERT INTO function_calls (id, request_id, parent_call_id, seq, item, function_name,
+       args_type, args_size, args_inline, args_blob, status, not_before, created_at)
+     VALUES (@id, @request_id, @parent_call_id, @seq, @item, @function_name,
+       @args_type, @args_size, @args_inline, @args_blob, 'pending', @not_before, @created_at)
+     ON CONFLICT (id) DO NOTHING`,
+  );
+  const patchCall = db.prepare<Record<string, unknown>, { request_id: string }>(
+    `UPDATE function_calls SET status = @status,
+       ${["attempts_used", "infra_retries", "not_before", "error", "failure_reason", "pending_reason", "finished_at"].map(keep).join(",\n       ")},
+       ${keepPayload("result")}
+     WHERE id = @id AND status = @from
+     RETURNING request_id`,
+  );
+  const patchRequest = db.prepare<Record<string, unknown>>(
+    `UPDATE requests SET status = @status,
+       ${["failure_reason", "request_error", "error", "finished_at"].map(keep).join(",\n       ")},
+       ${keepPayload("output")}
+     WHERE id = @id AND status IN ('pending', 'running')`,
+  );
+
+  return {
+    insertCall(c) {
+      const a = payloadParams(c.args);
+      return (
+        insertCall.run({
+          id: c.id,
+          request_id: c.requestId,
+          parent_call_id: c.parentCallId,
+          seq: c.seq,
+          item: c.item,
+          function_name: c.functionName,
+          args_type: a.type,
+          args_size: a.size,
+          args_inline: a.inline,
+          args_blob: a.blob,
+          not_before: c.notBefore,
+          created_at: c.createdAt,
+        }).changes > 0
+      );
+    },
+    patchCall(id, from, p) {
+      const r = payloadParams(p.result);
+      const row = patchCall.get({
+        id,
+        from,
+        status: p.status,
+        set_attempts_used: flag(p.attemptsUsed),
+        attempts_used: p.attemptsUsed ?? null,
+        set_infra_retries: flag(p.infraRetries),
+        infra_retries: p.infraRetries ?? null,
+        set_not_before: flag(p.notBefore),
+        not_before: p.notBefore ?? null,
+        set_error: flag(p.error),
+        error: json(p.error),
+        set_failure_reason: flag(p.failureReason),
+        failure_reason: p.failureReason ?? null,
+        set_pending_reason: flag(p.pendingReason),
+        pending_reason: p.pendingReason ?? null,
+        set_finished_at: flag(p.finishedAt),
+        finished_at: p.finishedAt ?? null,
+        set_result: flag(p.result),
+        result_type: r.type,
+        result_size: r.size,
+        result_inline: r.inline,
+        result_blob: r.blob,
+      });
+      return row ? row.request_id : null;
+    },
+    patchRequest(id, p) {
+      const o = payloadParams(p.output);
+      return (
+        patchRequest.run({
+          id,
+          status: p.status,
+          set_failure_reason: flag(p.failureReason),
+          failure_reason: p.failureReason ?? null,
+          set_request_error: flag(p.requestError),
+          request_error: json(p.requestError),
+          set_error: flag(p.error),
+          error: json(p.error),
+          set_finished_at: flag(p.finishedAt),
+          finished_at: p.finishedAt ?? null,
+          set_output: flag(p.output),
+          output_type: o.type,
+          output_size: o.size,
+          output_inline: o.inline,
+          output_blob: o.blob,
+        }).changes > 0
+      );
+    },
+  };
+}
