@@ -1,0 +1,94 @@
+/** The migration runner: ordered, recorded, idempotent, and refusing a database from the future. */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import Database from "better-sqlite3";
+import { createSqliteStore } from "./index.js";
+import { applyMigrations, SchemaTooNewError } from "./migrate.js";
+import { MIGRATIONS } from "./migrations/index.js";
+import { openDatabase } from "./open-db.js";
+
+const root = mkdtempSync(join(tmpdir(), "tributary-sqlite-migrate-"));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+test("migrations are numbered 1..n without gaps", () => {
+  assert.deepEqual(MIGRATIONS.map((m) => m.version), MIGRATIONS.map((_, i) => i + 1));
+});
+
+test("opening a store applies every migration once and records it", { timeout: 10_000 }, async () => {
+  const path = join(root, "fresh.db");
+  const store = createSqliteStore(path);
+  await store.migrate();
+  await store.close();
+  await createSqliteStore(path).close(); // reopening applies nothing twice
+
+  const db = new Database(path, { readonly: true });
+  try {
+    const rows = db.prepare("SELECT version, name FROM schema_migrations ORDER BY version").all();
+    assert.deepEqual(rows, MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name);
+    for (const t of ["applications", "requests", "function_calls", "attempts", "events", "state", "metrics", "logs", "executors", "secrets"]) {
+      assert.ok(tables.includes(t), `table ${t}`);
+    }
+    assert.equal(db.pragma("journal_mode", { simple: true }), "wal");
+  } finally {
+    db.close();
+  }
+});
+
+test("pragmas: WAL, synchronous NORMAL by default, foreign keys on, busy timeout set", () => {
+  const db = openDatabase(join(root, "pragmas.db"));
+  try {
+    assert.equal(db.pragma("journal_mode", { simple: true }), "wal");
+    assert.equal(db.pragma("synchronous", { simple: true }), 1); // NORMAL
+    assert.equal(db.pragma("foreign_keys", { simple: true }), 1);
+    assert.ok((db.pragma("busy_timeout", { simple: true }) as number) > 0);
+  } finally {
+    db.close();
+  }
+  const full = openDatabase(join(root, "full.db"), { synchronous: "FULL" });
+  assert.equal(full.pragma("synchronous", { simple: true }), 2);
+  full.close();
+});
+
+test("later migrations apply in order on top of earlier ones", () => {
+  const db = new Database(":memory:");
+  try {
+    const steps = [
+      { version: 1, name: "one", sql: "CREATE TABLE t (a INTEGER)" },
+      { version: 2, name: "two", sql: "ALTER TABLE t ADD COLUMN b INTEGER" },
+    ];
+    assert.deepEqual(applyMigrations(db, steps.slice(0, 1)), [1]);
+    assert.deepEqual(applyMigrations(db, steps), [2]);
+    assert.deepEqual(applyMigrations(db, steps), []);
+    db.prepare("INSERT INTO t (a, b) VALUES (1, 2)").run();
+  } finally {
+    db.close();
+  }
+});
+
+test("a failing migration leaves the previous version intact", () => {
+  const db = new Database(":memory:");
+  try {
+    const steps = [
+      { version: 1, name: "one", sql: "CREATE TABLE t (a INTEGER)" },
+      { version: 2, name: "broken", sql: "CREATE TABLE u (x INTEGER); THIS IS NOT SQL" },
+    ];
+    assert.throws(() => applyMigrations(db, steps));
+    assert.deepEqual(db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get(), { v: 1 });
+    assert.equal(db.prepare("SELECT name FROM sqlite_master WHERE name = 'u'").get(), undefined, "no half-applied step");
+  } finally {
+    db.close();
+  }
+});
+
+test("a database migrated by a newer build is refused with a clear error", () => {
+  const path = join(root, "future.db");
+  void createSqliteStore(path).close();
+  const db = new Database(path);
+  db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'future', 0)").run(MIGRATIONS.length + 1);
+  db.close();
+  assert.throws(() => createSqliteStore(path), (e: unknown) => e instanceof SchemaTooNewError && /newer than this build/.test(e.message));
+});
