@@ -102,7 +102,7 @@ CREATE TABLE attempts (
 );
 CREATE UNIQUE INDEX attempts_by_call ON attempts (call_id, number);
 CREATE INDEX attempts_by_request ON attempts (request_id);
-CREATE INDEX attempts_running ON attempts (executor_id) WHERE status = 'running';
+CREATE INDEX attempts_running ON attempts (executor_id, started_at) WHERE status = 'running';
 
 CREATE TABLE events (
   request_id      TEXT    NOT NULL REFERENCES requests (id) ON DELETE CASCADE,
