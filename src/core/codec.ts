@@ -225,3 +225,33 @@ export function encodeInput(value: unknown, serializer: Serializer): Encoded | n
   if (serializer === "structured") return { bytes: encodeStructured(value, "input"), contentType: STRUCTURED_CONTENT_TYPE };
   return { bytes: encodeJson(value, "input"), contentType: JSON_CONTENT_TYPE };
 }
+
+/**
+ * Encodes call arguments as a list of separately encoded values, so the server can build the
+ * arguments of a reduce step (`[accumulator, item]`) or a map item from stored results without
+ * decoding user values.
+ */
+export function encodeArgs(args: readonly unknown[]): Uint8Array {
+  return joinArgs(args.map((a, i) => encodeStructured(a, `argument ${i}`)));
+}
+
+/** Joins already-encoded values into an argument list. */
+export function joinArgs(parts: readonly Uint8Array[]): Uint8Array {
+  return v8.serialize(parts.map((p) => (Buffer.isBuffer(p) ? new Uint8Array(p.buffer, p.byteOffset, p.byteLength) : p)));
+}
+
+/** Splits an argument list into its encoded values. */
+export function splitArgs(bytes: Uint8Array): Uint8Array[] {
+  try {
+    const parts = v8.deserialize(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) as unknown;
+    if (!Array.isArray(parts)) throw new Error("not a list");
+    return parts as Uint8Array[];
+  } catch (e) {
+    throw new DeserializationError(`arguments cannot be deserialized: ${(e as Error).message}`);
+  }
+}
+
+/** Decodes an argument list into values (fresh copies). */
+export function decodeArgs(bytes: Uint8Array): unknown[] {
+  return splitArgs(bytes).map((p, i) => decodeStructured(p, `argument ${i}`));
+}

@@ -1,0 +1,107 @@
+/**
+ * The container process: hosts one function (or one class instance) of one application bundle and
+ * runs one call at a time for its executor. Started with `child_process.fork` and
+ * `serialization: "advanced"`; the V8 heap limit is set by the executor.
+ *
+ * Container lifecycle: starting → init (import bundle; construct the class) → ready ⇄ busy → exit.
+ */
+import { pathToFileURL } from "node:url";
+import { decodeArgs, decodeInput, encodeOutput, encodeStructured } from "../core/codec.js";
+import { CancelledError, RequestError, SDKUsageError, TimeoutError, toPlainError } from "../core/errors.js";
+import { classInstance, invokeEntry, lookupFunction, registry, type FunctionEntry } from "../core/registry.js";
+import { SchemaValidationError, validateSchema } from "../core/schema.js";
+import { scopeStorage } from "../core/scope.js";
+import type { FailureReason } from "../core/status.js";
+import type { ContainerTarget, ToContainer } from "../core/wire/container.js";
+import { Channel } from "./channel.js";
+import { createScope } from "./runtime.js";
+
+const ch = new Channel();
+const aborts = new Map<string, AbortController>();
+let target: ContainerTarget | null = null;
+
+async function init(bundlePath: string, t: ContainerTarget): Promise<void> {
+  try {
+    await import(pathToFileURL(bundlePath).href);
+    if (t.kind === "class") {
+      const c = registry().classes.get(t.name);
+      if (!c) throw new SDKUsageError(`class '${t.name}' is not defined in this application version`);
+      await classInstance(c);
+    } else if (!lookupFunction(t.name)) {
+      throw new SDKUsageError(`function '${t.name}' is not defined in this application version`);
+    }
+    target = t;
+    ch.send({ t: "ready", pid: process.pid });
+  } catch (e) {
+    ch.send({ t: "init-failed", error: toPlainError(e) });
+  }
+}
+
+function failureReasonOf(e: unknown, signal: AbortSignal): FailureReason {
+  if (signal.aborted) return (signal.reason as Error | undefined)?.name === "CancelledError" ? "cancelled" : "function_timeout";
+  const name = (e as { name?: unknown } | null)?.name;
+  if (name === "RequestError") return "request_error";
+  return "function_error";
+}
+
+async function run(msg: Extract<ToContainer, { t: "run" }>): Promise<void> {
+  const ac = new AbortController();
+  aborts.set(msg.attemptId, ac);
+  const entry = lookupFunction(msg.functionName) as FunctionEntry | undefined;
+  try {
+    if (!entry || !target) throw new SDKUsageError(`function '${msg.functionName}' is not hosted by this container`);
+    let args: unknown[];
+    if (msg.root) {
+      const input = decodeInput(msg.args, msg.root.contentType ?? undefined, msg.root.inputDeserializer);
+      args = input.present ? [input.value] : [];
+      if (entry.app?.input) {
+        try {
+          args = [await validateSchema(entry.app.input, input.present ? input.value : undefined, "input")];
+        } catch (e) {
+          // Bad input is the caller's fault: retrying cannot help.
+          if (e instanceof SchemaValidationError) throw new RequestError(e.message);
+          throw e;
+        }
+      }
+    } else {
+      args = decodeArgs(msg.args);
+    }
+    const scope = createScope(ch, { ...msg, signal: ac.signal });
+    let value = await scopeStorage().run(scope, () => invokeEntry(entry, args));
+    if (msg.root) {
+      if (entry.app?.output) value = await validateSchema(entry.app.output, value, "output");
+      const out = encodeOutput(value, msg.root.outputSerializer);
+      ch.send({ t: "done", attemptId: msg.attemptId, ok: true, value: out.bytes, contentType: out.contentType });
+    } else {
+      ch.send({ t: "done", attemptId: msg.attemptId, ok: true, value: encodeStructured(value, `result of ${msg.functionName}`), contentType: "" });
+    }
+  } catch (e) {
+    ch.send({ t: "done", attemptId: msg.attemptId, ok: false, error: toPlainError(e, msg.functionName), reason: failureReasonOf(e, ac.signal) });
+  } finally {
+    aborts.delete(msg.attemptId);
+  }
+}
+
+process.on("message", (raw) => {
+  const msg = raw as ToContainer;
+  switch (msg.t) {
+    case "init":
+      void init(msg.bundlePath, msg.target);
+      break;
+    case "run":
+      void run(msg);
+      break;
+    case "reply":
+      ch.onReply(msg);
+      break;
+    case "abort":
+      aborts.get(msg.attemptId)?.abort(msg.reason === "cancelled" ? new CancelledError("the request was cancelled") : new TimeoutError("the call ran past its timeout"));
+      break;
+  }
+});
+
+// The executor going away means nobody will ever read our result: exit rather than linger.
+process.on("disconnect", () => process.exit(0));
+process.on("unhandledRejection", (e) => {
+  process.stderr.write(`unhandled rejection in container: ${(e as Error)?.stack ?? String(e)}\n`);
+});

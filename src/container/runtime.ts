@@ -1,0 +1,67 @@
+/**
+ * The scope a call runs in inside a container: its `CallRuntime` forwards child calls to the
+ * executor, and its `ContextBackend` forwards state, progress and metrics.
+ *
+ * Invariant: the sequence number of a child call is taken synchronously when user code makes the
+ * call, so a replayed attempt that makes the same calls in the same order asks for the same ids.
+ */
+import { encodeArgs, encodeStructured, decodeStructured } from "../core/codec.js";
+import type { CallRuntime, ContextBackend, MetricSample, ProgressUpdate, Scope } from "../core/scope.js";
+import type { Channel } from "./channel.js";
+
+export interface RunInfo {
+  attemptId: string;
+  requestId: string;
+  callId: string;
+  functionName: string;
+  signal: AbortSignal;
+}
+
+export function createScope(ch: Channel, run: RunInfo): Scope {
+  let seq = 0;
+  const { attemptId } = run;
+  const runtime: CallRuntime = {
+    async call(functionName, args) {
+      const s = ++seq;
+      const bytes = encodeArgs(args);
+      const value = await ch.request<Uint8Array>((id) => ({ t: "call", id, attemptId, seq: s, functionName, args: bytes }), functionName);
+      return decodeStructured(value, `result of ${functionName}`);
+    },
+    async map(functionName, items) {
+      const s = ++seq;
+      const encoded = items.map((item) => encodeArgs([item]));
+      const values = await ch.request<Uint8Array[]>((id) => ({ t: "map", id, attemptId, seq: s, functionName, items: encoded }), functionName);
+      return values.map((v) => decodeStructured(v, `result of ${functionName}`));
+    },
+    async reduce(functionName, items, initial) {
+      const s = ++seq;
+      const encoded = items.map((item, i) => encodeStructured(item, `item ${i}`));
+      const init = initial.present ? encodeStructured(initial.value, "initial value") : null;
+      const value = await ch.request<Uint8Array>(
+        (id) => ({ t: "reduce", id, attemptId, seq: s, functionName, items: encoded, initial: init }),
+        functionName,
+      );
+      return decodeStructured(value, `result of ${functionName}.reduce`);
+    },
+  };
+  const context: ContextBackend = {
+    requestId: run.requestId,
+    functionName: run.functionName,
+    callId: run.callId,
+    signal: run.signal,
+    async stateGet(key) {
+      const v = await ch.request<Uint8Array | null>((id) => ({ t: "state-get", id, attemptId, key }));
+      return v ?? undefined;
+    },
+    async stateSet(key, value) {
+      await ch.request<void>((id) => ({ t: "state-set", id, attemptId, key, value }));
+    },
+    async progress(update: ProgressUpdate) {
+      ch.send({ t: "progress", attemptId, update });
+    },
+    async metric(sample: MetricSample) {
+      ch.send({ t: "metric", attemptId, sample });
+    },
+  };
+  return { runtime, context };
+}

@@ -1,0 +1,55 @@
+/**
+ * The container protocol: messages between an executor and one container process, sent over the
+ * child-process channel with `serialization: "advanced"` (structured clone, so bytes stay bytes).
+ *
+ * Container lifecycle: starting → (init) → ready → busy ⇄ ready → exited. A container serves one
+ * call at a time; `run` is only sent to a ready container.
+ */
+import type { PlainError } from "../errors.js";
+import type { Serializer } from "../codec.js";
+import type { MetricSample, ProgressUpdate } from "../scope.js";
+import type { FailureReason } from "../status.js";
+
+/** How the root call of a request reads its input and writes its output. */
+export interface RootInfo {
+  contentType: string | null;
+  inputDeserializer: Serializer;
+  outputSerializer: Serializer;
+}
+
+/** What a container hosts: one function, or every method of one class (one instance). */
+export type ContainerTarget = { kind: "function"; name: string } | { kind: "class"; name: string };
+
+export type ToContainer =
+  | { t: "init"; bundlePath: string; target: ContainerTarget }
+  | {
+      t: "run";
+      attemptId: string;
+      requestId: string;
+      callId: string;
+      functionName: string;
+      /** Null for a call between functions; set for a request's root call. */
+      root: RootInfo | null;
+      /** Root: the raw input body. Others: an argument list (`encodeArgs`). */
+      args: Uint8Array;
+    }
+  | { t: "reply"; id: number; ok: true; value?: unknown }
+  | { t: "reply"; id: number; ok: false; error: PlainError; reason?: FailureReason | undefined }
+  | { t: "abort"; attemptId: string; reason: "timeout" | "cancelled" };
+
+export type FromContainer =
+  | { t: "ready"; pid: number }
+  | { t: "init-failed"; error: PlainError }
+  | { t: "call"; id: number; attemptId: string; seq: number; functionName: string; args: Uint8Array }
+  /** `items`: one argument list per item. */
+  | { t: "map"; id: number; attemptId: string; seq: number; functionName: string; items: Uint8Array[] }
+  /** `items` and `initial`: encoded values (`encodeStructured`). */
+  | { t: "reduce"; id: number; attemptId: string; seq: number; functionName: string; items: Uint8Array[]; initial: Uint8Array | null }
+  | { t: "state-get"; id: number; attemptId: string; key: string }
+  | { t: "state-set"; id: number; attemptId: string; key: string; value: Uint8Array }
+  | { t: "progress"; attemptId: string; update: ProgressUpdate }
+  | { t: "metric"; attemptId: string; sample: MetricSample }
+  | { t: "done"; attemptId: string; ok: true; value: Uint8Array; contentType: string }
+  | { t: "done"; attemptId: string; ok: false; error: PlainError; reason: FailureReason };
+
+export type ContainerRpc = Extract<FromContainer, { id: number }>;

@@ -1,0 +1,92 @@
+/**
+ * The executor protocol: messages between an executor and a server over one executor-initiated
+ * WebSocket. Frames are binary, `v8.serialize` of an array of messages (batched per tick).
+ *
+ * Resumable: on reconnect the executor says `hello` again with the attempts it still runs and
+ * re-sends every RPC still unanswered; the server answers `welcome` with the attempts to kill.
+ * Call creation is idempotent (durable ids), so a re-sent `call` attaches to the same call.
+ *
+ * Executor lifecycle (server view): connected → disconnected (grace) → connected | lost.
+ */
+import type { PlainError } from "../errors.js";
+import type { FunctionSpec } from "../options.js";
+import type { MetricSample, ProgressUpdate } from "../scope.js";
+import type { FailureReason } from "../status.js";
+import type { ContainerTarget, RootInfo } from "./container.js";
+
+export interface ExecutorCapacity {
+  cpu: number;
+  /** GB. */
+  memory: number;
+  /** GB. */
+  disk: number;
+  /** Model → count. */
+  gpus: Record<string, number>;
+}
+
+/** Everything an executor needs to run one attempt. */
+export interface Assignment {
+  attemptId: string;
+  attemptNumber: number;
+  callId: string;
+  requestId: string;
+  namespace: string;
+  application: string;
+  version: number;
+  bundleKey: string;
+  functionName: string;
+  target: ContainerTarget;
+  spec: FunctionSpec;
+  root: RootInfo | null;
+  args: Uint8Array;
+  timeoutMs: number;
+  initTimeoutMs: number;
+  /** Secrets and image env, injected into the container's environment. */
+  env: Record<string, string>;
+  /** GPU devices assigned (e.g. ["H100:0"]), for CUDA_VISIBLE_DEVICES. */
+  gpus: string[];
+}
+
+export type RpcKind = "call" | "map" | "reduce" | "state-get" | "state-set";
+
+export type ExecutorRpc =
+  | { t: "call"; attemptId: string; rpc: number; seq: number; functionName: string; args: Uint8Array }
+  | { t: "map"; attemptId: string; rpc: number; seq: number; functionName: string; items: Uint8Array[] }
+  | { t: "reduce"; attemptId: string; rpc: number; seq: number; functionName: string; items: Uint8Array[]; initial: Uint8Array | null }
+  | { t: "state-get"; attemptId: string; rpc: number; key: string }
+  | { t: "state-set"; attemptId: string; rpc: number; key: string; value: Uint8Array };
+
+export interface LogLineMsg {
+  attemptId: string;
+  stream: "stdout" | "stderr";
+  ts: number;
+  line: string;
+}
+
+export type FromExecutor =
+  | {
+      t: "hello";
+      executorId: string;
+      region: string;
+      labels: Record<string, string>;
+      capacity: ExecutorCapacity;
+      images: string[];
+      running: string[];
+    }
+  | { t: "started"; attemptId: string; containerId: string; pid: number }
+  | ExecutorRpc
+  | { t: "progress"; attemptId: string; update: ProgressUpdate; at: number }
+  | { t: "metric"; attemptId: string; sample: MetricSample; at: number }
+  | { t: "logs"; lines: LogLineMsg[] }
+  | { t: "done"; attemptId: string; ok: true; value: Uint8Array; contentType: string }
+  | { t: "done"; attemptId: string; ok: false; error: PlainError; reason: FailureReason }
+  | { t: "heartbeat" };
+
+export type ToExecutor =
+  | { t: "welcome"; kill: string[]; heartbeatMs: number }
+  | { t: "assign"; assignment: Assignment }
+  | { t: "reply"; attemptId: string; rpc: number; ok: true; value?: unknown }
+  | { t: "reply"; attemptId: string; rpc: number; ok: false; error: PlainError; reason?: FailureReason | undefined }
+  | { t: "cancel"; attemptId: string };
+
+export const EXECUTOR_WS_PATH = "/v1/executors/connect";

@@ -1,0 +1,251 @@
+/**
+ * Starting and finishing attempts, and the retry decision (DESIGN.md §2).
+ *
+ * An attempt fails when the function throws, times out, or its container dies; while attempts remain
+ * it is retried after the backoff. `RequestError` and non-determinism are never retried. Faults that
+ * are not the function's doing (executor lost, server restart) retry without using up the policy, up
+ * to `INFRA_RETRY_CAP`.
+ */
+import { STRUCTURED_CONTENT_TYPE } from "../core/codec.js";
+import type { PlainError } from "../core/errors.js";
+import { backoffMs, effectivePolicy, INFRA_RETRY_CAP } from "../core/retry.js";
+import { outcomeOf, type FailureReason } from "../core/status.js";
+import type { FromExecutor } from "../core/wire/executor.js";
+import type { NewEvent, RequestPatch } from "../store/types.js";
+import type { Engine } from "./engine.js";
+import type { LiveAttempt, LiveCall } from "./model.js";
+
+type Done = Extract<FromExecutor, { t: "done" }>;
+
+export class Attempts {
+  constructor(private readonly engine: Engine) {}
+
+  /** Reserves capacity now (synchronously, so one pass cannot over-place) and starts the attempt. */
+  start(c: LiveCall, executorId: string, gpus: string[]): void {
+    const e = this.engine;
+    const ex = e.executors.get(executorId)!;
+    const a: LiveAttempt = {
+      id: e.newId(),
+      number: c.attemptsUsed + c.infraRetries + 1,
+      call: c,
+      executorId,
+      res: { cpu: c.spec.cpu, memory: c.spec.memory, disk: c.spec.ephemeralDisk, gpus },
+      cpuHeld: true,
+      blocking: 0,
+      target: c.spec.className ? { kind: "class", name: c.spec.className } : { kind: "function", name: c.functionName },
+    };
+    ex.view.used.cpu += a.res.cpu;
+    ex.view.used.memory += a.res.memory;
+    ex.view.used.disk += a.res.disk;
+    for (const g of gpus) ex.view.gpusInUse.add(g);
+    e.attempts.set(a.id, a);
+    c.req.liveAttempts.add(a.id);
+    void this.launch(a).catch((err) => this.infraFail(a, `could not start: ${(err as Error).message}`));
+  }
+
+  private async launch(a: LiveAttempt): Promise<void> {
+    const e = this.engine;
+    const c = a.call;
+    const now = e.clock.now();
+    const events: NewEvent[] = [];
+    if (c.req.status === "pending") events.push({ kind: "request:started", at: now });
+    events.push({ kind: "attempt:started", at: now, callId: c.id, functionName: c.functionName, attempt: a.number, data: { executor_id: a.executorId } });
+    const attemptsUsed = c.attemptsUsed + 1;
+    const evs = await e.store.startAttempt(
+      { id: a.id, callId: c.id, requestId: c.req.id, number: a.number, executorId: a.executorId, containerId: null, startedAt: now },
+      { attemptsUsed, infraRetries: c.infraRetries },
+      events,
+    );
+    if (!evs) return this.release(a); // the call moved on (cancelled) while we placed it
+    c.attemptsUsed = attemptsUsed;
+    if (c.req.status === "pending") c.req.status = "running";
+    e.publish(c.req.id, evs);
+    const args = await e.payloads.read(c.args);
+    const isRoot = c.parentCallId === null;
+    const env = c.spec.secrets.length && e.options.resolveSecrets ? await e.options.resolveSecrets(c.req.namespace, c.spec.secrets) : {};
+    for (const step of c.spec.image?.steps ?? []) if (step.op === "env") env[step.key] = step.value;
+    const link = e.executors.get(a.executorId)?.link;
+    if (!link) return; // executor dropped meanwhile: its grace timer handles the attempt
+    link.send({
+      t: "assign",
+      assignment: {
+        attemptId: a.id,
+        attemptNumber: a.number,
+        callId: c.id,
+        requestId: c.req.id,
+        namespace: c.req.namespace,
+        application: c.req.application,
+        version: c.req.app.version,
+        bundleKey: c.req.app.bundleKey,
+        functionName: c.functionName,
+        target: a.target,
+        spec: c.spec,
+        root: isRoot ? { contentType: c.req.inputContentType, inputDeserializer: c.req.app.appSpec.inputDeserializer, outputSerializer: c.req.app.appSpec.outputSerializer } : null,
+        args,
+        timeoutMs: c.spec.timeout * 1000,
+        initTimeoutMs: (c.spec.initTimeout ?? c.spec.timeout) * 1000,
+        env,
+        gpus: a.res.gpus,
+      },
+    });
+  }
+
+  /** Gives an attempt's reservation back to its executor. */
+  release(a: LiveAttempt): void {
+    const e = this.engine;
+    if (!e.attempts.delete(a.id)) return;
+    a.call.req.liveAttempts.delete(a.id);
+    const ex = e.executors.get(a.executorId);
+    if (ex) {
+      if (a.cpuHeld) ex.view.used.cpu -= a.res.cpu;
+      ex.view.used.memory -= a.res.memory;
+      ex.view.used.disk -= a.res.disk;
+      for (const g of a.res.gpus) ex.view.gpusInUse.delete(g);
+    }
+    e.scheduler.pump();
+  }
+
+  /** A call no connected executor could ever run fails fast with `constraint_unsatisfiable`. */
+  async failUnplaceable(c: LiveCall, reason: string): Promise<void> {
+    const error: PlainError = { name: "ConstraintUnsatisfiableError", message: `${c.functionName}: ${reason}`, retryable: false, functionName: c.functionName };
+    await this.finishCall(c, null, { ok: false, reason: "constraint_unsatisfiable", error }, "pending");
+  }
+
+  /** The executor reported an attempt's result. */
+  async onDone(executorId: string, m: Done): Promise<void> {
+    const a = this.engine.attempts.get(m.attemptId);
+    if (!a || a.executorId !== executorId) return; // stale or unknown: the store CAS would refuse it anyway
+    this.release(a);
+    if (m.ok) return this.finishCall(a.call, a, { ok: true, value: m.value, contentType: m.contentType });
+    const c = a.call;
+    const cancelled = m.reason === "cancelled" || c.req.status === "cancelled";
+    const policy = effectivePolicy(c.spec.retries, c.req.app.appSpec.retries);
+    const retryable = !cancelled && m.error.retryable !== false && m.reason !== "request_error" && m.reason !== "constraint_unsatisfiable";
+    if (retryable && c.attemptsUsed < policy.maxRetries + 1 && isActive(c)) {
+      return this.retry(a, m.reason, m.error, backoffMs(policy, c.attemptsUsed), false);
+    }
+    return this.finishCall(c, a, { ok: false, reason: cancelled ? "cancelled" : m.reason, error: m.error });
+  }
+
+  /** An attempt lost to the infrastructure: retried without using up the policy, up to a cap. */
+  async infraFail(a: LiveAttempt, why: string): Promise<void> {
+    if (!this.engine.attempts.has(a.id)) return;
+    this.release(a);
+    const error: PlainError = { name: "InternalError", message: `${a.call.functionName}: ${why}`, retryable: true, functionName: a.call.functionName };
+    if (a.call.infraRetries < INFRA_RETRY_CAP && isActive(a.call)) return this.retry(a, "internal_error", error, 0, true);
+    return this.finishCall(a.call, a, { ok: false, reason: "internal_error", error });
+  }
+
+  private async retry(a: LiveAttempt, reason: FailureReason, error: PlainError, delayMs: number, infra: boolean): Promise<void> {
+    const e = this.engine;
+    const c = a.call;
+    const now = e.clock.now();
+    if (infra) {
+      c.attemptsUsed -= 1;
+      c.infraRetries += 1;
+    }
+    c.notBefore = now + delayMs;
+    const evs = await e.store.finishAttempt(
+      a.id,
+      { status: "failed", failureReason: reason, error, finishedAt: now, containerId: a.containerId ?? null },
+      { status: "pending", notBefore: c.notBefore, attemptsUsed: c.attemptsUsed, infraRetries: c.infraRetries },
+      null,
+      [{ kind: "attempt:failed", at: now, callId: c.id, functionName: c.functionName, attempt: a.number, data: { reason, error, retry_in_ms: delayMs } }],
+    );
+    if (!evs) return;
+    e.publish(c.req.id, evs);
+    e.scheduler.enqueue(c);
+  }
+
+  /**
+   * Ends a call (from a running attempt, or from pending when unplaceable), ends the request when it
+   * is the root, and hands the outcome to whoever waits on the call.
+   */
+  async finishCall(
+    c: LiveCall,
+    a: LiveAttempt | null,
+    r: { ok: true; value: Uint8Array; contentType: string } | { ok: false; reason: FailureReason; error: PlainError },
+    from: "running" | "pending" = "running",
+  ): Promise<void> {
+    const e = this.engine;
+    const now = e.clock.now();
+    const isRoot = c.parentCallId === null;
+    const req = c.req;
+    const events: NewEvent[] = [];
+    let status: "succeeded" | "failed" | "cancelled";
+    let reqPatch: RequestPatch | null = null;
+    const result = r.ok ? await e.payloads.put(`results/${req.id}`, r.value, r.contentType || STRUCTURED_CONTENT_TYPE) : null;
+    if (r.ok) {
+      status = "succeeded";
+      if (a) events.push({ kind: "attempt:succeeded", at: now, callId: c.id, functionName: c.functionName, attempt: a.number });
+    } else {
+      status = r.reason === "cancelled" ? "cancelled" : "failed";
+      if (a) events.push({ kind: "attempt:failed", at: now, callId: c.id, functionName: c.functionName, attempt: a.number, data: { reason: r.reason, error: r.error } });
+    }
+    events.push({ kind: "call:finished", at: now, callId: c.id, functionName: c.functionName, data: { status, ...(r.ok ? {} : { reason: r.reason, error: r.error }) } });
+    if (isRoot && (req.status === "pending" || req.status === "running")) {
+      const failureReason = r.ok ? null : r.reason;
+      reqPatch = r.ok
+        ? { status: "succeeded", output: result, finishedAt: now }
+        : {
+            status: status,
+            failureReason,
+            requestError: r.reason === "request_error" ? { functionName: r.error.functionName ?? c.functionName, message: r.error.message } : null,
+            error: r.error,
+            finishedAt: now,
+          };
+      events.push({ kind: "request:finished", at: now, data: { status: reqPatch.status, outcome: outcomeOf(reqPatch.status, failureReason), failureReason, error: r.ok ? null : r.error } });
+    }
+    const callPatch = r.ok
+      ? { status, result, finishedAt: now }
+      : { status, error: r.error, failureReason: r.reason, finishedAt: now };
+    const evs = a
+      ? await e.store.finishAttempt(a.id, { status: r.ok ? "succeeded" : status, failureReason: r.ok ? null : r.reason, error: r.ok ? null : r.error, finishedAt: now, containerId: a.containerId ?? null }, callPatch, reqPatch, events)
+      : await e.store.transitionCall(c.id, from, callPatch, events.filter((x) => x.kind !== "request:finished")).then(async (x) => {
+          if (!x || !reqPatch) return x;
+          const more = await e.store.finishRequest(req.id, reqPatch, events.filter((ev) => ev.kind === "request:finished"));
+          return [...x, ...(more ?? [])];
+        });
+    if (!evs) return;
+    e.calls.delete(c.id);
+    req.pendingCalls.delete(c.id);
+    e.publish(req.id, evs);
+    if (reqPatch) {
+      req.status = reqPatch.status;
+      await e.windDown(req);
+    }
+    e.children.settle(c.id, r.ok ? { ok: true, value: r.value } : { ok: false, reason: r.reason, error: r.error });
+    e.maybeForget(req);
+  }
+
+  /** After a restart: queue pending calls; running attempts wait for their executors to come back. */
+  async recover(): Promise<void> {
+    const e = this.engine;
+    const liveReqs = new Map<string, Awaited<ReturnType<typeof e.store.getRequest>>>();
+    for (const r of await e.store.listUnfinishedRequests()) liveReqs.set(r.id, r);
+    const callRows = new Map<string, Awaited<ReturnType<typeof e.store.getCall>>>();
+    for (const r of liveReqs.values()) for (const c of await e.store.listCalls(r!.id)) callRows.set(c.id, c);
+    for (const row of callRows.values()) {
+      if (!row || (row.status !== "pending" && row.status !== "running")) continue;
+      const reqRow = liveReqs.get(row.requestId)!;
+      const app = await e.app(reqRow.namespace, reqRow.application, reqRow.version);
+      const spec = app?.functions.get(row.functionName);
+      if (!app || !spec) continue;
+      const req = e.liveRequest(reqRow, app);
+      const c = e.newLiveCall(req, row.id, row.parentCallId, row.functionName, spec, row.args, row.notBefore);
+      c.attemptsUsed = row.attemptsUsed;
+      c.infraRetries = row.infraRetries;
+      if (row.status === "pending") e.scheduler.enqueue(c);
+      else e.calls.set(c.id, c);
+    }
+    for (const at of await e.store.listRunningAttempts()) {
+      const c = e.calls.get(at.callId);
+      if (!c || !at.executorId) continue;
+      e.executorsPart.adoptOrphan(at, c);
+    }
+  }
+}
+
+function isActive(c: LiveCall): boolean {
+  return c.req.status === "pending" || c.req.status === "running";
+}

@@ -1,0 +1,189 @@
+/**
+ * Calls between functions: creating (or finding) a child call by its durable id, and delivering its
+ * outcome to whoever waits on it — a parent attempt's RPC, one slot of a map, or the next step of a
+ * reduce.
+ *
+ * Replay (DESIGN.md §2): a child whose durable id already succeeded answers at once from the journal;
+ * one still pending or running is re-attached; a failed or cancelled one runs again. A different
+ * function at the same (parent, seq, item) is a terminal non-determinism error.
+ */
+import { childCallId, itemCallId } from "../core/durable-id.js";
+import { joinArgs, STRUCTURED_CONTENT_TYPE } from "../core/codec.js";
+import type { PlainError } from "../core/errors.js";
+import type { FailureReason } from "../core/status.js";
+import type { ExecutorRpc } from "../core/wire/executor.js";
+import type { Engine } from "./engine.js";
+import type { LiveAttempt } from "./model.js";
+
+export type CallOutcome = { ok: true; value: Uint8Array } | { ok: false; reason: FailureReason; error: PlainError };
+/** A refusal: the error belongs to the calling attempt itself, not to a child. */
+type Refusal = { ok: false; own: true; error: PlainError };
+type Outcome = CallOutcome | Refusal;
+type Waiter = (o: Outcome) => void;
+
+export class Children {
+  private readonly waiters = new Map<string, Waiter[]>();
+
+  constructor(private readonly engine: Engine) {}
+
+  /** Hands a finished call's outcome to everything waiting on it. */
+  settle(callId: string, o: CallOutcome): void {
+    const list = this.waiters.get(callId);
+    if (!list) return;
+    this.waiters.delete(callId);
+    for (const w of list) w(o);
+  }
+
+  private wait(callId: string, w: Waiter): void {
+    const list = this.waiters.get(callId);
+    if (list) list.push(w);
+    else this.waiters.set(callId, [w]);
+  }
+
+  /** Answers an RPC of a running attempt (dropped if the attempt is gone: its retry will replay). */
+  reply(a: LiveAttempt, rpc: number, o: { ok: true; value?: unknown } | { ok: false; error: PlainError; reason?: FailureReason | undefined }): void {
+    const e = this.engine;
+    if (!e.attempts.has(a.id)) return;
+    e.executors.get(a.executorId)?.link?.send({ t: "reply", attemptId: a.id, rpc, ...o } as never);
+  }
+
+  /** A blocking RPC started: the attempt releases its CPU while it waits (no deadlock at depth). */
+  private block(a: LiveAttempt): void {
+    a.blocking++;
+    if (a.blocking === 1 && a.cpuHeld) {
+      a.cpuHeld = false;
+      const ex = this.engine.executors.get(a.executorId);
+      if (ex) ex.view.used.cpu -= a.res.cpu;
+      this.engine.scheduler.pump();
+    }
+  }
+
+  private unblock(a: LiveAttempt): void {
+    if (a.blocking === 0) return;
+    a.blocking--;
+    if (a.blocking === 0 && !a.cpuHeld && this.engine.attempts.has(a.id)) {
+      a.cpuHeld = true;
+      const ex = this.engine.executors.get(a.executorId);
+      if (ex) ex.view.used.cpu += a.res.cpu;
+    }
+  }
+
+  async onRpc(a: LiveAttempt, m: ExecutorRpc): Promise<void> {
+    try {
+      switch (m.t) {
+        case "call":
+          this.block(a);
+          return await this.child(a, m.seq, 0, m.functionName, m.args, "call", (o) => this.answer(a, m.rpc, o));
+        case "map":
+          this.block(a);
+          return await this.map(a, m);
+        case "reduce":
+          this.block(a);
+          return await this.reduce(a, m);
+        case "state-get": {
+          const p = await this.engine.store.getState(a.call.req.id, m.key);
+          return this.reply(a, m.rpc, { ok: true, value: p ? await this.engine.payloads.read(p) : null });
+        }
+        case "state-set": {
+          const p = await this.engine.payloads.put(`state/${a.call.req.id}`, m.value, STRUCTURED_CONTENT_TYPE);
+          await this.engine.store.setState(a.call.req.id, m.key, p, this.engine.clock.now());
+          return this.reply(a, m.rpc, { ok: true });
+        }
+      }
+    } catch (err) {
+      this.answer(a, m.rpc, { ok: false, own: true, error: { name: "InternalError", message: (err as Error).message, retryable: true } });
+    }
+  }
+
+  /** Delivers an outcome to a parent RPC; a refusal carries no reason, so it is raised as itself. */
+  private answer(a: LiveAttempt, rpc: number, o: Outcome | { ok: true; value: unknown }): void {
+    this.unblock(a);
+    if (o.ok) this.reply(a, rpc, { ok: true, value: o.value });
+    else this.reply(a, rpc, { ok: false, error: o.error, reason: "own" in o ? undefined : o.reason });
+  }
+
+  /**
+   * Finds or creates the child at (parent, seq, item) and calls `done` with its outcome, at once from
+   * the journal or when it finishes.
+   */
+  private async child(a: LiveAttempt, seq: number, item: number, fn: string, args: Uint8Array, op: "call" | "map" | "reduce", done: Waiter): Promise<void> {
+    const e = this.engine;
+    const parent = a.call;
+    const req = parent.req;
+    const refuse = (error: PlainError): void => done({ ok: false, own: true, error });
+    if (req.status !== "pending" && req.status !== "running") return refuse({ name: "CancelledError", message: `request ${req.id} is ${req.status}`, retryable: false });
+    const spec = req.app.functions.get(fn);
+    if (!spec) return refuse({ name: "SDKUsageError", message: `function '${fn}' is not part of application '${req.application}' version ${req.app.version}`, retryable: false });
+    const id = op === "call" ? childCallId(parent.id, seq, fn) : itemCallId(parent.id, seq, fn, op, item);
+    const existing = await e.store.findChildCall(parent.id, seq, item);
+    if (existing && existing.functionName !== fn) {
+      return refuse({
+        name: "NonDeterminismError",
+        message: `non-deterministic replay in ${parent.functionName}: call #${seq}${item ? ` item ${item}` : ""} was '${existing.functionName}' in an earlier attempt, now '${fn}'`,
+        retryable: false,
+        functionName: parent.functionName,
+      });
+    }
+    const now = e.clock.now();
+    if (existing?.status === "succeeded") {
+      return done({ ok: true, value: existing.result ? await e.payloads.read(existing.result) : new Uint8Array(0) });
+    }
+    if (existing && (existing.status === "pending" || existing.status === "running")) {
+      this.wait(existing.id, done);
+      if (!e.calls.has(existing.id)) {
+        // Known to the store but not to this process (restart): queue it again if pending.
+        const c = e.newLiveCall(req, existing.id, parent.id, fn, spec, existing.args, existing.notBefore);
+        c.attemptsUsed = existing.attemptsUsed;
+        c.infraRetries = existing.infraRetries;
+        if (existing.status === "pending") e.scheduler.enqueue(c);
+        else e.calls.set(c.id, c);
+      }
+      return;
+    }
+    const payload = await e.payloads.put(`args/${req.id}`, args, STRUCTURED_CONTENT_TYPE);
+    const created = { kind: "call:created" as const, at: now, callId: id, parentCallId: parent.id, functionName: fn };
+    const evs = existing
+      ? await e.store.transitionCall(existing.id, existing.status, { status: "pending", attemptsUsed: 0, infraRetries: 0, notBefore: now, error: null, failureReason: null, finishedAt: null, result: null }, [{ ...created, data: { rerun: true } }])
+      : await e.store.createCall({ id, requestId: req.id, parentCallId: parent.id, seq, item, functionName: fn, args: payload, notBefore: now, createdAt: now }, [created]);
+    if (!evs) return refuse({ name: "InternalError", message: `call ${id} changed concurrently`, retryable: true });
+    e.publish(req.id, evs);
+    this.wait(id, done);
+    e.scheduler.enqueue(e.newLiveCall(req, id, parent.id, fn, spec, existing ? existing.args : payload, now));
+  }
+
+  private async map(a: LiveAttempt, m: Extract<ExecutorRpc, { t: "map" }>): Promise<void> {
+    const results: (Uint8Array | undefined)[] = new Array(m.items.length);
+    let remaining = m.items.length;
+    let settled = false;
+    const finish = (o: Outcome | { ok: true; value: unknown }): void => {
+      if (settled) return;
+      settled = true;
+      this.answer(a, m.rpc, o);
+    };
+    if (remaining === 0) return this.answer(a, m.rpc, { ok: true, value: [] });
+    for (let i = 0; i < m.items.length; i++) {
+      await this.child(a, m.seq, i, m.functionName, m.items[i]!, "map", (o) => {
+        if (!o.ok) return finish(o);
+        results[i] = o.value;
+        if (--remaining === 0) finish({ ok: true, value: results });
+      });
+    }
+  }
+
+  private async reduce(a: LiveAttempt, m: Extract<ExecutorRpc, { t: "reduce" }>): Promise<void> {
+    const items = [...m.items];
+    let acc = m.initial ?? items.shift()!;
+    let step = 0;
+    const next = async (): Promise<void> => {
+      if (items.length === 0) return this.answer(a, m.rpc, { ok: true, value: acc });
+      const item = items.shift()!;
+      const index = step++;
+      await this.child(a, m.seq, index, m.functionName, joinArgs([acc, item]), "reduce", (o) => {
+        if (!o.ok) return this.answer(a, m.rpc, o);
+        acc = o.value;
+        void next();
+      });
+    };
+    await next();
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Executors as the engine sees them: connect (hello), messages, disconnect and loss.
+ *
+ * Executor lifecycle: connected → disconnected (grace) → connected again | lost. While disconnected,
+ * its attempts keep their reservations; when the grace runs out they are lost and retried without
+ * using up the retry policy. On reconnect the executor lists the attempts it still runs: the engine
+ * tells it to kill the ones it no longer tracks, and treats the ones missing from the list as lost.
+ */
+import type { FromExecutor } from "../core/wire/executor.js";
+import type { AttemptRow } from "../store/types.js";
+import type { Engine } from "./engine.js";
+import type { ExecutorLink, LiveAttempt, LiveCall } from "./model.js";
+
+type Hello = Extract<FromExecutor, { t: "hello" }>;
+
+export class Executors {
+  constructor(private readonly engine: Engine) {}
+
+  connected(link: ExecutorLink, hello: Hello): void {
+    const e = this.engine;
+    let ex = e.executors.get(hello.executorId);
+    if (ex) {
+      ex.grace?.cancel();
+      ex.grace = null;
+      if (ex.link && ex.link !== link) ex.link.close();
+      ex.link = link;
+      ex.view.connected = true;
+      ex.view.region = hello.region;
+      ex.view.capacity = hello.capacity;
+      ex.view.images = hello.images;
+      ex.labels = hello.labels;
+    } else {
+      ex = {
+        view: { id: hello.executorId, region: hello.region, capacity: hello.capacity, images: hello.images, used: { cpu: 0, memory: 0, disk: 0 }, gpusInUse: new Set(), connected: true },
+        labels: hello.labels,
+        link,
+        grace: null,
+      };
+      e.executors.set(hello.executorId, ex);
+    }
+    const running = new Set(hello.running);
+    const kill = hello.running.filter((id) => !e.attempts.has(id));
+    for (const a of [...e.attempts.values()]) {
+      if (a.executorId === hello.executorId && !running.has(a.id) && a.number >= 0) {
+        // The executor does not run it (it restarted, or never got the assignment).
+        void e.attemptsPart.infraFail(a, "the executor restarted or lost the attempt");
+      }
+    }
+    link.send({ t: "welcome", kill, heartbeatMs: 2000 });
+    void e.store
+      .upsertExecutor({ id: hello.executorId, region: hello.region, labels: hello.labels, capacity: hello.capacity, images: hello.images, lastSeen: e.clock.now() })
+      .catch(() => {});
+    e.scheduler.pump();
+  }
+
+  disconnected(executorId: string, link: ExecutorLink): void {
+    const e = this.engine;
+    const ex = e.executors.get(executorId);
+    if (!ex || ex.link !== link) return;
+    ex.link = null;
+    ex.view.connected = false;
+    ex.grace?.cancel();
+    ex.grace = e.clock.setTimer(e.options.executorGraceMs, () => this.lost(executorId));
+  }
+
+  private lost(executorId: string): void {
+    const e = this.engine;
+    const ex = e.executors.get(executorId);
+    if (!ex || ex.link) return;
+    for (const a of [...e.attempts.values()]) if (a.executorId === executorId) void e.attemptsPart.infraFail(a, `executor ${executorId} was lost`);
+    e.executors.delete(executorId);
+    void e.store.removeExecutor(executorId).catch(() => {});
+  }
+
+  /**
+   * A running attempt found in the store after a restart: it is adopted as live on its executor,
+   * which must reconnect (and list it) within the grace or the attempt is lost.
+   */
+  adoptOrphan(row: AttemptRow, c: LiveCall): void {
+    const e = this.engine;
+    const executorId = row.executorId!;
+    let ex = e.executors.get(executorId);
+    if (!ex) {
+      ex = {
+        view: { id: executorId, region: "", capacity: { cpu: 0, memory: 0, disk: 0, gpus: {} }, images: [], used: { cpu: 0, memory: 0, disk: 0 }, gpusInUse: new Set(), connected: false },
+        labels: {},
+        link: null,
+        grace: e.clock.setTimer(e.options.executorGraceMs, () => this.lost(executorId)),
+      };
+      e.executors.set(executorId, ex);
+    }
+    const a: LiveAttempt = {
+      id: row.id,
+      number: row.number,
+      call: c,
+      executorId,
+      res: { cpu: c.spec.cpu, memory: c.spec.memory, disk: c.spec.ephemeralDisk, gpus: [] },
+      cpuHeld: true,
+      blocking: 0,
+      target: c.spec.className ? { kind: "class", name: c.spec.className } : { kind: "function", name: c.functionName },
+    };
+    ex.view.used.cpu += a.res.cpu;
+    ex.view.used.memory += a.res.memory;
+    ex.view.used.disk += a.res.disk;
+    e.attempts.set(a.id, a);
+    c.req.liveAttempts.add(a.id);
+  }
+
+  /** Routes one message from a connected executor. */
+  onMessage(executorId: string, m: FromExecutor): void {
+    const e = this.engine;
+    switch (m.t) {
+      case "done":
+        void e.attemptsPart.onDone(executorId, m);
+        return;
+      case "started": {
+        const a = e.attempts.get(m.attemptId);
+        if (a) a.containerId = m.containerId;
+        return;
+      }
+      case "call":
+      case "map":
+      case "reduce":
+      case "state-get":
+      case "state-set": {
+        const a = e.attempts.get(m.attemptId);
+        if (a && a.executorId === executorId) void e.children.onRpc(a, m);
+        return;
+      }
+      case "progress":
+      case "metric":
+        e.telemetry.record(m);
+        return;
+      case "logs":
+        e.telemetry.logs(m.lines);
+        return;
+      case "heartbeat":
+      case "hello":
+        return;
+    }
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The engine's in-memory view of what is live. The store is the truth; these objects cache what the
+ * hot path needs so that starting, finishing and relaying never read the store back.
+ */
+import type { TimerHandle } from "../core/clock.js";
+import type { Manifest } from "../core/manifest.js";
+import type { ApplicationSpec, FunctionSpec } from "../core/options.js";
+import type { Status } from "../core/status.js";
+import type { ContainerTarget } from "../core/wire/container.js";
+import type { ToExecutor } from "../core/wire/executor.js";
+import type { ExecutorView } from "./placement.js";
+import type { Payload } from "../store/types.js";
+
+/** One deployed application version, with its functions indexed by name. */
+export interface AppVersion {
+  namespace: string;
+  name: string;
+  version: number;
+  manifest: Manifest;
+  bundleKey: string;
+  appSpec: ApplicationSpec;
+  functions: Map<string, FunctionSpec>;
+}
+
+/** A request that is not finished (or whose calls are still winding down). */
+export interface LiveRequest {
+  id: string;
+  namespace: string;
+  application: string;
+  app: AppVersion;
+  status: Status;
+  rootCallId: string;
+  inputContentType: string | null;
+  /** Calls waiting to start and attempts running, for cancellation and clean-up. */
+  pendingCalls: Set<string>;
+  liveAttempts: Set<string>;
+}
+
+/** A call the engine knows is pending or running. */
+export interface LiveCall {
+  id: string;
+  req: LiveRequest;
+  parentCallId: string | null;
+  functionName: string;
+  spec: FunctionSpec;
+  args: Payload;
+  attemptsUsed: number;
+  infraRetries: number;
+  notBefore: number;
+  pendingReason: string | null;
+  backoff?: TimerHandle | undefined;
+}
+
+export interface Reservation {
+  cpu: number;
+  memory: number;
+  disk: number;
+  gpus: string[];
+}
+
+/** One attempt running on an executor. */
+export interface LiveAttempt {
+  id: string;
+  number: number;
+  call: LiveCall;
+  executorId: string;
+  res: Reservation;
+  /** False while the attempt waits on children (its CPU is released so depth cannot deadlock). */
+  cpuHeld: boolean;
+  blocking: number;
+  target: ContainerTarget;
+  containerId?: string | undefined;
+}
+
+/** What the server's WebSocket layer gives the engine for one connected executor. */
+export interface ExecutorLink {
+  send(msg: ToExecutor): void;
+  close(): void;
+}
+
+export interface LiveExecutor {
+  view: ExecutorView;
+  labels: Record<string, string>;
+  link: ExecutorLink | null;
+  grace: TimerHandle | null;
+}

@@ -1,0 +1,100 @@
+/**
+ * Progress, metrics and logs from running attempts: buffered and written in batches.
+ *
+ * Progress is coalesced: within one flush window only the latest update of each call is stored as
+ * an event, so a function sending thousands of updates per second costs a few writes. (Its timeout
+ * is reset by the executor on every update, whatever is stored.)
+ */
+import type { FromExecutor, LogLineMsg } from "../core/wire/executor.js";
+import type { LogRow, MetricRow, NewEvent } from "../store/types.js";
+import type { Engine } from "./engine.js";
+
+const FLUSH_MS = 25;
+const RECENT_CAP = 10_000;
+
+interface AttemptInfo {
+  requestId: string;
+  callId: string;
+  functionName: string;
+  number: number;
+}
+
+export class Telemetry {
+  private progress = new Map<string, Map<string, NewEvent>>();
+  private metrics: MetricRow[] = [];
+  private logRows: LogRow[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private inflight: Promise<void> = Promise.resolve();
+  /** Attempts that finished recently, so their late log lines still find their call. */
+  private readonly recent = new Map<string, AttemptInfo>();
+
+  constructor(private readonly engine: Engine) {}
+
+  private info(attemptId: string): AttemptInfo | undefined {
+    const a = this.engine.attempts.get(attemptId);
+    if (a) {
+      const i = { requestId: a.call.req.id, callId: a.call.id, functionName: a.call.functionName, number: a.number };
+      if (!this.recent.has(attemptId)) {
+        this.recent.set(attemptId, i);
+        if (this.recent.size > RECENT_CAP) this.recent.delete(this.recent.keys().next().value!);
+      }
+      return i;
+    }
+    return this.recent.get(attemptId);
+  }
+
+  record(m: Extract<FromExecutor, { t: "progress" | "metric" }>): void {
+    const i = this.info(m.attemptId);
+    if (!i) return;
+    if (m.t === "progress") {
+      let perReq = this.progress.get(i.requestId);
+      if (!perReq) this.progress.set(i.requestId, (perReq = new Map()));
+      perReq.set(i.callId, { kind: "progress", at: m.at, callId: i.callId, functionName: i.functionName, attempt: i.number, data: { ...m.update } });
+    } else {
+      this.metrics.push({ requestId: i.requestId, callId: i.callId, functionName: i.functionName, attempt: i.number, kind: m.sample.kind, name: m.sample.name, value: m.sample.value, at: m.at });
+    }
+    this.schedule();
+  }
+
+  logs(lines: LogLineMsg[]): void {
+    for (const l of lines) {
+      const i = this.info(l.attemptId);
+      if (!i) continue;
+      this.logRows.push({ requestId: i.requestId, attemptId: l.attemptId, callId: i.callId, functionName: i.functionName, stream: l.stream, ts: l.ts, line: l.line });
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => this.flushNow(), FLUSH_MS);
+  }
+
+  /** Writes everything buffered; writes are chained so they commit in order. */
+  flushNow(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const progress = this.progress;
+    const metrics = this.metrics;
+    const logs = this.logRows;
+    this.progress = new Map();
+    this.metrics = [];
+    this.logRows = [];
+    const store = this.engine.store;
+    this.inflight = this.inflight
+      .then(async () => {
+        for (const [requestId, perCall] of progress) await this.engine.appendEvents(requestId, [...perCall.values()]);
+        if (metrics.length) await store.addMetrics(metrics);
+        if (logs.length) await store.appendLogs(logs);
+      })
+      .catch((e) => {
+        process.stderr.write(`tributary: telemetry write failed: ${(e as Error).message}\n`);
+      });
+  }
+
+  /** Resolves once buffered writes are committed. */
+  async drain(): Promise<void> {
+    this.flushNow();
+    await this.inflight;
+  }
+}

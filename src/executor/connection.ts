@@ -1,0 +1,130 @@
+/**
+ * The executor's connection to a server: one executor-initiated WebSocket, batched (every message
+ * queued in one tick goes out as one frame), resumable (reconnects with backoff, rotating through
+ * the server list, says `hello` again and re-sends what was not acknowledged).
+ *
+ * Invariant: outgoing messages are never dropped while disconnected: they wait in the queue and go
+ * out after the next `hello`, so a finished attempt's result survives a server restart.
+ */
+import v8 from "node:v8";
+import WebSocket from "ws";
+import { EXECUTOR_WS_PATH, type FromExecutor, type ToExecutor } from "../core/wire/executor.js";
+
+export interface ConnectionOptions {
+  servers: string[];
+  token?: string | undefined;
+  /** Builds the hello message (with the attempts still running) at each (re)connect. */
+  hello: () => Extract<FromExecutor, { t: "hello" }>;
+  /** Messages to re-send after each hello (unanswered RPCs). */
+  resend: () => FromExecutor[];
+  onMessage: (msg: ToExecutor) => void;
+  onState?: (connected: boolean, server: string) => void;
+}
+
+export class ServerConnection {
+  private ws: WebSocket | null = null;
+  private queue: FromExecutor[] = [];
+  private flushScheduled = false;
+  private closed = false;
+  private serverIndex = 0;
+  private retryMs = 100;
+  private heartbeat: NodeJS.Timeout | null = null;
+  connected = false;
+
+  constructor(private readonly opts: ConnectionOptions) {}
+
+  start(): void {
+    this.connect();
+  }
+
+  /** Queues a message; frames go out once per tick. */
+  send(msg: FromExecutor): void {
+    this.queue.push(msg);
+    if (!this.flushScheduled && this.connected) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.flush();
+    const ws = this.ws;
+    if (!ws) return;
+    await new Promise<void>((resolve) => {
+      if (ws.readyState === WebSocket.CLOSED) return resolve();
+      ws.once("close", () => resolve());
+      ws.close();
+      setTimeout(() => {
+        ws.terminate();
+        resolve();
+      }, 1000).unref();
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (!this.connected || !this.ws || this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    this.ws.send(v8.serialize(batch), { binary: true }, (err) => {
+      // A failed write means the socket is dying: put the batch back in front for the next hello.
+      if (err) this.queue = [...batch, ...this.queue];
+    });
+  }
+
+  private connect(): void {
+    if (this.closed) return;
+    const base = this.opts.servers[this.serverIndex % this.opts.servers.length]!;
+    const url = base.replace(/^http/, "ws").replace(/\/$/, "") + EXECUTOR_WS_PATH;
+    const ws = new WebSocket(url, {
+      headers: this.opts.token ? { authorization: `Bearer ${this.opts.token}` } : {},
+      perMessageDeflate: false,
+    });
+    this.ws = ws;
+    ws.binaryType = "nodebuffer";
+    ws.on("open", () => {
+      this.retryMs = 100;
+      this.connected = true;
+      // hello first, then re-sent RPCs, then whatever queued while we were away.
+      const first: FromExecutor[] = [this.opts.hello(), ...this.opts.resend()];
+      this.queue = [...first, ...this.queue.filter((m) => !isRpc(m))];
+      this.flush();
+      this.heartbeat = setInterval(() => this.send({ t: "heartbeat" }), 2000);
+      this.heartbeat.unref();
+      this.opts.onState?.(true, base);
+    });
+    ws.on("message", (data: Buffer) => {
+      let msgs: ToExecutor[];
+      try {
+        msgs = v8.deserialize(data) as ToExecutor[];
+      } catch {
+        return;
+      }
+      for (const m of msgs) this.opts.onMessage(m);
+    });
+    ws.on("close", () => this.onDown(base));
+    ws.on("error", () => {
+      /* 'close' follows */
+    });
+  }
+
+  private onDown(base: string): void {
+    const was = this.connected;
+    this.connected = false;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+    if (was) this.opts.onState?.(false, base);
+    if (this.closed) return;
+    this.serverIndex++;
+    const delay = this.retryMs;
+    this.retryMs = Math.min(this.retryMs * 2, 2000);
+    // Not unref'd: a disconnected executor must stay alive to reconnect.
+    setTimeout(() => this.connect(), delay);
+  }
+}
+
+function isRpc(m: FromExecutor): boolean {
+  return m.t === "call" || m.t === "map" || m.t === "reduce" || m.t === "state-get" || m.t === "state-set";
+}

@@ -1,0 +1,158 @@
+/**
+ * One container: a Node child process hosting one function (or class) of one application version.
+ *
+ * Container lifecycle: starting → ready ⇄ busy → exited. `init` resolves when the bundle is loaded
+ * (and the class constructed) or rejects on failure/timeout; a container that failed init, timed out
+ * or was killed never serves again.
+ *
+ * Limits: the V8 heap limit (`--max-old-space-size`) from the function's memory; the executor's
+ * watchdog adds RSS and disk checks. `TMPDIR` is the container's own directory, erased on exit.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createInterface } from "node:readline";
+import type { PlainError } from "../core/errors.js";
+import type { ContainerTarget, FromContainer, ToContainer } from "../core/wire/container.js";
+
+const CONTAINER_MAIN = fileURLToPath(new URL("../container/main.js", import.meta.url));
+
+export interface ContainerOptions {
+  id: string;
+  poolKey: string;
+  bundlePath: string;
+  target: ContainerTarget;
+  /** Memory limit in MB for the V8 heap. */
+  memoryMb: number;
+  /** Directory for the container's temp files (created, and erased on exit). */
+  tmpDir: string;
+  /** Working directory (an image directory), or the temp dir when absent. */
+  cwd?: string | undefined;
+  env: Record<string, string>;
+  onMessage: (c: ContainerProcess, msg: FromContainer) => void;
+  onLog: (c: ContainerProcess, stream: "stdout" | "stderr", line: string) => void;
+  onExit: (c: ContainerProcess, code: number | null, signal: NodeJS.Signals | null) => void;
+}
+
+export type ContainerState = "starting" | "ready" | "busy" | "exited";
+
+export class ContainerProcess {
+  readonly id: string;
+  readonly poolKey: string;
+  readonly child: ChildProcess;
+  state: ContainerState = "starting";
+  /** The attempt being served, if busy. */
+  attemptId: string | null = null;
+  lastUsed = Date.now();
+  /** Why the executor killed it, if it did (decides the failure reason of the running attempt). */
+  killReason: "timeout" | "cancelled" | "out_of_memory" | "disk_quota_exceeded" | "reaped" | null = null;
+  /** Last stderr lines, to explain a crash. */
+  readonly stderrTail: string[] = [];
+  private initWaiter: { resolve: () => void; reject: (e: PlainError) => void } | null = null;
+
+  constructor(private readonly opts: ContainerOptions) {
+    this.id = opts.id;
+    this.poolKey = opts.poolKey;
+    mkdirSync(opts.tmpDir, { recursive: true });
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+      LANG: process.env.LANG ?? "C.UTF-8",
+      HOME: opts.tmpDir,
+      TMPDIR: opts.tmpDir,
+      TMP: opts.tmpDir,
+      TEMP: opts.tmpDir,
+      TRIBUTARY_CONTAINER_ID: opts.id,
+      ...(process.env.TRIBUTARY_REGIONS ? { TRIBUTARY_REGIONS: process.env.TRIBUTARY_REGIONS } : {}),
+      ...opts.env,
+    };
+    this.child = fork(CONTAINER_MAIN, [], {
+      cwd: opts.cwd ?? opts.tmpDir,
+      env,
+      execArgv: [`--max-old-space-size=${Math.max(16, Math.floor(opts.memoryMb))}`, "--enable-source-maps"],
+      serialization: "advanced",
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+    });
+    this.child.on("message", (m) => this.onMessage(m as FromContainer));
+    this.child.on("exit", (code, signal) => this.onExit(code, signal));
+    this.child.on("error", () => {
+      /* spawn errors surface as exit */
+    });
+    for (const stream of ["stdout", "stderr"] as const) {
+      const rl = createInterface({ input: this.child[stream]!, crlfDelay: Infinity });
+      rl.on("line", (line) => {
+        if (stream === "stderr") {
+          this.stderrTail.push(line);
+          if (this.stderrTail.length > 20) this.stderrTail.shift();
+        }
+        opts.onLog(this, stream, line);
+      });
+    }
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  /** Loads the bundle (and constructs the class); rejects with the init error. */
+  init(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.initWaiter = { resolve, reject };
+      this.send({ t: "init", bundlePath: this.opts.bundlePath, target: this.opts.target });
+    });
+  }
+
+  send(msg: ToContainer): void {
+    if (this.state === "exited" || !this.child.connected) return;
+    this.child.send(msg, (err) => {
+      // A send can race with the child's death; the exit handler reports the attempt.
+      void err;
+    });
+  }
+
+  kill(reason: NonNullable<ContainerProcess["killReason"]>): void {
+    if (this.state === "exited") return;
+    this.killReason ??= reason;
+    this.child.kill("SIGKILL");
+  }
+
+  private onMessage(msg: FromContainer): void {
+    if (msg.t === "ready") {
+      this.state = "ready";
+      this.initWaiter?.resolve();
+      this.initWaiter = null;
+      return;
+    }
+    if (msg.t === "init-failed") {
+      this.initWaiter?.reject(msg.error);
+      this.initWaiter = null;
+      this.kill("reaped");
+      return;
+    }
+    this.opts.onMessage(this, msg);
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    this.state = "exited";
+    if (this.initWaiter) {
+      const tail = this.stderrTail.slice(-5).join("\n");
+      this.initWaiter.reject(
+        this.killReason === "timeout"
+          ? { name: "TimeoutError", message: "start-up did not finish in time", retryable: true }
+          : { name: "InternalError", message: `container exited during start-up (code ${code}, signal ${signal})${tail ? `: ${tail}` : ""}`, retryable: true },
+      );
+      this.initWaiter = null;
+    }
+    try {
+      rmSync(this.opts.tmpDir, { recursive: true, force: true });
+    } catch {
+      /* best effort: the executor sweeps its data dir on start */
+    }
+    this.opts.onExit(this, code, signal);
+  }
+}
+
+/** The temp directory of a container under the executor's data dir. */
+export function containerTmpDir(dataDir: string, id: string): string {
+  return join(dataDir, "containers", id, "tmp");
+}

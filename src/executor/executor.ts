@@ -1,0 +1,293 @@
+/**
+ * The executor: one per machine. Leases attempts from a server, runs each in a container from its
+ * pool, owns the attempt's timeout, relays child calls, state, progress, metrics and logs, and
+ * reports the result.
+ *
+ * Attempt lifecycle on the executor: assigned → starting (container acquired, init) → running
+ * (timer armed; paused while child calls are in flight) → finished (done sent exactly once).
+ */
+import os from "node:os";
+import { randomUUID } from "node:crypto";
+import { systemClock, type Clock } from "../core/clock.js";
+import type { PlainError } from "../core/errors.js";
+import type { FailureReason } from "../core/status.js";
+import type { FromContainer } from "../core/wire/container.js";
+import type { Assignment, ExecutorCapacity, ExecutorRpc, FromExecutor, LogLineMsg, ToExecutor } from "../core/wire/executor.js";
+import { AttemptTimer } from "./attempt-timer.js";
+import { BundleCache } from "./bundles.js";
+import { containerTmpDir, type ContainerProcess } from "./container-process.js";
+import { ServerConnection } from "./connection.js";
+import { ContainerPool } from "./pool.js";
+import { explainExit } from "./exit-reason.js";
+
+export interface ExecutorOptions {
+  /** Server base URLs; the executor connects to one and rotates on failure. */
+  servers: string[];
+  token?: string | undefined;
+  region?: string | undefined;
+  /** Declared CPUs (default: this machine's). */
+  cpu?: number | undefined;
+  /** Declared memory in GB (default: this machine's). */
+  memory?: number | undefined;
+  /** Declared ephemeral disk in GB (default 100). */
+  disk?: number | undefined;
+  gpus?: Record<string, number> | undefined;
+  labels?: Record<string, string> | undefined;
+  /** Base images this executor can provide. */
+  images?: string[] | undefined;
+  dataDir: string;
+  id?: string | undefined;
+  clock?: Clock | undefined;
+  /** Idle time before a warm container is stopped (default 120 s). */
+  containerIdleMs?: number | undefined;
+  /** Grace between aborting `ctx.signal` and killing the container (default 300 ms). */
+  killGraceMs?: number | undefined;
+  /** Print container output to this process's stdout/stderr (dev mode). */
+  echoLogs?: boolean | undefined;
+}
+
+export interface RunningExecutor {
+  id: string;
+  /** Container statistics: started and reused. */
+  stats(): { started: number; reused: number; running: number };
+  stop(): Promise<void>;
+}
+
+interface AttemptRun {
+  a: Assignment;
+  container: ContainerProcess | null;
+  timer: AttemptTimer | null;
+  /** RPC ids of child calls in flight (they pause the timer). */
+  blocking: Set<number>;
+  finished: boolean;
+}
+
+export function defaultCapacity(o: ExecutorOptions): ExecutorCapacity {
+  return {
+    cpu: o.cpu ?? os.availableParallelism(),
+    memory: o.memory ?? Math.max(1, Math.floor(os.totalmem() / 2 ** 30)),
+    disk: o.disk ?? 100,
+    gpus: o.gpus ?? {},
+  };
+}
+
+export async function createExecutor(o: ExecutorOptions): Promise<RunningExecutor> {
+  const id = o.id ?? `ex-${randomUUID().slice(0, 8)}`;
+  const clock = o.clock ?? systemClock;
+  const grace = o.killGraceMs ?? 300;
+  const capacity = defaultCapacity(o);
+  const attempts = new Map<string, AttemptRun>();
+  const rpcs = new Map<string, ExecutorRpc>();
+  const pool = new ContainerPool({ idleMs: o.containerIdleMs ?? 120_000 });
+  let currentServer = o.servers[0]!;
+  const bundles = new BundleCache(o.dataDir, () => currentServer, o.token);
+  let logBuffer: LogLineMsg[] = [];
+  let logFlush = false;
+
+  const conn = new ServerConnection({
+    servers: o.servers,
+    token: o.token,
+    hello: () => ({
+      t: "hello",
+      executorId: id,
+      region: o.region ?? "us-east-1",
+      labels: o.labels ?? {},
+      capacity,
+      images: o.images ?? [],
+      running: [...attempts.keys()],
+    }),
+    resend: () => [...rpcs.values()],
+    onMessage: (m) => onServerMessage(m),
+    onState: (connected, server) => {
+      if (connected) currentServer = server;
+    },
+  });
+
+  function send(m: FromExecutor): void {
+    conn.send(m);
+  }
+
+  function finish(run: AttemptRun, result: Extract<FromExecutor, { t: "done" }>): void {
+    if (run.finished) return;
+    run.finished = true;
+    run.timer?.stop();
+    attempts.delete(run.a.attemptId);
+    for (const key of rpcs.keys()) if (key.startsWith(`${run.a.attemptId}:`)) rpcs.delete(key);
+    send(result);
+    if (run.container) pool.release(run.container);
+  }
+
+  function fail(run: AttemptRun, reason: FailureReason, error: PlainError): void {
+    finish(run, { t: "done", attemptId: run.a.attemptId, ok: false, reason, error });
+  }
+
+  /** Aborts `ctx.signal`, then kills the container after the grace, then reports. */
+  function stopRun(run: AttemptRun, why: "timeout" | "cancelled", reason: FailureReason, error: PlainError): void {
+    if (run.finished) return;
+    run.timer?.stop();
+    const c = run.container;
+    if (!c) return fail(run, reason, error);
+    c.send({ t: "abort", attemptId: run.a.attemptId, reason: why });
+    clock.setTimer(grace, () => {
+      c.kill(why);
+      fail(run, reason, error);
+    });
+  }
+
+  async function onAssign(a: Assignment): Promise<void> {
+    if (attempts.has(a.attemptId)) return;
+    const run: AttemptRun = { a, container: null, timer: null, blocking: new Set(), finished: false };
+    attempts.set(a.attemptId, run);
+    try {
+      const bundlePath = await bundles.path(a.bundleKey);
+      const poolKey = `${a.namespace}/${a.application}@${a.version}/${a.target.kind}:${a.target.name}`;
+      const container = await pool.acquire(
+        poolKey,
+        () => {
+          const cid = `c-${randomUUID().slice(0, 8)}`;
+          const env = { ...a.env, ...(a.gpus.length ? { CUDA_VISIBLE_DEVICES: a.gpus.map((g) => g.split(":")[1]).join(",") } : {}) };
+          return {
+            id: cid,
+            poolKey,
+            bundlePath,
+            target: a.target,
+            memoryMb: a.spec.memory * 1024,
+            tmpDir: containerTmpDir(o.dataDir, cid),
+            env,
+            onMessage: onContainerMessage,
+            onLog,
+            onExit: onContainerExit,
+          };
+        },
+        a.initTimeoutMs,
+      );
+      if (run.finished) return pool.release(container);
+      run.container = container;
+      container.attemptId = a.attemptId;
+      send({ t: "started", attemptId: a.attemptId, containerId: container.id, pid: container.pid });
+      run.timer = new AttemptTimer(clock, a.timeoutMs, () =>
+        stopRun(run, "timeout", "function_timeout", {
+          name: "TimeoutError",
+          message: `${a.functionName} timed out: no progress for ${a.timeoutMs / 1000} s`,
+          retryable: true,
+          functionName: a.functionName,
+        }),
+      );
+      run.timer.start();
+      container.send({ t: "run", attemptId: a.attemptId, requestId: a.requestId, callId: a.callId, functionName: a.functionName, root: a.root, args: a.args });
+    } catch (e) {
+      const err = e as PlainError | Error;
+      const plain: PlainError = "retryable" in err && typeof err.retryable === "boolean" ? (err as PlainError) : { name: (err as Error).name ?? "Error", message: (err as Error).message ?? String(err), retryable: true };
+      const timedOut = plain.name === "TimeoutError";
+      fail(run, timedOut ? "function_timeout" : "function_error", {
+        ...plain,
+        message: timedOut ? `${a.target.kind === "class" ? "class constructor" : "container start"} of ${a.functionName} did not finish within ${a.initTimeoutMs / 1000} s` : `${a.target.kind === "class" ? `constructor of ${a.target.name} failed` : "container failed to start"}: ${plain.message}`,
+        functionName: a.functionName,
+      });
+    }
+  }
+
+  function onContainerMessage(c: ContainerProcess, m: FromContainer): void {
+    if (!("attemptId" in m)) return;
+    const run = attempts.get(m.attemptId);
+    if (!run || run.finished || run.container !== c) return;
+    switch (m.t) {
+      case "call":
+      case "map":
+      case "reduce": {
+        run.blocking.add(m.id);
+        run.timer?.pause();
+        const { id, ...rest } = m;
+        const rpc = { ...rest, rpc: id } as ExecutorRpc;
+        rpcs.set(`${m.attemptId}:${id}`, rpc);
+        send(rpc);
+        break;
+      }
+      case "state-get":
+      case "state-set": {
+        const { id, ...rest } = m;
+        const rpc = { ...rest, rpc: id } as ExecutorRpc;
+        rpcs.set(`${m.attemptId}:${id}`, rpc);
+        send(rpc);
+        break;
+      }
+      case "progress":
+        run.timer?.progress();
+        send({ t: "progress", attemptId: m.attemptId, update: m.update, at: clock.now() });
+        break;
+      case "metric":
+        send({ t: "metric", attemptId: m.attemptId, sample: m.sample, at: clock.now() });
+        break;
+      case "done":
+        finish(run, m);
+        break;
+    }
+  }
+
+  function onContainerExit(c: ContainerProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    pool.forget(c);
+    const run = c.attemptId ? attempts.get(c.attemptId) : undefined;
+    if (!run || run.finished || run.container !== c) return;
+    const { reason, message } = explainExit(c, code, signal);
+    fail(run, reason, { name: reason === "out_of_memory" ? "OutOfMemoryError" : "ContainerExitError", message: `${run.a.functionName}: ${message}`, retryable: true, functionName: run.a.functionName });
+  }
+
+  function onLog(c: ContainerProcess, stream: "stdout" | "stderr", line: string): void {
+    if (o.echoLogs) (stream === "stdout" ? process.stdout : process.stderr).write(`[${c.poolKey.split("/").pop()}] ${line}\n`);
+    if (!c.attemptId) return;
+    logBuffer.push({ attemptId: c.attemptId, stream, ts: Date.now(), line });
+    if (!logFlush) {
+      logFlush = true;
+      setImmediate(() => {
+        logFlush = false;
+        const lines = logBuffer;
+        logBuffer = [];
+        if (lines.length) send({ t: "logs", lines });
+      });
+    }
+  }
+
+  function onServerMessage(m: ToExecutor): void {
+    switch (m.t) {
+      case "assign":
+        void onAssign(m.assignment);
+        break;
+      case "reply": {
+        const key = `${m.attemptId}:${m.rpc}`;
+        if (!rpcs.delete(key)) return; // duplicate reply after a re-send
+        const run = attempts.get(m.attemptId);
+        if (!run || run.finished || !run.container) return;
+        if (run.blocking.delete(m.rpc)) run.timer?.resume();
+        const { attemptId: _a, rpc, t: _t, ...rest } = m;
+        run.container.send({ t: "reply", id: rpc, ...rest } as never);
+        break;
+      }
+      case "cancel": {
+        const run = attempts.get(m.attemptId);
+        if (run) stopRun(run, "cancelled", "cancelled", { name: "CancelledError", message: "the request was cancelled", retryable: false });
+        break;
+      }
+      case "welcome":
+        for (const attemptId of m.kill) {
+          const run = attempts.get(attemptId);
+          if (!run) continue;
+          // The server already gave up on this attempt: stop it without reporting.
+          run.finished = true;
+          run.timer?.stop();
+          attempts.delete(attemptId);
+          run.container?.kill("cancelled");
+        }
+        break;
+    }
+  }
+
+  conn.start();
+  return {
+    id,
+    stats: () => ({ ...pool.stats, running: attempts.size }),
+    async stop() {
+      await conn.close();
+      await pool.shutdown();
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { createExecutor, defaultCapacity } from "./executor.js";
+export type { ExecutorOptions, RunningExecutor } from "./executor.js";

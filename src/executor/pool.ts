@@ -1,0 +1,97 @@
+/**
+ * The container pool of one executor: warm containers keyed by (application version, function or
+ * class), reused across calls and requests, reaped when idle.
+ *
+ * Invariant: a container is in `idle` only while ready and serving nothing; `acquire` takes it out,
+ * so one container never serves two calls at once.
+ */
+import { ContainerProcess, type ContainerOptions } from "./container-process.js";
+
+export interface PoolOptions {
+  /** Idle time after which a container is stopped. */
+  idleMs: number;
+}
+
+export class ContainerPool {
+  private readonly idle = new Map<string, ContainerProcess[]>();
+  readonly all = new Map<string, ContainerProcess>();
+  private reaper: NodeJS.Timeout;
+  /** Containers started and reused (for the warm-reuse rate). */
+  stats = { started: 0, reused: 0 };
+
+  constructor(private readonly opts: PoolOptions) {
+    this.reaper = setInterval(() => this.reap(), Math.max(250, Math.min(opts.idleMs / 2, 5000)));
+    this.reaper.unref();
+  }
+
+  /** A ready container for `poolKey`: a warm one, or a new one once its init finished. */
+  async acquire(poolKey: string, create: () => ContainerOptions, initTimeoutMs: number): Promise<ContainerProcess> {
+    const list = this.idle.get(poolKey);
+    while (list && list.length > 0) {
+      const c = list.pop()!;
+      if (c.state === "ready") {
+        this.stats.reused++;
+        c.state = "busy";
+        return c;
+      }
+    }
+    const c = new ContainerProcess(create());
+    this.all.set(c.id, c);
+    this.stats.started++;
+    // The init timeout kills this container only; the exit turns into a TimeoutError rejection.
+    const timer = setTimeout(() => c.kill("timeout"), initTimeoutMs);
+    try {
+      await c.init();
+    } catch (e) {
+      this.all.delete(c.id);
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+    c.state = "busy";
+    return c;
+  }
+
+  /** Returns a container after its call; a dead or killed one is dropped. */
+  release(c: ContainerProcess): void {
+    c.attemptId = null;
+    if (c.state === "exited" || c.killReason) return;
+    c.state = "ready";
+    c.lastUsed = Date.now();
+    const list = this.idle.get(c.poolKey) ?? [];
+    list.push(c);
+    this.idle.set(c.poolKey, list);
+  }
+
+  forget(c: ContainerProcess): void {
+    this.all.delete(c.id);
+    const list = this.idle.get(c.poolKey);
+    if (list) this.idle.set(c.poolKey, list.filter((x) => x !== c));
+  }
+
+  private reap(): void {
+    const now = Date.now();
+    for (const [key, list] of this.idle) {
+      const keep: ContainerProcess[] = [];
+      for (const c of list) {
+        if (c.state === "ready" && now - c.lastUsed > this.opts.idleMs) c.kill("reaped");
+        else if (c.state !== "exited") keep.push(c);
+      }
+      this.idle.set(key, keep);
+    }
+  }
+
+  /** Stops every container. */
+  async shutdown(): Promise<void> {
+    clearInterval(this.reaper);
+    const waits = [...this.all.values()].map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.state === "exited") return resolve();
+          c.child.once("exit", () => resolve());
+          c.kill("reaped");
+        }),
+    );
+    await Promise.all(waits);
+  }
+}

@@ -1,0 +1,3 @@
+export { createServer } from "./server.js";
+export type { ServerOptions, RunningServer } from "./server.js";
+export { createApp } from "./app.js";

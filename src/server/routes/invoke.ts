@@ -1,0 +1,65 @@
+/**
+ * Invoke: `POST /applications/{app}`. The request is journaled before the answer; bad input is
+ * rejected before anything is stored. JSON and structured bodies are read in memory under a limit;
+ * any other content type is a `File` and streams to the blob store.
+ */
+import { randomUUID } from "node:crypto";
+import type { Hono } from "hono";
+import { decodeStructured, isJsonContentType, isStructuredContentType } from "../../core/codec.js";
+import { bodyChunks, readBody } from "../body.js";
+import { ns, type ServerContext } from "../context.js";
+import { ApiError, badRequest, notFound, tooLarge } from "../http-error.js";
+import { checkInput } from "../input-validation.js";
+import { checkAppName } from "../names.js";
+import { eventStream } from "../sse.js";
+import type { Payload } from "../../store/types.js";
+
+const IDEMPOTENCY_RE = /^[\x21-\x7e]{1,256}$/;
+
+export function invokeRoutes(app: Hono, s: ServerContext): void {
+  app.post("/applications/:app", async (c) => {
+    const namespace = ns(c);
+    const name = checkAppName(c.req.param("app"));
+    const appV = await s.engine.app(namespace, name);
+    if (!appV) throw notFound(`application '${name}' is not deployed in namespace '${namespace}'`);
+    const entry = appV.manifest.applications.find((a) => a.name === name)!;
+    const idem = c.req.header("idempotency-key") ?? null;
+    if (idem !== null && !IDEMPOTENCY_RE.test(idem)) throw badRequest("Idempotency-Key must be 1–256 visible ASCII characters", { path: "Idempotency-Key" });
+    const ct = c.req.header("content-type")?.trim() || null;
+    const declared = Number(c.req.header("content-length") ?? NaN);
+    const isData = ct === null || isJsonContentType(ct) || isStructuredContentType(ct);
+    let input: { bytes: Uint8Array; contentType: string | null } | { payload: Payload };
+    if (isData || declared === 0) {
+      const body = await readBody(c.req.raw, s.limits.maxBodyBytes);
+      if (ct !== null && isStructuredContentType(ct) && body.byteLength > 0) {
+        try {
+          decodeStructured(body, "input");
+        } catch (e) {
+          throw badRequest((e as Error).message, { path: "$" });
+        }
+      } else {
+        checkInput(body, ct, `${namespace}/${name}@${appV.version}`, entry.hasInputSchema ? (entry.inputJsonSchema ?? {}) : undefined);
+      }
+      input = { bytes: body, contentType: body.byteLength > 0 ? (ct ?? "application/json") : null };
+    } else {
+      if (entry.hasInputSchema) throw new ApiError(415, "unsupported_media_type", `application '${name}' takes JSON input (it has an input schema), got content type ${ct}`, { path: "content-type" });
+      if (Number.isFinite(declared) && declared > s.limits.maxFileBytes) throw tooLarge(`file of ${declared} bytes exceeds the limit of ${s.limits.maxFileBytes} bytes`);
+      const key = `inputs/${namespace}/${randomUUID()}`;
+      let size: number;
+      try {
+        size = await s.blobs.putStream(key, bodyChunks(c.req.raw), s.limits.maxFileBytes);
+      } catch (e) {
+        if ((e as Error).name === "BlobTooLargeError") throw tooLarge(`file exceeds the limit of ${s.limits.maxFileBytes} bytes`);
+        throw e;
+      }
+      input = { payload: { contentType: ct!, size, inline: null, blobKey: key } };
+    }
+    const { requestId } = await s.engine.invoke(namespace, name, input, idem);
+    if ((c.req.header("accept") ?? "").includes("text/event-stream")) {
+      const res = eventStream(s.engine, requestId, 0, `event: RequestCreated\ndata: ${JSON.stringify({ request_id: requestId })}\n\n`);
+      res.headers.set("x-tributary-request-id", requestId);
+      return res;
+    }
+    return c.json({ request_id: requestId });
+  });
+}

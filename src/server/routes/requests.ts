@@ -1,0 +1,144 @@
+/** Request metadata, output, progress stream, cancel, delete, state, metrics and logs. */
+import type { Context, Hono } from "hono";
+import type { MetricsResponse, RequestList } from "../../core/api.js";
+import { decodeStructured } from "../../core/codec.js";
+import { STATUSES, isTerminal, type Status } from "../../core/status.js";
+import type { RequestRow } from "../../store/types.js";
+import { ns, type ServerContext } from "../context.js";
+import { badRequest, conflict, notFound } from "../http-error.js";
+import { jsonSafe } from "../json-safe.js";
+import { checkAppName, checkRequestId } from "../names.js";
+import { eventStream } from "../sse.js";
+import { requestDetail, requestSummary } from "../views.js";
+
+/** The request named by the path, which must belong to the path's application and namespace. */
+async function requestOf(c: Context, s: ServerContext): Promise<RequestRow> {
+  const namespace = ns(c);
+  const app = checkAppName(c.req.param("app"));
+  const id = checkRequestId(c.req.param("id"));
+  const r = await s.store.getRequest(id);
+  if (!r || r.namespace !== namespace || r.application !== app) throw notFound(`request '${id}' of application '${app}' not found`);
+  return r;
+}
+
+function intParam(c: Context, name: string, def: number, max: number): number {
+  const raw = c.req.query(name);
+  if (raw === undefined) return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > max) throw badRequest(`query parameter '${name}' must be an integer between 0 and ${max}`, { path: name });
+  return n;
+}
+
+export function requestRoutes(app: Hono, s: ServerContext): void {
+  app.get("/applications/:app/requests", async (c) => {
+    const namespace = ns(c);
+    const application = checkAppName(c.req.param("app"));
+    const status = c.req.query("status");
+    if (status !== undefined && !STATUSES.includes(status as Status)) throw badRequest(`status must be one of ${STATUSES.join(", ")}`, { path: "status" });
+    const limit = intParam(c, "limit", 50, 1000) || 50;
+    const cursor = c.req.query("cursor") ?? null;
+    let page;
+    try {
+      page = await s.store.listRequests({ namespace, application, status: status as Status | undefined, cursor, limit });
+    } catch (e) {
+      throw badRequest(`invalid cursor: ${(e as Error).message}`, { path: "cursor" });
+    }
+    return c.json({ requests: page.rows.map(requestSummary), next_cursor: page.nextCursor } satisfies RequestList);
+  });
+
+  app.get("/applications/:app/requests/:id", async (c) => {
+    const r = await requestOf(c, s);
+    const [calls, attempts] = await Promise.all([s.store.listCalls(r.id), s.store.listAttempts(r.id)]);
+    let lastProgress = null;
+    for (let after = 0; ; ) {
+      const page = await s.store.listEvents(r.id, after, 5000);
+      for (const ev of page) if (ev.kind === "progress") lastProgress = ev;
+      if (page.length < 5000) break;
+      after = page[page.length - 1]!.seq;
+    }
+    const reasons = new Map<string, string>();
+    for (const id of s.engine.requests.get(r.id)?.pendingCalls ?? []) {
+      const reason = s.engine.calls.get(id)?.pendingReason;
+      if (reason) reasons.set(id, reason);
+    }
+    return c.json(requestDetail(r, calls, attempts, lastProgress, reasons));
+  });
+
+  app.get("/applications/:app/requests/:id/output", async (c) => {
+    const r = await requestOf(c, s);
+    if (!isTerminal(r.status)) throw conflict(`request '${r.id}' is ${r.status}; the output is not ready`, { status: r.status });
+    if (r.status !== "succeeded" || !r.output) {
+      throw conflict(`request '${r.id}' ${r.status}${r.failureReason ? ` (${r.failureReason})` : ""}: ${r.requestError?.message ?? r.error?.message ?? "no output"}`, {
+        status: r.status,
+        failure_reason: r.failureReason,
+      });
+    }
+    const bytes = await s.engine.payloads.read(r.output);
+    return new Response(bytes, { headers: { "content-type": r.output.contentType || "application/octet-stream", "content-length": String(bytes.byteLength) } });
+  });
+
+  app.get("/applications/:app/requests/:id/progress", async (c) => {
+    const r = await requestOf(c, s);
+    const raw = c.req.header("last-event-id") ?? c.req.query("last_event_id") ?? "0";
+    const after = Number(raw);
+    if (!Number.isInteger(after) || after < 0) throw badRequest("Last-Event-ID must be a non-negative integer", { path: "Last-Event-ID" });
+    return eventStream(s.engine, r.id, after);
+  });
+
+  app.post("/applications/:app/requests/:id/cancel", async (c) => {
+    const r = await requestOf(c, s);
+    const cancelled = await s.engine.cancel(r.id);
+    if (!cancelled) throw conflict(`request '${r.id}' already finished (${r.status})`, { status: r.status });
+    return c.json({ id: r.id, status: "cancelled" });
+  });
+
+  app.delete("/applications/:app/requests/:id", async (c) => {
+    const r = await requestOf(c, s);
+    if (!isTerminal(r.status)) throw conflict(`request '${r.id}' is ${r.status}; cancel it before deleting`, { status: r.status });
+    await s.store.deleteRequest(r.id);
+    return c.json({ deleted: r.id });
+  });
+
+  app.get("/applications/:app/requests/:id/state", async (c) => {
+    const r = await requestOf(c, s);
+    const state: Record<string, unknown> = {};
+    for (const row of await s.store.listState(r.id)) {
+      try {
+        state[row.key] = jsonSafe(decodeStructured(await s.engine.payloads.read(row.value)));
+      } catch {
+        state[row.key] = { undecodable: true, size: row.value.size };
+      }
+    }
+    return c.json({ state });
+  });
+
+  app.get("/applications/:app/requests/:id/metrics", async (c) => {
+    const r = await requestOf(c, s);
+    const rows = await s.store.listMetrics(r.id);
+    const out: MetricsResponse = { counters: {}, timers: {}, samples: [] };
+    for (const m of rows) {
+      out.samples.push({ call_id: m.callId, function_name: m.functionName, attempt: m.attempt, kind: m.kind, name: m.name, value: m.value, at: m.at });
+      if (m.kind === "counter") out.counters[m.name] = (out.counters[m.name] ?? 0) + m.value;
+      else {
+        const t = (out.timers[m.name] ??= { count: 0, sum: 0, min: Infinity, max: -Infinity });
+        t.count++;
+        t.sum += m.value;
+        t.min = Math.min(t.min, m.value);
+        t.max = Math.max(t.max, m.value);
+      }
+    }
+    return c.json(out);
+  });
+
+  app.get("/applications/:app/requests/:id/logs", async (c) => {
+    const r = await requestOf(c, s);
+    const after = intParam(c, "after", 0, Number.MAX_SAFE_INTEGER);
+    const limit = intParam(c, "limit", 1000, 10000) || 1000;
+    const rows = await s.store.listLogs(r.id, after, limit);
+    return c.json({
+      logs: rows.map((l) => ({ id: l.id, attempt_id: l.attemptId, call_id: l.callId, function_name: l.functionName, stream: l.stream, ts: l.ts, line: l.line })),
+      next: rows.length ? rows[rows.length - 1]!.id : after,
+      finished: isTerminal(r.status),
+    });
+  });
+}

@@ -1,0 +1,99 @@
+/**
+ * `createServer`: the HTTP API, the executor endpoint and the engine over one store.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { serve } from "@hono/node-server";
+import { DEFAULT_REGIONS } from "../core/options.js";
+import { Engine } from "../engine/index.js";
+import { createLocalBlobStore, openStore } from "../store/index.js";
+import { createApp } from "./app.js";
+import type { ServerContext } from "./context.js";
+import { attachExecutorSocket } from "./executor-socket.js";
+import { SecretBox } from "./secrets-crypto.js";
+
+export interface ServerOptions {
+  host?: string;
+  /** 0 picks a free port. Default 8900. */
+  port?: number;
+  /** `sqlite:PATH`, a path, or `postgres://…`. */
+  store: string;
+  /** Blob directory. */
+  blobs: string;
+  apiKeys?: string[];
+  executorToken?: string;
+  regions?: string[];
+  maxBodyBytes?: number;
+  maxFileBytes?: number;
+  /** Key for secrets at rest; default: a key file beside the SQLite database. */
+  secretKey?: string;
+  executorGraceMs?: number;
+  unsatisfiableGraceMs?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  engine: Engine;
+  close(): Promise<void>;
+}
+
+export async function createServer(o: ServerOptions): Promise<RunningServer> {
+  mkdirSync(o.blobs, { recursive: true });
+  const store = await openStore(o.store);
+  await store.migrate();
+  const blobs = createLocalBlobStore(o.blobs);
+  const sqlitePath = o.store.startsWith("postgres") ? null : o.store.replace(/^sqlite:/, "");
+  const box = o.secretKey
+    ? SecretBox.fromPassphrase(o.secretKey)
+    : SecretBox.fromKeyFile(sqlitePath && sqlitePath !== ":memory:" ? join(dirname(sqlitePath), "secret.key") : join(o.blobs, "secret.key"));
+  const engine = new Engine({
+    store,
+    blobs,
+    options: {
+      ...(o.executorGraceMs !== undefined ? { executorGraceMs: o.executorGraceMs } : {}),
+      ...(o.unsatisfiableGraceMs !== undefined ? { unsatisfiableGraceMs: o.unsatisfiableGraceMs } : {}),
+      resolveSecrets: async (namespace, names) => {
+        const env: Record<string, string> = {};
+        for (const n of names) {
+          const row = await store.getSecret(namespace, n);
+          if (row) env[n] = box.open(row.ciphertext);
+        }
+        return env;
+      },
+    },
+  });
+  await engine.recover();
+  const ctx: ServerContext = {
+    engine,
+    store,
+    blobs,
+    box,
+    regions: o.regions ?? [...DEFAULT_REGIONS],
+    limits: { maxBodyBytes: o.maxBodyBytes ?? 100 * 1024 * 1024, maxFileBytes: o.maxFileBytes ?? 5 * 1024 ** 3, maxDeployBytes: 256 * 1024 * 1024 },
+  };
+  const app = createApp(ctx, { apiKeys: o.apiKeys ?? [], executorToken: o.executorToken ?? null });
+  const host = o.host ?? "127.0.0.1";
+  const http = await new Promise<Server>((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: host, port: o.port ?? 8900 }, () => resolve(s as Server));
+  });
+  http.keepAliveTimeout = 65_000;
+  const detach = attachExecutorSocket(http, engine, o.executorToken ?? null);
+  const port = (http.address() as AddressInfo).port;
+  return {
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    port,
+    engine,
+    async close() {
+      detach();
+      await engine.stop();
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections?.();
+      });
+      await store.close();
+    },
+  };
+}
