@@ -31,7 +31,9 @@ export async function runCall<R>(
   const call: CallState = { id, parentId, entry, status: "pending", attemptsUsed: 0, abortRunning: null };
   const name = entry.spec.name;
   const spawn: SpawnChild = (childId, parent, childEntry, childArgs) =>
-    runCall(run, childId, parent, childEntry, childArgs, (v) => encodeStructured(v, `result of ${childEntry.spec.name}`));
+    runCall(run, childId, parent, childEntry, childArgs, (v) => encodeStructured(v, `result of ${childEntry.spec.name}`)).catch((e: unknown) =>
+      internalFailure(e, childEntry.spec.name),
+    );
   run.liveCalls.add(call);
   emit(run, call, "call:created");
   const policy = effectivePolicy(entry.spec.retries, run.app.spec.retries);
@@ -63,6 +65,11 @@ export async function runCall<R>(
       return cancelled(name);
     }
   }
+}
+
+/** A fault of the runner itself (never of user code): the call fails with `internal_error`. */
+export function internalFailure<R>(e: unknown, name: string): CallOutcome<R> {
+  return { ok: false, reason: "internal_error", error: { ...toPlainError(e, name), retryable: false } };
 }
 
 function decodeArgs(bytes: Uint8Array): unknown[] {

@@ -28,6 +28,13 @@ export class LocalRequest<O = unknown> implements Request<O> {
   private readonly done: Promise<RequestOutcome>;
   private resolveDone!: (o: RequestOutcome) => void;
 
+  /**
+   * Keeps the process alive while the request runs: the system clock's timers are unref'd, so a
+   * request waiting only on a backoff or a timeout would otherwise let Node exit mid-request. This is
+   * a liveness handle, not a semantic timer (it never fires anything).
+   */
+  private keepAlive: ReturnType<typeof setInterval> | null = setInterval(() => {}, 2 ** 30);
+
   constructor(private readonly run: RequestRun) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
@@ -109,6 +116,8 @@ export class LocalRequest<O = unknown> implements Request<O> {
     this.run.stop.abort(new CancelledError(why));
     const outcome: RequestOutcome = { status, outcome: outcomeOf(status, reason), failureReason: reason, error };
     this.outcome = outcome;
+    if (this.keepAlive) clearInterval(this.keepAlive);
+    this.keepAlive = null;
     this.run.events.append({ kind: "request:finished", data: { ...outcome } });
     this.resolveDone(outcome);
   }

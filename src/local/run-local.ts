@@ -13,7 +13,7 @@ import { SDKUsageError } from "../core/errors.js";
 import { lookupFunction, type AppEntry, type FunctionEntry } from "../core/registry.js";
 import { validateSchema } from "../core/schema.js";
 import { entryOf, isTributaryFunction, type TributaryFunction } from "../sdk/function.js";
-import { runCall } from "./call-runner.js";
+import { internalFailure, runCall } from "./call-runner.js";
 import { LocalRequest } from "./local-request.js";
 import { createRequestRun } from "./request-run.js";
 
@@ -62,7 +62,9 @@ export async function runLocal<H extends (...args: any[]) => any>(
     return encodeOutput(checked, spec.outputSerializer);
   };
   run.events.append({ kind: "request:started", data: { application: entry.spec.name } });
-  void runCall(run, rootCallId(run.id, entry.spec.name), null, entry, argBytes, encodeRoot).then((o) => request.settle(o));
+  void runCall(run, rootCallId(run.id, entry.spec.name), null, entry, argBytes, encodeRoot)
+    .catch((e: unknown) => internalFailure<Encoded>(e, entry.spec.name))
+    .then((o) => request.settle(o));
   return request;
 }
 
