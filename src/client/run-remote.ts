@@ -75,9 +75,7 @@ export function remoteRequest<O = unknown>(client: TributaryClient, app: string,
     progress(): AsyncIterable<RequestEvent> {
       return {
         async *[Symbol.asyncIterator]() {
-          for await (const item of requestStream(client.transport, app, id)) {
-            if (item.type === "event") yield item.event;
-          }
+          for await (const item of requestStream(client.transport, app, id)) yield item.event;
         },
       };
     },

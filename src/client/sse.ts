@@ -89,7 +89,7 @@ export async function* readSse(transport: Transport, path: string, opts: SseRead
 }
 
 /** One item of a request's stream: a lifecycle event, or the final outcome. */
-export type StreamItem = { type: "event"; event: RequestEvent } | { type: "finished"; outcome: RequestOutcome };
+export type StreamItem = { type: "event"; event: RequestEvent } | { type: "finished"; outcome: RequestOutcome; event: RequestEvent };
 
 /**
  * The typed progress stream of one request: every event from the start (or after `lastEventId`),
@@ -111,7 +111,10 @@ export async function* requestStream(
     const data = parseData(m);
     if (data === undefined) continue;
     if (m.event === FINISHED_EVENT) {
-      yield { type: "finished", outcome: data as unknown as RequestOutcome };
+      const outcome = data as unknown as RequestOutcome & { at?: number };
+      // The final event is also a `request:finished` RequestEvent (seq from the SSE id).
+      const event: RequestEvent = { seq: Number(m.id ?? 0), kind: "request:finished", at: outcome.at ?? Date.now(), data: { ...outcome } };
+      yield { type: "finished", outcome, event };
       return;
     }
     if (typeof data.kind === "string") yield { type: "event", event: data as unknown as RequestEvent };

@@ -41,6 +41,8 @@ function failureReasonOf(e: unknown, signal: AbortSignal): FailureReason {
   if (signal.aborted) return (signal.reason as Error | undefined)?.name === "CancelledError" ? "cancelled" : "function_timeout";
   const name = (e as { name?: unknown } | null)?.name;
   if (name === "RequestError") return "request_error";
+  // A child's timeout left uncaught: the request failed because a function timed out.
+  if (name === "TimeoutError") return "function_timeout";
   return "function_error";
 }
 

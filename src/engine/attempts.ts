@@ -48,7 +48,6 @@ export class Attempts {
     const c = a.call;
     const now = e.clock.now();
     const events: NewEvent[] = [];
-    if (c.req.status === "pending") events.push({ kind: "request:started", at: now });
     events.push({ kind: "attempt:started", at: now, callId: c.id, functionName: c.functionName, attempt: a.number, data: { executor_id: a.executorId } });
     const attemptsUsed = c.attemptsUsed + 1;
     const evs = await e.store.startAttempt(
@@ -116,6 +115,7 @@ export class Attempts {
     const a = this.engine.attempts.get(m.attemptId);
     if (!a || a.executorId !== executorId) return; // stale or unknown: the store CAS would refuse it anyway
     this.release(a);
+    if (this.engine.telemetry.pending) await this.engine.telemetry.drain();
     if (m.ok) return this.finishCall(a.call, a, { ok: true, value: m.value, contentType: m.contentType });
     const c = a.call;
     const cancelled = m.reason === "cancelled" || c.req.status === "cancelled";

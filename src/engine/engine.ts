@@ -168,7 +168,10 @@ export class Engine {
     const { request, created, events } = await this.store.createRequest(
       { id, namespace, application, version: app.version, input: payload.size > 0 || payload.contentType ? payload : null, idempotencyKey, rootCallId: root, createdAt: now },
       { id: root, requestId: id, parentCallId: null, seq: 0, item: 0, functionName: application, args: payload, notBefore: now, createdAt: now },
-      [{ kind: "call:created", at: now, callId: root, parentCallId: null, functionName: application }],
+      [
+        { kind: "request:started", at: now },
+        { kind: "call:created", at: now, callId: root, parentCallId: null, functionName: application },
+      ],
     );
     if (!created) return { requestId: request.id, created: false };
     const live = this.liveRequest(request, app);

@@ -1,15 +1,22 @@
 /**
  * Progress, metrics and logs from running attempts: buffered and written in batches.
  *
- * Progress is coalesced: within one flush window only the latest update of each call is stored as
- * an event, so a function sending thousands of updates per second costs a few writes. (Its timeout
- * is reset by the executor on every update, whatever is stored.)
+ * Progress is coalesced: within one flush window at most `PROGRESS_PER_WINDOW` updates of a call are
+ * stored (the latest always among them), so a function sending thousands of updates per second costs
+ * a few writes while a slow one keeps every update. (Its timeout is reset by the executor on every
+ * update, whatever is stored.)
+ *
+ * Invariant: buffered telemetry of an attempt is committed before its call finishes (`drain` in the
+ * attempt's finish path), so progress events precede `call:finished` and metrics are readable once
+ * the request is.
  */
 import type { FromExecutor, LogLineMsg } from "../core/wire/executor.js";
 import type { LogRow, MetricRow, NewEvent } from "../store/types.js";
 import type { Engine } from "./engine.js";
 
 const FLUSH_MS = 25;
+/** Updates of one call kept per flush window; past this, the latest replaces the last kept. */
+const PROGRESS_PER_WINDOW = 16;
 const RECENT_CAP = 10_000;
 
 interface AttemptInfo {
@@ -20,7 +27,7 @@ interface AttemptInfo {
 }
 
 export class Telemetry {
-  private progress = new Map<string, Map<string, NewEvent>>();
+  private progress = new Map<string, Map<string, NewEvent[]>>();
   private metrics: MetricRow[] = [];
   private logRows: LogRow[] = [];
   private timer: NodeJS.Timeout | null = null;
@@ -49,7 +56,11 @@ export class Telemetry {
     if (m.t === "progress") {
       let perReq = this.progress.get(i.requestId);
       if (!perReq) this.progress.set(i.requestId, (perReq = new Map()));
-      perReq.set(i.callId, { kind: "progress", at: m.at, callId: i.callId, functionName: i.functionName, attempt: i.number, data: { ...m.update } });
+      const ev: NewEvent = { kind: "progress", at: m.at, callId: i.callId, functionName: i.functionName, attempt: i.number, data: { ...m.update } };
+      const list = perReq.get(i.callId);
+      if (!list) perReq.set(i.callId, [ev]);
+      else if (list.length < PROGRESS_PER_WINDOW) list.push(ev);
+      else list[list.length - 1] = ev;
     } else {
       this.metrics.push({ requestId: i.requestId, callId: i.callId, functionName: i.functionName, attempt: i.number, kind: m.sample.kind, name: m.sample.name, value: m.sample.value, at: m.at });
     }
@@ -83,13 +94,17 @@ export class Telemetry {
     const store = this.engine.store;
     this.inflight = this.inflight
       .then(async () => {
-        for (const [requestId, perCall] of progress) await this.engine.appendEvents(requestId, [...perCall.values()]);
+        for (const [requestId, perCall] of progress) await this.engine.appendEvents(requestId, [...perCall.values()].flat());
         if (metrics.length) await store.addMetrics(metrics);
         if (logs.length) await store.appendLogs(logs);
       })
       .catch((e) => {
         process.stderr.write(`tributary: telemetry write failed: ${(e as Error).message}\n`);
       });
+  }
+
+  get pending(): boolean {
+    return this.timer !== null;
   }
 
   /** Resolves once buffered writes are committed. */

@@ -60,6 +60,8 @@ interface AttemptRun {
   /** RPC ids of child calls in flight (they pause the timer). */
   blocking: Set<number>;
   finished: boolean;
+  /** Timed out or cancelled: the signal was aborted; whatever the function returns now is ignored. */
+  stopping: boolean;
 }
 
 export function defaultCapacity(o: ExecutorOptions): ExecutorCapacity {
@@ -123,7 +125,8 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
 
   /** Aborts `ctx.signal`, then kills the container after the grace, then reports. */
   function stopRun(run: AttemptRun, why: "timeout" | "cancelled", reason: FailureReason, error: PlainError): void {
-    if (run.finished) return;
+    if (run.finished || run.stopping) return;
+    run.stopping = true;
     run.timer?.stop();
     const c = run.container;
     if (!c) return fail(run, reason, error);
@@ -136,7 +139,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
 
   async function onAssign(a: Assignment): Promise<void> {
     if (attempts.has(a.attemptId)) return;
-    const run: AttemptRun = { a, container: null, timer: null, blocking: new Set(), finished: false };
+    const run: AttemptRun = { a, container: null, timer: null, blocking: new Set(), finished: false, stopping: false };
     attempts.set(a.attemptId, run);
     try {
       const bundlePath = await bundles.path(a.bundleKey);
@@ -190,7 +193,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
   function onContainerMessage(c: ContainerProcess, m: FromContainer): void {
     if (!("attemptId" in m)) return;
     const run = attempts.get(m.attemptId);
-    if (!run || run.finished || run.container !== c) return;
+    if (!run || run.finished || run.stopping || run.container !== c) return;
     switch (m.t) {
       case "call":
       case "map":

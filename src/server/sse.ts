@@ -15,7 +15,7 @@ const HEARTBEAT_MS = 15_000;
 function frame(ev: RequestEvent): string {
   if (ev.kind === "request:finished") {
     const d = (ev.data ?? {}) as Partial<RequestOutcome>;
-    const outcome: RequestOutcome = { status: d.status!, outcome: d.outcome ?? null, failureReason: d.failureReason ?? null, error: d.error ?? null };
+    const outcome: RequestOutcome & { at: number } = { status: d.status!, outcome: d.outcome ?? null, failureReason: d.failureReason ?? null, error: d.error ?? null, at: ev.at };
     return `id: ${ev.seq}\nevent: ${FINISHED_EVENT}\ndata: ${JSON.stringify(outcome)}\n\n`;
   }
   return `id: ${ev.seq}\nevent: ${ev.kind}\ndata: ${JSON.stringify(ev)}\n\n`;
