@@ -33,6 +33,7 @@ export class Attempts {
       cpuHeld: true,
       blocking: 0,
       target: c.spec.className ? { kind: "class", name: c.spec.className } : { kind: "function", name: c.functionName },
+      lastActivity: e.clock.now(),
     };
     ex.view.used.cpu += a.res.cpu;
     ex.view.used.memory += a.res.memory;

@@ -59,6 +59,7 @@ export class Children {
   }
 
   private unblock(a: LiveAttempt): void {
+    a.lastActivity = this.engine.clock.now();
     if (a.blocking === 0) return;
     a.blocking--;
     if (a.blocking === 0 && !a.cpuHeld && this.engine.attempts.has(a.id)) {

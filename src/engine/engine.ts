@@ -29,6 +29,8 @@ export interface EngineOptions {
   executorGraceMs?: number;
   /** After start-up, how long before "no executor can ever run this" fails a call. */
   unsatisfiableGraceMs?: number;
+  /** Server-side backstop: silence past an attempt's timeout plus this margin means a wedged executor. */
+  backstopMarginMs?: number;
   /** Resolves secret names to values for a container's environment. */
   resolveSecrets?: (namespace: string, names: string[]) => Promise<Record<string, string>>;
 }
@@ -75,6 +77,7 @@ export class Engine {
   readonly executorsPart: Executors;
   readonly telemetry: Telemetry;
   private stopped = false;
+  private sweeper: { cancel(): void } | null = null;
 
   constructor(deps: EngineDeps) {
     this.store = deps.store;
@@ -85,6 +88,7 @@ export class Engine {
     this.options = {
       executorGraceMs: deps.options?.executorGraceMs ?? 10_000,
       unsatisfiableGraceMs: deps.options?.unsatisfiableGraceMs ?? 3_000,
+      backstopMarginMs: deps.options?.backstopMarginMs ?? 30_000,
       resolveSecrets: deps.options?.resolveSecrets,
     };
     this.startedAt = this.clock.now();
@@ -267,10 +271,20 @@ export class Engine {
   /** Loads unfinished work after a (re)start: pending calls are queued, running attempts wait for their executors. */
   async recover(): Promise<void> {
     await this.attemptsPart.recover();
+    this.scheduleSweep();
+  }
+
+  private scheduleSweep(): void {
+    if (this.stopped) return;
+    this.sweeper = this.clock.setTimer(Math.min(5_000, this.options.backstopMarginMs), () => {
+      this.executorsPart.sweep(this.options.backstopMarginMs);
+      this.scheduleSweep();
+    });
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.sweeper?.cancel();
     this.scheduler.stop();
     this.telemetry.flushNow();
     for (const e of this.executors.values()) {

@@ -73,6 +73,21 @@ export class Executors {
   }
 
   /**
+   * The server-side backstop (DESIGN.md §2): the executor owns timeouts, but an attempt that shows no
+   * sign of life for its timeout plus a margin, while not waiting on children, means a wedged
+   * executor. The attempt is told to stop and retried elsewhere as an infrastructure fault.
+   */
+  sweep(marginMs: number): void {
+    const e = this.engine;
+    const now = e.clock.now();
+    for (const a of [...e.attempts.values()]) {
+      if (a.blocking > 0 || now - a.lastActivity <= a.call.spec.timeout * 1000 + marginMs) continue;
+      e.executors.get(a.executorId)?.link?.send({ t: "cancel", attemptId: a.id });
+      void e.attemptsPart.infraFail(a, `no word from executor ${a.executorId} for ${Math.round((now - a.lastActivity) / 1000)} s, past the ${a.call.spec.timeout} s timeout`);
+    }
+  }
+
+  /**
    * A running attempt found in the store after a restart: it is adopted as live on its executor,
    * which must reconnect (and list it) within the grace or the attempt is lost.
    */
@@ -98,6 +113,7 @@ export class Executors {
       cpuHeld: true,
       blocking: 0,
       target: c.spec.className ? { kind: "class", name: c.spec.className } : { kind: "function", name: c.functionName },
+      lastActivity: e.clock.now(),
     };
     ex.view.used.cpu += a.res.cpu;
     ex.view.used.memory += a.res.memory;
@@ -109,9 +125,17 @@ export class Executors {
   /** Routes one message from a connected executor. */
   onMessage(executorId: string, m: FromExecutor): void {
     const e = this.engine;
+    if ("attemptId" in m) {
+      const a = e.attempts.get(m.attemptId);
+      if (a) a.lastActivity = e.clock.now();
+    }
     switch (m.t) {
       case "done":
-        void e.attemptsPart.onDone(executorId, m);
+        // Acknowledged only once committed: until then the executor keeps re-sending it.
+        void e.attemptsPart.onDone(executorId, m).then(
+          () => e.executors.get(executorId)?.link?.send({ t: "ack", attemptId: m.attemptId }),
+          (err) => process.stderr.write(`tributary: finishing attempt ${m.attemptId} failed: ${(err as Error).message}\n`),
+        );
         return;
       case "started": {
         const a = e.attempts.get(m.attemptId);

@@ -70,6 +70,8 @@ export interface LiveAttempt {
   blocking: number;
   target: ContainerTarget;
   containerId?: string | undefined;
+  /** Last sign of life (start, progress, RPC, reply), for the server-side backstop. */
+  lastActivity: number;
 }
 
 /** What the server's WebSocket layer gives the engine for one connected executor. */

@@ -89,7 +89,7 @@ export class ServerConnection {
       this.connected = true;
       // hello first, then re-sent RPCs, then whatever queued while we were away.
       const first: FromExecutor[] = [this.opts.hello(), ...this.opts.resend()];
-      this.queue = [...first, ...this.queue.filter((m) => !isRpc(m))];
+      this.queue = [...first, ...this.queue.filter((m) => !isResent(m))];
       this.flush();
       this.heartbeat = setInterval(() => this.send({ t: "heartbeat" }), 2000);
       this.heartbeat.unref();
@@ -125,6 +125,7 @@ export class ServerConnection {
   }
 }
 
-function isRpc(m: FromExecutor): boolean {
-  return m.t === "call" || m.t === "map" || m.t === "reduce" || m.t === "state-get" || m.t === "state-set";
+/** Messages `resend()` supplies again after every hello (so queued copies are dropped). */
+function isResent(m: FromExecutor): boolean {
+  return m.t === "call" || m.t === "map" || m.t === "reduce" || m.t === "state-get" || m.t === "state-set" || m.t === "done";
 }

@@ -80,6 +80,8 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
   const capacity = defaultCapacity(o);
   const attempts = new Map<string, AttemptRun>();
   const rpcs = new Map<string, ExecutorRpc>();
+  /** Results sent but not yet acknowledged as committed: re-sent after a reconnect. */
+  const unacked = new Map<string, Extract<FromExecutor, { t: "done" }>>();
   const pool = new ContainerPool({ idleMs: o.containerIdleMs ?? 120_000 });
   let currentServer = o.servers[0]!;
   const bundles = new BundleCache(o.dataDir, () => currentServer, o.token);
@@ -96,9 +98,9 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
       labels: o.labels ?? {},
       capacity,
       images: o.images ?? [],
-      running: [...attempts.keys()],
+      running: [...attempts.keys(), ...unacked.keys()],
     }),
-    resend: () => [...rpcs.values()],
+    resend: () => [...rpcs.values(), ...unacked.values()],
     onMessage: (m) => onServerMessage(m),
     onState: (connected, server) => {
       if (connected) currentServer = server;
@@ -115,6 +117,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     run.timer?.stop();
     attempts.delete(run.a.attemptId);
     for (const key of rpcs.keys()) if (key.startsWith(`${run.a.attemptId}:`)) rpcs.delete(key);
+    unacked.set(run.a.attemptId, result);
     send(result);
     if (run.container) pool.release(run.container);
   }
@@ -270,6 +273,9 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
         if (run) stopRun(run, "cancelled", "cancelled", { name: "CancelledError", message: "the request was cancelled", retryable: false });
         break;
       }
+      case "ack":
+        unacked.delete(m.attemptId);
+        break;
       case "welcome":
         for (const attemptId of m.kill) {
           const run = attempts.get(attemptId);

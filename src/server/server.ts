@@ -33,6 +33,10 @@ export interface ServerOptions {
   unsatisfiableGraceMs?: number;
 }
 
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
 export interface RunningServer {
   url: string;
   port: number;
@@ -40,7 +44,14 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+function envMs(name: string): number | undefined {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v >= 0 ? v : undefined;
+}
+
 export async function createServer(o: ServerOptions): Promise<RunningServer> {
+  // Operators (and fault tests) tune failure detection without new flags.
+  o = { executorGraceMs: envMs("TRIBUTARY_EXECUTOR_GRACE_MS"), unsatisfiableGraceMs: envMs("TRIBUTARY_UNSATISFIABLE_GRACE_MS"), ...stripUndefined(o) };
   mkdirSync(o.blobs, { recursive: true });
   const store = await openStore(o.store);
   await store.migrate();

@@ -2,9 +2,11 @@
  * The executor protocol: messages between an executor and a server over one executor-initiated
  * WebSocket. Frames are binary, `v8.serialize` of an array of messages (batched per tick).
  *
- * Resumable: on reconnect the executor says `hello` again with the attempts it still runs and
- * re-sends every RPC still unanswered; the server answers `welcome` with the attempts to kill.
- * Call creation is idempotent (durable ids), so a re-sent `call` attaches to the same call.
+ * Resumable: on reconnect the executor says `hello` again with the attempts it still holds (running,
+ * or finished with a `done` not yet acknowledged) and re-sends every RPC still unanswered and every
+ * unacknowledged `done`; the server answers `welcome` with the attempts to kill. Call creation is
+ * idempotent (durable ids), so a re-sent `call` attaches to the same call; a re-sent `done` for an
+ * attempt already finished is acknowledged and ignored.
  *
  * Executor lifecycle (server view): connected → disconnected (grace) → connected | lost.
  */
@@ -87,6 +89,8 @@ export type ToExecutor =
   | { t: "assign"; assignment: Assignment }
   | { t: "reply"; attemptId: string; rpc: number; ok: true; value?: unknown }
   | { t: "reply"; attemptId: string; rpc: number; ok: false; error: PlainError; reason?: FailureReason | undefined }
-  | { t: "cancel"; attemptId: string };
+  | { t: "cancel"; attemptId: string }
+  /** The attempt's `done` is committed: the executor may forget it. */
+  | { t: "ack"; attemptId: string };
 
 export const EXECUTOR_WS_PATH = "/v1/executors/connect";

@@ -1,0 +1,115 @@
+// Fault tests (DESIGN.md §6): kill -9 a container, the executor and the server in the middle of a
+// request. Each case counts side effects in files, proving that finished calls never run again.
+import { after, afterEach, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { TributaryClient } from "../../src/client/index.js";
+import { deploy } from "../../src/client/deploy.js";
+import { remoteRequest } from "../../src/client/run-remote.js";
+import { deployment, lines, stopAll, waitFor, type Deployment } from "../harness/processes.js";
+
+const APPS = new URL("./apps.ts", import.meta.url).pathname.replace("/dist/", "/");
+const T = { timeout: 60_000 };
+
+let d: Deployment;
+let client: TributaryClient;
+
+async function setup(env: Record<string, string> = {}): Promise<void> {
+  d = await deployment({ TRIBUTARY_EXECUTOR_GRACE_MS: "1000", ...env });
+  await d.startServer();
+  client = new TributaryClient({ server: d.url });
+  await deploy(APPS, client);
+}
+
+function workDir(): string {
+  return mkdtempSync(join(d.dir, "work-"));
+}
+
+async function outcome(app: string, id: string): Promise<{ status: string; output?: unknown }> {
+  const out = await remoteRequest(client, app, id).finished();
+  if (out.status !== "succeeded") return { status: out.status };
+  const bytes = await client.getOutput(app, id);
+  return { status: out.status, output: JSON.parse(new TextDecoder().decode(bytes.bytes)) };
+}
+
+afterEach(async () => {
+  await d?.cleanup();
+});
+after(stopAll);
+
+describe("faults", () => {
+  test("kill -9 of a running call's container: retried, the finished sibling ran once", T, async () => {
+    await setup();
+    await d.startExecutor();
+    const dir = workDir();
+    const { request_id } = await client.invoke("fault_parent", { bytes: new TextEncoder().encode(JSON.stringify({ dir, steps: 10 })), contentType: "application/json" });
+    const pid = await waitFor("the slow call's container", () => lines(join(dir, "slow-start")).length > 0 && Number(readFileSync(join(dir, "slow.pid"), "utf8")));
+    process.kill(pid, "SIGKILL");
+    assert.deepEqual(await outcome("fault_parent", request_id), { status: "succeeded", output: 3 });
+    assert.equal(lines(join(dir, "sibling")).length, 1, "the finished sibling ran exactly once");
+    assert.equal(lines(join(dir, "slow-start")).length, 2, "the killed call ran again");
+    assert.equal(lines(join(dir, "parent-start")).length, 1, "the parent was not retried");
+    const detail = await client.getRequest("fault_parent", request_id);
+    const slow = detail.function_calls.find((c) => c.function_name === "fault_slow")!;
+    assert.deepEqual(slow.attempts.map((a) => a.status), ["failed", "succeeded"]);
+    assert.equal(slow.attempts[0]!.failure_reason, "function_error");
+  });
+
+  test("kill -9 of the executor: its attempts are rescheduled on another executor without using the retry policy", T, async () => {
+    await setup();
+    const first = await d.startExecutor();
+    const dir = workDir();
+    const { request_id } = await client.invoke("fault_parent", { bytes: new TextEncoder().encode(JSON.stringify({ dir, steps: 30 })), contentType: "application/json" });
+    await waitFor("the slow call to start", () => lines(join(dir, "slow-start")).length > 0);
+    await first.kill9(false); // the executor only: its containers notice and exit
+    await d.startExecutor();
+    assert.deepEqual(await outcome("fault_parent", request_id), { status: "succeeded", output: 3 });
+    assert.equal(lines(join(dir, "sibling")).length, 1, "the finished sibling ran exactly once");
+    assert.equal(lines(join(dir, "parent-start")).length, 2, "the parent was replayed once");
+    const detail = await client.getRequest("fault_parent", request_id);
+    const slow = detail.function_calls.find((c) => c.function_name === "fault_slow")!;
+    assert.equal(slow.attempts[0]!.failure_reason, "internal_error");
+    assert.equal(slow.attempts_used, 1, "an infrastructure loss does not use up the retry policy");
+  });
+
+  test("kill -9 of the server while a child runs, then a restart: the request completes, nothing re-runs", T, async () => {
+    await setup();
+    await d.startExecutor();
+    const dir = workDir();
+    const { request_id } = await client.invoke("fault_parent", { bytes: new TextEncoder().encode(JSON.stringify({ dir, steps: 20 })), contentType: "application/json" });
+    await waitFor("the slow call to start", () => lines(join(dir, "slow-start")).length > 0);
+    await d.server!.kill9();
+    await d.startServer();
+    assert.deepEqual(await outcome("fault_parent", request_id), { status: "succeeded", output: 3 });
+    assert.equal(lines(join(dir, "sibling")).length, 1);
+    assert.equal(lines(join(dir, "slow-start")).length, 1, "the running child was re-attached, not re-run");
+    assert.equal(lines(join(dir, "parent-start")).length, 1, "the parent kept running across the restart");
+  });
+
+  test("kill -9 of the server right after the invoke was acknowledged: the request completes after restart", T, async () => {
+    await setup();
+    const dir = workDir();
+    const { request_id } = await client.invoke("fault_once", { bytes: new TextEncoder().encode(JSON.stringify({ dir })), contentType: "application/json" });
+    await d.server!.kill9();
+    await d.startServer();
+    await d.startExecutor();
+    assert.deepEqual(await outcome("fault_once", request_id), { status: "succeeded", output: "done" });
+    assert.equal(lines(join(dir, "once")).length, 1);
+  });
+
+  test("Idempotency-Key: the same key returns the same request, which runs once", T, async () => {
+    await setup();
+    await d.startExecutor();
+    const dir = workDir();
+    const body = { bytes: new TextEncoder().encode(JSON.stringify({ dir })), contentType: "application/json", idempotencyKey: "order-42" };
+    const [a, b] = await Promise.all([client.invoke("fault_once", body), client.invoke("fault_once", body)]);
+    const c = await client.invoke("fault_once", body);
+    assert.equal(a.request_id, b.request_id);
+    assert.equal(a.request_id, c.request_id);
+    assert.equal((await outcome("fault_once", a.request_id)).status, "succeeded");
+    assert.equal(lines(join(dir, "once")).length, 1);
+    const other = await client.invoke("fault_once", { ...body, idempotencyKey: "order-43" });
+    assert.notEqual(other.request_id, a.request_id);
+  });
+});
