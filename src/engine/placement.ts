@@ -104,3 +104,13 @@ export function place(r: Requirements, executors: Iterable<ExecutorView>): Place
   if (!couldRun) return { kind: "never", reason: `no executor can provide ${[...missing].join("; ")}` };
   return { kind: "wait", reason: `waiting for capacity (cpu ${r.cpu}, memory ${r.memory} GB${r.gpu ? `, gpu ${r.gpu.join(" or ")}` : ""})` };
 }
+
+/**
+ * `maxContainers`: the engine never runs more concurrent attempts of one function (of one
+ * application version; a class counts all its methods together, as they share containers) than
+ * this, across executors. Answers the wait reason when `running` already reached `max`.
+ * @example maxContainersReason(2, 2) // "waiting for a container: maxContainers 2 reached"
+ */
+export function maxContainersReason(max: number | null, running: number): string | null {
+  return max !== null && running >= max ? `waiting for a container: maxContainers ${max} reached` : null;
+}

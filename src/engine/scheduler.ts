@@ -7,7 +7,7 @@
  */
 import type { Engine } from "./engine.js";
 import type { LiveCall } from "./model.js";
-import { place, type Requirements } from "./placement.js";
+import { maxContainersReason, place, type Requirements } from "./placement.js";
 
 export class Scheduler {
   private ready: LiveCall[] = [];
@@ -75,8 +75,17 @@ export class Scheduler {
     const blocked = new Map<string, string>();
     const keep: LiveCall[] = [];
     const now = engine.clock.now();
+    const running = new Map<string, number>();
+    for (const a of engine.attempts.values()) if (a.call.spec.maxContainers !== null) running.set(containerKey(a.call), (running.get(containerKey(a.call)) ?? 0) + 1);
     for (const c of this.ready) {
       if (!c.req.pendingCalls.has(c.id)) continue;
+      const limitKey = c.spec.maxContainers !== null ? containerKey(c) : null;
+      const full = limitKey ? maxContainersReason(c.spec.maxContainers, running.get(limitKey) ?? 0) : null;
+      if (full) {
+        keep.push(c);
+        this.setReason(c, full);
+        continue;
+      }
       const r = this.requirements(c);
       const shape = JSON.stringify(r);
       const known = blocked.get(shape);
@@ -89,6 +98,7 @@ export class Scheduler {
       if (p.kind === "placed") {
         c.req.pendingCalls.delete(c.id);
         engine.attemptsPart.start(c, p.executorId, p.gpus);
+        if (limitKey) running.set(limitKey, (running.get(limitKey) ?? 0) + 1);
         continue;
       }
       if (p.kind === "never" && now - engine.startedAt >= engine.options.unsatisfiableGraceMs) {
@@ -114,4 +124,9 @@ export class Scheduler {
     // Persisted so the request metadata can say why a call waits; a lost CAS means it moved on.
     void this.engine.store.transitionCall(c.id, "pending", { status: "pending", pendingReason: reason }, []).catch(() => {});
   }
+}
+
+/** What maxContainers counts: one function (or class) of one application version. */
+function containerKey(c: LiveCall): string {
+  return `${c.req.namespace}/${c.req.application}@${c.req.app.version}/${c.spec.className ?? c.functionName}`;
 }

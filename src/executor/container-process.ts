@@ -33,6 +33,8 @@ export interface ContainerOptions {
   onMessage: (c: ContainerProcess, msg: FromContainer) => void;
   onLog: (c: ContainerProcess, stream: "stdout" | "stderr", line: string) => void;
   onExit: (c: ContainerProcess, code: number | null, signal: NodeJS.Signals | null) => void;
+  /** Called once right after the fork (resource limits attach here, before the bundle loads). */
+  onSpawn?: ((c: ContainerProcess) => void) | undefined;
 }
 
 export type ContainerState = "starting" | "ready" | "busy" | "exited";
@@ -47,6 +49,8 @@ export class ContainerProcess {
   lastUsed = Date.now();
   /** Why the executor killed it, if it did (decides the failure reason of the running attempt). */
   killReason: "timeout" | "cancelled" | "out_of_memory" | "disk_quota_exceeded" | "reaped" | null = null;
+  /** What a limit kill measured (e.g. "memory used 80.1 MB, limit 64.0 MB"), for the failure message. */
+  killDetail: string | null = null;
   /** Last stderr lines, to explain a crash. */
   readonly stderrTail: string[] = [];
   private initWaiter: { resolve: () => void; reject: (e: PlainError) => void } | null = null;
@@ -88,6 +92,7 @@ export class ContainerProcess {
         opts.onLog(this, stream, line);
       });
     }
+    opts.onSpawn?.(this);
   }
 
   get pid(): number {

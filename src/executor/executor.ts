@@ -19,6 +19,10 @@ import { containerTmpDir, type ContainerProcess } from "./container-process.js";
 import { ServerConnection } from "./connection.js";
 import { ContainerPool } from "./pool.js";
 import { explainExit } from "./exit-reason.js";
+import { ImageCache } from "./images/image-cache.js";
+import { ContainerLimits } from "./limits/container-limits.js";
+import { chooseEnforcement } from "./limits/enforcement.js";
+import { resolveUnits } from "./limits/units.js";
 
 export interface ExecutorOptions {
   /** Server base URLs; the executor connects to one and rotates on failure. */
@@ -44,12 +48,22 @@ export interface ExecutorOptions {
   killGraceMs?: number | undefined;
   /** Print container output to this process's stdout/stderr (dev mode). */
   echoLogs?: boolean | undefined;
+  /** Tests only: bytes per unit of `memory` (default 2^30; env TRIBUTARY_MEMORY_UNIT_BYTES). */
+  memoryUnitBytes?: number | undefined;
+  /** Tests only: bytes per unit of `ephemeralDisk` (default 2^30; env TRIBUTARY_DISK_UNIT_BYTES). */
+  diskUnitBytes?: number | undefined;
+  /** A delegated cgroup v2 directory; unset (and no TRIBUTARY_CGROUP_ROOT): heap+rss watchdog. */
+  cgroupRoot?: string | undefined;
+  /** Where image `copy` steps read relative sources (default: the working directory). */
+  imageContextDir?: string | undefined;
 }
 
 export interface RunningExecutor {
   id: string;
   /** Container statistics: started and reused. */
   stats(): { started: number; reused: number; running: number };
+  /** Live containers by pool key (`ns/app@version/kind:name`), for tests and diagnostics. */
+  containers(): { id: string; poolKey: string; state: string }[];
   stop(): Promise<void>;
 }
 
@@ -83,6 +97,10 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
   /** Results sent but not yet acknowledged as committed: re-sent after a reconnect. */
   const unacked = new Map<string, Extract<FromExecutor, { t: "done" }>>();
   const pool = new ContainerPool({ idleMs: o.containerIdleMs ?? 120_000 });
+  const limits = new ContainerLimits({ units: resolveUnits(o), enforcement: chooseEnforcement(o.cgroupRoot) });
+  const images = new ImageCache(o.dataDir, { contextDir: o.imageContextDir });
+  /** Pool keys whose warm pool was started (warmContainers start once, when first seen). */
+  const warmed = new Set<string>();
   let currentServer = o.servers[0]!;
   const bundles = new BundleCache(o.dataDir, () => currentServer, o.token);
   let logBuffer: LogLineMsg[] = [];
@@ -95,7 +113,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
       t: "hello",
       executorId: id,
       region: o.region ?? "us-east-1",
-      labels: o.labels ?? {},
+      labels: { ...limits.labels(), ...(o.labels ?? {}) },
       capacity,
       images: o.images ?? [],
       running: [...attempts.keys(), ...unacked.keys()],
@@ -146,27 +164,41 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     attempts.set(a.attemptId, run);
     try {
       const bundlePath = await bundles.path(a.bundleKey);
-      const poolKey = `${a.namespace}/${a.application}@${a.version}/${a.target.kind}:${a.target.name}`;
-      const container = await pool.acquire(
-        poolKey,
-        () => {
-          const cid = `c-${randomUUID().slice(0, 8)}`;
-          const env = { ...a.env, ...(a.gpus.length ? { CUDA_VISIBLE_DEVICES: a.gpus.map((g) => g.split(":")[1]).join(",") } : {}) };
-          return {
-            id: cid,
-            poolKey,
-            bundlePath,
-            target: a.target,
-            memoryMb: a.spec.memory * 1024,
-            tmpDir: containerTmpDir(o.dataDir, cid),
-            env,
-            onMessage: onContainerMessage,
-            onLog,
-            onExit: onContainerExit,
-          };
-        },
-        a.initTimeoutMs,
-      );
+      const image = a.spec.image ? await images.prepare(a.spec.image) : null;
+      // CUDA_VISIBLE_DEVICES is fixed at fork: a container only serves calls given the same devices.
+      const poolKey = `${a.namespace}/${a.application}@${a.version}/${a.target.kind}:${a.target.name}${a.gpus.length ? `#${a.gpus.join(",")}` : ""}`;
+      const create = () => {
+        const cid = `c-${randomUUID().slice(0, 8)}`;
+        const tmpDir = containerTmpDir(o.dataDir, cid);
+        const env = {
+          ...a.env,
+          ...(a.gpus.length ? { CUDA_VISIBLE_DEVICES: a.gpus.map((g) => g.split(":")[1]).join(",") } : {}),
+          ...(image ? { NODE_PATH: image.nodePath.join(":") } : {}),
+        };
+        return {
+          id: cid,
+          poolKey,
+          bundlePath,
+          target: a.target,
+          memoryMb: limits.heapMb(a.spec),
+          tmpDir,
+          cwd: image?.cwd,
+          env,
+          onMessage: onContainerMessage,
+          onLog,
+          onSpawn: (c: ContainerProcess) => limits.attach(c, a.spec, tmpDir),
+          onExit: (c: ContainerProcess, code: number | null, signal: NodeJS.Signals | null) => {
+            limits.detach(c); // first: a kernel OOM kill becomes the container's kill reason
+            onContainerExit(c, code, signal);
+          },
+        };
+      };
+      const container = await pool.acquire(poolKey, create, a.initTimeoutMs);
+      const warm = Math.max(a.spec.warmContainers, a.spec.minContainers);
+      if (warm > 0 && !warmed.has(poolKey)) {
+        warmed.add(poolKey);
+        pool.prewarm(poolKey, warm, a.spec.minContainers, create, a.initTimeoutMs);
+      }
       if (run.finished) return pool.release(container);
       run.container = container;
       container.attemptId = a.attemptId;
@@ -185,6 +217,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
       const err = e as PlainError | Error;
       const plain: PlainError = "retryable" in err && typeof err.retryable === "boolean" ? (err as PlainError) : { name: (err as Error).name ?? "Error", message: (err as Error).message ?? String(err), retryable: true };
       const timedOut = plain.name === "TimeoutError";
+      if (plain.name === "ImageBuildError") return fail(run, "function_error", { ...plain, functionName: a.functionName });
       fail(run, timedOut ? "function_timeout" : "function_error", {
         ...plain,
         message: timedOut ? `${a.target.kind === "class" ? "class constructor" : "container start"} of ${a.functionName} did not finish within ${a.initTimeoutMs / 1000} s` : `${a.target.kind === "class" ? `constructor of ${a.target.name} failed` : "container failed to start"}: ${plain.message}`,
@@ -225,7 +258,11 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
         send({ t: "metric", attemptId: m.attemptId, sample: m.sample, at: clock.now() });
         break;
       case "done":
-        finish(run, m);
+        // One more sample before reporting: a burst between samples must not pass as a success.
+        // Over a limit, the container is being killed and its exit reports the attempt instead.
+        void limits.exceeded(c).then((over) => {
+          if (!over) finish(run, m);
+        });
         break;
     }
   }
@@ -294,6 +331,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
   return {
     id,
     stats: () => ({ ...pool.stats, running: attempts.size }),
+    containers: () => pool.list(),
     async stop() {
       await conn.close();
       await pool.shutdown();

@@ -3,7 +3,8 @@
  * class), reused across calls and requests, reaped when idle.
  *
  * Invariant: a container is in `idle` only while ready and serving nothing; `acquire` takes it out,
- * so one container never serves two calls at once.
+ * so one container never serves two calls at once. Warm pools: `prewarm` starts containers ahead
+ * (`warmContainers`), and the reaper never takes a key below its `minContainers`.
  */
 import { ContainerProcess, type ContainerOptions } from "./container-process.js";
 
@@ -18,6 +19,8 @@ export class ContainerPool {
   private reaper: NodeJS.Timeout;
   /** Containers started and reused (for the warm-reuse rate). */
   stats = { started: 0, reused: 0 };
+  /** minContainers per pool key: idle containers are never reaped below this. */
+  private readonly min = new Map<string, number>();
 
   constructor(private readonly opts: PoolOptions) {
     this.reaper = setInterval(() => this.reap(), Math.max(250, Math.min(opts.idleMs / 2, 5000)));
@@ -52,6 +55,43 @@ export class ContainerPool {
     return c;
   }
 
+  /** Live containers (starting, ready or busy) of `poolKey`. */
+  count(poolKey: string): number {
+    let n = 0;
+    for (const c of this.all.values()) if (c.poolKey === poolKey && c.state !== "exited") n++;
+    return n;
+  }
+
+  /**
+   * Warm pool of `poolKey`: records its minimum and starts containers until `target` are live.
+   * Started in the background; a container that fails init is simply dropped.
+   */
+  prewarm(poolKey: string, target: number, min: number, create: () => ContainerOptions, initTimeoutMs: number): void {
+    if (min > 0) this.min.set(poolKey, min);
+    for (let n = this.count(poolKey); n < target; n++) {
+      const c = new ContainerProcess(create());
+      this.all.set(c.id, c);
+      this.stats.started++;
+      const timer = setTimeout(() => c.kill("timeout"), initTimeoutMs);
+      c.init().then(
+        () => {
+          clearTimeout(timer);
+          c.state = "busy"; // release() checks liveness and files it as idle
+          this.release(c);
+        },
+        () => {
+          clearTimeout(timer);
+          this.all.delete(c.id);
+        },
+      );
+    }
+  }
+
+  /** Every live container, for stats and tests. */
+  list(): { id: string; poolKey: string; state: string }[] {
+    return [...this.all.values()].filter((c) => c.state !== "exited").map((c) => ({ id: c.id, poolKey: c.poolKey, state: c.state }));
+  }
+
   /** Returns a container after its call; a dead or killed one is dropped. */
   release(c: ContainerProcess): void {
     c.attemptId = null;
@@ -73,9 +113,13 @@ export class ContainerPool {
     const now = Date.now();
     for (const [key, list] of this.idle) {
       const keep: ContainerProcess[] = [];
+      let live = this.count(key);
+      const min = this.min.get(key) ?? 0;
       for (const c of list) {
-        if (c.state === "ready" && now - c.lastUsed > this.opts.idleMs) c.kill("reaped");
-        else if (c.state !== "exited") keep.push(c);
+        if (c.state === "ready" && now - c.lastUsed > this.opts.idleMs && live > min) {
+          c.kill("reaped");
+          live--;
+        } else if (c.state !== "exited") keep.push(c);
       }
       this.idle.set(key, keep);
     }

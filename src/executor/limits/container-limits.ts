@@ -1,0 +1,122 @@
+/**
+ * Resource enforcement for the containers of one executor: turns a function's `memory`, `cpu` and
+ * `ephemeralDisk` into byte limits (see units.ts), attaches a watchdog (and, where enabled, a
+ * cgroup) to each container process, and explains a kill.
+ *
+ * Invariants: a container is attached at most once and detached exactly once (on exit); a limit
+ * breach kills the container with `out_of_memory` / `disk_quota_exceeded` as its kill reason, which
+ * decides the failure reason of the attempt it was serving.
+ */
+import type { ContainerProcess } from "../container-process.js";
+import { createContainerCgroup, type ContainerCgroup } from "./cgroup.js";
+import { ENFORCEMENT_LABEL, type Enforcement } from "./enforcement.js";
+import type { ResourceUnits } from "./units.js";
+import { formatBytes, startWatchdog, type Watchdog } from "./watchdog.js";
+
+/** The resource options of a function that limits read. */
+export interface LimitSpec {
+  memory: number;
+  cpu: number;
+  ephemeralDisk: number;
+}
+
+export interface ContainerLimitsOptions {
+  units: ResourceUnits;
+  enforcement: Enforcement;
+  rssIntervalMs?: number | undefined;
+  diskIntervalMs?: number | undefined;
+  /** Where operational notes go (cgroup fallback); default stderr. */
+  log?: ((line: string) => void) | undefined;
+}
+
+interface Attached {
+  dog: Watchdog;
+  cgroup: ContainerCgroup | null;
+  memoryBytes: number;
+}
+
+/** Limits of every container of one executor. */
+export class ContainerLimits {
+  private readonly attached = new Map<string, Attached>();
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly o: ContainerLimitsOptions) {
+    this.log = o.log ?? ((l) => process.stderr.write(`${l}\n`));
+    if (o.enforcement.note) this.log(`tributary executor: ${o.enforcement.note}; using heap+rss`);
+  }
+
+  /** Labels announcing the enforcement in the executor's hello. */
+  labels(): Record<string, string> {
+    return { [ENFORCEMENT_LABEL]: this.o.enforcement.memory };
+  }
+
+  memoryBytes(s: LimitSpec): number {
+    return s.memory * this.o.units.memoryUnitBytes;
+  }
+
+  diskBytes(s: LimitSpec): number {
+    return s.ephemeralDisk * this.o.units.diskUnitBytes;
+  }
+
+  /** The V8 old-space limit in MB: the whole memory, so RSS (heap + runtime) trips first. */
+  heapMb(s: LimitSpec): number {
+    return Math.max(16, Math.floor(this.memoryBytes(s) / 2 ** 20));
+  }
+
+  /** Starts enforcing on a freshly forked container. */
+  attach(c: ContainerProcess, s: LimitSpec, tmpDir: string): void {
+    if (this.attached.has(c.id) || c.pid < 0) return;
+    let cgroup: ContainerCgroup | null = null;
+    const root = this.o.enforcement.cgroupRoot;
+    if (root) {
+      try {
+        cgroup = createContainerCgroup(root, c.id, { memoryBytes: this.memoryBytes(s), cpu: s.cpu });
+        cgroup.addPid(c.pid);
+      } catch (e) {
+        // The kernel refused: this container falls back to the RSS watchdog.
+        this.log(`tributary executor: cgroup for ${c.id} failed (${(e as Error).message}); using heap+rss`);
+        cgroup?.remove();
+        cgroup = null;
+      }
+    }
+    const dog = startWatchdog({
+      pid: c.pid,
+      memoryLimitBytes: cgroup ? null : this.memoryBytes(s),
+      diskDir: tmpDir,
+      diskLimitBytes: this.diskBytes(s),
+      rssIntervalMs: this.o.rssIntervalMs,
+      diskIntervalMs: this.o.diskIntervalMs,
+      onExceed: (e) => {
+        const what = e.reason === "out_of_memory" ? "memory" : "ephemeral disk";
+        c.killDetail = `${what} used ${formatBytes(e.usedBytes)}, limit ${formatBytes(e.limitBytes)}`;
+        c.kill(e.reason);
+      },
+    });
+    this.attached.set(c.id, { dog, cgroup, memoryBytes: this.memoryBytes(s) });
+  }
+
+  /**
+   * Samples now (before a result is reported, so a burst between samples is still caught).
+   * True when a limit was exceeded: the container is being killed and its exit reports the attempt.
+   */
+  async exceeded(c: ContainerProcess): Promise<boolean> {
+    const a = this.attached.get(c.id);
+    if (!a) return false;
+    return (await a.dog.checkNow()) !== null || c.killReason === "out_of_memory" || c.killReason === "disk_quota_exceeded";
+  }
+
+  /** Stops enforcing after the process exited; attributes a kernel OOM kill to the container. */
+  detach(c: ContainerProcess): void {
+    const a = this.attached.get(c.id);
+    if (!a) return;
+    this.attached.delete(c.id);
+    a.dog.stop();
+    if (a.cgroup) {
+      if (a.cgroup.oomKilled()) {
+        c.killReason ??= "out_of_memory";
+        c.killDetail ??= `memory limit ${formatBytes(a.memoryBytes)} (cgroup)`;
+      }
+      a.cgroup.remove();
+    }
+  }
+}
