@@ -98,3 +98,26 @@ test("units: options win over the environment; bad values are refused", () => {
   assert.deepEqual(resolveUnits({ memoryUnitBytes: 64 * 2 ** 20 }, { TRIBUTARY_MEMORY_UNIT_BYTES: "1", TRIBUTARY_DISK_UNIT_BYTES: "1048576" }), { memoryUnitBytes: 64 * 2 ** 20, diskUnitBytes: 1048576 });
   assert.throws(() => resolveUnits({}, { TRIBUTARY_DISK_UNIT_BYTES: "-3" }), /TRIBUTARY_DISK_UNIT_BYTES must be a positive integer/);
 });
+
+test("with a usable root, each container gets its cgroup; a kernel OOM kill becomes out_of_memory", () => {
+  const root = fakeRoot();
+  const tmp = mkdtempSync(join(tmpdir(), "tributary-ctmp-"));
+  try {
+    const limits = new ContainerLimits({ units: resolveUnits({ memoryUnitBytes: 64 * 2 ** 20 }, {}), enforcement: chooseEnforcement(root, {}), log: () => {} });
+    // Only what ContainerLimits touches; the pid is this process (the fake cgroup.procs is a file).
+    const c = { id: "c-abc", pid: process.pid, killReason: null as string | null, killDetail: null as string | null, kill(r: string) { this.killReason ??= r; } };
+    limits.attach(c as never, { memory: 2, cpu: 1, ephemeralDisk: 2 }, tmp);
+    const dir = join(root, "tributary-c-abc");
+    assert.equal(readFileSync(join(dir, "memory.max"), "utf8"), `${128 * 2 ** 20}\n`);
+    assert.equal(readFileSync(join(dir, "cpu.max"), "utf8"), "100000 100000\n");
+    assert.equal(readFileSync(join(dir, "cgroup.procs"), "utf8"), `${process.pid}\n`);
+    writeFileSync(join(dir, "memory.events"), "oom 1\noom_kill 1\n");
+    limits.detach(c as never);
+    assert.equal(c.killReason, "out_of_memory");
+    assert.match(c.killDetail ?? "", /128\.0 MB \(cgroup\)/);
+    assert.equal(existsSync(dir), false);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});

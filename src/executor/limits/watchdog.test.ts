@@ -17,8 +17,11 @@ function child(code: string) {
   return { c, exited, kill: () => c.kill("SIGKILL") };
 }
 
+/** Bounds `p`; its timer is ref'd on purpose: the watchdog's own timers are not, by design. */
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`${what}: no answer within ${ms} ms`)), ms).unref())]);
+  let t: NodeJS.Timeout | undefined;
+  const limit = new Promise<T>((_, rej) => (t = setTimeout(() => rej(new Error(`${what}: no answer within ${ms} ms`)), ms)));
+  return Promise.race([p, limit]).finally(() => clearTimeout(t));
 }
 
 test("RSS of a live process is read from /proc; an exited one reads as null", async () => {
