@@ -19,6 +19,7 @@ export function secretsCommand(): Command {
       .option("--from-env <var>", "take the value from this environment variable")
       .action(async (name: string, value: string | undefined, flags: ClientFlags & { fromEnv?: string }) => {
         const v = await secretValue(value, flags.fromEnv);
+        if (v === "") throw new CliError(`secret ${name}: the value is empty`);
         await clientFor(flags).putSecret(name, v);
         process.stdout.write(`set secret ${name}\n`);
       }),

@@ -65,6 +65,7 @@ export async function bundleEntry(entryPath: string): Promise<BundleResult> {
 }
 
 async function esbuildBundle(entry: string): Promise<Uint8Array> {
+  const outfile = join(dirname(entry), "__tributary_bundle__.mjs");
   try {
     const result = await build({
       entryPoints: [entry],
@@ -74,21 +75,36 @@ async function esbuildBundle(entry: string): Promise<Uint8Array> {
       platform: "node",
       target: "node20",
       keepNames: true,
-      sourcemap: "inline",
+      // "external" + inlineSourceMap below = an inline map whose sources are absolute paths.
+      sourcemap: "external",
       alias: { tributary: SDK_ENTRY },
       banner: { js: REQUIRE_BANNER },
       write: false,
-      outfile: join(dirname(entry), "__tributary_bundle__.mjs"),
+      outfile,
       logLevel: "silent",
     });
-    const out = result.outputFiles[0];
-    if (!out) throw new BundleError(`esbuild produced no output for ${entry}`);
-    return out.contents;
+    const js = result.outputFiles.find((f) => f.path.endsWith(".mjs"));
+    const map = result.outputFiles.find((f) => f.path.endsWith(".map"));
+    if (!js || !map) throw new BundleError(`esbuild produced no output for ${entry}`);
+    return inlineSourceMap(js.text, map.text, dirname(outfile));
   } catch (e) {
     const errors = (e as BuildFailure).errors;
     if (Array.isArray(errors) && errors.length > 0) throw new BundleError(`cannot bundle ${entry}:\n${errors.map(formatMessage).join("\n")}`);
     throw e;
   }
+}
+
+/**
+ * Appends the source map inline with every source made absolute. esbuild writes sources relative
+ * to the output file, but the bundle runs from elsewhere (a temp dir, the executor's bundle store),
+ * where relative paths would point stack traces at files that do not exist.
+ */
+function inlineSourceMap(js: string, mapText: string, outDir: string): Uint8Array {
+  const map = JSON.parse(mapText) as { sources?: string[]; sourceRoot?: string };
+  map.sources = (map.sources ?? []).map((src) => resolve(outDir, map.sourceRoot ?? "", src));
+  delete map.sourceRoot;
+  const encoded = Buffer.from(JSON.stringify(map)).toString("base64");
+  return new TextEncoder().encode(`${js}\n//# sourceMappingURL=data:application/json;base64,${encoded}\n`);
 }
 
 function formatMessage(m: Message): string {

@@ -12,7 +12,7 @@ export interface Recorded {
   body: Buffer;
 }
 
-export type Handler = (req: Recorded, res: ServerResponse) => void | Promise<void>;
+export type Handler = (req: Recorded, res: ServerResponse) => unknown;
 
 export interface FakeServer {
   url: string;

@@ -58,7 +58,8 @@ test("invokes with JSON input, streams progress, decodes a JSON output", { timeo
     assert.equal(invoke.headers.authorization, "Bearer key");
     const kinds: string[] = [];
     for await (const ev of req.progress()) kinds.push(ev.kind);
-    assert.deepEqual(kinds, ["request:started", "progress"]);
+    // Like runLocal, progress() ends with a `request:finished` event built from the outcome.
+    assert.deepEqual(kinds, ["request:started", "progress", "request:finished"]);
     assert.equal(await req.output(), "hi from greet!");
     assert.deepEqual(await req.finished(), SUCCESS);
   } finally {

@@ -1,0 +1,119 @@
+/** The client commands against a fake server: what they send, print and exit with. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { FINISHED_EVENT } from "../../src/core/api.js";
+import { sendJson, sseFrame, startFakeServer, type FakeServer } from "../client/fake-server.js";
+import { runCli } from "./run-cli.js";
+
+const T = { timeout: 30_000 };
+const BASE = "/v1/namespaces/default/applications";
+
+const detail = {
+  id: "r-ok",
+  application: "greet",
+  version: 3,
+  status: "failed",
+  outcome: { failure: "function_error" },
+  failure_reason: "function_error",
+  created_at: 1_000,
+  finished_at: 3_500,
+  function_calls: [
+    { id: "c1", parent_id: null, function_name: "greet", status: "failed", failure_reason: "function_error", attempts_used: 1, created_at: 1_000, finished_at: 3_500, attempts: [] },
+    { id: "c2", parent_id: "c1", function_name: "string_length", status: "failed", failure_reason: "function_error", attempts_used: 3, created_at: 1_100, finished_at: 3_400, error: { name: "Error", message: "boom", retryable: true }, attempts: [] },
+  ],
+  progress: null,
+};
+
+async function fake(): Promise<FakeServer> {
+  return startFakeServer((req, res) => {
+    const path = req.path.split("?")[0]!;
+    if (path === `${BASE}` && req.method === "GET") return sendJson(res, 200, { applications: [{ name: "greet", version: 3, description: "", tags: {}, created_at: 0, functions: ["greet", "string_length"] }] });
+    if (path === `${BASE}/nope`) return sendJson(res, 404, { error: { code: "not_found", message: "application 'nope' not found" } });
+    if (path === `${BASE}/greet` && req.method === "POST") {
+      const input = req.body.toString();
+      return sendJson(res, 200, { request_id: input === '"fail"' ? "r-fail" : "r-ok" });
+    }
+    const m = /^\/v1\/namespaces\/default\/applications\/greet\/requests\/([^/]+)(?:\/(\w+))?$/.exec(path);
+    if (m && m[2] === "progress") {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write(sseFrame(1, "attempt:started", { seq: 1, kind: "attempt:started", at: 1, callId: "c1", functionName: "greet", attempt: 1 }));
+      res.write(sseFrame(2, "progress", { seq: 2, kind: "progress", at: 2, callId: "c1", functionName: "greet", data: { current: 1, total: 2, message: "half" } }));
+      const outcome =
+        m[1] === "r-fail"
+          ? { status: "failed", outcome: { failure: "function_error" }, failureReason: "function_error", error: { name: "Error", message: "boom", retryable: true } }
+          : { status: "succeeded", outcome: "success", failureReason: null };
+      return res.end(sseFrame(3, FINISHED_EVENT, outcome));
+    }
+    if (m && m[2] === "output") {
+      res.writeHead(200, { "content-type": "application/json" });
+      return res.end(JSON.stringify({ greeting: "hi from greet!" }));
+    }
+    if (m && m[2] === undefined) return sendJson(res, 200, detail);
+    if (path === "/v1/namespaces/default/secrets/API_TOKEN" && req.method === "PUT") return sendJson(res, 200, {});
+    sendJson(res, 404, { error: { code: "not_found", message: `no route ${req.method} ${path}` } });
+  });
+}
+
+test("run follows the stream, prints the output, exits 0; a failure exits 1 with the reason", T, async () => {
+  const server = await fake();
+  const env = { TRIBUTARY_SERVER: server.url, TRIBUTARY_API_KEY: "k" };
+  try {
+    const ok = await runCli(["run", "greet", '"hi"'], { env });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.deepEqual(JSON.parse(ok.stdout), { greeting: "hi from greet!" });
+    assert.equal(server.requests[0]!.headers.authorization, "Bearer k");
+    assert.equal(server.requests[0]!.headers["content-type"], "application/json");
+
+    const json = await runCli(["run", "greet", '"hi"', "--json"], { env });
+    assert.equal(json.code, 0, json.stderr);
+    assert.deepEqual(JSON.parse(json.stdout), { request_id: "r-ok", status: "succeeded", outcome: "success", failure_reason: null, content_type: "application/json", output: { greeting: "hi from greet!" } });
+
+    const bad = await runCli(["run", "greet", '"fail"'], { env });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /error: request r-fail failed: function_error: boom/);
+
+    const badJson = await runCli(["run", "greet", '"fail"', "--json"], { env });
+    assert.equal(badJson.code, 1);
+    assert.equal(JSON.parse(badJson.stdout).failure_reason, "function_error");
+
+    const noFollow = await runCli(["run", "greet", "--no-follow"], { env });
+    assert.equal(noFollow.code, 0);
+    assert.equal(noFollow.stdout, "r-ok\n");
+    assert.equal(server.requests.at(-1)!.body.length, 0);
+  } finally {
+    await server.close();
+  }
+});
+
+test("apps, requests and secrets talk to the right routes", T, async () => {
+  const server = await fake();
+  const env = { TRIBUTARY_SERVER: server.url };
+  try {
+    const apps = await runCli(["apps", "list"], { env });
+    assert.equal(apps.code, 0, apps.stderr);
+    assert.match(apps.stdout, /^NAME\s+VERSION\s+DEPLOYED\s+FUNCTIONS\ngreet\s+3\s+.*greet, string_length\n$/);
+    const appsJson = await runCli(["apps", "list", "--json"], { env });
+    assert.equal(JSON.parse(appsJson.stdout)[0].name, "greet");
+
+    const show = await runCli(["requests", "show", "greet", "r-ok"], { env });
+    assert.equal(show.code, 0, show.stderr);
+    assert.match(show.stdout, /status:\s+failed/);
+    assert.match(show.stdout, /failure reason:\s+function_error/);
+    assert.match(show.stdout, /\n  greet  failed \(function_error\)  attempts: 1  2\.5s\n    string_length  failed \(function_error\)  attempts: 3/);
+    assert.match(show.stdout, /error: boom/);
+
+    const secret = await runCli(["secrets", "set", "API_TOKEN", "--from-env", "MY_TOKEN"], { env: { ...env, MY_TOKEN: "t0ken" } });
+    assert.equal(secret.code, 0, secret.stderr);
+    assert.doesNotMatch(secret.stdout + secret.stderr, /t0ken/);
+    assert.deepEqual(JSON.parse(server.requests.at(-1)!.body.toString()), { value: "t0ken" });
+    const piped = await runCli(["secrets", "set", "API_TOKEN"], { env, stdin: "from-stdin\n" });
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.deepEqual(JSON.parse(server.requests.at(-1)!.body.toString()), { value: "from-stdin" });
+
+    const missing = await runCli(["apps", "rm", "nope"], { env });
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr, "error: application 'nope' not found (not_found, HTTP 404)\n");
+  } finally {
+    await server.close();
+  }
+});
