@@ -154,3 +154,12 @@ export const res_limited = application({ region: "eu-west-1" }, fn({ maxContaine
   appendFileSync(join(input.dir, "limited.txt"), `${start} ${Date.now()}\n`);
   return process.pid;
 }));
+
+// ---- base images: honoured only where an executor declares them ----------------------------------
+
+export const res_ubuntu = application(fn({ image: new Image({ name: "e2e-ubuntu", baseImage: "ubuntu:24.04" }) }, async function res_ubuntu() {
+  return where();
+}));
+export const res_no_base = application(fn({ image: new Image({ name: "e2e-debian", baseImage: "debian:12" }) }, async function res_no_base() {
+  return "never runs";
+}));

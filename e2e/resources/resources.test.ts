@@ -49,7 +49,7 @@ before(async () => {
   process.env.TRIBUTARY_REGIONS = REGIONS.join(",");
   cluster = await startCluster({ executor: null, server: { regions: REGIONS } });
   east = await cluster.addExecutor({ id: "ex-east", region: "us-east-1", cpu: 2, memory: 8, containerIdleMs: 1000 });
-  await cluster.addExecutor({ id: "ex-west", region: "eu-west-1", cpu: 4, memory: 16, gpus: { H100: 2 } });
+  await cluster.addExecutor({ id: "ex-west", region: "eu-west-1", cpu: 4, memory: 16, gpus: { H100: 2 }, images: ["ubuntu:24.04"] });
   await cluster.addExecutor({ id: "ex-lab", region: "ap-south-1", cpu: 4, memory: 16, memoryUnitBytes: 64 << 20, diskUnitBytes: 1 << 20 });
   await until("three executors", () => ["ex-east", "ex-west", "ex-lab"].every((id) => cluster.server.engine.executors.get(id)?.view.connected));
   await cluster.client.putSecret("E2E_TOKEN", SECRET);
@@ -90,6 +90,15 @@ describe("placement", { timeout: 60_000 }, () => {
     const d = await detail("res_unplaceable", r.id);
     assert.equal(d.failure_reason, "constraint_unsatisfiable");
     assert.match(d.error?.message ?? "", /no executor can provide gpu B200:4/);
+  });
+
+  it("a base image runs only where an executor declares it", async () => {
+    const r = await run("res_ubuntu");
+    await r.output();
+    assert.deepEqual(await executorOf("res_ubuntu", r.id), ["ex-west"]);
+    const out = await (await run("res_no_base")).finished();
+    assert.equal(out.failureReason, "constraint_unsatisfiable");
+    assert.match(out.error?.message ?? "", /no executor can provide image debian:12/);
   });
 
   it("a call that waits for capacity stays pending and says why", async () => {
