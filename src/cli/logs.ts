@@ -1,57 +1,46 @@
 /**
  * `tributary requests logs <app> <id> [-f]`: the stdout/stderr lines of every attempt of a request.
  *
- * Following polls the logs route once a second until the request is finished, then reads one last
- * time. The route returns the whole list each time, so a line is printed when its occurrence count
- * (identical lines can repeat) exceeds what was already printed; this does not depend on the
- * server's ordering.
+ * Pages are read with the server's cursor (`after` = the last line's id), so no line is printed
+ * twice. Following polls once a second until a page reports the request finished: the server reads
+ * the status before the lines, so that page and the ones after it hold everything.
  */
 import type { LogLine } from "../core/api.js";
-import { isTerminal } from "../core/status.js";
 import type { TributaryClient } from "../client/http.js";
 
 const POLL_MS = 1000;
+const PAGE = 1000;
 
-/** One log line for people: `12:00:05.123 fn[2] line` (`!` marks stderr). */
-export function formatLogLine(l: LogLine, attemptNumbers: Map<string, number>): string {
+/** One log line for people: `12:00:05.123 fn | line` (`!` instead of `|` marks stderr). */
+export function formatLogLine(l: LogLine): string {
   const d = new Date(l.ts);
-  const t = `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}:${String(d.getSeconds()).padStart(2, "0")}.${String(d.getMilliseconds()).padStart(3, "0")}`;
-  const n = attemptNumbers.get(l.attempt_id);
-  return `${t} ${l.function_name}${n && n > 1 ? `[${n}]` : ""}${l.stream === "stderr" ? " !" : ""} ${l.line}`;
+  const p = (n: number, w = 2): string => String(n).padStart(w, "0");
+  const t = `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+  return `${t} ${l.function_name} ${l.stream === "stderr" ? "!" : "|"} ${l.line}`;
 }
 
 /**
- * Prints the logs once, or until the request finishes with `follow`.
+ * Prints the logs, and with `follow` keeps printing until the request finishes.
  *
  * @example
  * await printLogs(client, "greet", id, { follow: true, json: false });
  */
 export async function printLogs(client: TributaryClient, app: string, id: string, opts: { follow: boolean; json: boolean }): Promise<void> {
-  const printed = new Map<string, number>();
-  const attempts = new Map<string, number>();
-  const emit = (lines: LogLine[]): void => {
-    const seen = new Map<string, number>();
-    for (const l of lines) {
-      const key = `${l.attempt_id}\0${l.stream}\0${l.ts}\0${l.line}`;
-      const n = (seen.get(key) ?? 0) + 1;
-      seen.set(key, n);
-      if (n <= (printed.get(key) ?? 0)) continue;
-      printed.set(key, n);
-      process.stdout.write((opts.json ? JSON.stringify(l) : formatLogLine(l, attempts)) + "\n");
-    }
-  };
-  if (!opts.follow) {
-    const lines = await client.getLogs(app, id);
-    if (opts.json) process.stdout.write(JSON.stringify(lines, null, 2) + "\n");
-    else emit(lines);
-    return;
-  }
+  let after = 0;
+  let finishedSeen = false;
   for (;;) {
-    const detail = await client.getRequest(app, id);
-    for (const c of detail.function_calls ?? []) for (const a of c.attempts ?? []) attempts.set(a.id, a.number);
-    emit(await client.getLogs(app, id));
-    // The last read happens after the request is seen finished, so no final line is missed.
-    if (isTerminal(detail.status)) return;
+    const page = await client.getLogs(app, id, { after, limit: PAGE });
+    for (const l of page.logs) process.stdout.write((opts.json ? JSON.stringify(l) : formatLogLine(l)) + "\n");
+    // Without a cursor the server cannot page; what it returned is all there is.
+    if (page.next === null) return;
+    after = page.next;
+    if (page.logs.length >= PAGE) continue;
+    if (!opts.follow || finishedSeen) return;
+    if (page.finished) {
+      // One more read: lines written between the status check and this page's listing.
+      finishedSeen = true;
+      continue;
+    }
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }

@@ -37,6 +37,13 @@ export interface OutputBytes {
   contentType: string;
 }
 
+/** A page of log lines (see {@link TributaryClient.getLogs}). */
+export interface LogPage {
+  logs: LogLine[];
+  next: number | null;
+  finished: boolean | null;
+}
+
 /** A secret as listed: its name (values are never returned). */
 export interface SecretInfo {
   name: string;
@@ -137,9 +144,22 @@ export class TributaryClient {
     return this.transport.json(this.transport.ns("applications", app, "requests", id, "metrics"));
   }
 
-  async getLogs(app: string, id: string, signal?: AbortSignal): Promise<LogLine[]> {
-    const v = await this.transport.json<unknown>(this.transport.ns("applications", app, "requests", id, "logs"), { signal });
-    return listOf<LogLine>(v, "logs");
+  /**
+   * One page of log lines after the cursor `after` (0: from the start). `next` is the cursor for the
+   * following page; `finished` says the request had ended before this page was read, so an empty
+   * page then means there is nothing more to come.
+   */
+  async getLogs(app: string, id: string, opts: { after?: number; limit?: number; signal?: AbortSignal } = {}): Promise<LogPage> {
+    const v = await this.transport.json<unknown>(this.transport.ns("applications", app, "requests", id, "logs"), {
+      query: { after: opts.after, limit: opts.limit },
+      signal: opts.signal,
+    });
+    const page = (isRecord(v) ? v : {}) as { next?: unknown; finished?: unknown };
+    return {
+      logs: listOf<LogLine>(v, "logs"),
+      next: typeof page.next === "number" ? page.next : null,
+      finished: typeof page.finished === "boolean" ? page.finished : null,
+    };
   }
 
   /** `GET /openapi.json` of an application. */
