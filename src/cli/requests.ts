@@ -77,7 +77,7 @@ export function requestsCommand(): Command {
       .argument("<app>", "application name")
       .argument("<id>", "request id")
       .option("-f, --follow", "keep printing new lines until the request finishes")
-      .option("--json", "print machine-readable JSON (one object per line with -f)")
+      .option("--json", "print one JSON object per line")
       .action(async (app: string, id: string, flags: ClientFlags & { follow?: boolean; json?: boolean }) => {
         await printLogs(clientFor(flags), app, id, { follow: !!flags.follow, json: !!flags.json });
       }),
