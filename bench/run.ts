@@ -1,0 +1,132 @@
+/**
+ * `npm run bench [-- --quick] [--only a,b] [--profile] [--cpu N] [--out FILE]`
+ *
+ * Starts the system under test in child processes (bench/serve.ts), deploys bench/apps.ts, runs
+ * each workload, prints the table (workload, figure, target, met?) and writes a JSON result file.
+ * `--profile` runs the server under `--cpu-prof` and prints its top self-time functions (use it
+ * with `--only`, so the profile covers one workload). `BENCH_FILL` sets the store_1m fill size.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { backends } from "./backends.js";
+import { newestProfile, topSelfTime, formatSelfTime } from "./profile.js";
+import { printTable, writeJson, type Row } from "./results.js";
+import { pct } from "./stats.js";
+import { startSystem } from "./system.js";
+import type { BenchConfig, Workload, WorkloadContext } from "./workloads/context.js";
+import { chain, trivial } from "./workloads/latency.js";
+import { coldStart } from "./workloads/cold-start.js";
+import { map } from "./workloads/map.js";
+import { progress } from "./workloads/progress.js";
+import { storeSize } from "./workloads/store-size.js";
+import { throughput } from "./workloads/throughput.js";
+
+/** In the order they run: cheap and latency-sensitive first, the store filler last. */
+const WORKLOADS: Workload[] = [trivial, chain, throughput, map, coldStart, progress, storeSize];
+
+interface Args {
+  quick: boolean;
+  only: string[] | null;
+  profile: boolean;
+  cpu: number;
+  out: string;
+}
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { quick: false, only: null, profile: false, cpu: 8, out: "" };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    const v = (): string => {
+      const x = argv[++i];
+      if (x === undefined) throw new Error(`${k} needs a value`);
+      return x;
+    };
+    if (k === "--quick") a.quick = true;
+    else if (k === "--only") a.only = v().split(",").map((s) => s.trim()).filter(Boolean);
+    else if (k === "--profile") a.profile = true;
+    else if (k === "--cpu") a.cpu = Number(v());
+    else if (k === "--out") a.out = v();
+    else throw new Error(`unknown argument ${k}; use --quick, --only a,b, --profile, --cpu N, --out FILE`);
+  }
+  a.out ||= join(ROOT, "bench/results", a.quick ? "quick.json" : a.only ? `only-${a.only.join("-")}.json` : "latest.json");
+  const names = WORKLOADS.map((w) => w.name);
+  for (const o of a.only ?? []) if (!names.includes(o)) throw new Error(`--only ${o}: unknown workload; one of ${names.join(", ")}`);
+  return a;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const fill = Number(process.env.BENCH_FILL ?? (args.quick ? 20_000 : 1_000_000));
+  const workDir = mkdtempSync(join(tmpdir(), "tributary-bench-"));
+  const config: BenchConfig = { quick: args.quick, fill, cpu: args.cpu, sourceDir: join(ROOT, "bench"), workDir };
+  const log = (m: string): void => void process.stderr.write(m + "\n");
+  const started = new Date();
+  log(`tributary bench ${args.quick ? "(quick) " : ""}${started.toISOString()} · node ${process.version} · ${availableParallelism()} CPUs (${cpus()[0]?.model ?? "?"}) · ${(totalmem() / 2 ** 30).toFixed(0)} GB · executor cpu=${args.cpu}`);
+  // Other work on the machine skews every figure: record the load around the run.
+  const loadBefore = loadavg();
+  log(`load average before: ${loadBefore.map((x) => x.toFixed(2)).join(" ")}`);
+  const rows: Row[] = [];
+  const profiles: Record<string, string> = {};
+  const selected = WORKLOADS.filter((w) => !args.only || args.only.includes(w.name));
+  try {
+    for (const backend of backends(workDir)) {
+      if (!backend.available) {
+        log(`${backend.name}: skipped (${backend.reason})`);
+        continue;
+      }
+      const profileDir = args.profile ? join(workDir, `prof-${backend.name}`) : null;
+      const sys = await startSystem({ dir: join(workDir, backend.name), store: backend.store, cpu: args.cpu, serverProfileDir: profileDir });
+      const ctx: WorkloadContext = {
+        backend: backend.name,
+        store: backend.store,
+        cluster: sys.cluster,
+        http: sys.http,
+        config,
+        deploy: (f) => sys.deploy(f),
+        row: (r) => ({ backend: backend.name, ...r }),
+        log,
+      };
+      try {
+        await sys.deploy(join(config.sourceDir, "apps.ts"));
+        for (const w of selected) {
+          if (w.sqliteOnly && !backend.store.startsWith("sqlite:")) continue;
+          const t0 = performance.now();
+          log(`${backend.name}: ${w.name} … (load ${loadavg()[0]!.toFixed(2)})`);
+          const got = await w.run(ctx);
+          rows.push(...got);
+          log(`${backend.name}: ${w.name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+        }
+        const s = await sys.cluster.executorStats();
+        const reuse = s.reused / Math.max(1, s.started + s.reused);
+        rows.push(ctx.row({ workload: "container pool (whole run)", figure: "warm-reuse rate", value: reuse, unit: "ratio", shown: pct(reuse), target: "", met: null, note: `${s.reused} reused / ${s.started} started` }));
+      } finally {
+        await sys.stop();
+      }
+      if (profileDir) {
+        const file = newestProfile(profileDir);
+        if (file) {
+          const text = formatSelfTime(topSelfTime(file, 25));
+          profiles[backend.name] = text;
+          log(`\nserver CPU profile (${backend.name}, ${file}):\n${text}\n`);
+        }
+      }
+    }
+  } finally {
+    if (!process.env.BENCH_KEEP) rmSync(workDir, { recursive: true, force: true });
+  }
+  const loadAfter = loadavg();
+  process.stdout.write(`\nTributary benchmarks — ${started.toISOString()}${args.quick ? " (quick: smaller n, targets indicative only)" : ""}\n`);
+  printTable(rows);
+  process.stdout.write(`load average before ${loadBefore.map((x) => x.toFixed(2)).join(" ")}, after ${loadAfter.map((x) => x.toFixed(2)).join(" ")}\n`);
+  writeJson(args.out, { date: started.toISOString(), quick: args.quick, node: process.version, cpus: availableParallelism(), cpuModel: cpus()[0]?.model, executorCpu: args.cpu, fill, loadBefore, loadAfter, argv: process.argv.slice(2), rows, profiles });
+  process.stdout.write(`results: ${args.out}\n`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench failed: ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});
