@@ -62,7 +62,15 @@ async function runDev(entry: string, flags: DevFlags): Promise<void> {
     throw new CliError(errorText(e));
   });
   const server = await createServer({ host: "127.0.0.1", port: flags.port, store: `sqlite:${join(data, "tributary.db")}`, blobs: join(data, "blobs") });
-  const executor = await createExecutor({ servers: [server.url], cpu: flags.cpu ?? devCpuDefault(), dataDir: join(data, "executor") }).catch(async (e: unknown) => {
+  // region "*": dev stands in for the whole cloud, so it serves every region (DESIGN.md §2 Placement).
+  const executor = await createExecutor({
+    servers: [server.url],
+    cpu: flags.cpu ?? devCpuDefault(),
+    region: "*",
+    dataDir: join(data, "executor"),
+    echoLogs: true,
+    imageContextDir: dirname(entryPath),
+  }).catch(async (e: unknown) => {
     await server.close();
     throw e;
   });

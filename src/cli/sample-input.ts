@@ -40,7 +40,7 @@ export function sampleFromSchema(schema: unknown, root: unknown = schema, depth 
       return s.format === "date-time" ? "2025-01-01T00:00:00Z" : s.format === "email" ? "user@example.com" : "string";
     case "integer":
     case "number":
-      return typeof s.minimum === "number" ? s.minimum : typeof s.exclusiveMinimum === "number" ? s.exclusiveMinimum + 1 : 0;
+      return sampleNumber(s);
     case "boolean":
       return false;
     case "null":
@@ -63,6 +63,14 @@ export function sampleFromSchema(schema: unknown, root: unknown = schema, depth 
     default:
       return undefined;
   }
+}
+
+/** 0 when the bounds allow it (zod's int() declares the safe-integer range), else the nearest bound. */
+function sampleNumber(s: Schema): number {
+  const min = typeof s.minimum === "number" ? s.minimum : typeof s.exclusiveMinimum === "number" ? s.exclusiveMinimum + 1 : -Infinity;
+  const max = typeof s.maximum === "number" ? s.maximum : typeof s.exclusiveMaximum === "number" ? s.exclusiveMaximum - 1 : Infinity;
+  if (min <= 0 && 0 <= max) return 0;
+  return min > 0 ? min : max;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -12,6 +12,8 @@ test("sample inputs from JSON schemas", () => {
       properties: {
         name: { type: "string" },
         age: { type: "integer", minimum: 18 },
+        count: { type: "integer", minimum: -9007199254740991, maximum: 9007199254740991 },
+        debt: { type: "number", exclusiveMaximum: 0 },
         tags: { type: "array", items: { type: "string" } },
         kind: { enum: ["a", "b"] },
         nick: { anyOf: [{ type: "null" }, { type: "string" }] },
@@ -19,7 +21,7 @@ test("sample inputs from JSON schemas", () => {
       },
       $defs: { Point: { type: "object", properties: { x: { type: "number" } } } },
     }),
-    { name: "string", age: 18, tags: ["string"], kind: "a", nick: "string", ref: { x: 0 } },
+    { name: "string", age: 18, count: 0, debt: -1, tags: ["string"], kind: "a", nick: "string", ref: { x: 0 } },
   );
   assert.equal(sampleFromSchema({ type: "string", examples: ["Hello"] }), "Hello");
   assert.equal(sampleFromSchema({ type: "boolean" }), false);
