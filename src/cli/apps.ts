@@ -3,7 +3,7 @@
  */
 import { Command } from "commander";
 import { clientFor, printJson, withClientFlags, type ClientFlags } from "./context.js";
-import { table, time } from "./format.js";
+import { printTable, time } from "./format.js";
 
 export function appsCommand(): Command {
   const cmd = new Command("apps").description("list and delete deployed applications");
@@ -15,11 +15,8 @@ export function appsCommand(): Command {
       .action(async (flags: ClientFlags & { json?: boolean }) => {
         const apps = await clientFor(flags).listApplications();
         if (flags.json) return printJson(apps);
-        if (apps.length === 0) process.stdout.write("no applications\n");
-        else {
-          const rows = apps.map((a) => [a.name, String(a.version), time(a.created_at), (a.functions ?? []).join(", ")]);
-          process.stdout.write(table(["NAME", "VERSION", "DEPLOYED", "FUNCTIONS"], rows) + "\n");
-        }
+        const rows = apps.map((a) => [a.name, String(a.version), time(a.created_at), (a.functions ?? []).join(", ")]);
+        printTable(["NAME", "VERSION", "DEPLOYED", "FUNCTIONS"], rows, "no applications");
       }),
   );
 

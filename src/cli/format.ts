@@ -14,6 +14,11 @@ export function table(headers: string[], rows: string[][]): string {
   return [line(headers), ...rows.map(line)].join("\n");
 }
 
+/** Prints a table on stdout, or `empty` (e.g. "no secrets") when there are no rows. */
+export function printTable(headers: string[], rows: string[][], empty: string): void {
+  process.stdout.write((rows.length === 0 ? empty : table(headers, rows)) + "\n");
+}
+
 /** `2025-01-31 12:00:05` in local time; `-` for null. */
 export function time(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return "-";

@@ -5,7 +5,7 @@ import { writeFile } from "node:fs/promises";
 import { Command } from "commander";
 import type { Status } from "../core/status.js";
 import { clientFor, printJson, withClientFlags, type ClientFlags } from "./context.js";
-import { duration, table, time } from "./format.js";
+import { duration, printTable, time } from "./format.js";
 import { printLogs } from "./logs.js";
 import { intIn, status } from "./options.js";
 import { outputAsJson, printOutput } from "./output-view.js";
@@ -32,11 +32,8 @@ export function requestsCommand(): Command {
       .action(async (app: string, flags: ListFlags) => {
         const page = await clientFor(flags).listRequests(app, { status: flags.status, cursor: flags.cursor, limit: flags.limit });
         if (flags.json) return printJson(page);
-        if (page.requests.length === 0) process.stdout.write("no requests\n");
-        else {
-          const rows = page.requests.map((r) => [r.id, r.status, r.failure_reason ?? "-", time(r.created_at), duration(r.created_at, r.finished_at)]);
-          process.stdout.write(table(["ID", "STATUS", "FAILURE", "CREATED", "DURATION"], rows) + "\n");
-        }
+        const rows = page.requests.map((r) => [r.id, r.status, r.failure_reason ?? "-", time(r.created_at), duration(r.created_at, r.finished_at)]);
+        printTable(["ID", "STATUS", "FAILURE", "CREATED", "DURATION"], rows, "no requests");
         if (page.next_cursor) process.stdout.write(`more: --cursor ${page.next_cursor}\n`);
       }),
   );

@@ -6,7 +6,7 @@
  */
 import { Command } from "commander";
 import { CliError, clientFor, printJson, withClientFlags, type ClientFlags } from "./context.js";
-import { table, time } from "./format.js";
+import { printTable, time } from "./format.js";
 
 export function secretsCommand(): Command {
   const cmd = new Command("secrets").description("manage secrets (injected as environment variables into functions that list them)");
@@ -32,8 +32,7 @@ export function secretsCommand(): Command {
       .action(async (flags: ClientFlags & { json?: boolean }) => {
         const secrets = await clientFor(flags).listSecrets();
         if (flags.json) return printJson(secrets);
-        if (secrets.length === 0) process.stdout.write("no secrets\n");
-        else process.stdout.write(table(["NAME", "UPDATED"], secrets.map((s) => [s.name, time(s.updated_at)])) + "\n");
+        printTable(["NAME", "UPDATED"], secrets.map((s) => [s.name, time(s.updated_at)]), "no secrets");
       }),
   );
 
