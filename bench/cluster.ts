@@ -20,6 +20,8 @@ export interface BenchClusterOptions {
   cpu: number;
   /** Directory for a `--cpu-prof` of the server process, or null. */
   serverProfileDir?: string | null;
+  /** Directory for a `--cpu-prof` of the executor process, or null. */
+  executorProfileDir?: string | null;
 }
 
 export interface BenchCluster {
@@ -75,7 +77,8 @@ export async function startBenchCluster(o: BenchClusterOptions): Promise<BenchCl
   const url = server.ready.url!;
   let executor: ChildProcess;
   try {
-    executor = (await start(["executor", url, join(o.dir, "executor"), String(o.cpu)], [])).child;
+    const exProf = o.executorProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${o.executorProfileDir}`] : [];
+    executor = (await start(["executor", url, join(o.dir, "executor"), String(o.cpu)], exProf)).child;
   } catch (e) {
     await stopChild(server.child, 5000);
     throw e;

@@ -30,9 +30,6 @@ export function fillFinishedRequests(path: string, count: number, onProgress?: (
   try {
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
-    // Random ids land all over the b-trees: with SQLite's 2 MB default page cache every batch
-    // re-reads most pages from disk. 1 GiB of cache (this process only) keeps the fill in minutes.
-    db.pragma("cache_size = -1048576");
     const tpl = db
       .prepare(`SELECT r.id FROM requests r WHERE r.application = 'trivial' AND r.status = 'succeeded'
                 AND (SELECT count(*) FROM function_calls c WHERE c.request_id = r.id) = 1

@@ -3,7 +3,8 @@
  *
  * Starts the system under test in child processes (bench/serve.ts), deploys bench/apps.ts, runs
  * each workload, prints the table (workload, figure, target, met?) and writes a JSON result file.
- * `--profile` runs the server under `--cpu-prof` and prints its top self-time functions (use it
+ * `--profile` runs the server and the executor under `--cpu-prof` and prints their top self-time
+ * functions (use it
  * with `--only`, so the profile covers one workload). `BENCH_FILL` sets the store_1m fill size.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -79,7 +80,8 @@ async function main(): Promise<void> {
         continue;
       }
       const profileDir = args.profile ? join(workDir, `prof-${backend.name}`) : null;
-      const sys = await startSystem({ dir: join(workDir, backend.name), store: backend.store, cpu: args.cpu, serverProfileDir: profileDir });
+      const exProfileDir = args.profile ? join(workDir, `prof-${backend.name}-executor`) : null;
+      const sys = await startSystem({ dir: join(workDir, backend.name), store: backend.store, cpu: args.cpu, serverProfileDir: profileDir, executorProfileDir: exProfileDir });
       const ctx: WorkloadContext = {
         backend: backend.name,
         store: backend.store,
@@ -106,13 +108,12 @@ async function main(): Promise<void> {
       } finally {
         await sys.stop();
       }
-      if (profileDir) {
-        const file = newestProfile(profileDir);
-        if (file) {
-          const text = formatSelfTime(topSelfTime(file, 25));
-          profiles[backend.name] = text;
-          log(`\nserver CPU profile (${backend.name}, ${file}):\n${text}\n`);
-        }
+      for (const [who, dir] of [["server", profileDir], ["executor", exProfileDir]] as const) {
+        const file = dir ? newestProfile(dir) : null;
+        if (!file) continue;
+        const text = formatSelfTime(topSelfTime(file, 25));
+        profiles[`${backend.name}-${who}`] = text;
+        log(`\n${who} CPU profile (${backend.name}, ${file}):\n${text}\n`);
       }
     }
   } finally {

@@ -14,7 +14,7 @@ export interface BenchSystem {
   stop(): Promise<void>;
 }
 
-export async function startSystem(o: { dir: string; store: string; cpu: number; serverProfileDir?: string | null }): Promise<BenchSystem> {
+export async function startSystem(o: { dir: string; store: string; cpu: number; serverProfileDir?: string | null; executorProfileDir?: string | null }): Promise<BenchSystem> {
   const cluster = await startBenchCluster(o);
   const http = new BenchHttp(cluster.url);
   const client = new TributaryClient({ server: cluster.url, apiKey: "" });

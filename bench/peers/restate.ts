@@ -17,6 +17,8 @@ export interface RestateRig {
   ingress: BenchHttp;
   serverPid: number;
   version: string;
+  /** Restate's temporary data directory (remove it once the server is dead). */
+  baseDir: string;
 }
 
 export async function startRestate(p: PeerPaths, log: (m: string) => void): Promise<RestateRig> {
@@ -56,5 +58,5 @@ export async function startRestate(p: PeerPaths, log: (m: string) => void): Prom
   // Registration propagates asynchronously to the ingress: wait until a call succeeds.
   await until("restate service routable", 30_000, async () => (await ingress.request("POST", "/Bench/trivial", "null")).status === 200);
   admin.close();
-  return { ingress, serverPid: server.pid!, version };
+  return { ingress, serverPid: server.pid!, version, baseDir };
 }

@@ -39,9 +39,13 @@ async function tributary(quick: boolean): Promise<Figures> {
   }
 }
 
+/** Temporary directories to remove after every process is dead. */
+const scratch: string[] = [];
+
 async function restate(quick: boolean, reinstall: boolean): Promise<{ figures: Figures; steps10P50: number; version: string }> {
   const p = install(ROOT, reinstall, log);
   const rig = await startRestate(p, log);
+  scratch.push(rig.baseDir);
   const call = async (h: string): Promise<string> => {
     const r = await rig.ingress.request("POST", `/Bench/${h}`, "null");
     expectOk(r.status, r.body, `Bench/${h}`);
@@ -96,6 +100,7 @@ async function main(): Promise<void> {
   } finally {
     clearTimeout(deadline);
     await killAll();
+    for (const d of scratch) rmSync(d, { recursive: true, force: true });
   }
 }
 
