@@ -28,5 +28,28 @@ if (selected.length === 0) {
   console.error("no test files found (did the build run?)");
   process.exit(1);
 }
-const child = spawn(process.execPath, ["--test", "--test-reporter=spec", "--test-concurrency=2", ...selected], { stdio: "inherit" });
+// --test-force-exit: a file whose tests are done but leaves a handle open must not stall the run.
+// --test-timeout: no single test may hang the suite. The whole run is bounded too (CI has a limit).
+const limitMin = Number(process.env.TEST_TIMEOUT_MIN ?? 25);
+const child = spawn(
+  process.execPath,
+  ["--test", "--test-reporter=spec", "--test-concurrency=2", "--test-force-exit", "--test-timeout=180000", ...selected],
+  { stdio: "inherit", detached: true },
+);
+const watchdog = setTimeout(() => {
+  console.error(`\ntest run exceeded ${limitMin} minutes: stopping it`);
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {}
+  console.log("0 passed, 1 failed");
+  process.exit(1);
+}, limitMin * 60_000);
+watchdog.unref();
+const stop = (sig) => {
+  try {
+    process.kill(-child.pid, sig);
+  } catch {}
+};
+process.on("SIGINT", () => stop("SIGINT"));
+process.on("SIGTERM", () => stop("SIGTERM"));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { runLocal, type TributaryFunction } from "tributary";
 import { collectEvents } from "tributary/testing";
 import * as all from "../examples/all.js";
+import { measure_strings, string_length } from "../examples/string-length.js";
 
 const T = { timeout: 10_000 };
 
@@ -38,13 +39,13 @@ test("process_data → {\"matches\":[{\"name\":\"John\",\"age\":30,\"id\":1}]}; 
 });
 
 test("string_length carries every option and measures strings", T, async () => {
-  const spec = all.string_length.spec;
+  const spec = string_length.spec;
   assert.deepEqual(
     { cpu: spec.cpu, memory: spec.memory, disk: spec.ephemeralDisk, gpu: spec.gpu, timeout: spec.timeout, secrets: spec.secrets, retries: spec.retries?.maxRetries, region: spec.region, image: spec.image?.baseImage },
     { cpu: 2, memory: 4, disk: 2, gpu: ["H100:1"], timeout: 30, secrets: ["my_secret"], retries: 2, region: "us-east-1", image: "ubuntu:24.04" },
   );
   assert.equal(spec.description, "Measures the string using its length");
-  assert.deepEqual(await output(all.measure_strings, ["a", "bb", "ccc"]), [1, 2, 3]);
+  assert.deepEqual(await output(measure_strings, ["a", "bb", "ccc"]), [1, 2, 3]);
 });
 
 test("MyCompute.run serves calls from one instance", T, async () => {
