@@ -41,6 +41,7 @@ export class Attempts {
     for (const g of gpus) ex.view.gpusInUse.add(g);
     e.attempts.set(a.id, a);
     c.req.liveAttempts.add(a.id);
+    e.scheduler.started(c);
     void this.launch(a).catch((err) => this.infraFail(a, `could not start: ${(err as Error).message}`));
   }
 
@@ -95,6 +96,7 @@ export class Attempts {
     const e = this.engine;
     if (!e.attempts.delete(a.id)) return;
     a.call.req.liveAttempts.delete(a.id);
+    e.scheduler.released(a.call);
     const ex = e.executors.get(a.executorId);
     if (ex) {
       if (a.cpuHeld) ex.view.used.cpu -= a.res.cpu;

@@ -24,6 +24,9 @@ import { Children } from "./children.js";
 import { Executors } from "./executors.js";
 import { Telemetry } from "./telemetry.js";
 
+/** How long this server trusts its cached "latest version" of an application. */
+const LATEST_TTL_MS = 2_000;
+
 export interface EngineOptions {
   /** How long a disconnected executor keeps its attempts before they are rescheduled. */
   executorGraceMs?: number;
@@ -70,6 +73,8 @@ export class Engine {
   readonly attempts = new Map<string, LiveAttempt>();
   readonly executors = new Map<string, LiveExecutor>();
   private readonly apps = new Map<string, AppVersion>();
+  /** Latest version per `ns/name` (invalidated by deploy and delete in this process). */
+  private readonly latest = new Map<string, AppVersion>();
 
   readonly scheduler: Scheduler;
   readonly attemptsPart: Attempts;
@@ -117,22 +122,38 @@ export class Engine {
     const out: { name: string; version: number }[] = [];
     for (const app of manifest.applications) {
       const version = await this.store.createApplicationVersion(namespace, app.name, manifest, bundleKey, this.clock.now());
+      this.latest.delete(`${namespace}/${app.name}`);
       out.push({ name: app.name, version });
     }
     return out;
   }
 
-  /** An application version (cached; versions are immutable). */
+  /** Soft-deletes every version of an application; false if there was none. */
+  async deleteApplication(namespace: string, name: string): Promise<boolean> {
+    this.latest.delete(`${namespace}/${name}`);
+    return this.store.deleteApplication(namespace, name, this.clock.now());
+  }
+
+  /**
+   * An application version (cached; versions are immutable), or the latest one. The latest is cached
+   * too: a deploy or delete through another server shows here after `LATEST_TTL_MS` at most.
+   */
   async app(namespace: string, name: string, version?: number): Promise<AppVersion | null> {
     if (version !== undefined) {
       const cached = this.apps.get(`${namespace}/${name}@${version}`);
       if (cached) return cached;
+    } else {
+      const l = this.latest.get(`${namespace}/${name}`);
+      if (l && this.clock.now() - l.loadedAt < LATEST_TTL_MS) return l;
     }
     const row = await this.store.getApplication(namespace, name, version);
     if (!row) return null;
     const key = `${namespace}/${name}@${row.version}`;
     const cached = this.apps.get(key);
-    if (cached) return cached;
+    if (cached) {
+      if (version === undefined) this.latest.set(`${namespace}/${name}`, { ...cached, loadedAt: this.clock.now() });
+      return cached;
+    }
     const entry = row.manifest.applications.find((a) => a.name === name);
     if (!entry) return null;
     const app: AppVersion = {
@@ -143,8 +164,10 @@ export class Engine {
       bundleKey: row.bundleKey,
       appSpec: entry.spec,
       functions: new Map(row.manifest.functions.map((f) => [f.name, f])),
+      loadedAt: this.clock.now(),
     };
     this.apps.set(key, app);
+    if (version === undefined) this.latest.set(`${namespace}/${name}`, app);
     return app;
   }
 
@@ -261,6 +284,32 @@ export class Engine {
       if (a) this.executors.get(a.executorId)?.link?.send({ t: "cancel", attemptId });
     }
     this.maybeForget(req);
+  }
+
+  /**
+   * Resolves with the request once it is finished, or null after `timeoutMs`. Subscribes before
+   * reading the store, so a finish between the two is not missed.
+   */
+  waitFinished(requestId: string, timeoutMs: number): Promise<RequestRow | null> {
+    return new Promise((resolve) => {
+      let settled = false;
+      const settle = (v: RequestRow | null): void => {
+        if (settled) return;
+        settled = true;
+        unsubscribe();
+        timer.cancel();
+        resolve(v);
+      };
+      const check = (): void => {
+        void this.store.getRequest(requestId).then(
+          (r) => r && r.status !== "pending" && r.status !== "running" && settle(r),
+          () => settle(null),
+        );
+      };
+      const unsubscribe = this.bus.subscribe(requestId, (ev) => ev.kind === "request:finished" && check());
+      const timer = this.clock.setTimer(timeoutMs, () => settle(null));
+      check();
+    });
   }
 
   /** Appends events that change no state (progress). */

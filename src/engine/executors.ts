@@ -120,6 +120,7 @@ export class Executors {
     ex.view.used.disk += a.res.disk;
     e.attempts.set(a.id, a);
     c.req.liveAttempts.add(a.id);
+    e.scheduler.started(c);
   }
 
   /** Routes one message from a connected executor. */

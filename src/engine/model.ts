@@ -20,6 +20,8 @@ export interface AppVersion {
   bundleKey: string;
   appSpec: ApplicationSpec;
   functions: Map<string, FunctionSpec>;
+  /** When this process read it (for the latest-version cache). */
+  loadedAt: number;
 }
 
 /** A request that is not finished (or whose calls are still winding down). */

@@ -47,7 +47,7 @@ export function applicationRoutes(app: Hono, s: ServerContext): void {
 
   app.delete("/applications/:app", async (c) => {
     const name = checkAppName(c.req.param("app"));
-    if (!(await s.store.deleteApplication(ns(c), name, s.engine.clock.now()))) throw notFound(`application '${name}' not found`);
+    if (!(await s.engine.deleteApplication(ns(c), name))) throw notFound(`application '${name}' not found`);
     return c.json({ deleted: name });
   });
 

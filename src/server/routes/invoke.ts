@@ -54,7 +54,9 @@ export function invokeRoutes(app: Hono, s: ServerContext): void {
       }
       input = { payload: { contentType: ct!, size, inline: null, blobKey: key } };
     }
+    const waitMs = waitOf(c.req.query("wait"), c.req.header("prefer"));
     const { requestId } = await s.engine.invoke(namespace, name, input, idem);
+    if (waitMs !== null) return await answerWhenFinished(s, requestId, waitMs);
     if ((c.req.header("accept") ?? "").includes("text/event-stream")) {
       const res = eventStream(s.engine, requestId, 0, `event: RequestCreated\ndata: ${JSON.stringify({ request_id: requestId })}\n\n`);
       res.headers.set("x-tributary-request-id", requestId);
@@ -62,4 +64,36 @@ export function invokeRoutes(app: Hono, s: ServerContext): void {
     }
     return c.json({ request_id: requestId });
   });
+}
+
+/** `?wait=SECONDS` or `Prefer: wait=SECONDS` (RFC 7240): answer with the output once finished. */
+function waitOf(query: string | undefined, prefer: string | undefined): number | null {
+  const raw = query ?? /(?:^|[,;\s])wait=(\d+(?:\.\d+)?)/.exec(prefer ?? "")?.[1];
+  if (raw === undefined) return null;
+  const seconds = raw === "" || raw === "true" ? 60 : Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > 3600) throw badRequest("wait must be a number of seconds between 0 and 3600", { path: "wait" });
+  return seconds * 1000;
+}
+
+const FAILURE_STATUS: Record<string, 409 | 422 | 500> = { request_error: 422, cancelled: 409 };
+
+/**
+ * The synchronous form of invoke: the output itself (with its content type) when the request
+ * succeeds in time; its failure as an error body (422 request_error, 409 cancelled, 500 otherwise);
+ * 202 with the request id when it is still running.
+ */
+async function answerWhenFinished(s: ServerContext, requestId: string, waitMs: number): Promise<Response> {
+  const r = await s.engine.waitFinished(requestId, waitMs);
+  const headers = { "x-tributary-request-id": requestId };
+  if (!r) return Response.json({ request_id: requestId, status: "running" }, { status: 202, headers });
+  if (r.status === "succeeded" && r.output) {
+    const bytes = await s.engine.payloads.read(r.output);
+    return new Response(bytes, { headers: { ...headers, "content-type": r.output.contentType || "application/octet-stream" } });
+  }
+  const reason = r.failureReason ?? "internal_error";
+  const message = r.requestError?.message ?? r.error?.message ?? `request ${r.status}`;
+  return Response.json(
+    { error: { code: reason, message, details: { request_id: requestId, status: r.status, failure_reason: reason } } },
+    { status: FAILURE_STATUS[reason] ?? 500, headers },
+  );
 }

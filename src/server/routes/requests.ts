@@ -58,7 +58,7 @@ export function requestRoutes(app: Hono, s: ServerContext): void {
     }
     const reasons = new Map<string, string>();
     for (const id of s.engine.requests.get(r.id)?.pendingCalls ?? []) {
-      const reason = s.engine.calls.get(id)?.pendingReason;
+      const reason = s.engine.scheduler.reasonOf(id);
       if (reason) reasons.set(id, reason);
     }
     return c.json(requestDetail(r, calls, attempts, lastProgress, reasons));
