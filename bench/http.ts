@@ -40,17 +40,11 @@ export class BenchHttp {
    * Invoke → output: `POST /applications/{app}` with `Accept: text/event-stream` (the stream ends
    * with `RequestFinished`), then `GET …/output`. Returns the output body; throws unless succeeded.
    */
+  /** One round trip: `POST /applications/{app}?wait=…` answers with the output once finished. */
   async invokeAndWait(app: string, input: unknown, timeoutMs = 120_000): Promise<string> {
-    const res = await this.request("POST", `/applications/${app}`, JSON.stringify(input ?? null), { accept: "text/event-stream" }, timeoutMs);
+    const res = await this.request("POST", `/applications/${app}?wait=${Math.ceil(timeoutMs / 1000)}`, JSON.stringify(input ?? null), {}, timeoutMs);
     if (res.status !== 200) throw new Error(`invoke ${app}: HTTP ${res.status} ${res.body.slice(0, 300)}`);
-    const id = res.headers["x-tributary-request-id"];
-    const fin = /event: RequestFinished\ndata: (.*)\n/.exec(res.body);
-    if (typeof id !== "string" || !fin) throw new Error(`invoke ${app}: the stream ended without RequestFinished`);
-    const outcome = JSON.parse(fin[1]!) as { status: string; error?: { message?: string } | null };
-    if (outcome.status !== "succeeded") throw new Error(`invoke ${app}: request ${id} ${outcome.status}: ${outcome.error?.message ?? ""}`);
-    const out = await this.request("GET", `/applications/${app}/requests/${id}/output`, undefined, {}, timeoutMs);
-    if (out.status !== 200) throw new Error(`output ${app}/${id}: HTTP ${out.status} ${out.body.slice(0, 300)}`);
-    return out.body;
+    return res.body;
   }
 
   close(): void {
