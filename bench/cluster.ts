@@ -22,6 +22,11 @@ export interface BenchClusterOptions {
   serverProfileDir?: string | null;
   /** Directory for a `--cpu-prof` of the executor process, or null. */
   executorProfileDir?: string | null;
+  /**
+   * `dev` (default): server and executor in one process over the in-process link, as `tributary dev`
+   * and single-machine deployments run. `split`: two processes joined by the executor WebSocket.
+   */
+  topology?: "dev" | "split";
 }
 
 export interface BenchCluster {
@@ -73,6 +78,7 @@ function killGroup(child: ChildProcess): void {
 
 export async function startBenchCluster(o: BenchClusterOptions): Promise<BenchCluster> {
   const profArgs = o.serverProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${o.serverProfileDir}`] : [];
+  if ((o.topology ?? "dev") === "dev") return startDev(o, profArgs);
   const server = await start(["server", o.store, join(o.dir, "blobs")], profArgs);
   const url = server.ready.url!;
   let executor: ChildProcess;
@@ -107,6 +113,31 @@ export async function startBenchCluster(o: BenchClusterOptions): Promise<BenchCl
       await stopChild(executor, 15_000);
       await stopChild(server.child, 15_000);
     },
+  };
+}
+
+async function startDev(o: BenchClusterOptions, profArgs: string[]): Promise<BenchCluster> {
+  const { child, ready } = await start(["dev", o.store, join(o.dir, "blobs"), join(o.dir, "executor"), String(o.cpu)], profArgs);
+  let nextId = 1;
+  return {
+    url: ready.url!,
+    serverPid: ready.pid,
+    executorStats() {
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("executor stats: no answer in 5 s")), 5000);
+        const on = (m: FromServe): void => {
+          if (m.t === "stats" && m.id === id) {
+            clearTimeout(timer);
+            child.off("message", on);
+            resolve(m);
+          }
+        };
+        child.on("message", on);
+        child.send({ t: "stats", id } satisfies ToServe);
+      });
+    },
+    stop: () => stopChild(child, 15_000),
   };
 }
 

@@ -35,6 +35,19 @@ async function main(): Promise<void> {
     const server = await createServer({ host: "127.0.0.1", port: 0, store: a, blobs: b, unsatisfiableGraceMs: 0 });
     stop = () => server.close();
     send({ t: "ready", url: server.url, pid: process.pid });
+  } else if (role === "dev" && a && b && c) {
+    // Server and executor in one process over the in-process link, as `tributary dev` runs them.
+    instrumentContainers();
+    const server = await createServer({ host: "127.0.0.1", port: 0, store: a, blobs: b, unsatisfiableGraceMs: 0 });
+    const ex = await createExecutor({ servers: [server.url], transport: server.localTransport, dataDir: c, cpu: Number(process.argv[6] ?? 8), region: "*" });
+    stop = async () => {
+      await ex.stop();
+      await server.close();
+    };
+    process.on("message", (m: ToServe) => {
+      if (m.t === "stats") send({ t: "stats", id: m.id, ...ex.stats(), coldStartsMs: [...coldStartsMs] });
+    });
+    send({ t: "ready", url: server.url, pid: process.pid });
   } else if (role === "executor" && a && b) {
     instrumentContainers();
     const ex = await createExecutor({ servers: [a], dataDir: b, cpu: Number(c ?? 8), region: "*" });
@@ -44,7 +57,7 @@ async function main(): Promise<void> {
     });
     send({ t: "ready", pid: process.pid });
   } else {
-    throw new Error("usage: serve.js server <db> <blobs> | executor <url> <dataDir> <cpu>");
+    throw new Error("usage: serve.js server <db> <blobs> | executor <url> <dataDir> <cpu> | dev <db> <blobs> <dataDir> <cpu>");
   }
   let stopping = false;
   const shutdown = async (): Promise<void> => {

@@ -15,7 +15,8 @@ export interface BenchSystem {
 }
 
 export async function startSystem(o: { dir: string; store: string; cpu: number; serverProfileDir?: string | null; executorProfileDir?: string | null }): Promise<BenchSystem> {
-  const cluster = await startBenchCluster(o);
+  const topology = process.env.BENCH_TOPOLOGY === "split" ? "split" : "dev";
+  const cluster = await startBenchCluster({ ...o, topology });
   const http = new BenchHttp(cluster.url);
   const client = new TributaryClient({ server: cluster.url, apiKey: "" });
   return {

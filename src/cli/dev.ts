@@ -65,6 +65,8 @@ async function runDev(entry: string, flags: DevFlags): Promise<void> {
   // region "*": dev stands in for the whole cloud, so it serves every region (DESIGN.md §2 Placement).
   const executor = await createExecutor({
     servers: [server.url],
+    // Same process: the in-process link skips the WebSocket (and its serialization) entirely.
+    transport: server.localTransport,
     cpu: flags.cpu ?? devCpuDefault(),
     region: "*",
     dataDir: join(data, "executor"),

@@ -8,20 +8,14 @@
  */
 import v8 from "node:v8";
 import WebSocket from "ws";
-import { EXECUTOR_WS_PATH, type FromExecutor, type ToExecutor } from "../core/wire/executor.js";
+import { EXECUTOR_WS_PATH, type ExecutorTransport, type FromExecutor, type ToExecutor, type TransportHandlers } from "../core/wire/executor.js";
 
-export interface ConnectionOptions {
+export interface ConnectionOptions extends TransportHandlers {
   servers: string[];
   token?: string | undefined;
-  /** Builds the hello message (with the attempts still running) at each (re)connect. */
-  hello: () => Extract<FromExecutor, { t: "hello" }>;
-  /** Messages to re-send after each hello (unanswered RPCs). */
-  resend: () => FromExecutor[];
-  onMessage: (msg: ToExecutor) => void;
-  onState?: (connected: boolean, server: string) => void;
 }
 
-export class ServerConnection {
+export class ServerConnection implements ExecutorTransport {
   private ws: WebSocket | null = null;
   private queue: FromExecutor[] = [];
   private flushScheduled = false;

@@ -12,7 +12,7 @@ import { systemClock, type Clock } from "../core/clock.js";
 import type { PlainError } from "../core/errors.js";
 import type { FailureReason } from "../core/status.js";
 import type { FromContainer } from "../core/wire/container.js";
-import type { Assignment, ExecutorCapacity, ExecutorRpc, FromExecutor, LogLineMsg, ToExecutor } from "../core/wire/executor.js";
+import type { Assignment, ExecutorCapacity, ExecutorRpc, ExecutorTransport, ExecutorTransportFactory, FromExecutor, LogLineMsg, ToExecutor, TransportHandlers } from "../core/wire/executor.js";
 import { AttemptTimer } from "./attempt-timer.js";
 import { BundleCache } from "./bundles.js";
 import { containerTmpDir, type ContainerProcess } from "./container-process.js";
@@ -46,6 +46,11 @@ export interface ExecutorOptions {
   containerIdleMs?: number | undefined;
   /** Grace between aborting `ctx.signal` and killing the container (default 300 ms). */
   killGraceMs?: number | undefined;
+  /**
+   * How to reach the server: a WebSocket to `servers` by default; `tributary dev` passes the
+   * server's in-process link (`RunningServer.localTransport`). Bundles are still fetched over HTTP.
+   */
+  transport?: ExecutorTransportFactory | undefined;
   /** Print container output to this process's stdout/stderr (dev mode). */
   echoLogs?: boolean | undefined;
   /** Tests only: bytes per unit of `memory` (default 2^30; env TRIBUTARY_MEMORY_UNIT_BYTES). */
@@ -106,9 +111,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
   let logBuffer: LogLineMsg[] = [];
   let logFlush = false;
 
-  const conn = new ServerConnection({
-    servers: o.servers,
-    token: o.token,
+  const handlers: TransportHandlers = {
     hello: () => ({
       t: "hello",
       executorId: id,
@@ -123,7 +126,8 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     onState: (connected, server) => {
       if (connected) currentServer = server;
     },
-  });
+  };
+  const conn: ExecutorTransport = o.transport ? o.transport(handlers) : new ServerConnection({ ...handlers, servers: o.servers, token: o.token });
 
   function send(m: FromExecutor): void {
     conn.send(m);

@@ -13,6 +13,8 @@ import { createApp } from "./app.js";
 import type { ServerContext } from "./context.js";
 import { attachExecutorSocket } from "./executor-socket.js";
 import { SecretBox } from "./secrets-crypto.js";
+import { localExecutorTransport } from "./local-executor.js";
+import type { ExecutorTransportFactory } from "../core/wire/executor.js";
 
 export interface ServerOptions {
   host?: string;
@@ -41,6 +43,8 @@ export interface RunningServer {
   url: string;
   port: number;
   engine: Engine;
+  /** An in-process link for an executor running in this process (`createExecutor({ transport })`). */
+  localTransport: ExecutorTransportFactory;
   close(): Promise<void>;
 }
 
@@ -93,10 +97,12 @@ export async function createServer(o: ServerOptions): Promise<RunningServer> {
   http.keepAliveTimeout = 65_000;
   const detach = attachExecutorSocket(http, engine, o.executorToken ?? null);
   const port = (http.address() as AddressInfo).port;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   return {
-    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    url,
     port,
     engine,
+    localTransport: localExecutorTransport(engine, url),
     async close() {
       detach();
       await engine.stop();

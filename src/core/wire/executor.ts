@@ -94,3 +94,26 @@ export type ToExecutor =
   | { t: "ack"; attemptId: string };
 
 export const EXECUTOR_WS_PATH = "/v1/executors/connect";
+
+/** What an executor's link to a server needs from the executor (see `ExecutorTransport`). */
+export interface TransportHandlers {
+  /** The hello message (with the attempts still held), built at each (re)connect. */
+  hello: () => Extract<FromExecutor, { t: "hello" }>;
+  /** Messages to re-send after each hello (unanswered RPCs, unacknowledged results). */
+  resend: () => FromExecutor[];
+  onMessage: (msg: ToExecutor) => void;
+  onState?: (connected: boolean, server: string) => void;
+}
+
+/**
+ * An executor's link to a server: a WebSocket to a remote server (the default), or an in-process
+ * link when the executor runs inside the server's process (`tributary dev`), which skips
+ * serialization and sockets but keeps the same messages and the same batching per tick.
+ */
+export interface ExecutorTransport {
+  start(): void;
+  send(msg: FromExecutor): void;
+  close(): Promise<void>;
+}
+
+export type ExecutorTransportFactory = (handlers: TransportHandlers) => ExecutorTransport;

@@ -18,6 +18,7 @@ import { openDatabase, type SqliteStoreOptions } from "./open-db.js";
 import { requestDataMethods } from "./request-data.js";
 import { requestMethods } from "./requests.js";
 import { prepareWrites } from "./writes.js";
+import { withGroupCommit } from "./group-commit.js";
 
 export type { SqliteStoreOptions } from "./open-db.js";
 export { SchemaTooNewError } from "./migrate.js";
@@ -38,7 +39,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     const events = createEventLog(db);
     const writes = prepareWrites(db);
     const append = db.transaction((requestId: string, evs: Parameters<typeof events.append>[1]) => events.append(requestId, evs));
-    return {
+    const store: Store = {
       async migrate() {
         // Already applied at open; running it again is a no-op that re-checks the schema version.
         applyMigrations(db);
@@ -59,6 +60,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
       ...requestDataMethods(db),
       ...clusterMethods(db),
     };
+    return options.groupCommit === false ? store : withGroupCommit(db, store);
   } catch (e) {
     db.close();
     throw e;

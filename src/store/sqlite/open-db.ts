@@ -21,6 +21,8 @@ export interface SqliteStoreOptions {
   synchronous?: "NORMAL" | "FULL";
   /** How long a writer waits for another process's lock, in ms (default 5000). */
   busyTimeoutMs?: number;
+  /** Writes of one event-loop tick share one commit (default true); see group-commit.ts. */
+  groupCommit?: boolean;
 }
 
 /** True for the paths SQLite treats as a private in-memory database. */
