@@ -73,12 +73,12 @@ async function run(msg: Extract<ToContainer, { t: "run" }>): Promise<void> {
     if (msg.root) {
       if (entry.app?.output) value = await validateSchema(entry.app.output, value, "output");
       const out = encodeOutput(value, msg.root.outputSerializer);
-      ch.send({ t: "done", attemptId: msg.attemptId, ok: true, value: out.bytes, contentType: out.contentType });
+      ch.send({ t: "done", attemptId: msg.attemptId, ok: true, value: out.bytes, contentType: out.contentType, rss: process.memoryUsage.rss() });
     } else {
-      ch.send({ t: "done", attemptId: msg.attemptId, ok: true, value: encodeStructured(value, `result of ${msg.functionName}`), contentType: "" });
+      ch.send({ t: "done", attemptId: msg.attemptId, ok: true, value: encodeStructured(value, `result of ${msg.functionName}`), contentType: "", rss: process.memoryUsage.rss() });
     }
   } catch (e) {
-    ch.send({ t: "done", attemptId: msg.attemptId, ok: false, error: toPlainError(e, msg.functionName), reason: failureReasonOf(e, ac.signal) });
+    ch.send({ t: "done", attemptId: msg.attemptId, ok: false, error: toPlainError(e, msg.functionName), reason: failureReasonOf(e, ac.signal), rss: process.memoryUsage.rss() });
   } finally {
     aborts.delete(msg.attemptId);
   }

@@ -264,9 +264,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
       case "done":
         // One more sample before reporting: a burst between samples must not pass as a success.
         // Over a limit, the container is being killed and its exit reports the attempt instead.
-        void limits.exceeded(c).then((over) => {
-          if (!over) finish(run, m);
-        });
+        if (!limits.exceededAtFinish(c, m.rss ?? null)) finish(run, stripRss(m));
         break;
     }
   }
@@ -341,4 +339,10 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
       await pool.shutdown();
     },
   };
+}
+
+/** The RSS figure is for the executor's check only; the server does not need it. */
+function stripRss(m: Extract<FromContainer, { t: "done" }>): Extract<FromExecutor, { t: "done" }> {
+  const { rss: _rss, ...rest } = m;
+  return rest;
 }

@@ -49,7 +49,8 @@ export type FromContainer =
   | { t: "state-set"; id: number; attemptId: string; key: string; value: Uint8Array }
   | { t: "progress"; attemptId: string; update: ProgressUpdate }
   | { t: "metric"; attemptId: string; sample: MetricSample }
-  | { t: "done"; attemptId: string; ok: true; value: Uint8Array; contentType: string }
-  | { t: "done"; attemptId: string; ok: false; error: PlainError; reason: FailureReason };
+  /** `rss`: the container's resident memory as it finished, for the executor's limit check. */
+  | { t: "done"; attemptId: string; ok: true; value: Uint8Array; contentType: string; rss?: number }
+  | { t: "done"; attemptId: string; ok: false; error: PlainError; reason: FailureReason; rss?: number };
 
 export type ContainerRpc = Extract<FromContainer, { id: number }>;

@@ -105,6 +105,13 @@ export class ContainerLimits {
     return (await a.dog.checkNow()) !== null || c.killReason === "out_of_memory" || c.killReason === "disk_quota_exceeded";
   }
 
+  /** {@link exceeded} at the moment a result is reported, with the container's own RSS figure. */
+  exceededAtFinish(c: ContainerProcess, rssBytes: number | null): boolean {
+    const a = this.attached.get(c.id);
+    if (!a) return false;
+    return a.dog.checkAtFinish(rssBytes) !== null || c.killReason === "out_of_memory" || c.killReason === "disk_quota_exceeded";
+  }
+
   /** Stops enforcing after the process exited; attributes a kernel OOM kill to the container. */
   detach(c: ContainerProcess): void {
     const a = this.attached.get(c.id);

@@ -6,7 +6,7 @@
  * after reporting, no further callback fires; timers are unref'd so a watchdog never keeps the
  * executor alive. Memory is null when a cgroup enforces it (the kernel is then the watchdog).
  */
-import { dirSizeBytes, readRssBytes } from "./usage.js";
+import { dirSizeBytes, dirSizeBytesSync, readRssBytes } from "./usage.js";
 
 export type LimitReason = "out_of_memory" | "disk_quota_exceeded";
 
@@ -30,8 +30,13 @@ export interface WatchdogOptions {
 }
 
 export interface Watchdog {
-  /** Samples both now (e.g. before reporting a result); reports and returns what was exceeded. */
+  /** Samples both now; reports and returns what was exceeded. */
   checkNow(): Promise<Exceeded | null>;
+  /**
+   * The check right before a result is reported, with the RSS the container measured itself as it
+   * finished (no /proc read on the hot path) and a synchronous walk of the temp directory.
+   */
+  checkAtFinish(rssBytes: number | null): Exceeded | null;
   stop(): void;
 }
 
@@ -84,6 +89,14 @@ export function startWatchdog(o: WatchdogOptions): Watchdog {
       if (stopped) return null;
       const e = (await memory()) ?? (await disk());
       return e && !stopped ? report(e) : null;
+    },
+    checkAtFinish(rss) {
+      if (stopped) return null;
+      if (o.memoryLimitBytes !== null && rss !== null && rss > o.memoryLimitBytes) {
+        return report({ reason: "out_of_memory", usedBytes: rss, limitBytes: o.memoryLimitBytes });
+      }
+      const used = dirSizeBytesSync(o.diskDir);
+      return used > o.diskLimitBytes ? report({ reason: "disk_quota_exceeded", usedBytes: used, limitBytes: o.diskLimitBytes }) : null;
     },
     stop() {
       stopped = true;
