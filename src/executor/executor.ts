@@ -13,7 +13,7 @@ import type { PlainError } from "../core/errors.js";
 import type { FailureReason } from "../core/status.js";
 import type { FromContainer } from "../core/wire/container.js";
 import type { Assignment, ExecutorCapacity, ExecutorRpc, ExecutorTransport, ExecutorTransportFactory, FromExecutor, LogLineMsg, ToExecutor, TransportHandlers } from "../core/wire/executor.js";
-import { AttemptTimer } from "./attempt-timer.js";
+import { AttemptTimer } from "../core/attempt-timer.js";
 import { BundleCache } from "./bundles.js";
 import { containerTmpDir, type ContainerProcess } from "./container-process.js";
 import { ServerConnection } from "./connection.js";
@@ -255,7 +255,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
         break;
       }
       case "progress":
-        run.timer?.progress();
+        run.timer?.reset();
         send({ t: "progress", attemptId: m.attemptId, update: m.update, at: clock.now() });
         break;
       case "metric":

@@ -10,7 +10,7 @@
 import { classInstance, type ClassEntry } from "../core/registry.js";
 import { CancelledError, TimeoutError } from "../core/errors.js";
 import { scopeStorage, type Scope } from "../core/scope.js";
-import { AttemptTimer } from "./attempt-timer.js";
+import { AttemptTimer } from "../core/attempt-timer.js";
 import { createCallRuntime, type SpawnChild } from "./call-runtime.js";
 import { createContextBackend } from "./context-backend.js";
 import type { AttemptState, CallState, RequestRun } from "./request-run.js";

@@ -11,7 +11,7 @@
 import type { Clock } from "../core/clock.js";
 import type { FunctionEntry, AppEntry } from "../core/registry.js";
 import type { Status, FailureReason } from "../core/status.js";
-import type { AttemptTimer } from "./attempt-timer.js";
+import type { AttemptTimer } from "../core/attempt-timer.js";
 import { EventLog, type EventInput } from "./event-log.js";
 import { Journal } from "./journal.js";
 

@@ -1,14 +1,15 @@
 /**
- * The timeout of one attempt (DESIGN.md §2), owned by the executor.
+ * The timeout of one attempt (DESIGN.md §2), shared by the executor and the local runner. Time comes
+ * from the injected `Clock`, so tests drive it with a fake clock.
  *
  * States: running (deadline = last start/reset + timeout) ⇄ paused (waiting on ≥ 1 child call).
  * - starts when the function starts;
- * - `progress()` resets the deadline to a full timeout;
+ * - `reset()` (a progress update) sets the deadline to a full timeout again;
  * - `pause()`/`resume()` nest: the clock stops while any child call is in flight and restarts at the
  *   full timeout when the last result arrives;
  * - `stop()` is final.
  */
-import type { Clock, TimerHandle } from "../core/clock.js";
+import type { Clock, TimerHandle } from "./clock.js";
 
 export class AttemptTimer {
   private handle: TimerHandle | null = null;
@@ -27,7 +28,7 @@ export class AttemptTimer {
     this.arm();
   }
 
-  progress(): void {
+  reset(): void {
     if (this.waiting === 0) this.arm();
   }
 
