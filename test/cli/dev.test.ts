@@ -43,7 +43,7 @@ test("dev deploys, redeploys on change, survives a broken edit and stops on Ctrl
     const [, url] = await waitFor(both, /API:\s+(http:\/\/127\.0\.0\.1:\d+)/, 30_000);
     await waitFor(both, /Watching .* for changes/, 30_000);
     assert.match(out, /Dashboard:\s+http:\/\/127\.0\.0\.1:\d+\/ui/);
-    assert.match(out, /shout \(version 1\)\n\s+curl -X POST http:\/\/127\.0\.0\.1:\d+\/v1\/namespaces\/default\/applications\/shout/);
+    assert.match(out, /shout \(version 1\)\n\s+curl -X POST '?http:\/\/127\.0\.0\.1:\d+\/v1\/namespaces\/default\/applications\/shout/);
     assert.equal(await (await runRemote("shout", "hi", { server: url! })).output(), "HI!");
 
     await writeFile(entry, version("?"));

@@ -39,10 +39,10 @@ test("curl lines are paste-safe", () => {
     hasOutputSchema: false,
     ...(inputJsonSchema !== undefined ? { inputJsonSchema } : {}),
   });
-  assert.equal(curlFor("http://127.0.0.1:8900", "default", app()), "curl -X POST http://127.0.0.1:8900/v1/namespaces/default/applications/greet");
+  assert.equal(curlFor("http://127.0.0.1:8900", "default", app()), "curl -X POST 'http://127.0.0.1:8900/v1/namespaces/default/applications/greet?wait=30'");
   assert.equal(
     curlFor("http://127.0.0.1:8900", "default", app({ type: "object", properties: { name: { type: "string", examples: ["O'Brien"] } } })),
-    `curl -X POST http://127.0.0.1:8900/v1/namespaces/default/applications/greet -H 'Content-Type: application/json' -d '{"name":"O'\\''Brien"}'`,
+    `curl -X POST 'http://127.0.0.1:8900/v1/namespaces/default/applications/greet?wait=30' -H 'Content-Type: application/json' -d '{"name":"O'\\''Brien"}'`,
   );
   assert.equal(shellQuote("a b"), "'a b'");
 });
