@@ -308,7 +308,9 @@ export class Engine {
       };
       const unsubscribe = this.bus.subscribe(requestId, (ev) => ev.kind === "request:finished" && check());
       const timer = this.clock.setTimer(timeoutMs, () => settle(null));
-      check();
+      // A request live in this process announces its finish on the bus: no need to read the store.
+      const live = this.requests.get(requestId);
+      if (!live || (live.status !== "pending" && live.status !== "running")) check();
     });
   }
 

@@ -6,7 +6,7 @@
  * group until the group must wait, then moves on. A pass costs O(groups + calls placed), not
  * O(calls waiting), which keeps a 10,000-item map linear.
  *
- * Invariants: one scheduling pass per tick at most (`pump` coalesces triggers); a call is in a group
+ * Invariants: triggers are coalesced into one pass per microtask checkpoint (`pump`); a call is in a group
  * only while pending and past its `notBefore` (removal is lazy: a popped call no longer pending is
  * skipped); FIFO within a group.
  */
@@ -96,11 +96,14 @@ export class Scheduler {
     else this.running.set(k, n);
   }
 
-  /** Requests a scheduling pass on the next tick. */
+  /**
+   * Requests a scheduling pass once the current synchronous work is done (a microtask: every call
+   * enqueued by one step, such as the items of a map, joins one pass, without waiting a whole tick).
+   */
   pump(): void {
     if (this.scheduled || this.stopped) return;
     this.scheduled = true;
-    setImmediate(() => {
+    queueMicrotask(() => {
       this.scheduled = false;
       this.drain();
     });

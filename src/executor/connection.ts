@@ -40,6 +40,10 @@ export class ServerConnection implements ExecutorTransport {
     }
   }
 
+  drop(): void {
+    this.ws?.terminate();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.heartbeat) clearInterval(this.heartbeat);

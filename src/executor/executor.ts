@@ -67,6 +67,8 @@ export interface RunningExecutor {
   id: string;
   /** Container statistics: started and reused. */
   stats(): { started: number; reused: number; running: number };
+  /** Fault injection for tests: drops the server connection like a network failure; it reconnects. */
+  dropConnection(): void;
   /** Live containers by pool key (`ns/app@version/kind:name`), for tests and diagnostics. */
   containers(): { id: string; poolKey: string; state: string }[];
   stop(): Promise<void>;
@@ -333,6 +335,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
   return {
     id,
     stats: () => ({ ...pool.stats, running: attempts.size }),
+    dropConnection: () => conn.drop?.(),
     containers: () => pool.list(),
     async stop() {
       await conn.close();

@@ -114,6 +114,8 @@ export interface ExecutorTransport {
   start(): void;
   send(msg: FromExecutor): void;
   close(): Promise<void>;
+  /** Fault injection: drops the connection as a network failure would (it then reconnects). */
+  drop?(): void;
 }
 
 export type ExecutorTransportFactory = (handlers: TransportHandlers) => ExecutorTransport;
