@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { openStore } from "./open.js";
+import { schemaFactory, TEST_POSTGRES_URL, unreachableReason } from "./postgres/test-database.js";
 
 const root = mkdtempSync(join(tmpdir(), "tributary-open-store-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -24,15 +25,36 @@ test("sqlite:PATH, sqlite://PATH, a bare path and :memory: open SQLite stores", 
   await mem.close();
 });
 
-test("postgres URLs are refused naming the option, without leaking the password", async () => {
-  await assert.rejects(openStore("postgres://user:hunter2@db:5432/x"), (e: unknown) => {
-    assert.ok(e instanceof Error);
-    assert.match(e.message, /--store/);
-    assert.match(e.message, /PostgreSQL/);
-    assert.doesNotMatch(e.message, /hunter2/);
-    return true;
-  });
-  await assert.rejects(openStore("postgresql://db/x"), /--store/);
+test("a postgres URL that cannot connect fails naming the option, without leaking the password", { timeout: 20_000 }, async () => {
+  // Port 1 on loopback refuses at once: no PostgreSQL is needed for this test.
+  for (const url of ["postgres://user:hunter2@127.0.0.1:1/x", "postgresql://user:hunter2@127.0.0.1:1/x?schema=s"]) {
+    await assert.rejects(openStore(url), (e: unknown) => {
+      assert.ok(e instanceof Error);
+      assert.match(e.message, /--store/);
+      assert.match(e.message, /PostgreSQL/);
+      assert.doesNotMatch(e.message, /hunter2/);
+      return true;
+    });
+  }
+});
+
+test("postgres://…?schema=NAME opens a migrated store in that schema", { timeout: 20_000 }, async (t) => {
+  const skip = await unreachableReason();
+  if (skip !== null) return t.skip(`postgres tests skipped: ${skip}`);
+  const schemas = schemaFactory();
+  try {
+    const url = new URL(TEST_POSTGRES_URL);
+    url.searchParams.set("schema", schemas.next());
+    const store = await openStore(url.toString());
+    try {
+      assert.equal(await store.getRequest("x"), null);
+      assert.equal(await store.createApplicationVersion("ns", "a", { functions: [], applications: [], classes: [] }, "k", 1), 1);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await schemas.dropAll();
+  }
 });
 
 test("unknown schemes and empty values are clear errors", async () => {

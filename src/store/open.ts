@@ -1,24 +1,25 @@
 /**
  * Opens the store named by a `--store` value.
  */
+import { createPostgresStore } from "./postgres/index.js";
 import { createSqliteStore } from "./sqlite/index.js";
 import type { Store } from "./types.js";
 
 /**
- * Opens a store from a URL: `sqlite:PATH` (also `sqlite://PATH`, `sqlite::memory:`) or a bare file
- * path. `postgres://…` is recognised and refused with a clear message until that adapter ships.
+ * Opens a store from a URL: `sqlite:PATH` (also `sqlite://PATH`, `sqlite::memory:`), a bare file
+ * path, or `postgres://…` / `postgresql://…` (optionally `?schema=NAME` to keep every table in that
+ * PostgreSQL schema, created if missing). The store comes back migrated (SQLite migrates at
+ * open; PostgreSQL is connected and migrated here, so a wrong URL fails now, with the password
+ * hidden, rather than at the first request).
  *
  * @example
  * const store = await openStore("sqlite:.tributary/tributary.db");
+ * const shared = await openStore("postgres://tributary:secret@db:5432/tributary");
  */
 export async function openStore(url: string): Promise<Store> {
   const value = url.trim();
   if (value === "") throw new Error("--store is empty: pass sqlite:PATH or a file path");
-  if (/^postgres(ql)?:\/\//i.test(value)) {
-    throw new Error(
-      `--store ${redact(value)}: the PostgreSQL store is not available in this build yet; use --store sqlite:PATH`,
-    );
-  }
+  if (/^postgres(ql)?:\/\//i.test(value)) return openPostgres(value);
   if (/^sqlite:/i.test(value)) {
     let path = value.slice("sqlite:".length);
     if (path.startsWith("//")) path = path.slice(2); // sqlite:///abs/path and sqlite://rel/path
@@ -26,8 +27,43 @@ export async function openStore(url: string): Promise<Store> {
     return createSqliteStore(path);
   }
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value);
-  if (scheme) throw new Error(`--store ${redact(value)}: unknown scheme "${scheme[1]}:"; use sqlite:PATH or a file path`);
+  if (scheme) throw new Error(`--store ${redact(value)}: unknown scheme "${scheme[1]}:"; use sqlite:PATH, postgres://… or a file path`);
   return createSqliteStore(value);
+}
+
+async function openPostgres(url: string): Promise<Store> {
+  let store: Store;
+  try {
+    // `schema` is ours, not a server parameter: take it out before the driver sees the URL.
+    const parsed = new URL(url);
+    const schema = parsed.searchParams.get("schema") ?? undefined;
+    parsed.searchParams.delete("schema");
+    store = createPostgresStore(schema === undefined ? url : parsed.toString(), schema === undefined ? {} : { schema });
+  } catch (e) {
+    throw new Error(`--store ${redact(url)}: ${hidePassword(url, e)}`);
+  }
+  try {
+    await store.migrate();
+    return store;
+  } catch (e) {
+    await store.close().catch(() => {});
+    throw new Error(`--store ${redact(url)}: cannot open the PostgreSQL store: ${hidePassword(url, e)}`);
+  }
+}
+
+/** The error's message with the URL's password (if any) masked, wherever the driver echoed it. */
+function hidePassword(url: string, e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const password = /^[a-z][a-z0-9+.-]*:\/\/[^:/@]*:([^@/]*)@/i.exec(url)?.[1];
+  return password ? message.split(password).join("***").split(decodeURIComponentSafe(password)).join("***") : message;
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 /** Hides a password in a connection URL before it reaches an error message or a log. */

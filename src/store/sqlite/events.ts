@@ -11,7 +11,8 @@ import type { RequestEvent } from "../../core/request.js";
 import type { EventKind } from "../../core/status.js";
 import type { NewEvent } from "../types.js";
 
-interface SqlEvent {
+/** An events row as selected (shared with the PostgreSQL adapter, whose columns are the same). */
+export interface SqlEvent {
   seq: number;
   kind: EventKind;
   at: number;
@@ -86,7 +87,8 @@ export function createEventLog(db: Database.Database): EventLog {
   };
 }
 
-function toEvent(r: SqlEvent): RequestEvent {
+/** Maps a row back to its event: absent fields stay absent, `''` parent means a null parentCallId. */
+export function toEvent(r: SqlEvent): RequestEvent {
   const e: RequestEvent = { seq: r.seq, kind: r.kind, at: r.at };
   if (r.call_id !== null) e.callId = r.call_id;
   if (r.parent_call_id !== null) e.parentCallId = r.parent_call_id === "" ? null : r.parent_call_id;

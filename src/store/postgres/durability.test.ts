@@ -1,0 +1,69 @@
+/**
+ * PostgreSQL store lifecycle: what commits survives the end of the pool, and migrations are safe
+ * when several servers start at once. One fresh schema per test, dropped at the end. Skipped with a
+ * notice when no PostgreSQL answers within 2 s.
+ */
+import assert from "node:assert/strict";
+import { after, describe, test } from "node:test";
+import postgres from "postgres";
+import { ev, inline, newRequest } from "../contract/fixtures.js";
+import { SchemaTooNewError } from "../sqlite/migrate.js";
+import { createPostgresStore } from "./index.js";
+import { MIGRATIONS } from "./migrations/index.js";
+import { schemaFactory, TEST_POSTGRES_URL, unreachableReason } from "./test-database.js";
+
+const skip = await unreachableReason();
+if (skip !== null) console.log(`postgres tests skipped: ${skip}`);
+
+describe("postgres store lifecycle", { skip: skip ?? false }, () => {
+  const schemas = schemaFactory();
+  after(() => schemas.dropAll());
+
+  test("a write survives ending the pool and reconnecting", { timeout: 15_000 }, async () => {
+    const schema = schemas.next();
+    const first = createPostgresStore(TEST_POSTGRES_URL, { schema });
+    await first.migrate();
+    const { request, root } = newRequest({ input: inline("hello") });
+    await first.createRequest(request, root, [ev("request:started")]);
+    await first.setState(request.id, "k", inline(Uint8Array.of(0, 1, 255)), 5);
+    await first.close();
+
+    const second = createPostgresStore(TEST_POSTGRES_URL, { schema });
+    try {
+      await second.migrate();
+      assert.deepEqual((await second.getRequest(request.id))?.input, inline("hello"));
+      assert.equal((await second.getCall(root.id))?.status, "pending");
+      assert.deepEqual((await second.listEvents(request.id, 0, 10)).map((e) => [e.seq, e.kind]), [[1, "request:started"]]);
+      assert.deepEqual(await second.getState(request.id, "k"), inline(Uint8Array.of(0, 1, 255)));
+      // The seq counter survived too: the next event continues the sequence.
+      assert.deepEqual((await second.appendEvents(request.id, [ev("progress")])).map((e) => e.seq), [2]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  test("servers starting at once apply each migration exactly once", { timeout: 15_000 }, async () => {
+    const schema = schemas.next();
+    const stores = Array.from({ length: 5 }, () => createPostgresStore(TEST_POSTGRES_URL, { schema, max: 1 }));
+    try {
+      await Promise.all(stores.map((s) => s.migrate()));
+      await stores[0]!.migrate();
+      const sql = postgres(TEST_POSTGRES_URL, { max: 1, onnotice: () => {} });
+      try {
+        const rows = await sql<{ version: number }[]>`SELECT version FROM ${sql(schema)}.schema_migrations ORDER BY version`;
+        assert.deepEqual(rows.map((r) => r.version), MIGRATIONS.map((m) => m.version));
+        // A database ahead of this build is refused.
+        await sql`INSERT INTO ${sql(schema)}.schema_migrations (version, name, applied_at) VALUES (${MIGRATIONS.length + 1}, 'future', 0)`;
+      } finally {
+        await sql.end({ timeout: 5 });
+      }
+      await assert.rejects(stores[1]!.migrate(), SchemaTooNewError);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  test("a schema name that would need quoting is refused", () => {
+    assert.throws(() => createPostgresStore(TEST_POSTGRES_URL, { schema: 'x"; DROP' }), /invalid PostgreSQL schema name/);
+  });
+});

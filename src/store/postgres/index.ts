@@ -1,0 +1,57 @@
+/**
+ * The PostgreSQL Store: many servers on one database (DESIGN.md §3).
+ *
+ * Every method is one transaction: multi-statement methods run in `sql.begin` (BEGIN … COMMIT on
+ * one pooled connection), single statements are their own transaction. Transitions are CAS
+ * (`UPDATE … WHERE status = … RETURNING`) under READ COMMITTED: a concurrent writer of the same row
+ * waits for the first to commit, re-checks the WHERE clause, and loses cleanly (null/false).
+ * Nothing here sleeps or retries; lock order (attempt → call → request) rules out deadlocks.
+ *
+ * `migrate()` must run before the first use (the server and `openStore` do it).
+ */
+import type { Store } from "../types.js";
+import { applicationMethods } from "./applications.js";
+import { attemptMethods } from "./attempts.js";
+import { callMethods } from "./calls.js";
+import { clusterMethods } from "./cluster.js";
+import { connect, type PostgresStoreOptions } from "./connect.js";
+import { appendEvents, listEvents } from "./events.js";
+import { applyMigrations } from "./migrate.js";
+import { requestDataMethods } from "./request-data.js";
+import { requestMethods } from "./requests.js";
+
+export type { PostgresStoreOptions } from "./connect.js";
+
+/**
+ * Creates a store on the PostgreSQL database at `url` (connections open lazily, on first use).
+ *
+ * @example
+ * const store = createPostgresStore("postgres://tributary@db:5432/tributary", { schema: "prod" });
+ * await store.migrate();
+ * const version = await store.createApplicationVersion("default", "greet", manifest, "bundles/greet/1", Date.now());
+ * await store.close();
+ */
+export function createPostgresStore(url: string, options: PostgresStoreOptions = {}): Store {
+  const sql = connect(url, options);
+  return {
+    async migrate() {
+      await applyMigrations(sql, options.schema);
+    },
+    async close() {
+      // Lets running queries finish, then closes every connection of the pool.
+      await sql.end({ timeout: 5 });
+    },
+    ...applicationMethods(sql),
+    ...requestMethods(sql),
+    ...callMethods(sql),
+    ...attemptMethods(sql),
+    async appendEvents(requestId, evs) {
+      return sql.begin((tx) => appendEvents(tx, requestId, evs));
+    },
+    async listEvents(requestId, afterSeq, limit) {
+      return listEvents(sql, requestId, afterSeq, limit);
+    },
+    ...requestDataMethods(sql),
+    ...clusterMethods(sql),
+  };
+}

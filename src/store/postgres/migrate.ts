@@ -1,0 +1,45 @@
+/**
+ * Applies the PostgreSQL migrations of `migrations/index.ts` that a database has not seen yet.
+ *
+ * Invariants:
+ * - Everything runs in one transaction holding a transaction-scoped advisory lock keyed on the
+ *   schema, so several servers starting at once apply each step exactly once: the others wait,
+ *   then find the work done. DDL is transactional in PostgreSQL, so a crash mid-way leaves the
+ *   schema at its previous version, never half-migrated.
+ * - A database whose version is ahead of this build is refused (`SchemaTooNewError`).
+ */
+import { SchemaTooNewError } from "../sqlite/migrate.js";
+import { MIGRATIONS, type Migration } from "./migrations/index.js";
+import type { Sql } from "./connect.js";
+
+/** Brings the schema to the latest version; returns the versions it applied (often none). */
+export async function applyMigrations(sql: Sql, schema: string | undefined, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  const known = migrations.length === 0 ? 0 : migrations[migrations.length - 1]!.version;
+  return sql.begin(async (tx) => {
+    // Keyed on the target schema: migrations of different schemas do not wait for each other.
+    const [target] = await tx<{ s: string }[]>`SELECT COALESCE(${schema ?? null}::text, current_schema(), 'public') AS s`;
+    await tx`SELECT pg_advisory_xact_lock(hashtextextended(${"tributary.migrate:" + target!.s}, 0))`;
+    // The schema name was checked by connect(); it cannot need quoting.
+    if (schema !== undefined) await tx.unsafe(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    await tx.unsafe(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
+         version    integer PRIMARY KEY,
+         name       text    NOT NULL,
+         applied_at bigint  NOT NULL
+       )`,
+    );
+    const [row] = await tx<{ v: number | null }[]>`SELECT MAX(version) AS v FROM schema_migrations`;
+    let at = row?.v ?? 0;
+    if (at > known) throw new SchemaTooNewError(at, known);
+    const applied: number[] = [];
+    for (const m of migrations) {
+      if (m.version <= at) continue;
+      if (m.version !== at + 1) throw new Error(`migration ${m.version} (${m.name}) cannot follow version ${at}`);
+      await tx.unsafe(m.sql);
+      await tx`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${m.version}, ${m.name}, ${Date.now()})`;
+      applied.push(m.version);
+      at = m.version;
+    }
+    return applied;
+  });
+}

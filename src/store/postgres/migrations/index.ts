@@ -1,0 +1,14 @@
+/**
+ * The PostgreSQL migrations, in order: plain SQL in numbered modules (modules rather than `.sql`
+ * files so that they ship inside `dist/` with no copy step). Numbered per dialect: PostgreSQL's
+ * version N need not match SQLite's version N.
+ *
+ * Invariant: append only. A shipped migration is never edited, renumbered or removed; the runner
+ * records each applied version in `schema_migrations` and refuses a database that is ahead.
+ */
+import type { Migration } from "../../sqlite/migrations/index.js";
+import { sql as init } from "./001-init.js";
+
+export type { Migration };
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: "init", sql: init }];

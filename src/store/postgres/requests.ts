@@ -1,0 +1,95 @@
+/**
+ * Requests: creation (with the root call and first events, idempotently), reads, keyset
+ * pagination, finishing (CAS) and deletion (cascading to every child row).
+ */
+import type { RequestEvent } from "../../core/request.js";
+import { decodeCursor, encodeCursor } from "../cursor.js";
+import { payloadParams, toRequest, type SqlRequest } from "../sqlite/rows.js";
+import type { NewCall, NewEvent, NewRequest, RequestRow, Store } from "../types.js";
+import type { Sql } from "./connect.js";
+import { appendEvents, insertEvents } from "./events.js";
+import { insertCall, patchRequest } from "./writes.js";
+
+type RequestMethods = Pick<
+  Store,
+  "createRequest" | "getRequest" | "listRequests" | "listUnfinishedRequests" | "finishRequest" | "deleteRequest"
+>;
+
+const COLUMNS = ["id", "namespace", "application", "version", "status", "failure_reason", "request_error", "error",
+  "input_type", "input_size", "input_inline", "input_blob", "output_type", "output_size", "output_inline", "output_blob",
+  "idempotency_key", "root_call_id", "created_at", "finished_at"];
+
+/** Stands for "before everything" when there is no cursor, so one statement serves both cases. */
+const START = { createdAt: Number.MAX_SAFE_INTEGER, id: "" };
+
+type Created = { request: RequestRow; created: boolean; events: RequestEvent[] };
+
+export function requestMethods(sql: Sql): RequestMethods {
+  const cols = sql(COLUMNS);
+
+  async function create(r: NewRequest, root: NewCall, evs: NewEvent[]): Promise<Created> {
+    return sql.begin(async (tx): Promise<Created> => {
+      const input = payloadParams(r.input);
+      // ON CONFLICT on the partial unique index: a concurrent create with the same key waits for
+      // the first to commit, then inserts nothing; the re-select below (a new snapshot under READ
+      // COMMITTED) then sees the winner. A primary-key clash on `id` still throws.
+      const inserted = await tx`
+        INSERT INTO requests (id, namespace, application, version, status, input_type, input_size, input_inline,
+          input_blob, idempotency_key, root_call_id, created_at, event_seq)
+        VALUES (${r.id}, ${r.namespace}, ${r.application}, ${r.version}, 'pending', ${input.type}, ${input.size},
+          ${input.inline}, ${input.blob}, ${r.idempotencyKey}, ${r.rootCallId}, ${r.createdAt}, ${evs.length})
+        ON CONFLICT (namespace, application, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`;
+      if (inserted.count === 0) {
+        const [existing] = await tx<SqlRequest[]>`
+          SELECT ${cols} FROM requests
+          WHERE namespace = ${r.namespace} AND application = ${r.application} AND idempotency_key = ${r.idempotencyKey}`;
+        if (!existing) throw new Error(`createRequest ${JSON.stringify(r.id)}: idempotency conflict but no existing request`);
+        return { request: toRequest(existing), created: false, events: [] };
+      }
+      if (!(await insertCall(tx, root))) throw new Error(`root call ${JSON.stringify(root.id)} already exists`);
+      // Built from what was written rather than read back: the caller's payload bytes as given.
+      const request: RequestRow = { ...r, status: "pending", failureReason: null, requestError: null, error: null, output: null, finishedAt: null };
+      return { request, created: true, events: await insertEvents(tx, r.id, 1, evs) };
+    });
+  }
+
+  return {
+    createRequest: create,
+    async getRequest(id) {
+      const [row] = await sql<SqlRequest[]>`SELECT ${cols} FROM requests WHERE id = ${id}`;
+      return row ? toRequest(row) : null;
+    },
+    async listRequests(q) {
+      const limit = Math.max(1, Math.floor(q.limit));
+      const at = q.cursor ? decodeCursor(q.cursor) : START;
+      const status = q.status === undefined ? sql`` : sql`AND status = ${q.status}`;
+      // Row-value comparison walks the (ns, app[, status], created_at DESC, id DESC) index from the
+      // cursor; one row more than asked tells whether another page exists without a COUNT. `id` is
+      // COLLATE "C" (byte order), so ties break exactly as in SQLite.
+      const rows = await sql<SqlRequest[]>`
+        SELECT ${cols} FROM requests
+        WHERE namespace = ${q.namespace} AND application = ${q.application} ${status}
+          AND (created_at, id) < (${at.createdAt}, ${at.id})
+        ORDER BY created_at DESC, id DESC LIMIT ${limit + 1}`;
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        rows: page.map(toRequest),
+        nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null,
+      };
+    },
+    async listUnfinishedRequests() {
+      const rows = await sql<SqlRequest[]>`
+        SELECT ${cols} FROM requests WHERE status IN ('pending', 'running') ORDER BY created_at, id`;
+      return rows.map(toRequest);
+    },
+    async finishRequest(id, patch, evs) {
+      return sql.begin(async (tx) => ((await patchRequest(tx, id, patch)) ? appendEvents(tx, id, evs) : null));
+    },
+    async deleteRequest(id) {
+      // Calls, attempts, events, state, metrics and logs go with it (ON DELETE CASCADE).
+      const rows = await sql`DELETE FROM requests WHERE id = ${id} AND status IN ('succeeded', 'failed', 'cancelled')`;
+      return rows.count > 0;
+    },
+  };
+}

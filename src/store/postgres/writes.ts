@@ -1,0 +1,65 @@
+/**
+ * Writes shared by several method groups, each run inside the caller's transaction: inserting a
+ * call, and applying a `CallPatch` or a `RequestPatch` as a compare-and-set UPDATE … RETURNING.
+ *
+ * A patch distinguishes "leave unchanged" (`undefined`) from "set to null" (`null`): only the
+ * fields present become SET columns (`tx(record)` builds `"col" = $n, …`), so a statement text
+ * exists per patch shape; shapes are few, and each is prepared once per connection.
+ */
+import type { CallPatch, NewCall, Payload, RequestPatch } from "../types.js";
+import { json, payloadParams } from "../sqlite/rows.js";
+import type { Tx } from "./connect.js";
+
+type Columns = Record<string, string | number | Uint8Array | null>;
+
+/**
+ * Inserts a pending call; false if the id exists. Throws if its (parent, seq, item) is taken:
+ * ON CONFLICT (id) only, because a different id at a taken position is an engine bug (it must
+ * check findChildCall first), so it fails loudly instead of looking like a re-attach.
+ */
+export async function insertCall(tx: Tx, c: NewCall): Promise<boolean> {
+  const a = payloadParams(c.args);
+  const rows = await tx`
+    INSERT INTO function_calls (id, request_id, parent_call_id, seq, item, function_name,
+      args_type, args_size, args_inline, args_blob, status, not_before, created_at)
+    VALUES (${c.id}, ${c.requestId}, ${c.parentCallId}, ${c.seq}, ${c.item}, ${c.functionName},
+      ${a.type}, ${a.size}, ${a.inline}, ${a.blob}, 'pending', ${c.notBefore}, ${c.createdAt})
+    ON CONFLICT (id) DO NOTHING`;
+  return rows.count > 0;
+}
+
+/** CAS on the call's status being `from`; returns the call's request id, or null. */
+export async function patchCall(tx: Tx, id: string, from: string, p: CallPatch): Promise<string | null> {
+  const set: Columns = { status: p.status };
+  if (p.attemptsUsed !== undefined) set.attempts_used = p.attemptsUsed;
+  if (p.infraRetries !== undefined) set.infra_retries = p.infraRetries;
+  if (p.notBefore !== undefined) set.not_before = p.notBefore;
+  if (p.error !== undefined) set.error = json(p.error);
+  if (p.failureReason !== undefined) set.failure_reason = p.failureReason;
+  if (p.pendingReason !== undefined) set.pending_reason = p.pendingReason;
+  if (p.finishedAt !== undefined) set.finished_at = p.finishedAt;
+  if (p.result !== undefined) setPayload(set, "result", p.result);
+  const [row] = await tx<{ request_id: string }[]>`
+    UPDATE function_calls SET ${tx(set)} WHERE id = ${id} AND status = ${from} RETURNING request_id`;
+  return row ? row.request_id : null;
+}
+
+/** CAS on the request being unfinished (pending or running); false when it already finished. */
+export async function patchRequest(tx: Tx, id: string, p: RequestPatch): Promise<boolean> {
+  const set: Columns = { status: p.status };
+  if (p.failureReason !== undefined) set.failure_reason = p.failureReason;
+  if (p.requestError !== undefined) set.request_error = json(p.requestError);
+  if (p.error !== undefined) set.error = json(p.error);
+  if (p.finishedAt !== undefined) set.finished_at = p.finishedAt;
+  if (p.output !== undefined) setPayload(set, "output", p.output);
+  const rows = await tx`UPDATE requests SET ${tx(set)} WHERE id = ${id} AND status IN ('pending', 'running')`;
+  return rows.count > 0;
+}
+
+function setPayload(set: Columns, prefix: string, payload: Payload | null): void {
+  const p = payloadParams(payload);
+  set[`${prefix}_type`] = p.type;
+  set[`${prefix}_size`] = p.size;
+  set[`${prefix}_inline`] = p.inline;
+  set[`${prefix}_blob`] = p.blob;
+}
