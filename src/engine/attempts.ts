@@ -95,6 +95,7 @@ export class Attempts {
   release(a: LiveAttempt): void {
     const e = this.engine;
     if (!e.attempts.delete(a.id)) return;
+    e.telemetry.remember(a);
     a.call.req.liveAttempts.delete(a.id);
     e.scheduler.released(a.call);
     const ex = e.executors.get(a.executorId);

@@ -278,6 +278,8 @@ export class Engine {
         { kind: "call:finished", at: now, callId, functionName: c?.functionName ?? "", data: { status: "cancelled", reason: "cancelled" } },
       ]);
       this.publish(req.id, evs);
+      this.calls.delete(callId);
+      this.children.settle(callId, { ok: false, reason: "cancelled", error: { name: "CancelledError", message: `request ${req.id} was ${req.status}`, retryable: false } });
     }
     for (const attemptId of req.liveAttempts) {
       const a = this.attempts.get(attemptId);

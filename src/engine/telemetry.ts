@@ -37,6 +37,13 @@ export class Telemetry {
 
   constructor(private readonly engine: Engine) {}
 
+  /** Keeps a finished attempt's identity for its late log lines. */
+  remember(a: { id: string; number: number; call: { id: string; functionName: string; req: { id: string } } }): void {
+    if (this.recent.has(a.id)) return;
+    this.recent.set(a.id, { requestId: a.call.req.id, callId: a.call.id, functionName: a.call.functionName, number: a.number });
+    if (this.recent.size > RECENT_CAP) this.recent.delete(this.recent.keys().next().value!);
+  }
+
   private info(attemptId: string): AttemptInfo | undefined {
     const a = this.engine.attempts.get(attemptId);
     if (a) {

@@ -12,7 +12,7 @@ import { systemClock, type Clock } from "../core/clock.js";
 import type { PlainError } from "../core/errors.js";
 import type { FailureReason } from "../core/status.js";
 import type { FromContainer } from "../core/wire/container.js";
-import type { Assignment, ExecutorCapacity, ExecutorRpc, ExecutorTransport, ExecutorTransportFactory, FromExecutor, LogLineMsg, ToExecutor, TransportHandlers } from "../core/wire/executor.js";
+import type { Assignment, ExecutorCapacity, ExecutorRpc, ExecutorTransport, ExecutorTransportFactory, FromExecutor, ToExecutor, TransportHandlers } from "../core/wire/executor.js";
 import { AttemptTimer } from "../core/attempt-timer.js";
 import { BundleCache } from "./bundles.js";
 import { containerTmpDir, type ContainerProcess } from "./container-process.js";
@@ -110,8 +110,6 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
   const warmed = new Set<string>();
   let currentServer = o.servers[0]!;
   const bundles = new BundleCache(o.dataDir, () => currentServer, o.token);
-  let logBuffer: LogLineMsg[] = [];
-  let logFlush = false;
 
   const handlers: TransportHandlers = {
     hello: () => ({
@@ -266,7 +264,10 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
       case "done":
         // One more sample before reporting: a burst between samples must not pass as a success.
         // Over a limit, the container is being killed and its exit reports the attempt instead.
-        if (!limits.exceededAtFinish(c, m.rss ?? null)) finish(run, stripRss(m));
+        if (limits.exceededAtFinish(c, m.rss ?? null)) break;
+        // One check phase later: output the function wrote before returning (already in the pipe,
+        // read in this same poll phase) is queued before the result.
+        setImmediate(() => finish(run, stripRss(m)));
         break;
     }
   }
@@ -282,16 +283,9 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
   function onLog(c: ContainerProcess, stream: "stdout" | "stderr", line: string): void {
     if (o.echoLogs) (stream === "stdout" ? process.stdout : process.stderr).write(`[${c.poolKey.split("/").pop()}] ${line}\n`);
     if (!c.attemptId) return;
-    logBuffer.push({ attemptId: c.attemptId, stream, ts: Date.now(), line });
-    if (!logFlush) {
-      logFlush = true;
-      setImmediate(() => {
-        logFlush = false;
-        const lines = logBuffer;
-        logBuffer = [];
-        if (lines.length) send({ t: "logs", lines });
-      });
-    }
+    // Straight into the ordered outgoing queue (batched per tick there): a line written before the
+    // function returned reaches the server before its result does.
+    send({ t: "logs", lines: [{ attemptId: c.attemptId, stream, ts: Date.now(), line }] });
   }
 
   function onServerMessage(m: ToExecutor): void {
