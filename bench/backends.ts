@@ -1,8 +1,9 @@
 /**
- * Store backends the benchmark runs on. SQLite always; PostgreSQL when `BENCH_POSTGRES_URL` is set
- * and the build has an adapter (today `openStore` refuses postgres:// URLs, so it is skipped with a
- * notice). Adding PostgreSQL later means flipping `available` here: workloads take the store URL.
+ * Store backends the benchmark runs on: SQLite always; PostgreSQL when it answers, at
+ * `BENCH_POSTGRES_URL` or the local default (127.0.0.1:5432, database `test`), in a fresh schema.
+ * Workloads marked `sqliteOnly` (the 1M-request fill writes SQLite directly) skip PostgreSQL.
  */
+import { connect } from "node:net";
 import { join } from "node:path";
 
 export interface Backend {
@@ -12,15 +13,26 @@ export interface Backend {
   reason?: string;
 }
 
-export function backends(workDir: string): Backend[] {
-  const pg = process.env.BENCH_POSTGRES_URL;
+function reachable(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port });
+    const done = (ok: boolean): void => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(timeoutMs, () => done(false));
+    s.once("connect", () => done(true));
+    s.once("error", () => done(false));
+  });
+}
+
+export async function backends(workDir: string): Promise<Backend[]> {
+  const base = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+  const url = new URL(base);
+  if (!url.searchParams.has("schema")) url.searchParams.set("schema", `bench_${process.pid}_${Date.now()}`);
+  const up = await reachable(url.hostname, Number(url.port || 5432));
   return [
     { name: "sqlite", store: `sqlite:${join(workDir, "sqlite", "db.sqlite")}`, available: true },
-    {
-      name: "postgres",
-      store: pg ?? "",
-      available: false,
-      reason: pg ? "this build has no PostgreSQL store adapter yet (openStore refuses postgres:// URLs)" : "no PostgreSQL store adapter in this build yet, and BENCH_POSTGRES_URL is not set",
-    },
+    { name: "postgres", store: url.toString(), available: up, ...(up ? {} : { reason: `PostgreSQL is not reachable at ${url.host}` }) },
   ];
 }

@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   const profiles: Record<string, string> = {};
   const selected = WORKLOADS.filter((w) => !args.only || args.only.includes(w.name));
   try {
-    for (const backend of backends(workDir)) {
+    for (const backend of await backends(workDir)) {
       if (!backend.available) {
         log(`${backend.name}: skipped (${backend.reason})`);
         continue;

@@ -15,3 +15,4 @@ export {
 } from "./blobs/index.js";
 export { InvalidCursorError, decodeCursor, encodeCursor } from "./cursor.js";
 export { openStore } from "./open.js";
+export { createPostgresStore, type PostgresStoreOptions } from "./postgres/index.js";
