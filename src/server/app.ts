@@ -13,6 +13,7 @@ import { requestRoutes } from "./routes/requests.js";
 import { secretRoutes } from "./routes/secrets.js";
 import { internalRoutes } from "./routes/internal.js";
 import { prometheusText } from "./prometheus.js";
+import { dashboardApp } from "../dashboard/index.js";
 
 export interface AuthOptions {
   apiKeys: string[];
@@ -43,6 +44,9 @@ export function createApp(s: ServerContext, auth: AuthOptions): Hono {
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/metrics", async (c) => c.text(await prometheusText(s), 200, { "content-type": "text/plain; version=0.0.4" }));
+  // Mounted before the API so the API key check (a "*" middleware on "/") never applies to the page
+  // itself; the page holds no data and sends the key with every API call it makes.
+  app.route("/ui", dashboardApp());
 
   const api = new Hono();
   api.use("*", async (c, next) => {

@@ -1,0 +1,59 @@
+/**
+ * The dashboard (DESIGN.md §4 `/ui`): one HTML page, one stylesheet and one script, all served from
+ * strings compiled into `dist/` so it works after `npm ci` with no build step and no CDN. The page is
+ * public (it holds no data); every piece of data comes from the JSON API, which keeps its own auth.
+ *
+ * @example
+ * const app = new Hono();
+ * app.route("/ui", dashboardApp()); // GET /ui, /ui/, /ui/app.js, /ui/style.css
+ */
+import { Hono, type Context } from "hono";
+import { DASHBOARD_SCRIPT } from "./client/index.js";
+import { DASHBOARD_HTML } from "./page.js";
+import { DASHBOARD_CSS } from "./style.js";
+
+// Only our own origin: no inline script, no external fonts or CDNs, never framed. `connect-src 'self'`
+// covers fetch and EventSource to the same API.
+const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+function asset(c: Context, body: string, type: string): Response {
+  return c.body(body, 200, {
+    "content-type": type,
+    "content-security-policy": CSP,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    // The assets change with the server version only; a reload must still pick up a new server.
+    "cache-control": "no-cache",
+  });
+}
+
+const ASSETS: Record<string, { body: string; type: string }> = {
+  "": { body: DASHBOARD_HTML, type: "text/html; charset=utf-8" },
+  "index.html": { body: DASHBOARD_HTML, type: "text/html; charset=utf-8" },
+  "app.js": { body: DASHBOARD_SCRIPT, type: "text/javascript; charset=utf-8" },
+  "style.css": { body: DASHBOARD_CSS, type: "text/css; charset=utf-8" },
+};
+
+/** The dashboard routes, to be mounted at `/ui`: `/ui`, `/ui/`, `/ui/index.html`, `/ui/app.js`, `/ui/style.css`. */
+export function dashboardApp(): Hono {
+  const ui = new Hono();
+  ui.get("/", (c) => asset(c, DASHBOARD_HTML, ASSETS[""]!.type));
+  // One pattern for the rest: a mounted `/` route matches `/ui` only (strict routing), and the
+  // optional file name also matches the trailing slash of `/ui/`. Anything else falls through to 404.
+  ui.get("/:file{(?:index\\.html|app\\.js|style\\.css)?}", (c) => {
+    const a = ASSETS[c.req.param("file") ?? ""]!;
+    return asset(c, a.body, a.type);
+  });
+  // Nothing else lives under /ui: answer 404 here rather than fall through to the API's auth check.
+  ui.all("/*", (c) => c.notFound());
+  return ui;
+}
