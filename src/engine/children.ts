@@ -162,13 +162,17 @@ export class Children {
       this.answer(a, m.rpc, o);
     };
     if (remaining === 0) return this.answer(a, m.rpc, { ok: true, value: [] });
-    for (let i = 0; i < m.items.length; i++) {
-      await this.child(a, m.seq, i, m.functionName, m.items[i]!, "map", (o) => {
-        if (!o.ok) return finish(o);
-        results[i] = o.value;
-        if (--remaining === 0) finish({ ok: true, value: results });
-      });
-    }
+    // All items at once: their reads and inserts interleave, so the inserts share one group commit
+    // instead of waiting a commit each.
+    await Promise.all(
+      m.items.map((args, i) =>
+        this.child(a, m.seq, i, m.functionName, args, "map", (o) => {
+          if (!o.ok) return finish(o);
+          results[i] = o.value;
+          if (--remaining === 0) finish({ ok: true, value: results });
+        }),
+      ),
+    );
   }
 
   private async reduce(a: LiveAttempt, m: Extract<ExecutorRpc, { t: "reduce" }>): Promise<void> {
