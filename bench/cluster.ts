@@ -89,25 +89,10 @@ export async function startBenchCluster(o: BenchClusterOptions): Promise<BenchCl
     await stopChild(server.child, 5000);
     throw e;
   }
-  let nextId = 1;
   return {
     url,
     serverPid: server.ready.pid,
-    executorStats() {
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error("executor stats: no answer in 5 s")), 5000);
-        const on = (m: FromServe): void => {
-          if (m.t === "stats" && m.id === id) {
-            clearTimeout(timer);
-            executor.off("message", on);
-            resolve(m);
-          }
-        };
-        executor.on("message", on);
-        executor.send({ t: "stats", id } satisfies ToServe);
-      });
-    },
+    executorStats: statsOf(executor),
     async stop() {
       // Executor first: it drains its containers while the server can still hear it.
       await stopChild(executor, 15_000);
@@ -116,27 +101,32 @@ export async function startBenchCluster(o: BenchClusterOptions): Promise<BenchCl
   };
 }
 
+/** Asks the process running the executor for its container statistics. */
+function statsOf(child: ChildProcess): BenchCluster["executorStats"] {
+  let nextId = 1;
+  return () => {
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("executor stats: no answer in 5 s")), 5000);
+      const on = (m: FromServe): void => {
+        if (m.t === "stats" && m.id === id) {
+          clearTimeout(timer);
+          child.off("message", on);
+          resolve(m);
+        }
+      };
+      child.on("message", on);
+      child.send({ t: "stats", id } satisfies ToServe);
+    });
+  };
+}
+
 async function startDev(o: BenchClusterOptions, profArgs: string[]): Promise<BenchCluster> {
   const { child, ready } = await start(["dev", o.store, join(o.dir, "blobs"), join(o.dir, "executor"), String(o.cpu)], profArgs);
-  let nextId = 1;
   return {
     url: ready.url!,
     serverPid: ready.pid,
-    executorStats() {
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error("executor stats: no answer in 5 s")), 5000);
-        const on = (m: FromServe): void => {
-          if (m.t === "stats" && m.id === id) {
-            clearTimeout(timer);
-            child.off("message", on);
-            resolve(m);
-          }
-        };
-        child.on("message", on);
-        child.send({ t: "stats", id } satisfies ToServe);
-      });
-    },
+    executorStats: statsOf(child),
     stop: () => stopChild(child, 15_000),
   };
 }

@@ -22,11 +22,20 @@ export class Attempts {
 
   /** Reserves capacity now (synchronously, so one pass cannot over-place) and starts the attempt. */
   start(c: LiveCall, executorId: string, gpus: string[]): void {
+    const a = this.track(this.engine.newId(), c.attemptsUsed + c.infraRetries + 1, c, executorId, gpus);
+    void this.launch(a).catch((err) => this.infraFail(a, `could not start: ${(err as Error).message}`));
+  }
+
+  /**
+   * Makes an attempt live on `executorId` and reserves its resources there: for a new attempt, and
+   * for a running one found in the store after a restart.
+   */
+  track(id: string, number: number, c: LiveCall, executorId: string, gpus: string[]): LiveAttempt {
     const e = this.engine;
     const ex = e.executors.get(executorId)!;
     const a: LiveAttempt = {
-      id: e.newId(),
-      number: c.attemptsUsed + c.infraRetries + 1,
+      id,
+      number,
       call: c,
       executorId,
       res: { cpu: c.spec.cpu, memory: c.spec.memory, disk: c.spec.ephemeralDisk, gpus },
@@ -42,7 +51,7 @@ export class Attempts {
     e.attempts.set(a.id, a);
     c.req.liveAttempts.add(a.id);
     e.scheduler.started(c);
-    void this.launch(a).catch((err) => this.infraFail(a, `could not start: ${(err as Error).message}`));
+    return a;
   }
 
   private async launch(a: LiveAttempt): Promise<void> {

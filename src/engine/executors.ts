@@ -9,7 +9,7 @@
 import type { FromExecutor } from "../core/wire/executor.js";
 import type { AttemptRow } from "../store/types.js";
 import type { Engine } from "./engine.js";
-import type { ExecutorLink, LiveAttempt, LiveCall } from "./model.js";
+import type { ExecutorLink, LiveCall } from "./model.js";
 
 type Hello = Extract<FromExecutor, { t: "hello" }>;
 
@@ -104,23 +104,7 @@ export class Executors {
       };
       e.executors.set(executorId, ex);
     }
-    const a: LiveAttempt = {
-      id: row.id,
-      number: row.number,
-      call: c,
-      executorId,
-      res: { cpu: c.spec.cpu, memory: c.spec.memory, disk: c.spec.ephemeralDisk, gpus: [] },
-      cpuHeld: true,
-      blocking: 0,
-      target: c.spec.className ? { kind: "class", name: c.spec.className } : { kind: "function", name: c.functionName },
-      lastActivity: e.clock.now(),
-    };
-    ex.view.used.cpu += a.res.cpu;
-    ex.view.used.memory += a.res.memory;
-    ex.view.used.disk += a.res.disk;
-    e.attempts.set(a.id, a);
-    c.req.liveAttempts.add(a.id);
-    e.scheduler.started(c);
+    e.attemptsPart.track(row.id, row.number, c, executorId, []);
   }
 
   /** Routes one message from a connected executor. */
