@@ -1,7 +1,7 @@
 // Applications of the server acceptance test (real `tributary server` + `tributary executor`).
 // Imports only "tributary" and node built-ins. Functions report `process.pid` (their container) and
 // append to files under the `dir` they are given, so the test can count runs and prove isolation.
-import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { application, fn, isErrorNamed, RequestContext, Retries } from "tributary";
 
@@ -117,4 +117,13 @@ const acc_later = fn(async function acc_later(dir: string): Promise<string> {
 export const acc_cancellable = application(fn(async function acc_cancellable(dir: string): Promise<string> {
   await acc_blocker(dir);
   return await acc_later(dir);
+}));
+
+// ---- liveness: parents blocked on children must not starve the children ---------------------------
+
+/** Waits (bounded) for `<dir>/go`, so the test can get every parent running before any child. */
+export const acc_gated_parent = application(fn(async function acc_gated_parent(dir: string): Promise<number> {
+  mark(dir, "gated-parent-started");
+  for (const end = Date.now() + 20_000; !existsSync(join(dir, "go")) && Date.now() < end; ) await sleep(50);
+  return await acc_square(3);
 }));

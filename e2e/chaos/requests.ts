@@ -1,0 +1,125 @@
+/**
+ * The client side of the chaos run: invoke with an Idempotency-Key (retried while the server is
+ * down, as a careful client would: the key makes the retry safe), poll until finished, then check
+ * each request's output and its side-effect files.
+ */
+import { join } from "node:path";
+import { lines } from "../harness/processes.js";
+import type { TreeInput } from "./apps.js";
+
+export interface Planned {
+  input: TreeInput;
+  key: string;
+  id?: string;
+  /** Invoke attempts that failed before the acknowledgement (server down or restarting). */
+  invokeRetries: number;
+  status?: string;
+  failureReason?: string | null;
+  output?: unknown;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** POSTs until the server acknowledges with a request id (or `deadline` passes). */
+export async function submit(url: string, p: Planned, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${url}/applications/chaos_tree`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "idempotency-key": p.key },
+        body: JSON.stringify(p.input),
+        signal: AbortSignal.timeout(5_000),
+      });
+      if (res.ok) {
+        p.id = ((await res.json()) as { request_id: string }).request_id;
+        return;
+      }
+    } catch {
+      /* server down: retry below */
+    }
+    p.invokeRetries++;
+    await sleep(200);
+  }
+}
+
+/** Reads the status of every unfinished request until all finished or `deadline` passes. */
+export async function pollUntilFinished(url: string, all: Planned[], deadline: number, stillSubmitting: () => boolean): Promise<void> {
+  for (;;) {
+    const open = all.filter((p) => p.id !== undefined && !isTerminal(p.status));
+    if (open.length === 0 && !stillSubmitting()) return;
+    if (Date.now() > deadline) return;
+    for (const p of open) {
+      try {
+        const res = await fetch(`${url}/applications/chaos_tree/requests/${p.id}`, { signal: AbortSignal.timeout(5_000) });
+        if (!res.ok) continue;
+        const d = (await res.json()) as { status: string; failure_reason: string | null };
+        // The status is recorded only together with the output, so a server that dies between the
+        // two reads leaves the request open for the next pass instead of "succeeded, no output".
+        if (d.status === "succeeded") {
+          const out = await fetch(`${url}/applications/chaos_tree/requests/${p.id}/output`, { signal: AbortSignal.timeout(5_000) });
+          if (!out.ok) continue;
+          p.output = await out.json();
+        }
+        p.status = d.status;
+        p.failureReason = d.failure_reason;
+      } catch {
+        /* server down or restarting */
+      }
+    }
+    await sleep(300);
+  }
+}
+
+const isTerminal = (s: string | undefined): boolean => s === "succeeded" || s === "failed" || s === "cancelled";
+
+export const expectedOutput = (input: TreeInput): string[] => Array.from({ length: input.children }, (_, i) => `${input.req}:${i}`);
+
+/** True when the request was acknowledged and finished with exactly the expected output. */
+export function delivered(p: Planned): boolean {
+  return p.id !== undefined && p.status === "succeeded" && JSON.stringify(p.output) === JSON.stringify(expectedOutput(p.input));
+}
+
+export interface Rerun {
+  req: string;
+  child: number;
+  /** When the child first appended "done", and the pids of each completion. */
+  firstDoneAt: number;
+  pids: number[];
+}
+
+/** Children that appended "done" more than once: finished calls that ran again. */
+export function reruns(dir: string, p: Planned): Rerun[] {
+  const byChild = new Map<number, Array<{ pid: number; at: number }>>();
+  for (const l of lines(join(dir, `${p.input.req}.done`))) {
+    const [i, pid, at] = l.split(" ").map(Number) as [number, number, number];
+    byChild.set(i, [...(byChild.get(i) ?? []), { pid, at }]);
+  }
+  return [...byChild].filter(([, runs]) => runs.length > 1).map(([child, runs]) => ({ req: p.input.req, child, firstDoneAt: runs[0]!.at, pids: runs.map((r) => r.pid) }));
+}
+
+/** How many times children started (restarts of unfinished children are expected under chaos). */
+export const starts = (dir: string, p: Planned): number => lines(join(dir, `${p.input.req}.start`)).length;
+
+/**
+ * Whether a re-run happened after the server had journaled the child's result (a real violation:
+ * durable replay should have returned the journal) or before (the result was lost in flight: the
+ * child finished, then its container, executor or the server died before the result was stored,
+ * which at-least-once execution allows). Children map to calls in creation order (the parent
+ * creates them in index order; the detail lists calls in creation order).
+ */
+export async function classifyRerun(url: string, p: Planned, r: Rerun, dir: string): Promise<string> {
+  try {
+    const res = await fetch(`${url}/applications/chaos_tree/requests/${p.id}`, { signal: AbortSignal.timeout(5_000) });
+    const d = (await res.json()) as { function_calls: Array<{ function_name: string; finished_at: number | null; attempts: Array<{ status: string; failure_reason: string | null; started_at: number }> }> };
+    const call = d.function_calls.filter((c) => c.function_name === "chaos_leaf")[r.child];
+    if (!call?.finished_at) return "unclassified (no such call)";
+    const dones = lines(join(dir, `${p.input.req}.done`)).filter((l) => l.startsWith(`${r.child} `)).map((l) => Number(l.split(" ")[2]));
+    const after = dones.filter((t) => t > call.finished_at!).length;
+    const attempts = call.attempts.map((a) => `${a.status}${a.failure_reason ? `(${a.failure_reason})` : ""}`).join(", ");
+    return after > 0
+      ? `VIOLATION: ${after} completion(s) after the result was journaled at ${call.finished_at}; attempts ${attempts}`
+      : `result lost in flight: every completion precedes the journal (${call.finished_at}); attempts ${attempts}`;
+  } catch (e) {
+    return `unclassified (${(e as Error).message})`;
+  }
+}
