@@ -73,7 +73,11 @@ function couldEver(e: ExecutorView, r: Requirements): string | null {
   return null;
 }
 
-export function place(r: Requirements, executors: Iterable<ExecutorView>): Placement {
+/**
+ * `overcommit`: ignore free cpu, memory and disk (GPU devices must still be free). Only the
+ * scheduler's deadlock breaker uses it, on executors whose every attempt waits on children.
+ */
+export function place(r: Requirements, executors: Iterable<ExecutorView>, opts: { overcommit?: boolean } = {}): Placement {
   const missing = new Set<string>();
   let anyConnected = false;
   let couldRun = false;
@@ -88,7 +92,7 @@ export function place(r: Requirements, executors: Iterable<ExecutorView>): Place
     }
     couldRun = true;
     const free = { cpu: e.capacity.cpu - e.used.cpu, memory: e.capacity.memory - e.used.memory, disk: e.capacity.disk - e.used.disk };
-    if (free.cpu + EPS < r.cpu || free.memory + EPS < r.memory || free.disk + EPS < r.disk) continue;
+    if (!opts.overcommit && (free.cpu + EPS < r.cpu || free.memory + EPS < r.memory || free.disk + EPS < r.disk)) continue;
     let gpus: string[] = [];
     if (r.gpu) {
       const choice = r.gpu.map(parseGpu).find((g) => freeGpus(e, g.model).length >= g.count);

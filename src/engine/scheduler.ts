@@ -17,6 +17,8 @@ import { maxContainersReason, place, type Requirements } from "./placement.js";
 interface Group {
   key: string;
   req: Requirements;
+  /** Calls made by another call (they go first, and only they may break a waiting deadlock). */
+  child: boolean;
   /** maxContainers key and limit, when the function sets one. */
   limitKey: string | null;
   limit: number | null;
@@ -55,10 +57,11 @@ export class Scheduler {
   private ready(c: LiveCall): void {
     const req = this.requirements(c);
     const limitKey = c.spec.maxContainers !== null ? containerKey(c) : null;
-    const key = `${req.cpu}|${req.memory}|${req.disk}|${req.gpu?.join(",") ?? ""}|${req.region ?? ""}|${req.baseImage ?? ""}|${limitKey ?? ""}`;
+    const child = c.parentCallId !== null;
+    const key = `${child ? "c" : "r"}|${req.cpu}|${req.memory}|${req.disk}|${req.gpu?.join(",") ?? ""}|${req.region ?? ""}|${req.baseImage ?? ""}|${limitKey ?? ""}`;
     let g = this.groups.get(key);
     if (!g) {
-      g = { key, req, limitKey, limit: c.spec.maxContainers, queue: [], head: 0, reason: null };
+      g = { key, req, child, limitKey, limit: c.spec.maxContainers, queue: [], head: 0, reason: null };
       this.groups.set(key, g);
     }
     g.queue.push(c);
@@ -131,7 +134,10 @@ export class Scheduler {
     const engine = this.engine;
     const views = [...engine.executors.values()].map((e) => e.view);
     const now = engine.clock.now();
-    for (const g of [...this.groups.values()]) {
+    // Children first: they are what waiting parents need to finish and free their capacity.
+    const groups = [...this.groups.values()].sort((x, y) => Number(y.child) - Number(x.child));
+    let stuck: Set<string> | null = null;
+    for (const g of groups) {
       for (;;) {
         const c = this.peek(g);
         if (!c) {
@@ -164,10 +170,33 @@ export class Scheduler {
           this.unsatisfiableTimer = true;
           engine.clock.setTimer(engine.options.unsatisfiableGraceMs - (now - engine.startedAt) + 10, () => this.pump());
         }
+        if (g.child && p.kind === "wait") {
+          // Deadlock breaker (DESIGN.md §2 "Waiting never deadlocks"): blocked containers keep
+          // their memory, so parents can fill an executor while their children wait for room.
+          // Where every attempt of an executor waits on children, one child goes on top anyway.
+          stuck ??= this.stuckExecutors();
+          const forced = stuck.size ? place(g.req, views.filter((v) => stuck!.has(v.id)), { overcommit: true }) : null;
+          if (forced?.kind === "placed") {
+            stuck.delete(forced.executorId);
+            this.take(g);
+            c.req.pendingCalls.delete(c.id);
+            engine.attemptsPart.start(c, forced.executorId, forced.gpus);
+            continue;
+          }
+        }
         g.reason = p.reason;
         break;
       }
     }
+  }
+
+  /** Executors that run attempts and all of them wait on children: nothing there can progress. */
+  private stuckExecutors(): Set<string> {
+    const busy = new Set<string>();
+    const waiting = new Set<string>();
+    for (const a of this.engine.attempts.values()) (a.blocking > 0 ? waiting : busy).add(a.executorId);
+    for (const id of busy) waiting.delete(id);
+    return waiting;
   }
 
   /** The first call of the group still pending (skipping removed ones), without taking it. */
