@@ -4,7 +4,7 @@
  *
  * Capacity flags declare what this machine offers; unset ones are measured by the executor.
  */
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { collectGpu, collectLabel, positiveNumber, urlList } from "./options.js";
 import { stopOnSignal } from "./lifecycle.js";
 
@@ -18,6 +18,7 @@ interface ExecutorFlags {
   gpu?: Record<string, number>;
   label?: Record<string, string>;
   data: string;
+  backend: "process" | "oci";
 }
 
 export function executorCommand(): Command {
@@ -32,6 +33,7 @@ export function executorCommand(): Command {
     .option("--gpu <model:n>", "GPUs to offer, e.g. H100:8 (repeatable)", collectGpu)
     .option("--label <k=v>", "a label for placement (repeatable)", collectLabel)
     .option("--data <dir>", "working directory for images and containers", ".tributary/executor")
+    .option("--backend <kind>", "container backend: process (Node child processes) or oci (docker/podman)", backendKind, "process")
     .action(async (flags: ExecutorFlags) => {
       const { createExecutor } = await import("../executor/index.js");
       const executor = await createExecutor({
@@ -44,8 +46,14 @@ export function executorCommand(): Command {
         gpus: flags.gpu,
         labels: flags.label,
         dataDir: flags.data,
+        backend: flags.backend,
       });
       process.stdout.write(`executor ${executor.id} serving ${flags.server.join(", ")}\n`);
       stopOnSignal(() => executor.stop());
     });
+}
+
+function backendKind(v: string): "process" | "oci" {
+  if (v !== "process" && v !== "oci") throw new InvalidArgumentError(`--backend must be "process" or "oci", got ${JSON.stringify(v)}`);
+  return v;
 }

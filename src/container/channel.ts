@@ -5,6 +5,7 @@
 import { fromPlainError, FunctionError, TimeoutError, RequestError, type PlainError } from "../core/errors.js";
 import type { FailureReason } from "../core/status.js";
 import type { FromContainer, ToContainer } from "../core/wire/container.js";
+import type { ContainerTransport } from "./transport.js";
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void; functionName?: string | undefined };
 
@@ -12,10 +13,10 @@ export class Channel {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
 
+  constructor(private readonly transport: ContainerTransport) {}
+
   send(msg: FromContainer): void {
-    // process.send is only absent when run outside a fork; failing loudly beats hanging.
-    if (!process.send) throw new Error("container: no IPC channel (start it with child_process.fork)");
-    process.send(msg);
+    this.transport.send(msg);
   }
 
   /** Sends an RPC and resolves with the reply value; failures become typed errors. */

@@ -15,8 +15,10 @@ import type { FailureReason } from "../core/status.js";
 import type { ContainerTarget, ToContainer } from "../core/wire/container.js";
 import { Channel } from "./channel.js";
 import { createScope } from "./runtime.js";
+import { openTransport } from "./transport.js";
 
-const ch = new Channel();
+const transport = openTransport();
+const ch = new Channel(transport);
 const aborts = new Map<string, AbortController>();
 let target: ContainerTarget | null = null;
 
@@ -84,8 +86,7 @@ async function run(msg: Extract<ToContainer, { t: "run" }>): Promise<void> {
   }
 }
 
-process.on("message", (raw) => {
-  const msg = raw as ToContainer;
+transport.onMessage((msg: ToContainer) => {
   switch (msg.t) {
     case "init":
       void init(msg.bundlePath, msg.target);
@@ -103,7 +104,7 @@ process.on("message", (raw) => {
 });
 
 // The executor going away means nobody will ever read our result: exit rather than linger.
-process.on("disconnect", () => process.exit(0));
+transport.onClose(() => process.exit(0));
 process.on("unhandledRejection", (e) => {
   process.stderr.write(`unhandled rejection in container: ${(e as Error)?.stack ?? String(e)}\n`);
 });

@@ -8,15 +8,13 @@
  * Limits: the V8 heap limit (`--max-old-space-size`) from the function's memory; the executor's
  * watchdog adds RSS and disk checks. `TMPDIR` is the container's own directory, erased on exit.
  */
-import { fork, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 import type { PlainError } from "../core/errors.js";
 import type { ContainerTarget, FromContainer, ToContainer } from "../core/wire/container.js";
-
-const CONTAINER_MAIN = fileURLToPath(new URL("../container/main.js", import.meta.url));
+import { forkLauncher, type Launched, type LaunchSpec, type Launcher } from "./launch.js";
 
 export interface ContainerOptions {
   id: string;
@@ -35,6 +33,10 @@ export interface ContainerOptions {
   onExit: (c: ContainerProcess, code: number | null, signal: NodeJS.Signals | null) => void;
   /** Called once right after the fork (resource limits attach here, before the bundle loads). */
   onSpawn?: ((c: ContainerProcess) => void) | undefined;
+  /** The container backend (default: a forked Node process). */
+  launcher?: Launcher | undefined;
+  /** For the OCI backend: image and limits (see LaunchSpec). */
+  oci?: LaunchSpec["oci"];
 }
 
 export type ContainerState = "starting" | "ready" | "busy" | "exited";
@@ -54,6 +56,7 @@ export class ContainerProcess {
   /** Last stderr lines, to explain a crash. */
   readonly stderrTail: string[] = [];
   private initWaiter: { resolve: () => void; reject: (e: PlainError) => void } | null = null;
+  private readonly launched: Launched;
 
   constructor(private readonly opts: ContainerOptions) {
     this.id = opts.id;
@@ -70,14 +73,9 @@ export class ContainerProcess {
       ...(process.env.TRIBUTARY_REGIONS ? { TRIBUTARY_REGIONS: process.env.TRIBUTARY_REGIONS } : {}),
       ...opts.env,
     };
-    this.child = fork(CONTAINER_MAIN, [], {
-      cwd: opts.cwd ?? opts.tmpDir,
-      env,
-      execArgv: [`--max-old-space-size=${Math.max(16, Math.floor(opts.memoryMb))}`, "--enable-source-maps"],
-      serialization: "advanced",
-      stdio: ["ignore", "pipe", "pipe", "ipc"],
-    });
-    this.child.on("message", (m) => this.onMessage(m as FromContainer));
+    this.launched = (opts.launcher ?? forkLauncher)({ id: opts.id, cwd: opts.cwd ?? opts.tmpDir, env, memoryMb: opts.memoryMb, oci: opts.oci });
+    this.child = this.launched.child;
+    this.launched.link.onMessage((m) => this.onMessage(m));
     this.child.on("exit", (code, signal) => this.onExit(code, signal));
     this.child.on("error", () => {
       /* spawn errors surface as exit */
@@ -108,17 +106,14 @@ export class ContainerProcess {
   }
 
   send(msg: ToContainer): void {
-    if (this.state === "exited" || !this.child.connected) return;
-    this.child.send(msg, (err) => {
-      // A send can race with the child's death; the exit handler reports the attempt.
-      void err;
-    });
+    if (this.state === "exited") return;
+    this.launched.link.send(msg);
   }
 
   kill(reason: NonNullable<ContainerProcess["killReason"]>): void {
     if (this.state === "exited") return;
     this.killReason ??= reason;
-    this.child.kill("SIGKILL");
+    this.launched.kill();
   }
 
   private onMessage(msg: FromContainer): void {

@@ -6,7 +6,9 @@
  * Attempt lifecycle on the executor: assigned → starting (container acquired, init) → running
  * (timer armed; paused while child calls are in flight) → finished (done sent exactly once).
  */
-import os from "node:os";
+import os, { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { rmSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { systemClock, type Clock } from "../core/clock.js";
 import type { PlainError } from "../core/errors.js";
@@ -21,6 +23,9 @@ import { ContainerPool } from "./pool.js";
 import { explainExit } from "./exit-reason.js";
 import { ImageCache } from "./images/image-cache.js";
 import { ContainerLimits } from "./limits/container-limits.js";
+import { forkLauncher, ociLauncher, socketLauncher, type Launcher } from "./launch.js";
+import { OciImages } from "./images/oci-images.js";
+import { detectOciEngine, type OciEngine } from "./images/oci-run.js";
 import { chooseEnforcement } from "./limits/enforcement.js";
 import { resolveUnits } from "./limits/units.js";
 
@@ -51,6 +56,15 @@ export interface ExecutorOptions {
    * server's in-process link (`RunningServer.localTransport`). Bundles are still fetched over HTTP.
    */
   transport?: ExecutorTransportFactory | undefined;
+  /**
+   * Container backend: `process` (default: Node child processes) or `oci` (docker/podman run of
+   * each function's image; fails at start when no engine answers).
+   */
+  backend?: "process" | "oci" | undefined;
+  /** OCI engine to use (default: the first of docker, podman that answers). */
+  ociEngine?: OciEngine | undefined;
+  /** The process backend's channel: `fork` (default) or `socket` (the OCI backend's channel). */
+  containerChannel?: "fork" | "socket" | undefined;
   /** Print container output to this process's stdout/stderr (dev mode). */
   echoLogs?: boolean | undefined;
   /** Tests only: bytes per unit of `memory` (default 2^30; env TRIBUTARY_MEMORY_UNIT_BYTES). */
@@ -106,6 +120,18 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
   const pool = new ContainerPool({ idleMs: o.containerIdleMs ?? 120_000 });
   const limits = new ContainerLimits({ units: resolveUnits(o), enforcement: chooseEnforcement(o.cgroupRoot) });
   const images = new ImageCache(o.dataDir, { contextDir: o.imageContextDir });
+  // Unix socket paths are limited to ~107 bytes: keep them short, under the OS temp dir.
+  const socketDir = join(tmpdir(), `tributary-sock-${id}`);
+  let launcher: Launcher = forkLauncher;
+  let oci: OciImages | null = null;
+  if (o.backend === "oci") {
+    const engine = o.ociEngine ?? detectOciEngine();
+    if (!engine) throw new Error('executor option backend "oci": no docker or podman engine answers on this machine (use backend "process")');
+    launcher = ociLauncher(engine, socketDir);
+    oci = new OciImages(engine, o.imageContextDir ?? process.cwd());
+  } else if (o.containerChannel === "socket") {
+    launcher = socketLauncher(socketDir);
+  }
   /** Pool keys whose warm pool was started (warmContainers start once, when first seen). */
   const warmed = new Set<string>();
   let currentServer = o.servers[0]!;
@@ -168,7 +194,9 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     attempts.set(a.attemptId, run);
     try {
       const bundlePath = await bundles.path(a.bundleKey);
-      const image = a.spec.image ? await images.prepare(a.spec.image) : null;
+      // OCI images are built by the engine; the process backend runs build steps on this host.
+      const image = a.spec.image && !oci ? await images.prepare(a.spec.image) : null;
+      const ociImage = oci ? await oci.prepare(a.spec.image) : null;
       // CUDA_VISIBLE_DEVICES is fixed at fork: a container only serves calls given the same devices.
       const poolKey = `${a.namespace}/${a.application}@${a.version}/${a.target.kind}:${a.target.name}${a.gpus.length ? `#${a.gpus.join(",")}` : ""}`;
       const create = () => {
@@ -191,6 +219,10 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
           onMessage: onContainerMessage,
           onLog,
           onSpawn: (c: ContainerProcess) => limits.attach(c, a.spec, tmpDir),
+          launcher,
+          oci: ociImage
+            ? { image: ociImage, cpu: a.spec.cpu, memoryBytes: limits.memoryBytes(a.spec), diskBytes: limits.diskBytes(a.spec), gpus: a.gpus.map((g) => g.split(":")[1]!), bundleDir: dirname(bundlePath) }
+            : undefined,
           onExit: (c: ContainerProcess, code: number | null, signal: NodeJS.Signals | null) => {
             limits.detach(c); // first: a kernel OOM kill becomes the container's kill reason
             onContainerExit(c, code, signal);
@@ -334,6 +366,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     async stop() {
       await conn.close();
       await pool.shutdown();
+      rmSync(socketDir, { recursive: true, force: true });
     },
   };
 }

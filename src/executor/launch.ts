@@ -1,0 +1,150 @@
+/**
+ * Container backends: how a container process is started and how the executor talks to it.
+ *
+ * - `fork` (the process backend's default): a Node child process with the fork channel.
+ * - `socket`: a Node child process that connects back over a Unix socket (the OCI backend's
+ *   channel, runnable without an OCI engine, which is how that channel is tested for real here).
+ * - `oci`: `docker run` / `podman run` of the function's image, with the socket directory and the
+ *   bundle mounted in; limits are the engine's (`--memory`, `--cpus`, a sized tmpfs at /tmp).
+ *
+ * Invariant: messages sent before a socket container connects are queued and delivered in order.
+ */
+import { fork, spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, rmSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { encodeFrame, FrameDecoder } from "../core/wire/frames.js";
+import type { FromContainer, ToContainer } from "../core/wire/container.js";
+import { ociRunArgs, type OciEngine } from "./images/oci-run.js";
+
+export const CONTAINER_MAIN = fileURLToPath(new URL("../container/main.js", import.meta.url));
+
+/** The executor's end of a container's channel. */
+export interface ContainerLink {
+  send(msg: ToContainer): void;
+  onMessage(h: (msg: FromContainer) => void): void;
+  close(): void;
+}
+
+export interface LaunchSpec {
+  id: string;
+  cwd: string;
+  env: Record<string, string>;
+  memoryMb: number;
+  /** For the OCI backend: the image, limits and the host paths to mount. */
+  oci?: { image: string; cpu: number; memoryBytes: number; diskBytes: number; gpus: string[]; bundleDir: string } | undefined;
+}
+
+export interface Launched {
+  child: ChildProcess;
+  link: ContainerLink;
+  /** Stops the container for good (the engine's `kill` for OCI, SIGKILL otherwise). */
+  kill(): void;
+}
+
+export type Launcher = (spec: LaunchSpec) => Launched;
+
+const nodeArgs = (s: LaunchSpec): string[] => [`--max-old-space-size=${Math.max(16, Math.floor(s.memoryMb))}`, "--enable-source-maps"];
+
+/** The process backend over Node's fork channel. */
+export const forkLauncher: Launcher = (s) => {
+  const child = fork(CONTAINER_MAIN, [], { cwd: s.cwd, env: s.env, execArgv: nodeArgs(s), serialization: "advanced", stdio: ["ignore", "pipe", "pipe", "ipc"] });
+  const link: ContainerLink = {
+    send(msg) {
+      if (!child.connected) return;
+      // A send can race with the child's death; the exit handler reports the attempt.
+      child.send(msg, () => {});
+    },
+    onMessage: (h) => void child.on("message", (m) => h(m as FromContainer)),
+    close: () => child.disconnect?.(),
+  };
+  return { child, link, kill: () => void child.kill("SIGKILL") };
+};
+
+/** A Unix-socket link: listens before the container starts, queues until it connects. */
+function socketLink(path: string): { link: ContainerLink; server: Server } {
+  mkdirSync(dirname(path), { recursive: true });
+  rmSync(path, { force: true });
+  let socket: Socket | null = null;
+  let queue: Buffer[] = [];
+  let handler: (m: FromContainer) => void = () => {};
+  const decoder = new FrameDecoder();
+  const server = createServer((s) => {
+    if (socket) return void s.destroy(); // one container, one connection
+    socket = s;
+    for (const f of queue) s.write(f);
+    queue = [];
+    s.on("data", (chunk: Buffer) => {
+      for (const m of decoder.push(chunk)) handler(m as FromContainer);
+    });
+    s.on("error", () => {});
+    server.close(); // no one else may connect
+  });
+  server.listen(path);
+  const link: ContainerLink = {
+    send(msg) {
+      const frame = encodeFrame(msg);
+      if (socket) socket.write(frame);
+      else queue.push(frame);
+    },
+    onMessage: (h) => (handler = h),
+    close() {
+      socket?.destroy();
+      server.close();
+      rmSync(path, { force: true });
+    },
+  };
+  return { link, server };
+}
+
+/** The process backend over a Unix socket (the OCI channel without an engine). */
+export function socketLauncher(socketDir: string): Launcher {
+  return (s) => {
+    const path = join(socketDir, `${s.id}.sock`);
+    const { link } = socketLink(path);
+    const child = spawn(process.execPath, [...nodeArgs(s), CONTAINER_MAIN], { cwd: s.cwd, env: { ...s.env, TRIBUTARY_CONTAINER_SOCKET: path }, stdio: ["ignore", "pipe", "pipe"] });
+    child.once("exit", () => link.close());
+    return { child, link, kill: () => void child.kill("SIGKILL") };
+  };
+}
+
+/**
+ * The OCI backend: `<engine> run` with the socket directory and the bundle directory bind-mounted
+ * at their own host paths (so paths in messages mean the same inside and out). Secret values travel
+ * in the engine CLI's environment, never on its command line.
+ */
+export function ociLauncher(engine: OciEngine, socketDir: string): Launcher {
+  return (s) => {
+    if (!s.oci) throw new Error("the OCI backend needs an image for every container");
+    const hostSocket = join(socketDir, `${s.id}.sock`);
+    const { link } = socketLink(hostSocket);
+    const { TMPDIR: _t, TMP: _t2, TEMP: _t3, HOME: _h, PATH: _p, ...env } = s.env;
+    const run = ociRunArgs({
+      engine,
+      image: s.oci.image,
+      name: s.id,
+      cpu: s.oci.cpu,
+      memoryBytes: s.oci.memoryBytes,
+      diskBytes: s.oci.diskBytes,
+      env: { ...env, TRIBUTARY_CONTAINER_SOCKET: hostSocket },
+      gpus: s.oci.gpus,
+    });
+    // Mounts go before the image name (the last argument).
+    const image = run.args.pop()!;
+    run.args.push("-v", `${socketDir}:${socketDir}`, "-v", `${s.oci.bundleDir}:${s.oci.bundleDir}:ro`, image);
+    // The engine CLI needs its own environment (DOCKER_HOST, HOME, …); only the names given with
+    // `-e` reach the container, so nothing else of the executor's environment leaks in.
+    const child = spawn(run.command, run.args, { env: { ...process.env, ...run.env }, stdio: ["ignore", "pipe", "pipe"] });
+    child.once("exit", () => link.close());
+    return {
+      child,
+      link,
+      kill() {
+        // The CLI process is only a client: stop the container itself, then the client.
+        spawn(engine, ["kill", s.id], { stdio: "ignore" }).on("error", () => {});
+        child.kill("SIGKILL");
+      },
+    };
+  };
+}
