@@ -222,11 +222,13 @@ export class Attempts {
     if (!evs) return;
     e.calls.delete(c.id);
     req.pendingCalls.delete(c.id);
-    e.publish(req.id, evs);
+    // Before publishing: a waiter woken by `request:finished` reads the outcome from here.
     if (reqPatch) {
       req.status = reqPatch.status;
-      await e.windDown(req);
+      req.final = reqPatch;
     }
+    e.publish(req.id, evs);
+    if (reqPatch) await e.windDown(req);
     e.children.settle(c.id, r.ok ? { ok: true, value: r.value } : { ok: false, reason: r.reason, error: r.error });
     e.maybeForget(req);
   }

@@ -58,6 +58,9 @@ export class EngineError extends Error {
   }
 }
 
+/** What a finished request's waiter needs. */
+export type FinishedRequest = Pick<RequestRow, "status" | "output" | "failureReason" | "requestError" | "error">;
+
 export class Engine {
   readonly store: Store;
   readonly blobs: BlobStore;
@@ -253,10 +256,13 @@ export class Engine {
       [{ kind: "request:finished", at: now, data: outcome }],
     );
     if (!evs) return false;
-    this.publish(requestId, evs);
     const live = this.requests.get(requestId);
     if (live) {
       live.status = "cancelled";
+      live.final = { status: "cancelled", failureReason: "cancelled", finishedAt: now };
+    }
+    this.publish(requestId, evs);
+    if (live) {
       await this.windDown(live);
     } else {
       // Not live in this process (e.g. before recovery finished): cancel pending rows directly.
@@ -292,10 +298,10 @@ export class Engine {
    * Resolves with the request once it is finished, or null after `timeoutMs`. Subscribes before
    * reading the store, so a finish between the two is not missed.
    */
-  waitFinished(requestId: string, timeoutMs: number): Promise<RequestRow | null> {
+  waitFinished(requestId: string, timeoutMs: number): Promise<FinishedRequest | null> {
     return new Promise((resolve) => {
       let settled = false;
-      const settle = (v: RequestRow | null): void => {
+      const settle = (v: FinishedRequest | null): void => {
         if (settled) return;
         settled = true;
         unsubscribe();
@@ -308,10 +314,14 @@ export class Engine {
           () => settle(null),
         );
       };
-      const unsubscribe = this.bus.subscribe(requestId, (ev) => ev.kind === "request:finished" && check());
-      const timer = this.clock.setTimer(timeoutMs, () => settle(null));
-      // A request live in this process announces its finish on the bus: no need to read the store.
+      // A request live in this process announces its finish on the bus with its outcome in memory.
       const live = this.requests.get(requestId);
+      const unsubscribe = this.bus.subscribe(requestId, (ev) => {
+        if (ev.kind !== "request:finished") return;
+        if (live?.final) settle({ output: null, failureReason: null, requestError: null, error: null, ...live.final });
+        else check();
+      });
+      const timer = this.clock.setTimer(timeoutMs, () => settle(null));
       if (!live || (live.status !== "pending" && live.status !== "running")) check();
     });
   }

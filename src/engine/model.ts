@@ -9,7 +9,7 @@ import type { Status } from "../core/status.js";
 import type { ContainerTarget } from "../core/wire/container.js";
 import type { ToExecutor } from "../core/wire/executor.js";
 import type { ExecutorView } from "./placement.js";
-import type { Payload } from "../store/types.js";
+import type { Payload, RequestPatch } from "../store/types.js";
 
 /** One deployed application version, with its functions indexed by name. */
 export interface AppVersion {
@@ -33,6 +33,8 @@ export interface LiveRequest {
   status: Status;
   rootCallId: string;
   inputContentType: string | null;
+  /** How it finished (set before `request:finished` is published). */
+  final?: RequestPatch | undefined;
   /** Calls waiting to start and attempts running, for cancellation and clean-up. */
   pendingCalls: Set<string>;
   liveAttempts: Set<string>;

@@ -6,6 +6,7 @@
  * after reporting, no further callback fires; timers are unref'd so a watchdog never keeps the
  * executor alive. Memory is null when a cgroup enforces it (the kernel is then the watchdog).
  */
+import { readdirSync, statSync } from "node:fs";
 import { dirSizeBytes, dirSizeBytesSync, readRssBytes } from "./usage.js";
 
 export type LimitReason = "out_of_memory" | "disk_quota_exceeded";
@@ -46,6 +47,8 @@ export interface Watchdog {
  */
 export function startWatchdog(o: WatchdogOptions): Watchdog {
   let stopped = false;
+  /** The temp directory's mtime when it was last seen empty. */
+  let emptyAt: number | null = null;
   const timers = new Set<NodeJS.Timeout>();
 
   function report(e: Exceeded): Exceeded {
@@ -95,6 +98,15 @@ export function startWatchdog(o: WatchdogOptions): Watchdog {
       if (o.memoryLimitBytes !== null && rss !== null && rss > o.memoryLimitBytes) {
         return report({ reason: "out_of_memory", usedBytes: rss, limitBytes: o.memoryLimitBytes });
       }
+      // An empty directory stays empty until an entry is created in it, which changes its mtime:
+      // the common case (a function that writes no temp files) costs one stat, not a walk.
+      const st = statSync(o.diskDir, { throwIfNoEntry: false });
+      if (!st || st.mtimeMs === emptyAt) return null;
+      if (readdirSync(o.diskDir).length === 0) {
+        emptyAt = st.mtimeMs;
+        return null;
+      }
+      emptyAt = null;
       const used = dirSizeBytesSync(o.diskDir);
       return used > o.diskLimitBytes ? report({ reason: "disk_quota_exceeded", usedBytes: used, limitBytes: o.diskLimitBytes }) : null;
     },
