@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { TributaryClient } from "../../src/client/index.js";
 import { deploy } from "../../src/client/deploy.js";
 import { runCli } from "../../test/cli/run-cli.js";
+import { alive, parentOf } from "../harness/procfs.js";
 import { deployment, lines, waitFor, type Deployment, type Proc } from "../harness/processes.js";
 import { detail, getJson, invokeWait, type Detail } from "./http.js";
 
@@ -19,24 +20,6 @@ let executor: Proc;
 const work = (): string => mkdtempSync(join(d.dir, "work-"));
 const json = (v: unknown): string => JSON.stringify(v);
 const errorOf = (body: unknown): { code: string; message: string } => (body as { error: { code: string; message: string } }).error;
-
-/** True while `pid` names a live (not zombie) process. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  const stat = `/proc/${pid}/stat`;
-  return !existsSync(stat) || !/^\d+ \(.*\) Z /.test(readFileSync(stat, "utf8"));
-}
-
-/** The parent pid from /proc (Linux), or undefined elsewhere. */
-function parentOf(pid: number): number | undefined {
-  const stat = `/proc/${pid}/stat`;
-  if (!existsSync(stat)) return undefined;
-  return Number(/^\d+ \(.*\) \S+ (\d+)/.exec(readFileSync(stat, "utf8"))?.[1]);
-}
 
 async function finished(app: string, id: string): Promise<Detail> {
   return waitFor(`request ${id} to finish`, async () => {

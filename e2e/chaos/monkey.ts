@@ -10,7 +10,7 @@
  */
 import { join } from "node:path";
 import { lines, type Deployment, type Proc } from "../harness/processes.js";
-import { alive, childrenOf } from "./procfs.js";
+import { alive, childrenOf } from "../harness/procfs.js";
 import type { Rng } from "./rng.js";
 
 export type KillKind = "container" | "executor" | "server";

@@ -1,28 +1,4 @@
-// The behaviour suite through a real server and executor: the same tests as runLocal, with every call
-// in its own container process, journaled in SQLite, streamed over SSE.
-import { after, before } from "node:test";
-import { runRemote } from "../../src/client/index.js";
-import type { Request } from "../../src/core/request.js";
-import { startCluster, sourceOf, type Cluster } from "../helpers/cluster.js";
-import { defineBehaviourSuite } from "./suite.js";
+// The behaviour suite through a real server and executor (the containers' default fork channel).
+import { serverBehaviourSuite } from "./server-harness.js";
 
-let cluster: Cluster;
-const appOf = new Map<string, string>();
-
-before(async () => {
-  cluster = await startCluster();
-  await cluster.deploy(sourceOf(import.meta.url, "./apps.ts"));
-});
-after(async () => {
-  await cluster?.stop();
-});
-
-defineBehaviourSuite({
-  name: "server + executor",
-  async run(appName, input) {
-    const req: Request = await runRemote(appName, input, { server: cluster.server.url });
-    appOf.set(req.id, appName);
-    return req;
-  },
-  metrics: async (req) => cluster.client.getMetrics(appOf.get(req.id)!, req.id),
-});
+serverBehaviourSuite("server + executor");

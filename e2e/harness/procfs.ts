@@ -27,3 +27,10 @@ export function childrenOf(ppid: number): number[] {
   }
   return out;
 }
+
+/** The parent pid from /proc (Linux), or undefined elsewhere. */
+export function parentOf(pid: number): number | undefined {
+  const stat = `/proc/${pid}/stat`;
+  if (!existsSync(stat)) return undefined;
+  return Number(/^\d+ \(.*\) \S+ (\d+)/.exec(readFileSync(stat, "utf8"))?.[1]);
+}
