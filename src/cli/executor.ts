@@ -5,7 +5,7 @@
  * Capacity flags declare what this machine offers; unset ones are measured by the executor.
  */
 import { Command, InvalidArgumentError } from "commander";
-import { collectGpu, collectLabel, positiveNumber, urlList } from "./options.js";
+import { collect, collectGpu, collectLabel, positiveNumber, urlList } from "./options.js";
 import { stopOnSignal } from "./lifecycle.js";
 
 interface ExecutorFlags {
@@ -19,6 +19,7 @@ interface ExecutorFlags {
   label?: Record<string, string>;
   data: string;
   backend: "process" | "oci";
+  image?: string[];
 }
 
 export function executorCommand(): Command {
@@ -33,6 +34,7 @@ export function executorCommand(): Command {
     .option("--gpu <model:n>", "GPUs to offer, e.g. H100:8 (repeatable)", collectGpu)
     .option("--label <k=v>", "a label for placement (repeatable)", collectLabel)
     .option("--data <dir>", "working directory for images and containers", ".tributary/executor")
+    .option("--image <ref>", "a base image this executor provides, e.g. ubuntu:24.04 (repeatable; the oci backend provides any)", collect)
     .option("--backend <kind>", "container backend: process (Node child processes) or oci (docker/podman)", backendKind, "process")
     .action(async (flags: ExecutorFlags) => {
       const { createExecutor } = await import("../executor/index.js");
@@ -47,6 +49,7 @@ export function executorCommand(): Command {
         labels: flags.label,
         dataDir: flags.data,
         backend: flags.backend,
+        images: flags.image,
       });
       process.stdout.write(`executor ${executor.id} serving ${flags.server.join(", ")}\n`);
       stopOnSignal(() => executor.stop());

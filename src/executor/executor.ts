@@ -144,7 +144,8 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
       region: o.region ?? "us-east-1",
       labels: { ...limits.labels(), ...(o.labels ?? {}) },
       capacity,
-      images: o.images ?? [],
+      // An OCI engine pulls any base image; the process backend provides only what it declares.
+      images: o.images ?? (o.backend === "oci" ? ["*"] : []),
       running: [...attempts.keys(), ...unacked.keys()],
     }),
     resend: () => [...rpcs.values(), ...unacked.values()],
