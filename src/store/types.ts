@@ -268,6 +268,8 @@ export interface Store {
   appendEvents(requestId: string, events: NewEvent[]): Promise<RequestEvent[]>;
   /** Events with seq > afterSeq, ascending, at most `limit`. */
   listEvents(requestId: string, afterSeq: number, limit: number): Promise<RequestEvent[]>;
+  /** The latest event of `kind` (e.g. the last progress update), or null. */
+  lastEvent(requestId: string, kind: RequestEvent["kind"]): Promise<RequestEvent | null>;
 
   // ---- state, metrics, logs ----
   setState(requestId: string, key: string, value: Payload, now: number): Promise<void>;

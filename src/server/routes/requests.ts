@@ -48,14 +48,7 @@ export function requestRoutes(app: Hono, s: ServerContext): void {
 
   app.get("/applications/:app/requests/:id", async (c) => {
     const r = await requestOf(c, s);
-    const [calls, attempts] = await Promise.all([s.store.listCalls(r.id), s.store.listAttempts(r.id)]);
-    let lastProgress = null;
-    for (let after = 0; ; ) {
-      const page = await s.store.listEvents(r.id, after, 5000);
-      for (const ev of page) if (ev.kind === "progress") lastProgress = ev;
-      if (page.length < 5000) break;
-      after = page[page.length - 1]!.seq;
-    }
+    const [calls, attempts, lastProgress] = await Promise.all([s.store.listCalls(r.id), s.store.listAttempts(r.id), s.store.lastEvent(r.id, "progress")]);
     const reasons = new Map<string, string>();
     for (const id of s.engine.requests.get(r.id)?.pendingCalls ?? []) {
       const reason = s.engine.scheduler.reasonOf(id);

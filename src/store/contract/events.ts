@@ -23,6 +23,17 @@ export function eventContract(makeStore: MakeStore): void {
     await assert.rejects(s.appendEvents("missing", [ev("progress")]));
   });
 
+  storeTest(makeStore, "lastEvent finds the latest event of a kind", async (s) => {
+    const { request } = await seedRequest(s);
+    assert.equal(await s.lastEvent(request.id, "progress"), null);
+    await s.appendEvents(request.id, [ev("progress", { data: { current: 1 } }), ev("call:created"), ev("progress", { data: { current: 2 } }), ev("call:finished")]);
+    const last = await s.lastEvent(request.id, "progress");
+    assert.equal(last?.seq, 3);
+    assert.deepEqual(last?.data, { current: 2 });
+    assert.equal((await s.lastEvent(request.id, "call:finished"))?.seq, 4);
+    assert.equal(await s.lastEvent("missing", "progress"), null);
+  });
+
   storeTest(makeStore, "event seq is gap-free and monotonic across concurrent appends and transitions", async (s) => {
     const { request, root } = await seedRunning(s);
     const other = await seedRequest(s);

@@ -48,3 +48,11 @@ export async function listEvents(sql: Sql, requestId: string, afterSeq: number, 
     FROM events WHERE request_id = ${requestId} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`;
   return rows.map(toEvent);
 }
+
+/** The latest event of `kind` for a request, or null. */
+export async function lastEvent(sql: Sql, requestId: string, kind: string): Promise<RequestEvent | null> {
+  const rows = await sql<SqlEvent[]>`
+    SELECT seq, kind, at, call_id, parent_call_id, function_name, attempt, data
+    FROM events WHERE request_id = ${requestId} AND kind = ${kind} ORDER BY seq DESC LIMIT 1`;
+  return rows[0] ? toEvent(rows[0]) : null;
+}

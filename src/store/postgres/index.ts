@@ -15,7 +15,7 @@ import { attemptMethods } from "./attempts.js";
 import { callMethods } from "./calls.js";
 import { clusterMethods } from "./cluster.js";
 import { connect, type PostgresStoreOptions } from "./connect.js";
-import { appendEvents, listEvents } from "./events.js";
+import { appendEvents, lastEvent, listEvents } from "./events.js";
 import { applyMigrations } from "./migrate.js";
 import { requestDataMethods } from "./request-data.js";
 import { requestMethods } from "./requests.js";
@@ -50,6 +50,9 @@ export function createPostgresStore(url: string, options: PostgresStoreOptions =
     },
     async listEvents(requestId, afterSeq, limit) {
       return listEvents(sql, requestId, afterSeq, limit);
+    },
+    async lastEvent(requestId, kind) {
+      return lastEvent(sql, requestId, kind);
     },
     ...requestDataMethods(sql),
     ...clusterMethods(sql),

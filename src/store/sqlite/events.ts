@@ -37,6 +37,7 @@ export interface EventLog {
   /** Inserts events numbered from `firstSeq` (a new request, whose `event_seq` was set to match). */
   insert(requestId: string, firstSeq: number, events: readonly NewEvent[]): RequestEvent[];
   list(requestId: string, afterSeq: number, limit: number): RequestEvent[];
+  last(requestId: string, kind: string): RequestEvent | null;
 }
 
 export function createEventLog(db: Database.Database): EventLog {
@@ -50,6 +51,12 @@ export function createEventLog(db: Database.Database): EventLog {
   const select = db.prepare<[string, number, number], SqlEvent>(
     `SELECT seq, kind, at, call_id, parent_call_id, function_name, attempt, data
      FROM events WHERE request_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+  );
+
+  // Walks the (request_id, seq) index backwards: cheap for the usual case (a recent progress).
+  const selectLast = db.prepare<[string, string], SqlEvent>(
+    `SELECT seq, kind, at, call_id, parent_call_id, function_name, attempt, data
+     FROM events WHERE request_id = ? AND kind = ? ORDER BY seq DESC LIMIT 1`,
   );
 
   function insert(requestId: string, firstSeq: number, events: readonly NewEvent[]): RequestEvent[] {
@@ -83,6 +90,10 @@ export function createEventLog(db: Database.Database): EventLog {
     },
     list(requestId, afterSeq, limit) {
       return select.all(requestId, afterSeq, limit).map(toEvent);
+    },
+    last(requestId, kind) {
+      const r = selectLast.get(requestId, kind);
+      return r ? toEvent(r) : null;
     },
   };
 }

@@ -57,6 +57,9 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
       async listEvents(requestId, afterSeq, limit) {
         return events.list(requestId, afterSeq, limit);
       },
+      async lastEvent(requestId, kind) {
+        return events.last(requestId, kind);
+      },
       ...requestDataMethods(db),
       ...clusterMethods(db),
     };
