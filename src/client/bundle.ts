@@ -20,6 +20,7 @@ import { MANIFEST_MARKER } from "./manifest-marker.js";
 
 /** dist/src/index.js of this package (this file is dist/src/client/bundle.js once built). */
 export const SDK_ENTRY = fileURLToPath(new URL("../index.js", import.meta.url));
+const TESTING_ENTRY = fileURLToPath(new URL("../testing/index.js", import.meta.url));
 const EXTRACTOR = fileURLToPath(new URL("./extract-manifest.js", import.meta.url));
 /** CommonJS dependencies call `require`; an ESM bundle has none unless we make one. */
 const REQUIRE_BANNER = 'import { createRequire as __tributaryCreateRequire } from "node:module"; const require = __tributaryCreateRequire(import.meta.url);';
@@ -77,7 +78,7 @@ async function esbuildBundle(entry: string): Promise<Uint8Array> {
       keepNames: true,
       // "external" + inlineSourceMap below = an inline map whose sources are absolute paths.
       sourcemap: "external",
-      alias: { tributary: SDK_ENTRY },
+      alias: { tributary: SDK_ENTRY, "tributary/testing": TESTING_ENTRY },
       banner: { js: REQUIRE_BANNER },
       write: false,
       outfile,

@@ -129,3 +129,16 @@ setInterval(() => {}, 1000);
     await p.cleanup();
   }
 });
+
+test("tributary/testing resolves inside a bundle too", { timeout: 60_000 }, async () => {
+  const p = await project({
+    "app.ts": `import { application, fn } from "tributary";\nimport { createFakeClock } from "tributary/testing";\nexport const uses_testing = application(fn(async function uses_testing() { return typeof createFakeClock; }));\n`,
+  });
+  try {
+    const r = await bundleEntry(join(p.dir, "app.ts"));
+    assert.deepEqual(r.manifest.applications.map((a) => a.name), ["uses_testing"]);
+    assert.match(new TextDecoder().decode(r.bundle), /createFakeClock/);
+  } finally {
+    await p.cleanup();
+  }
+});
