@@ -208,6 +208,7 @@ function defineFunction(options: FunctionOptions, handler: AnyHandler): Tributar
   const name = checkName(`fn ${handler.name || "<anonymous>"}`, options.name ?? handler.name);
   const entry: FunctionEntry = { spec: normalizeFunctionOptions(`fn ${name}`, name, options), handler };
   registerFunction(entry);
+  warnSelfCall(handler);
   const f = makeCallable(() => entry, name);
   Object.defineProperty(f, ENTRY, { value: entry });
   return f;
@@ -328,4 +329,23 @@ function applicationDecorator(options: ApplicationOptions): MethodDecorator {
     const decorated = isTributaryFunction(method) ? method : (methodDecorator({})(method, context) as AnyHandler);
     return markApplication(options, decorated) as unknown as typeof method;
   };
+}
+
+/**
+ * A named function expression that calls itself by its own name (`fn(async function f(n) {
+ * return f(n - 1); })`) reaches the plain handler, not the durable function: JavaScript binds `f`
+ * inside the expression to the expression itself. That call runs in-process, unjournaled. Warned
+ * once at definition time; an arrow with `{ name }` (or another name) calls the function object.
+ */
+function warnSelfCall(handler: AnyHandler): void {
+  const name = handler.name;
+  if (!name || !/^[A-Za-z_$][\w$]*$/.test(name)) return;
+  const text = Function.prototype.toString.call(handler);
+  if (!text.startsWith(`async function ${name}`) && !text.startsWith(`function ${name}`)) return;
+  const body = text.slice(text.indexOf("{") + 1);
+  if (!new RegExp(`(^|[^.\\w$])${name}\\s*\\(`).test(body)) return;
+  process.emitWarning(
+    `function '${name}' calls itself by its own name: inside \`function ${name}\` that name is the plain handler, so the call runs in-process, not as a durable call. Define it as fn({ name: "${name}" }, async (...) => ...) to call the function object.`,
+    { code: "TRIBUTARY_SELF_CALL" },
+  );
 }
