@@ -230,7 +230,7 @@ export class Engine {
   }
 
   newLiveCall(req: LiveRequest, id: string, parentCallId: string | null, functionName: string, spec: FunctionSpec, args: Payload, notBefore: number): LiveCall {
-    const c: LiveCall = { id, req, parentCallId, functionName, spec, args, attemptsUsed: 0, infraRetries: 0, notBefore, pendingReason: null };
+    const c: LiveCall = { id, req, parentCallId, functionName, spec, args, attemptsUsed: 0, infraRetries: 0, notBefore };
     return c;
   }
 

@@ -51,7 +51,6 @@ export interface LiveCall {
   attemptsUsed: number;
   infraRetries: number;
   notBefore: number;
-  pendingReason: string | null;
   backoff?: TimerHandle | undefined;
 }
 

@@ -30,7 +30,7 @@ export interface ExecutorView {
   used: { cpu: number; memory: number; disk: number };
   /** GPU devices in use, as "MODEL:INDEX". */
   gpusInUse: Set<string>;
-  /** Running containers per function (for maxContainers). */
+  /** False while the executor is disconnected (its grace period): nothing new is placed there. */
   connected: boolean;
 }
 

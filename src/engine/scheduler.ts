@@ -81,7 +81,7 @@ export class Scheduler {
     if (g) return g.reason;
     const c = this.engine.calls.get(callId);
     if (c?.backoff) return `retrying after backoff, at ${new Date(c.notBefore).toISOString()}`;
-    return c?.pendingReason ?? null;
+    return null;
   }
 
   /** Bookkeeping for maxContainers: an attempt of `c` started / ended. */
