@@ -73,6 +73,21 @@ describe("faults", () => {
     assert.equal(slow.attempts_used, 1, "an infrastructure loss does not use up the retry policy");
   });
 
+  test("kill -9 of the executor and a restart on the same data: its attempts are rescheduled at once, not after the grace", T, async () => {
+    await setup({ TRIBUTARY_EXECUTOR_GRACE_MS: "30000" });
+    const first = await d.startExecutor([], "executor-same");
+    const dir = workDir();
+    const { request_id } = await client.invoke("fault_parent", { bytes: new TextEncoder().encode(JSON.stringify({ dir, steps: 30 })), contentType: "application/json" });
+    await waitFor("the slow call to start", () => lines(join(dir, "slow-start")).length > 0);
+    await first.kill9(false);
+    const restarted = Date.now();
+    await d.startExecutor([], "executor-same");
+    assert.deepEqual(await outcome("fault_parent", request_id), { status: "succeeded", output: 3 });
+    assert.ok(Date.now() - restarted < 15_000, "recovered well before the 30 s grace");
+    assert.equal(lines(join(dir, "sibling")).length, 1, "the finished sibling ran exactly once");
+    assert.equal(lines(join(dir, "parent-start")).length, 2, "the parent was replayed once");
+  });
+
   test("kill -9 of the server while a child runs, then a restart: the request completes, nothing re-runs", T, async () => {
     await setup();
     await d.startExecutor();

@@ -82,7 +82,8 @@ export interface Deployment {
   url: string;
   server: Proc | null;
   startServer(): Promise<Proc>;
-  startExecutor(extra?: string[]): Promise<Proc>;
+  /** Starts an executor on a new data directory, or on `dataName`'s (a restart on the same data). */
+  startExecutor(extra?: string[], dataName?: string): Promise<Proc>;
   cleanup(): Promise<void>;
 }
 
@@ -110,8 +111,8 @@ export async function deployment(env: Record<string, string> = {}): Promise<Depl
       });
       return p;
     },
-    async startExecutor(extra = []) {
-      const p = start(["executor", "--server", url, "--data", join(dir, `executor-${n++}`), "--cpu", "8", ...extra], env);
+    async startExecutor(extra = [], dataName) {
+      const p = start(["executor", "--server", url, "--data", join(dir, dataName ?? `executor-${n++}`), "--cpu", "8", ...extra], env);
       return p;
     },
     async cleanup() {

@@ -8,7 +8,7 @@
  */
 import os, { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { systemClock, type Clock } from "../core/clock.js";
 import type { PlainError } from "../core/errors.js";
@@ -109,7 +109,7 @@ export function defaultCapacity(o: ExecutorOptions): ExecutorCapacity {
 }
 
 export async function createExecutor(o: ExecutorOptions): Promise<RunningExecutor> {
-  const id = o.id ?? `ex-${randomUUID().slice(0, 8)}`;
+  const id = o.id ?? stableId(o.dataDir);
   const clock = o.clock ?? systemClock;
   const grace = o.killGraceMs ?? 300;
   const capacity = defaultCapacity(o);
@@ -376,4 +376,23 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
 function stripRss(m: Extract<FromContainer, { t: "done" }>): Extract<FromExecutor, { t: "done" }> {
   const { rss: _rss, ...rest } = m;
   return rest;
+}
+
+/**
+ * The executor's id, kept in its data directory: an executor restarted on the same data says hello
+ * with the same id and no running attempts, so the server reschedules them at once instead of
+ * waiting out the disconnection grace.
+ */
+function stableId(dataDir: string): string {
+  const file = join(dataDir, "executor-id");
+  try {
+    const saved = readFileSync(file, "utf8").trim();
+    if (/^ex-[a-z0-9-]{4,64}$/.test(saved)) return saved;
+  } catch {
+    /* first start */
+  }
+  const id = `ex-${randomUUID().slice(0, 8)}`;
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, id);
+  return id;
 }
