@@ -1,8 +1,9 @@
 /**
  * Fills a stopped server's SQLite store with `count` finished requests, cloned from one real
  * finished request of the `trivial` application (its call, attempt and events included), so the
- * rows, indexes and sizes are those the engine writes. Ids are random 20-hex-digit strings, as the engine's are, so inserts
- * land all over the b-trees. Runs only while no server holds the file.
+ * rows, indexes and sizes are those the engine writes. Request ids are time-ordered like the
+ * engine's (11 hex digits of a past millisecond, then 9 random), older than anything invoked after
+ * the fill. Runs only while no server holds the file.
  *
  * Why SQL and not the Store API: the API writes one request per transaction with its events;
  * 1M of those would take far longer than the benchmark they prepare. Batches of 10k rows per
@@ -46,7 +47,7 @@ export function fillFinishedRequests(path: string, count: number, onProgress?: (
     const clear = db.prepare(`DELETE FROM batch`);
     const ids = db.prepare(`INSERT INTO batch (n, rid, cid, aid)
         WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < @size)
-        SELECT @base + i, lower(hex(randomblob(10))), 'fill-' || lower(hex(randomblob(12))), 'fill-' || lower(hex(randomblob(12))) FROM k`);
+        SELECT @base + i, printf('%011x', @now - (@base + i) * 1000) || substr(lower(hex(randomblob(5))), 1, 9), 'fill-' || lower(hex(randomblob(12))), 'fill-' || lower(hex(randomblob(12))) FROM k`);
     const clones = [
       db.prepare(`INSERT INTO requests (${req.cols}) SELECT ${req.exprs} FROM batch b, requests tpl WHERE tpl.id = @tpl`),
       db.prepare(`INSERT INTO function_calls (${call.cols}) SELECT ${call.exprs} FROM batch b, function_calls tpl WHERE tpl.request_id = @tpl`),
@@ -55,7 +56,7 @@ export function fillFinishedRequests(path: string, count: number, onProgress?: (
     ];
     const batch = db.transaction((base: number, size: number) => {
       clear.run();
-      ids.run({ base, size });
+      ids.run({ base, size, now: Date.now() });
       for (const s of clones) s.run({ tpl });
     });
     let done = 0;

@@ -8,7 +8,7 @@
  * It never sleeps on a hot path: work is triggered by events (invoke, a result, a freed executor, a
  * backoff timer) and coalesced into one scheduling pass per tick. Time and ids are injected.
  */
-import { randomUUID } from "node:crypto";
+import { timeOrderedId } from "../core/ids.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import { rootCallId } from "../core/durable-id.js";
 import type { Manifest } from "../core/manifest.js";
@@ -91,7 +91,7 @@ export class Engine {
     this.store = deps.store;
     this.blobs = deps.blobs;
     this.clock = deps.clock ?? systemClock;
-    this.newId = deps.newId ?? (() => randomUUID().replace(/-/g, "").slice(0, 20));
+    this.newId = deps.newId ?? (() => timeOrderedId(this.clock.now()));
     this.payloads = new Payloads(deps.blobs);
     this.options = {
       executorGraceMs: deps.options?.executorGraceMs ?? 10_000,
