@@ -42,6 +42,11 @@ async function renderRequest(view, main, app, id) {
   }
 
   function drawFacts(d) {
+    // A finished request that never reported progress or logged says so, instead of "yet".
+    if (d.finished_at) {
+      if (lastProgressAt < 0 && barText.textContent === "No progress reported yet.") barText.textContent = "No progress was reported.";
+      if (noLogs.textContent === "No log lines yet.") noLogs.textContent = "No log lines.";
+    }
     const rows = [["Status", statusBadge(d.status)], ["Outcome", outcomeText(d.outcome)], ["Failure reason", d.failure_reason || "—"]];
     if (d.request_error) {
       rows.push(["Request error", h("span", { class: "error" },
