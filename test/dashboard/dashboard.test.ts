@@ -81,7 +81,8 @@ describe("dashboard in headless Chromium", { skip: haveChromium ? false : `${CHR
     await appRow.waitFor();
     // Tags and function names as text; the tag's markup is shown, not parsed.
     assert.match(await appRow.innerText(), /team=<ui>/);
-    assert.match(await appRow.innerText(), /dash_leaf/);
+    assert.match(await appRow.innerText(), /3 functions/);
+    assert.match((await appRow.locator("td[title]").getAttribute("title")) ?? "", /dash_leaf/);
     assert.equal(await page.locator("main ui").count(), 0);
 
     await page.getByRole("link", { name: "dash_tree", exact: true }).click();

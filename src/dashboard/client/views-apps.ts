@@ -12,7 +12,8 @@ async function renderApps(view, main) {
   const rows = data.applications.map((a) => h("tr", null,
     h("td", null, h("a", { href: appHref(a.name) }, a.name), a.description ? h("div", { class: "muted" }, a.description) : null),
     h("td", null, a.version),
-    h("td", null, a.functions.map((f, i) => [i ? ", " : "", h("code", null, f)])),
+    // Every application of a bundle ships all of its functions: show how many, names on hover.
+    h("td", { title: a.functions.join(", ") }, a.functions.length + (a.functions.length === 1 ? " function" : " functions")),
     h("td", null, Object.entries(a.tags || {}).map(([k, v]) => h("span", { class: "tag" }, k + "=" + v))),
     h("td", null, fmtTime(a.created_at))));
   main.replaceChildren(
