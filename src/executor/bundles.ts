@@ -8,6 +8,8 @@ import { randomUUID } from "node:crypto";
 
 export class BundleCache {
   private readonly inflight = new Map<string, Promise<string>>();
+  /** Bundles known to be on disk (immutable once written): no filesystem check per call. */
+  private readonly known = new Map<string, string>();
   private readonly dir: string;
 
   constructor(
@@ -21,8 +23,13 @@ export class BundleCache {
 
   /** The local path of bundle `key`, downloading it on first use. */
   path(key: string): Promise<string> {
+    const memo = this.known.get(key);
+    if (memo) return Promise.resolve(memo);
     const file = join(this.dir, key.replace(/[^A-Za-z0-9._-]/g, "_") + ".mjs");
-    if (existsSync(file)) return Promise.resolve(file);
+    if (existsSync(file)) {
+      this.known.set(key, file);
+      return Promise.resolve(file);
+    }
     let p = this.inflight.get(key);
     if (!p) {
       p = this.download(key, file).finally(() => this.inflight.delete(key));
@@ -39,6 +46,7 @@ export class BundleCache {
     const tmp = `${file}.${randomUUID()}.tmp`;
     writeFileSync(tmp, bytes);
     renameSync(tmp, file);
+    this.known.set(key, file);
     return file;
   }
 }

@@ -13,7 +13,7 @@ import type { Manifest } from "../../core/manifest.js";
 export function applicationRoutes(app: Hono, s: ServerContext): void {
   app.post("/applications", async (c) => {
     const namespace = ns(c);
-    const raw = await readBody(c.req.raw, s.limits.maxDeployBytes);
+    const raw = await readBody(c, s.limits.maxDeployBytes);
     let json: unknown;
     try {
       json = JSON.parse(new TextDecoder().decode(raw));

@@ -30,7 +30,7 @@ export function invokeRoutes(app: Hono, s: ServerContext): void {
     const isData = ct === null || isJsonContentType(ct) || isStructuredContentType(ct);
     let input: { bytes: Uint8Array; contentType: string | null } | { payload: Payload };
     if (isData || declared === 0) {
-      const body = await readBody(c.req.raw, s.limits.maxBodyBytes);
+      const body = await readBody(c, s.limits.maxBodyBytes);
       if (ct !== null && isStructuredContentType(ct) && body.byteLength > 0) {
         try {
           decodeStructured(body, "input");

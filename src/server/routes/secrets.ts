@@ -13,7 +13,7 @@ export function secretRoutes(app: Hono, s: ServerContext): void {
     const name = checkSecretName(c.req.param("name"));
     let parsed: unknown;
     try {
-      parsed = JSON.parse(new TextDecoder().decode(await readBody(c.req.raw, 128 * 1024)));
+      parsed = JSON.parse(new TextDecoder().decode(await readBody(c, 128 * 1024)));
     } catch {
       throw badRequest('body must be JSON: { "value": "…" }', { path: "$" });
     }
