@@ -3,9 +3,9 @@
  * event streams). It runs against any runner through a {@link Harness}: `runLocal` now, a real server
  * and executor later. The applications live in ./apps.ts (the harness loads or deploys them).
  */
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Request, RequestEvent } from "../../src/core/request.js";
@@ -24,8 +24,13 @@ export interface Harness {
 
 const T = { timeout: 20_000 };
 
+/** Side-effect directories made by the tests, removed when the suite ends. */
+const madeDirs: string[] = [];
+
 function freshDir(): string {
-  return mkdtempSync(join(tmpdir(), "tributary-behaviour-"));
+  const dir = mkdtempSync(join(tmpdir(), "tributary-behaviour-"));
+  madeDirs.push(dir);
+  return dir;
 }
 
 function lines(dir: string, name: string): number {
@@ -64,6 +69,9 @@ export function defineBehaviourSuite(h: Harness): void {
   const ok = h.alwaysReplay ? 2 : 1;
 
   describe(`behaviour (${h.name})`, () => {
+    after(() => {
+      for (const d of madeDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+    });
     describe("retries", () => {
       test("maxRetries 3: four attempts, then the request fails with function_error", T, async () => {
         const dir = freshDir();
