@@ -270,17 +270,14 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     switch (m.t) {
       case "call":
       case "map":
-      case "reduce": {
-        run.blocking.add(m.id);
-        run.timer?.pause();
-        const { id, ...rest } = m;
-        const rpc = { ...rest, rpc: id } as ExecutorRpc;
-        rpcs.set(`${m.attemptId}:${id}`, rpc);
-        send(rpc);
-        break;
-      }
+      case "reduce":
       case "state-get":
       case "state-set": {
+        // Child calls pause the timer while they are in flight; state operations do not.
+        if (m.t === "call" || m.t === "map" || m.t === "reduce") {
+          run.blocking.add(m.id);
+          run.timer?.pause();
+        }
         const { id, ...rest } = m;
         const rpc = { ...rest, rpc: id } as ExecutorRpc;
         rpcs.set(`${m.attemptId}:${id}`, rpc);
