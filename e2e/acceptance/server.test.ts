@@ -3,7 +3,7 @@
 // side-effect files prove what ran where and how many times.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { TributaryClient } from "../../src/client/index.js";
 import { deploy } from "../../src/client/deploy.js";
