@@ -9,6 +9,7 @@
  */
 import { describe } from "node:test";
 import type { Store } from "./types.js";
+import { apiKeyContract } from "./contract/api-keys.js";
 import { applicationContract } from "./contract/applications.js";
 import { attemptContract } from "./contract/attempts.js";
 import { callContract } from "./contract/calls.js";
@@ -25,5 +26,6 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
     describe("attempts", () => attemptContract(makeStore));
     describe("events", () => eventContract(makeStore));
     describe("state, metrics, logs, executors, secrets", () => dataContract(makeStore));
+    describe("api keys", () => apiKeyContract(makeStore));
   });
 }

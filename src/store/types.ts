@@ -188,6 +188,20 @@ export interface SecretRow {
   updatedAt: number;
 }
 
+/**
+ * An API key created through `/v1/keys`. Only the SHA-256 digest of the key is stored (hex): the
+ * key itself is shown once, at creation, and cannot be recovered from the store.
+ */
+export interface ApiKeyRow {
+  id: string;
+  name: string;
+  /** Namespaces the key may use; null means every namespace. */
+  namespaces: string[] | null;
+  /** Lower-case hex SHA-256 of the key. */
+  hash: string;
+  createdAt: number;
+}
+
 export interface ListRequestsQuery {
   namespace: string;
   application: string;
@@ -288,6 +302,15 @@ export interface Store {
   getSecret(namespace: string, name: string): Promise<SecretRow | null>;
   listSecrets(namespace: string): Promise<{ name: string; updatedAt: number }[]>;
   deleteSecret(namespace: string, name: string): Promise<boolean>;
+
+  // ---- API keys (hashed; see ApiKeyRow) ----
+  createApiKey(row: ApiKeyRow): Promise<void>;
+  /** The key whose digest is `hash`, or null (revoked or never created). */
+  findApiKey(hash: string): Promise<ApiKeyRow | null>;
+  /** Every key, oldest first. */
+  listApiKeys(): Promise<ApiKeyRow[]>;
+  /** Revokes (deletes) a key; false when there is none with that id. */
+  deleteApiKey(id: string): Promise<boolean>;
 }
 
 /**

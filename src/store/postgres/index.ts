@@ -10,6 +10,7 @@
  * `migrate()` must run before the first use (the server and `openStore` do it).
  */
 import type { Store } from "../types.js";
+import { apiKeyMethods } from "./api-keys.js";
 import { applicationMethods } from "./applications.js";
 import { attemptMethods } from "./attempts.js";
 import { callMethods } from "./calls.js";
@@ -56,5 +57,6 @@ export function createPostgresStore(url: string, options: PostgresStoreOptions =
     },
     ...requestDataMethods(sql),
     ...clusterMethods(sql),
+    ...apiKeyMethods(sql),
   };
 }

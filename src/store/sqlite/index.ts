@@ -8,6 +8,7 @@
  * (busy_timeout) instead of failing half-way through a read-then-write.
  */
 import type { Store } from "../types.js";
+import { apiKeyMethods } from "./api-keys.js";
 import { applicationMethods } from "./applications.js";
 import { attemptMethods } from "./attempts.js";
 import { callMethods } from "./calls.js";
@@ -62,6 +63,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
       },
       ...requestDataMethods(db),
       ...clusterMethods(db),
+      ...apiKeyMethods(db),
     };
     return options.groupCommit === false ? store : withGroupCommit(db, store);
   } catch (e) {

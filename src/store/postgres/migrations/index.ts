@@ -8,7 +8,11 @@
  */
 import type { Migration } from "../../sqlite/migrations/index.js";
 import { sql as init } from "./001-init.js";
+import { sql as apiKeys } from "./002-api-keys.js";
 
 export type { Migration };
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: "init", sql: init }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "init", sql: init },
+  { version: 2, name: "api-keys", sql: apiKeys },
+];

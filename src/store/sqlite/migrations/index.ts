@@ -6,6 +6,7 @@
  * records each applied version in `schema_migrations` and refuses a database that is ahead.
  */
 import { sql as init } from "./001-init.js";
+import { sql as apiKeys } from "./002-api-keys.js";
 
 /** One schema step. `version` is its number; versions are 1, 2, 3, … with no gaps. */
 export interface Migration {
@@ -14,4 +15,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: "init", sql: init }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "init", sql: init },
+  { version: 2, name: "api-keys", sql: apiKeys },
+];
