@@ -13,6 +13,7 @@
 import type { FromExecutor, LogLineMsg } from "../core/wire/executor.js";
 import type { LogRow, MetricRow, NewEvent } from "../store/types.js";
 import type { Engine } from "./engine.js";
+import { MetricTotals, type MetricSample } from "./metric-totals.js";
 
 const FLUSH_MS = 25;
 /** Updates of one call kept per flush window; past this, the latest replaces the last kept. */
@@ -21,14 +22,25 @@ const RECENT_CAP = 10_000;
 
 interface AttemptInfo {
   requestId: string;
+  namespace: string;
+  application: string;
   callId: string;
   functionName: string;
   number: number;
 }
 
+function infoOf(a: { number: number; call: { id: string; functionName: string; req: { id: string; namespace: string; application: string } } }): AttemptInfo {
+  const { req } = a.call;
+  return { requestId: req.id, namespace: req.namespace, application: req.application, callId: a.call.id, functionName: a.call.functionName, number: a.number };
+}
+
 export class Telemetry {
   private progress = new Map<string, Map<string, NewEvent[]>>();
   private metrics: MetricRow[] = [];
+  /** Namespace and application of each buffered metric row (same index), for the totals. */
+  private metricScopes: Pick<MetricSample, "namespace" | "application">[] = [];
+  /** Users' metrics since this server started, counted once committed (for Prometheus). */
+  readonly totals = new MetricTotals();
   private logRows: LogRow[] = [];
   private timer: NodeJS.Timeout | null = null;
   private inflight: Promise<void> = Promise.resolve();
@@ -38,16 +50,16 @@ export class Telemetry {
   constructor(private readonly engine: Engine) {}
 
   /** Keeps a finished attempt's identity for its late log lines. */
-  remember(a: { id: string; number: number; call: { id: string; functionName: string; req: { id: string } } }): void {
+  remember(a: { id: string; number: number; call: { id: string; functionName: string; req: { id: string; namespace: string; application: string } } }): void {
     if (this.recent.has(a.id)) return;
-    this.recent.set(a.id, { requestId: a.call.req.id, callId: a.call.id, functionName: a.call.functionName, number: a.number });
+    this.recent.set(a.id, infoOf(a));
     if (this.recent.size > RECENT_CAP) this.recent.delete(this.recent.keys().next().value!);
   }
 
   private info(attemptId: string): AttemptInfo | undefined {
     const a = this.engine.attempts.get(attemptId);
     if (a) {
-      const i = { requestId: a.call.req.id, callId: a.call.id, functionName: a.call.functionName, number: a.number };
+      const i = infoOf(a);
       if (!this.recent.has(attemptId)) {
         this.recent.set(attemptId, i);
         if (this.recent.size > RECENT_CAP) this.recent.delete(this.recent.keys().next().value!);
@@ -69,6 +81,7 @@ export class Telemetry {
       else if (list.length < PROGRESS_PER_WINDOW) list.push(ev);
       else list[list.length - 1] = ev;
     } else {
+      this.metricScopes.push({ namespace: i.namespace, application: i.application });
       this.metrics.push({ requestId: i.requestId, callId: i.callId, functionName: i.functionName, attempt: i.number, kind: m.sample.kind, name: m.sample.name, value: m.sample.value, at: m.at });
     }
     this.schedule();
@@ -94,15 +107,20 @@ export class Telemetry {
     this.timer = null;
     const progress = this.progress;
     const metrics = this.metrics;
+    const scopes = this.metricScopes;
     const logs = this.logRows;
     this.progress = new Map();
     this.metrics = [];
+    this.metricScopes = [];
     this.logRows = [];
     const store = this.engine.store;
     this.inflight = this.inflight
       .then(async () => {
         for (const [requestId, perCall] of progress) await this.engine.appendEvents(requestId, [...perCall.values()].flat());
-        if (metrics.length) await store.addMetrics(metrics);
+        if (metrics.length) {
+          await store.addMetrics(metrics);
+          metrics.forEach((m, k) => this.totals.add({ ...scopes[k]!, functionName: m.functionName, kind: m.kind, name: m.name, value: m.value }));
+        }
         if (logs.length) await store.appendLogs(logs);
       })
       .catch((e) => {
