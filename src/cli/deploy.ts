@@ -2,6 +2,7 @@
  * `tributary deploy <entry.ts> [--server URL] [--namespace NS]`
  */
 import { Command } from "commander";
+import { pathFlag } from "./paths.js";
 import { clientFor, printJson, withClientFlags, type ClientFlags } from "./context.js";
 
 export function deployCommand(): Command {
@@ -13,7 +14,7 @@ export function deployCommand(): Command {
     // Imported here so commands that never bundle do not load esbuild.
     const { deploy } = await import("../client/deploy.js");
     const client = clientFor(flags);
-    const res = await deploy(entry, client);
+    const res = await deploy(pathFlag(entry), client);
     if (flags.json) return printJson({ applications: res.applications });
     for (const a of res.applications) process.stdout.write(`deployed ${a.name} version ${a.version} to ${client.server} (namespace ${client.namespace})\n`);
   });

@@ -12,7 +12,7 @@
 import { createHash } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { Command } from "commander";
 import { TributaryClient } from "../client/http.js";
 import type { Manifest, ManifestApplication } from "../core/manifest.js";
@@ -20,6 +20,7 @@ import { curlFor } from "./curl.js";
 import { CliError } from "./context.js";
 import { intIn, positiveNumber } from "./options.js";
 import { stopOnSignal } from "./lifecycle.js";
+import { pathFlag } from "./paths.js";
 import { watchDirectory } from "./watch.js";
 
 interface DevFlags {
@@ -49,8 +50,8 @@ export function devCommand(): Command {
 }
 
 async function runDev(entry: string, flags: DevFlags): Promise<void> {
-  const entryPath = resolve(entry);
-  const data = resolve(flags.data);
+  const entryPath = pathFlag(entry);
+  const data = pathFlag(flags.data);
   await mkdir(join(data, "blobs"), { recursive: true });
   const [{ createServer }, { createExecutor }, { bundleEntry }] = await Promise.all([
     import("../server/index.js"),

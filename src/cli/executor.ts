@@ -2,11 +2,13 @@
  * `tributary executor --server URL[,URL…] [--token T] [--region R] [--cpu N] [--memory GB]
  *                     [--disk GB] [--gpu MODEL:N]… [--label k=v]… [--data DIR]`
  *
- * Capacity flags declare what this machine offers; unset ones are measured by the executor.
+ * Capacity flags declare what this machine offers; unset ones are measured by the executor. Paths
+ * (`--data`, image directories, image `copy` sources) are relative to the working directory.
  */
 import { Command, InvalidArgumentError } from "commander";
 import { collect, collectGpu, collectLabel, positiveNumber, urlList } from "./options.js";
 import { stopOnSignal } from "./lifecycle.js";
+import { imageFlag, pathFlag } from "./paths.js";
 
 interface ExecutorFlags {
   server: string[];
@@ -47,9 +49,11 @@ export function executorCommand(): Command {
         disk: flags.disk,
         gpus: flags.gpu,
         labels: flags.label,
-        dataDir: flags.data,
+        // Absolute: each container runs in its own directory, where a relative path names nothing.
+        dataDir: pathFlag(flags.data),
         backend: flags.backend,
-        images: flags.image,
+        images: flags.image?.map((i) => imageFlag(i)),
+        imageContextDir: process.cwd(),
       });
       process.stdout.write(`executor ${executor.id} serving ${flags.server.join(", ")}\n`);
       stopOnSignal(() => executor.stop());

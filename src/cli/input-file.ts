@@ -6,6 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { CliError } from "./context.js";
+import { pathFlag } from "./paths.js";
 
 const TYPES: Record<string, string> = {
   ".json": "application/json",
@@ -43,7 +44,7 @@ export function contentTypeFor(path: string): string {
 export async function readInputFile(path: string): Promise<{ bytes: Uint8Array; contentType: string }> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(path);
+    bytes = await readFile(pathFlag(path));
   } catch (e) {
     throw new CliError(`--input-file ${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
   }

@@ -2,13 +2,15 @@
  * `tributary server [--host 127.0.0.1] [--port 8900] [--store sqlite:PATH | postgres://…]
  *                   [--blobs DIR | s3://…] [--api-key K]… [--executor-token T]`
  *
- * The store and blob locations are passed to createServer as given; it owns their syntax. The key
+ * Relative `--store sqlite:PATH` and `--blobs DIR` are resolved here against the working directory
+ * (cli/paths.ts), and unsupported schemes (`--blobs s3://…`) are refused before anything opens. The key
  * that encrypts secrets at rest comes from `TRIBUTARY_SECRET_KEY` (never a flag: flags are visible
  * in `ps`).
  */
 import { Command } from "commander";
 import { collect, intIn } from "./options.js";
 import { stopOnSignal } from "./lifecycle.js";
+import { blobsFlag, storeFlag } from "./paths.js";
 
 interface ServerFlags {
   host: string;
@@ -25,16 +27,18 @@ export function serverCommand(): Command {
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "port to listen on", intIn(0, 65535), 8900)
     .option("--store <store>", "sqlite:PATH or postgres://…", "sqlite:.tributary/tributary.db")
-    .option("--blobs <blobs>", "directory or s3://bucket/prefix", ".tributary/blobs")
+    .option("--blobs <blobs>", "directory for blobs (relative to the working directory)", ".tributary/blobs")
     .option("--api-key <key>", "accept this API key (repeatable); without any, no auth", collect)
     .option("--executor-token <token>", "token executors must present")
     .action(async (flags: ServerFlags) => {
+      const store = storeFlag(flags.store);
+      const blobs = blobsFlag(flags.blobs);
       const { createServer } = await import("../server/index.js");
       const server = await createServer({
         host: flags.host,
         port: flags.port,
-        store: flags.store,
-        blobs: flags.blobs,
+        store,
+        blobs,
         apiKeys: flags.apiKey,
         executorToken: flags.executorToken ?? process.env.TRIBUTARY_EXECUTOR_TOKEN,
         secretKey: process.env.TRIBUTARY_SECRET_KEY,

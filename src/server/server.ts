@@ -22,7 +22,7 @@ export interface ServerOptions {
   port?: number;
   /** `sqlite:PATH`, a path, or `postgres://…`. */
   store: string;
-  /** Blob directory. */
+  /** Blob directory (a local path; object-store URLs such as `s3://…` are refused). */
   blobs: string;
   apiKeys?: string[];
   executorToken?: string;
@@ -56,6 +56,8 @@ function envMs(name: string): number | undefined {
 export async function createServer(o: ServerOptions): Promise<RunningServer> {
   // Operators (and fault tests) tune failure detection without new flags.
   o = { executorGraceMs: envMs("TRIBUTARY_EXECUTOR_GRACE_MS"), unsatisfiableGraceMs: envMs("TRIBUTARY_UNSATISFIABLE_GRACE_MS"), ...stripUndefined(o) };
+  // A URL is not a directory: without this, `s3://bucket` would quietly become a folder named `s3:`.
+  if (/^[a-z][a-z0-9+.-]+:/i.test(o.blobs)) throw new Error(`blobs ${JSON.stringify(o.blobs)}: only a local directory is supported`);
   mkdirSync(o.blobs, { recursive: true });
   const store = await openStore(o.store);
   await store.migrate();

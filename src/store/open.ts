@@ -1,6 +1,7 @@
 /**
  * Opens the store named by a `--store` value.
  */
+import { redactUrl } from "../core/redact-url.js";
 import { createPostgresStore } from "./postgres/index.js";
 import { createSqliteStore } from "./sqlite/index.js";
 import type { Store } from "./types.js";
@@ -27,7 +28,7 @@ export async function openStore(url: string): Promise<Store> {
     return createSqliteStore(path);
   }
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value);
-  if (scheme) throw new Error(`--store ${redact(value)}: unknown scheme "${scheme[1]}:"; use sqlite:PATH, postgres://… or a file path`);
+  if (scheme) throw new Error(`--store ${redactUrl(value)}: unknown scheme "${scheme[1]}:"; use sqlite:PATH, postgres://… or a file path`);
   return createSqliteStore(value);
 }
 
@@ -40,14 +41,14 @@ async function openPostgres(url: string): Promise<Store> {
     parsed.searchParams.delete("schema");
     store = createPostgresStore(schema === undefined ? url : parsed.toString(), schema === undefined ? {} : { schema });
   } catch (e) {
-    throw new Error(`--store ${redact(url)}: ${hidePassword(url, e)}`);
+    throw new Error(`--store ${redactUrl(url)}: ${hidePassword(url, e)}`);
   }
   try {
     await store.migrate();
     return store;
   } catch (e) {
     await store.close().catch(() => {});
-    throw new Error(`--store ${redact(url)}: cannot open the PostgreSQL store: ${hidePassword(url, e)}`);
+    throw new Error(`--store ${redactUrl(url)}: cannot open the PostgreSQL store: ${hidePassword(url, e)}`);
   }
 }
 
@@ -64,9 +65,4 @@ function decodeURIComponentSafe(s: string): string {
   } catch {
     return s;
   }
-}
-
-/** Hides a password in a connection URL before it reaches an error message or a log. */
-function redact(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, "$1:***@");
 }
