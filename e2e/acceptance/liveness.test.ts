@@ -1,4 +1,4 @@
-// Liveness (DESIGN.md §2 "Waiting never deadlocks"): calls blocked on their children must not hold
+// Liveness (docs/semantics.md "Waiting never deadlocks"): calls blocked on their children must not hold
 // the capacity their children need. An executor offering 4 GB runs 4 parents of 1 GB each; each
 // parent then calls a 1 GB child. A blocked container keeps its memory, so unless the scheduler
 // keeps room for children (or otherwise breaks the cycle), no child can ever be placed and every

@@ -33,7 +33,7 @@ const chaos_leaf = fn({ timeout: 10 }, async function chaos_leaf(dir: string, re
   return `${req}:${i}`;
 });
 
-// Container kills fail an attempt and use up the policy (DESIGN.md §2), so the policy must outlast
+// Container kills fail an attempt and use up the policy (docs/semantics.md), so the policy must outlast
 // the kills one call can meet; executor and server losses do not count against it.
 export const chaos_tree = application(
   { retries: new Retries({ maxRetries: 6, initialDelay: 0.1, maxDelay: 1 }) },

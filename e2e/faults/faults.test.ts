@@ -1,4 +1,4 @@
-// Fault tests (DESIGN.md §6): kill -9 a container, the executor and the server in the middle of a
+// Fault tests: kill -9 a container, the executor and the server in the middle of a
 // request. Each case counts side effects in files, proving that finished calls never run again.
 import { after, afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";

@@ -32,7 +32,7 @@ interface DevFlags {
 
 /**
  * Functions under development mostly wait on I/O, so dev offers more CPUs than the machine has
- * (DESIGN.md §2 "Placement"); at least 8, the largest a function may ask for.
+ * (docs/semantics.md "Placement"); at least 8, the largest a function may ask for.
  */
 export function devCpuDefault(): number {
   return Math.max(8, availableParallelism() * 4);
@@ -63,7 +63,7 @@ async function runDev(entry: string, flags: DevFlags): Promise<void> {
     throw new CliError(errorText(e));
   });
   const server = await createServer({ host: "127.0.0.1", port: flags.port, store: `sqlite:${join(data, "tributary.db")}`, blobs: join(data, "blobs") });
-  // region "*": dev stands in for the whole cloud, so it serves every region (DESIGN.md §2 Placement).
+  // region "*": dev stands in for the whole cloud, so it serves every region (docs/semantics.md Placement).
   const executor = await createExecutor({
     servers: [server.url],
     // Same process: the in-process link skips the WebSocket (and its serialization) entirely.

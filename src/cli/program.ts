@@ -1,5 +1,5 @@
 /**
- * The command tree of `tributary` (DESIGN.md §4b), one command per file.
+ * The command tree of `tributary` (docs/cli.md), one command per file.
  *
  * Flag errors come from commander and name the flag (`error: unknown option '--prot'`,
  * `error: option '--port <port>' argument 'x' is invalid. …`). Heavy modules (server, executor,

@@ -1,6 +1,6 @@
 /**
  * The one error type of the HTTP client: a non-2xx answer, or no answer at all.
- * The server's error body is `{ error: { code, message, details? } }` (DESIGN.md §4).
+ * The server's error body is `{ error: { code, message, details? } }` (docs/http-api.md).
  */
 import type { ErrorBody } from "../core/api.js";
 

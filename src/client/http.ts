@@ -1,5 +1,5 @@
 /**
- * A typed client for every route of the HTTP API (DESIGN.md §4). Shapes are those of core/api.ts;
+ * A typed client for every route of the HTTP API (docs/http-api.md). Shapes are those of core/api.ts;
  * where the API leaves a list's envelope open (`{ applications: [...] }` vs a bare array) the client
  * accepts both, so it does not break on a harmless server-side choice.
  */

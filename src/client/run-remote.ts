@@ -93,7 +93,7 @@ async function drainToOutcome(client: TributaryClient, app: string, id: string):
   throw new RequestFailedError("internal_error", `the progress stream of request ${id} ended without an outcome`);
 }
 
-/** The error `output()` raises for a request that did not succeed (DESIGN.md §2 reasons). */
+/** The error `output()` raises for a request that did not succeed (docs/semantics.md reasons). */
 async function failureError(client: TributaryClient, app: string, id: string, outcome: RequestOutcome): Promise<Error> {
   const reason = outcome.status === "cancelled" ? "cancelled" : (outcome.failureReason ?? "internal_error");
   let message = outcome.error?.message;

@@ -38,7 +38,7 @@ export class Channel {
 }
 
 /**
- * How a child's terminal failure surfaces in its caller (DESIGN.md §2): `RequestError` as itself,
+ * How a child's terminal failure surfaces in its caller (docs/semantics.md): `RequestError` as itself,
  * a timeout as `TimeoutError`, anything else as `FunctionError` with the child's message and stack.
  * Errors of the system (non-determinism, cancellation, serialization) keep their own type.
  */

@@ -1,5 +1,5 @@
 /**
- * JSON shapes of the HTTP API (DESIGN.md §4), shared by the server, the client, the CLI and the
+ * JSON shapes of the HTTP API (docs/http-api.md), shared by the server, the client, the CLI and the
  * dashboard. Field names are snake_case on the wire, as in Tensorlake's API. Times are milliseconds
  * since the epoch.
  */

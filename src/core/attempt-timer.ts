@@ -1,5 +1,5 @@
 /**
- * The timeout of one attempt (DESIGN.md §2), shared by the executor and the local runner. Time comes
+ * The timeout of one attempt (docs/semantics.md), shared by the executor and the local runner. Time comes
  * from the injected `Clock`, so tests drive it with a fake clock.
  *
  * States: running (deadline = last start/reset + timeout) ⇄ paused (waiting on ≥ 1 child call).

@@ -1,5 +1,5 @@
 /**
- * Deterministic durable call ids (DESIGN.md §2): a child's id is derived from its parent's id, its
+ * Deterministic durable call ids (docs/semantics.md): a child's id is derived from its parent's id, its
  * sequence number in the parent attempt and the function name, so a retried parent asks for the same
  * ids in the same order and finds the journaled results.
  */

@@ -176,7 +176,7 @@ function safeString(v: unknown): string {
 
 /**
  * Raised by `Request.output()` when the request failed for a reason other than a `RequestError`
- * (which is raised as itself) — `reason` is the failure reason word of DESIGN.md §2.
+ * (which is raised as itself) — `reason` is the failure reason word of docs/semantics.md.
  */
 export class RequestFailedError extends TributaryError {
   override readonly retryable = false;

@@ -1,6 +1,6 @@
 /**
  * Definition-time validation of every function and application option, with the seed's defaults
- * and bounds (DESIGN.md §1). Each bad value raises an `SDKUsageError` naming the option, the allowed
+ * and bounds (docs/programming-model.md). Each bad value raises an `SDKUsageError` naming the option, the allowed
  * range and the value received. The normalized specs are what the manifest carries.
  */
 import { SDKUsageError } from "./errors.js";

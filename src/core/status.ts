@@ -1,5 +1,5 @@
 /**
- * The one vocabulary of DESIGN.md §2: these string values are the database column values, the API
+ * The one vocabulary of docs/semantics.md: these string values are the database column values, the API
  * values, the CLI words and the dashboard labels.
  *
  * Request and function call lifecycle:

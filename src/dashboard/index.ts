@@ -1,5 +1,5 @@
 /**
- * The dashboard (DESIGN.md §4 `/ui`): one HTML page, one stylesheet and one script, all served from
+ * The dashboard (docs/http-api.md `/ui`): one HTML page, one stylesheet and one script, all served from
  * strings compiled into `dist/` so it works after `npm ci` with no build step and no CDN. The page is
  * public (it holds no data); every piece of data comes from the JSON API, which keeps its own auth.
  *

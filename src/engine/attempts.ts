@@ -1,5 +1,5 @@
 /**
- * Starting and finishing attempts, and the retry decision (DESIGN.md §2).
+ * Starting and finishing attempts, and the retry decision (docs/semantics.md).
  *
  * An attempt fails when the function throws, times out, or its container dies; while attempts remain
  * it is retried after the backoff. `RequestError` and non-determinism are never retried. Faults that

@@ -3,7 +3,7 @@
  * outcome to whoever waits on it — a parent attempt's RPC, one slot of a map, or the next step of a
  * reduce.
  *
- * Replay (DESIGN.md §2): a child whose durable id already succeeded answers at once from the journal;
+ * Replay (docs/semantics.md): a child whose durable id already succeeded answers at once from the journal;
  * one still pending or running is re-attached; a failed or cancelled one runs again. A different
  * function at the same (parent, seq, item) is a terminal non-determinism error.
  */

@@ -1,5 +1,5 @@
 /**
- * The engine: the request and call state machines of DESIGN.md §2 over a Store.
+ * The engine: the request and call state machines of docs/semantics.md over a Store.
  *
  * Request: pending → running → succeeded | failed | cancelled
  * Call:    pending → running → succeeded | failed | cancelled (running → pending on a retry)

@@ -73,7 +73,7 @@ export class Executors {
   }
 
   /**
-   * The server-side backstop (DESIGN.md §2): the executor owns timeouts, but an attempt that shows no
+   * The server-side backstop (docs/semantics.md): the executor owns timeouts, but an attempt that shows no
    * sign of life for its timeout plus a margin, while not waiting on children, means a wedged
    * executor. The attempt is told to stop and retried elsewhere as an infrastructure fault.
    */

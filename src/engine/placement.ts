@@ -1,5 +1,5 @@
 /**
- * Placement (DESIGN.md §2): a call runs only on an executor whose free capacity covers its cpu,
+ * Placement (docs/semantics.md): a call runs only on an executor whose free capacity covers its cpu,
  * memory, disk and GPUs, whose region matches, and that can provide its image.
  *
  * Pure: no I/O, no clock. `place` answers one of

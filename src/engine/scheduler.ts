@@ -171,7 +171,7 @@ export class Scheduler {
           engine.clock.setTimer(engine.options.unsatisfiableGraceMs - (now - engine.startedAt) + 10, () => this.pump());
         }
         if (g.child && p.kind === "wait") {
-          // Deadlock breaker (DESIGN.md §2 "Waiting never deadlocks"): blocked containers keep
+          // Deadlock breaker (docs/semantics.md "Waiting never deadlocks"): blocked containers keep
           // their memory, so parents can fill an executor while their children wait for room.
           // Where every attempt of an executor waits on children, one child goes on top anyway.
           stuck ??= this.stuckExecutors();

@@ -1,4 +1,4 @@
-/** Why a container died while serving a call, in the failure words of DESIGN.md §2. */
+/** Why a container died while serving a call, in the failure words of docs/semantics.md. */
 import type { FailureReason } from "../core/status.js";
 import type { ContainerProcess } from "./container-process.js";
 

@@ -2,7 +2,7 @@
  * One attempt of one call: installs the scope, runs the user code, and decides the outcome.
  *
  * The outcome is decided exactly once, by the first of: the handler's result (encoded by
- * `encodeResult`, the boundary copy), its error, the timeout (DESIGN.md §2: armed when the function
+ * `encodeResult`, the boundary copy), its error, the timeout (docs/semantics.md: armed when the function
  * starts, reset by progress, paused while a child is in flight), or the end of the request
  * (cancel / finish). In-process code cannot be killed, so a late result of a timed-out or cancelled
  * attempt is ignored and its signal is aborted so well-behaved code stops.

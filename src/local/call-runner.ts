@@ -1,6 +1,6 @@
 /**
  * One function call from creation to its terminal status: attempts, retries with backoff, and the
- * optional always-replay check (DESIGN.md §2 "Retries", "Durability and replay").
+ * optional always-replay check (docs/semantics.md "Retries", "Durability and replay").
  *
  * - Policy: the function's own `retries`, else the application's, else none.
  * - The delay before retry k is `backoffMs(policy, k)` on the injected clock.

@@ -1,5 +1,5 @@
 /**
- * How a failure is classified and how a child's failure reaches its parent (DESIGN.md §2).
+ * How a failure is classified and how a child's failure reaches its parent (docs/semantics.md).
  *
  * - `RequestError` → reason `request_error`, never retried, re-raised as itself in the parent.
  * - `TimeoutError` → reason `function_timeout`, re-raised as `TimeoutError`.

@@ -1,6 +1,6 @@
 /**
  * The journal of one local request: every call by durable id, and which function each (parent,
- * position) asked for (DESIGN.md §2 "Durability and replay").
+ * position) asked for (docs/semantics.md "Durability and replay").
  *
  * Invariants:
  * - a call whose id has `succeeded` is never run again: its journaled result bytes are decoded anew

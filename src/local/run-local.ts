@@ -1,6 +1,6 @@
 /**
- * `runLocal`: runs one request of an application in this process with the semantics of DESIGN.md
- * §2 — retries with backoff, timeouts reset by progress and paused while waiting on children,
+ * `runLocal`: runs one request of an application in this process with the semantics of docs/semantics.md
+ *  — retries with backoff, timeouts reset by progress and paused while waiting on children,
  * journaled calls with replay, state, progress, metrics, cancellation — and the same boundary
  * codecs as production (input encoded and decoded with the application's deserializer, validated by
  * its schema; output validated, encoded and decoded; arguments and results of every call copied).

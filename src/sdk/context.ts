@@ -74,7 +74,7 @@ export class RequestProgress {
   }
 }
 
-/** Validates progress arguments (DESIGN.md §2) into an update. */
+/** Validates progress arguments (docs/semantics.md) into an update. */
 export function validateProgress(current: unknown, total: unknown, message?: unknown, attributes?: unknown): ProgressUpdate {
   for (const [n, v] of [["current", current], ["total", total]] as const) {
     if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {

@@ -33,7 +33,7 @@ import type { Retries, RetriesOptions } from "./retries.js";
 
 const FN_BRAND = Symbol.for("tributary.function");
 
-/** Options of a function (DESIGN.md §1; defaults and bounds from the seed). */
+/** Options of a function (docs/programming-model.md; defaults and bounds from the seed). */
 export interface FunctionOptions {
   /** The function's name; default: the handler's name (`Class.method` for methods). */
   name?: string;
@@ -61,7 +61,7 @@ export interface FunctionOptions {
   maxContainers?: number;
 }
 
-/** Options of an application (DESIGN.md §1). */
+/** Options of an application (docs/programming-model.md). */
 export interface ApplicationOptions {
   tags?: Record<string, string>;
   /** Retry policy of every function called in this application's requests, unless it sets its own. */

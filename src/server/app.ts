@@ -1,5 +1,5 @@
 /**
- * The HTTP API as a Hono app (testable in-process with `app.request()`): the routes of DESIGN.md §4
+ * The HTTP API as a Hono app (testable in-process with `app.request()`): the routes of docs/http-api.md
  * under `/v1/namespaces/{ns}` and, for the default namespace, under `/`.
  */
 import { timingSafeEqual } from "node:crypto";

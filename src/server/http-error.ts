@@ -1,5 +1,5 @@
 /**
- * API errors: JSON `{ error: { code, message, details? } }` with the right status (DESIGN.md §4).
+ * API errors: JSON `{ error: { code, message, details? } }` with the right status (docs/http-api.md).
  */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";

@@ -10,7 +10,7 @@
  * - Transitions are compare-and-set on the current status (see each method); a lost race returns
  *   `false`/`null` and changes nothing.
  *
- * Lifecycles (DESIGN.md §2):
+ * Lifecycles (docs/semantics.md):
  *   request:  pending → running → succeeded | failed | cancelled
  *   call:     pending → running → succeeded | failed | cancelled;  running → pending (retry, backoff
  *             in `notBefore`); failed → pending (`rerunCall`: a replayed parent asks for it again)

@@ -1,5 +1,5 @@
 /**
- * The behaviour suite: DESIGN.md §2 pinned by observable behaviour (outputs, side-effect counts,
+ * The behaviour suite: docs/semantics.md pinned by observable behaviour (outputs, side-effect counts,
  * event streams). It runs against any runner through a {@link Harness}: `runLocal` now, a real server
  * and executor later. The applications live in ./apps.ts (the harness loads or deploys them).
  */

@@ -1,4 +1,4 @@
-// The dashboard in headless Chromium (DESIGN.md §6): a real server + executor, a real browser, and
+// The dashboard in headless Chromium: a real server + executor, a real browser, and
 // assertions on what a person sees. Skips with a notice where Debian's /usr/bin/chromium is absent.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";

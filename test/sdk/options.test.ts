@@ -1,4 +1,4 @@
-// Definition-time validation of every function/application option (DESIGN.md §1), with messages.
+// Definition-time validation of every function/application option (docs/programming-model.md), with messages.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { application, fn, Retries, SDKUsageError, type FunctionOptions, type ApplicationOptions } from "tributary";

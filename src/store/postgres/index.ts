@@ -1,5 +1,5 @@
 /**
- * The PostgreSQL Store: many servers on one database (DESIGN.md §3).
+ * The PostgreSQL Store (`--store postgres://…`, docs/operations.md).
  *
  * Every method is one transaction: multi-statement methods run in `sql.begin` (BEGIN … COMMIT on
  * one pooled connection), single statements are their own transaction. Transitions are CAS

@@ -1,6 +1,6 @@
 /**
  * PostgreSQL migration 001: the initial schema, the SQLite schema (sqlite/migrations/001-init.ts)
- * translated column for column (DESIGN.md §3b).
+ * translated column for column.
  *
  * NEVER edit this file once shipped: databases in the field have already applied it. Change the
  * schema with a new numbered file (002-…) registered in `index.ts`.

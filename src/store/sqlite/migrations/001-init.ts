@@ -1,5 +1,5 @@
 /**
- * Migration 001: the initial schema (DESIGN.md §3b).
+ * Migration 001: the initial schema.
  *
  * NEVER edit this file once shipped: databases in the field have already applied it. Change the
  * schema with a new numbered file (002-…) registered in `index.ts`.
