@@ -5,6 +5,11 @@
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
+import { buildDashboard } from "./build-dashboard.js";
+
+// The dashboard's script is bundled by esbuild, not tsc: refresh it so a `tsc`-only build tests the
+// current browser code too.
+await buildDashboard();
 
 const roots = ["dist/src", "dist/test", "dist/e2e"];
 const filters = process.argv.slice(2);

@@ -3,10 +3,9 @@
  * where the API leaves a list's envelope open (`{ applications: [...] }` vs a bare array) the client
  * accepts both, so it does not break on a harmless server-side choice.
  */
+import type { ApplicationDetail, DeployBody } from "../core/api-deploy.js";
 import type {
-  ApplicationDetail,
   ApplicationSummary,
-  DeployBody,
   DeployResponse,
   InvokeResponse,
   LogLine,

@@ -2,18 +2,13 @@
  * JSON shapes of the HTTP API (docs/http-api.md), shared by the server, the client, the CLI and the
  * dashboard. Field names are snake_case on the wire, as in Tensorlake's API. Times are milliseconds
  * since the epoch.
+ *
+ * Invariant: this file and what it imports stay free of Node-only code and types, because the
+ * dashboard's browser modules type-check against it with the DOM library and no Node types. Shapes
+ * that need the manifest or function options (which reach the Node codecs) live in `api-deploy.ts`.
  */
 import type { PlainError } from "./errors.js";
-import type { FunctionSpec } from "./options.js";
-import type { ManifestApplication, Manifest } from "./manifest.js";
 import type { AttemptStatus, FailureReason, Outcome, Status } from "./status.js";
-
-/** Body of `POST /v1/namespaces/{ns}/applications`. */
-export interface DeployBody {
-  manifest: Manifest;
-  /** The esbuild bundle (ESM), base64. */
-  bundle: string;
-}
 
 export interface DeployResponse {
   applications: { name: string; version: number }[];
@@ -28,9 +23,9 @@ export interface ApplicationSummary {
   functions: string[];
 }
 
-export interface ApplicationDetail extends ApplicationSummary {
-  application: ManifestApplication;
-  function_specs: FunctionSpec[];
+/** Answer of `GET …/applications`. */
+export interface ApplicationList {
+  applications: ApplicationSummary[];
 }
 
 export interface InvokeResponse {
@@ -110,6 +105,18 @@ export interface LogLine {
   stream: "stdout" | "stderr";
   ts: number;
   line: string;
+}
+
+/** Answer of `GET …/requests/{id}/state`: each key's value as JSON. */
+export interface StateResponse {
+  state: Record<string, unknown>;
+}
+
+/** Answer of `GET …/requests/{id}/logs`: `next` is the cursor for `?after=`. */
+export interface LogsResponse {
+  logs: (LogLine & { id: number })[];
+  next: number;
+  finished: boolean;
 }
 
 export interface ErrorBody {

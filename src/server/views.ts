@@ -1,5 +1,6 @@
 /** Store rows → the JSON shapes of src/core/api.ts (snake_case, one vocabulary). */
-import type { ApplicationDetail, ApplicationSummary, AttemptInfo, FunctionCallInfo, ProgressInfo, RequestDetail, RequestSummary } from "../core/api.js";
+import type { ApplicationDetail } from "../core/api-deploy.js";
+import type { ApplicationSummary, AttemptInfo, FunctionCallInfo, ProgressInfo, RequestDetail, RequestSummary } from "../core/api.js";
 import type { RequestEvent } from "../core/request.js";
 import { outcomeOf } from "../core/status.js";
 import type { ApplicationRow, AttemptRow, CallRow, RequestRow } from "../store/types.js";

@@ -1,6 +1,6 @@
 /** Deploy, list, get, delete applications; their OpenAPI document. */
 import type { Hono } from "hono";
-import type { DeployResponse } from "../../core/api.js";
+import type { ApplicationList, DeployResponse } from "../../core/api.js";
 import { ns, type ServerContext } from "../context.js";
 import { readBody } from "../body.js";
 import { badRequest, notFound } from "../http-error.js";
@@ -35,7 +35,7 @@ export function applicationRoutes(app: Hono, s: ServerContext): void {
 
   app.get("/applications", async (c) => {
     const rows = await s.store.listApplications(ns(c));
-    return c.json({ applications: rows.map(appSummary) });
+    return c.json({ applications: rows.map(appSummary) } satisfies ApplicationList);
   });
 
   app.get("/applications/:app", async (c) => {

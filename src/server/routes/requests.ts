@@ -1,6 +1,6 @@
 /** Request metadata, output, progress stream, cancel, delete, state, metrics and logs. */
 import type { Context, Hono } from "hono";
-import type { MetricsResponse, RequestList } from "../../core/api.js";
+import type { LogsResponse, MetricsResponse, RequestList, StateResponse } from "../../core/api.js";
 import { decodeStructured } from "../../core/codec.js";
 import { STATUSES, isTerminal, type Status } from "../../core/status.js";
 import type { RequestRow } from "../../store/types.js";
@@ -102,7 +102,7 @@ export function requestRoutes(app: Hono, s: ServerContext): void {
         state[row.key] = { undecodable: true, size: row.value.size };
       }
     }
-    return c.json({ state });
+    return c.json({ state } satisfies StateResponse);
   });
 
   app.get("/applications/:app/requests/:id/metrics", async (c) => {
@@ -132,6 +132,6 @@ export function requestRoutes(app: Hono, s: ServerContext): void {
       logs: rows.map((l) => ({ id: l.id, attempt_id: l.attemptId, call_id: l.callId, function_name: l.functionName, stream: l.stream, ts: l.ts, line: l.line })),
       next: rows.length ? rows[rows.length - 1]!.id : after,
       finished: isTerminal(r.status),
-    });
+    } satisfies LogsResponse);
   });
 }

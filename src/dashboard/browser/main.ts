@@ -1,0 +1,63 @@
+/**
+ * The dashboard's entry, bundled by esbuild into /ui/app.js: hash routes (#/, #/apps/NAME,
+ * #/apps/NAME/requests/ID), one view at a time (see view.ts), and the settings form.
+ */
+import { STATUSES, type Status } from "../../core/status.js";
+import { API_KEY_KEY, NS_KEY, apiKey, namespace, notice, setCrumbs, showError } from "./connection.js";
+import { byId, h } from "./dom.js";
+import { renderRequest } from "./view-request.js";
+import { renderApps, renderRequests } from "./views-apps.js";
+import { newView } from "./view.js";
+
+function isStatus(s: string | null): s is Status {
+  return (STATUSES as readonly (string | null)[]).includes(s);
+}
+
+async function render(): Promise<void> {
+  notice("");
+  const view = newView();
+  const main = byId("main", HTMLElement);
+  const [path = "/", query = ""] = (location.hash.replace(/^#/, "") || "/").split("?");
+  const wanted = new URLSearchParams(query).get("status");
+  const status = isStatus(wanted) ? wanted : null;
+  try {
+    const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+    const [first, app, third, id] = parts;
+    if (parts.length === 0) await renderApps(view, main);
+    else if (first === "apps" && app !== undefined && parts.length === 2) await renderRequests(view, main, app, status, rerender);
+    else if (first === "apps" && app !== undefined && third === "requests" && id !== undefined && parts.length === 4) {
+      await renderRequest(view, main, app, id);
+    } else {
+      setCrumbs([["Applications", "#/"]]);
+      main.replaceChildren(h("h1", null, "Not found"), h("p", null, h("a", { href: "#/" }, "Back to the applications")));
+    }
+  } catch (e) {
+    if (view.alive()) showError(e);
+  }
+}
+
+/** render() never rejects (it shows its errors), so its promise needs no handler. */
+function rerender(): void {
+  void render();
+}
+
+function initSettings(): void {
+  const ns = byId("ns", HTMLInputElement);
+  const key = byId("key", HTMLInputElement);
+  ns.value = namespace();
+  key.value = apiKey();
+  byId("settings", HTMLFormElement).addEventListener("submit", (e) => {
+    e.preventDefault();
+    localStorage.setItem(NS_KEY, ns.value.trim() || "default");
+    if (key.value) localStorage.setItem(API_KEY_KEY, key.value);
+    else localStorage.removeItem(API_KEY_KEY);
+    rerender();
+  });
+}
+
+window.addEventListener("hashchange", () => {
+  rerender();
+  byId("main", HTMLElement).focus();
+});
+initSettings();
+rerender();
