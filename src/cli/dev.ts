@@ -80,6 +80,7 @@ async function runDev(entry: string, flags: DevFlags): Promise<void> {
   // apiKey "": the dev server has no keys, and a TRIBUTARY_API_KEY meant for another server must not leak to it.
   const client = new TributaryClient({ server: server.url, apiKey: "" });
   const say = (s: string): void => void process.stdout.write(s + "\n");
+  // eslint-disable-next-line prefer-const -- read by the signal handler, which may run before the assignment
   let watcher: { close(): void } | undefined;
   stopOnSignal(async () => {
     watcher?.close();

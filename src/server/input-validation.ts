@@ -16,7 +16,7 @@ const cache = new Map<string, ValidateFunction | null>();
 
 function validatorFor(key: string, schema: unknown): ValidateFunction | null {
   if (cache.has(key)) return cache.get(key)!;
-  let v: ValidateFunction | null = null;
+  let v: ValidateFunction | null;
   try {
     const s = { ...(schema as Record<string, unknown>) };
     delete s.$schema;

@@ -41,6 +41,7 @@ async function openPostgres(url: string): Promise<Store> {
     parsed.searchParams.delete("schema");
     store = createPostgresStore(schema === undefined ? url : parsed.toString(), schema === undefined ? {} : { schema });
   } catch (e) {
+    // eslint-disable-next-line preserve-caught-error -- the cause may hold the URL's password
     throw new Error(`--store ${redactUrl(url)}: ${hidePassword(url, e)}`);
   }
   try {
@@ -48,6 +49,7 @@ async function openPostgres(url: string): Promise<Store> {
     return store;
   } catch (e) {
     await store.close().catch(() => {});
+    // eslint-disable-next-line preserve-caught-error -- the cause may hold the URL's password
     throw new Error(`--store ${redactUrl(url)}: cannot open the PostgreSQL store: ${hidePassword(url, e)}`);
   }
 }

@@ -99,7 +99,7 @@ test("apps, requests and secrets talk to the right routes", T, async () => {
     assert.equal(show.code, 0, show.stderr);
     assert.match(show.stdout, /status:\s+failed/);
     assert.match(show.stdout, /failure reason:\s+function_error/);
-    assert.match(show.stdout, /\n  greet  failed \(function_error\)  attempts: 1  2\.5s\n    string_length  failed \(function_error\)  attempts: 3/);
+    assert.match(show.stdout, /\n {2}greet {2}failed \(function_error\) {2}attempts: 1 {2}2\.5s\n {4}string_length {2}failed \(function_error\) {2}attempts: 3/);
     assert.match(show.stdout, /error: boom/);
 
     const secret = await runCli(["secrets", "set", "API_TOKEN", "--from-env", "MY_TOKEN"], { env: { ...env, MY_TOKEN: "t0ken" } });

@@ -21,7 +21,7 @@ export const BAD_KEYS = ["", "/abs", "../up", "a/../b", "a/./b", "a//b", "a/", "
 
 /** Registers the blob contract; `make` returns a fresh store and an optional cleanup check. */
 export function blobContract(name: string, make: () => Promise<BlobStore>): void {
-  const t = (title: string, body: (b: BlobStore) => Promise<void>) => test(`${name}: ${title}`, { timeout: 10_000 }, async () => body(await make()));
+  const t = (title: string, body: (b: BlobStore) => Promise<void>) => void test(`${name}: ${title}`, { timeout: 10_000 }, async () => body(await make()));
 
   t("put/get round-trips binary bytes; overwrite replaces; delete removes", async (b) => {
     const bytes = Uint8Array.from({ length: 256 }, (_, i) => i);

@@ -9,7 +9,7 @@
  *   the process (the bytes are in the OS page cache), not a power cut.
  */
 import { createReadStream } from "node:fs";
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm, type FileHandle } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { dirname, join, resolve } from "node:path";
 import type { BlobStore } from "../types.js";
@@ -30,7 +30,7 @@ export function createLocalBlobStore(dir: string): BlobStore {
   };
 
   /** Writes through a temp file and renames it onto `key`; removes the temp file on any failure. */
-  async function writeAtomically(key: string, write: (fh: import("node:fs/promises").FileHandle) => Promise<number>): Promise<number> {
+  async function writeAtomically(key: string, write: (fh: FileHandle) => Promise<number>): Promise<number> {
     const target = pathOf(key);
     await mkdir(tmpDir, { recursive: true });
     const tmp = join(tmpDir, randomBytes(12).toString("hex"));
