@@ -90,7 +90,7 @@ async function drainToOutcome(client: TributaryClient, app: string, id: string):
     if (item.type === "finished") return item.outcome;
   }
   // requestStream only ends after the outcome or by throwing; this is a broken server.
-  throw new RequestFailedError("internal_error", `the progress stream of request ${id} ended without an outcome`);
+  throw new RequestFailedError("internal_error", `the progress stream of request ${id} ended without an outcome`, { requestId: id });
 }
 
 /** The error `output()` raises for a request that did not succeed (docs/semantics.md reasons). */
@@ -102,5 +102,8 @@ async function failureError(client: TributaryClient, app: string, id: string, ou
     message = await client.getRequest(app, id).then((d) => d.request_error?.message, () => undefined);
   }
   if (reason === "request_error") return new RequestError(message ?? "request failed with a RequestError");
-  return new RequestFailedError(reason, message ? `request ${id} failed (${reason}): ${message}` : `request ${id} failed (${reason})`);
+  return new RequestFailedError(reason, message ? `request ${id} failed (${reason}): ${message}` : `request ${id} failed (${reason})`, {
+    requestId: id,
+    error: outcome.error ?? null,
+  });
 }

@@ -5,13 +5,15 @@
  *
  * Container lifecycle: starting → init (import bundle; construct the class) → ready ⇄ busy → exit.
  */
+import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
 import { decodeArgs, decodeInput, encodeOutput, encodeStructured } from "../core/codec.js";
 import { CancelledError, RequestError, SDKUsageError, TimeoutError, toPlainError } from "../core/errors.js";
+import { attemptFailureReason } from "../core/failures.js";
 import { classInstance, invokeEntry, lookupFunction, registry, type FunctionEntry } from "../core/registry.js";
 import { SchemaValidationError, validateSchema } from "../core/schema.js";
 import { scopeStorage } from "../core/scope.js";
-import type { FailureReason } from "../core/status.js";
+import { cleanStack, hideHostPath } from "../core/stack.js";
 import type { ContainerTarget, ToContainer } from "../core/wire/container.js";
 import { Channel } from "./channel.js";
 import { createScope } from "./runtime.js";
@@ -23,6 +25,8 @@ const aborts = new Map<string, AbortController>();
 let target: ContainerTarget | null = null;
 
 async function init(bundlePath: string, t: ContainerTarget): Promise<void> {
+  // The bundle lives in the executor's data directory: stacks name it `bundle/…`, never the host path.
+  hideHostPath(dirname(bundlePath), "bundle");
   try {
     await import(pathToFileURL(bundlePath).href);
     if (t.kind === "class") {
@@ -37,15 +41,6 @@ async function init(bundlePath: string, t: ContainerTarget): Promise<void> {
   } catch (e) {
     ch.send({ t: "init-failed", error: toPlainError(e) });
   }
-}
-
-function failureReasonOf(e: unknown, signal: AbortSignal): FailureReason {
-  if (signal.aborted) return (signal.reason as Error | undefined)?.name === "CancelledError" ? "cancelled" : "function_timeout";
-  const name = (e as { name?: unknown } | null)?.name;
-  if (name === "RequestError") return "request_error";
-  // A child's timeout left uncaught: the request failed because a function timed out.
-  if (name === "TimeoutError") return "function_timeout";
-  return "function_error";
 }
 
 async function run(msg: Extract<ToContainer, { t: "run" }>): Promise<void> {
@@ -80,7 +75,7 @@ async function run(msg: Extract<ToContainer, { t: "run" }>): Promise<void> {
       ch.send({ t: "done", attemptId: msg.attemptId, ok: true, value: encodeStructured(value, `result of ${msg.functionName}`), contentType: "", rss: process.memoryUsage.rss() });
     }
   } catch (e) {
-    ch.send({ t: "done", attemptId: msg.attemptId, ok: false, error: toPlainError(e, msg.functionName), reason: failureReasonOf(e, ac.signal), rss: process.memoryUsage.rss() });
+    ch.send({ t: "done", attemptId: msg.attemptId, ok: false, error: toPlainError(e, msg.functionName), reason: attemptFailureReason(e, ac.signal), rss: process.memoryUsage.rss() });
   } finally {
     aborts.delete(msg.attemptId);
   }
@@ -106,5 +101,5 @@ transport.onMessage((msg: ToContainer) => {
 // The executor going away means nobody will ever read our result: exit rather than linger.
 transport.onClose(() => process.exit(0));
 process.on("unhandledRejection", (e) => {
-  process.stderr.write(`unhandled rejection in container: ${(e as Error)?.stack ?? String(e)}\n`);
+  process.stderr.write(`unhandled rejection in container: ${typeof (e as Error)?.stack === "string" ? cleanStack((e as Error).stack!) : String(e)}\n`);
 });

@@ -12,7 +12,7 @@ import type { ChildProcess } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import type { PlainError } from "../core/errors.js";
+import { plainError, type PlainError } from "../core/errors.js";
 import type { ContainerTarget, FromContainer, ToContainer } from "../core/wire/container.js";
 import { forkLauncher, type Launched, type LaunchSpec, type Launcher } from "./launch.js";
 
@@ -138,8 +138,8 @@ export class ContainerProcess {
       const tail = this.stderrTail.slice(-5).join("\n");
       this.initWaiter.reject(
         this.killReason === "timeout"
-          ? { name: "TimeoutError", message: "start-up did not finish in time", retryable: true }
-          : { name: "InternalError", message: `container exited during start-up (code ${code}, signal ${signal})${tail ? `: ${tail}` : ""}`, retryable: true },
+          ? plainError("TimeoutError", "start-up did not finish in time")
+          : plainError("InternalError", `container exited during start-up (code ${code}, signal ${signal})${tail ? `: ${tail}` : ""}`),
       );
       this.initWaiter = null;
     }

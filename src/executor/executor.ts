@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { systemClock, type Clock } from "../core/clock.js";
-import type { PlainError } from "../core/errors.js";
+import { plainError, toPlainError, type PlainError } from "../core/errors.js";
 import type { FailureReason } from "../core/status.js";
 import type { FromContainer } from "../core/wire/container.js";
 import type { Assignment, ExecutorCapacity, ExecutorRpc, ExecutorTransport, ExecutorTransportFactory, FromExecutor, ToExecutor, TransportHandlers } from "../core/wire/executor.js";
@@ -241,18 +241,12 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
       container.attemptId = a.attemptId;
       send({ t: "started", attemptId: a.attemptId, containerId: container.id, pid: container.pid });
       run.timer = new AttemptTimer(clock, a.timeoutMs, () =>
-        stopRun(run, "timeout", "function_timeout", {
-          name: "TimeoutError",
-          message: `${a.functionName} timed out: no progress for ${a.timeoutMs / 1000} s`,
-          retryable: true,
-          functionName: a.functionName,
-        }),
+        stopRun(run, "timeout", "function_timeout", plainError("TimeoutError", `${a.functionName} timed out: no progress for ${a.timeoutMs / 1000} s`, { functionName: a.functionName })),
       );
       run.timer.start();
       container.send({ t: "run", attemptId: a.attemptId, requestId: a.requestId, callId: a.callId, functionName: a.functionName, root: a.root, args: a.args });
     } catch (e) {
-      const err = e as PlainError | Error;
-      const plain: PlainError = "retryable" in err && typeof err.retryable === "boolean" ? (err as PlainError) : { name: (err as Error).name ?? "Error", message: (err as Error).message ?? String(err), retryable: true };
+      const plain: PlainError = toPlainError(e);
       const timedOut = plain.name === "TimeoutError";
       if (plain.name === "ImageBuildError") return fail(run, "function_error", { ...plain, functionName: a.functionName });
       fail(run, timedOut ? "function_timeout" : "function_error", {
@@ -307,7 +301,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     const run = c.attemptId ? attempts.get(c.attemptId) : undefined;
     if (!run || run.finished || run.container !== c) return;
     const { reason, message } = explainExit(c, code, signal);
-    fail(run, reason, { name: reason === "out_of_memory" ? "OutOfMemoryError" : "ContainerExitError", message: `${run.a.functionName}: ${message}`, retryable: true, functionName: run.a.functionName });
+    fail(run, reason, plainError(reason === "out_of_memory" ? "OutOfMemoryError" : "ContainerExitError", `${run.a.functionName}: ${message}`, { functionName: run.a.functionName }));
   }
 
   function onLog(c: ContainerProcess, stream: "stdout" | "stderr", line: string): void {
@@ -335,7 +329,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
       }
       case "cancel": {
         const run = attempts.get(m.attemptId);
-        if (run) stopRun(run, "cancelled", "cancelled", { name: "CancelledError", message: "the request was cancelled", retryable: false });
+        if (run) stopRun(run, "cancelled", "cancelled", plainError("CancelledError", "the request was cancelled"));
         break;
       }
       case "ack":

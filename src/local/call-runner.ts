@@ -16,7 +16,7 @@ import { backoffMs, effectivePolicy } from "../core/retry.js";
 import { isTerminal } from "../core/status.js";
 import { runAttempt, type AttemptResult } from "./attempt.js";
 import type { SpawnChild } from "./call-runtime.js";
-import { reasonOf } from "./failures.js";
+import { failureReasonOf } from "../core/failures.js";
 import type { CallOutcome } from "./journal.js";
 import { emit, finishCall, type AttemptState, type CallState, type RequestRun } from "./request-run.js";
 
@@ -51,7 +51,7 @@ export async function runCall<R>(
       finishCall(run, call, "succeeded", null);
       return { ok: true, result: outcome.result };
     }
-    const reason = reasonOf(outcome.error);
+    const reason = failureReasonOf(outcome.error);
     const error = toPlainError(outcome.error, name);
     emit(run, call, "attempt:failed", n, { reason, error });
     if (!error.retryable || n > policy.maxRetries) {

@@ -15,7 +15,7 @@ import { childCallId, itemCallId } from "../core/durable-id.js";
 import { CancelledError, NonDeterminismError, SDKUsageError } from "../core/errors.js";
 import { lookupFunction, type FunctionEntry } from "../core/registry.js";
 import type { CallRuntime } from "../core/scope.js";
-import { errorForParent } from "./failures.js";
+import { errorForCaller } from "../core/failures.js";
 import type { CallOp, CallOutcome } from "./journal.js";
 import type { AttemptState, RequestRun } from "./request-run.js";
 
@@ -59,7 +59,7 @@ export function createCallRuntime(run: RequestRun, attempt: AttemptState, spawn:
   };
 
   const unwrap = (o: CallOutcome, functionName: string): unknown => {
-    if (!o.ok) throw errorForParent(o.error, functionName);
+    if (!o.ok) throw errorForCaller(o.error, o.reason, functionName);
     return decodeStructured(o.result, `result of ${functionName}`);
   };
 

@@ -54,7 +54,7 @@ export class LocalRequest<O = unknown> implements Request<O> {
     if (o.status === "succeeded" && this.encoded) return decodeOutput(this.encoded.bytes, this.encoded.contentType) as O;
     const message = o.error?.message ?? `request ${o.status}`;
     if (o.failureReason === "request_error") throw new RequestError(message);
-    throw new RequestFailedError(o.failureReason ?? "cancelled", message);
+    throw new RequestFailedError(o.failureReason ?? "cancelled", message, { requestId: this.id, error: o.error ?? null });
   }
 
   /** Every event from the start, then live ones; ends after `request:finished`. */

@@ -23,8 +23,10 @@ export {
   NonDeterminismError,
   CancelledError,
   InternalError,
+  RequestFailedError,
   isTributaryError,
   isErrorNamed,
 } from "../core/errors.js";
+export type { ErrorName, PlainError } from "../core/errors.js";
 export { SchemaValidationError } from "../core/schema.js";
 export type { Status, FailureReason, Outcome } from "../core/status.js";

@@ -7,7 +7,7 @@
 import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
-import { application, cls, fn, isErrorNamed, RequestContext, RequestError, Retries } from "tributary";
+import { application, cls, fn, FunctionError, isErrorNamed, RequestContext, RequestError, Retries, TimeoutError, TributaryError } from "tributary";
 
 /** Input of apps that count side effects. */
 export interface DirInput {
@@ -93,6 +93,43 @@ export const bh_timeout_caught = application(fn(async function bh_timeout_caught
 
 export const bh_timeout_uncaught = application(fn(async function bh_timeout_uncaught() {
   return await bh_worker(3000, false);
+}));
+
+/** A user's own subclass of an SDK error: `instanceof` must keep ordinary semantics for it. */
+class OrderRejected extends RequestError {}
+
+const bh_broken = fn(async function bh_broken() {
+  throw new Error("broken child");
+});
+
+const bh_rejecting = fn(async function bh_rejecting() {
+  throw new OrderRejected("order rejected");
+});
+
+/**
+ * `instanceof` on what a parent catches: in a container the runtime throws its own copy of the
+ * classes, while this module's `FunctionError` and `TimeoutError` come from the bundle's copy.
+ */
+export const bh_instanceof = application(fn(async function bh_instanceof() {
+  const out: Record<string, Record<string, boolean | string>> = {};
+  try {
+    await bh_broken();
+  } catch (e) {
+    out.failing = { functionError: e instanceof FunctionError, timeoutError: e instanceof TimeoutError, tributary: e instanceof TributaryError, message: (e as Error).message };
+  }
+  try {
+    await bh_worker(3000, false);
+  } catch (e) {
+    out.timingOut = { timeoutError: e instanceof TimeoutError, functionError: e instanceof FunctionError, tributary: e instanceof TributaryError };
+  }
+  try {
+    await bh_rejecting();
+  } catch (e) {
+    out.rejected = { requestError: e instanceof RequestError, subclass: e instanceof OrderRejected };
+  }
+  const own = new OrderRejected("mine");
+  out.own = { subclass: own instanceof OrderRejected, requestError: own instanceof RequestError, sdkIsSubclass: new RequestError("x") instanceof OrderRejected, name: own.name };
+  return out;
 }));
 
 export const bh_pause_parent = application(fn({ timeout: 1 }, async function bh_pause_parent() {

@@ -137,6 +137,18 @@ export function defineBehaviourSuite(h: Harness): void {
         assert.equal(failed?.data?.reason, "function_timeout");
       });
 
+      test("instanceof FunctionError / TimeoutError / RequestError holds for what a parent catches", T, async () => {
+        const req = await h.run("bh_instanceof");
+        assert.deepEqual(await req.output(), {
+          failing: { functionError: true, timeoutError: false, tributary: true, message: "broken child" },
+          timingOut: { timeoutError: true, functionError: false, tributary: true },
+          // A child's RequestError reaches the parent as a RequestError; the child's own subclass
+          // does not cross the boundary (errors cross as plain data).
+          rejected: { requestError: true, subclass: false },
+          own: { subclass: true, requestError: true, sdkIsSubclass: false, name: "OrderRejected" },
+        });
+      });
+
       test("uncaught, the timeout fails the request with function_timeout", T, async () => {
         const req = await h.run("bh_timeout_uncaught");
         const f = await failure(req);
