@@ -15,4 +15,6 @@ export {
 } from "./blobs/index.js";
 export { InvalidCursorError, decodeCursor, encodeCursor } from "./cursor.js";
 export { openStore } from "./open.js";
-export { createPostgresStore, type PostgresStoreOptions } from "./postgres/index.js";
+// Not createPostgresStore: a value export would load the `postgres` driver with this module. Open a
+// PostgreSQL store through openStore (which imports the adapter on demand) or import ./postgres/.
+export type { PostgresStoreOptions } from "./postgres/index.js";

@@ -1,8 +1,11 @@
 /**
  * Opens the store named by a `--store` value.
+ *
+ * The PostgreSQL adapter (and with it the `postgres` driver) is imported only when a `postgres://`
+ * store is opened, so a SQLite server or CLI never loads it. Nothing else in the product imports
+ * `./postgres/` statically; open.test.ts checks that opening a SQLite store leaves it unloaded.
  */
 import { redactUrl } from "../core/redact-url.js";
-import { createPostgresStore } from "./postgres/index.js";
 import { createSqliteStore } from "./sqlite/index.js";
 import type { Store } from "./types.js";
 
@@ -39,6 +42,7 @@ async function openPostgres(url: string): Promise<Store> {
     const parsed = new URL(url);
     const schema = parsed.searchParams.get("schema") ?? undefined;
     parsed.searchParams.delete("schema");
+    const { createPostgresStore } = await import("./postgres/index.js");
     store = createPostgresStore(schema === undefined ? url : parsed.toString(), schema === undefined ? {} : { schema });
   } catch (e) {
     // eslint-disable-next-line preserve-caught-error -- the cause may hold the URL's password

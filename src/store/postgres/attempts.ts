@@ -5,7 +5,7 @@
  * Lock order is always attempt → call → request (the request row last, via its event counter), the
  * same in every method, so concurrent transitions wait for each other instead of deadlocking.
  */
-import { json, toAttempt, type SqlAttempt } from "../sqlite/rows.js";
+import { json, toAttempt, type SqlAttempt } from "../shared/rows.js";
 import type { Store } from "../types.js";
 import type { Sql } from "./connect.js";
 import { appendEvents } from "./events.js";

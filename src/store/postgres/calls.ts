@@ -1,7 +1,7 @@
 /**
  * Function calls: reads, creation, the scheduler's pending queue and CAS transitions.
  */
-import { toCall, type SqlCall } from "../sqlite/rows.js";
+import { toCall, type SqlCall } from "../shared/rows.js";
 import type { Store } from "../types.js";
 import type { Sql } from "./connect.js";
 import { appendEvents } from "./events.js";

@@ -2,7 +2,7 @@
  * Cluster-wide rows: executors (upserted on every heartbeat) and secrets (ciphertext only: this
  * layer never sees a plaintext secret).
  */
-import { bytes } from "../sqlite/rows.js";
+import { bytes } from "../shared/rows.js";
 import type { ExecutorRow, SecretRow, Store } from "../types.js";
 import type { Sql } from "./connect.js";
 

@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import postgres from "postgres";
 import { ev, inline, newRequest } from "../contract/fixtures.js";
-import { SchemaTooNewError } from "../sqlite/migrate.js";
+import { SchemaTooNewError } from "../shared/migrations.js";
 import { createPostgresStore } from "./index.js";
 import { MIGRATIONS } from "./migrations/index.js";
-import { schemaFactory, TEST_POSTGRES_URL, unreachableReason } from "./test-database.js";
+import { schemaFactory, TEST_POSTGRES_URL, unreachableReason } from "../../../test/helpers/postgres-database.js";
 
 const skip = await unreachableReason();
 if (skip !== null) console.log(`postgres tests skipped: ${skip}`);

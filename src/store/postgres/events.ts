@@ -8,7 +8,7 @@
  * (that is what ties an event to the state change it announces).
  */
 import type { RequestEvent } from "../../core/request.js";
-import { toEvent, UnknownRequestError, type SqlEvent } from "../sqlite/events.js";
+import { toEvent, UnknownRequestError, type SqlEvent } from "../shared/events.js";
 import type { NewEvent } from "../types.js";
 import type { Sql, Tx } from "./connect.js";
 

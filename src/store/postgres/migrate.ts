@@ -8,7 +8,7 @@
  *   schema at its previous version, never half-migrated.
  * - A database whose version is ahead of this build is refused (`SchemaTooNewError`).
  */
-import { SchemaTooNewError } from "../sqlite/migrate.js";
+import { SchemaTooNewError } from "../shared/migrations.js";
 import { MIGRATIONS, type Migration } from "./migrations/index.js";
 import type { Sql } from "./connect.js";
 

@@ -5,7 +5,7 @@
  */
 import { after, describe } from "node:test";
 import { storeContract } from "../contract.js";
-import { schemaFactory, storeInFreshSchema, unreachableReason } from "./test-database.js";
+import { schemaFactory, storeInFreshSchema, unreachableReason } from "../../../test/helpers/postgres-database.js";
 
 const skip = await unreachableReason();
 if (skip !== null) {

@@ -2,7 +2,7 @@
  * Per-request data written by running functions: state (last write wins), metrics and logs.
  * Batches (`addMetrics`, `appendLogs`) are one statement each: all rows or none.
  */
-import { payloadParams, toPayload } from "../sqlite/rows.js";
+import { payloadParams, toPayload } from "../shared/rows.js";
 import type { LogRow, MetricRow, StateRow, Store, StoredLog } from "../types.js";
 import type { Sql } from "./connect.js";
 

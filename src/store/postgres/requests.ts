@@ -4,7 +4,7 @@
  */
 import type { RequestEvent } from "../../core/request.js";
 import { decodeCursor, encodeCursor } from "../cursor.js";
-import { payloadParams, toRequest, type SqlRequest } from "../sqlite/rows.js";
+import { payloadParams, toRequest, type SqlRequest } from "../shared/rows.js";
 import type { NewCall, NewEvent, NewRequest, RequestRow, Store } from "../types.js";
 import type { Sql } from "./connect.js";
 import { appendEvents, insertEvents } from "./events.js";

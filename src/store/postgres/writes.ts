@@ -7,7 +7,7 @@
  * exists per patch shape; shapes are few, and each is prepared once per connection.
  */
 import type { CallPatch, NewCall, Payload, RequestPatch } from "../types.js";
-import { json, payloadParams } from "../sqlite/rows.js";
+import { json, payloadParams } from "../shared/rows.js";
 import type { Tx } from "./connect.js";
 
 type Columns = Record<string, string | number | Uint8Array | null>;

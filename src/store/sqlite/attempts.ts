@@ -6,7 +6,7 @@ import type Database from "better-sqlite3";
 import type { AttemptPatch, CallPatch, NewAttempt, NewEvent, RequestPatch, Store } from "../types.js";
 import type { RequestEvent } from "../../core/request.js";
 import type { EventLog } from "./events.js";
-import { json, toAttempt, type SqlAttempt } from "./rows.js";
+import { json, toAttempt, type SqlAttempt } from "../shared/rows.js";
 import type { Writes } from "./writes.js";
 
 type AttemptMethods = Pick<Store, "startAttempt" | "finishAttempt" | "getAttempt" | "listAttempts" | "listRunningAttempts">;

@@ -4,7 +4,7 @@
 import type Database from "better-sqlite3";
 import type { Store } from "../types.js";
 import type { EventLog } from "./events.js";
-import { toCall, type SqlCall } from "./rows.js";
+import { toCall, type SqlCall } from "../shared/rows.js";
 import type { Writes } from "./writes.js";
 
 type CallMethods = Pick<Store, "getCall" | "listCalls" | "findChildCall" | "createCall" | "listPendingCalls" | "transitionCall">;

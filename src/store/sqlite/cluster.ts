@@ -4,7 +4,7 @@
  */
 import type Database from "better-sqlite3";
 import type { ExecutorRow, SecretRow, Store } from "../types.js";
-import { bytes } from "./rows.js";
+import { bytes } from "../shared/rows.js";
 
 type ClusterMethods = Pick<
   Store,

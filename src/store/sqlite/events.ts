@@ -8,28 +8,8 @@
  */
 import type Database from "better-sqlite3";
 import type { RequestEvent } from "../../core/request.js";
-import type { EventKind } from "../../core/status.js";
+import { toEvent, UnknownRequestError, type SqlEvent } from "../shared/events.js";
 import type { NewEvent } from "../types.js";
-
-/** An events row as selected (shared with the PostgreSQL adapter, whose columns are the same). */
-export interface SqlEvent {
-  seq: number;
-  kind: EventKind;
-  at: number;
-  call_id: string | null;
-  parent_call_id: string | null;
-  function_name: string | null;
-  attempt: number | null;
-  data: string | null;
-}
-
-/** Thrown when events are appended to a request that does not exist. */
-export class UnknownRequestError extends Error {
-  constructor(readonly requestId: string) {
-    super(`unknown request ${JSON.stringify(requestId)}`);
-    this.name = "UnknownRequestError";
-  }
-}
 
 export interface EventLog {
   /** Allocates seqs after the request's last one and inserts the events. In a transaction. */
@@ -96,15 +76,4 @@ export function createEventLog(db: Database.Database): EventLog {
       return r ? toEvent(r) : null;
     },
   };
-}
-
-/** Maps a row back to its event: absent fields stay absent, `''` parent means a null parentCallId. */
-export function toEvent(r: SqlEvent): RequestEvent {
-  const e: RequestEvent = { seq: r.seq, kind: r.kind, at: r.at };
-  if (r.call_id !== null) e.callId = r.call_id;
-  if (r.parent_call_id !== null) e.parentCallId = r.parent_call_id === "" ? null : r.parent_call_id;
-  if (r.function_name !== null) e.functionName = r.function_name;
-  if (r.attempt !== null) e.attempt = r.attempt;
-  if (r.data !== null) e.data = JSON.parse(r.data) as Record<string, unknown>;
-  return e;
 }

@@ -22,8 +22,8 @@ import { prepareWrites } from "./writes.js";
 import { withGroupCommit } from "./group-commit.js";
 
 export type { SqliteStoreOptions } from "./open-db.js";
-export { SchemaTooNewError } from "./migrate.js";
-export { UnknownRequestError } from "./events.js";
+export { SchemaTooNewError } from "../shared/migrations.js";
+export { UnknownRequestError } from "../shared/events.js";
 
 /**
  * Opens (creating if needed) a SQLite store at `path`; `":memory:"` gives a private in-memory one.

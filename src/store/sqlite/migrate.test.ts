@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import Database from "better-sqlite3";
 import { createSqliteStore } from "./index.js";
-import { applyMigrations, SchemaTooNewError } from "./migrate.js";
+import { SchemaTooNewError } from "../shared/migrations.js";
+import { applyMigrations } from "./migrate.js";
 import { MIGRATIONS } from "./migrations/index.js";
 import { openDatabase } from "./open-db.js";
 

@@ -10,21 +10,8 @@
  *   code does not know.
  */
 import type Database from "better-sqlite3";
-import { MIGRATIONS, type Migration } from "./migrations/index.js";
-
-/** Thrown when the database file was migrated by a newer build. */
-export class SchemaTooNewError extends Error {
-  constructor(
-    readonly databaseVersion: number,
-    readonly knownVersion: number,
-  ) {
-    super(
-      `the database schema is at version ${databaseVersion}, newer than this build knows (${knownVersion}); ` +
-        `upgrade tributary or point --store at another database`,
-    );
-    this.name = "SchemaTooNewError";
-  }
-}
+import { SchemaTooNewError, type Migration } from "../shared/migrations.js";
+import { MIGRATIONS } from "./migrations/index.js";
 
 /** Brings `db` to the latest schema version; returns the versions it applied (often none). */
 export function applyMigrations(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number[] {

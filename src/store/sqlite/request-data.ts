@@ -4,7 +4,7 @@
  */
 import type Database from "better-sqlite3";
 import type { LogRow, MetricRow, StateRow, Store, StoredLog } from "../types.js";
-import { payloadParams, toPayload } from "./rows.js";
+import { payloadParams, toPayload } from "../shared/rows.js";
 
 type RequestDataMethods = Pick<Store, "setState" | "getState" | "listState" | "addMetrics" | "listMetrics" | "appendLogs" | "listLogs">;
 

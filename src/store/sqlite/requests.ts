@@ -7,7 +7,7 @@ import type { RequestEvent } from "../../core/request.js";
 import { decodeCursor, encodeCursor } from "../cursor.js";
 import type { NewCall, NewEvent, NewRequest, RequestRow, Store } from "../types.js";
 import type { EventLog } from "./events.js";
-import { payloadParams, toRequest, type SqlRequest } from "./rows.js";
+import { payloadParams, toRequest, type SqlRequest } from "../shared/rows.js";
 import type { Writes } from "./writes.js";
 
 type RequestMethods = Pick<

@@ -8,7 +8,7 @@
  */
 import type Database from "better-sqlite3";
 import type { CallPatch, NewCall, RequestPatch } from "../types.js";
-import { json, payloadParams } from "./rows.js";
+import { json, payloadParams } from "../shared/rows.js";
 
 export interface Writes {
   /** Inserts a pending call; false if the id exists. Throws if its (parent, seq, item) is taken. */

@@ -6,7 +6,7 @@
  * Invariant: append only. A shipped migration is never edited, renumbered or removed; the runner
  * records each applied version in `schema_migrations` and refuses a database that is ahead.
  */
-import type { Migration } from "../../sqlite/migrations/index.js";
+import type { Migration } from "../../shared/migrations.js";
 import { sql as init } from "./001-init.js";
 import { sql as apiKeys } from "./002-api-keys.js";
 

@@ -7,13 +7,7 @@
  */
 import { sql as init } from "./001-init.js";
 import { sql as apiKeys } from "./002-api-keys.js";
-
-/** One schema step. `version` is its number; versions are 1, 2, 3, … with no gaps. */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+import type { Migration } from "../../shared/migrations.js";
 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "init", sql: init },

@@ -1,5 +1,5 @@
 /**
- * Test support for the PostgreSQL store (imported by `*.test.ts` only): where the test database
+ * Test support for the PostgreSQL store (imported by tests only; not shipped): where the test database
  * is, whether it answers, and throwaway schemas.
  *
  * Every schema created here is named `t_<file token>_<n>`, so a test file can drop all of its own
@@ -7,8 +7,8 @@
  */
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
-import type { Store } from "../types.js";
-import { createPostgresStore } from "./index.js";
+import type { Store } from "../../src/store/types.js";
+import { createPostgresStore } from "../../src/store/postgres/index.js";
 
 /** `TRIBUTARY_TEST_POSTGRES_URL`, else the local trust-auth server used in development and CI. */
 export const TEST_POSTGRES_URL = process.env.TRIBUTARY_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";

@@ -1,9 +1,10 @@
 /**
- * SQLite rows (snake_case, as selected) and their mapping to the Store's domain rows. Pure
- * functions; no statement lives here.
+ * Rows as both SQL adapters select them (snake_case; SQLite and PostgreSQL name and type their
+ * columns alike) and their mapping to the Store's domain rows. Pure functions; no statement and no
+ * driver lives here.
  *
- * BLOBs come back from better-sqlite3 as `Buffer`s that own their memory; they are handed out as
- * plain `Uint8Array` views (no copy) so every adapter returns the same type.
+ * BLOBs come back from better-sqlite3 and postgres as `Buffer`s that own their memory; they are
+ * handed out as plain `Uint8Array` views (no copy) so every adapter returns the same type.
  */
 import type { PlainError } from "../../core/errors.js";
 import type { AttemptStatus, FailureReason, Status } from "../../core/status.js";
