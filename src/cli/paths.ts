@@ -1,6 +1,6 @@
 /**
  * Path-valued flags, resolved once at the CLI boundary against the directory the command was started
- * in (DESIGN.md §4b). Everything below the CLI sees absolute paths only: an executor's containers run
+ * in (docs/cli.md). Everything below the CLI sees absolute paths only: an executor's containers run
  * in their own working directories, so a relative `--data` would name a different place in each one.
  *
  * Unsupported locations are refused here, before anything starts, with a `CliError` that names the
