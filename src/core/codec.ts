@@ -2,8 +2,13 @@
  * Codecs for every boundary.
  *
  * - Calls between functions: `structured` (v8 structured-clone wire format) for arguments and
- *   results, with `File` instances carried as tagged records and revived on arrival.
- * - Application input/output: `json` (default) or `structured`; a `File` travels as raw bytes.
+ *   results, with `File` instances carried as tagged records and revived on arrival. These bytes
+ *   carry one leading tag byte of ours (whether Files occur), read only by Tributary itself.
+ * - Application input/output: `json` (default) or `structured`; a `File` travels as raw bytes. The
+ *   application's `structured` body is exactly `v8.serialize(value)`, no framing of ours, so any Node
+ *   client reads and writes it with `v8.deserialize` / `v8.serialize` ({@link encodeStructuredBody}).
+ *   A `File` nested in such a value is the plain record `{ __tributary_file__: true, bytes,
+ *   contentType }`, and such a record in a body is revived as a `File`.
  *
  * Invariant: encode + decode is the boundary copy. Nothing crossing a boundary is shared by
  * reference, so mutations never leak between caller, callee and retries.
@@ -114,18 +119,32 @@ function mapFiles(value: unknown, fileOut: boolean): unknown {
   return walk(value);
 }
 
-/**
- * Encodes any structured-cloneable value (Map, Set, Date, BigInt, typed arrays, cycles, File).
- * @throws SerializationError naming the path of the first value that cannot cross.
- */
-export function encodeStructured(value: unknown, what = "value"): Uint8Array {
+/** `v8.serialize` of a value whose Files were replaced by records; reports whether any occurred. */
+function serializeV8(value: unknown, what: string): { body: Buffer; hasFiles: boolean } {
   const hasFiles = inspect(value, what);
-  let body: Buffer;
   try {
-    body = v8.serialize(hasFiles ? mapFiles(value, true) : value);
+    return { body: v8.serialize(hasFiles ? mapFiles(value, true) : value), hasFiles };
   } catch (e) {
     throw new SerializationError(`${what} cannot be serialized: ${(e as Error).message}`);
   }
+}
+
+function deserializeV8(bytes: Uint8Array, offset: number, what: string): unknown {
+  if (bytes.byteLength <= offset) throw new DeserializationError(`${what}: empty structured payload`);
+  try {
+    return v8.deserialize(Buffer.from(bytes.buffer, bytes.byteOffset + offset, bytes.byteLength - offset));
+  } catch (e) {
+    throw new DeserializationError(`${what} cannot be deserialized: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Encodes any structured-cloneable value (Map, Set, Date, BigInt, typed arrays, cycles, File) for a
+ * call between functions (framed with a tag byte: never use it for what a client reads).
+ * @throws SerializationError naming the path of the first value that cannot cross.
+ */
+export function encodeStructured(value: unknown, what = "value"): Uint8Array {
+  const { body, hasFiles } = serializeV8(value, what);
   const out = new Uint8Array(body.byteLength + 1);
   out[0] = hasFiles ? TAG_WITH_FILES : TAG_PLAIN;
   out.set(body, 1);
@@ -134,15 +153,55 @@ export function encodeStructured(value: unknown, what = "value"): Uint8Array {
 
 /** Decodes bytes made by {@link encodeStructured}. */
 export function decodeStructured(bytes: Uint8Array, what = "value"): unknown {
-  if (bytes.byteLength === 0) throw new DeserializationError(`${what}: empty structured payload`);
-  const tag = bytes[0];
-  let v: unknown;
-  try {
-    v = v8.deserialize(Buffer.from(bytes.buffer, bytes.byteOffset + 1, bytes.byteLength - 1));
-  } catch (e) {
-    throw new DeserializationError(`${what} cannot be deserialized: ${(e as Error).message}`);
+  const v = deserializeV8(bytes, 1, what);
+  return bytes[0] === TAG_WITH_FILES ? mapFiles(v, false) : v;
+}
+
+/**
+ * Encodes an application's structured input or output: exactly `v8.serialize(value)` (Files as
+ * plain records), what `v8.deserialize` reads in any Node client.
+ *
+ * @example
+ * v8.deserialize(encodeStructuredBody(new Map([["a", 1n]]))) // Map { "a" => 1n }
+ */
+export function encodeStructuredBody(value: unknown, what = "value"): Uint8Array {
+  const { body } = serializeV8(value, what);
+  return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+}
+
+/**
+ * Decodes an application's structured body (`v8.serialize` bytes from any Node client); File
+ * records are revived as Files.
+ *
+ * @example
+ * decodeStructuredBody(v8.serialize({ when: new Date(0) })) // { when: Date(0) }
+ */
+export function decodeStructuredBody(bytes: Uint8Array, what = "value"): unknown {
+  const v = deserializeV8(bytes, 0, what);
+  return hasFileRecords(v) ? mapFiles(v, false) : v;
+}
+
+/** True when a decoded graph holds a File record (so the common case skips the copy). */
+function hasFileRecords(value: unknown): boolean {
+  const seen = new Set<object>();
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v !== "object" || v === null || seen.has(v)) continue;
+    seen.add(v);
+    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof Date || v instanceof RegExp || v instanceof Error) continue;
+    if (v instanceof Map) {
+      for (const [k, x] of v) stack.push(k, x);
+    } else if (v instanceof Set) {
+      for (const x of v) stack.push(x);
+    } else if (Array.isArray(v)) {
+      for (const x of v) stack.push(x);
+    } else {
+      if ((v as Record<string, unknown>)[FILE_KEY] === true) return true;
+      for (const k of Object.keys(v)) stack.push((v as Record<string, unknown>)[k]);
+    }
   }
-  return tag === TAG_WITH_FILES ? mapFiles(v, false) : v;
+  return false;
 }
 
 /** A deep copy through the structured codec: the boundary copy of calls between functions. */
@@ -191,7 +250,7 @@ export function isStructuredContentType(ct: string | undefined | null): boolean 
 /** Encodes an application output with the application's serializer; a `File` goes out raw. */
 export function encodeOutput(value: unknown, serializer: Serializer): Encoded {
   if (isFile(value)) return { bytes: value.bytes, contentType: value.contentType };
-  if (serializer === "structured") return { bytes: encodeStructured(value, "output"), contentType: STRUCTURED_CONTENT_TYPE };
+  if (serializer === "structured") return { bytes: encodeStructuredBody(value, "output"), contentType: STRUCTURED_CONTENT_TYPE };
   return { bytes: encodeJson(value, "output"), contentType: JSON_CONTENT_TYPE };
 }
 
@@ -207,14 +266,14 @@ export function decodeInput(bytes: Uint8Array, contentType: string | undefined, 
   if (bytes.byteLength === 0) return { present: false };
   const ct = contentType?.trim() || (deserializer === "structured" ? STRUCTURED_CONTENT_TYPE : JSON_CONTENT_TYPE);
   if (isJsonContentType(ct)) return { present: true, value: decodeJson(bytes, "input") };
-  if (isStructuredContentType(ct)) return { present: true, value: decodeStructured(bytes, "input") };
+  if (isStructuredContentType(ct)) return { present: true, value: decodeStructuredBody(bytes, "input") };
   return { present: true, value: new File(bytes, ct) };
 }
 
 /** Decodes an application output body by its content type (the inverse of {@link encodeOutput}). */
 export function decodeOutput(bytes: Uint8Array, contentType: string | undefined): unknown {
   if (isJsonContentType(contentType)) return decodeJson(bytes, "output");
-  if (isStructuredContentType(contentType)) return decodeStructured(bytes, "output");
+  if (isStructuredContentType(contentType)) return decodeStructuredBody(bytes, "output");
   return new File(bytes, contentType || "application/octet-stream");
 }
 
@@ -222,7 +281,7 @@ export function decodeOutput(bytes: Uint8Array, contentType: string | undefined)
 export function encodeInput(value: unknown, serializer: Serializer): Encoded | null {
   if (value === undefined) return null;
   if (isFile(value)) return { bytes: value.bytes, contentType: value.contentType };
-  if (serializer === "structured") return { bytes: encodeStructured(value, "input"), contentType: STRUCTURED_CONTENT_TYPE };
+  if (serializer === "structured") return { bytes: encodeStructuredBody(value, "input"), contentType: STRUCTURED_CONTENT_TYPE };
   return { bytes: encodeJson(value, "input"), contentType: JSON_CONTENT_TYPE };
 }
 

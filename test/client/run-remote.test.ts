@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { FINISHED_EVENT } from "../../src/core/api.js";
-import { encodeStructured, STRUCTURED_CONTENT_TYPE } from "../../src/core/codec.js";
+import v8 from "node:v8";
+import { STRUCTURED_CONTENT_TYPE } from "../../src/core/codec.js";
 import { isErrorNamed, RequestError, RequestFailedError } from "../../src/core/errors.js";
 import { File, isFile } from "../../src/core/file.js";
 import type { RequestOutcome } from "../../src/core/request.js";
@@ -69,7 +70,7 @@ test("invokes with JSON input, streams progress, decodes a JSON output", { timeo
 
 test("structured input and output round-trip; a File input goes raw; a binary output is a File", { timeout: 10_000 }, async () => {
   const value = new Map<string, unknown>([["when", new Date(5)], ["n", 10n]]);
-  const server = await fakeApp({ outcome: SUCCESS, output: { bytes: encodeStructured(value), contentType: STRUCTURED_CONTENT_TYPE } });
+  const server = await fakeApp({ outcome: SUCCESS, output: { bytes: v8.serialize(value), contentType: STRUCTURED_CONTENT_TYPE } });
   try {
     const req = await runRemote("greet", new Set([1, 2]), { server: server.url, serializer: "structured" });
     assert.equal(server.requests[0]!.headers["content-type"], STRUCTURED_CONTENT_TYPE);

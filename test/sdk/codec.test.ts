@@ -1,6 +1,7 @@
 // The boundary codecs: structured copies (Map, Set, Date, BigInt, typed arrays, cycles, File),
 // JSON rules, application input/output encoding.
 import { test } from "node:test";
+import v8 from "node:v8";
 import assert from "node:assert/strict";
 import {
   decodeInput,
@@ -71,6 +72,9 @@ test("application input: none, JSON, structured, raw bytes as a File", () => {
   const s = encodeInput(new Map([[1, 2n]]), "structured")!;
   assert.equal(s.contentType, STRUCTURED_CONTENT_TYPE);
   assert.deepEqual(decodeInput(s.bytes, s.contentType, "structured"), { present: true, value: new Map([[1, 2n]]) });
+  // The application boundary speaks plain v8.serialize bytes, no framing of ours.
+  assert.deepEqual(Buffer.from(s.bytes), v8.serialize(new Map([[1, 2n]])));
+  assert.deepEqual(decodeInput(v8.serialize(new Set(["x"])), STRUCTURED_CONTENT_TYPE, "json"), { present: true, value: new Set(["x"]) });
   const raw = decodeInput(new Uint8Array([1, 2]), "image/png", "json");
   assert.ok(raw.present && isFile(raw.value) && raw.value.contentType === "image/png");
 });
@@ -80,6 +84,11 @@ test("application output: JSON by default, structured on request, a File goes ou
   assert.deepEqual(decodeOutput(j.bytes, j.contentType), { matches: [] });
   const s = encodeOutput(new Set([1]), "structured");
   assert.deepEqual(decodeOutput(s.bytes, s.contentType), new Set([1]));
+  assert.deepEqual(v8.deserialize(s.bytes), new Set([1]));
+  const nested = encodeOutput({ doc: new File("hi", "text/plain") }, "structured");
+  assert.deepEqual(v8.deserialize(nested.bytes), { doc: { __tributary_file__: true, bytes: new TextEncoder().encode("hi"), contentType: "text/plain" } });
+  const revived = decodeOutput(nested.bytes, nested.contentType) as { doc: File };
+  assert.ok(isFile(revived.doc) && revived.doc.text() === "hi");
   const f = encodeOutput(new File("<p>", "text/html"), "json");
   assert.equal(f.contentType, "text/html");
   const back = decodeOutput(f.bytes, f.contentType);

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Hono } from "hono";
-import { decodeStructured, isJsonContentType, isStructuredContentType } from "../../core/codec.js";
+import { decodeStructuredBody, isJsonContentType, isStructuredContentType } from "../../core/codec.js";
 import { bodyChunks, readBody } from "../body.js";
 import { ns, type ServerContext } from "../context.js";
 import { ApiError, badRequest, notFound, tooLarge } from "../http-error.js";
@@ -33,7 +33,7 @@ export function invokeRoutes(app: Hono, s: ServerContext): void {
       const body = await readBody(c, s.limits.maxBodyBytes);
       if (ct !== null && isStructuredContentType(ct) && body.byteLength > 0) {
         try {
-          decodeStructured(body, "input");
+          decodeStructuredBody(body, "input");
         } catch (e) {
           throw badRequest((e as Error).message, { path: "$" });
         }
