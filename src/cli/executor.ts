@@ -40,6 +40,7 @@ export function executorCommand(): Command {
     .option("--backend <kind>", "container backend: process (Node child processes) or oci (docker/podman)", backendKind, "process")
     .action(async (flags: ExecutorFlags) => {
       const { createExecutor } = await import("../executor/index.js");
+      let stop = async (): Promise<void> => {};
       const executor = await createExecutor({
         servers: flags.server,
         token: flags.token ?? process.env.TRIBUTARY_EXECUTOR_TOKEN,
@@ -54,7 +55,13 @@ export function executorCommand(): Command {
         backend: flags.backend,
         images: flags.image?.map((i) => imageFlag(i)),
         imageContextDir: process.cwd(),
+        onRefused: (reason) => {
+          // Not a retryable fault: the same token will be refused again, so say why and stop.
+          process.stderr.write(`error: ${reason}\n`);
+          void stop().finally(() => process.exit(1));
+        },
       });
+      stop = () => executor.stop();
       process.stdout.write(`executor ${executor.id} serving ${flags.server.join(", ")}\n`);
       stopOnSignal(() => executor.stop());
     });

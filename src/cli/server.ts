@@ -1,6 +1,9 @@
 /**
  * `tributary server [--host 127.0.0.1] [--port 8900] [--store sqlite:PATH | postgres://…]
- *                   [--blobs DIR | s3://…] [--api-key K]… [--executor-token T]`
+ *                   [--blobs DIR | s3://…] [--api-key K]… [--executor-token T] [--insecure]`
+ *
+ * Bootstrap admin keys come from `--api-key` (repeatable) and `TRIBUTARY_API_KEYS` (comma-separated).
+ * Without any key the server serves everyone, so it binds loopback only unless `--insecure`.
  *
  * Relative `--store sqlite:PATH` and `--blobs DIR` are resolved here against the working directory
  * (cli/paths.ts), and unsupported schemes (`--blobs s3://…`) are refused before anything opens. The key
@@ -19,6 +22,13 @@ interface ServerFlags {
   blobs: string;
   apiKey?: string[];
   executorToken?: string;
+  insecure?: boolean;
+}
+
+/** `--api-key` values plus `TRIBUTARY_API_KEYS`, without blanks or repeats. */
+export function bootstrapKeys(flags: string[] | undefined, env: string | undefined): string[] {
+  const all = [...(flags ?? []), ...(env ?? "").split(",")].map((k) => k.trim()).filter((k) => k !== "");
+  return [...new Set(all)];
 }
 
 export function serverCommand(): Command {
@@ -28,8 +38,9 @@ export function serverCommand(): Command {
     .option("--port <port>", "port to listen on", intIn(0, 65535), 8900)
     .option("--store <store>", "sqlite:PATH or postgres://…", "sqlite:.tributary/tributary.db")
     .option("--blobs <blobs>", "directory for blobs (relative to the working directory)", ".tributary/blobs")
-    .option("--api-key <key>", "accept this API key (repeatable); without any, no auth", collect)
-    .option("--executor-token <token>", "token executors must present")
+    .option("--api-key <key>", "an admin API key (repeatable; also $TRIBUTARY_API_KEYS, comma-separated); without any, no auth and loopback only", collect)
+    .option("--executor-token <token>", "token executors must present (default: $TRIBUTARY_EXECUTOR_TOKEN)")
+    .option("--insecure", "allow a non-loopback --host without any API key (serves everyone)")
     .action(async (flags: ServerFlags) => {
       const store = storeFlag(flags.store);
       const blobs = blobsFlag(flags.blobs);
@@ -39,11 +50,13 @@ export function serverCommand(): Command {
         port: flags.port,
         store,
         blobs,
-        apiKeys: flags.apiKey,
+        apiKeys: bootstrapKeys(flags.apiKey, process.env.TRIBUTARY_API_KEYS),
+        insecure: flags.insecure ?? false,
         executorToken: flags.executorToken ?? process.env.TRIBUTARY_EXECUTOR_TOKEN,
         secretKey: process.env.TRIBUTARY_SECRET_KEY,
       });
-      process.stdout.write(`Tributary server listening on ${server.url}\n  dashboard: ${server.url}/ui\n`);
+      process.stdout.write(`Tributary server listening on ${server.url}\n  dashboard: ${server.url}/ui\n  auth: ${server.authNotice}\n`);
+      if (server.authNotice.startsWith("WARNING")) process.stderr.write(`${server.authNotice}\n`);
       stopOnSignal(() => server.close());
     });
 }

@@ -61,6 +61,27 @@ export interface ApplicationSpec {
   region: string | null;
   inputDeserializer: Serializer;
   outputSerializer: Serializer;
+  /**
+   * What callers may do without an API key: `"unauthenticated_requests"` makes the application
+   * public (invoking it needs no key; its requests' metadata, output and stream still do). Absent
+   * in manifests deployed before the option existed, which means the same as `[]`.
+   */
+  allow?: ApplicationAllow[];
+}
+
+/** The values of the application option `allow`. */
+export const APPLICATION_ALLOW = ["unauthenticated_requests"] as const;
+export type ApplicationAllow = (typeof APPLICATION_ALLOW)[number];
+
+/** Validates `allow`: a list of distinct known values. */
+export function checkAllow(where: string, v: unknown): ApplicationAllow[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) usage(where, "allow", `must be a list of ${APPLICATION_ALLOW.map((a) => JSON.stringify(a)).join(", ")}`, v);
+  for (const a of v) {
+    if (!(APPLICATION_ALLOW as readonly unknown[]).includes(a)) usage(where, "allow", `has an unknown value (known: ${APPLICATION_ALLOW.map((x) => JSON.stringify(x)).join(", ")})`, a);
+  }
+  if (new Set(v).size !== v.length) usage(where, "allow", "lists a value twice", v);
+  return [...(v as ApplicationAllow[])];
 }
 
 export const DEFAULT_REGIONS = ["us-east-1", "eu-west-1"] as const;

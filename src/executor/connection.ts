@@ -5,6 +5,9 @@
  *
  * Invariant: outgoing messages are never dropped while disconnected: they wait in the queue and go
  * out after the next `hello`, so a finished attempt's result survives a server restart.
+ *
+ * A server that answers the upgrade with 401 or 403 refused the token: the connection stops and
+ * reports why (`onRefused`) instead of retrying forever with credentials that cannot work.
  */
 import v8 from "node:v8";
 import WebSocket from "ws";
@@ -102,10 +105,33 @@ export class ServerConnection implements ExecutorTransport {
       }
       for (const m of msgs) this.opts.onMessage(m);
     });
+    ws.on("unexpected-response", (_req, res) => {
+      const status = res.statusCode ?? 0;
+      if (status !== 401 && status !== 403) return ws.terminate(); // 'close' follows: retry
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (body += d.slice(0, 4096 - body.length)));
+      res.on("end", () => this.refused(base, status, body));
+      res.on("error", () => this.refused(base, status, body));
+    });
     ws.on("close", () => this.onDown(base));
     ws.on("error", () => {
       /* 'close' follows */
     });
+  }
+
+  private refused(base: string, status: number, body: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ws?.terminate();
+    let message = "";
+    try {
+      message = String((JSON.parse(body) as { error?: { message?: unknown } }).error?.message ?? "");
+    } catch {
+      /* not our JSON: the status alone */
+    }
+    const hint = this.opts.token ? "check --token (or TRIBUTARY_EXECUTOR_TOKEN)" : "this server needs a token: give --token (or TRIBUTARY_EXECUTOR_TOKEN)";
+    this.opts.onRefused?.(`${base} refused this executor (HTTP ${status}${message ? `: ${message}` : ""}); ${hint}`, base);
   }
 
   private onDown(base: string): void {

@@ -65,6 +65,11 @@ export interface ExecutorOptions {
   ociEngine?: OciEngine | undefined;
   /** The process backend's channel: `fork` (default) or `socket` (the OCI backend's channel). */
   containerChannel?: "fork" | "socket" | undefined;
+  /**
+   * Called once when a server refuses this executor's token (HTTP 401/403); the executor no
+   * longer connects. The CLI prints the reason and exits non-zero.
+   */
+  onRefused?: ((reason: string) => void) | undefined;
   /** Print container output to this process's stdout/stderr (dev mode). */
   echoLogs?: boolean | undefined;
   /** Tests only: bytes per unit of `memory` (default 2^30; env TRIBUTARY_MEMORY_UNIT_BYTES). */
@@ -153,6 +158,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     onState: (connected, server) => {
       if (connected) currentServer = server;
     },
+    onRefused: (reason) => o.onRefused?.(reason),
   };
   const conn: ExecutorTransport = o.transport ? o.transport(handlers) : new ServerConnection({ ...handlers, servers: o.servers, token: o.token });
 

@@ -15,12 +15,14 @@ import {
   checkRegion,
   checkRetries,
   checkSecrets,
+  checkAllow,
   checkSerializer,
   checkString,
   checkTags,
   BOUNDS,
   DEFAULTS,
   usage,
+  type ApplicationAllow,
   type ApplicationSpec,
   type FunctionSpec,
 } from "../core/options.js";
@@ -72,6 +74,12 @@ export interface ApplicationOptions {
   inputDeserializer?: Serializer;
   /** How the output is written: "json" (default) or "structured". */
   outputSerializer?: Serializer;
+  /**
+   * `["unauthenticated_requests"]` makes the application public: invoking it needs no API key
+   * (reading its requests still does).
+   * @example application({ allow: ["unauthenticated_requests"] }, fn(async function webhook(e: unknown) {}))
+   */
+  allow?: ApplicationAllow[];
   /** A Standard Schema (zod 4) validating the input at the HTTP boundary. */
   input?: AnySchema;
   /** A Standard Schema validating the output before it is stored. */
@@ -104,7 +112,7 @@ const FUNCTION_KEYS = [
   "name", "description", "cpu", "memory", "ephemeralDisk", "gpu", "timeout", "image", "secrets",
   "retries", "region", "warmContainers", "minContainers", "maxContainers",
 ] as const;
-const APPLICATION_KEYS = ["tags", "retries", "region", "inputDeserializer", "outputSerializer", "input", "output"] as const;
+const APPLICATION_KEYS = ["tags", "retries", "region", "inputDeserializer", "outputSerializer", "allow", "input", "output"] as const;
 
 /** Validates function options into a spec (name resolved by the caller). */
 export function normalizeFunctionOptions(where: string, name: string, o: FunctionOptions): FunctionSpec {
@@ -146,6 +154,8 @@ function normalizeApplicationOptions(where: string, o: ApplicationOptions): AppE
     inputDeserializer: checkSerializer(where, "inputDeserializer", o.inputDeserializer),
     outputSerializer: checkSerializer(where, "outputSerializer", o.outputSerializer),
   };
+  const allow = checkAllow(where, o.allow);
+  if (allow.length > 0) spec.allow = allow;
   return { spec, input: o.input, output: o.output };
 }
 

@@ -9,7 +9,8 @@ import v8 from "node:v8";
 import { WebSocketServer, type WebSocket } from "ws";
 import { EXECUTOR_WS_PATH, type FromExecutor, type ToExecutor } from "../core/wire/executor.js";
 import type { Engine, ExecutorLink } from "../engine/index.js";
-import { safeEqual } from "./app.js";
+import type { Credentials } from "./auth/credentials.js";
+import { executorRefusal } from "./auth/guard.js";
 
 class SocketLink implements ExecutorLink {
   private queue: ToExecutor[] = [];
@@ -31,7 +32,11 @@ class SocketLink implements ExecutorLink {
   }
 }
 
-export function attachExecutorSocket(server: Server, engine: Engine, token: string | null): () => void {
+/**
+ * Serves executors on `server`'s upgrade requests. A refused executor gets a plain HTTP 401/403
+ * whose JSON body says why, so it can print the reason and exit instead of retrying.
+ */
+export function attachExecutorSocket(server: Server, engine: Engine, creds: Credentials): () => void {
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 1024 * 1024 * 1024 });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const path = (req.url ?? "").split("?")[0];
@@ -39,15 +44,16 @@ export function attachExecutorSocket(server: Server, engine: Engine, token: stri
       socket.destroy();
       return;
     }
-    if (token !== null) {
-      const got = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "")?.[1]?.trim();
-      if (!got || !safeEqual(got, token)) {
-        socket.write("HTTP/1.1 401 Unauthorized\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
-        socket.destroy();
-        return;
-      }
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws));
+    socket.on("error", () => socket.destroy());
+    executorRefusal(creds, req.headers.authorization).then(
+      (refused) => {
+        if (!refused) return wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws));
+        const body = JSON.stringify({ error: { code: refused.code, message: refused.message } });
+        const reason = refused.status === 401 ? "Unauthorized" : "Forbidden";
+        socket.end(`HTTP/1.1 ${refused.status} ${reason}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      },
+      () => socket.destroy(),
+    );
   };
   const onConnection = (ws: WebSocket): void => {
     const link = new SocketLink(ws);

@@ -21,5 +21,7 @@ export const conflict = (message: string, details?: unknown): ApiError => new Ap
 export const tooLarge = (message: string): ApiError => new ApiError(413, "payload_too_large", message);
 
 export function errorResponse(c: Context, e: ApiError): Response {
+  // RFC 6750: a 401 names the scheme the client should use.
+  if (e.status === 401) c.header("www-authenticate", 'Bearer realm="tributary"');
   return c.json({ error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } }, e.status);
 }

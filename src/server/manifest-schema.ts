@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import type { Manifest } from "../core/manifest.js";
+import { APPLICATION_ALLOW } from "../core/options.js";
 
 const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]{0,255}$/);
 const retry = z.object({ maxRetries: z.number().int().min(0).max(10), initialDelay: z.number().min(0), delayMultiplier: z.number().min(1), maxDelay: z.number().min(0) });
@@ -38,6 +39,7 @@ const appSpec = z.object({
   region: z.string().nullable(),
   inputDeserializer: z.enum(["json", "structured"]),
   outputSerializer: z.enum(["json", "structured"]),
+  allow: z.array(z.enum(APPLICATION_ALLOW)).max(APPLICATION_ALLOW.length).optional(),
 });
 export const manifestSchema = z.object({
   functions: z.array(fnSpec),

@@ -1,7 +1,7 @@
 /** Validation of names that arrive in URL paths: hostile names get a 400, never a file path. */
 import { badRequest } from "./http-error.js";
 
-const NAMESPACE_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+export const NAMESPACE_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 const APP_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const ID_RE = /^[A-Za-z0-9_-]{1,128}$/;
 const SECRET_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;

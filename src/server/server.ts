@@ -10,6 +10,8 @@ import { DEFAULT_REGIONS } from "../core/options.js";
 import { Engine } from "../engine/index.js";
 import { createLocalBlobStore, openStore } from "../store/index.js";
 import { createApp } from "./app.js";
+import { authNotice as checkBind } from "./auth/bind-policy.js";
+import { Credentials } from "./auth/credentials.js";
 import type { ServerContext } from "./context.js";
 import { attachExecutorSocket } from "./executor-socket.js";
 import { SecretBox } from "./secrets-crypto.js";
@@ -24,8 +26,11 @@ export interface ServerOptions {
   store: string;
   /** Blob directory (a local path; object-store URLs such as `s3://…` are refused). */
   blobs: string;
+  /** Bootstrap admin keys. Without any, the server serves everyone and only binds loopback. */
   apiKeys?: string[];
   executorToken?: string;
+  /** Bind a non-loopback host without keys (serving everyone). */
+  insecure?: boolean;
   regions?: string[];
   maxBodyBytes?: number;
   maxFileBytes?: number;
@@ -43,6 +48,8 @@ export interface RunningServer {
   url: string;
   port: number;
   engine: Engine;
+  /** One line on who the server serves (keys required, loopback only, or the --insecure warning). */
+  authNotice: string;
   /** An in-process link for an executor running in this process (`createExecutor({ transport })`). */
   localTransport: ExecutorTransportFactory;
   close(): Promise<void>;
@@ -55,6 +62,9 @@ function envMs(name: string): number | undefined {
 
 export async function createServer(o: ServerOptions): Promise<RunningServer> {
   // Operators (and fault tests) tune failure detection without new flags.
+  const host = o.host ?? "127.0.0.1";
+  // Before anything is opened: a refused bind leaves no database or socket behind.
+  const authNotice = checkBind(host, (o.apiKeys ?? []).length > 0, o.insecure ?? false);
   o = { executorGraceMs: envMs("TRIBUTARY_EXECUTOR_GRACE_MS"), unsatisfiableGraceMs: envMs("TRIBUTARY_UNSATISFIABLE_GRACE_MS"), ...stripUndefined(o) };
   // A URL is not a directory: without this, `s3://bucket` would quietly become a folder named `s3:`.
   if (/^[a-z][a-z0-9+.-]+:/i.test(o.blobs)) throw new Error(`blobs ${JSON.stringify(o.blobs)}: only a local directory is supported`);
@@ -91,19 +101,20 @@ export async function createServer(o: ServerOptions): Promise<RunningServer> {
     regions: o.regions ?? [...DEFAULT_REGIONS],
     limits: { maxBodyBytes: o.maxBodyBytes ?? 100 * 1024 * 1024, maxFileBytes: o.maxFileBytes ?? 5 * 1024 ** 3, maxDeployBytes: 256 * 1024 * 1024 },
   };
-  const app = createApp(ctx, { apiKeys: o.apiKeys ?? [], executorToken: o.executorToken ?? null });
-  const host = o.host ?? "127.0.0.1";
+  const creds = new Credentials(store, { apiKeys: o.apiKeys ?? [], executorToken: o.executorToken ?? null });
+  const app = createApp(ctx, creds);
   const http = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: host, port: o.port ?? 8900 }, () => resolve(s as Server));
   });
   http.keepAliveTimeout = 65_000;
-  const detach = attachExecutorSocket(http, engine, o.executorToken ?? null);
+  const detach = attachExecutorSocket(http, engine, creds);
   const port = (http.address() as AddressInfo).port;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   return {
     url,
     port,
     engine,
+    authNotice,
     localTransport: localExecutorTransport(engine, url),
     async close() {
       detach();

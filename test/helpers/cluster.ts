@@ -34,7 +34,9 @@ export async function startCluster(o: { server?: Partial<ServerOptions>; executo
       await deploy(entry, client);
     },
     async addExecutor(eo = {}) {
-      const ex = await createExecutor({ servers: [server.url], dataDir: join(dir, `ex-${executors.length}`), cpu: 8, region: "*", ...eo });
+      // A server with keys admits executors presenting its executor token, or else an admin key.
+      const token = o.server?.executorToken ?? o.server?.apiKeys?.[0];
+      const ex = await createExecutor({ servers: [server.url], dataDir: join(dir, `ex-${executors.length}`), cpu: 8, region: "*", token, ...eo });
       executors.push(ex);
       return ex;
     },

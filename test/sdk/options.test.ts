@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { application, fn, Retries, SDKUsageError, type FunctionOptions, type ApplicationOptions } from "tributary";
+import { buildManifest } from "../../src/core/manifest.js";
 
 let n = 0;
 const uniq = (): string => `sdk_opt_${n++}`;
@@ -118,6 +119,19 @@ test("application options: tags, serializers, schemas, twice", () => {
   application(f);
   rejects(() => application(f), /marked as an application twice/);
   rejects(() => application({}, 5 as never), /option 'target' must be a function/);
+});
+
+test("application option allow: [\"unauthenticated_requests\"] makes it public; anything else is refused naming 'allow'", () => {
+  const pub = defineApp({ allow: ["unauthenticated_requests"] });
+  const priv = defineApp({});
+  const specOf = (name: string) => buildManifest().applications.find((a) => a.name === name)?.spec;
+  assert.deepEqual(specOf(pub.functionName)?.allow, ["unauthenticated_requests"]);
+  assert.equal(specOf(priv.functionName)?.allow, undefined);
+  assert.equal(specOf(defineApp({ allow: [] }).functionName)?.allow, undefined);
+  rejects(() => defineApp({ allow: ["public"] as never }), /option 'allow' has an unknown value \(known: "unauthenticated_requests"\), got "public"/);
+  rejects(() => defineApp({ allow: "unauthenticated_requests" as never }), /option 'allow' must be a list/);
+  rejects(() => defineApp({ allow: ["unauthenticated_requests", "unauthenticated_requests"] }), /option 'allow' lists a value twice/);
+  rejects(() => defineApp({ alow: [] } as never), /option 'alow' is not a known option \(known: [^)]*allow/);
 });
 
 test("calling a function outside any request runs its handler in-process", async () => {

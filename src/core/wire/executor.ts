@@ -103,6 +103,11 @@ export interface TransportHandlers {
   resend: () => FromExecutor[];
   onMessage: (msg: ToExecutor) => void;
   onState?: (connected: boolean, server: string) => void;
+  /**
+   * The server refused this executor's credentials (HTTP 401/403) with this reason. The
+   * transport has stopped for good: retrying with the same credentials cannot succeed.
+   */
+  onRefused?: (reason: string, server: string) => void;
 }
 
 /**
