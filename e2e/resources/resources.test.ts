@@ -51,7 +51,7 @@ before(async () => {
   east = await cluster.addExecutor({ id: "ex-east", region: "us-east-1", cpu: 2, memory: 8, containerIdleMs: 1000 });
   await cluster.addExecutor({ id: "ex-west", region: "eu-west-1", cpu: 4, memory: 16, gpus: { H100: 2 }, images: ["ubuntu:24.04"] });
   await cluster.addExecutor({ id: "ex-lab", region: "ap-south-1", cpu: 4, memory: 16, memoryUnitBytes: 64 << 20, diskUnitBytes: 1 << 20 });
-  await until("three executors", () => ["ex-east", "ex-west", "ex-lab"].every((id) => cluster.server.engine.executors.get(id)?.view.connected));
+  await until("three executors", () => ["ex-east", "ex-west", "ex-lab"].every((id) => cluster.server.engine.metrics().executors.find((x) => x.id === id)?.connected));
   await cluster.client.putSecret("E2E_TOKEN", SECRET);
   await cluster.deploy(sourceOf(import.meta.url, "./apps.ts"));
 });
@@ -64,7 +64,7 @@ after(async () => {
 
 describe("placement", { timeout: 60_000 }, () => {
   it("executors announce their memory enforcement (heap+rss here: no cgroup root configured)", () => {
-    for (const id of ["ex-east", "ex-west", "ex-lab"]) assert.equal(cluster.server.engine.executors.get(id)?.labels[ENFORCEMENT_LABEL], "heap+rss");
+    for (const id of ["ex-east", "ex-west", "ex-lab"]) assert.equal(cluster.server.engine.metrics().executors.find((x) => x.id === id)?.labels[ENFORCEMENT_LABEL], "heap+rss");
   });
 
   it("a function runs in its region's executor", async () => {

@@ -12,17 +12,27 @@ import { backoffMs, effectivePolicy, INFRA_RETRY_CAP } from "../core/retry.js";
 import { outcomeOf, type FailureReason } from "../core/status.js";
 import type { FromExecutor } from "../core/wire/executor.js";
 import type { NewEvent, RequestPatch } from "../store/types.js";
-import type { Engine } from "./engine.js";
+import type { Children } from "./children.js";
 import type { LiveAttempt, LiveCall } from "./model.js";
+import type { Requests } from "./requests.js";
+import type { EngineResources } from "./resources.js";
+import type { Placer, Scheduler } from "./scheduler.js";
+import type { Telemetry } from "./telemetry.js";
 
 type Done = Extract<FromExecutor, { t: "done" }>;
 
-export class Attempts {
-  constructor(private readonly engine: Engine) {}
+export class Attempts implements Placer {
+  constructor(
+    private readonly res: EngineResources,
+    private readonly scheduler: Scheduler,
+    private readonly children: Children,
+    private readonly requests: Requests,
+    private readonly telemetry: Telemetry,
+  ) {}
 
   /** Reserves capacity now (synchronously, so one pass cannot over-place) and starts the attempt. */
   start(c: LiveCall, executorId: string, gpus: string[]): void {
-    const a = this.track(this.engine.newId(), c.attemptsUsed + c.infraRetries + 1, c, executorId, gpus);
+    const a = this.track(this.res.newId(), c.attemptsUsed + c.infraRetries + 1, c, executorId, gpus);
     void this.launch(a).catch((err) => this.infraFail(a, `could not start: ${(err as Error).message}`));
   }
 
@@ -31,8 +41,8 @@ export class Attempts {
    * for a running one found in the store after a restart.
    */
   track(id: string, number: number, c: LiveCall, executorId: string, gpus: string[]): LiveAttempt {
-    const e = this.engine;
-    const ex = e.executors.get(executorId)!;
+    const e = this.res;
+    const ex = e.live.executors.get(executorId)!;
     const a: LiveAttempt = {
       id,
       number,
@@ -48,14 +58,14 @@ export class Attempts {
     ex.view.used.memory += a.res.memory;
     ex.view.used.disk += a.res.disk;
     for (const g of gpus) ex.view.gpusInUse.add(g);
-    e.attempts.set(a.id, a);
+    e.live.attempts.set(a.id, a);
     c.req.liveAttempts.add(a.id);
-    e.scheduler.started(c);
+    this.scheduler.started(c);
     return a;
   }
 
   private async launch(a: LiveAttempt): Promise<void> {
-    const e = this.engine;
+    const e = this.res;
     const c = a.call;
     const now = e.clock.now();
     const events: NewEvent[] = [];
@@ -74,7 +84,7 @@ export class Attempts {
     const isRoot = c.parentCallId === null;
     const env = c.spec.secrets.length && e.options.resolveSecrets ? await e.options.resolveSecrets(c.req.namespace, c.spec.secrets) : {};
     for (const step of c.spec.image?.steps ?? []) if (step.op === "env") env[step.key] = step.value;
-    const link = e.executors.get(a.executorId)?.link;
+    const link = e.live.executors.get(a.executorId)?.link;
     if (!link) return; // executor dropped meanwhile: its grace timer handles the attempt
     link.send({
       t: "assign",
@@ -102,33 +112,37 @@ export class Attempts {
 
   /** Gives an attempt's reservation back to its executor. */
   release(a: LiveAttempt): void {
-    const e = this.engine;
-    if (!e.attempts.delete(a.id)) return;
-    e.telemetry.remember(a);
+    const e = this.res;
+    if (!e.live.attempts.delete(a.id)) return;
+    this.telemetry.remember(a);
     a.call.req.liveAttempts.delete(a.id);
-    e.scheduler.released(a.call);
-    const ex = e.executors.get(a.executorId);
+    this.scheduler.released(a.call);
+    const ex = e.live.executors.get(a.executorId);
     if (ex) {
       if (a.cpuHeld) ex.view.used.cpu -= a.res.cpu;
       ex.view.used.memory -= a.res.memory;
       ex.view.used.disk -= a.res.disk;
       for (const g of a.res.gpus) ex.view.gpusInUse.delete(g);
     }
-    e.scheduler.pump();
+    this.scheduler.pump();
   }
 
   /** A call no connected executor could ever run fails fast with `constraint_unsatisfiable`. */
-  async failUnplaceable(c: LiveCall, reason: string): Promise<void> {
+  unplaceable(c: LiveCall, reason: string): void {
+    void this.failUnplaceable(c, reason);
+  }
+
+  private async failUnplaceable(c: LiveCall, reason: string): Promise<void> {
     const error: PlainError = { name: "ConstraintUnsatisfiableError", message: `${c.functionName}: ${reason}`, retryable: false, functionName: c.functionName };
     await this.finishCall(c, null, { ok: false, reason: "constraint_unsatisfiable", error }, "pending");
   }
 
   /** The executor reported an attempt's result. */
   async onDone(executorId: string, m: Done): Promise<void> {
-    const a = this.engine.attempts.get(m.attemptId);
+    const a = this.res.live.attempts.get(m.attemptId);
     if (!a || a.executorId !== executorId) return; // stale or unknown: the store CAS would refuse it anyway
     this.release(a);
-    if (this.engine.telemetry.pending) await this.engine.telemetry.drain();
+    if (this.telemetry.pending) await this.telemetry.drain();
     if (m.ok) return this.finishCall(a.call, a, { ok: true, value: m.value, contentType: m.contentType });
     const c = a.call;
     const cancelled = m.reason === "cancelled" || c.req.status === "cancelled";
@@ -142,7 +156,7 @@ export class Attempts {
 
   /** An attempt lost to the infrastructure: retried without using up the policy, up to a cap. */
   async infraFail(a: LiveAttempt, why: string): Promise<void> {
-    if (!this.engine.attempts.has(a.id)) return;
+    if (!this.res.live.attempts.has(a.id)) return;
     this.release(a);
     const error: PlainError = { name: "InternalError", message: `${a.call.functionName}: ${why}`, retryable: true, functionName: a.call.functionName };
     if (a.call.infraRetries < INFRA_RETRY_CAP && isActive(a.call)) return this.retry(a, "internal_error", error, 0, true);
@@ -150,7 +164,7 @@ export class Attempts {
   }
 
   private async retry(a: LiveAttempt, reason: FailureReason, error: PlainError, delayMs: number, infra: boolean): Promise<void> {
-    const e = this.engine;
+    const e = this.res;
     const c = a.call;
     const now = e.clock.now();
     if (infra) {
@@ -167,7 +181,7 @@ export class Attempts {
     );
     if (!evs) return;
     e.publish(c.req.id, evs);
-    e.scheduler.enqueue(c);
+    this.scheduler.enqueue(c);
   }
 
   /**
@@ -180,7 +194,7 @@ export class Attempts {
     r: { ok: true; value: Uint8Array; contentType: string } | { ok: false; reason: FailureReason; error: PlainError },
     from: "running" | "pending" = "running",
   ): Promise<void> {
-    const e = this.engine;
+    const e = this.res;
     const now = e.clock.now();
     const isRoot = c.parentCallId === null;
     const req = c.req;
@@ -220,7 +234,7 @@ export class Attempts {
           return [...x, ...(more ?? [])];
         });
     if (!evs) return;
-    e.calls.delete(c.id);
+    e.live.calls.delete(c.id);
     req.pendingCalls.delete(c.id);
     // Before publishing: a waiter woken by `request:finished` reads the outcome from here.
     if (reqPatch) {
@@ -228,36 +242,9 @@ export class Attempts {
       req.final = reqPatch;
     }
     e.publish(req.id, evs);
-    if (reqPatch) await e.windDown(req);
-    e.children.settle(c.id, r.ok ? { ok: true, value: r.value } : { ok: false, reason: r.reason, error: r.error });
-    e.maybeForget(req);
-  }
-
-  /** After a restart: queue pending calls; running attempts wait for their executors to come back. */
-  async recover(): Promise<void> {
-    const e = this.engine;
-    const liveReqs = new Map<string, Awaited<ReturnType<typeof e.store.getRequest>>>();
-    for (const r of await e.store.listUnfinishedRequests()) liveReqs.set(r.id, r);
-    const callRows = new Map<string, Awaited<ReturnType<typeof e.store.getCall>>>();
-    for (const r of liveReqs.values()) for (const c of await e.store.listCalls(r!.id)) callRows.set(c.id, c);
-    for (const row of callRows.values()) {
-      if (!row || (row.status !== "pending" && row.status !== "running")) continue;
-      const reqRow = liveReqs.get(row.requestId)!;
-      const app = await e.app(reqRow.namespace, reqRow.application, reqRow.version);
-      const spec = app?.functions.get(row.functionName);
-      if (!app || !spec) continue;
-      const req = e.liveRequest(reqRow, app);
-      const c = e.newLiveCall(req, row.id, row.parentCallId, row.functionName, spec, row.args, row.notBefore);
-      c.attemptsUsed = row.attemptsUsed;
-      c.infraRetries = row.infraRetries;
-      if (row.status === "pending") e.scheduler.enqueue(c);
-      else e.calls.set(c.id, c);
-    }
-    for (const at of await e.store.listRunningAttempts()) {
-      const c = e.calls.get(at.callId);
-      if (!c || !at.executorId) continue;
-      e.executorsPart.adoptOrphan(at, c);
-    }
+    if (reqPatch) await this.requests.windDown(req);
+    this.children.settle(c.id, r.ok ? { ok: true, value: r.value } : { ok: false, reason: r.reason, error: r.error });
+    this.requests.maybeForget(req);
   }
 }
 

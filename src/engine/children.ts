@@ -12,8 +12,9 @@ import { joinArgs, STRUCTURED_CONTENT_TYPE } from "../core/codec.js";
 import type { PlainError } from "../core/errors.js";
 import type { FailureReason } from "../core/status.js";
 import type { ExecutorRpc } from "../core/wire/executor.js";
-import type { Engine } from "./engine.js";
-import type { LiveAttempt } from "./model.js";
+import { newLiveCall, type LiveAttempt } from "./model.js";
+import type { EngineResources } from "./resources.js";
+import type { Scheduler } from "./scheduler.js";
 
 export type CallOutcome = { ok: true; value: Uint8Array } | { ok: false; reason: FailureReason; error: PlainError };
 /** A refusal: the error belongs to the calling attempt itself, not to a child. */
@@ -24,7 +25,10 @@ type Waiter = (o: Outcome) => void;
 export class Children {
   private readonly waiters = new Map<string, Waiter[]>();
 
-  constructor(private readonly engine: Engine) {}
+  constructor(
+    private readonly res: EngineResources,
+    private readonly scheduler: Scheduler,
+  ) {}
 
   /** Hands a finished call's outcome to everything waiting on it. */
   settle(callId: string, o: CallOutcome): void {
@@ -42,9 +46,9 @@ export class Children {
 
   /** Answers an RPC of a running attempt (dropped if the attempt is gone: its retry will replay). */
   reply(a: LiveAttempt, rpc: number, o: { ok: true; value?: unknown } | { ok: false; error: PlainError; reason?: FailureReason | undefined }): void {
-    const e = this.engine;
-    if (!e.attempts.has(a.id)) return;
-    e.executors.get(a.executorId)?.link?.send({ t: "reply", attemptId: a.id, rpc, ...o } as never);
+    const e = this.res;
+    if (!e.live.attempts.has(a.id)) return;
+    e.live.executors.get(a.executorId)?.link?.send({ t: "reply", attemptId: a.id, rpc, ...o } as never);
   }
 
   /** A blocking RPC started: the attempt releases its CPU while it waits (no deadlock at depth). */
@@ -52,19 +56,19 @@ export class Children {
     a.blocking++;
     if (a.blocking === 1 && a.cpuHeld) {
       a.cpuHeld = false;
-      const ex = this.engine.executors.get(a.executorId);
+      const ex = this.res.live.executors.get(a.executorId);
       if (ex) ex.view.used.cpu -= a.res.cpu;
-      this.engine.scheduler.pump();
+      this.scheduler.pump();
     }
   }
 
   private unblock(a: LiveAttempt): void {
-    a.lastActivity = this.engine.clock.now();
+    a.lastActivity = this.res.clock.now();
     if (a.blocking === 0) return;
     a.blocking--;
-    if (a.blocking === 0 && !a.cpuHeld && this.engine.attempts.has(a.id)) {
+    if (a.blocking === 0 && !a.cpuHeld && this.res.live.attempts.has(a.id)) {
       a.cpuHeld = true;
-      const ex = this.engine.executors.get(a.executorId);
+      const ex = this.res.live.executors.get(a.executorId);
       if (ex) ex.view.used.cpu += a.res.cpu;
     }
   }
@@ -82,12 +86,12 @@ export class Children {
           this.block(a);
           return await this.reduce(a, m);
         case "state-get": {
-          const p = await this.engine.store.getState(a.call.req.id, m.key);
-          return this.reply(a, m.rpc, { ok: true, value: p ? await this.engine.payloads.read(p) : null });
+          const p = await this.res.store.getState(a.call.req.id, m.key);
+          return this.reply(a, m.rpc, { ok: true, value: p ? await this.res.payloads.read(p) : null });
         }
         case "state-set": {
-          const p = await this.engine.payloads.put(`state/${a.call.req.id}`, m.value, STRUCTURED_CONTENT_TYPE);
-          await this.engine.store.setState(a.call.req.id, m.key, p, this.engine.clock.now());
+          const p = await this.res.payloads.put(`state/${a.call.req.id}`, m.value, STRUCTURED_CONTENT_TYPE);
+          await this.res.store.setState(a.call.req.id, m.key, p, this.res.clock.now());
           return this.reply(a, m.rpc, { ok: true });
         }
       }
@@ -108,7 +112,7 @@ export class Children {
    * the journal or when it finishes.
    */
   private async child(a: LiveAttempt, seq: number, item: number, fn: string, args: Uint8Array, op: "call" | "map" | "reduce", done: Waiter): Promise<void> {
-    const e = this.engine;
+    const e = this.res;
     const parent = a.call;
     const req = parent.req;
     const refuse = (error: PlainError): void => done({ ok: false, own: true, error });
@@ -131,13 +135,13 @@ export class Children {
     }
     if (existing && (existing.status === "pending" || existing.status === "running")) {
       this.wait(existing.id, done);
-      if (!e.calls.has(existing.id)) {
+      if (!e.live.calls.has(existing.id)) {
         // Known to the store but not to this process (restart): queue it again if pending.
-        const c = e.newLiveCall(req, existing.id, parent.id, fn, spec, existing.args, existing.notBefore);
+        const c = newLiveCall(req, existing.id, parent.id, fn, spec, existing.args, existing.notBefore);
         c.attemptsUsed = existing.attemptsUsed;
         c.infraRetries = existing.infraRetries;
-        if (existing.status === "pending") e.scheduler.enqueue(c);
-        else e.calls.set(c.id, c);
+        if (existing.status === "pending") this.scheduler.enqueue(c);
+        else e.live.calls.set(c.id, c);
       }
       return;
     }
@@ -149,7 +153,7 @@ export class Children {
     if (!evs) return refuse({ name: "InternalError", message: `call ${id} changed concurrently`, retryable: true });
     e.publish(req.id, evs);
     this.wait(id, done);
-    e.scheduler.enqueue(e.newLiveCall(req, id, parent.id, fn, spec, existing ? existing.args : payload, now));
+    this.scheduler.enqueue(newLiveCall(req, id, parent.id, fn, spec, existing ? existing.args : payload, now));
   }
 
   private async map(a: LiveAttempt, m: Extract<ExecutorRpc, { t: "map" }>): Promise<void> {

@@ -8,17 +8,27 @@
  */
 import type { FromExecutor } from "../core/wire/executor.js";
 import type { AttemptRow } from "../store/types.js";
-import type { Engine } from "./engine.js";
+import type { Attempts } from "./attempts.js";
+import type { Children } from "./children.js";
 import type { ExecutorLink, LiveCall } from "./model.js";
+import type { EngineResources } from "./resources.js";
+import type { Scheduler } from "./scheduler.js";
+import type { Telemetry } from "./telemetry.js";
 
 type Hello = Extract<FromExecutor, { t: "hello" }>;
 
 export class Executors {
-  constructor(private readonly engine: Engine) {}
+  constructor(
+    private readonly res: EngineResources,
+    private readonly scheduler: Scheduler,
+    private readonly attempts: Attempts,
+    private readonly children: Children,
+    private readonly telemetry: Telemetry,
+  ) {}
 
   connected(link: ExecutorLink, hello: Hello): void {
-    const e = this.engine;
-    let ex = e.executors.get(hello.executorId);
+    const e = this.res;
+    let ex = e.live.executors.get(hello.executorId);
     if (ex) {
       ex.grace?.cancel();
       ex.grace = null;
@@ -36,26 +46,26 @@ export class Executors {
         link,
         grace: null,
       };
-      e.executors.set(hello.executorId, ex);
+      e.live.executors.set(hello.executorId, ex);
     }
     const running = new Set(hello.running);
-    const kill = hello.running.filter((id) => !e.attempts.has(id));
-    for (const a of [...e.attempts.values()]) {
+    const kill = hello.running.filter((id) => !e.live.attempts.has(id));
+    for (const a of [...e.live.attempts.values()]) {
       if (a.executorId === hello.executorId && !running.has(a.id) && a.number >= 0) {
         // The executor does not run it (it restarted, or never got the assignment).
-        void e.attemptsPart.infraFail(a, "the executor restarted or lost the attempt");
+        void this.attempts.infraFail(a, "the executor restarted or lost the attempt");
       }
     }
     link.send({ t: "welcome", kill, heartbeatMs: 2000 });
     void e.store
       .upsertExecutor({ id: hello.executorId, region: hello.region, labels: hello.labels, capacity: hello.capacity, images: hello.images, lastSeen: e.clock.now() })
       .catch(() => {});
-    e.scheduler.pump();
+    this.scheduler.pump();
   }
 
   disconnected(executorId: string, link: ExecutorLink): void {
-    const e = this.engine;
-    const ex = e.executors.get(executorId);
+    const e = this.res;
+    const ex = e.live.executors.get(executorId);
     if (!ex || ex.link !== link) return;
     ex.link = null;
     ex.view.connected = false;
@@ -64,11 +74,11 @@ export class Executors {
   }
 
   private lost(executorId: string): void {
-    const e = this.engine;
-    const ex = e.executors.get(executorId);
+    const e = this.res;
+    const ex = e.live.executors.get(executorId);
     if (!ex || ex.link) return;
-    for (const a of [...e.attempts.values()]) if (a.executorId === executorId) void e.attemptsPart.infraFail(a, `executor ${executorId} was lost`);
-    e.executors.delete(executorId);
+    for (const a of [...e.live.attempts.values()]) if (a.executorId === executorId) void this.attempts.infraFail(a, `executor ${executorId} was lost`);
+    e.live.executors.delete(executorId);
     void e.store.removeExecutor(executorId).catch(() => {});
   }
 
@@ -78,12 +88,12 @@ export class Executors {
    * executor. The attempt is told to stop and retried elsewhere as an infrastructure fault.
    */
   sweep(marginMs: number): void {
-    const e = this.engine;
+    const e = this.res;
     const now = e.clock.now();
-    for (const a of [...e.attempts.values()]) {
+    for (const a of [...e.live.attempts.values()]) {
       if (a.blocking > 0 || now - a.lastActivity <= a.call.spec.timeout * 1000 + marginMs) continue;
-      e.executors.get(a.executorId)?.link?.send({ t: "cancel", attemptId: a.id });
-      void e.attemptsPart.infraFail(a, `no word from executor ${a.executorId} for ${Math.round((now - a.lastActivity) / 1000)} s, past the ${a.call.spec.timeout} s timeout`);
+      e.live.executors.get(a.executorId)?.link?.send({ t: "cancel", attemptId: a.id });
+      void this.attempts.infraFail(a, `no word from executor ${a.executorId} for ${Math.round((now - a.lastActivity) / 1000)} s, past the ${a.call.spec.timeout} s timeout`);
     }
   }
 
@@ -92,9 +102,9 @@ export class Executors {
    * which must reconnect (and list it) within the grace or the attempt is lost.
    */
   adoptOrphan(row: AttemptRow, c: LiveCall): void {
-    const e = this.engine;
+    const e = this.res;
     const executorId = row.executorId!;
-    let ex = e.executors.get(executorId);
+    let ex = e.live.executors.get(executorId);
     if (!ex) {
       ex = {
         view: { id: executorId, region: "", capacity: { cpu: 0, memory: 0, disk: 0, gpus: {} }, images: [], used: { cpu: 0, memory: 0, disk: 0 }, gpusInUse: new Set(), connected: false },
@@ -102,28 +112,28 @@ export class Executors {
         link: null,
         grace: e.clock.setTimer(e.options.executorGraceMs, () => this.lost(executorId)),
       };
-      e.executors.set(executorId, ex);
+      e.live.executors.set(executorId, ex);
     }
-    e.attemptsPart.track(row.id, row.number, c, executorId, []);
+    this.attempts.track(row.id, row.number, c, executorId, []);
   }
 
   /** Routes one message from a connected executor. */
   onMessage(executorId: string, m: FromExecutor): void {
-    const e = this.engine;
+    const e = this.res;
     if ("attemptId" in m) {
-      const a = e.attempts.get(m.attemptId);
+      const a = e.live.attempts.get(m.attemptId);
       if (a) a.lastActivity = e.clock.now();
     }
     switch (m.t) {
       case "done":
         // Acknowledged only once committed: until then the executor keeps re-sending it.
-        void e.attemptsPart.onDone(executorId, m).then(
-          () => e.executors.get(executorId)?.link?.send({ t: "ack", attemptId: m.attemptId }),
+        void this.attempts.onDone(executorId, m).then(
+          () => e.live.executors.get(executorId)?.link?.send({ t: "ack", attemptId: m.attemptId }),
           (err) => process.stderr.write(`tributary: finishing attempt ${m.attemptId} failed: ${(err as Error).message}\n`),
         );
         return;
       case "started": {
-        const a = e.attempts.get(m.attemptId);
+        const a = e.live.attempts.get(m.attemptId);
         if (a) a.containerId = m.containerId;
         return;
       }
@@ -132,16 +142,16 @@ export class Executors {
       case "reduce":
       case "state-get":
       case "state-set": {
-        const a = e.attempts.get(m.attemptId);
-        if (a && a.executorId === executorId) void e.children.onRpc(a, m);
+        const a = e.live.attempts.get(m.attemptId);
+        if (a && a.executorId === executorId) void this.children.onRpc(a, m);
         return;
       }
       case "progress":
       case "metric":
-        e.telemetry.record(m);
+        this.telemetry.record(m);
         return;
       case "logs":
-        e.telemetry.logs(m.lines);
+        this.telemetry.logs(m.lines);
         return;
       case "heartbeat":
       case "hello":

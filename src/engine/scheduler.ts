@@ -10,9 +10,20 @@
  * only while pending and past its `notBefore` (removal is lazy: a popped call no longer pending is
  * skipped); FIFO within a group.
  */
-import type { Engine } from "./engine.js";
 import type { LiveCall } from "./model.js";
 import { maxContainersReason, place, type Requirements } from "./placement.js";
+import type { EngineResources } from "./resources.js";
+
+/**
+ * What the scheduler hands its decisions to (the attempts part). A port rather than an import: the
+ * attempts part calls back into the scheduler, and imports point one way.
+ */
+export interface Placer {
+  /** Start `c` on `executorId` now; its capacity must be reserved before this returns. */
+  start(c: LiveCall, executorId: string, gpus: string[]): void;
+  /** No connected executor can ever run `c`: fail it with `constraint_unsatisfiable`. */
+  unplaceable(c: LiveCall, reason: string): void;
+}
 
 interface Group {
   key: string;
@@ -37,15 +48,18 @@ export class Scheduler {
   private stopped = false;
   private unsatisfiableTimer = false;
 
-  constructor(private readonly engine: Engine) {}
+  constructor(
+    private readonly res: EngineResources,
+    private readonly placer: Placer,
+  ) {}
 
   /** Adds a pending call; it becomes ready at its `notBefore`. */
   enqueue(c: LiveCall): void {
-    this.engine.calls.set(c.id, c);
+    this.res.live.calls.set(c.id, c);
     c.req.pendingCalls.add(c.id);
-    const wait = c.notBefore - this.engine.clock.now();
+    const wait = c.notBefore - this.res.clock.now();
     if (wait > 0) {
-      c.backoff = this.engine.clock.setTimer(wait, () => {
+      c.backoff = this.res.clock.setTimer(wait, () => {
         c.backoff = undefined;
         if (c.req.pendingCalls.has(c.id)) this.ready(c);
       });
@@ -71,7 +85,7 @@ export class Scheduler {
 
   /** Forgets a call that will not start (cancelled); its queue slot is skipped lazily. */
   remove(callId: string): void {
-    this.engine.calls.get(callId)?.backoff?.cancel();
+    this.res.live.calls.get(callId)?.backoff?.cancel();
     this.groupOf.delete(callId);
   }
 
@@ -79,7 +93,7 @@ export class Scheduler {
   reasonOf(callId: string): string | null {
     const g = this.groupOf.get(callId);
     if (g) return g.reason;
-    const c = this.engine.calls.get(callId);
+    const c = this.res.live.calls.get(callId);
     if (c?.backoff) return `retrying after backoff, at ${new Date(c.notBefore).toISOString()}`;
     return null;
   }
@@ -114,7 +128,7 @@ export class Scheduler {
 
   stop(): void {
     this.stopped = true;
-    for (const c of this.engine.calls.values()) c.backoff?.cancel();
+    for (const c of this.res.live.calls.values()) c.backoff?.cancel();
   }
 
   requirements(c: LiveCall): Requirements {
@@ -131,9 +145,9 @@ export class Scheduler {
 
   private drain(): void {
     if (this.stopped) return;
-    const engine = this.engine;
-    const views = [...engine.executors.values()].map((e) => e.view);
-    const now = engine.clock.now();
+    const { live, clock, startedAt, options } = this.res;
+    const views = [...live.executors.values()].map((e) => e.view);
+    const now = clock.now();
     // Children first: they are what waiting parents need to finish and free their capacity.
     const groups = [...this.groups.values()].sort((x, y) => Number(y.child) - Number(x.child));
     let stuck: Set<string> | null = null;
@@ -153,14 +167,14 @@ export class Scheduler {
         if (p.kind === "placed") {
           this.take(g);
           c.req.pendingCalls.delete(c.id);
-          engine.attemptsPart.start(c, p.executorId, p.gpus);
+          this.placer.start(c, p.executorId, p.gpus);
           continue;
         }
-        if (p.kind === "never" && now - engine.startedAt >= engine.options.unsatisfiableGraceMs) {
+        if (p.kind === "never" && now - startedAt >= options.unsatisfiableGraceMs) {
           // Nothing of this shape can ever run: fail the whole group fast.
           for (let x = this.take(g); x; x = this.take(g)) {
             x.req.pendingCalls.delete(x.id);
-            void engine.attemptsPart.failUnplaceable(x, p.reason);
+            this.placer.unplaceable(x, p.reason);
           }
           this.groups.delete(g.key);
           break;
@@ -168,7 +182,7 @@ export class Scheduler {
         if (p.kind === "never" && !this.unsatisfiableTimer) {
           // Re-check once the start-up grace (executors reconnecting) has passed.
           this.unsatisfiableTimer = true;
-          engine.clock.setTimer(engine.options.unsatisfiableGraceMs - (now - engine.startedAt) + 10, () => this.pump());
+          clock.setTimer(options.unsatisfiableGraceMs - (now - startedAt) + 10, () => this.pump());
         }
         if (g.child && p.kind === "wait") {
           // Deadlock breaker (docs/semantics.md "Waiting never deadlocks"): blocked containers keep
@@ -180,7 +194,7 @@ export class Scheduler {
             stuck.delete(forced.executorId);
             this.take(g);
             c.req.pendingCalls.delete(c.id);
-            engine.attemptsPart.start(c, forced.executorId, forced.gpus);
+            this.placer.start(c, forced.executorId, forced.gpus);
             continue;
           }
         }
@@ -194,7 +208,7 @@ export class Scheduler {
   private stuckExecutors(): Set<string> {
     const busy = new Set<string>();
     const waiting = new Set<string>();
-    for (const a of this.engine.attempts.values()) (a.blocking > 0 ? waiting : busy).add(a.executorId);
+    for (const a of this.res.live.attempts.values()) (a.blocking > 0 ? waiting : busy).add(a.executorId);
     for (const id of busy) waiting.delete(id);
     return waiting;
   }

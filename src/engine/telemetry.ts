@@ -12,8 +12,8 @@
  */
 import type { FromExecutor, LogLineMsg } from "../core/wire/executor.js";
 import type { LogRow, MetricRow, NewEvent } from "../store/types.js";
-import type { Engine } from "./engine.js";
 import { MetricTotals, type MetricSample } from "./metric-totals.js";
+import type { EngineResources } from "./resources.js";
 
 const FLUSH_MS = 25;
 /** Updates of one call kept per flush window; past this, the latest replaces the last kept. */
@@ -47,7 +47,7 @@ export class Telemetry {
   /** Attempts that finished recently, so their late log lines still find their call. */
   private readonly recent = new Map<string, AttemptInfo>();
 
-  constructor(private readonly engine: Engine) {}
+  constructor(private readonly res: EngineResources) {}
 
   /** Keeps a finished attempt's identity for its late log lines. */
   remember(a: { id: string; number: number; call: { id: string; functionName: string; req: { id: string; namespace: string; application: string } } }): void {
@@ -57,7 +57,7 @@ export class Telemetry {
   }
 
   private info(attemptId: string): AttemptInfo | undefined {
-    const a = this.engine.attempts.get(attemptId);
+    const a = this.res.live.attempts.get(attemptId);
     if (a) {
       const i = infoOf(a);
       if (!this.recent.has(attemptId)) {
@@ -113,10 +113,10 @@ export class Telemetry {
     this.metrics = [];
     this.metricScopes = [];
     this.logRows = [];
-    const store = this.engine.store;
+    const { store, publish } = this.res;
     this.inflight = this.inflight
       .then(async () => {
-        for (const [requestId, perCall] of progress) await this.engine.appendEvents(requestId, [...perCall.values()].flat());
+        for (const [requestId, perCall] of progress) publish(requestId, await store.appendEvents(requestId, [...perCall.values()].flat()));
         if (metrics.length) {
           await store.addMetrics(metrics);
           metrics.forEach((m, k) => this.totals.add({ ...scopes[k]!, functionName: m.functionName, kind: m.kind, name: m.name, value: m.value }));

@@ -8,7 +8,7 @@
 import { Hono } from "hono";
 import { EngineError } from "../engine/index.js";
 import type { ServerContext } from "./context.js";
-import { ApiError, errorResponse } from "./http-error.js";
+import { ApiError, errorResponse, fromEngineError } from "./http-error.js";
 import { applicationRoutes } from "./routes/applications.js";
 import { invokeRoutes } from "./routes/invoke.js";
 import { keyRoutes } from "./routes/keys.js";
@@ -39,7 +39,7 @@ export function createApp(s: ServerContext, auth: AuthOptions | Credentials): Ho
   const app = new Hono();
   app.onError((e, c) => {
     if (e instanceof ApiError) return errorResponse(c, e);
-    if (e instanceof EngineError) return errorResponse(c, new ApiError(e.status, e.code, e.message, e.details));
+    if (e instanceof EngineError) return errorResponse(c, fromEngineError(e));
     process.stderr.write(`tributary server: ${(e as Error).stack ?? String(e)}\n`);
     return errorResponse(c, new ApiError(500, "internal", "internal error"));
   });

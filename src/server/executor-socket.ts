@@ -77,13 +77,13 @@ export function attachExecutorSocket(server: Server, engine: Engine, creds: Cred
       for (const m of msgs) {
         if (m.t === "hello") {
           executorId = m.executorId;
-          engine.executorsPart.connected(link, m);
-        } else if (executorId) engine.executorsPart.onMessage(executorId, m);
+          engine.connectExecutor(link, m);
+        } else if (executorId) engine.executorMessage(executorId, m);
       }
     });
     ws.on("close", () => {
       clearInterval(ping);
-      if (executorId) engine.executorsPart.disconnected(executorId, link);
+      if (executorId) engine.disconnectExecutor(executorId, link);
     });
     ws.on("error", () => ws.terminate());
   };

@@ -3,6 +3,7 @@
  */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { EngineError, EngineErrorCode } from "../engine/index.js";
 
 export class ApiError extends Error {
   constructor(
@@ -19,6 +20,24 @@ export const badRequest = (message: string, details?: unknown): ApiError => new 
 export const notFound = (message: string): ApiError => new ApiError(404, "not_found", message);
 export const conflict = (message: string, details?: unknown): ApiError => new ApiError(409, "conflict", message, details);
 export const tooLarge = (message: string): ApiError => new ApiError(413, "payload_too_large", message);
+
+/**
+ * The one place an engine's domain error becomes HTTP: its status, and the API's error code (the
+ * API keeps its historical codes for the statuses it shared with the server's own checks).
+ */
+const ENGINE_HTTP: Record<EngineErrorCode, { status: ContentfulStatusCode; code: string }> = {
+  not_found: { status: 404, code: "not_found" },
+  conflict: { status: 409, code: "conflict" },
+  invalid_input: { status: 400, code: "bad_request" },
+  too_large: { status: 413, code: "payload_too_large" },
+  idempotency_key_reused: { status: 422, code: "idempotency_key_reused" },
+};
+
+/** @example fromEngineError(new EngineError("not_found", "request 'x' not found")).status // 404 */
+export function fromEngineError(e: EngineError): ApiError {
+  const { status, code } = ENGINE_HTTP[e.code];
+  return new ApiError(status, code, e.message, e.details);
+}
 
 export function errorResponse(c: Context, e: ApiError): Response {
   // RFC 6750: a 401 names the scheme the client should use.

@@ -35,8 +35,8 @@ export function localExecutorTransport(engine: Engine, serverUrl: string): Execu
       for (const m of msgs) {
         if (m.t === "hello") {
           executorId = m.executorId;
-          engine.executorsPart.connected(link, m);
-        } else if (executorId) engine.executorsPart.onMessage(executorId, m);
+          engine.connectExecutor(link, m);
+        } else if (executorId) engine.executorMessage(executorId, m);
       }
     });
     return {
@@ -51,7 +51,7 @@ export function localExecutorTransport(engine: Engine, serverUrl: string): Execu
       },
       async close() {
         open = false;
-        if (executorId) engine.executorsPart.disconnected(executorId, link);
+        if (executorId) engine.disconnectExecutor(executorId, link);
       },
     };
   };

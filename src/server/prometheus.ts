@@ -9,34 +9,34 @@
  * that sanitise to the same metric name are summed into one series; a timer whose name would take
  * a counter's family name is exported as `<name>_timer`.
  */
-import type { MetricSeries } from "../engine/metric-totals.js";
+import type { MetricSeries } from "../engine/index.js";
 import type { ServerContext } from "./context.js";
 import { labels, metricName, render, sampleValue, type Family } from "./prometheus-format.js";
 
 export async function prometheusText(s: ServerContext): Promise<string> {
-  const e = s.engine;
+  const e = s.engine.metrics();
   const gauge = (name: string, help: string, samples: string[]): Family => ({ name, type: "gauge", help, samples });
   const families: Family[] = [
-    gauge("tributary_live_requests", "Requests not yet finished in this server.", [`tributary_live_requests ${e.requests.size}`]),
-    gauge("tributary_live_calls", "Calls pending or running.", [`tributary_live_calls ${e.calls.size}`]),
-    gauge("tributary_running_attempts", "Attempts running on executors.", [`tributary_running_attempts ${e.attempts.size}`]),
+    gauge("tributary_live_requests", "Requests not yet finished in this server.", [`tributary_live_requests ${e.liveRequests}`]),
+    gauge("tributary_live_calls", "Calls pending or running.", [`tributary_live_calls ${e.liveCalls}`]),
+    gauge("tributary_running_attempts", "Attempts running on executors.", [`tributary_running_attempts ${e.runningAttempts}`]),
     gauge("tributary_connected_executors", "Executors connected to this server.", [
-      `tributary_connected_executors ${[...e.executors.values()].filter((x) => x.link).length}`,
+      `tributary_connected_executors ${e.executors.filter((x) => x.connected).length}`,
     ]),
     gauge(
       "tributary_executor_cpu_used",
       "CPUs reserved per executor.",
-      [...e.executors.values()].map((x) => `tributary_executor_cpu_used${labels({ executor: x.view.id })} ${x.view.used.cpu}`),
+      e.executors.map((x) => `tributary_executor_cpu_used${labels({ executor: x.id })} ${x.cpuUsed}`),
     ),
   ];
-  const totals = e.telemetry.totals;
+  const totals = e.userMetrics;
   families.push({
     name: "tributary_user_metric_samples_dropped_total",
     type: "counter",
     help: "User metric samples not exported because the number of series reached its cap.",
     samples: [`tributary_user_metric_samples_dropped_total ${totals.dropped}`],
   });
-  families.push(...userFamilies(totals.series()));
+  families.push(...userFamilies(totals.series));
   return render(families);
 }
 

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { DEFAULT_REGIONS } from "../core/options.js";
-import { Engine } from "../engine/index.js";
+import { createEngine, type Engine } from "../engine/index.js";
 import { createLocalBlobStore, openStore } from "../store/index.js";
 import { createApp } from "./app.js";
 import { authNotice as checkBind } from "./auth/bind-policy.js";
@@ -76,7 +76,7 @@ export async function createServer(o: ServerOptions): Promise<RunningServer> {
   const box = o.secretKey
     ? SecretBox.fromPassphrase(o.secretKey)
     : SecretBox.fromKeyFile(sqlitePath && sqlitePath !== ":memory:" ? join(dirname(sqlitePath), "secret.key") : join(o.blobs, "secret.key"));
-  const engine = new Engine({
+  const engine = createEngine({
     store,
     blobs,
     options: {

@@ -7,7 +7,7 @@
  */
 import { FINISHED_EVENT } from "../core/api.js";
 import type { RequestEvent, RequestOutcome } from "../core/request.js";
-import type { Engine } from "../engine/index.js";
+import type { ServerContext } from "./context.js";
 
 const PAGE = 1000;
 const HEARTBEAT_MS = 15_000;
@@ -22,7 +22,7 @@ function frame(ev: RequestEvent): string {
 }
 
 /** A streaming Response of `requestId`'s events after `afterSeq`. */
-export function eventStream(engine: Engine, requestId: string, afterSeq: number, prelude?: string): Response {
+export function eventStream(s: Pick<ServerContext, "engine" | "store">, requestId: string, afterSeq: number, prelude?: string): Response {
   const enc = new TextEncoder();
   let cleanup = (): void => {};
   const stream = new ReadableStream<Uint8Array>({
@@ -43,7 +43,7 @@ export function eventStream(engine: Engine, requestId: string, afterSeq: number,
         cleanup();
         controller.close();
       };
-      const unsubscribe = engine.bus.subscribe(requestId, (ev) => (historyRead ? write(ev) : queued.push(ev)));
+      const unsubscribe = s.engine.subscribe(requestId, (ev) => (historyRead ? write(ev) : queued.push(ev)));
       const beat = setInterval(() => !done && controller.enqueue(enc.encode(": keep-alive\n\n")), HEARTBEAT_MS);
       cleanup = () => {
         unsubscribe();
@@ -53,7 +53,7 @@ export function eventStream(engine: Engine, requestId: string, afterSeq: number,
       void (async () => {
         try {
           for (;;) {
-            const page = await engine.store.listEvents(requestId, last, PAGE);
+            const page = await s.store.listEvents(requestId, last, PAGE);
             for (const ev of page) write(ev);
             if (page.length < PAGE || done) break;
           }

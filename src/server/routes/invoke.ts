@@ -20,7 +20,7 @@ export function invokeRoutes(app: Hono, s: ServerContext): void {
   app.post("/applications/:app", async (c) => {
     const namespace = ns(c);
     const name = checkAppName(c.req.param("app"));
-    const appV = await s.engine.app(namespace, name);
+    const appV = await s.engine.application(namespace, name);
     if (!appV) throw notFound(`application '${name}' is not deployed in namespace '${namespace}'`);
     const entry = appV.manifest.applications.find((a) => a.name === name)!;
     const idem = c.req.header("idempotency-key") ?? null;
@@ -58,7 +58,7 @@ export function invokeRoutes(app: Hono, s: ServerContext): void {
     const { requestId } = await s.engine.invoke(namespace, name, input, idem);
     if (waitMs !== null) return await answerWhenFinished(s, requestId, waitMs);
     if ((c.req.header("accept") ?? "").includes("text/event-stream")) {
-      const res = eventStream(s.engine, requestId, 0, `event: RequestCreated\ndata: ${JSON.stringify({ request_id: requestId })}\n\n`);
+      const res = eventStream(s, requestId, 0, `event: RequestCreated\ndata: ${JSON.stringify({ request_id: requestId })}\n\n`);
       res.headers.set("x-tributary-request-id", requestId);
       return res;
     }
@@ -87,7 +87,7 @@ async function answerWhenFinished(s: ServerContext, requestId: string, waitMs: n
   const headers = { "x-tributary-request-id": requestId };
   if (!r) return Response.json({ request_id: requestId, status: "running" }, { status: 202, headers });
   if (r.status === "succeeded" && r.output) {
-    const bytes = await s.engine.payloads.read(r.output);
+    const bytes = await s.engine.readPayload(r.output);
     return new Response(bytes, { headers: { ...headers, "content-type": r.output.contentType || "application/octet-stream" } });
   }
   const reason = r.failureReason ?? "internal_error";

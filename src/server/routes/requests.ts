@@ -49,12 +49,7 @@ export function requestRoutes(app: Hono, s: ServerContext): void {
   app.get("/applications/:app/requests/:id", async (c) => {
     const r = await requestOf(c, s);
     const [calls, attempts, lastProgress] = await Promise.all([s.store.listCalls(r.id), s.store.listAttempts(r.id), s.store.lastEvent(r.id, "progress")]);
-    const reasons = new Map<string, string>();
-    for (const id of s.engine.requests.get(r.id)?.pendingCalls ?? []) {
-      const reason = s.engine.scheduler.reasonOf(id);
-      if (reason) reasons.set(id, reason);
-    }
-    return c.json(requestDetail(r, calls, attempts, lastProgress, reasons));
+    return c.json(requestDetail(r, calls, attempts, lastProgress, s.engine.pendingReasons(r.id)));
   });
 
   app.get("/applications/:app/requests/:id/output", async (c) => {
@@ -66,7 +61,7 @@ export function requestRoutes(app: Hono, s: ServerContext): void {
         failure_reason: r.failureReason,
       });
     }
-    const bytes = await s.engine.payloads.read(r.output);
+    const bytes = await s.engine.readPayload(r.output);
     return new Response(bytes, { headers: { "content-type": r.output.contentType || "application/octet-stream", "content-length": String(bytes.byteLength) } });
   });
 
@@ -75,7 +70,7 @@ export function requestRoutes(app: Hono, s: ServerContext): void {
     const raw = c.req.header("last-event-id") ?? c.req.query("last_event_id") ?? "0";
     const after = Number(raw);
     if (!Number.isInteger(after) || after < 0) throw badRequest("Last-Event-ID must be a non-negative integer", { path: "Last-Event-ID" });
-    return eventStream(s.engine, r.id, after);
+    return eventStream(s, r.id, after);
   });
 
   app.post("/applications/:app/requests/:id/cancel", async (c) => {
@@ -97,7 +92,7 @@ export function requestRoutes(app: Hono, s: ServerContext): void {
     const state: Record<string, unknown> = {};
     for (const row of await s.store.listState(r.id)) {
       try {
-        state[row.key] = jsonSafe(decodeStructured(await s.engine.payloads.read(row.value)));
+        state[row.key] = jsonSafe(decodeStructured(await s.engine.readPayload(row.value)));
       } catch {
         state[row.key] = { undecodable: true, size: row.value.size };
       }

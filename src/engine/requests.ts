@@ -1,0 +1,179 @@
+/**
+ * The request lifecycle (docs/semantics.md):
+ *
+ *   pending → running → succeeded | failed | cancelled
+ *
+ * A request is created `pending` with its root call (journaled before `invoke` resolves); it turns
+ * `running` when its first attempt starts (attempts part); it ends when its root call ends
+ * (attempts part, `finishCall`) or when it is cancelled here. Once it ended, `windDown` cancels its
+ * pending calls and tells its running attempts to stop; its live entry is dropped when nothing of
+ * it is left (`maybeForget`).
+ */
+import { rootCallId } from "../core/durable-id.js";
+import type { RequestRow, Payload } from "../store/types.js";
+import type { Applications } from "./applications.js";
+import type { Children } from "./children.js";
+import { EngineError } from "./errors.js";
+import { newLiveCall, type AppVersion, type LiveRequest } from "./model.js";
+import type { EngineResources } from "./resources.js";
+import type { Scheduler } from "./scheduler.js";
+
+/** What a finished request's waiter needs. */
+export type FinishedRequest = Pick<RequestRow, "status" | "output" | "failureReason" | "requestError" | "error">;
+
+/** An invoke's input: bytes to store, or a payload already stored (a streamed `File`). */
+export type InvokeInput = { bytes: Uint8Array; contentType: string | null } | { payload: Payload };
+
+export class Requests {
+  constructor(
+    private readonly res: EngineResources,
+    private readonly apps: Applications,
+    private readonly scheduler: Scheduler,
+    private readonly children: Children,
+  ) {}
+
+  /**
+   * Creates a request (journaled before this resolves) and schedules its root call. With an
+   * idempotency key already used for this application, returns the existing request id.
+   */
+  async invoke(namespace: string, application: string, input: InvokeInput, idempotencyKey: string | null): Promise<{ requestId: string; created: boolean }> {
+    const { store, clock, payloads } = this.res;
+    const app = await this.apps.get(namespace, application);
+    if (!app) throw new EngineError("not_found", `application '${application}' is not deployed in namespace '${namespace}'`);
+    const spec = app.functions.get(application);
+    if (!spec) throw new EngineError("not_found", `application '${application}' has no entry function`);
+    const id = this.res.newId();
+    const now = clock.now();
+    const payload = "payload" in input ? input.payload : await payloads.put(`inputs/${id}`, input.bytes, input.contentType ?? "");
+    const root = rootCallId(id, application);
+    const { request, created, events } = await store.createRequest(
+      { id, namespace, application, version: app.version, input: payload.size > 0 || payload.contentType ? payload : null, idempotencyKey, rootCallId: root, createdAt: now },
+      { id: root, requestId: id, parentCallId: null, seq: 0, item: 0, functionName: application, args: payload, notBefore: now, createdAt: now },
+      [
+        { kind: "request:started", at: now },
+        { kind: "call:created", at: now, callId: root, parentCallId: null, functionName: application },
+      ],
+    );
+    if (!created) return { requestId: request.id, created: false };
+    const live = this.liveRequest(request, app);
+    this.res.publish(id, events);
+    this.scheduler.enqueue(newLiveCall(live, root, null, application, spec, payload, now));
+    return { requestId: id, created: true };
+  }
+
+  /** The live entry of a request, made from its row on first use. */
+  liveRequest(row: RequestRow, app: AppVersion): LiveRequest {
+    const requests = this.res.live.requests;
+    let live = requests.get(row.id);
+    if (!live) {
+      live = {
+        id: row.id,
+        namespace: row.namespace,
+        application: row.application,
+        app,
+        status: row.status,
+        rootCallId: row.rootCallId,
+        inputContentType: row.input?.contentType || null,
+        pendingCalls: new Set(),
+        liveAttempts: new Set(),
+      };
+      requests.set(row.id, live);
+    }
+    return live;
+  }
+
+  /** Drops a finished request's bookkeeping once nothing of it is live. */
+  maybeForget(req: LiveRequest): void {
+    if (req.status !== "pending" && req.status !== "running" && req.pendingCalls.size === 0 && req.liveAttempts.size === 0) {
+      this.res.live.requests.delete(req.id);
+    }
+  }
+
+  /**
+   * Cancels a request: it ends `cancelled` now; running calls see `ctx.signal` aborted and their
+   * containers are killed after a grace; pending calls never start. False if it already finished.
+   */
+  async cancel(requestId: string): Promise<boolean> {
+    const { store, clock, publish } = this.res;
+    const row = await store.getRequest(requestId);
+    if (!row) throw new EngineError("not_found", `request '${requestId}' not found`);
+    const now = clock.now();
+    const outcome = { status: "cancelled" as const, outcome: { failure: "cancelled" as const }, failureReason: "cancelled" as const };
+    const evs = await store.finishRequest(requestId, { status: "cancelled", failureReason: "cancelled", finishedAt: now }, [
+      { kind: "request:finished", at: now, data: outcome },
+    ]);
+    if (!evs) return false;
+    const live = this.res.live.requests.get(requestId);
+    if (live) {
+      live.status = "cancelled";
+      live.final = { status: "cancelled", failureReason: "cancelled", finishedAt: now };
+    }
+    publish(requestId, evs);
+    if (live) {
+      await this.windDown(live);
+    } else {
+      // Not live in this process (e.g. before recovery finished): cancel pending rows directly.
+      for (const c of await store.listCalls(requestId)) {
+        if (c.status !== "pending") continue;
+        const finished = { kind: "call:finished" as const, at: now, callId: c.id, functionName: c.functionName, data: { status: "cancelled", reason: "cancelled" } };
+        publish(requestId, await store.transitionCall(c.id, "pending", { status: "cancelled", failureReason: "cancelled", finishedAt: now }, [finished]));
+      }
+    }
+    return true;
+  }
+
+  /** After a request finished: pending calls are cancelled, running attempts are told to stop. */
+  async windDown(req: LiveRequest): Promise<void> {
+    const { store, clock, publish, live } = this.res;
+    const now = clock.now();
+    for (const callId of [...req.pendingCalls]) {
+      const c = live.calls.get(callId);
+      this.scheduler.remove(callId);
+      req.pendingCalls.delete(callId);
+      const evs = await store.transitionCall(callId, "pending", { status: "cancelled", failureReason: "cancelled", finishedAt: now }, [
+        { kind: "call:finished", at: now, callId, functionName: c?.functionName ?? "", data: { status: "cancelled", reason: "cancelled" } },
+      ]);
+      publish(req.id, evs);
+      live.calls.delete(callId);
+      this.children.settle(callId, { ok: false, reason: "cancelled", error: { name: "CancelledError", message: `request ${req.id} was ${req.status}`, retryable: false } });
+    }
+    for (const attemptId of req.liveAttempts) {
+      const a = live.attempts.get(attemptId);
+      if (a) live.executors.get(a.executorId)?.link?.send({ t: "cancel", attemptId });
+    }
+    this.maybeForget(req);
+  }
+
+  /**
+   * Resolves with the request once it is finished, or null after `timeoutMs`. Subscribes before
+   * reading the store, so a finish between the two is not missed.
+   */
+  waitFinished(requestId: string, timeoutMs: number): Promise<FinishedRequest | null> {
+    const { store, clock, bus } = this.res;
+    return new Promise((resolve) => {
+      let settled = false;
+      const settle = (v: FinishedRequest | null): void => {
+        if (settled) return;
+        settled = true;
+        unsubscribe();
+        timer.cancel();
+        resolve(v);
+      };
+      const check = (): void => {
+        void store.getRequest(requestId).then(
+          (r) => r && r.status !== "pending" && r.status !== "running" && settle(r),
+          () => settle(null),
+        );
+      };
+      // A request live in this process announces its finish on the bus with its outcome in memory.
+      const live = this.res.live.requests.get(requestId);
+      const unsubscribe = bus.subscribe(requestId, (ev) => {
+        if (ev.kind !== "request:finished") return;
+        if (live?.final) settle({ output: null, failureReason: null, requestError: null, error: null, ...live.final });
+        else check();
+      });
+      const timer = clock.setTimer(timeoutMs, () => settle(null));
+      if (!live || (live.status !== "pending" && live.status !== "running")) check();
+    });
+  }
+}
