@@ -37,7 +37,7 @@ async function isPublicInvoke(engine: Engine, c: Context): Promise<boolean> {
   const namespace = c.req.param("ns") ?? "default";
   let app;
   try {
-    app = await engine.app(namespace, m[1]!);
+    app = await engine.application(namespace, m[1]!);
   } catch {
     return false; // a hostile namespace: not public, so the caller gets 401 like any other
   }

@@ -45,7 +45,7 @@ export function keyRoutes(app: Hono, s: ServerContext): void {
       name: parsed.data.name,
       namespaces: parsed.data.namespaces ? [...new Set(parsed.data.namespaces)] : null,
       hash: digest(key).toString("hex"),
-      createdAt: s.engine.clock.now(),
+      createdAt: s.engine.now(),
     };
     await s.store.createApiKey(row);
     return c.json({ ...view(row), key }, 201);
