@@ -25,7 +25,7 @@ function ownDirs(): string[] {
   // Only trust import.meta.url when this file sits where the package puts it: inside a user's
   // bundle (a copy of the SDK) the URL is the bundle's, and its parents mean nothing.
   const here = fileURLToPath(import.meta.url);
-  const m = /^(.*)[\\/](?:dist[\\/])?src[\\/]core[\\/]stack\.[jt]s$/.exec(here);
+  const m = /^(.*?)[\\/](?:dist[\\/])?src[\\/]core[\\/]stack\.[jt]s$/.exec(here);
   if (!m) return [];
   const root = m[1]!;
   return [`${root}/src/`, `${root}/dist/src/`];
@@ -87,9 +87,9 @@ function rewriteHidden(line: string): string {
  * // "Error: boom\n    at f (/home/me/app.ts:3:9)"
  */
 export function cleanStack(stack: string): string {
-  const lines = stack.split("\n");
   const out: string[] = [];
-  for (const line of lines) {
+  let userFrames = 0;
+  for (const line of stack.split("\n")) {
     if (!FRAME.test(line)) {
       out.push(rewriteHidden(line));
       continue;
@@ -97,6 +97,15 @@ export function cleanStack(stack: string): string {
     const loc = frameLocation(line);
     if (loc !== null && isOwnFrame(loc)) continue;
     out.push(rewriteHidden(line));
+    if (!isPlumbing(loc)) userFrames = out.length;
   }
-  return out.join("\n");
+  // Below the user's last frame, what remains is the runtime's plumbing (`process.emit`,
+  // `AsyncLocalStorage.run`): Node's public modules called by Tributary, not by the user.
+  const header = out.findIndex((l) => FRAME.test(l));
+  return (header === -1 ? out : out.slice(0, Math.max(userFrames, header))).join("\n");
+}
+
+/** A frame of a Node built-in module or without a file (`<anonymous>`, `native`). */
+function isPlumbing(loc: string | null): boolean {
+  return loc === null || loc.startsWith("node:") || loc === "<anonymous>" || loc === "native";
 }
