@@ -16,7 +16,7 @@ import { scopeStorage } from "../core/scope.js";
 import { cleanStack, hideHostPath } from "../core/stack.js";
 import type { ContainerTarget, ToContainer } from "../core/wire/container.js";
 import { Channel } from "./channel.js";
-import { createScope } from "./runtime.js";
+import { createScope, type ContainerScope } from "./runtime.js";
 import { openTransport } from "./transport.js";
 
 const transport = openTransport();
@@ -47,6 +47,7 @@ async function run(msg: Extract<ToContainer, { t: "run" }>): Promise<void> {
   const ac = new AbortController();
   aborts.set(msg.attemptId, ac);
   const entry = lookupFunction(msg.functionName) as FunctionEntry | undefined;
+  let scope: ContainerScope | undefined;
   try {
     if (!entry || !target) throw new SDKUsageError(`function '${msg.functionName}' is not hosted by this container`);
     let args: unknown[];
@@ -65,7 +66,7 @@ async function run(msg: Extract<ToContainer, { t: "run" }>): Promise<void> {
     } else {
       args = decodeArgs(msg.args);
     }
-    const scope = createScope(ch, { ...msg, signal: ac.signal });
+    scope = createScope(ch, { ...msg, signal: ac.signal });
     let value = await scopeStorage().run(scope, () => invokeEntry(entry, args));
     if (msg.root) {
       if (entry.app?.output) value = await validateSchema(entry.app.output, value, "output");
@@ -77,6 +78,7 @@ async function run(msg: Extract<ToContainer, { t: "run" }>): Promise<void> {
   } catch (e) {
     ch.send({ t: "done", attemptId: msg.attemptId, ok: false, error: toPlainError(e, msg.functionName), reason: attemptFailureReason(e, ac.signal), rss: process.memoryUsage.rss() });
   } finally {
+    scope?.close();
     aborts.delete(msg.attemptId);
   }
 }

@@ -33,6 +33,13 @@ export interface ContextBackend {
   stateSet(key: string, value: Uint8Array): Promise<void>;
   progress(update: ProgressUpdate): Promise<void>;
   metric(sample: MetricSample): Promise<void>;
+  /** Epoch ms at which this attempt times out unless it reports progress; null while it waits on a child. */
+  readonly deadline: number | null;
+  /**
+   * Runs `handler` once per timer cycle, `beforeMs` ahead of the deadline (validated by the SDK;
+   * undefined means the default for this function's timeout). Returns the unsubscribe function.
+   */
+  onDeadline(handler: () => void | Promise<void>, beforeMs: number | undefined): () => void;
 }
 
 /** Runs function calls made from user code; arguments are still live values here. */

@@ -55,8 +55,11 @@ export function runAttempt<R>(
       const self = call.entry.classEntry ? await construct(run, call.entry.classEntry, spec.timeout, spec.name) : undefined;
       if (attempt.over) return;
       if (!replay) {
-        attempt.timer = new AttemptTimer(run.clock, spec.timeout * 1000, () =>
-          fail(new TimeoutError(`function '${spec.name}' timed out: no progress for ${spec.timeout} s`, spec.name)),
+        attempt.timer = new AttemptTimer(
+          run.clock,
+          spec.timeout * 1000,
+          () => fail(new TimeoutError(`function '${spec.name}' timed out: no progress for ${spec.timeout} s`, spec.name)),
+          (e) => console.error(`onDeadline handler of '${spec.name}' failed:`, e),
         );
         attempt.timer.start();
       }

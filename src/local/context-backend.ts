@@ -9,6 +9,7 @@
  *   its container is gone;
  * - a replay (alwaysReplay) reads state but records nothing, since the original attempt already did.
  */
+import { deadlineLeadMs } from "../core/attempt-timer.js";
 import { CancelledError } from "../core/errors.js";
 import type { ContextBackend, MetricSample, ProgressUpdate } from "../core/scope.js";
 import { emit, type AttemptState, type RequestRun } from "./request-run.js";
@@ -37,6 +38,15 @@ export function createContextBackend(run: RequestRun, attempt: AttemptState): Co
       if (update.attributes !== undefined) data.attributes = { ...update.attributes };
       emit(run, call, "progress", attempt.number, data);
       attempt.timer?.reset();
+    },
+    get deadline(): number | null {
+      return attempt.over ? null : (attempt.timer?.deadline ?? null);
+    },
+    onDeadline(handler, beforeMs) {
+      const lead = deadlineLeadMs(call.entry.spec.timeout * 1000, beforeMs);
+      // A replayed attempt has no timer (it is re-running journaled work): nothing to warn about.
+      if (!attempt.timer || attempt.over) return () => {};
+      return attempt.timer.onDeadline(handler, lead);
     },
     async metric(sample: MetricSample): Promise<void> {
       if (silent()) return;

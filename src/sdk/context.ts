@@ -164,4 +164,39 @@ export class RequestContext {
   get signal(): AbortSignal {
     return this.backend.signal;
   }
+  /**
+   * Epoch ms at which this attempt times out unless it reports progress; `null` while it waits on
+   * a child call (the clock is paused then) or once it is over.
+   *
+   * @example
+   * const left = ctx.deadline === null ? Infinity : ctx.deadline - Date.now();
+   */
+  get deadline(): number | null {
+    return this.backend.deadline;
+  }
+  /**
+   * Runs `handler` once per timer cycle, `beforeMs` before the deadline (default: 10 % of the
+   * function's timeout, within 0.5–30 s), so a long-running function can checkpoint or report
+   * progress before it would be killed. A progress update inside the handler resets the clock like
+   * any other. Errors the handler throws are written to the attempt's stderr. Returns the function
+   * that unsubscribes the handler.
+   *
+   * @example
+   * const off = ctx.onDeadline(async () => {
+   *   await ctx.state.set("checkpoint", cursor);
+   * }, { beforeMs: 5_000 });
+   * // ... later, when the work is done:
+   * off();
+   */
+  onDeadline(handler: () => void | Promise<void>, options?: { beforeMs?: number }): () => void {
+    if (typeof handler !== "function") throw new SDKUsageError(`onDeadline handler must be a function, got ${describe(handler)}`);
+    if (options !== undefined && (options === null || typeof options !== "object")) {
+      throw new SDKUsageError(`onDeadline options must be an object like { beforeMs: 5000 }, got ${describe(options)}`);
+    }
+    const beforeMs = options?.beforeMs;
+    if (beforeMs !== undefined && (typeof beforeMs !== "number" || !Number.isFinite(beforeMs) || beforeMs <= 0)) {
+      throw new SDKUsageError(`onDeadline 'beforeMs' must be a finite number of milliseconds > 0, got ${describe(beforeMs)}`);
+    }
+    return this.backend.onDeadline(handler, beforeMs);
+  }
 }

@@ -137,6 +137,44 @@ export const bh_pause_parent = application(fn({ timeout: 1 }, async function bh_
   return await bh_worker(2500, true);
 }));
 
+// ---- deadlines ----------------------------------------------------------------------------------
+
+/** Saves a checkpoint in its deadline handler, then hangs until its 3 s timeout kills it. */
+const bh_checkpointer = fn({ timeout: 3 }, async function bh_checkpointer(cursor: number) {
+  const ctx = RequestContext.get();
+  const left = ctx.deadline === null ? -1 : ctx.deadline - Date.now();
+  ctx.onDeadline(async () => {
+    await ctx.state.set("checkpoint", { cursor, deadlineAtStart: left > 2000 && left <= 3000 });
+  });
+  await pause(60_000, ctx.signal);
+  return "never";
+});
+
+export const bh_deadline_checkpoint = application(fn(async function bh_deadline_checkpoint() {
+  try {
+    await bh_checkpointer(7);
+    return { caught: null };
+  } catch (e) {
+    return { caught: (e as Error).name, checkpoint: await RequestContext.get().state.get("checkpoint", null) };
+  }
+}));
+
+/** Never reports progress itself; its deadline handler does, 400 ms ahead of each 1 s deadline. */
+const bh_kept_alive = fn({ timeout: 1 }, async function bh_kept_alive() {
+  const ctx = RequestContext.get();
+  let runs = 0;
+  ctx.onDeadline(async () => {
+    runs++;
+    await ctx.progress.update(runs, 100, "still working");
+  }, { beforeMs: 400 });
+  await pause(3500, ctx.signal);
+  return runs;
+});
+
+export const bh_deadline_keepalive = application(fn(async function bh_deadline_keepalive() {
+  return await bh_kept_alive();
+}));
+
 // ---- boundary copies ----------------------------------------------------------------------------
 
 const bh_mutator = fn(async function bh_mutator(o: { list: number[]; nested: { a: number } }) {

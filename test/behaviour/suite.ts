@@ -160,6 +160,17 @@ export function defineBehaviourSuite(h: Harness): void {
         const req = await h.run("bh_pause_parent");
         assert.equal(await req.output(), 2500);
       });
+
+      test("onDeadline saves a checkpoint before a 3 s timeout kills the hung function", T, async () => {
+        const req = await h.run("bh_deadline_checkpoint");
+        assert.deepEqual(await req.output(), { caught: "TimeoutError", checkpoint: { cursor: 7, deadlineAtStart: true } });
+      });
+
+      test("a deadline handler that reports progress keeps a 1 s-timeout function alive for 3.5 s", T, async () => {
+        const req = await h.run("bh_deadline_keepalive");
+        const runs = (await req.output()) as number;
+        assert.ok(runs >= 3, `the handler ran ${runs} times; three timeout cycles need at least 3`);
+      });
     });
 
     describe("boundary copies", () => {

@@ -16,6 +16,8 @@ function recordingScope(): { scope: Scope; recorded: string[] } {
     stateSet: async (k) => void recorded.push(`set ${k}`),
     progress: async (u) => void recorded.push(`progress ${u.current}/${u.total}`),
     metric: async (m) => void recorded.push(`${m.kind} ${m.name}`),
+    deadline: null,
+    onDeadline: (_h, beforeMs) => (recorded.push(`onDeadline ${beforeMs}`), () => {}),
   };
   const fail = () => Promise.reject(new Error("no calls in this test"));
   return { scope: { context, runtime: { call: fail, map: fail, reduce: fail } }, recorded };
@@ -69,4 +71,22 @@ test("state values above the limit are rejected before they are sent", () => {
     else process.env.TRIBUTARY_MAX_STATE_BYTES = before;
   }
   assert.deepEqual(recorded, []);
+});
+
+test("bad onDeadline arguments throw synchronously; good ones reach the backend", () => {
+  const { scope, recorded } = recordingScope();
+  scopeStorage().run(scope, () => {
+    const ctx = RequestContext.get();
+    usage(() => ctx.onDeadline("no" as unknown as () => void), /onDeadline handler must be a function, got "no"/);
+    usage(() => ctx.onDeadline(() => {}, 5 as unknown as { beforeMs: number }), /onDeadline options must be an object/);
+    usage(() => ctx.onDeadline(() => {}, { beforeMs: 0 }), /'beforeMs' must be a finite number of milliseconds > 0, got 0/);
+    usage(() => ctx.onDeadline(() => {}, { beforeMs: Number.NaN }), /'beforeMs' must be a finite number/);
+    usage(() => ctx.onDeadline(() => {}, { beforeMs: "5" as unknown as number }), /'beforeMs' must be a finite number/);
+    assert.deepEqual(recorded, []);
+    const off = ctx.onDeadline(() => {}, { beforeMs: 1500 });
+    ctx.onDeadline(() => {});
+    assert.equal(typeof off, "function");
+    assert.equal(ctx.deadline, null);
+  });
+  assert.deepEqual(recorded, ["onDeadline 1500", "onDeadline undefined"]);
 });

@@ -28,6 +28,8 @@ export type ToContainer =
       requestId: string;
       callId: string;
       functionName: string;
+      /** The attempt's timeout; the container mirrors the executor's timer for `ctx.deadline`. */
+      timeoutMs: number;
       /** Null for a call between functions; set for a request's root call. */
       root: RootInfo | null;
       /** Root: the raw input body. Others: an argument list (`encodeArgs`). */
