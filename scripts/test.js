@@ -4,11 +4,18 @@
 // Usage: node scripts/test.js [filter-substring ...]
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { buildDashboard } from "./build-dashboard.js";
 
-// The dashboard's script is bundled by esbuild, not tsc: refresh it so a `tsc`-only build tests the
-// current browser code too.
+// The dashboard's script is type-checked by its own tsconfig and bundled by esbuild, not by the root
+// tsc: do both here so a `tsc`-only build tests the current browser code, and a core change that
+// pulls Node code into the API types the browser reads fails now rather than in `npm run build`.
+const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+if (spawnSync(process.execPath, [tsc, "-p", "src/dashboard/browser"], { stdio: "inherit" }).status !== 0) {
+  console.error("the dashboard's browser code does not type-check (tsc -p src/dashboard/browser)");
+  process.exit(1);
+}
 await buildDashboard();
 
 const roots = ["dist/src", "dist/test", "dist/e2e"];

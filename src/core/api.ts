@@ -7,7 +7,7 @@
  * dashboard's browser modules type-check against it with the DOM library and no Node types. Shapes
  * that need the manifest or function options (which reach the Node codecs) live in `api-deploy.ts`.
  */
-import type { PlainError } from "./errors.js";
+import type { PlainError } from "./plain-error.js";
 import type { AttemptStatus, FailureReason, Outcome, Status } from "./status.js";
 
 export interface DeployResponse {

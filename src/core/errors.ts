@@ -14,8 +14,11 @@
  * - Each class's `name` is written here, never taken from `constructor.name`, which bundlers may
  *   rename. A user's subclass is named after its constructor, as any JavaScript error class is.
  */
+import type { PlainError } from "./plain-error.js";
 import type { FailureReason } from "./status.js";
 import { cleanStack } from "./stack.js";
+
+export type { PlainError } from "./plain-error.js";
 
 /** The prototype key that marks instances of the class named `name`, from any copy of the SDK. */
 function brandKey(name: string): symbol {
@@ -35,19 +38,6 @@ function brand(cls: abstract new (...args: never[]) => Error, name: string): voi
 
 function hasBrand(x: unknown, key: symbol): boolean {
   return (typeof x === "object" || typeof x === "function") && x !== null && (x as Record<symbol, unknown>)[key] === true;
-}
-
-/** The serializable form of any error that crosses a process boundary. */
-export interface PlainError {
-  name: string;
-  message: string;
-  stack?: string | undefined;
-  /** False for errors that must never be retried (`RequestError`, non-determinism). */
-  retryable: boolean;
-  /** The function that raised it, when known. */
-  functionName?: string | undefined;
-  /** Nested cause (the child's error for a `FunctionError`). */
-  cause?: PlainError | undefined;
 }
 
 /**

@@ -2,7 +2,7 @@
  * What `runLocal` and `runRemote` return, and the events of a request's stream. The same shapes are
  * served by the HTTP API (SSE data) and read by the CLI and dashboard.
  */
-import type { PlainError } from "./errors.js";
+import type { PlainError } from "./plain-error.js";
 import type { EventKind, FailureReason, Outcome, Status } from "./status.js";
 
 /** One event of a request's stream. `seq` is monotonic per request (the SSE id). */
