@@ -1,5 +1,6 @@
 /**
- * `tributary dev <entry.ts> [--port 8900] [--data .tributary] [--no-watch] [--cpu N]`
+ * `tributary dev <entry.ts> [--port 8900] [--data .tributary] [--no-watch] [--cpu N]
+ *                          [--backend sandbox|process|oci]`
  *
  * Server + executor in this process on SQLite (`<data>/tributary.db`, blobs in `<data>/blobs`),
  * every application of the entry deployed, redeployed on change.
@@ -18,7 +19,8 @@ import { TributaryClient } from "../client/http.js";
 import type { Manifest, ManifestApplication } from "../core/manifest.js";
 import { curlFor } from "./curl.js";
 import { CliError } from "./context.js";
-import { intIn, positiveNumber } from "./options.js";
+import type { ContainerBackend } from "../executor/backends/kinds.js";
+import { BACKEND_HELP, backendKind, intIn, positiveNumber } from "./options.js";
 import { stopOnSignal } from "./lifecycle.js";
 import { pathFlag } from "./paths.js";
 import { watchDirectory } from "./watch.js";
@@ -28,6 +30,7 @@ interface DevFlags {
   data: string;
   watch: boolean;
   cpu?: number;
+  backend?: ContainerBackend;
 }
 
 /**
@@ -46,6 +49,7 @@ export function devCommand(): Command {
     .option("--data <dir>", "where the database, blobs and containers live", ".tributary")
     .option("--no-watch", "deploy once, do not watch for changes")
     .option("--cpu <n>", "CPUs the executor offers (default: oversubscribed, 4 per core, at least 8)", positiveNumber)
+    .option("--backend <kind>", BACKEND_HELP, backendKind)
     .action(async (entry: string, flags: DevFlags) => runDev(entry, flags));
 }
 
@@ -73,6 +77,7 @@ async function runDev(entry: string, flags: DevFlags): Promise<void> {
     dataDir: join(data, "executor"),
     echoLogs: true,
     imageContextDir: dirname(entryPath),
+    backend: flags.backend,
   }).catch(async (e: unknown) => {
     await server.close();
     throw e;

@@ -1,12 +1,14 @@
 /**
  * `tributary executor --server URL[,URL…] [--token T] [--region R] [--cpu N] [--memory GB]
- *                     [--disk GB] [--gpu MODEL:N]… [--label k=v]… [--data DIR]`
+ *                     [--disk GB] [--gpu MODEL:N]… [--label k=v]… [--data DIR]
+ *                     [--backend sandbox|process|oci]`
  *
  * Capacity flags declare what this machine offers; unset ones are measured by the executor. Paths
  * (`--data`, image directories, image `copy` sources) are relative to the working directory.
  */
-import { Command, InvalidArgumentError } from "commander";
-import { collect, collectGpu, collectLabel, positiveNumber, urlList } from "./options.js";
+import { Command } from "commander";
+import type { ContainerBackend } from "../executor/backends/kinds.js";
+import { BACKEND_HELP, backendKind, collect, collectGpu, collectLabel, positiveNumber, urlList } from "./options.js";
 import { stopOnSignal } from "./lifecycle.js";
 import { imageFlag, pathFlag } from "./paths.js";
 
@@ -20,7 +22,7 @@ interface ExecutorFlags {
   gpu?: Record<string, number>;
   label?: Record<string, string>;
   data: string;
-  backend: "process" | "oci";
+  backend?: ContainerBackend;
   image?: string[];
 }
 
@@ -37,7 +39,7 @@ export function executorCommand(): Command {
     .option("--label <k=v>", "a label for placement (repeatable)", collectLabel)
     .option("--data <dir>", "working directory for images and containers", ".tributary/executor")
     .option("--image <ref>", "a base image this executor provides, e.g. ubuntu:24.04 (repeatable; the oci backend provides any)", collect)
-    .option("--backend <kind>", "container backend: process (Node child processes) or oci (docker/podman)", backendKind, "process")
+    .option("--backend <kind>", BACKEND_HELP, backendKind)
     .action(async (flags: ExecutorFlags) => {
       const { createExecutor } = await import("../executor/index.js");
       let stop = async (): Promise<void> => {};
@@ -65,9 +67,4 @@ export function executorCommand(): Command {
       process.stdout.write(`executor ${executor.id} serving ${flags.server.join(", ")}\n`);
       stopOnSignal(() => executor.stop());
     });
-}
-
-function backendKind(v: string): "process" | "oci" {
-  if (v !== "process" && v !== "oci") throw new InvalidArgumentError(`--backend must be "process" or "oci", got ${JSON.stringify(v)}`);
-  return v;
 }

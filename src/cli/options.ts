@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError } from "commander";
 import { STATUSES, type Status } from "../core/status.js";
+import { CONTAINER_BACKENDS, type ContainerBackend } from "../executor/backends/kinds.js";
 
 /** Integer in [min, max]. */
 export function intIn(min: number, max: number): (v: string) => number {
@@ -67,4 +68,13 @@ export function urlList(v: string): string[] {
   const parts = v.split(",").map((s) => s.trim()).filter(Boolean);
   if (parts.length === 0) throw new InvalidArgumentError("expected one or more http(s) URLs separated by commas");
   return parts.map(url);
+}
+
+/** The text of `--backend` (executor and dev). */
+export const BACKEND_HELP = "container backend: sandbox (isolated; the default on Linux where bubblewrap works), process (plain child processes, not isolated) or oci (docker/podman)";
+
+/** `--backend sandbox|process|oci`. */
+export function backendKind(v: string): ContainerBackend {
+  if (!(CONTAINER_BACKENDS as readonly string[]).includes(v)) throw new InvalidArgumentError(`--backend must be one of ${CONTAINER_BACKENDS.join(", ")}; got ${JSON.stringify(v)}`);
+  return v as ContainerBackend;
 }

@@ -35,8 +35,12 @@ export interface ContainerOptions {
   onSpawn?: ((c: ContainerProcess) => void) | undefined;
   /** The container backend (default: a forked Node process). */
   launcher?: Launcher | undefined;
-  /** For the OCI backend: image and limits (see LaunchSpec). */
-  oci?: LaunchSpec["oci"];
+  /** The container's limits (see LaunchSpec). */
+  resources: LaunchSpec["resources"];
+  /** A built image's directory (process and sandbox backends). */
+  imageRoot?: string | undefined;
+  /** The OCI image (OCI backend). */
+  ociImage?: string | undefined;
 }
 
 export type ContainerState = "starting" | "ready" | "busy" | "exited";
@@ -73,7 +77,16 @@ export class ContainerProcess {
       ...(process.env.TRIBUTARY_REGIONS ? { TRIBUTARY_REGIONS: process.env.TRIBUTARY_REGIONS } : {}),
       ...opts.env,
     };
-    this.launched = (opts.launcher ?? forkLauncher)({ id: opts.id, cwd: opts.cwd ?? opts.tmpDir, env, memoryMb: opts.memoryMb, oci: opts.oci });
+    this.launched = (opts.launcher ?? forkLauncher)({
+      id: opts.id,
+      cwd: opts.cwd ?? opts.tmpDir,
+      env,
+      memoryMb: opts.memoryMb,
+      bundlePath: opts.bundlePath,
+      resources: opts.resources,
+      imageRoot: opts.imageRoot,
+      ociImage: opts.ociImage,
+    });
     this.child = this.launched.child;
     this.launched.link.onMessage((m) => this.onMessage(m));
     this.child.on("exit", (code, signal) => this.onExit(code, signal));
@@ -93,7 +106,9 @@ export class ContainerProcess {
     opts.onSpawn?.(this);
   }
 
+  /** The host pid of the process running user code (-1 while unknown). */
   get pid(): number {
+    if (this.launched.userPid) return this.launched.userPid() ?? -1;
     return this.child.pid ?? -1;
   }
 
@@ -101,7 +116,7 @@ export class ContainerProcess {
   init(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.initWaiter = { resolve, reject };
-      this.send({ t: "init", bundlePath: this.opts.bundlePath, target: this.opts.target });
+      this.send({ t: "init", bundlePath: this.launched.bundlePath ?? this.opts.bundlePath, target: this.opts.target });
     });
   }
 

@@ -7,7 +7,7 @@
  * (timer armed; paused while child calls are in flight) → finished (done sent exactly once).
  */
 import os, { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { systemClock, type Clock } from "../core/clock.js";
@@ -23,10 +23,10 @@ import { ContainerPool } from "./pool.js";
 import { explainExit } from "./exit-reason.js";
 import { ImageCache } from "./images/image-cache.js";
 import { ContainerLimits } from "./limits/container-limits.js";
-import { forkLauncher, ociLauncher, socketLauncher, type Launcher } from "./launch.js";
-import { OciImages } from "./images/oci-images.js";
-import { detectOciEngine, type OciEngine } from "./images/oci-run.js";
-import { chooseEnforcement } from "./limits/enforcement.js";
+import type { OciEngine } from "./images/oci-run.js";
+import { chooseBackend } from "./backends/choose.js";
+import { BACKEND_LABEL, type ContainerBackend } from "./backends/kinds.js";
+import { chooseEnforcement, ENFORCEMENT_LABEL } from "./limits/enforcement.js";
 import { resolveUnits } from "./limits/units.js";
 
 export interface ExecutorOptions {
@@ -57,10 +57,14 @@ export interface ExecutorOptions {
    */
   transport?: ExecutorTransportFactory | undefined;
   /**
-   * Container backend: `process` (default: Node child processes) or `oci` (docker/podman run of
-   * each function's image; fails at start when no engine answers).
+   * Container backend: `sandbox` (Node in bubblewrap namespaces, unprivileged, with kernel-enforced
+   * limits), `process` (plain Node child processes, not isolated) or `oci` (docker/podman run of each
+   * function's image). Unset: `sandbox` where this machine supports it, else `process` (said once at
+   * start-up). An explicit backend that cannot work here fails at start.
    */
-  backend?: "process" | "oci" | undefined;
+  backend?: ContainerBackend | undefined;
+  /** Where start-up notes go (the backend in use, fallbacks); default stderr. */
+  log?: ((line: string) => void) | undefined;
   /** OCI engine to use (default: the first of docker, podman that answers). */
   ociEngine?: OciEngine | undefined;
   /** The process backend's channel: `fork` (default) or `socket` (the OCI backend's channel). */
@@ -84,6 +88,8 @@ export interface ExecutorOptions {
 
 export interface RunningExecutor {
   id: string;
+  /** The container backend in use. */
+  backend: ContainerBackend;
   /** Container statistics: started and reused. */
   stats(): { started: number; reused: number; running: number };
   /** Fault injection for tests: drops the server connection like a network failure; it reconnects. */
@@ -127,16 +133,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
   const images = new ImageCache(o.dataDir, { contextDir: o.imageContextDir });
   // Unix socket paths are limited to ~107 bytes: keep them short, under the OS temp dir.
   const socketDir = join(tmpdir(), `tributary-sock-${id}`);
-  let launcher: Launcher = forkLauncher;
-  let oci: OciImages | null = null;
-  if (o.backend === "oci") {
-    const engine = o.ociEngine ?? detectOciEngine();
-    if (!engine) throw new Error('executor option backend "oci": no docker or podman engine answers on this machine (use backend "process")');
-    launcher = ociLauncher(engine, socketDir);
-    oci = new OciImages(engine, o.imageContextDir ?? process.cwd());
-  } else if (o.containerChannel === "socket") {
-    launcher = socketLauncher(socketDir);
-  }
+  const { backend, launcher, oci } = await chooseBackend({ ...o, socketDir, cpuLimitedByCgroup: limits.labels()[ENFORCEMENT_LABEL] === "cgroup", log: o.log ?? ((l) => process.stderr.write(`${l}\n`)) });
   /** Pool keys whose warm pool was started (warmContainers start once, when first seen). */
   const warmed = new Set<string>();
   let currentServer = o.servers[0]!;
@@ -147,10 +144,10 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
       t: "hello",
       executorId: id,
       region: o.region ?? "us-east-1",
-      labels: { ...limits.labels(), ...(o.labels ?? {}) },
+      labels: { ...limits.labels(), [BACKEND_LABEL]: backend, ...(o.labels ?? {}) },
       capacity,
       // An OCI engine pulls any base image; the process backend provides only what it declares.
-      images: o.images ?? (o.backend === "oci" ? ["*"] : []),
+      images: o.images ?? (backend === "oci" ? ["*"] : []),
       running: [...attempts.keys(), ...unacked.keys()],
     }),
     resend: () => [...rpcs.values(), ...unacked.values()],
@@ -225,11 +222,12 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
           env,
           onMessage: onContainerMessage,
           onLog,
-          onSpawn: (c: ContainerProcess) => limits.attach(c, a.spec, tmpDir),
+          // The sandbox's /tmp is a tmpfs of exactly the quota: the kernel enforces the disk there.
+          onSpawn: (c: ContainerProcess) => limits.attach(c, a.spec, backend === "sandbox" ? null : tmpDir),
           launcher,
-          oci: ociImage
-            ? { image: ociImage, cpu: a.spec.cpu, memoryBytes: limits.memoryBytes(a.spec), diskBytes: limits.diskBytes(a.spec), gpus: a.gpus.map((g) => g.split(":")[1]!), bundleDir: dirname(bundlePath) }
-            : undefined,
+          resources: { cpu: a.spec.cpu, memoryBytes: limits.memoryBytes(a.spec), diskBytes: limits.diskBytes(a.spec), gpus: a.gpus.map((g) => g.split(":")[1]!) },
+          imageRoot: image?.root,
+          ociImage: ociImage ?? undefined,
           onExit: (c: ContainerProcess, code: number | null, signal: NodeJS.Signals | null) => {
             limits.detach(c); // first: a kernel OOM kill becomes the container's kill reason
             onContainerExit(c, code, signal);
@@ -295,6 +293,9 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
         // One more sample before reporting: a burst between samples must not pass as a success.
         // Over a limit, the container is being killed and its exit reports the attempt instead.
         if (limits.exceededAtFinish(c, m.rss ?? null)) break;
+        // In the sandbox the kernel refuses memory past the data limit and disk past /tmp's size:
+        // a function that failed of that failed of its limit. Its container is replaced.
+        if (!m.ok && backend === "sandbox" && limits.killForKernelLimit(c, run.a.spec, m.error)) break;
         // One check phase later: output the function wrote before returning (already in the pipe,
         // read in this same poll phase) is queued before the result.
         setImmediate(() => finish(run, stripRss(m)));
@@ -358,6 +359,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
   conn.start();
   return {
     id,
+    backend,
     stats: () => ({ ...pool.stats, running: attempts.size }),
     dropConnection: () => conn.drop?.(),
     containers: () => pool.list(),

@@ -1,6 +1,8 @@
 /**
  * Container backends: how a container process is started and how the executor talks to it.
  *
+ * - `sandbox` (the default on Linux, see backends/sandbox.ts): Node inside bubblewrap namespaces,
+ *   over the same fork channel (the IPC fd passes through bwrap).
  * - `fork` (the process backend's default): a Node child process with the fork channel.
  * - `socket`: a Node child process that connects back over a Unix socket (the OCI backend's
  *   channel, runnable without an OCI engine, which is how that channel is tested for real here).
@@ -27,13 +29,26 @@ export interface ContainerLink {
   close(): void;
 }
 
+/** A container's limits, in bytes and CPUs; `gpus` are device indexes ("0", "3"). */
+export interface LaunchResources {
+  cpu: number;
+  memoryBytes: number;
+  diskBytes: number;
+  gpus: string[];
+}
+
 export interface LaunchSpec {
   id: string;
   cwd: string;
   env: Record<string, string>;
   memoryMb: number;
-  /** For the OCI backend: the image, limits and the host paths to mount. */
-  oci?: { image: string; cpu: number; memoryBytes: number; diskBytes: number; gpus: string[]; bundleDir: string } | undefined;
+  /** Host path of the application bundle (mounted into sandboxed and OCI containers). */
+  bundlePath: string;
+  resources: LaunchResources;
+  /** A built image's directory (process and sandbox backends). */
+  imageRoot?: string | undefined;
+  /** The OCI image to run (OCI backend). */
+  ociImage?: string | undefined;
 }
 
 export interface Launched {
@@ -41,16 +56,22 @@ export interface Launched {
   link: ContainerLink;
   /** Stops the container for good (the engine's `kill` for OCI, SIGKILL otherwise). */
   kill(): void;
+  /**
+   * The host pid of the process running user code, or null until it is known. Absent: it is
+   * `child.pid` (a sandbox's Node is a grandchild of the `bwrap` the executor started).
+   */
+  userPid?: () => number | null;
+  /** The bundle path as the container sees it (absent: the host path). */
+  bundlePath?: string;
 }
 
 export type Launcher = (spec: LaunchSpec) => Launched;
 
-const nodeArgs = (s: LaunchSpec): string[] => [`--max-old-space-size=${Math.max(16, Math.floor(s.memoryMb))}`, "--enable-source-maps"];
+export const nodeArgs = (s: LaunchSpec): string[] => [`--max-old-space-size=${Math.max(16, Math.floor(s.memoryMb))}`, "--enable-source-maps"];
 
-/** The process backend over Node's fork channel. */
-export const forkLauncher: Launcher = (s) => {
-  const child = fork(CONTAINER_MAIN, [], { cwd: s.cwd, env: s.env, execArgv: nodeArgs(s), serialization: "advanced", stdio: ["ignore", "pipe", "pipe", "ipc"] });
-  const link: ContainerLink = {
+/** The link over a child's Node IPC channel (`fork`, or `spawn` with an "ipc" stdio slot). */
+export function ipcLink(child: ChildProcess): ContainerLink {
+  return {
     send(msg) {
       if (!child.connected) return;
       // A send can race with the child's death; the exit handler reports the attempt.
@@ -59,7 +80,12 @@ export const forkLauncher: Launcher = (s) => {
     onMessage: (h) => void child.on("message", (m) => h(m as FromContainer)),
     close: () => child.disconnect?.(),
   };
-  return { child, link, kill: () => void child.kill("SIGKILL") };
+}
+
+/** The process backend over Node's fork channel. */
+export const forkLauncher: Launcher = (s) => {
+  const child = fork(CONTAINER_MAIN, [], { cwd: s.cwd, env: s.env, execArgv: nodeArgs(s), serialization: "advanced", stdio: ["ignore", "pipe", "pipe", "ipc"] });
+  return { child, link: ipcLink(child), kill: () => void child.kill("SIGKILL") };
 };
 
 /** A Unix-socket link: listens before the container starts, queues until it connects. */
@@ -116,23 +142,23 @@ export function socketLauncher(socketDir: string): Launcher {
  */
 export function ociLauncher(engine: OciEngine, socketDir: string): Launcher {
   return (s) => {
-    if (!s.oci) throw new Error("the OCI backend needs an image for every container");
+    if (!s.ociImage) throw new Error("the OCI backend needs an image for every container");
     const hostSocket = join(socketDir, `${s.id}.sock`);
     const { link } = socketLink(hostSocket);
     const { TMPDIR: _t, TMP: _t2, TEMP: _t3, HOME: _h, PATH: _p, ...env } = s.env;
     const run = ociRunArgs({
       engine,
-      image: s.oci.image,
+      image: s.ociImage,
       name: s.id,
-      cpu: s.oci.cpu,
-      memoryBytes: s.oci.memoryBytes,
-      diskBytes: s.oci.diskBytes,
+      cpu: s.resources.cpu,
+      memoryBytes: s.resources.memoryBytes,
+      diskBytes: s.resources.diskBytes,
       env: { ...env, TRIBUTARY_CONTAINER_SOCKET: hostSocket },
-      gpus: s.oci.gpus,
+      gpus: s.resources.gpus,
     });
     // Mounts go before the image name (the last argument).
     const image = run.args.pop()!;
-    run.args.push("-v", `${socketDir}:${socketDir}`, "-v", `${s.oci.bundleDir}:${s.oci.bundleDir}:ro`, image);
+    run.args.push("-v", `${socketDir}:${socketDir}`, "-v", `${dirname(s.bundlePath)}:${dirname(s.bundlePath)}:ro`, image);
     // The engine CLI needs its own environment (DOCKER_HOST, HOME, …); only the names given with
     // `-e` reach the container, so nothing else of the executor's environment leaks in.
     const child = spawn(run.command, run.args, { env: { ...process.env, ...run.env }, stdio: ["ignore", "pipe", "pipe"] });

@@ -105,7 +105,7 @@ test("with a usable root, each container gets its cgroup; a kernel OOM kill beco
   try {
     const limits = new ContainerLimits({ units: resolveUnits({ memoryUnitBytes: 64 * 2 ** 20 }, {}), enforcement: chooseEnforcement(root, {}), log: () => {} });
     // Only what ContainerLimits touches; the pid is this process (the fake cgroup.procs is a file).
-    const c = { id: "c-abc", pid: process.pid, killReason: null as string | null, killDetail: null as string | null, kill(r: string) { this.killReason ??= r; } };
+    const c = { id: "c-abc", pid: process.pid, child: { pid: process.pid }, killReason: null as string | null, killDetail: null as string | null, kill(r: string) { this.killReason ??= r; } };
     limits.attach(c as never, { memory: 2, cpu: 1, ephemeralDisk: 2 }, tmp);
     const dir = join(root, "tributary-c-abc");
     assert.equal(readFileSync(join(dir, "memory.max"), "utf8"), `${128 * 2 ** 20}\n`);

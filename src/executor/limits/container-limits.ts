@@ -7,7 +7,9 @@
  * breach kills the container with `out_of_memory` / `disk_quota_exceeded` as its kill reason, which
  * decides the failure reason of the attempt it was serving.
  */
+import type { PlainError } from "../../core/errors.js";
 import type { ContainerProcess } from "../container-process.js";
+import { dataLimitBytes, kernelLimitFailure } from "./kernel-limits.js";
 import { createContainerCgroup, type ContainerCgroup } from "./cgroup.js";
 import { ENFORCEMENT_LABEL, type Enforcement } from "./enforcement.js";
 import type { ResourceUnits } from "./units.js";
@@ -63,15 +65,21 @@ export class ContainerLimits {
     return Math.max(16, Math.floor(this.memoryBytes(s) / 2 ** 20));
   }
 
-  /** Starts enforcing on a freshly forked container. */
-  attach(c: ContainerProcess, s: LimitSpec, tmpDir: string): void {
-    if (this.attached.has(c.id) || c.pid < 0) return;
+  /**
+   * Starts enforcing on a freshly started container. `tmpDir` is its temp directory on the host, or
+   * null when the kernel sizes it (the sandbox's tmpfs). The RSS sampled is that of the process
+   * running user code, found lazily (a sandbox's Node starts a moment after its `bwrap`).
+   */
+  attach(c: ContainerProcess, s: LimitSpec, tmpDir: string | null): void {
+    const launched = c.child.pid;
+    if (this.attached.has(c.id) || launched === undefined) return;
     let cgroup: ContainerCgroup | null = null;
     const root = this.o.enforcement.cgroupRoot;
     if (root) {
       try {
         cgroup = createContainerCgroup(root, c.id, { memoryBytes: this.memoryBytes(s), cpu: s.cpu });
-        cgroup.addPid(c.pid);
+        // The launched process: everything it starts (a sandbox's init and Node) inherits the cgroup.
+        cgroup.addPid(launched);
       } catch (e) {
         // The kernel refused: this container falls back to the RSS watchdog.
         this.log(`tributary executor: cgroup for ${c.id} failed (${(e as Error).message}); using heap+rss`);
@@ -80,7 +88,7 @@ export class ContainerLimits {
       }
     }
     const dog = startWatchdog({
-      pid: c.pid,
+      pid: () => c.pid,
       memoryLimitBytes: cgroup ? null : this.memoryBytes(s),
       diskDir: tmpDir,
       diskLimitBytes: this.diskBytes(s),
@@ -110,6 +118,22 @@ export class ContainerLimits {
     const a = this.attached.get(c.id);
     if (!a) return false;
     return a.dog.checkAtFinish(rssBytes) !== null || c.killReason === "out_of_memory" || c.killReason === "disk_quota_exceeded";
+  }
+
+  /**
+   * Kills `c` when a function's failure is the kernel enforcing its limit (the sandbox's data limit
+   * or full `/tmp`, see kernel-limits.ts); its exit then reports the attempt with that reason.
+   * @example if (!msg.ok && limits.killForKernelLimit(c, spec, msg.error)) return;
+   */
+  killForKernelLimit(c: ContainerProcess, s: LimitSpec, error: PlainError): boolean {
+    const reason = kernelLimitFailure(error);
+    if (!reason) return false;
+    c.killDetail =
+      reason === "out_of_memory"
+        ? `memory limit ${formatBytes(this.memoryBytes(s))}: the kernel refused an allocation past ${formatBytes(dataLimitBytes(this.memoryBytes(s)))} of data`
+        : `/tmp is full at its size of ${formatBytes(this.diskBytes(s))}: ${error.message}`;
+    c.kill(reason);
+    return true;
   }
 
   /** Stops enforcing after the process exited; attributes a kernel OOM kill to the container. */

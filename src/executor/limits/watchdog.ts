@@ -19,11 +19,12 @@ export interface Exceeded {
 }
 
 export interface WatchdogOptions {
-  pid: number;
+  /** The process to sample, or a function returning it (negative or null while not yet known). */
+  pid: number | (() => number | null);
   /** RSS limit in bytes; null: not watched here. */
   memoryLimitBytes: number | null;
-  /** Directory whose file sizes count against `diskLimitBytes`. */
-  diskDir: string;
+  /** Directory whose file sizes count against `diskLimitBytes`; null: the kernel enforces the disk (a sized tmpfs). */
+  diskDir: string | null;
   diskLimitBytes: number;
   rssIntervalMs?: number | undefined;
   diskIntervalMs?: number | undefined;
@@ -62,11 +63,14 @@ export function startWatchdog(o: WatchdogOptions): Watchdog {
 
   async function memory(): Promise<Exceeded | null> {
     if (o.memoryLimitBytes === null) return null;
-    const rss = await readRssBytes(o.pid);
+    const pid = typeof o.pid === "number" ? o.pid : o.pid();
+    if (pid === null || pid < 0) return null;
+    const rss = await readRssBytes(pid);
     return rss !== null && rss > o.memoryLimitBytes ? { reason: "out_of_memory", usedBytes: rss, limitBytes: o.memoryLimitBytes } : null;
   }
 
   async function disk(): Promise<Exceeded | null> {
+    if (o.diskDir === null) return null;
     const used = await dirSizeBytes(o.diskDir);
     return used > o.diskLimitBytes ? { reason: "disk_quota_exceeded", usedBytes: used, limitBytes: o.diskLimitBytes } : null;
   }
@@ -86,7 +90,7 @@ export function startWatchdog(o: WatchdogOptions): Watchdog {
   }
 
   if (o.memoryLimitBytes !== null) loop(memory, o.rssIntervalMs ?? 150);
-  loop(disk, o.diskIntervalMs ?? 250);
+  if (o.diskDir !== null) loop(disk, o.diskIntervalMs ?? 250);
   return {
     async checkNow() {
       if (stopped) return null;
@@ -98,6 +102,7 @@ export function startWatchdog(o: WatchdogOptions): Watchdog {
       if (o.memoryLimitBytes !== null && rss !== null && rss > o.memoryLimitBytes) {
         return report({ reason: "out_of_memory", usedBytes: rss, limitBytes: o.memoryLimitBytes });
       }
+      if (o.diskDir === null) return null;
       // An empty directory stays empty until an entry is created in it, which changes its mtime:
       // the common case (a function that writes no temp files) costs one stat, not a walk.
       const st = statSync(o.diskDir, { throwIfNoEntry: false });
