@@ -12,6 +12,7 @@ import { appsCommand } from "./apps.js";
 import { deployCommand } from "./deploy.js";
 import { devCommand } from "./dev.js";
 import { executorCommand } from "./executor.js";
+import { keysCommand } from "./keys.js";
 import { requestsCommand } from "./requests.js";
 import { runCommand } from "./run.js";
 import { secretsCommand } from "./secrets.js";
@@ -38,7 +39,7 @@ export function buildProgram(): Command {
     .version(version())
     .showHelpAfterError("(run with --help for usage)")
     .showSuggestionAfterError(true);
-  for (const cmd of [devCommand(), serverCommand(), executorCommand(), deployCommand(), runCommand(), requestsCommand(), secretsCommand(), appsCommand()]) {
+  for (const cmd of [devCommand(), serverCommand(), executorCommand(), deployCommand(), runCommand(), requestsCommand(), secretsCommand(), appsCommand(), keysCommand()]) {
     program.addCommand(cmd);
   }
   // Subcommands inherit the error behaviour, so `tributary requests lst` is an error, not a no-op.

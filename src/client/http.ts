@@ -49,6 +49,15 @@ export interface SecretInfo {
   updated_at?: number;
 }
 
+/** An API key as listed (never its secret). */
+export interface ApiKeyInfo {
+  id: string;
+  name: string;
+  /** Namespaces the key may use; null: every namespace. */
+  namespaces: string[] | null;
+  created_at: number;
+}
+
 /**
  * The HTTP client.
  *
@@ -178,6 +187,25 @@ export class TributaryClient {
 
   async deleteSecret(name: string): Promise<void> {
     await this.transport.json(this.transport.ns("secrets", name), { method: "DELETE" });
+  }
+
+  /**
+   * `POST /v1/keys` (admin key only): a new key limited to `namespaces` (all when omitted). The
+   * answer is the only time the key itself is shown.
+   * @example const { id, key } = await admin.createKey("ci", ["team-a"]);
+   */
+  async createKey(name: string, namespaces?: string[]): Promise<ApiKeyInfo & { key: string }> {
+    return this.transport.json("/v1/keys", { method: "POST", json: namespaces ? { name, namespaces } : { name } });
+  }
+
+  /** `GET /v1/keys` (admin key only). */
+  async listKeys(): Promise<ApiKeyInfo[]> {
+    return listOf<ApiKeyInfo>(await this.transport.json<unknown>("/v1/keys"), "keys");
+  }
+
+  /** `DELETE /v1/keys/{id}` (admin key only): the key gets 401 from now on. */
+  async deleteKey(id: string): Promise<void> {
+    await this.transport.json(`/v1/keys/${encodeURIComponent(id)}`, { method: "DELETE" });
   }
 }
 
