@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
+import type { Hono } from "hono";
 import { DEFAULT_REGIONS } from "../core/options.js";
 import { createEngine, type Engine } from "../engine/index.js";
 import { createLocalBlobStore, openStore } from "../store/index.js";
@@ -48,6 +49,8 @@ export interface RunningServer {
   url: string;
   port: number;
   engine: Engine;
+  /** The HTTP API in-process (`app.request(path, init)`), for tests that need no socket. */
+  app: Hono;
   /** One line on who the server serves (keys required, loopback only, or the --insecure warning). */
   authNotice: string;
   /** An in-process link for an executor running in this process (`createExecutor({ transport })`). */
@@ -115,6 +118,7 @@ export async function createServer(o: ServerOptions): Promise<RunningServer> {
     port,
     engine,
     authNotice,
+    app,
     localTransport: localExecutorTransport(engine, url),
     async close() {
       detach();
