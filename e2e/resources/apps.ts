@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import { appendFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { application, cls, fn, Image } from "tributary";
+import { application, cls, fn, Image, Retries } from "tributary";
 
 const E2E_DIR = process.env.TRIB_E2E_DIR ?? "/nonexistent/tributary-e2e";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -42,6 +42,18 @@ export const res_gpu = application(fn({ gpu: "H100" }, async function res_gpu() 
 export const res_unplaceable = application(fn({ gpu: "B200:4" }, async function res_unplaceable() {
   return "never runs";
 }));
+
+const res_b200_child = fn({ gpu: "B200:4" }, async function res_b200_child() {
+  return "never runs";
+});
+
+/** A parent that runs (us-east-1) and calls a child no executor can place; it retries on failure. */
+export const res_unplaceable_child = application(
+  { region: "us-east-1" },
+  fn({ retries: new Retries({ maxRetries: 3, initialDelay: 0.05 }) }, async function res_unplaceable_child() {
+    return await res_b200_child();
+  }),
+);
 
 /** Holds both CPUs of us-east-1 until `<dir>/release` exists. */
 export const res_hog = application({ region: "us-east-1" }, fn({ cpu: 2 }, async function res_hog(input: { dir: string }) {

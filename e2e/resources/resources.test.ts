@@ -92,6 +92,19 @@ describe("placement", { timeout: 60_000 }, () => {
     assert.match(d.error?.message ?? "", /no executor can provide gpu B200:4/);
   });
 
+  it("a child no executor can place fails the request with constraint_unsatisfiable naming what is missing", async () => {
+    const r = await run("res_unplaceable_child");
+    const out = await r.finished();
+    assert.equal(out.failureReason, "constraint_unsatisfiable");
+    assert.match(out.error?.message ?? "", /res_b200_child: no executor can provide gpu B200:4/);
+    const d = await detail("res_unplaceable_child", r.id);
+    assert.equal(d.failure_reason, "constraint_unsatisfiable");
+    const parent = d.function_calls.find((c) => c.function_name === "res_unplaceable_child");
+    assert.equal(parent?.attempts.length, 1, "the parent is not retried (its policy allows 3 retries)");
+    const child = d.function_calls.find((c) => c.function_name === "res_b200_child");
+    assert.equal(child?.failure_reason, "constraint_unsatisfiable");
+  });
+
   it("a base image runs only where an executor declares it", async () => {
     const r = await run("res_ubuntu");
     await r.output();

@@ -127,13 +127,18 @@ export class Attempts implements Placer {
     this.scheduler.pump();
   }
 
-  /** A call no connected executor could ever run fails fast with `constraint_unsatisfiable`. */
+  /**
+   * A call no connected executor could ever run fails fast with `constraint_unsatisfiable`. A child's
+   * request fails with it too, first (so its parent is told to stop rather than retried): no retry or
+   * catch in a caller can make the call placeable.
+   */
   unplaceable(c: LiveCall, reason: string): void {
     void this.failUnplaceable(c, reason);
   }
 
   private async failUnplaceable(c: LiveCall, reason: string): Promise<void> {
     const error: PlainError = { name: "ConstraintUnsatisfiableError", message: `${c.functionName}: ${reason}`, retryable: false, functionName: c.functionName };
+    if (c.parentCallId !== null && isActive(c)) await this.requests.fail(c.req, "constraint_unsatisfiable", error);
     await this.finishCall(c, null, { ok: false, reason: "constraint_unsatisfiable", error }, "pending");
   }
 

@@ -5,15 +5,19 @@
  *
  * A request is created `pending` with its root call (journaled before `invoke` resolves); it turns
  * `running` when its first attempt starts (attempts part); it ends when its root call ends
- * (attempts part, `finishCall`) or when it is cancelled here. Once it ended, `windDown` cancels its
+ * (attempts part, `finishCall`), when it is cancelled here, or when one of its calls can never be
+ * placed (`fail`). Once it ended, `windDown` cancels its
  * pending calls and tells its running attempts to stop; its live entry is dropped when nothing of
  * it is left (`maybeForget`).
  */
 import { rootCallId } from "../core/durable-id.js";
+import type { PlainError } from "../core/errors.js";
+import { outcomeOf, type FailureReason } from "../core/status.js";
 import type { RequestRow, Payload } from "../store/types.js";
 import type { Applications } from "./applications.js";
 import type { Children } from "./children.js";
 import { EngineError } from "./errors.js";
+import { inputHash, sha256Hex } from "./input-hash.js";
 import { newLiveCall, type AppVersion, type LiveRequest } from "./model.js";
 import type { EngineResources } from "./resources.js";
 import type { Scheduler } from "./scheduler.js";
@@ -21,8 +25,11 @@ import type { Scheduler } from "./scheduler.js";
 /** What a finished request's waiter needs. */
 export type FinishedRequest = Pick<RequestRow, "status" | "output" | "failureReason" | "requestError" | "error">;
 
-/** An invoke's input: bytes to store, or a payload already stored (a streamed `File`). */
-export type InvokeInput = { bytes: Uint8Array; contentType: string | null } | { payload: Payload };
+/**
+ * An invoke's input: bytes to store, or a payload already stored (a streamed `File`) with the
+ * SHA-256 of its bytes (hex), computed while it streamed.
+ */
+export type InvokeInput = { bytes: Uint8Array; contentType: string | null } | { payload: Payload; sha256: string };
 
 export class Requests {
   constructor(
@@ -34,7 +41,9 @@ export class Requests {
 
   /**
    * Creates a request (journaled before this resolves) and schedules its root call. With an
-   * idempotency key already used for this application, returns the existing request id.
+   * idempotency key already used for this application: the same input returns the existing request
+   * id; another input is refused with `idempotency_key_reused`. Either way nothing new is kept (the
+   * input this invoke stored is deleted again).
    */
   async invoke(namespace: string, application: string, input: InvokeInput, idempotencyKey: string | null): Promise<{ requestId: string; created: boolean }> {
     const { store, clock, payloads } = this.res;
@@ -44,17 +53,30 @@ export class Requests {
     if (!spec) throw new EngineError("not_found", `application '${application}' has no entry function`);
     const id = this.res.newId();
     const now = clock.now();
+    const hash =
+      idempotencyKey === null ? null : "payload" in input ? inputHash(input.payload.contentType, input.sha256) : inputHash(input.contentType, sha256Hex(input.bytes));
     const payload = "payload" in input ? input.payload : await payloads.put(`inputs/${id}`, input.bytes, input.contentType ?? "");
     const root = rootCallId(id, application);
     const { request, created, events } = await store.createRequest(
-      { id, namespace, application, version: app.version, input: payload.size > 0 || payload.contentType ? payload : null, idempotencyKey, rootCallId: root, createdAt: now },
+      { id, namespace, application, version: app.version, input: payload.size > 0 || payload.contentType ? payload : null, idempotencyKey, inputHash: hash, rootCallId: root, createdAt: now },
       { id: root, requestId: id, parentCallId: null, seq: 0, item: 0, functionName: application, args: payload, notBefore: now, createdAt: now },
       [
         { kind: "request:started", at: now },
         { kind: "call:created", at: now, callId: root, parentCallId: null, functionName: application },
       ],
     );
-    if (!created) return { requestId: request.id, created: false };
+    if (!created) {
+      if (payload.blobKey) await this.res.blobs.delete(payload.blobKey).catch(() => {});
+      // A request stored before input hashes were kept has none: its key is honoured as before.
+      if (request.inputHash !== null && request.inputHash !== hash) {
+        throw new EngineError(
+          "idempotency_key_reused",
+          `Idempotency-Key '${idempotencyKey}' was already used for application '${application}' with a different input`,
+          { idempotency_key: idempotencyKey },
+        );
+      }
+      return { requestId: request.id, created: false };
+    }
     const live = this.liveRequest(request, app);
     this.res.publish(id, events);
     this.scheduler.enqueue(newLiveCall(live, root, null, application, spec, payload, now));
@@ -119,6 +141,27 @@ export class Requests {
         publish(requestId, await store.transitionCall(c.id, "pending", { status: "cancelled", failureReason: "cancelled", finishedAt: now }, [finished]));
       }
     }
+    return true;
+  }
+
+  /**
+   * Fails a live request from below its root, with `reason` and `error` as its outcome, and winds it
+   * down. For a failure no caller can mend (a call no executor can ever run): retrying or catching
+   * in a parent would only ask for the same impossible placement again. False if it already ended.
+   */
+  async fail(req: LiveRequest, reason: FailureReason, error: PlainError): Promise<boolean> {
+    const { store, clock, publish } = this.res;
+    const now = clock.now();
+    const patch = { status: "failed" as const, failureReason: reason, error, finishedAt: now };
+    const evs = await store.finishRequest(req.id, patch, [
+      { kind: "request:finished", at: now, data: { status: "failed", outcome: outcomeOf("failed", reason), failureReason: reason, error } },
+    ]);
+    if (!evs) return false;
+    // Before publishing: a waiter woken by `request:finished` reads the outcome from here.
+    req.status = "failed";
+    req.final = patch;
+    publish(req.id, evs);
+    await this.windDown(req);
     return true;
   }
 

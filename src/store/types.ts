@@ -56,6 +56,11 @@ export interface RequestRow {
   input: Payload | null;
   output: Payload | null;
   idempotencyKey: string | null;
+  /**
+   * A hash of the input (content type and bytes), stored with the idempotency key so that a reuse
+   * of the key with another input can be told apart; null where none was recorded.
+   */
+  inputHash: string | null;
   rootCallId: string;
   createdAt: number;
   finishedAt: number | null;
@@ -230,7 +235,7 @@ export interface Store {
   /**
    * Inserts a pending request with its pending root call and events. With an idempotency key that
    * (namespace, application, key) already has, inserts nothing and returns the existing request
-   * with `created: false`.
+   * (with the `inputHash` it was created with) and `created: false`.
    */
   createRequest(request: NewRequest, rootCall: NewCall, events: NewEvent[]): Promise<{ request: RequestRow; created: boolean; events: RequestEvent[] }>;
   getRequest(id: string): Promise<RequestRow | null>;

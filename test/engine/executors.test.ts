@@ -1,5 +1,5 @@
 /**
- * Executor loss on the fake clock (DESIGN.md §2, executor lifecycle): a disconnected executor keeps
+ * Executor loss on the fake clock (docs/semantics.md, executor lifecycle): a disconnected executor keeps
  * its attempts for a grace; back in time, its results count; lost, its attempts run elsewhere as
  * infrastructure faults, without using up the retry policy. A wedged executor is caught by the
  * server-side backstop.

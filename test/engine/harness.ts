@@ -10,7 +10,7 @@ import type { Assignment, ExecutorCapacity, ToExecutor } from "../../src/core/wi
 import { createEngine, type Engine, type EngineOptions, type ExecutorLink } from "../../src/engine/index.js";
 import { createMemoryBlobStore } from "../../src/store/blobs/memory.js";
 import { createSqliteStore } from "../../src/store/sqlite/index.js";
-import type { RequestRow, Store } from "../../src/store/types.js";
+import type { BlobStore, RequestRow, Store } from "../../src/store/types.js";
 import { createFakeClock, type FakeClock } from "../../src/testing/fake-clock.js";
 
 /** A function of the test application; every option not given takes the SDK's default. */
@@ -114,6 +114,8 @@ export interface Harness {
   engine: Engine;
   clock: FakeClock;
   store: Store;
+  /** Keys of the blobs stored now (written and not deleted). */
+  blobKeys: Set<string>;
   executor(id: string, capacity?: Partial<ExecutorCapacity>, images?: string[]): FakeExecutor;
   invoke(application: string, input?: string, idempotencyKey?: string | null): Promise<string>;
   request(id: string): Promise<RequestRow>;
@@ -126,7 +128,20 @@ export async function createHarness(fns: FunctionSpec[], options: EngineOptions 
   const clock = createFakeClock(1_000_000);
   const store = createSqliteStore(":memory:");
   await store.migrate();
-  const engine = createEngine({ store, blobs: createMemoryBlobStore(), clock, options: { unsatisfiableGraceMs: 0, ...options } });
+  const memory = createMemoryBlobStore();
+  const blobKeys = new Set<string>();
+  const blobs: BlobStore = {
+    ...memory,
+    put: async (key, b) => {
+      await memory.put(key, b);
+      blobKeys.add(key);
+    },
+    delete: async (key) => {
+      await memory.delete(key);
+      blobKeys.delete(key);
+    },
+  };
+  const engine = createEngine({ store, blobs, clock, options: { unsatisfiableGraceMs: 0, ...options } });
   await engine.deploy("default", manifestOf(fns), bytes("bundle"));
   await engine.recover();
   const settle = async (): Promise<void> => {
@@ -136,6 +151,7 @@ export async function createHarness(fns: FunctionSpec[], options: EngineOptions 
     engine,
     clock,
     store,
+    blobKeys,
     executor(id, capacity = {}, images = []) {
       const ex = new FakeExecutor(engine, id, { cpu: 4, memory: 4, disk: 100, gpus: {}, ...capacity }, images);
       ex.hello();

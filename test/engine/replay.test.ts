@@ -1,32 +1,44 @@
 /**
- * Durability and replay (DESIGN.md §2): when a parent attempt is retried, a child that already
+ * Durability and replay (docs/semantics.md): when a parent attempt is retried, a child that already
  * succeeded answers from the journal without running again; a different function at the same
  * position is a non-determinism error.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createHarness, fnSpec } from "./harness.js";
+import { createHarness, fnSpec, type FakeExecutor, type Harness } from "./harness.js";
 
 const dec = new TextDecoder();
 const retries = { maxRetries: 1, initialDelay: 1, delayMultiplier: 1, maxDelay: 1 };
+
+/**
+ * The parent's first attempt calls `child` at position 0 and, with `childValue`, lets it succeed;
+ * then the attempt fails and is retried after the backoff. Returns the retried attempt.
+ */
+async function retriedParent(h: Harness, ex: FakeExecutor, childValue: string | null) {
+  const first = ex.assignment("parent")!;
+  const rpc = ex.call(first.attemptId, 0, "child");
+  await h.settle();
+  const child = ex.assignment("child")!;
+  if (childValue !== null) {
+    ex.succeed(child.attemptId, childValue);
+    await h.settle();
+    assert.equal(ex.reply(first.attemptId, rpc)?.ok, true);
+  }
+  ex.fail(first.attemptId, "function_error", "crashed after the child");
+  await h.settle();
+  await h.clock.advance(1_000);
+  await h.settle();
+  const second = ex.assignment("parent")!;
+  assert.equal(second.attemptNumber, 2);
+  return { second, child };
+}
 
 test("a retried parent gets its succeeded child from the journal; the child does not run again", async () => {
   const h = await createHarness([fnSpec("parent", { retries }), fnSpec("child"), fnSpec("other")]);
   try {
     const ex = h.executor("ex");
     const id = await h.invoke("parent");
-    const first = ex.assignment("parent")!;
-    const rpc = ex.call(first.attemptId, 0, "child");
-    await h.settle();
-    ex.succeed(ex.assignment("child")!.attemptId, '"journaled"');
-    await h.settle();
-    assert.equal(ex.reply(first.attemptId, rpc)?.ok, true);
-    ex.fail(first.attemptId, "function_error", "crashed after the child");
-    await h.settle();
-    await h.clock.advance(1_000);
-    await h.settle();
-    const second = ex.assignment("parent")!;
-    assert.equal(second.attemptNumber, 2);
+    const { second } = await retriedParent(h, ex, '"journaled"');
     const again = ex.call(second.attemptId, 0, "child");
     await h.settle();
     const reply = ex.reply(second.attemptId, again);
@@ -46,16 +58,7 @@ test("a replay that asks for a different function at the same position is refuse
   try {
     const ex = h.executor("ex");
     await h.invoke("parent");
-    const first = ex.assignment("parent")!;
-    ex.call(first.attemptId, 0, "child");
-    await h.settle();
-    ex.succeed(ex.assignment("child")!.attemptId);
-    await h.settle();
-    ex.fail(first.attemptId);
-    await h.settle();
-    await h.clock.advance(1_000);
-    await h.settle();
-    const second = ex.assignment("parent")!;
+    const { second } = await retriedParent(h, ex, '"ok"');
     const rpc = ex.call(second.attemptId, 0, "other");
     await h.settle();
     const reply = ex.reply(second.attemptId, rpc);
@@ -76,15 +79,7 @@ test("a child still running when its parent is retried is re-attached, not start
   try {
     const ex = h.executor("ex");
     await h.invoke("parent");
-    const first = ex.assignment("parent")!;
-    ex.call(first.attemptId, 0, "child");
-    await h.settle();
-    const child = ex.assignment("child")!;
-    ex.fail(first.attemptId);
-    await h.settle();
-    await h.clock.advance(1_000);
-    await h.settle();
-    const second = ex.assignment("parent")!;
+    const { second, child } = await retriedParent(h, ex, null);
     const rpc = ex.call(second.attemptId, 0, "child");
     await h.settle();
     assert.equal(ex.reply(second.attemptId, rpc), undefined, "waits for the running child");

@@ -1,5 +1,5 @@
 /**
- * Retry decisions on the fake clock (DESIGN.md §2 "Retries"): a failed attempt is retried after the
+ * Retry decisions on the fake clock (docs/semantics.md "Retries"): a failed attempt is retried after the
  * backoff while attempts remain; `RequestError` is never retried; infrastructure faults retry
  * without using up the policy, up to a hard cap.
  */

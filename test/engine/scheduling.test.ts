@@ -128,3 +128,35 @@ test("maxContainers bounds concurrent attempts of a function and says why the re
     await h.close();
   }
 });
+
+test("a child no executor can ever run fails its request with constraint_unsatisfiable; the parent is not retried", async () => {
+  const retries = { maxRetries: 3, initialDelay: 1, delayMultiplier: 1, maxDelay: 1 };
+  const h = await createHarness([fnSpec("parent", { retries }), fnSpec("gpu_child", { gpu: ["B200:4"] })]);
+  try {
+    const ex = h.executor("ex", { gpus: { H100: 2 } });
+    const id = await h.invoke("parent");
+    const parent = ex.assignment("parent")!;
+    const rpc = ex.call(parent.attemptId, 0, "gpu_child");
+    await h.settle();
+    const r = await h.request(id);
+    assert.equal(r.status, "failed");
+    assert.equal(r.failureReason, "constraint_unsatisfiable");
+    assert.equal(r.error?.message, "gpu_child: no executor can provide gpu B200:4");
+    assert.ok(ex.sent.some((m) => m.t === "cancel" && m.attemptId === parent.attemptId), "the parent is told to stop");
+    assert.equal(ex.reply(parent.attemptId, rpc)?.ok, false);
+    ex.fail(parent.attemptId, "function_error", "gpu_child: no executor can provide gpu B200:4", "FunctionError");
+    await h.settle();
+    await h.clock.advance(10_000);
+    await h.settle();
+    assert.equal(ex.assignments().length, 1, "no retry of the parent");
+    const after = await h.request(id);
+    assert.equal(after.failureReason, "constraint_unsatisfiable", "the parent's own failure does not overwrite the outcome");
+    const calls = await h.store.listCalls(id);
+    assert.deepEqual(calls.map((c) => [c.functionName, c.status, c.failureReason]).sort(), [
+      ["gpu_child", "failed", "constraint_unsatisfiable"],
+      ["parent", "failed", "function_error"],
+    ]);
+  } finally {
+    await h.close();
+  }
+});

@@ -67,6 +67,28 @@ describe("invoke: bad input is refused and nothing is stored", () => {
     assert.deepEqual(await out.json(), { greeting: "hello John, 30" });
   });
 
+  test("Idempotency-Key: same input → same request; another input → 422 idempotency_key_reused, nothing stored", async () => {
+    const json = { "content-type": "application/json" };
+    const first = await post("/applications/api_echo", JSON.stringify({ n: 1 }), { ...json, "idempotency-key": "idem-http-1" });
+    assert.equal(first.status, 200);
+    const again = await post("/applications/api_echo", JSON.stringify({ n: 1 }), { ...json, "idempotency-key": "idem-http-1" });
+    assert.equal(again.json.request_id, first.json.request_id);
+    const reused = await post("/applications/api_echo", JSON.stringify({ n: 2 }), { ...json, "idempotency-key": "idem-http-1" });
+    assert.equal(reused.status, 422);
+    assert.equal(reused.json.error.code, "idempotency_key_reused");
+    assert.match(reused.json.error.message, /idem-http-1/);
+    // A streamed File input is hashed as it arrives: the same bytes are the same input, others are not.
+    const file = (b: number[]) => post("/applications/api_echo", new Uint8Array(b), { "content-type": "application/octet-stream", "idempotency-key": "idem-http-file" });
+    const f1 = await file([1, 2, 3]);
+    assert.equal(f1.status, 200);
+    assert.equal((await file([1, 2, 3])).json.request_id, f1.json.request_id);
+    assert.equal((await file([1, 2, 4])).status, 422);
+    const ids = ((await requestsOf("api_echo")) as { id: string }[]).map((r) => r.id).sort();
+    assert.deepEqual(ids, [first.json.request_id, f1.json.request_id].sort());
+    await waitDone("api_echo", first.json.request_id);
+    await waitDone("api_echo", f1.json.request_id);
+  });
+
   test("oversized body → 413", async () => {
     const r = await post("/applications/api_echo", JSON.stringify("x".repeat(100 * 1024)), { "content-type": "application/json" });
     assert.equal(r.status, 413);

@@ -3,7 +3,7 @@
  * rejected before anything is stored. JSON and structured bodies are read in memory under a limit;
  * any other content type is a `File` and streams to the blob store.
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { Hono } from "hono";
 import { decodeStructuredBody, isJsonContentType, isStructuredContentType } from "../../core/codec.js";
 import { bodyChunks, readBody } from "../body.js";
@@ -12,7 +12,7 @@ import { ApiError, badRequest, notFound, tooLarge } from "../http-error.js";
 import { checkInput } from "../input-validation.js";
 import { checkAppName } from "../names.js";
 import { eventStream } from "../sse.js";
-import type { Payload } from "../../store/types.js";
+import type { InvokeInput } from "../../engine/index.js";
 
 const IDEMPOTENCY_RE = /^[\x21-\x7e]{1,256}$/;
 
@@ -28,7 +28,7 @@ export function invokeRoutes(app: Hono, s: ServerContext): void {
     const ct = c.req.header("content-type")?.trim() || null;
     const declared = Number(c.req.header("content-length") ?? NaN);
     const isData = ct === null || isJsonContentType(ct) || isStructuredContentType(ct);
-    let input: { bytes: Uint8Array; contentType: string | null } | { payload: Payload };
+    let input: InvokeInput;
     if (isData || declared === 0) {
       const body = await readBody(c, s.limits.maxBodyBytes);
       if (ct !== null && isStructuredContentType(ct) && body.byteLength > 0) {
@@ -46,13 +46,15 @@ export function invokeRoutes(app: Hono, s: ServerContext): void {
       if (Number.isFinite(declared) && declared > s.limits.maxFileBytes) throw tooLarge(`file of ${declared} bytes exceeds the limit of ${s.limits.maxFileBytes} bytes`);
       const key = `inputs/${namespace}/${randomUUID()}`;
       let size: number;
+      // Hashed as it streams: an Idempotency-Key is checked against the input without reading it back.
+      const sha256 = createHash("sha256");
       try {
-        size = await s.blobs.putStream(key, bodyChunks(c.req.raw), s.limits.maxFileBytes);
+        size = await s.blobs.putStream(key, hashed(bodyChunks(c.req.raw), sha256), s.limits.maxFileBytes);
       } catch (e) {
         if ((e as Error).name === "BlobTooLargeError") throw tooLarge(`file exceeds the limit of ${s.limits.maxFileBytes} bytes`);
         throw e;
       }
-      input = { payload: { contentType: ct!, size, inline: null, blobKey: key } };
+      input = { payload: { contentType: ct!, size, inline: null, blobKey: key }, sha256: sha256.digest("hex") };
     }
     const waitMs = waitOf(c.req.query("wait"), c.req.header("prefer"));
     const { requestId } = await s.engine.invoke(namespace, name, input, idem);
@@ -64,6 +66,13 @@ export function invokeRoutes(app: Hono, s: ServerContext): void {
     }
     return c.json({ request_id: requestId });
   });
+}
+
+async function* hashed(chunks: AsyncIterable<Uint8Array>, hash: ReturnType<typeof createHash>): AsyncIterable<Uint8Array> {
+  for await (const chunk of chunks) {
+    hash.update(chunk);
+    yield chunk;
+  }
 }
 
 /** `?wait=SECONDS` or `Prefer: wait=SECONDS` (RFC 7240): answer with the output once finished. */

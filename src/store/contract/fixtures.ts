@@ -33,6 +33,7 @@ export interface RequestSpec {
   namespace?: string;
   application?: string;
   idempotencyKey?: string | null;
+  inputHash?: string | null;
   createdAt?: number;
   input?: Payload | null;
 }
@@ -48,6 +49,7 @@ export function newRequest(spec: RequestSpec = {}): { request: NewRequest; root:
     version: 1,
     input: spec.input === undefined ? inline('{"x":1}') : spec.input,
     idempotencyKey: spec.idempotencyKey ?? null,
+    inputHash: spec.inputHash ?? null,
     rootCallId,
     createdAt,
   };

@@ -48,6 +48,21 @@ export function requestContract(makeStore: MakeStore): void {
     assert.equal((await s.createRequest(n2.request, n2.root, [])).created, true);
   });
 
+  storeTest(makeStore, "the input hash is stored with the request, and a repeated key answers the first request's hash", async (s) => {
+    const first = newRequest({ idempotencyKey: "key-h", inputHash: "sha256:aaa" });
+    const r1 = await s.createRequest(first.request, first.root, []);
+    assert.equal(r1.request.inputHash, "sha256:aaa");
+    assert.equal((await s.getRequest(first.request.id))?.inputHash, "sha256:aaa");
+    const second = newRequest({ idempotencyKey: "key-h", inputHash: "sha256:bbb" });
+    const r2 = await s.createRequest(second.request, second.root, []);
+    assert.equal(r2.created, false);
+    assert.equal(r2.request.id, first.request.id);
+    assert.equal(r2.request.inputHash, "sha256:aaa", "the stored hash, not the caller's, so the caller can tell a reuse");
+    assert.equal(await s.getRequest(second.request.id), null);
+    const none = await seedRequest(s);
+    assert.equal((await s.getRequest(none.request.id))?.inputHash, null);
+  });
+
   storeTest(makeStore, "concurrent creates with one idempotency key yield one request", async (s) => {
     const tries = Array.from({ length: 8 }, () => newRequest({ idempotencyKey: "same" }));
     const results = await Promise.all(tries.map((t) => s.createRequest(t.request, t.root, [])));

@@ -58,6 +58,7 @@ export interface SqlRequest {
   output_inline: Uint8Array | null;
   output_blob: string | null;
   idempotency_key: string | null;
+  input_hash: string | null;
   root_call_id: string;
   created_at: number;
   finished_at: number | null;
@@ -76,6 +77,7 @@ export function toRequest(r: SqlRequest): RequestRow {
     input: toPayload(r.input_type, r.input_size, r.input_inline, r.input_blob),
     output: toPayload(r.output_type, r.output_size, r.output_inline, r.output_blob),
     idempotencyKey: r.idempotency_key,
+    inputHash: r.input_hash,
     rootCallId: r.root_call_id,
     createdAt: r.created_at,
     finishedAt: r.finished_at,

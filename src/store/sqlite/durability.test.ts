@@ -44,7 +44,7 @@ test("a write committed just before SIGKILL is readable afterwards", { timeout: 
     const store = createSqliteStore(${JSON.stringify(path)});
     const at = Date.now();
     await store.createRequest(
-      { id: "req-killed", namespace: "default", application: "app", version: 1, input: null, idempotencyKey: null, rootCallId: "req-killed.root", createdAt: at },
+      { id: "req-killed", namespace: "default", application: "app", version: 1, input: null, idempotencyKey: null, inputHash: null, rootCallId: "req-killed.root", createdAt: at },
       { id: "req-killed.root", requestId: "req-killed", parentCallId: null, seq: 0, item: 0, functionName: "app",
         args: { contentType: "application/json", size: 2, inline: new Uint8Array([91, 93]), blobKey: null }, notBefore: 0, createdAt: at },
       [{ kind: "request:started", at }],

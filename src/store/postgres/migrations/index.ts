@@ -9,10 +9,12 @@
 import type { Migration } from "../../shared/migrations.js";
 import { sql as init } from "./001-init.js";
 import { sql as apiKeys } from "./002-api-keys.js";
+import { sql as idempotencyInputHash } from "./003-idempotency-input-hash.js";
 
 export type { Migration };
 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "init", sql: init },
   { version: 2, name: "api-keys", sql: apiKeys },
+  { version: 3, name: "idempotency-input-hash", sql: idempotencyInputHash },
 ];
