@@ -16,10 +16,16 @@
  *   bundle carries its source map, so a user's frame names the user's own source file as it was on
  *   the machine that deployed (`at handler (/home/me/app/app.ts:12:9)`), not a path of the server.
  */
-import { fileURLToPath } from "node:url";
-
 /** `<root>/src/` and `<root>/dist/src/` of this package, when this module runs from a checkout or install. */
 const OWN_DIRS: string[] = ownDirs();
+
+/**
+ * A file: URL as a path. Not `node:url`: this module is part of the SDK's type graph, which the
+ * dashboard's browser build also checks (POSIX paths suffice: containers and servers run on Linux).
+ */
+function fileURLToPath(url: string): string {
+  return decodeURIComponent(new URL(url).pathname);
+}
 
 function ownDirs(): string[] {
   // Only trust import.meta.url when this file sits where the package puts it: inside a user's
