@@ -19,6 +19,13 @@ import type { EngineResources } from "./resources.js";
 import type { Placer, Scheduler } from "./scheduler.js";
 import type { Telemetry } from "./telemetry.js";
 
+/**
+ * How long a container may take to start a plain function (process, sandbox, bundle load). The
+ * function's clock starts when the function does, so a 1 s timeout must not bound a cold start on a
+ * busy machine. A class's constructor keeps its own init timeout (the function's by default).
+ */
+const CONTAINER_START_MS = 60_000;
+
 type Done = Extract<FromExecutor, { t: "done" }>;
 
 export class Attempts implements Placer {
@@ -103,7 +110,7 @@ export class Attempts implements Placer {
         root: isRoot ? { contentType: c.req.inputContentType, inputDeserializer: c.req.app.appSpec.inputDeserializer, outputSerializer: c.req.app.appSpec.outputSerializer } : null,
         args,
         timeoutMs: c.spec.timeout * 1000,
-        initTimeoutMs: (c.spec.initTimeout ?? c.spec.timeout) * 1000,
+        initTimeoutMs: a.target.kind === "class" ? (c.spec.initTimeout ?? c.spec.timeout) * 1000 : Math.max(c.spec.timeout * 1000, CONTAINER_START_MS),
         env,
         gpus: a.res.gpus,
       },
