@@ -38,15 +38,18 @@ function asset(c: Context, body: string, type: string): Response {
 }
 
 const HTML = { body: () => DASHBOARD_HTML, type: "text/html; charset=utf-8" };
-const ASSETS: Record<string, { body: () => string | null; type: string }> = {
-  "": HTML,
-  "index.html": HTML,
-  "app.js": { body: dashboardScript, type: "text/javascript; charset=utf-8" },
-  "style.css": { body: () => DASHBOARD_CSS, type: "text/css; charset=utf-8" },
-};
 
-/** The dashboard routes, to be mounted at `/ui`: `/ui`, `/ui/`, `/ui/index.html`, `/ui/app.js`, `/ui/style.css`. */
-export function dashboardApp(): Hono {
+/**
+ * The dashboard routes, to be mounted at `/ui`: `/ui`, `/ui/`, `/ui/index.html`, `/ui/app.js`, `/ui/style.css`.
+ * `script` supplies the bundled browser code (null when it was not built); tests replace it.
+ */
+export function dashboardApp(script: () => string | null = dashboardScript): Hono {
+  const ASSETS: Record<string, { body: () => string | null; type: string }> = {
+    "": HTML,
+    "index.html": HTML,
+    "app.js": { body: script, type: "text/javascript; charset=utf-8" },
+    "style.css": { body: () => DASHBOARD_CSS, type: "text/css; charset=utf-8" },
+  };
   const ui = new Hono();
   ui.get("/", (c) => asset(c, DASHBOARD_HTML, HTML.type));
   // One pattern for the rest: a mounted `/` route matches `/ui` only (strict routing), and the

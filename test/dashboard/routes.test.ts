@@ -33,6 +33,13 @@ test("the script is valid JavaScript and never uses innerHTML", () => {
   assert.deepEqual(STATUSES, ["pending", "running", "succeeded", "failed", "cancelled"]);
 });
 
+test("a server whose dashboard script was not built says how to build it", async () => {
+  const res = await dashboardApp(() => null).request("/app.js");
+  assert.equal(res.status, 500);
+  assert.match(await res.text(), /not built: run `npm run build`/);
+  assert.equal((await dashboardApp(() => null).request("/")).status, 200, "the page itself is still served");
+});
+
 test("/ui is public on a server with API keys; the API still wants the key", { timeout: 30_000 }, async () => {
   const c = await startCluster({ server: { apiKeys: ["secret-key"] }, executor: null });
   try {
