@@ -45,8 +45,8 @@ export interface SseEvent {
 }
 
 /** Reads a whole SSE stream (the progress stream closes after `RequestFinished`). */
-export async function readSse(url: string, ms = 15_000): Promise<SseEvent[]> {
-  const res = await fetch(url, { headers: { accept: "text/event-stream" }, signal: AbortSignal.timeout(ms) });
+export async function readSse(url: string, ms = 15_000, headers: Record<string, string> = {}): Promise<SseEvent[]> {
+  const res = await fetch(url, { headers: { accept: "text/event-stream", ...headers }, signal: AbortSignal.timeout(ms) });
   if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
   const text = await res.text();
   const events: SseEvent[] = [];

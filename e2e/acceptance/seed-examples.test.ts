@@ -28,6 +28,7 @@ const api = (): string => dev.url;
 
 /** The function calls of a request, as "name:status" sorted, and the attempts of one function. */
 const calls = (d: Detail): string[] => d.function_calls.map((c) => `${c.function_name}:${c.status}`).sort();
+const reEscape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const attemptsOf = (d: Detail, fn: string): string[] => d.function_calls.find((c) => c.function_name === fn)?.attempts.map((a) => a.status) ?? [];
 
 before(async () => {
@@ -141,15 +142,31 @@ describe("seed examples through `tributary dev`", () => {
     assert.deepEqual(await getJson(`${api()}/applications/first_function/requests/${a.requestId}/state`), { state: { user_data: "hello", processed: true } });
   });
 
-  it("process_items: the result and one progress event per item on the SSE stream", T, async () => {
+  it("process_items: the default SSE stream is exactly one progress event per item, then RequestFinished with the output", T, async () => {
     const a = await invokeWait(api(), "process_items", JSON.stringify(["a", "b", "c"]));
     assert.deepEqual(a.json(), { results: ["A", "B", "C"] });
-    const events = await readSse(`${api()}/applications/process_items/requests/${a.requestId}/progress`);
-    const progress = events.filter((e) => e.event === "progress").map((e) => (JSON.parse(e.data) as { data: unknown }).data);
-    assert.deepEqual(progress, [1, 2, 3].map((i) => ({ current: i, total: 3, message: `Processing item ${i}` })));
-    assert.equal(events.at(-1)?.event, "RequestFinished");
-    assert.equal((JSON.parse(events.at(-1)!.data) as { status: string }).status, "succeeded");
+    const url = `${api()}/applications/process_items/requests/${a.requestId}/progress`;
+    const events = await readSse(url);
+    assert.deepEqual(events.map((e) => e.event), ["progress", "progress", "progress", "RequestFinished"]);
+    const progress = events.slice(0, 3).map((e) => JSON.parse(e.data) as { data: unknown; functionName: string; callId: string; fraction: number });
+    assert.deepEqual(progress.map((p) => p.data), [1, 2, 3].map((i) => ({ current: i, total: 3, message: `Processing item ${i}` })));
+    assert.deepEqual(progress.map((p) => p.fraction), [1 / 3, 2 / 3, 1]);
+    const root = (await detail(api(), "process_items", a.requestId)).function_calls.find((c) => c.parent_id === null)!;
+    assert.ok(progress.every((p) => p.functionName === "process_items" && p.callId === root.id), JSON.stringify(progress));
+    assert.deepEqual(JSON.parse(events.at(-1)!.data), {
+      request_id: a.requestId, status: "succeeded", outcome: "success", failure_reason: null,
+      output: { content_type: "application/json", body: { results: ["A", "B", "C"] } },
+      at: (JSON.parse(events.at(-1)!.data) as { at: number }).at,
+    });
     assert.ok(events.every((e, i) => i === 0 || Number(e.id) > Number(events[i - 1]!.id)), "event ids increase");
+    // ?events=all adds the lifecycle; ids are the same seqs, so the default stream's are a subset.
+    const all = await readSse(`${url}?events=all`);
+    assert.deepEqual(all.map((e) => e.event).filter((k) => k !== "progress"), ["request:started", "call:created", "attempt:started", "attempt:succeeded", "call:finished", "RequestFinished"]);
+    const allIds = new Set(all.map((e) => e.id));
+    assert.ok(events.every((e) => allIds.has(e.id)), "the default stream's ids are the store's seqs");
+    // Last-Event-ID resumes after the first progress update: the two others, then the outcome.
+    const resumed = await readSse(url, 15_000, { "last-event-id": events[0]!.id });
+    assert.deepEqual(resumed.map((e) => e.id), events.slice(1).map((e) => e.id));
   });
 
   it("measured_function: the counter and the timer in the request's metrics", T, async () => {
@@ -161,6 +178,11 @@ describe("seed examples through `tributary dev`", () => {
     assert.deepEqual(m.counters, { items_processed: 5 });
     assert.equal(m.timers.processing_time?.count, 1);
     assert.ok(m.timers.processing_time!.sum >= 0 && m.timers.processing_time!.sum < 1);
+    // And in aggregate for Prometheus, labelled by namespace, application and function.
+    const text = await (await fetch(`${dev.url}/metrics`)).text();
+    const labels = '{namespace="default",application="measured_function",function="measured_function"}';
+    assert.match(text, new RegExp(`^items_processed_total${reEscape(labels)} 5$`, "m"), text);
+    assert.match(text, new RegExp(`^processing_time_count${reEscape(labels)} 1$`, "m"), text);
   });
 
   it("resource_demo: cpu, memory and disk functions each run and compose", T, async () => {

@@ -216,7 +216,8 @@ describe("secrets", { timeout: 60_000 }, () => {
       assert.equal(res.status, 200, path);
       bodies.push(await res.text());
     }
-    const sse = await fetch(`${base}/applications/res_secret/requests/${r.id}/progress`, { headers: { accept: "text/event-stream" } });
+    // Every event (lifecycle included) and RequestFinished with the inlined output.
+    const sse = await fetch(`${base}/applications/res_secret/requests/${r.id}/progress?events=all`, { headers: { accept: "text/event-stream" } });
     bodies.push(await sse.text());
     assert.match(bodies.join("\n"), /checking the token/, "the logs were read");
     assert.match(bodies[0]!, /E2E_TOKEN/);

@@ -6,9 +6,8 @@
  */
 import { Command } from "commander";
 import { encodeInput } from "../core/codec.js";
-import type { RequestOutcome } from "../core/request.js";
 import type { TributaryClient } from "../client/http.js";
-import { requestStream } from "../client/sse.js";
+import { requestStream, type StreamItem } from "../client/sse.js";
 import { CliError, clientFor, printJson, withClientFlags, type ClientFlags } from "./context.js";
 import { readInputFile } from "./input-file.js";
 import { outputAsJson, printOutput } from "./output-view.js";
@@ -37,8 +36,8 @@ export function runCommand(): Command {
       else process.stdout.write(id + "\n");
       return;
     }
-    const outcome = await follow(client, app, id, !flags.json);
-    await report(client, app, id, outcome, !!flags.json);
+    const finished = await follow(client, app, id, !flags.json);
+    await report(client, app, id, finished, !!flags.json);
   });
 }
 
@@ -56,11 +55,17 @@ async function readInput(inputJson: string | undefined, inputFile: string | unde
   return enc ? { bytes: enc.bytes, contentType: enc.contentType } : {};
 }
 
-async function follow(client: TributaryClient, app: string, id: string, showProgress: boolean): Promise<RequestOutcome> {
+type Finished = Extract<StreamItem, { type: "finished" }>;
+
+/**
+ * Follows the stream to its end. With the progress view it asks for every event (the view shows
+ * attempts starting and failing); with `--json` only for the outcome.
+ */
+async function follow(client: TributaryClient, app: string, id: string, showProgress: boolean): Promise<Finished> {
   const view = showProgress ? new ProgressView(process.stderr) : undefined;
   try {
-    for await (const item of requestStream(client.transport, app, id)) {
-      if (item.type === "finished") return item.outcome;
+    for await (const item of requestStream(client.transport, app, id, { events: showProgress ? "all" : "default" })) {
+      if (item.type === "finished") return item;
       view?.onEvent(item.event);
     }
   } finally {
@@ -69,7 +74,7 @@ async function follow(client: TributaryClient, app: string, id: string, showProg
   throw new CliError(`the progress stream of request ${id} ended without an outcome`);
 }
 
-async function report(client: TributaryClient, app: string, id: string, outcome: RequestOutcome, json: boolean): Promise<void> {
+async function report(client: TributaryClient, app: string, id: string, { outcome, output }: Finished, json: boolean): Promise<void> {
   const reason = outcome.status === "cancelled" ? "cancelled" : (outcome.failureReason ?? "internal_error");
   if (outcome.status !== "succeeded") {
     let message = outcome.error?.message;
@@ -81,7 +86,8 @@ async function report(client: TributaryClient, app: string, id: string, outcome:
     }
     throw new CliError(`request ${id} ${outcome.status}: ${reason}${message ? `: ${message}` : ""}`);
   }
-  const out = await client.getOutput(app, id);
+  // Inlined in RequestFinished when at most 1 MiB; a larger output is read from …/output.
+  const out = output ?? (await client.getOutput(app, id));
   if (json) printJson({ request_id: id, status: outcome.status, outcome: outcome.outcome, failure_reason: null, ...outputAsJson(out) });
   else printOutput(out, `tributary requests output ${app} ${id}`);
 }

@@ -6,9 +6,10 @@
  */
 import { encodeInput, decodeOutput, type Serializer } from "../core/codec.js";
 import { RequestError, RequestFailedError } from "../core/errors.js";
+import { eventSetOption, withFraction, type ProgressOptions } from "../core/event-set.js";
 import type { Request, RequestEvent, RequestOutcome } from "../core/request.js";
 import { TributaryClient } from "./http.js";
-import { requestStream } from "./sse.js";
+import { requestStream, type FinishedOutput } from "./sse.js";
 
 /** Options of {@link runRemote}. */
 export interface RunRemoteOptions {
@@ -51,8 +52,8 @@ export async function runRemote<O = unknown>(appName: string, input?: unknown, o
  * const outcome = await req.finished();
  */
 export function remoteRequest<O = unknown>(client: TributaryClient, app: string, id: string): Request<O> {
-  let finished: Promise<RequestOutcome> | undefined;
-  const waitFinished = (): Promise<RequestOutcome> => {
+  let finished: Promise<Finished> | undefined;
+  const waitFinished = (): Promise<Finished> => {
     // One stream serves every waiter; a failed wait is not cached so a later call can retry.
     if (!finished) {
       const p = drainToOutcome(client, app, id);
@@ -65,17 +66,19 @@ export function remoteRequest<O = unknown>(client: TributaryClient, app: string,
   };
   return {
     id,
-    finished: waitFinished,
+    finished: async () => (await waitFinished()).outcome,
     async output(): Promise<O> {
-      const outcome = await waitFinished();
+      const { outcome, output } = await waitFinished();
       if (outcome.status !== "succeeded") throw await failureError(client, app, id, outcome);
-      const out = await client.getOutput(app, id);
+      // Inlined in RequestFinished when at most 1 MiB; a larger output is one more round trip.
+      const out = output ?? (await client.getOutput(app, id));
       return decodeOutput(out.bytes, out.contentType) as O;
     },
-    progress(): AsyncIterable<RequestEvent> {
+    progress(options?: ProgressOptions): AsyncIterable<RequestEvent> {
+      const events = eventSetOption(options);
       return {
         async *[Symbol.asyncIterator]() {
-          for await (const item of requestStream(client.transport, app, id)) yield item.event;
+          for await (const item of requestStream(client.transport, app, id, { events })) yield withFraction(item.event);
         },
       };
     },
@@ -85,9 +88,15 @@ export function remoteRequest<O = unknown>(client: TributaryClient, app: string,
   };
 }
 
-async function drainToOutcome(client: TributaryClient, app: string, id: string): Promise<RequestOutcome> {
+/** The outcome of a request and its output when `RequestFinished` inlined it. */
+interface Finished {
+  outcome: RequestOutcome;
+  output?: FinishedOutput | undefined;
+}
+
+async function drainToOutcome(client: TributaryClient, app: string, id: string): Promise<Finished> {
   for await (const item of requestStream(client.transport, app, id)) {
-    if (item.type === "finished") return item.outcome;
+    if (item.type === "finished") return { outcome: item.outcome, output: item.output };
   }
   // requestStream only ends after the outcome or by throwing; this is a broken server.
   throw new RequestFailedError("internal_error", `the progress stream of request ${id} ended without an outcome`, { requestId: id });

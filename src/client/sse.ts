@@ -9,8 +9,12 @@
  *   ids are the per-request event `seq`. Consecutive failed reconnects are bounded.
  * - A 4xx answer is final (unknown request, bad auth): it is raised, never retried.
  */
-import { FINISHED_EVENT } from "../core/api.js";
+import { FINISHED_EVENT, type RequestFinishedData } from "../core/api.js";
+import type { PlainError } from "../core/errors.js";
+import type { EventSet } from "../core/event-set.js";
+import { inlineOutputBytes } from "../core/inline-output.js";
 import type { RequestEvent, RequestOutcome } from "../core/request.js";
+import { outcomeOf } from "../core/status.js";
 import { ClientError } from "./client-error.js";
 import { SseParser, type SseMessage } from "./sse-parser.js";
 import type { Transport } from "./transport.js";
@@ -88,37 +92,58 @@ export async function* readSse(transport: Transport, path: string, opts: SseRead
   }
 }
 
-/** One item of a request's stream: a lifecycle event, or the final outcome. */
-export type StreamItem = { type: "event"; event: RequestEvent } | { type: "finished"; outcome: RequestOutcome; event: RequestEvent };
+/** The output inlined in `RequestFinished`, as bytes with their content type. */
+export interface FinishedOutput {
+  bytes: Uint8Array;
+  contentType: string;
+}
 
 /**
- * The typed progress stream of one request: every event from the start (or after `lastEventId`),
- * then the outcome, then the end.
+ * One item of a request's stream: an event, or the final outcome with the output when the server
+ * inlined it (at most 1 MiB; otherwise `output` is absent and the caller reads `GET …/output`).
+ */
+export type StreamItem = { type: "event"; event: RequestEvent } | { type: "finished"; outcome: RequestOutcome; event: RequestEvent; output?: FinishedOutput };
+
+/** Options of {@link requestStream}. */
+export interface RequestStreamOptions extends Omit<SseReadOptions, "isLast"> {
+  /** `"default"`: progress updates and the outcome; `"all"`: every lifecycle event too. */
+  events?: EventSet;
+}
+
+/**
+ * The typed progress stream of one request: the events of the chosen set from the start (or after
+ * `lastEventId`), then the outcome, then the end.
  *
  * @example
  * for await (const item of requestStream(client.transport, "greet", id)) {
- *   if (item.type === "finished") console.log(item.outcome.status);
+ *   if (item.type === "finished") console.log(item.outcome.status, item.output?.contentType);
  * }
  */
-export async function* requestStream(
-  transport: Transport,
-  app: string,
-  requestId: string,
-  opts: Omit<SseReadOptions, "isLast"> = {},
-): AsyncGenerator<StreamItem> {
-  const path = transport.ns("applications", app, "requests", requestId, "progress");
-  for await (const m of readSse(transport, path, { ...opts, isLast: (x) => x.event === FINISHED_EVENT })) {
+export async function* requestStream(transport: Transport, app: string, requestId: string, opts: RequestStreamOptions = {}): AsyncGenerator<StreamItem> {
+  const { events, ...read } = opts;
+  let path = transport.ns("applications", app, "requests", requestId, "progress");
+  if (events === "all") path += "?events=all";
+  for await (const m of readSse(transport, path, { ...read, isLast: (x) => x.event === FINISHED_EVENT })) {
     const data = parseData(m);
     if (data === undefined) continue;
     if (m.event === FINISHED_EVENT) {
-      const outcome = data as unknown as RequestOutcome & { at?: number };
-      // The final event is also a `request:finished` RequestEvent (seq from the SSE id).
-      const event: RequestEvent = { seq: Number(m.id ?? 0), kind: "request:finished", at: outcome.at ?? Date.now(), data: { ...outcome } };
-      yield { type: "finished", outcome, event };
+      yield finishedItem(data as Partial<RequestFinishedData>, Number(m.id ?? 0));
       return;
     }
     if (typeof data.kind === "string") yield { type: "event", event: data as unknown as RequestEvent };
   }
+}
+
+/** `RequestFinished` data (snake_case, DESIGN.md §4) → the outcome, its event and the output. */
+function finishedItem(d: Partial<RequestFinishedData>, seq: number): Extract<StreamItem, { type: "finished" }> {
+  const status = d.status ?? "failed";
+  const failureReason = d.failure_reason ?? null;
+  const error: PlainError | null = d.error ?? (d.request_error ? { name: "RequestError", message: d.request_error.message, retryable: false } : null);
+  const outcome: RequestOutcome = { status, outcome: d.outcome ?? outcomeOf(status, failureReason), failureReason, error };
+  // Like runLocal's, the final event is a `request:finished` RequestEvent (seq from the SSE id).
+  const event: RequestEvent = { seq, kind: "request:finished", at: d.at ?? Date.now(), data: { ...outcome } };
+  const output = d.output === undefined ? undefined : inlineOutputBytes(d.output);
+  return output ? { type: "finished", outcome, event, output } : { type: "finished", outcome, event };
 }
 
 /** Event data as an object; anything else (a keep-alive `data: ping`) is skipped. */

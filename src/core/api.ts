@@ -125,3 +125,32 @@ export interface ErrorBody {
 
 /** Name of the final SSE event of a request's progress stream. */
 export const FINISHED_EVENT = "RequestFinished";
+
+/** Outputs up to this size are inlined in `RequestFinished`; larger ones are read from `…/output`. */
+export const INLINE_OUTPUT_MAX_BYTES = 1024 * 1024;
+
+/**
+ * An output inlined in `RequestFinished`: `body` is the JSON value when `content_type` is JSON,
+ * otherwise the bytes in base64.
+ */
+export interface InlineOutput {
+  content_type: string;
+  body: unknown;
+}
+
+/**
+ * Data of the final SSE event `RequestFinished` (DESIGN.md §4). `output` is present when the request
+ * succeeded with an output of at most {@link INLINE_OUTPUT_MAX_BYTES}.
+ */
+export interface RequestFinishedData {
+  request_id: string;
+  status: Status;
+  outcome: Outcome;
+  failure_reason: FailureReason | null;
+  request_error?: { function_name: string | null; message: string } | null;
+  /** For failures other than request_error: the error that caused it. */
+  error?: PlainError | null;
+  output?: InlineOutput;
+  /** When the request finished (ms since the epoch). */
+  at: number;
+}

@@ -5,6 +5,15 @@
 import type { PlainError } from "./plain-error.js";
 import type { EventKind, FailureReason, Outcome, Status } from "./status.js";
 
+/** Which events a request's stream carries (`?events=`): see `event-set.ts`. */
+export type EventSet = "default" | "all";
+
+/** Options of `Request.progress()`. */
+export interface ProgressOptions {
+  /** `"default"` (progress updates and the outcome) or `"all"` (every lifecycle event too). */
+  events?: EventSet;
+}
+
 /** One event of a request's stream. `seq` is monotonic per request (the SSE id). */
 export interface RequestEvent {
   seq: number;
@@ -17,6 +26,8 @@ export interface RequestEvent {
   attempt?: number;
   /** progress: current/total/message/attributes; failures: reason/error; finishes: status/outcome. */
   data?: Record<string, unknown>;
+  /** progress only: how far the request is, 0–1 (see `withFraction`). */
+  fraction?: number;
 }
 
 export type ProgressEvent = RequestEvent;
@@ -35,15 +46,18 @@ export interface RequestOutcome {
  *
  * @example
  * const req = await runLocal(greet, "Hello, world!");
- * for await (const ev of req.progress()) console.log(ev.kind);
+ * for await (const ev of req.progress()) console.log(ev.kind, ev.fraction); // progress …, request:finished
  * console.log(await req.output()); // "Hello, world! from greet!"
  */
 export interface Request<O = unknown> {
   readonly id: string;
   /** The output; rejects with `RequestError` (request_error) or `RequestFailedError` (others). */
   output(): Promise<O>;
-  /** Every event from the start, then live ones; ends after `request:finished`. */
-  progress(): AsyncIterable<RequestEvent>;
+  /**
+   * The events from the start, then live ones; ends after `request:finished`. By default progress
+   * updates and `request:finished`; `{ events: "all" }` adds the lifecycle events.
+   */
+  progress(options?: ProgressOptions): AsyncIterable<RequestEvent>;
   /** Cancels the request: running calls see `ctx.signal` aborted, pending ones never start. */
   cancel(): Promise<void>;
   /** Resolves to the outcome once finished. */

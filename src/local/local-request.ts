@@ -8,6 +8,7 @@
 import { decodeOutput, type Encoded } from "../core/codec.js";
 import type { MetricsResponse } from "../core/api.js";
 import { CancelledError, RequestError, RequestFailedError, toPlainError } from "../core/errors.js";
+import { eventSetOption, filterEvents, type ProgressOptions } from "../core/event-set.js";
 import type { Request, RequestEvent, RequestOutcome } from "../core/request.js";
 import { outcomeOf, type FailureReason, type Status } from "../core/status.js";
 import { decodeStructured } from "../core/codec.js";
@@ -57,9 +58,14 @@ export class LocalRequest<O = unknown> implements Request<O> {
     throw new RequestFailedError(o.failureReason ?? "cancelled", message, { requestId: this.id, error: o.error ?? null });
   }
 
-  /** Every event from the start, then live ones; ends after `request:finished`. */
-  progress(): AsyncIterable<RequestEvent> {
-    return { [Symbol.asyncIterator]: () => this.run.events.follow() };
+  /**
+   * The events from the start, then live ones; ends after `request:finished`. The same event sets
+   * as the server's stream: progress updates and `request:finished` by default, every lifecycle
+   * event with `{ events: "all" }`.
+   */
+  progress(options: ProgressOptions = {}): AsyncIterable<RequestEvent> {
+    const set = eventSetOption(options);
+    return { [Symbol.asyncIterator]: () => filterEvents(this.run.events.follow(), set) };
   }
 
   /** Cancels: running calls see their signal aborted, pending ones never start. */

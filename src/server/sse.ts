@@ -1,41 +1,63 @@
 /**
- * The progress stream of a request (Server-Sent Events). A subscriber gets the whole history after
- * `Last-Event-ID`, then live events, and last an event named `RequestFinished` carrying the outcome.
+ * The progress stream of a request (Server-Sent Events). A subscriber gets the history after
+ * `Last-Event-ID`, then live events, and last an event named `RequestFinished` carrying the outcome
+ * and, when small enough, the output (DESIGN.md §4). The `default` event set carries progress
+ * updates and `RequestFinished`; `all` adds the lifecycle events.
  *
- * Invariant: the live subscription starts before the history is read, and events are written in
- * seq order with duplicates dropped, so nothing falls between history and live.
+ * Invariants:
+ * - The live subscription starts before the history is read, and events are written in seq order
+ *   with duplicates dropped, so nothing falls between history and live.
+ * - SSE ids are the store's per-request `seq` in both event sets: an event left out by the set only
+ *   leaves a gap, so `Last-Event-ID` resumes exactly where the client stopped.
+ * - `RequestFinished` is the last frame; the stream closes right after it.
  */
 import { FINISHED_EVENT } from "../core/api.js";
-import type { RequestEvent, RequestOutcome } from "../core/request.js";
+import { inEventSet, parseEventSet, withFraction, type EventSet } from "../core/event-set.js";
+import type { RequestEvent } from "../core/request.js";
 import type { ServerContext } from "./context.js";
+import { requestFinishedData } from "./finished-event.js";
+import { badRequest } from "./http-error.js";
 
 const PAGE = 1000;
 const HEARTBEAT_MS = 15_000;
 
-function frame(ev: RequestEvent): string {
-  if (ev.kind === "request:finished") {
-    const d = (ev.data ?? {}) as Partial<RequestOutcome>;
-    const outcome: RequestOutcome & { at: number } = { status: d.status!, outcome: d.outcome ?? null, failureReason: d.failureReason ?? null, error: d.error ?? null, at: ev.at };
-    return `id: ${ev.seq}\nevent: ${FINISHED_EVENT}\ndata: ${JSON.stringify(outcome)}\n\n`;
-  }
-  return `id: ${ev.seq}\nevent: ${ev.kind}\ndata: ${JSON.stringify(ev)}\n\n`;
+function frame(id: number, event: string, data: unknown): string {
+  return `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/** The `?events=` query value: absent or `default`, or `all`; anything else is a 400. */
+export function eventSetOf(raw: string | undefined): EventSet {
+  const set = parseEventSet(raw);
+  if (set === null) throw badRequest("events must be 'default' or 'all'", { path: "events" });
+  return set;
+}
+
+export interface EventStreamOptions {
+  /** Resume after this seq (`Last-Event-ID`). */
+  afterSeq: number;
+  events: EventSet;
+  /** Written before any event (the invoke's `RequestCreated`). */
+  prelude?: string;
 }
 
 /** A streaming Response of `requestId`'s events after `afterSeq`. */
-export function eventStream(s: Pick<ServerContext, "engine" | "store">, requestId: string, afterSeq: number, prelude?: string): Response {
+export function eventStream(s: Pick<ServerContext, "engine" | "store">, requestId: string, o: EventStreamOptions): Response {
   const enc = new TextEncoder();
   let cleanup = (): void => {};
+  /** Closed, failed or cancelled by the client: nothing more may be enqueued. */
+  let done = false;
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
-      let last = afterSeq;
-      let done = false;
+      let last = o.afterSeq;
+      /** Set once `request:finished` is seen: nothing but its frame is written after it. */
+      let finishing = false;
       let historyRead = false;
       const queued: RequestEvent[] = [];
-      const write = (ev: RequestEvent): void => {
-        if (done || ev.seq <= last) return;
-        last = ev.seq;
-        controller.enqueue(enc.encode(frame(ev)));
-        if (ev.kind === "request:finished") finish();
+      const fail = (e: unknown): void => {
+        if (done) return;
+        done = true;
+        cleanup();
+        controller.error(e);
       };
       const finish = (): void => {
         if (done) return;
@@ -43,29 +65,44 @@ export function eventStream(s: Pick<ServerContext, "engine" | "store">, requestI
         cleanup();
         controller.close();
       };
+      const write = (ev: RequestEvent): void => {
+        if (finishing || ev.seq <= last) return;
+        last = ev.seq;
+        if (ev.kind === "request:finished") {
+          finishing = true;
+          // The outcome's frame needs the request row (and the output): read, then end the stream.
+          requestFinishedData(s, requestId, ev).then((data) => {
+            if (done) return;
+            controller.enqueue(enc.encode(frame(ev.seq, FINISHED_EVENT, data)));
+            finish();
+          }, fail);
+          return;
+        }
+        if (inEventSet(ev.kind, o.events)) controller.enqueue(enc.encode(frame(ev.seq, ev.kind, withFraction(ev))));
+      };
       const unsubscribe = s.engine.subscribe(requestId, (ev) => (historyRead ? write(ev) : queued.push(ev)));
       const beat = setInterval(() => !done && controller.enqueue(enc.encode(": keep-alive\n\n")), HEARTBEAT_MS);
       cleanup = () => {
         unsubscribe();
         clearInterval(beat);
       };
-      if (prelude) controller.enqueue(enc.encode(prelude));
+      if (o.prelude) controller.enqueue(enc.encode(o.prelude));
       void (async () => {
         try {
           for (;;) {
             const page = await s.store.listEvents(requestId, last, PAGE);
             for (const ev of page) write(ev);
-            if (page.length < PAGE || done) break;
+            if (page.length < PAGE || finishing || done) break;
           }
           historyRead = true;
           queued.sort((a, b) => a.seq - b.seq).forEach(write);
         } catch (e) {
-          controller.error(e);
-          cleanup();
+          fail(e);
         }
       })();
     },
     cancel() {
+      done = true;
       cleanup();
     },
   });

@@ -1,16 +1,18 @@
 /** Small readers of a request's event stream for tests. */
+import type { ProgressOptions } from "../core/event-set.js";
 import type { Request, RequestEvent } from "../core/request.js";
 
 /**
- * Reads the whole event stream of a request (waits until it has finished).
+ * Reads the whole event stream of a request (waits until it has finished). Tests usually inspect
+ * the lifecycle, so this asks for every event unless `options` says `{ events: "default" }`.
  *
  * @example
  * const events = await collectEvents(req);
  * assert.equal(events.at(-1)?.kind, "request:finished");
  */
-export async function collectEvents(req: Request): Promise<RequestEvent[]> {
+export async function collectEvents(req: Request, options: ProgressOptions = { events: "all" }): Promise<RequestEvent[]> {
   const out: RequestEvent[] = [];
-  for await (const ev of req.progress()) out.push(ev);
+  for await (const ev of req.progress(options)) out.push(ev);
   return out;
 }
 

@@ -41,9 +41,10 @@ function lines(dir: string, name: string): number {
   }
 }
 
+/** Every event of a request, lifecycle included. */
 async function events(req: Request): Promise<RequestEvent[]> {
   const out: RequestEvent[] = [];
-  for await (const ev of req.progress()) out.push(ev);
+  for await (const ev of req.progress({ events: "all" })) out.push(ev);
   return out;
 }
 
@@ -234,6 +235,22 @@ export function defineBehaviourSuite(h: Harness): void {
         const started = evs.findIndex((e) => e.kind === "attempt:started");
         const finished = evs.findIndex((e) => e.kind === "call:finished");
         assert.ok(evs.indexOf(progress[0]!) > started && evs.indexOf(progress[4]!) < finished);
+      });
+
+      test("the default stream is the progress updates, then the outcome (DESIGN §4)", T, async () => {
+        const req = await h.run("bh_progress");
+        const evs: RequestEvent[] = [];
+        for await (const ev of req.progress()) evs.push(ev);
+        assert.deepEqual(evs.map((e) => e.kind), ["progress", "progress", "progress", "progress", "progress", "request:finished"]);
+        // Each update names its function and call, with the fraction it reports.
+        const progress = evs.slice(0, 5);
+        assert.ok(progress.every((e) => e.functionName === "bh_progress" && typeof e.callId === "string" && e.callId.length > 0));
+        assert.deepEqual(progress.map((e) => e.fraction), [0.2, 0.4, 0.6, 0.8, 1]);
+        // Seqs are the store's: increasing, with gaps where lifecycle events were left out.
+        assert.ok(evs.every((e, i) => i === 0 || e.seq > evs[i - 1]!.seq));
+        assert.ok(evs[0]!.seq > 1);
+        assert.equal(evs.at(-1)?.data?.status, "succeeded");
+        assert.equal(await req.output(), 5);
       });
 
       test("metrics are recorded", T, async (t) => {

@@ -31,18 +31,21 @@ async function fake(): Promise<FakeServer> {
     if (path === `${BASE}/nope`) return sendJson(res, 404, { error: { code: "not_found", message: "application 'nope' not found" } });
     if (path === `${BASE}/greet` && req.method === "POST") {
       const input = req.body.toString();
-      return sendJson(res, 200, { request_id: input === '"fail"' ? "r-fail" : "r-ok" });
+      return sendJson(res, 200, { request_id: input === '"fail"' ? "r-fail" : input === '"big"' ? "r-big" : "r-ok" });
     }
     const m = /^\/v1\/namespaces\/default\/applications\/greet\/requests\/([^/]+)(?:\/(\w+))?$/.exec(path);
     if (m && m[2] === "progress") {
       res.writeHead(200, { "content-type": "text/event-stream" });
       res.write(sseFrame(1, "attempt:started", { seq: 1, kind: "attempt:started", at: 1, callId: "c1", functionName: "greet", attempt: 1 }));
       res.write(sseFrame(2, "progress", { seq: 2, kind: "progress", at: 2, callId: "c1", functionName: "greet", data: { current: 1, total: 2, message: "half" } }));
-      const outcome =
+      // RequestFinished data (DESIGN §4): r-ok inlines its output, r-big's is "too large" for it.
+      const finished =
         m[1] === "r-fail"
-          ? { status: "failed", outcome: { failure: "function_error" }, failureReason: "function_error", error: { name: "Error", message: "boom", retryable: true } }
-          : { status: "succeeded", outcome: "success", failureReason: null };
-      return res.end(sseFrame(3, FINISHED_EVENT, outcome));
+          ? { request_id: m[1], status: "failed", outcome: { failure: "function_error" }, failure_reason: "function_error", error: { name: "Error", message: "boom", retryable: true }, at: 3 }
+          : m[1] === "r-big"
+            ? { request_id: m[1], status: "succeeded", outcome: "success", failure_reason: null, at: 3 }
+            : { request_id: m[1], status: "succeeded", outcome: "success", failure_reason: null, output: { content_type: "application/json", body: { greeting: "inline from greet!" } }, at: 3 };
+      return res.end(sseFrame(3, FINISHED_EVENT, finished));
     }
     if (m && m[2] === "output") {
       res.writeHead(200, { "content-type": "application/json" });
@@ -60,13 +63,23 @@ test("run follows the stream, prints the output, exits 0; a failure exits 1 with
   try {
     const ok = await runCli(["run", "greet", '"hi"'], { env });
     assert.equal(ok.code, 0, ok.stderr);
-    assert.deepEqual(JSON.parse(ok.stdout), { greeting: "hi from greet!" });
+    // The output inlined in RequestFinished, with no GET …/output.
+    assert.deepEqual(JSON.parse(ok.stdout), { greeting: "inline from greet!" });
     assert.equal(server.requests[0]!.headers.authorization, "Bearer k");
     assert.equal(server.requests[0]!.headers["content-type"], "application/json");
+    // The progress view asks for the lifecycle events too.
+    assert.deepEqual(server.requests.map((r) => r.path.replace(/r-\w+/, "ID")), [`${BASE}/greet`, `${BASE}/greet/requests/ID/progress?events=all`]);
 
     const json = await runCli(["run", "greet", '"hi"', "--json"], { env });
     assert.equal(json.code, 0, json.stderr);
-    assert.deepEqual(JSON.parse(json.stdout), { request_id: "r-ok", status: "succeeded", outcome: "success", failure_reason: null, content_type: "application/json", output: { greeting: "hi from greet!" } });
+    assert.deepEqual(JSON.parse(json.stdout), { request_id: "r-ok", status: "succeeded", outcome: "success", failure_reason: null, content_type: "application/json", output: { greeting: "inline from greet!" } });
+    assert.equal(server.requests.at(-1)!.path, `${BASE}/greet/requests/r-ok/progress`);
+
+    // An output not inlined is read from …/output.
+    const big = await runCli(["run", "greet", '"big"', "--json"], { env });
+    assert.equal(big.code, 0, big.stderr);
+    assert.deepEqual(JSON.parse(big.stdout).output, { greeting: "hi from greet!" });
+    assert.equal(server.requests.at(-1)!.path, `${BASE}/greet/requests/r-big/output`);
 
     const bad = await runCli(["run", "greet", '"fail"'], { env });
     assert.equal(bad.code, 1);

@@ -7,7 +7,7 @@ import { Transport } from "../../src/client/transport.js";
 import { sendJson, sseFrame, startFakeServer } from "./fake-server.js";
 
 const ev = (seq: number) => ({ seq, kind: "progress", at: seq, callId: "c1", functionName: "f", data: { current: seq, total: 3 } });
-const outcome = { status: "succeeded", outcome: "success", failureReason: null };
+const outcome = { request_id: "r1", status: "succeeded", outcome: "success", failure_reason: null, output: { content_type: "application/json", body: { n: 1 } }, at: 4 };
 
 async function collect(it: AsyncIterable<StreamItem>): Promise<StreamItem[]> {
   const out: StreamItem[] = [];
@@ -35,6 +35,14 @@ test("resumes with Last-Event-ID after a dropped connection and ends after Reque
       items.map((i) => (i.type === "event" ? i.event.seq : i.outcome.status)),
       [1, 2, 3, "succeeded"],
     );
+    const last = items.at(-1)!;
+    assert.equal(last.type, "finished");
+    if (last.type === "finished") {
+      assert.deepEqual(last.outcome, { status: "succeeded", outcome: "success", failureReason: null, error: null });
+      assert.deepEqual(last.event, { seq: 4, kind: "request:finished", at: 4, data: { ...last.outcome } });
+      assert.equal(last.output?.contentType, "application/json");
+      assert.deepEqual(JSON.parse(new TextDecoder().decode(last.output!.bytes)), { n: 1 });
+    }
     assert.equal(connections, 2);
     assert.equal(server.requests[0]!.path, "/v1/namespaces/default/applications/app/requests/r1/progress");
     assert.equal(server.requests[0]!.headers.accept, "text/event-stream");
@@ -55,6 +63,24 @@ test("a stream that ends cleanly before the outcome is reopened", { timeout: 10_
     const items = await collect(requestStream(new Transport({ server: server.url }), "app", "r1", { reconnectDelayMs: 10 }));
     assert.equal(items.length, 2);
     assert.equal(server.requests[1]!.headers["last-event-id"], "1");
+  } finally {
+    await server.close();
+  }
+});
+
+test("events: 'all' asks for the lifecycle events; a failure's request_error becomes the outcome's error", { timeout: 10_000 }, async () => {
+  const failed = { request_id: "r1", status: "failed", outcome: { failure: "request_error" }, failure_reason: "request_error", request_error: { function_name: "f", message: "bad input" }, at: 2 };
+  const server = await startFakeServer((_req, res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.end(sseFrame(1, "call:created", { seq: 1, kind: "call:created", at: 1 }) + sseFrame(2, FINISHED_EVENT, failed));
+  });
+  try {
+    const items = await collect(requestStream(new Transport({ server: server.url }), "app", "r1", { events: "all" }));
+    assert.equal(server.requests[0]!.path, "/v1/namespaces/default/applications/app/requests/r1/progress?events=all");
+    const last = items.at(-1)!;
+    assert.ok(last.type === "finished" && last.output === undefined);
+    assert.equal(last.outcome.failureReason, "request_error");
+    assert.equal(last.outcome.error?.message, "bad input");
   } finally {
     await server.close();
   }

@@ -63,7 +63,7 @@ describe("dashboard in headless Chromium", { skip: haveChromium ? false : `${CHR
     // A CSP violation, a script error or a failed API call shows up here.
     page.on("pageerror", (e) => pageErrors.push(`pageerror: ${e.message}`));
     page.on("console", (m) => m.type() === "error" && pageErrors.push(`console: ${m.text()}`));
-    page.on("response", (r) => r.url().endsWith("/progress") && r.status() === 200 && streams.push(r.url()));
+    page.on("response", (r) => /\/progress(\?|$)/.test(r.url()) && r.status() === 200 && streams.push(r.url()));
   }, { timeout: 60_000 });
 
   after(async () => {
@@ -123,8 +123,9 @@ describe("dashboard in headless Chromium", { skip: haveChromium ? false : `${CHR
     assert.match(await page.locator("#metrics").innerText(), /items_processed\s+3/);
     assert.equal(await page.locator("main b, main i").count(), 0, "user markup must never become elements");
 
-    // The bar was fed by the progress stream (EventSource, no key on this server).
-    assert.ok(streams.some((u) => u.endsWith(`/requests/${id}/progress`)), `progress stream opened: ${streams.join(", ")}`);
+    // The bar was fed by the progress stream (EventSource, no key on this server), asked for with
+    // the lifecycle events the page refreshes on.
+    assert.ok(streams.some((u) => u.endsWith(`/requests/${id}/progress?events=all`)), `progress stream opened: ${streams.join(", ")}`);
 
     const shot = join(tmpdir(), "tributary-dashboard.png");
     await page.screenshot({ path: shot, fullPage: true });
@@ -169,7 +170,7 @@ describe("dashboard in headless Chromium", { skip: haveChromium ? false : `${CHR
       });
       const { request_id: id } = (await res.json()) as { request_id: string };
       const keyed: string[] = [];
-      p.on("request", (r) => r.url().endsWith("/progress") && r.headers()["authorization"] === "Bearer k-dashboard" && keyed.push(r.url()));
+      p.on("request", (r) => r.url().endsWith("/progress?events=all") && r.headers()["authorization"] === "Bearer k-dashboard" && keyed.push(r.url()));
 
       await p.goto(`${secured.server.url}/ui#/apps/dash_tree/requests/${id}`);
       await p.getByRole("alert").filter({ hasText: "set the API key above" }).waitFor();

@@ -155,17 +155,23 @@ describe("requests", () => {
     const r = await post("/applications/api_echo", JSON.stringify({ a: 1 }), { "content-type": "application/json" });
     await waitDone("api_echo", r.json.request_id);
     const url = `${base()}/applications/api_echo/requests/${r.json.request_id}/progress`;
-    const read = async (headers: Record<string, string>) => {
-      const res = await fetch(url, { headers });
+    const read = async (query: string, headers: Record<string, string>) => {
+      const res = await fetch(url + query, { headers });
       const text = await res.text();
       return text.split("\n\n").filter((b) => b.includes("id:")).map((b) => ({ id: Number(/id: (\d+)/.exec(b)![1]), event: /event: (.+)/.exec(b)![1]! }));
     };
-    const all = await read({});
+    // Every event: ids are the store's seqs, gap-free.
+    const all = await read("?events=all", {});
     assert.deepEqual(all.map((e) => e.id), all.map((_, i) => i + 1));
     assert.equal(all.at(-1)!.event, "RequestFinished");
     assert.equal(all.filter((e) => e.event === "progress").length, 3);
-    const resumed = await read({ "last-event-id": String(all[2]!.id) });
+    const resumed = await read("?events=all", { "last-event-id": String(all[2]!.id) });
     assert.deepEqual(resumed.map((e) => e.id), all.slice(3).map((e) => e.id));
+    // The default set: the same ids, only the progress updates and the outcome.
+    const def = await read("", {});
+    assert.deepEqual(def, all.filter((e) => e.event === "progress" || e.event === "RequestFinished"));
+    const defResumed = await read("", { "last-event-id": String(def[0]!.id) });
+    assert.deepEqual(defResumed, def.slice(1));
   });
 
   test("requests list: cursor pagination without gaps or duplicates, filter by status", async () => {

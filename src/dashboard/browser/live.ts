@@ -3,8 +3,8 @@
  * with a key, a fetch stream, because EventSource cannot send an Authorization header. Both end at
  * the final event named by FINISHED_EVENT.
  */
-import { FINISHED_EVENT } from "../../core/api.js";
-import type { RequestEvent, RequestOutcome } from "../../core/request.js";
+import { FINISHED_EVENT, type RequestFinishedData } from "../../core/api.js";
+import type { RequestEvent } from "../../core/request.js";
 import type { EventKind } from "../../core/status.js";
 import { apiBase, apiKey } from "./connection.js";
 
@@ -26,7 +26,7 @@ const EVENT_KINDS = Object.keys(STREAM_KINDS) as StreamKind[];
 /** What follow() reports: each event, the final outcome, or a stream that broke for good. */
 export interface StreamHandlers {
   onEvent(ev: RequestEvent): void;
-  onFinished(outcome: RequestOutcome): void;
+  onFinished(outcome: RequestFinishedData): void;
   onBroken(e?: unknown): void;
 }
 
@@ -38,7 +38,7 @@ export function follow(path: string, on: StreamHandlers): () => void {
     for (const kind of EVENT_KINDS) es.addEventListener(kind, (e) => on.onEvent(JSON.parse(e.data as string) as RequestEvent));
     es.addEventListener(FINISHED_EVENT, (e) => {
       es.close();
-      on.onFinished(JSON.parse(e.data as string) as RequestOutcome);
+      on.onFinished(JSON.parse(e.data as string) as RequestFinishedData);
     });
     // EventSource reconnects by itself with Last-Event-ID; a closed one (e.g. 404) is broken for good.
     es.onerror = () => {
@@ -74,7 +74,7 @@ async function readStream(url: string, ctrl: AbortController, on: StreamHandlers
           const payload: unknown = JSON.parse(data);
           if (name === FINISHED_EVENT) {
             ctrl.abort();
-            on.onFinished(payload as RequestOutcome);
+            on.onFinished(payload as RequestFinishedData);
             return;
           }
           on.onEvent(payload as RequestEvent);

@@ -218,7 +218,8 @@ export async function renderRequest(view: View, main: HTMLElement, app: string, 
   }, 2000);
   view.onClose(() => clearInterval(poll));
   view.onClose(
-    follow(`${base}/progress`, {
+    // events=all: the lifecycle events (call created, attempt started or failed, …) drive the refreshes.
+    follow(`${base}/progress?events=all`, {
       onEvent: (ev) => {
         const d = ev.data;
         if (ev.kind === "progress" && d && typeof d.current === "number" && typeof d.total === "number") {

@@ -11,7 +11,7 @@ import { ns, type ServerContext } from "../context.js";
 import { ApiError, badRequest, notFound, tooLarge } from "../http-error.js";
 import { checkInput } from "../input-validation.js";
 import { checkAppName } from "../names.js";
-import { eventStream } from "../sse.js";
+import { eventSetOf, eventStream } from "../sse.js";
 import type { InvokeInput } from "../../engine/index.js";
 
 const IDEMPOTENCY_RE = /^[\x21-\x7e]{1,256}$/;
@@ -25,6 +25,8 @@ export function invokeRoutes(app: Hono, s: ServerContext): void {
     const entry = appV.manifest.applications.find((a) => a.name === name)!;
     const idem = c.req.header("idempotency-key") ?? null;
     if (idem !== null && !IDEMPOTENCY_RE.test(idem)) throw badRequest("Idempotency-Key must be 1–256 visible ASCII characters", { path: "Idempotency-Key" });
+    const streamed = (c.req.header("accept") ?? "").includes("text/event-stream");
+    const events = streamed ? eventSetOf(c.req.query("events")) : "default";
     const ct = c.req.header("content-type")?.trim() || null;
     const declared = Number(c.req.header("content-length") ?? NaN);
     const isData = ct === null || isJsonContentType(ct) || isStructuredContentType(ct);
@@ -59,8 +61,8 @@ export function invokeRoutes(app: Hono, s: ServerContext): void {
     const waitMs = waitOf(c.req.query("wait"), c.req.header("prefer"));
     const { requestId } = await s.engine.invoke(namespace, name, input, idem);
     if (waitMs !== null) return await answerWhenFinished(s, requestId, waitMs);
-    if ((c.req.header("accept") ?? "").includes("text/event-stream")) {
-      const res = eventStream(s, requestId, 0, `event: RequestCreated\ndata: ${JSON.stringify({ request_id: requestId })}\n\n`);
+    if (streamed) {
+      const res = eventStream(s, requestId, { afterSeq: 0, events, prelude: `event: RequestCreated\ndata: ${JSON.stringify({ request_id: requestId })}\n\n` });
       res.headers.set("x-tributary-request-id", requestId);
       return res;
     }

@@ -8,7 +8,7 @@ import { ns, type ServerContext } from "../context.js";
 import { badRequest, conflict, notFound } from "../http-error.js";
 import { jsonSafe } from "../json-safe.js";
 import { checkAppName, checkRequestId } from "../names.js";
-import { eventStream } from "../sse.js";
+import { eventSetOf, eventStream } from "../sse.js";
 import { requestDetail, requestSummary } from "../views.js";
 
 /** The request named by the path, which must belong to the path's application and namespace. */
@@ -67,10 +67,11 @@ export function requestRoutes(app: Hono, s: ServerContext): void {
 
   app.get("/applications/:app/requests/:id/progress", async (c) => {
     const r = await requestOf(c, s);
+    const events = eventSetOf(c.req.query("events"));
     const raw = c.req.header("last-event-id") ?? c.req.query("last_event_id") ?? "0";
     const after = Number(raw);
     if (!Number.isInteger(after) || after < 0) throw badRequest("Last-Event-ID must be a non-negative integer", { path: "Last-Event-ID" });
-    return eventStream(s, r.id, after);
+    return eventStream(s, r.id, { afterSeq: after, events });
   });
 
   app.post("/applications/:app/requests/:id/cancel", async (c) => {
