@@ -7,7 +7,7 @@
  * to `INFRA_RETRY_CAP`.
  */
 import { STRUCTURED_CONTENT_TYPE } from "../core/codec.js";
-import type { PlainError } from "../core/errors.js";
+import { plainError, type PlainError } from "../core/errors.js";
 import { backoffMs, effectivePolicy, INFRA_RETRY_CAP } from "../core/retry.js";
 import { outcomeOf, type FailureReason } from "../core/status.js";
 import type { FromExecutor } from "../core/wire/executor.js";
@@ -144,7 +144,7 @@ export class Attempts implements Placer {
   }
 
   private async failUnplaceable(c: LiveCall, reason: string): Promise<void> {
-    const error: PlainError = { name: "ConstraintUnsatisfiableError", message: `${c.functionName}: ${reason}`, retryable: false, functionName: c.functionName };
+    const error = plainError("ConstraintUnsatisfiableError", `${c.functionName}: ${reason}`, { functionName: c.functionName });
     if (c.parentCallId !== null && isActive(c)) await this.requests.fail(c.req, "constraint_unsatisfiable", error);
     await this.finishCall(c, null, { ok: false, reason: "constraint_unsatisfiable", error }, "pending");
   }
@@ -170,7 +170,7 @@ export class Attempts implements Placer {
   async infraFail(a: LiveAttempt, why: string): Promise<void> {
     if (!this.res.live.attempts.has(a.id)) return;
     this.release(a);
-    const error: PlainError = { name: "InternalError", message: `${a.call.functionName}: ${why}`, retryable: true, functionName: a.call.functionName };
+    const error = plainError("InternalError", `${a.call.functionName}: ${why}`, { functionName: a.call.functionName });
     if (a.call.infraRetries < INFRA_RETRY_CAP && isActive(a.call)) return this.retry(a, "internal_error", error, 0, true);
     return this.finishCall(a.call, a, { ok: false, reason: "internal_error", error });
   }

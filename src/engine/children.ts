@@ -9,7 +9,7 @@
  */
 import { childCallId, itemCallId } from "../core/durable-id.js";
 import { joinArgs, STRUCTURED_CONTENT_TYPE } from "../core/codec.js";
-import type { PlainError } from "../core/errors.js";
+import { plainError, type PlainError } from "../core/errors.js";
 import type { FailureReason } from "../core/status.js";
 import type { ExecutorRpc } from "../core/wire/executor.js";
 import { newLiveCall, type LiveAttempt } from "./model.js";
@@ -96,7 +96,7 @@ export class Children {
         }
       }
     } catch (err) {
-      this.answer(a, m.rpc, { ok: false, own: true, error: { name: "InternalError", message: (err as Error).message, retryable: true } });
+      this.answer(a, m.rpc, { ok: false, own: true, error: plainError("InternalError", (err as Error).message) });
     }
   }
 
@@ -116,18 +116,19 @@ export class Children {
     const parent = a.call;
     const req = parent.req;
     const refuse = (error: PlainError): void => done({ ok: false, own: true, error });
-    if (req.status !== "pending" && req.status !== "running") return refuse({ name: "CancelledError", message: `request ${req.id} is ${req.status}`, retryable: false });
+    if (req.status !== "pending" && req.status !== "running") return refuse(plainError("CancelledError", `request ${req.id} is ${req.status}`));
     const spec = req.app.functions.get(fn);
-    if (!spec) return refuse({ name: "SDKUsageError", message: `function '${fn}' is not part of application '${req.application}' version ${req.app.version}`, retryable: false });
+    if (!spec) return refuse(plainError("SDKUsageError", `function '${fn}' is not part of application '${req.application}' version ${req.app.version}`));
     const id = op === "call" ? childCallId(parent.id, seq, fn) : itemCallId(parent.id, seq, fn, op, item);
     const existing = await e.store.findChildCall(parent.id, seq, item);
     if (existing && existing.functionName !== fn) {
-      return refuse({
-        name: "NonDeterminismError",
-        message: `non-deterministic replay in ${parent.functionName}: call #${seq}${item ? ` item ${item}` : ""} was '${existing.functionName}' in an earlier attempt, now '${fn}'`,
-        retryable: false,
-        functionName: parent.functionName,
-      });
+      return refuse(
+        plainError(
+          "NonDeterminismError",
+          `non-deterministic replay in ${parent.functionName}: call #${seq}${item ? ` item ${item}` : ""} was '${existing.functionName}' in an earlier attempt, now '${fn}'`,
+          { functionName: parent.functionName },
+        ),
+      );
     }
     const now = e.clock.now();
     if (existing?.status === "succeeded") {
@@ -150,7 +151,7 @@ export class Children {
     const evs = existing
       ? await e.store.transitionCall(existing.id, existing.status, { status: "pending", attemptsUsed: 0, infraRetries: 0, notBefore: now, error: null, failureReason: null, finishedAt: null, result: null }, [{ ...created, data: { rerun: true } }])
       : await e.store.createCall({ id, requestId: req.id, parentCallId: parent.id, seq, item, functionName: fn, args: payload, notBefore: now, createdAt: now }, [created]);
-    if (!evs) return refuse({ name: "InternalError", message: `call ${id} changed concurrently`, retryable: true });
+    if (!evs) return refuse(plainError("InternalError", `call ${id} changed concurrently`));
     e.publish(req.id, evs);
     this.wait(id, done);
     this.scheduler.enqueue(newLiveCall(req, id, parent.id, fn, spec, existing ? existing.args : payload, now));

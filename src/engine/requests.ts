@@ -11,7 +11,7 @@
  * it is left (`maybeForget`).
  */
 import { rootCallId } from "../core/durable-id.js";
-import type { PlainError } from "../core/errors.js";
+import { plainError, type PlainError } from "../core/errors.js";
 import { outcomeOf, type FailureReason } from "../core/status.js";
 import type { RequestRow, Payload } from "../store/types.js";
 import type { Applications } from "./applications.js";
@@ -178,7 +178,7 @@ export class Requests {
       ]);
       publish(req.id, evs);
       live.calls.delete(callId);
-      this.children.settle(callId, { ok: false, reason: "cancelled", error: { name: "CancelledError", message: `request ${req.id} was ${req.status}`, retryable: false } });
+      this.children.settle(callId, { ok: false, reason: "cancelled", error: plainError("CancelledError", `request ${req.id} was ${req.status}`) });
     }
     for (const attemptId of req.liveAttempts) {
       const a = live.attempts.get(attemptId);
