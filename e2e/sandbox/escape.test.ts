@@ -5,24 +5,20 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, readdirSync, readlinkSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runRemote } from "../../src/client/index.js";
 import type { Request } from "../../src/core/request.js";
 import { childPids } from "../../src/executor/backends/process-tree.js";
-import { detectSandbox, sandboxRuntime } from "../../src/executor/backends/sandbox-host.js";
 import { startCluster, sourceOf, type Cluster } from "../../test/helpers/cluster.js";
+import { sandboxSkipReason } from "../../test/helpers/sandbox.js";
 import type { ReadOutcome } from "./apps.js";
 
 const CHECKOUT = fileURLToPath(new URL("../../../", import.meta.url));
 let cluster: Cluster;
 // Where no sandbox is possible (not Linux, no bubblewrap) the suite says why and skips.
-const probeDir = mkdtempSync(join(tmpdir(), "tributary-probe-"));
-const support = await detectSandbox(sandboxRuntime(probeDir));
-rmSync(probeDir, { recursive: true, force: true });
-const skip = support.ok ? false : `no sandbox on this machine: ${support.reason}`;
+const skip = await sandboxSkipReason();
 
 const run = (app: string, input?: unknown): Promise<Request> => runRemote(app, input, { server: cluster.server.url });
 async function output<T>(app: string, input?: unknown): Promise<T> {

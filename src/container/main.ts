@@ -21,6 +21,8 @@ import { openTransport } from "./transport.js";
 
 const transport = openTransport();
 const ch = new Channel(transport);
+// Booting (process start, sandbox set-up, the runtime's own modules) is not the function's time.
+ch.send({ t: "booted" });
 const aborts = new Map<string, AbortController>();
 let target: ContainerTarget | null = null;
 

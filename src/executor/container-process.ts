@@ -131,7 +131,15 @@ export class ContainerProcess {
     this.launched.kill();
   }
 
+  /** Called once when the container's Node is up, before it loads user code. */
+  onBooted: (() => void) | null = null;
+
   private onMessage(msg: FromContainer): void {
+    if (msg.t === "booted") {
+      this.onBooted?.();
+      this.onBooted = null;
+      return;
+    }
     if (msg.t === "ready") {
       this.state = "ready";
       this.initWaiter?.resolve();

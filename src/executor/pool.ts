@@ -41,15 +41,14 @@ export class ContainerPool {
     const c = new ContainerProcess(create());
     this.all.set(c.id, c);
     this.stats.started++;
-    // The init timeout kills this container only; the exit turns into a TimeoutError rejection.
-    const timer = setTimeout(() => c.kill("timeout"), initTimeoutMs);
+    const stopTimer = initTimer(c, initTimeoutMs);
     try {
       await c.init();
     } catch (e) {
       this.all.delete(c.id);
       throw e;
     } finally {
-      clearTimeout(timer);
+      stopTimer();
     }
     c.state = "busy";
     return c;
@@ -72,15 +71,15 @@ export class ContainerPool {
       const c = new ContainerProcess(create());
       this.all.set(c.id, c);
       this.stats.started++;
-      const timer = setTimeout(() => c.kill("timeout"), initTimeoutMs);
+      const stopTimer = initTimer(c, initTimeoutMs);
       c.init().then(
         () => {
-          clearTimeout(timer);
+          stopTimer();
           c.state = "busy"; // release() checks liveness and files it as idle
           this.release(c);
         },
         () => {
-          clearTimeout(timer);
+          stopTimer();
           this.all.delete(c.id);
         },
       );
@@ -138,4 +137,25 @@ export class ContainerPool {
     );
     await Promise.all(waits);
   }
+}
+
+/** A container that never boots (a wedged sandbox set-up) is given up after this, whatever its init timeout. */
+export const BOOT_LIMIT_MS = 60_000;
+
+/**
+ * Arms `c`'s init timeout: it covers loading the bundle and constructing the class, and starts when
+ * the container has booted (DESIGN §2: the clock starts when the function starts; a cold start on
+ * a loaded machine is not the function's time). Expiry kills this container only; its exit turns
+ * into a TimeoutError rejection of `init`. Returns the disarm function.
+ */
+function initTimer(c: ContainerProcess, initTimeoutMs: number): () => void {
+  let timer = setTimeout(() => c.kill("timeout"), BOOT_LIMIT_MS + initTimeoutMs);
+  c.onBooted = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => c.kill("timeout"), initTimeoutMs);
+  };
+  return () => {
+    c.onBooted = null;
+    clearTimeout(timer);
+  };
 }

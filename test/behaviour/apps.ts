@@ -1,33 +1,29 @@
 /**
  * Every application of the behaviour suite, in one module. It is run by `runLocal` and deployed to a
- * real server, so it imports only "tributary" and node built-ins. Side effects are counted by
- * appending lines to files in the directory given in the input (`dir`): containers are separate
- * processes, so module variables cannot count across calls.
+ * real server, so it imports only "tributary" and node built-ins. Side effects are counted by the
+ * suite's loopback recorder, whose namespace URL is the input's `dir` (recorder.ts): containers are
+ * separate processes, so module variables cannot count across calls, and sandboxed ones cannot
+ * write the host's files.
  */
-import { appendFileSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { application, cls, fn, FunctionError, isErrorNamed, RequestContext, RequestError, Retries, TimeoutError, TributaryError } from "tributary";
 
-/** Input of apps that count side effects. */
+/** Input of apps that count side effects: `dir` is a namespace of the suite's recorder (a URL). */
 export interface DirInput {
   dir: string;
 }
 
 const fast = (maxRetries: number) => new Retries({ maxRetries, initialDelay: 0.05 });
 
-/** Appends one line to `<dir>/<name>`. */
-export function mark(dir: string, name: string, line = "x"): void {
-  appendFileSync(join(dir, name), line + "\n");
+/** Records one line under `<dir>/<name>` (see recorder.ts). */
+export async function mark(dir: string, name: string): Promise<void> {
+  const res = await fetch(`${dir}/${name}`, { method: "POST", body: "x" });
+  if (!res.ok) throw new Error(`recorder answered ${res.status}`);
 }
 
-/** Number of lines in `<dir>/<name>` (0 when missing). */
-export function count(dir: string, name: string): number {
-  try {
-    return readFileSync(join(dir, name), "utf8").split("\n").filter(Boolean).length;
-  } catch {
-    return 0;
-  }
+/** Lines recorded under `<dir>/<name>`. */
+export async function count(dir: string, name: string): Promise<number> {
+  return Number(await (await fetch(`${dir}/${name}`)).text());
 }
 
 /** Waits `ms`, or until `signal` aborts. */
@@ -44,24 +40,24 @@ function pause(ms: number, signal?: AbortSignal): Promise<void> {
 // ---- retries ------------------------------------------------------------------------------------
 
 export const bh_retry_fail = application({ retries: fast(3) }, fn(async function bh_retry_fail(i: DirInput) {
-  mark(i.dir, "attempts");
+  await mark(i.dir, "attempts");
   throw new Error("always fails");
 }));
 
 export const bh_retry_third = application({ retries: fast(3) }, fn(async function bh_retry_third(i: DirInput) {
-  mark(i.dir, "attempts");
-  const n = count(i.dir, "attempts");
+  await mark(i.dir, "attempts");
+  const n = await count(i.dir, "attempts");
   if (n < 3) throw new Error(`transient failure ${n}`);
   return `ok after ${n}`;
 }));
 
 const bh_request_error_child = fn({ retries: fast(3) }, async function bh_request_error_child(i: DirInput) {
-  mark(i.dir, "child");
+  await mark(i.dir, "child");
   throw new RequestError("bad input: the order has no items");
 });
 
 export const bh_request_error = application({ retries: fast(3) }, fn(async function bh_request_error(i: DirInput) {
-  mark(i.dir, "root");
+  await mark(i.dir, "root");
   return await bh_request_error_child(i);
 }));
 
@@ -345,16 +341,16 @@ export const bh_reduce = application(fn(async function bh_reduce(i: { items: str
 
 const bh_cancel_child = fn(async function bh_cancel_child(i: DirInput) {
   const ctx = RequestContext.get();
-  mark(i.dir, "started");
+  await mark(i.dir, "started");
   for (let n = 1; !ctx.signal.aborted && n < 300; n++) {
     await ctx.progress.update(n, 300, "waiting to be cancelled");
     await pause(100, ctx.signal);
   }
-  mark(i.dir, ctx.signal.aborted ? "aborted" : "not-aborted");
+  await mark(i.dir, ctx.signal.aborted ? "aborted" : "not-aborted");
   return "done";
 });
 const bh_after_cancel = fn(async function bh_after_cancel(i: DirInput) {
-  mark(i.dir, "after");
+  await mark(i.dir, "after");
 });
 
 export const bh_cancel = application(fn(async function bh_cancel(i: DirInput) {
@@ -366,21 +362,21 @@ export const bh_cancel = application(fn(async function bh_cancel(i: DirInput) {
 // ---- replay -------------------------------------------------------------------------------------
 
 const bh_replay_child = fn(async function bh_replay_child(i: DirInput & { k: number }) {
-  mark(i.dir, `child-${i.k}`);
+  await mark(i.dir, `child-${i.k}`);
   return i.k * 10;
 });
 
 export const bh_replay = application({ retries: fast(2) }, fn(async function bh_replay(i: DirInput) {
   const a = await bh_replay_child({ ...i, k: 1 });
   const b = await bh_replay_child({ ...i, k: 2 });
-  mark(i.dir, "parent");
-  if (count(i.dir, "parent") < 2) throw new Error("parent fails after two children succeeded");
+  await mark(i.dir, "parent");
+  if ((await count(i.dir, "parent")) < 2) throw new Error("parent fails after two children succeeded");
   return a + b;
 }));
 
 export const bh_nondeterminism = application({ retries: fast(3) }, fn(async function bh_nondeterminism(i: DirInput) {
-  mark(i.dir, "attempts");
-  if (count(i.dir, "attempts") === 1) {
+  await mark(i.dir, "attempts");
+  if ((await count(i.dir, "attempts")) === 1) {
     await bh_square(2);
     throw new Error("first attempt fails after calling bh_square");
   }

@@ -3,13 +3,11 @@
  * event streams). It runs against any runner through a {@link Harness}: `runLocal` now, a real server
  * and executor later. The applications live in ./apps.ts (the harness loads or deploys them).
  */
-import { after, describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Request, RequestEvent } from "../../src/core/request.js";
 import type { MetricsResponse } from "../../src/core/api.js";
+import { startRecorder, type Recorder } from "./recorder.js";
 
 /** How the suite reaches a runner. */
 export interface Harness {
@@ -24,21 +22,17 @@ export interface Harness {
 
 const T = { timeout: 20_000 };
 
-/** Side-effect directories made by the tests, removed when the suite ends. */
-const madeDirs: string[] = [];
+/** The side-effect recorder, started with the suite (see recorder.ts). */
+let recorder: Recorder | null = null;
 
+/** A fresh side-effect namespace for one test (the apps' `dir`). */
 function freshDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "tributary-behaviour-"));
-  madeDirs.push(dir);
-  return dir;
+  if (!recorder) throw new Error("the recorder starts in the suite's before hook");
+  return recorder.fresh();
 }
 
 function lines(dir: string, name: string): number {
-  try {
-    return readFileSync(join(dir, name), "utf8").split("\n").filter(Boolean).length;
-  } catch {
-    return 0;
-  }
+  return recorder?.count(dir, name) ?? 0;
 }
 
 /** Every event of a request, lifecycle included. */
@@ -70,8 +64,12 @@ export function defineBehaviourSuite(h: Harness): void {
   const ok = h.alwaysReplay ? 2 : 1;
 
   describe(`behaviour (${h.name})`, () => {
-    after(() => {
-      for (const d of madeDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+    before(async () => {
+      recorder ??= await startRecorder();
+    });
+    after(async () => {
+      await recorder?.close();
+      recorder = null;
     });
     describe("retries", () => {
       test("maxRetries 3: four attempts, then the request fails with function_error", T, async () => {

@@ -40,6 +40,8 @@ export type ToContainer =
   | { t: "abort"; attemptId: string; reason: "timeout" | "cancelled" };
 
 export type FromContainer =
+  /** Node is up and the entry loaded: the init timeout (user code only) starts now. */
+  | { t: "booted" }
   | { t: "ready"; pid: number }
   | { t: "init-failed"; error: PlainError }
   | { t: "call"; id: number; attemptId: string; seq: number; functionName: string; args: Uint8Array }

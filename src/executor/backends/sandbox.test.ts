@@ -113,11 +113,18 @@ test("a real sandboxed container answers over the IPC channel, pinned, as nobody
     const l = launch({ id: "c-test", cwd: "/nowhere", env: { SECRET_X: "1" }, memoryMb: 256, bundlePath: bundle, resources: { cpu: 1, memoryBytes: 256 * 2 ** 20, diskBytes: 2 ** 20, gpus: [] } });
     const exited = new Promise<void>((r) => l.child.once("exit", () => r()));
     try {
-      const got = new Promise<FromContainer>((resolve) => l.link.onMessage(resolve));
+      const seen: string[] = [];
+      const got = new Promise<FromContainer>((resolve) =>
+        l.link.onMessage((m) => {
+          seen.push(m.t);
+          if (m.t !== "booted") resolve(m);
+        }),
+      );
       l.link.send({ t: "init", bundlePath: l.bundlePath!, target: { kind: "function", name: "nope" } });
       const msg = await got;
       // The bundle loaded (from /bundle) and the entry answered: the function is simply not in it.
       assert.equal(msg.t, "init-failed");
+      assert.deepEqual(seen, ["booted", "init-failed"]);
       assert.equal(l.bundlePath, "/bundle/app.mjs");
       const pid = l.userPid!();
       assert.ok(pid !== null && pid !== l.child.pid, "the Node inside is found below bwrap");
