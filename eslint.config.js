@@ -39,6 +39,13 @@ const zones = [
     except: ["./sdk", "./local", "./core", "./client/run-remote.ts"],
     message: "the SDK entry may export only sdk, local, core and client/run-remote",
   },
+  // The engine's parts are private to it: everything outside src/engine goes through its façade.
+  {
+    target: ["./src/!(engine)/**", "./src/*.ts"],
+    from: "./src/engine",
+    except: ["./index.ts"],
+    message: "outside src/engine, import the engine only from src/engine/index.ts (its façade)",
+  },
   {
     target: `./src/client/!(${DEPLOY_TOOLING.join("|")}).ts`,
     from: DEPLOY_TOOLING.map((f) => `./src/client/${f}.ts`),

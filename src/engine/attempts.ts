@@ -1,6 +1,12 @@
 /**
  * Starting and finishing attempts, and the retry decision (docs/semantics.md).
  *
+ * Call:    pending → running (`start`) → succeeded | failed | cancelled (`finishCall`)
+ *          running → pending (`retry`, after the backoff or at once for an infrastructure fault)
+ *          pending → failed (`unplaceable`: constraint_unsatisfiable)
+ * Attempt: running → succeeded | failed | cancelled; its capacity reservation is given back
+ *          (`release`) before its outcome is committed, so the next scheduling pass can use it.
+ *
  * An attempt fails when the function throws, times out, or its container dies; while attempts remain
  * it is retried after the backoff. `RequestError` and non-determinism are never retried. Faults that
  * are not the function's doing (executor lost, server restart) retry without using up the policy, up
