@@ -57,7 +57,7 @@ async function fake(): Promise<FakeServer> {
   });
 }
 
-test("run follows the stream, prints the output, exits 0; a failure exits 1 with the reason", T, async () => {
+test("run follows the stream and prints the output (inlined in RequestFinished, or read from …/output), exits 0", T, async () => {
   const server = await fake();
   const env = { TRIBUTARY_SERVER: server.url, TRIBUTARY_API_KEY: "k" };
   try {
@@ -81,6 +81,15 @@ test("run follows the stream, prints the output, exits 0; a failure exits 1 with
     assert.deepEqual(JSON.parse(big.stdout).output, { greeting: "hi from greet!" });
     assert.equal(server.requests.at(-1)!.path, `${BASE}/greet/requests/r-big/output`);
 
+  } finally {
+    await server.close();
+  }
+});
+
+test("run: a failure exits 1 with the reason; --no-follow prints the id", T, async () => {
+  const server = await fake();
+  const env = { TRIBUTARY_SERVER: server.url, TRIBUTARY_API_KEY: "k" };
+  try {
     const bad = await runCli(["run", "greet", '"fail"'], { env });
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /error: request r-fail failed: function_error: boom/);
