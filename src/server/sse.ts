@@ -66,7 +66,7 @@ export function eventStream(s: Pick<ServerContext, "engine" | "store">, requestI
         controller.close();
       };
       const write = (ev: RequestEvent): void => {
-        if (finishing || ev.seq <= last) return;
+        if (done || finishing || ev.seq <= last) return;
         last = ev.seq;
         if (ev.kind === "request:finished") {
           finishing = true;
