@@ -11,19 +11,17 @@
  * with exit code 1.
  */
 import { resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { buildManifest } from "../core/manifest.js";
+import { cleanStack } from "../core/stack.js";
 import { MANIFEST_MARKER } from "./manifest-marker.js";
 
-/** Tributary's own source and build trees: frames there are not the user's. */
-const OWN_ROOT = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
-const OWN_DIRS = ["src", "dist"].map((d) => resolve(OWN_ROOT, d) + "/");
-
+/** `Name: message` and the first frame of the user's own code (not Tributary's, Node's or a library's). */
 function describe(e: unknown): string {
   if (!(e instanceof Error)) return `Error: ${String(e)}`;
   const head = `${e.name}: ${e.message}`;
-  const frames = (e.stack ?? "").split("\n").filter((l) => /^\s+at /.test(l));
-  const user = frames.find((l) => !OWN_DIRS.some((d) => l.includes(d)) && !l.includes("node:internal") && !l.includes("node_modules"));
+  const frames = cleanStack(e.stack ?? "").split("\n").filter((l) => /^\s+at /.test(l));
+  const user = frames.find((l) => !l.includes("(node:") && !l.includes("node_modules"));
   return user ? `${head}\n${user}` : head;
 }
 
