@@ -13,6 +13,7 @@ import { apiKeyContract } from "./contract/api-keys.js";
 import { applicationContract } from "./contract/applications.js";
 import { attemptContract } from "./contract/attempts.js";
 import { callContract } from "./contract/calls.js";
+import { cronScheduleContract } from "./contract/cron-schedules.js";
 import { dataContract } from "./contract/data.js";
 import { eventContract } from "./contract/events.js";
 import { requestContract } from "./contract/requests.js";
@@ -27,5 +28,6 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
     describe("events", () => eventContract(makeStore));
     describe("state, metrics, logs, executors, secrets", () => dataContract(makeStore));
     describe("api keys", () => apiKeyContract(makeStore));
+    describe("cron schedules", () => cronScheduleContract(makeStore));
   });
 }

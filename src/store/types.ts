@@ -207,6 +207,23 @@ export interface ApiKeyRow {
   createdAt: number;
 }
 
+/**
+ * A cron schedule of an application (DESIGN.md §2 Schedules). `nextFireTimeMs` is the next tick
+ * (epoch ms, UTC); it only moves forward, through `claimCronTick`.
+ */
+export interface CronScheduleRow {
+  id: string;
+  namespace: string;
+  application: string;
+  /** Five fields, UTC; validated before it is stored. */
+  cronExpression: string;
+  input: Payload | null;
+  enabled: boolean;
+  nextFireTimeMs: number;
+  lastFiredAtMs: number | null;
+  createdAt: number;
+}
+
 export interface ListRequestsQuery {
   namespace: string;
   application: string;
@@ -316,6 +333,22 @@ export interface Store {
   listApiKeys(): Promise<ApiKeyRow[]>;
   /** Revokes (deletes) a key; false when there is none with that id. */
   deleteApiKey(id: string): Promise<boolean>;
+
+  // ---- cron schedules ----
+  createCronSchedule(row: CronScheduleRow): Promise<void>;
+  getCronSchedule(id: string): Promise<CronScheduleRow | null>;
+  /** The schedules of one application, oldest first. */
+  listCronSchedules(namespace: string, application: string): Promise<CronScheduleRow[]>;
+  /** Every enabled schedule, soonest `nextFireTimeMs` first (what the ticker watches). */
+  listEnabledCronSchedules(): Promise<CronScheduleRow[]>;
+  /** False when (namespace, application) has no schedule with that id. */
+  deleteCronSchedule(namespace: string, application: string, id: string): Promise<boolean>;
+  /**
+   * Compare-and-set of a tick: while the schedule is enabled and its `nextFireTimeMs` is still
+   * `tickMs`, sets it to `nextMs` and `lastFiredAtMs` to `tickMs`. True for exactly one caller per
+   * tick, however many servers race for it.
+   */
+  claimCronTick(id: string, tickMs: number, nextMs: number): Promise<boolean>;
 }
 
 /**

@@ -11,6 +11,7 @@
  */
 import type { Store } from "../types.js";
 import { apiKeyMethods } from "./api-keys.js";
+import { cronScheduleMethods } from "./cron-schedules.js";
 import { applicationMethods } from "./applications.js";
 import { attemptMethods } from "./attempts.js";
 import { callMethods } from "./calls.js";
@@ -58,5 +59,6 @@ export function createPostgresStore(url: string, options: PostgresStoreOptions =
     ...requestDataMethods(sql),
     ...clusterMethods(sql),
     ...apiKeyMethods(sql),
+    ...cronScheduleMethods(sql),
   };
 }

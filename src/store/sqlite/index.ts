@@ -9,6 +9,7 @@
  */
 import type { Store } from "../types.js";
 import { apiKeyMethods } from "./api-keys.js";
+import { cronScheduleMethods } from "./cron-schedules.js";
 import { applicationMethods } from "./applications.js";
 import { attemptMethods } from "./attempts.js";
 import { callMethods } from "./calls.js";
@@ -64,6 +65,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
       ...requestDataMethods(db),
       ...clusterMethods(db),
       ...apiKeyMethods(db),
+      ...cronScheduleMethods(db),
     };
     return options.groupCommit === false ? store : withGroupCommit(db, store);
   } catch (e) {
