@@ -10,7 +10,7 @@
  * - A 4xx answer is final (unknown request, bad auth): it is raised, never retried.
  */
 import { FINISHED_EVENT, type RequestFinishedData } from "../core/api.js";
-import type { PlainError } from "../core/errors.js";
+import { plainError, type PlainError } from "../core/errors.js";
 import type { EventSet } from "../core/event-set.js";
 import { inlineOutputBytes } from "../core/inline-output.js";
 import type { RequestEvent, RequestOutcome } from "../core/request.js";
@@ -138,7 +138,7 @@ export async function* requestStream(transport: Transport, app: string, requestI
 function finishedItem(d: Partial<RequestFinishedData>, seq: number): Extract<StreamItem, { type: "finished" }> {
   const status = d.status ?? "failed";
   const failureReason = d.failure_reason ?? null;
-  const error: PlainError | null = d.error ?? (d.request_error ? { name: "RequestError", message: d.request_error.message, retryable: false } : null);
+  const error: PlainError | null = d.error ?? (d.request_error ? plainError("RequestError", d.request_error.message) : null);
   const outcome: RequestOutcome = { status, outcome: d.outcome ?? outcomeOf(status, failureReason), failureReason, error };
   // Like runLocal's, the final event is a `request:finished` RequestEvent (seq from the SSE id).
   const event: RequestEvent = { seq, kind: "request:finished", at: d.at ?? Date.now(), data: { ...outcome } };
