@@ -32,7 +32,7 @@ export interface BenchClusterOptions {
 export interface BenchCluster {
   url: string;
   serverPid: number;
-  executorStats(): Promise<{ started: number; reused: number; coldStartsMs: number[] }>;
+  executorStats(): Promise<{ started: number; reused: number; coldStartsMs: number[]; backend?: string }>;
   stop(): Promise<void>;
 }
 

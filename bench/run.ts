@@ -5,7 +5,8 @@
  * each workload, prints the table (workload, figure, target, met?) and writes a JSON result file.
  * `--profile` runs the server and the executor under `--cpu-prof` and prints their top self-time
  * functions (use it
- * with `--only`, so the profile covers one workload). `BENCH_FILL` sets the store_1m fill size.
+ * with `--only`, so the profile covers one workload). `BENCH_FILL` sets the store_1m fill size;
+ * `BENCH_BACKEND=process` runs the containers on the process backend instead of the default (sandbox).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";

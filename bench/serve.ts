@@ -10,6 +10,7 @@
  */
 import { createServer } from "../src/server/index.js";
 import { createExecutor } from "../src/executor/index.js";
+import type { ContainerBackend } from "../src/executor/backends/kinds.js";
 import { ContainerProcess } from "../src/executor/container-process.js";
 import type { FromServe, ToServe } from "./protocol.js";
 
@@ -17,6 +18,9 @@ const send = (m: FromServe): void => void process.send?.(m);
 
 /** Cold-start durations (ms). `new ContainerProcess` forks, then `init` is called at once. */
 const coldStartsMs: number[] = [];
+
+/** The container backend (`BENCH_BACKEND`; unset: the executor's default, the sandbox where it works). */
+const BACKEND = (process.env.BENCH_BACKEND || undefined) as ContainerBackend | undefined;
 
 function instrumentContainers(): void {
   const original = ContainerProcess.prototype.init;
@@ -39,21 +43,21 @@ async function main(): Promise<void> {
     // Server and executor in one process over the in-process link, as `tributary dev` runs them.
     instrumentContainers();
     const server = await createServer({ host: "127.0.0.1", port: 0, store: a, blobs: b, unsatisfiableGraceMs: 0 });
-    const ex = await createExecutor({ servers: [server.url], transport: server.localTransport, dataDir: c, cpu: Number(process.argv[6] ?? 8), region: "*" });
+    const ex = await createExecutor({ servers: [server.url], transport: server.localTransport, dataDir: c, cpu: Number(process.argv[6] ?? 8), region: "*", backend: BACKEND });
     stop = async () => {
       await ex.stop();
       await server.close();
     };
     process.on("message", (m: ToServe) => {
-      if (m.t === "stats") send({ t: "stats", id: m.id, ...ex.stats(), coldStartsMs: [...coldStartsMs] });
+      if (m.t === "stats") send({ t: "stats", id: m.id, ...ex.stats(), coldStartsMs: [...coldStartsMs], backend: ex.backend });
     });
     send({ t: "ready", url: server.url, pid: process.pid });
   } else if (role === "executor" && a && b) {
     instrumentContainers();
-    const ex = await createExecutor({ servers: [a], dataDir: b, cpu: Number(c ?? 8), region: "*" });
+    const ex = await createExecutor({ servers: [a], dataDir: b, cpu: Number(c ?? 8), region: "*", backend: BACKEND });
     stop = () => ex.stop();
     process.on("message", (m: ToServe) => {
-      if (m.t === "stats") send({ t: "stats", id: m.id, ...ex.stats(), coldStartsMs: [...coldStartsMs] });
+      if (m.t === "stats") send({ t: "stats", id: m.id, ...ex.stats(), coldStartsMs: [...coldStartsMs], backend: ex.backend });
     });
     send({ t: "ready", pid: process.pid });
   } else {

@@ -11,6 +11,7 @@ export const coldStart: Workload = {
   async run(ctx) {
     const rounds = ctx.config.quick ? 5 : 20;
     const cold: number[] = [];
+    let backend = "";
     const firstCall: number[] = [];
     const warmCall: number[] = [];
     for (let i = 0; i < rounds; i++) {
@@ -22,11 +23,12 @@ export const coldStart: Workload = {
       t0 = performance.now();
       await ctx.http.invokeAndWait("cold_start", null);
       warmCall.push(performance.now() - t0);
-      const after = (await ctx.cluster.executorStats()).coldStartsMs;
-      cold.push(...after.slice(before));
+      const stats = await ctx.cluster.executorStats();
+      cold.push(...stats.coldStartsMs.slice(before));
+      backend = stats.backend ?? "";
     }
     const p50 = quantile(cold, 0.5);
-    const note = `${rounds} new versions; ${cold.length} containers timed`;
+    const note = `${rounds} new versions; ${cold.length} containers timed${backend ? `; ${backend} backend` : ""}`;
     return [
       ctx.row({ workload: "container cold start", figure: "p50 spawn→ready", value: p50, unit: "ms", shown: ms(p50), target: "≤ 150 ms", met: p50 <= 150, note }),
       ctx.row({ workload: "container cold start", figure: "p99 spawn→ready", value: quantile(cold, 0.99), unit: "ms", shown: ms(quantile(cold, 0.99)), target: "", met: null, note }),

@@ -112,7 +112,10 @@ export async function deployment(env: Record<string, string> = {}): Promise<Depl
       return p;
     },
     async startExecutor(extra = [], dataName) {
-      const p = start(["executor", "--server", url, "--data", join(dir, dataName ?? `executor-${n++}`), "--cpu", "8", ...extra], env);
+      // The process backend unless asked otherwise: these apps count side effects in host files and
+      // report their pids to be killed, which sandboxed containers cannot do.
+      const backend = extra.includes("--backend") ? [] : ["--backend", "process"];
+      const p = start(["executor", "--server", url, "--data", join(dir, dataName ?? `executor-${n++}`), "--cpu", "8", ...backend, ...extra], env);
       return p;
     },
     async cleanup() {

@@ -1,6 +1,7 @@
 /**
  * A real server and executor on loopback for tests: the server and executor run in this process,
- * every container is a real child process. `stop()` ends everything it started.
+ * every container is a real child process (the process backend unless `executor.backend` says
+ * otherwise). `stop()` ends everything it started.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -36,7 +37,9 @@ export async function startCluster(o: { server?: Partial<ServerOptions>; executo
     async addExecutor(eo = {}) {
       // A server with keys admits executors presenting its executor token, or else an admin key.
       const token = o.server?.executorToken ?? o.server?.apiKeys?.[0];
-      const ex = await createExecutor({ servers: [server.url], dataDir: join(dir, `ex-${executors.length}`), cpu: 8, region: "*", token, ...eo });
+      // The process backend unless a test asks for another: most test apps count side effects in
+      // host files, which a sandboxed container cannot see.
+      const ex = await createExecutor({ servers: [server.url], dataDir: join(dir, `ex-${executors.length}`), cpu: 8, region: "*", token, backend: "process", ...eo });
       executors.push(ex);
       return ex;
     },

@@ -37,7 +37,7 @@ export interface BackendChoice {
 }
 
 /** The backend when none is asked for; undefined: `sandbox` where it works, else `process`. */
-const DEFAULT_BACKEND: ContainerBackend | undefined = "process";
+const DEFAULT_BACKEND: ContainerBackend | undefined = undefined;
 
 const NOT_ISOLATED = "functions run as plain processes of this machine and are NOT isolated from it";
 
