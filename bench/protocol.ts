@@ -9,5 +9,5 @@ export type ToServe = { t: "stats"; id: number } | { t: "stop" };
 /** Child → driver. */
 export type FromServe =
   | { t: "ready"; url?: string; pid: number }
-  | { t: "stats"; id: number; started: number; reused: number; coldStartsMs: number[] }
+  | { t: "stats"; id: number; started: number; reused: number; coldStartsMs: number[]; backend?: string }
   | { t: "error"; message: string };
