@@ -60,6 +60,8 @@ export interface FunctionCallInfo {
 }
 
 export interface ProgressInfo {
+  /** The request's progress (0–1) aggregated over its call tree; 1 once it succeeded. */
+  fraction: number;
   function_name: string;
   call_id: string;
   current: number;

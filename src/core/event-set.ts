@@ -48,16 +48,17 @@ export function inEventSet(kind: EventKind, set: EventSet): boolean {
 }
 
 /**
- * A progress event with its `fraction` (0–1) set from its own `current / total`.
- *
- * Until progress is aggregated over the call tree (DESIGN.md §2 Progress), the fraction is that of
- * the call that reported the update; other events are returned unchanged.
+ * A progress event with its `fraction` (0–1): the request's figure aggregated over its call tree
+ * when the runner stored one with the event (the server and `runLocal` do), else the reporting
+ * call's own `current / total`. Other events are returned unchanged.
  *
  * @example
  * withFraction({ seq: 3, kind: "progress", at: 0, data: { current: 1, total: 4 } }).fraction; // 0.25
  */
 export function withFraction(ev: RequestEvent): RequestEvent {
   if (ev.kind !== "progress" || ev.fraction !== undefined) return ev;
+  const stored = ev.data?.fraction;
+  if (typeof stored === "number") return { ...ev, fraction: stored };
   const current = ev.data?.current;
   const total = ev.data?.total;
   if (typeof current !== "number" || typeof total !== "number" || !(total > 0)) return ev;

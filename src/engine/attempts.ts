@@ -228,6 +228,7 @@ export class Attempts implements Placer {
       if (a) events.push({ kind: "attempt:failed", at: now, callId: c.id, functionName: c.functionName, attempt: a.number, data: { reason: r.reason, error: r.error } });
     }
     events.push({ kind: "call:finished", at: now, callId: c.id, functionName: c.functionName, data: { status, ...(r.ok ? {} : { reason: r.reason, error: r.error }) } });
+    req.progress.finish(c.id, status === "succeeded");
     if (isRoot && (req.status === "pending" || req.status === "running")) {
       const failureReason = r.ok ? null : r.reason;
       reqPatch = r.ok

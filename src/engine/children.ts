@@ -131,7 +131,10 @@ export class Children {
       );
     }
     const now = e.clock.now();
+    // The progress tree learns of every child a parent asks for, journaled or new.
+    req.progress.add(id, parent.id);
     if (existing?.status === "succeeded") {
+      req.progress.finish(id, true);
       return done({ ok: true, value: existing.result ? await e.payloads.read(existing.result) : new Uint8Array(0) });
     }
     if (existing && (existing.status === "pending" || existing.status === "running")) {
@@ -152,6 +155,7 @@ export class Children {
       ? await e.store.transitionCall(existing.id, existing.status, { status: "pending", attemptsUsed: 0, infraRetries: 0, notBefore: now, error: null, failureReason: null, finishedAt: null, result: null }, [{ ...created, data: { rerun: true } }])
       : await e.store.createCall({ id, requestId: req.id, parentCallId: parent.id, seq, item, functionName: fn, args: payload, notBefore: now, createdAt: now }, [created]);
     if (!evs) return refuse(plainError("InternalError", `call ${id} changed concurrently`));
+    if (existing) req.progress.reopen(id);
     e.publish(req.id, evs);
     this.wait(id, done);
     this.scheduler.enqueue(newLiveCall(req, id, parent.id, fn, spec, existing ? existing.args : payload, now));

@@ -2,6 +2,7 @@
  * The engine's in-memory view of what is live. The store is the truth; these objects cache what the
  * hot path needs so that starting, finishing and relaying never read the store back.
  */
+import type { ProgressTree } from "../core/progress-tree.js";
 import type { TimerHandle } from "../core/clock.js";
 import type { Manifest } from "../core/manifest.js";
 import type { ApplicationSpec, FunctionSpec } from "../core/options.js";
@@ -38,6 +39,8 @@ export interface LiveRequest {
   /** Calls waiting to start and attempts running, for cancellation and clean-up. */
   pendingCalls: Set<string>;
   liveAttempts: Set<string>;
+  /** Progress aggregated over the call tree (as this server has seen it since it took the request). */
+  progress: ProgressTree;
 }
 
 /** A call the engine knows is pending or running. */

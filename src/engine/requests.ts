@@ -10,6 +10,7 @@
  * pending calls and tells its running attempts to stop; its live entry is dropped when nothing of
  * it is left (`maybeForget`).
  */
+import { ProgressTree } from "../core/progress-tree.js";
 import { rootCallId } from "../core/durable-id.js";
 import { plainError, type PlainError } from "../core/errors.js";
 import { outcomeOf, type FailureReason } from "../core/status.js";
@@ -98,7 +99,9 @@ export class Requests {
         inputContentType: row.input?.contentType || null,
         pendingCalls: new Set(),
         liveAttempts: new Set(),
+        progress: new ProgressTree(),
       };
+      live.progress.add(row.rootCallId, null);
       requests.set(row.id, live);
     }
     return live;

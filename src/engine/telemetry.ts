@@ -36,6 +36,12 @@ function infoOf(a: { number: number; call: { id: string; functionName: string; r
 
 export class Telemetry {
   private progress = new Map<string, Map<string, NewEvent[]>>();
+  /**
+   * Arrival order of buffered progress events: a window is stored in this order, not grouped by
+   * call, so the request's aggregated fraction never steps backwards in the stream.
+   */
+  private arrival = new WeakMap<NewEvent, number>();
+  private arrivals = 0;
   private metrics: MetricRow[] = [];
   /** Namespace and application of each buffered metric row (same index), for the totals. */
   private metricScopes: Pick<MetricSample, "namespace" | "application">[] = [];
@@ -75,7 +81,13 @@ export class Telemetry {
     if (m.t === "progress") {
       let perReq = this.progress.get(i.requestId);
       if (!perReq) this.progress.set(i.requestId, (perReq = new Map()));
-      const ev: NewEvent = { kind: "progress", at: m.at, callId: i.callId, functionName: i.functionName, attempt: i.number, data: { ...m.update } };
+      // The request's fraction over its call tree, as of this update (a late update of a finished
+      // attempt has no live request: it keeps the call's own figure).
+      const tree = this.res.live.requests.get(i.requestId)?.progress;
+      const fraction = tree?.report(i.callId, m.update.current, m.update.total);
+      const data = { ...m.update, ...(fraction === undefined ? {} : { fraction }) };
+      const ev: NewEvent = { kind: "progress", at: m.at, callId: i.callId, functionName: i.functionName, attempt: i.number, data };
+      this.arrival.set(ev, this.arrivals++);
       const list = perReq.get(i.callId);
       if (!list) perReq.set(i.callId, [ev]);
       else if (list.length < PROGRESS_PER_WINDOW) list.push(ev);
@@ -116,7 +128,8 @@ export class Telemetry {
     const { store, publish } = this.res;
     this.inflight = this.inflight
       .then(async () => {
-        for (const [requestId, perCall] of progress) publish(requestId, await store.appendEvents(requestId, [...perCall.values()].flat()));
+        const byArrival = (a: NewEvent, b: NewEvent): number => this.arrival.get(a)! - this.arrival.get(b)!;
+        for (const [requestId, perCall] of progress) publish(requestId, await store.appendEvents(requestId, [...perCall.values()].flat().sort(byArrival)));
         if (metrics.length) {
           await store.addMetrics(metrics);
           metrics.forEach((m, k) => this.totals.add({ ...scopes[k]!, functionName: m.functionName, kind: m.kind, name: m.name, value: m.value }));

@@ -35,6 +35,7 @@ export async function runCall<R>(
       internalFailure(e, childEntry.spec.name),
     );
   run.liveCalls.add(call);
+  run.progress.add(call.id, parentId);
   emit(run, call, "call:created");
   const policy = effectivePolicy(entry.spec.retries, run.app.spec.retries);
   for (let n = 1; ; n++) {

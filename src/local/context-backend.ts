@@ -36,6 +36,7 @@ export function createContextBackend(run: RequestRun, attempt: AttemptState): Co
       const data: Record<string, unknown> = { current: update.current, total: update.total };
       if (update.message !== undefined) data.message = update.message;
       if (update.attributes !== undefined) data.attributes = { ...update.attributes };
+      data.fraction = run.progress.report(call.id, update.current, update.total);
       emit(run, call, "progress", attempt.number, data);
       attempt.timer?.reset();
     },

@@ -8,6 +8,7 @@
  * Invariant: a call or attempt reaches a terminal status once; whoever gets there first (the
  * attempt's own outcome, its timeout, a cancel, the end of the request) wins and the rest is ignored.
  */
+import { ProgressTree } from "../core/progress-tree.js";
 import type { Clock } from "../core/clock.js";
 import type { FunctionEntry, AppEntry } from "../core/registry.js";
 import type { Status, FailureReason } from "../core/status.js";
@@ -65,6 +66,8 @@ export interface RequestRun {
   /** Aborted when the request is cancelled or has finished: nothing new may start. */
   readonly stop: AbortController;
   readonly liveCalls: Set<CallState>;
+  /** Progress aggregated over the call tree. */
+  readonly progress: ProgressTree;
 }
 
 export function createRequestRun(id: string, clock: Clock, app: AppEntry, alwaysReplay: boolean): RequestRun {
@@ -74,6 +77,7 @@ export function createRequestRun(id: string, clock: Clock, app: AppEntry, always
     app,
     events: new EventLog(clock),
     journal: new Journal(),
+    progress: new ProgressTree(),
     alwaysReplay,
     state: new Map(),
     metrics: [],
@@ -99,6 +103,7 @@ export function finishCall(run: RequestRun, call: CallState, status: Status, rea
   if (call.status === "succeeded" || call.status === "failed" || call.status === "cancelled") return false;
   call.status = status;
   call.abortRunning = null;
+  run.progress.finish(call.id, status === "succeeded");
   run.liveCalls.delete(call);
   emit(run, call, "call:finished", undefined, { status, reason });
   return true;

@@ -68,10 +68,11 @@ export function requestDetail(r: RequestRow, calls: CallRow[], attempts: Attempt
     error: c.error,
     attempts: (byCall.get(c.id) ?? []).sort((x, y) => x.number - y.number),
   }));
-  const d = lastProgress?.data as { current?: number; total?: number; message?: string; attributes?: Record<string, string> } | undefined;
+  const d = lastProgress?.data as { current?: number; total?: number; fraction?: number; message?: string; attributes?: Record<string, string> } | undefined;
   const progress: ProgressInfo | null =
     lastProgress && d
       ? {
+          fraction: r.status === "succeeded" ? 1 : (d.fraction ?? (d.total ? Math.min(1, (d.current ?? 0) / d.total) : 0)),
           function_name: lastProgress.functionName ?? "",
           call_id: lastProgress.callId ?? "",
           current: d.current ?? 0,

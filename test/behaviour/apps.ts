@@ -276,6 +276,21 @@ export const bh_progress = application(fn(async function bh_progress() {
   return 5;
 }));
 
+/** Ten steps, 20 ms apart, each reported. */
+const bh_stepper = fn(async function bh_stepper(k: number) {
+  const ctx = RequestContext.get();
+  for (let i = 1; i <= 10; i++) {
+    await pause(20);
+    await ctx.progress.update(i, 10, `child ${k} step ${i}`);
+  }
+  return k;
+});
+
+/** Only fans out: its progress is its children's. */
+export const bh_fanout_progress = application(fn(async function bh_fanout_progress() {
+  return await Promise.all([1, 2, 3, 4].map((k) => bh_stepper(k)));
+}));
+
 export const bh_metrics = application(fn(async function bh_metrics() {
   const ctx = RequestContext.get();
   ctx.metrics.counter("items_processed", 3);

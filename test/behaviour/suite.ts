@@ -251,6 +251,16 @@ export function defineBehaviourSuite(h: Harness): void {
         assert.equal(await req.output(), 5);
       });
 
+      test("a parent that only fans out shows its request advancing with its 4 children, up to 1", T, async () => {
+        const req = await h.run("bh_fanout_progress");
+        const fractions: number[] = [];
+        for await (const ev of req.progress()) if (ev.kind === "progress") fractions.push(ev.fraction ?? -1);
+        assert.deepEqual(await req.output(), [1, 2, 3, 4]);
+        assert.ok(fractions.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= fractions[i - 1]!)), `never decreases: ${fractions.join(", ")}`);
+        assert.ok(new Set(fractions).size >= 4, `rises through at least 4 values: ${fractions.join(", ")}`);
+        assert.equal(fractions.at(-1), 1);
+      });
+
       test("metrics are recorded", T, async (t) => {
         if (!h.metrics) return t.skip("this harness exposes no metrics");
         const req = await h.run("bh_metrics");
