@@ -58,7 +58,11 @@ export function inEventSet(kind: EventKind, set: EventSet): boolean {
 export function withFraction(ev: RequestEvent): RequestEvent {
   if (ev.kind !== "progress" || ev.fraction !== undefined) return ev;
   const stored = ev.data?.fraction;
-  if (typeof stored === "number") return { ...ev, fraction: stored };
+  if (typeof stored === "number") {
+    // Stored with the update's data; shown beside it, so `data` stays what the function reported.
+    const { fraction: _stored, ...data } = ev.data!;
+    return { ...ev, data, fraction: stored };
+  }
   const current = ev.data?.current;
   const total = ev.data?.total;
   if (typeof current !== "number" || typeof total !== "number" || !(total > 0)) return ev;
