@@ -10,6 +10,7 @@ import { EngineError } from "../engine/index.js";
 import type { ServerContext } from "./context.js";
 import { ApiError, errorResponse, fromEngineError } from "./http-error.js";
 import { applicationRoutes } from "./routes/applications.js";
+import { cronScheduleRoutes } from "./routes/cron-schedules.js";
 import { invokeRoutes } from "./routes/invoke.js";
 import { keyRoutes } from "./routes/keys.js";
 import { requestRoutes } from "./routes/requests.js";
@@ -67,6 +68,7 @@ export function createApp(s: ServerContext, auth: AuthOptions | Credentials): Ho
   invokeRoutes(api, s);
   requestRoutes(api, s);
   secretRoutes(api, s);
+  cronScheduleRoutes(api, s);
   app.route("/v1/namespaces/:ns", api);
   app.route("/", api);
   return app;

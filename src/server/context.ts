@@ -21,6 +21,8 @@ export interface ServerContext {
   box: SecretBox;
   limits: ServerLimits;
   regions: string[];
+  /** Wakes the cron ticker after a schedule was created or deleted (absent without one). */
+  onSchedulesChanged?: () => void;
 }
 
 /** The namespace of a route: `/v1/namespaces/{ns}/…`, or `default` for the short paths. */

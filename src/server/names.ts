@@ -14,4 +14,5 @@ function check(re: RegExp, what: string, v: string | undefined): string {
 export const checkNamespace = (v: string | undefined): string => check(NAMESPACE_RE, "namespace", v);
 export const checkAppName = (v: string | undefined): string => check(APP_RE, "application", v);
 export const checkRequestId = (v: string | undefined): string => check(ID_RE, "request id", v);
+export const checkScheduleId = (v: string | undefined): string => check(ID_RE, "schedule id", v);
 export const checkSecretName = (v: string | undefined): string => check(SECRET_RE, "secret name", v);

@@ -11,6 +11,8 @@ import { DEFAULT_REGIONS } from "../core/options.js";
 import { createEngine, type Engine } from "../engine/index.js";
 import { createLocalBlobStore, openStore } from "../store/index.js";
 import { createApp } from "./app.js";
+import { startCronTicker } from "./cron/ticker.js";
+import { systemClock } from "../core/clock.js";
 import { authNotice as checkBind } from "./auth/bind-policy.js";
 import { Credentials } from "./auth/credentials.js";
 import type { ServerContext } from "./context.js";
@@ -104,6 +106,9 @@ export async function createServer(o: ServerOptions): Promise<RunningServer> {
     regions: o.regions ?? [...DEFAULT_REGIONS],
     limits: { maxBodyBytes: o.maxBodyBytes ?? 100 * 1024 * 1024, maxFileBytes: o.maxFileBytes ?? 5 * 1024 ** 3, maxDeployBytes: 256 * 1024 * 1024 },
   };
+  // After recover(): a tick missed while no server ran fires once, against a live engine.
+  const ticker = startCronTicker({ store, clock: systemClock, invoke: (ns, app, input, key) => engine.invoke(ns, app, input, key) });
+  ctx.onSchedulesChanged = ticker.changed;
   const creds = new Credentials(store, { apiKeys: o.apiKeys ?? [], executorToken: o.executorToken ?? null });
   const app = createApp(ctx, creds);
   const http = await new Promise<Server>((resolve) => {
@@ -122,6 +127,7 @@ export async function createServer(o: ServerOptions): Promise<RunningServer> {
     localTransport: localExecutorTransport(engine, url),
     async close() {
       detach();
+      await ticker.stop();
       await engine.stop();
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
