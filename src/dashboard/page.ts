@@ -1,6 +1,6 @@
 /**
  * The dashboard's one HTML page. Views are drawn by /ui/app.js into `<main>`; the header holds the
- * navigation and the connection settings (namespace, API key), which live in localStorage.
+ * navigation and the connection settings (namespace in localStorage, API key in sessionStorage).
  */
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en">

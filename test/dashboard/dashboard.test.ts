@@ -174,8 +174,11 @@ describe("dashboard in headless Chromium", { skip: haveChromium ? false : `${CHR
 
       await p.goto(`${secured.server.url}/ui#/apps/dash_tree/requests/${id}`);
       await p.getByRole("alert").filter({ hasText: "set the API key above" }).waitFor();
+      assert.equal(await p.evaluate("document.activeElement && document.activeElement.id"), "key", "a 401 puts the cursor in the key field");
       await p.getByLabel("API key").fill("k-dashboard");
       await p.getByRole("button", { name: "Save" }).click();
+      // The key lives in this tab's sessionStorage only, never in localStorage (which outlives it).
+      assert.deepEqual(await p.evaluate('[sessionStorage.getItem("tributary.apiKey"), localStorage.getItem("tributary.apiKey")]'), ["k-dashboard", null]);
       await seeRequestStatus(p, "succeeded");
       await p.locator("#progress-text", { hasText: "2 / 2 — item 2" }).waitFor();
       await waitFor("the keyed progress stream", async () => keyed.length > 0, 10_000);

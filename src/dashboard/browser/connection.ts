@@ -1,6 +1,7 @@
 /**
- * Browser code: the connection settings (namespace, API key in localStorage), calls to the
- * namespace's JSON API, and the page chrome every view uses (notice line, breadcrumbs).
+ * Browser code: the connection settings (namespace in localStorage; the API key in sessionStorage,
+ * so it is forgotten with the tab and never written to disk), calls to the namespace's JSON API,
+ * and the page chrome every view uses (notice line, breadcrumbs).
  */
 import type { ErrorBody } from "../../core/api.js";
 import { byId, h } from "./dom.js";
@@ -13,7 +14,13 @@ export function namespace(): string {
 }
 
 export function apiKey(): string {
-  return localStorage.getItem(API_KEY_KEY) || "";
+  return sessionStorage.getItem(API_KEY_KEY) || "";
+}
+
+/** Stores the key for this tab only; an empty one removes it. */
+export function setApiKey(key: string): void {
+  if (key) sessionStorage.setItem(API_KEY_KEY, key);
+  else sessionStorage.removeItem(API_KEY_KEY);
 }
 
 export function apiBase(): string {
@@ -44,6 +51,8 @@ export async function apiRaw(path: string, init: RequestInit = {}): Promise<Resp
       // not a JSON error body: keep the status line
     }
     if (res.status === 401 || res.status === 403) message += " (set the API key above)";
+    // The server says a key is needed: ask for it where it is entered.
+    if (res.status === 401) document.getElementById("key")?.focus();
     throw new ApiFailure(res.status, message);
   }
   return res;

@@ -3,7 +3,7 @@
  * #/apps/NAME/requests/ID), one view at a time (see view.ts), and the settings form.
  */
 import { STATUSES, type Status } from "../../core/status.js";
-import { API_KEY_KEY, NS_KEY, apiKey, namespace, notice, setCrumbs, showError } from "./connection.js";
+import { NS_KEY, apiKey, setApiKey, namespace, notice, setCrumbs, showError } from "./connection.js";
 import { byId, h } from "./dom.js";
 import { renderRequest } from "./view-request.js";
 import { renderApps, renderRequests } from "./views-apps.js";
@@ -49,8 +49,7 @@ function initSettings(): void {
   byId("settings", HTMLFormElement).addEventListener("submit", (e) => {
     e.preventDefault();
     localStorage.setItem(NS_KEY, ns.value.trim() || "default");
-    if (key.value) localStorage.setItem(API_KEY_KEY, key.value);
-    else localStorage.removeItem(API_KEY_KEY);
+    setApiKey(key.value);
     rerender();
   });
 }
