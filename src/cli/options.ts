@@ -78,3 +78,14 @@ export function backendKind(v: string): ContainerBackend {
   if (!(CONTAINER_BACKENDS as readonly string[]).includes(v)) throw new InvalidArgumentError(`--backend must be one of ${CONTAINER_BACKENDS.join(", ")}; got ${JSON.stringify(v)}`);
   return v as ContainerBackend;
 }
+
+const UNITS: Record<string, number> = { "": 1, b: 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3 };
+
+/** A size in bytes: `65536`, `64KiB`, `100MiB`, `5GiB` (binary units; K/M/G mean the same). */
+export function byteSize(v: string): number {
+  const m = /^(\d+)\s*([a-z]*)$/i.exec(v.trim());
+  const unit = UNITS[(m?.[2] ?? "").toLowerCase()];
+  const n = m && unit !== undefined ? Number(m[1]) * unit : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("expected a size such as 65536, 64KiB, 100MiB or 5GiB");
+  return n;
+}

@@ -11,7 +11,7 @@
  * in `ps`).
  */
 import { Command } from "commander";
-import { collect, intIn } from "./options.js";
+import { byteSize, collect, intIn } from "./options.js";
 import { stopOnSignal } from "./lifecycle.js";
 import { blobsFlag, storeFlag } from "./paths.js";
 
@@ -23,6 +23,10 @@ interface ServerFlags {
   apiKey?: string[];
   executorToken?: string;
   insecure?: boolean;
+  maxBodyBytes?: number;
+  maxFileBytes?: number;
+  maxStateBytes?: number;
+  maxNameLength?: number;
 }
 
 /** `--api-key` values plus `TRIBUTARY_API_KEYS`, without blanks or repeats. */
@@ -41,6 +45,10 @@ export function serverCommand(): Command {
     .option("--api-key <key>", "an admin API key (repeatable; also $TRIBUTARY_API_KEYS, comma-separated); without any, no auth and loopback only", collect)
     .option("--executor-token <token>", "token executors must present (default: $TRIBUTARY_EXECUTOR_TOKEN)")
     .option("--insecure", "allow a non-loopback --host without any API key (serves everyone)")
+    .option("--max-body-bytes <size>", "largest JSON or structured input, e.g. 100MiB (413 beyond; default 100MiB)", byteSize)
+    .option("--max-file-bytes <size>", "largest File input, streamed (413 beyond; default 5GiB)", byteSize)
+    .option("--max-state-bytes <size>", "largest state value (state.set raises SDKUsageError beyond; default 1MiB)", byteSize)
+    .option("--max-name-length <n>", "longest namespace, application, function, secret or id name (400 beyond; default 128)", intIn(1, 1024))
     .action(async (flags: ServerFlags) => {
       const store = storeFlag(flags.store);
       const blobs = blobsFlag(flags.blobs);
@@ -52,6 +60,10 @@ export function serverCommand(): Command {
         blobs,
         apiKeys: bootstrapKeys(flags.apiKey, process.env.TRIBUTARY_API_KEYS),
         insecure: flags.insecure ?? false,
+        maxBodyBytes: flags.maxBodyBytes,
+        maxFileBytes: flags.maxFileBytes,
+        maxStateBytes: flags.maxStateBytes,
+        maxNameLength: flags.maxNameLength,
         executorToken: flags.executorToken ?? process.env.TRIBUTARY_EXECUTOR_TOKEN,
         secretKey: process.env.TRIBUTARY_SECRET_KEY,
       });

@@ -97,6 +97,7 @@ export class Attempts implements Placer {
     const isRoot = c.parentCallId === null;
     const env = c.spec.secrets.length && e.options.resolveSecrets ? await e.options.resolveSecrets(c.req.namespace, c.spec.secrets) : {};
     for (const step of c.spec.image?.steps ?? []) if (step.op === "env") env[step.key] = step.value;
+    env.TRIBUTARY_MAX_STATE_BYTES = String(e.options.maxStateBytes); // the SDK's state.set limit
     const link = e.live.executors.get(a.executorId)?.link;
     if (!link) return; // executor dropped meanwhile: its grace timer handles the attempt
     link.send({

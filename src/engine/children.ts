@@ -90,6 +90,11 @@ export class Children {
           return this.reply(a, m.rpc, { ok: true, value: p ? await this.res.payloads.read(p) : null });
         }
         case "state-set": {
+          // The SDK refuses first; this catches a container that does not run our SDK.
+          if (m.value.byteLength > this.res.options.maxStateBytes) {
+            const message = `state value for '${m.key}' is ${m.value.byteLength} bytes, more than the limit of ${this.res.options.maxStateBytes} bytes`;
+            return this.answer(a, m.rpc, { ok: false, own: true, error: { name: "SDKUsageError", message, retryable: false } });
+          }
           const p = await this.res.payloads.put(`state/${a.call.req.id}`, m.value, STRUCTURED_CONTENT_TYPE);
           await this.res.store.setState(a.call.req.id, m.key, p, this.res.clock.now());
           return this.reply(a, m.rpc, { ok: true });

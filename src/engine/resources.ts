@@ -26,6 +26,8 @@ export interface EngineOptions {
   unsatisfiableGraceMs?: number;
   /** Server-side backstop: silence past an attempt's timeout plus this margin means a wedged executor. */
   backstopMarginMs?: number;
+  /** Largest state value in bytes (default 1 MiB); the SDK checks it first, the engine again. */
+  maxStateBytes?: number;
   /** Resolves secret names to values for a container's environment. */
   resolveSecrets?: (namespace: string, names: string[]) => Promise<Record<string, string>>;
 }
@@ -78,6 +80,7 @@ export function createResources(deps: EngineDeps): EngineResources {
       executorGraceMs: deps.options?.executorGraceMs ?? 10_000,
       unsatisfiableGraceMs: deps.options?.unsatisfiableGraceMs ?? 3_000,
       backstopMarginMs: deps.options?.backstopMarginMs ?? 30_000,
+      maxStateBytes: deps.options?.maxStateBytes ?? 1024 * 1024,
       resolveSecrets: deps.options?.resolveSecrets,
     },
     startedAt: clock.now(),

@@ -20,6 +20,7 @@ import { prometheusText } from "./prometheus.js";
 import { dashboardApp } from "../dashboard/index.js";
 import { Credentials } from "./auth/credentials.js";
 import { createGuards } from "./auth/guard.js";
+import { checkPathNameLengths } from "./names.js";
 
 export interface AuthOptions {
   /** Bootstrap admin keys; with none, the server needs no key. */
@@ -64,6 +65,10 @@ export function createApp(s: ServerContext, auth: AuthOptions | Credentials): Ho
 
   const api = new Hono();
   api.use("*", guard.user);
+  api.use("*", async (c, next) => {
+    checkPathNameLengths(c.req.path, s.limits.maxNameLength);
+    return next();
+  });
   applicationRoutes(api, s);
   invokeRoutes(api, s);
   requestRoutes(api, s);

@@ -12,6 +12,8 @@ export interface ServerLimits {
   maxFileBytes: number;
   /** Deploy bodies (default 256 MiB). */
   maxDeployBytes: number;
+  /** Longest name in a path or a deployed manifest: namespace, application, function, secret, id (default 128). */
+  maxNameLength: number;
 }
 
 export interface ServerContext {

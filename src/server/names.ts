@@ -16,3 +16,13 @@ export const checkAppName = (v: string | undefined): string => check(APP_RE, "ap
 export const checkRequestId = (v: string | undefined): string => check(ID_RE, "request id", v);
 export const checkScheduleId = (v: string | undefined): string => check(ID_RE, "schedule id", v);
 export const checkSecretName = (v: string | undefined): string => check(SECRET_RE, "secret name", v);
+
+/**
+ * 400 when a segment of the path (a namespace, application, request id or secret name) is longer
+ * than `max` characters, before any route looks it up.
+ */
+export function checkPathNameLengths(path: string, max: number): void {
+  for (const seg of path.split("/")) {
+    if (seg.length > max) throw badRequest(`a name in the path is ${seg.length} characters long; this server allows at most ${max} (--max-name-length)`, { path: "path" });
+  }
+}

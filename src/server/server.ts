@@ -35,8 +35,14 @@ export interface ServerOptions {
   /** Bind a non-loopback host without keys (serving everyone). */
   insecure?: boolean;
   regions?: string[];
+  /** JSON and structured inputs, in memory (default 100 MiB; 413 beyond). */
   maxBodyBytes?: number;
+  /** `File` inputs, streamed to the blob store (default 5 GiB; 413 beyond). */
   maxFileBytes?: number;
+  /** Largest state value (default 1 MiB; `state.set` raises SDKUsageError beyond). */
+  maxStateBytes?: number;
+  /** Longest name in a path or a manifest (default 128 characters; 400 beyond). */
+  maxNameLength?: number;
   /** Key for secrets at rest; default: a key file beside the SQLite database. */
   secretKey?: string;
   executorGraceMs?: number;
@@ -87,6 +93,7 @@ export async function createServer(o: ServerOptions): Promise<RunningServer> {
     options: {
       ...(o.executorGraceMs !== undefined ? { executorGraceMs: o.executorGraceMs } : {}),
       ...(o.unsatisfiableGraceMs !== undefined ? { unsatisfiableGraceMs: o.unsatisfiableGraceMs } : {}),
+      ...(o.maxStateBytes !== undefined ? { maxStateBytes: o.maxStateBytes } : {}),
       resolveSecrets: async (namespace, names) => {
         const env: Record<string, string> = {};
         for (const n of names) {
@@ -104,7 +111,7 @@ export async function createServer(o: ServerOptions): Promise<RunningServer> {
     blobs,
     box,
     regions: o.regions ?? [...DEFAULT_REGIONS],
-    limits: { maxBodyBytes: o.maxBodyBytes ?? 100 * 1024 * 1024, maxFileBytes: o.maxFileBytes ?? 5 * 1024 ** 3, maxDeployBytes: 256 * 1024 * 1024 },
+    limits: { maxBodyBytes: o.maxBodyBytes ?? 100 * 1024 * 1024, maxFileBytes: o.maxFileBytes ?? 5 * 1024 ** 3, maxDeployBytes: 256 * 1024 * 1024, maxNameLength: o.maxNameLength ?? 128 },
   };
   // After recover(): a tick missed while no server ran fires once, against a live engine.
   const ticker = startCronTicker({ store, clock: systemClock, invoke: (ns, app, input, key) => engine.invoke(ns, app, input, key) });

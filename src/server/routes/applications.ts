@@ -61,6 +61,13 @@ export function applicationRoutes(app: Hono, s: ServerContext): void {
 
 /** Rejects a manifest naming an unknown region or secret, with the name. Nothing is stored before. */
 async function checkDeployable(s: ServerContext, namespace: string, m: Manifest): Promise<void> {
+  const max = s.limits.maxNameLength;
+  m.functions.forEach((f, i) => {
+    if (f.name.length > max) throw badRequest(`function name '${f.name.slice(0, 40)}…' is ${f.name.length} characters; this server allows at most ${max} (--max-name-length)`, { path: `$.manifest.functions[${i}].name` });
+  });
+  m.applications.forEach((a, i) => {
+    if (a.name.length > max) throw badRequest(`application name '${a.name.slice(0, 40)}…' is ${a.name.length} characters; this server allows at most ${max} (--max-name-length)`, { path: `$.manifest.applications[${i}].name` });
+  });
   const names = new Set(m.functions.map((f) => f.name));
   m.functions.forEach((f, i) => {
     if (f.region !== null && !s.regions.includes(f.region)) {
