@@ -23,6 +23,8 @@ export interface RunInfo {
   signal: AbortSignal;
   /** The attempt's timeout, for the mirror of the executor's timer. */
   timeoutMs: number;
+  /** The invoke's headers without credentials. */
+  headers?: [string, string][] | undefined;
 }
 
 /** A call's scope and the end of its timer mirror. */
@@ -69,6 +71,7 @@ export function createScope(ch: Channel, run: RunInfo): ContainerScope {
     functionName: run.functionName,
     callId: run.callId,
     signal: run.signal,
+    headers: run.headers ?? [],
     async stateGet(key) {
       const v = await ch.request<Uint8Array | null>((id) => ({ t: "state-get", id, attemptId, key }));
       return v ?? undefined;

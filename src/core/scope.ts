@@ -29,6 +29,8 @@ export interface ContextBackend {
   readonly functionName: string;
   readonly callId: string;
   readonly signal: AbortSignal;
+  /** The invoke's headers (`ctx.headers`); credentials are removed again by the SDK. Absent: none. */
+  readonly headers?: readonly (readonly [string, string])[] | undefined;
   stateGet(key: string): Promise<Uint8Array | undefined>;
   stateSet(key: string, value: Uint8Array): Promise<void>;
   progress(update: ProgressUpdate): Promise<void>;

@@ -120,6 +120,7 @@ export class Attempts implements Placer {
         initTimeoutMs: a.target.kind === "class" ? (c.spec.initTimeout ?? c.spec.timeout) * 1000 : Math.max(c.spec.timeout * 1000, CONTAINER_START_MS),
         env,
         gpus: a.res.gpus,
+        headers: c.req.headers,
       },
     });
   }

@@ -60,7 +60,7 @@ export interface Engine {
   /** The latest version of an application, or null when none is deployed. */
   application(namespace: string, name: string): Promise<DeployedApplication | null>;
   /** Creates a request (journaled before this resolves) and schedules its root call. */
-  invoke(namespace: string, application: string, input: InvokeInput, idempotencyKey: string | null): Promise<{ requestId: string; created: boolean }>;
+  invoke(namespace: string, application: string, input: InvokeInput, idempotencyKey: string | null, headers?: [string, string][]): Promise<{ requestId: string; created: boolean }>;
   /** Cancels a request; false if it had already finished. */
   cancel(requestId: string): Promise<boolean>;
   /** The finished request, or null after `timeoutMs`. */
@@ -134,8 +134,8 @@ class EngineCore implements Engine {
     return this.apps.get(namespace, name);
   }
 
-  invoke(namespace: string, application: string, input: InvokeInput, idempotencyKey: string | null): Promise<{ requestId: string; created: boolean }> {
-    return this.requests.invoke(namespace, application, input, idempotencyKey);
+  invoke(namespace: string, application: string, input: InvokeInput, idempotencyKey: string | null, headers?: [string, string][]): Promise<{ requestId: string; created: boolean }> {
+    return this.requests.invoke(namespace, application, input, idempotencyKey, headers);
   }
 
   cancel(requestId: string): Promise<boolean> {

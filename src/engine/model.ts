@@ -34,6 +34,8 @@ export interface LiveRequest {
   status: Status;
   rootCallId: string;
   inputContentType: string | null;
+  /** The invoke's headers without credentials (`ctx.headers` of every call of the request). */
+  headers: [string, string][];
   /** How it finished (set before `request:finished` is published). */
   final?: RequestPatch | undefined;
   /** Calls waiting to start and attempts running, for cancellation and clean-up. */

@@ -46,7 +46,13 @@ export class Requests {
    * id; another input is refused with `idempotency_key_reused`. Either way nothing new is kept (the
    * input this invoke stored is deleted again).
    */
-  async invoke(namespace: string, application: string, input: InvokeInput, idempotencyKey: string | null): Promise<{ requestId: string; created: boolean }> {
+  async invoke(
+    namespace: string,
+    application: string,
+    input: InvokeInput,
+    idempotencyKey: string | null,
+    headers: [string, string][] = [],
+  ): Promise<{ requestId: string; created: boolean }> {
     const { store, clock, payloads } = this.res;
     const app = await this.apps.get(namespace, application);
     if (!app) throw new EngineError("not_found", `application '${application}' is not deployed in namespace '${namespace}'`);
@@ -59,7 +65,7 @@ export class Requests {
     const payload = "payload" in input ? input.payload : await payloads.put(`inputs/${id}`, input.bytes, input.contentType ?? "");
     const root = rootCallId(id, application);
     const { request, created, events } = await store.createRequest(
-      { id, namespace, application, version: app.version, input: payload.size > 0 || payload.contentType ? payload : null, idempotencyKey, inputHash: hash, rootCallId: root, createdAt: now },
+      { id, namespace, application, version: app.version, input: payload.size > 0 || payload.contentType ? payload : null, idempotencyKey, inputHash: hash, ...(headers.length ? { headers } : {}), rootCallId: root, createdAt: now },
       { id: root, requestId: id, parentCallId: null, seq: 0, item: 0, functionName: application, args: payload, notBefore: now, createdAt: now },
       [
         { kind: "request:started", at: now },
@@ -97,6 +103,7 @@ export class Requests {
         status: row.status,
         rootCallId: row.rootCallId,
         inputContentType: row.input?.contentType || null,
+        headers: row.headers ?? [],
         pendingCalls: new Set(),
         liveAttempts: new Set(),
         progress: new ProgressTree(),

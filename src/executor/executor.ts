@@ -248,7 +248,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
         stopRun(run, "timeout", "function_timeout", plainError("TimeoutError", `${a.functionName} timed out: no progress for ${a.timeoutMs / 1000} s`, { functionName: a.functionName })),
       );
       run.timer.start();
-      container.send({ t: "run", attemptId: a.attemptId, requestId: a.requestId, callId: a.callId, functionName: a.functionName, timeoutMs: a.timeoutMs, root: a.root, args: a.args });
+      container.send({ t: "run", attemptId: a.attemptId, requestId: a.requestId, callId: a.callId, functionName: a.functionName, timeoutMs: a.timeoutMs, root: a.root, args: a.args, headers: a.headers });
     } catch (e) {
       const plain: PlainError = toPlainError(e);
       const timedOut = plain.name === "TimeoutError";

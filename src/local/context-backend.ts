@@ -22,6 +22,7 @@ export function createContextBackend(run: RequestRun, attempt: AttemptState): Co
     functionName: call.entry.spec.name,
     callId: call.id,
     signal: attempt.signal,
+    headers: run.headers,
     async stateGet(key: string): Promise<Uint8Array | undefined> {
       const bytes = run.state.get(key);
       return bytes === undefined ? undefined : bytes.slice();

@@ -68,6 +68,8 @@ export interface RequestRun {
   readonly liveCalls: Set<CallState>;
   /** Progress aggregated over the call tree. */
   readonly progress: ProgressTree;
+  /** The invoke's headers without credentials (`ctx.headers`). */
+  headers: [string, string][];
 }
 
 export function createRequestRun(id: string, clock: Clock, app: AppEntry, alwaysReplay: boolean): RequestRun {
@@ -82,6 +84,7 @@ export function createRequestRun(id: string, clock: Clock, app: AppEntry, always
     state: new Map(),
     metrics: [],
     stop: new AbortController(),
+    headers: [],
     liveCalls: new Set(),
   };
 }

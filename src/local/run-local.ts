@@ -5,6 +5,7 @@
  * codecs as production (input encoded and decoded with the application's deserializer, validated by
  * its schema; output validated, encoded and decoded; arguments and results of every call copied).
  */
+import { headerPairs } from "../core/request-headers.js";
 import { randomUUID } from "node:crypto";
 import { decodeInput, encodeInput, encodeOutput, encodeStructured, type Encoded } from "../core/codec.js";
 import { systemClock, type Clock } from "../core/clock.js";
@@ -29,6 +30,12 @@ export interface RunLocalOptions {
    * successful attempts happen twice in this mode.
    */
   alwaysReplay?: boolean;
+  /**
+   * The invoke's headers, which functions read as `ctx.headers` (`authorization`, `cookie` and
+   * `proxy-authorization` are removed, as the server does).
+   * @example await runLocal(webhook, event, { headers: { "x-github-event": "push" } });
+   */
+  headers?: Record<string, string> | Iterable<readonly [string, string]>;
 }
 
 /**
@@ -56,6 +63,7 @@ export async function runLocal<H extends (...args: any[]) => any>(
   const argBytes = encodeStructured(args, "input");
 
   const run = createRequestRun(options.requestId ?? randomUUID(), options.clock ?? systemClock, appEntry, options.alwaysReplay ?? false);
+  run.headers = headerPairs(options.headers);
   const request = new LocalRequest<Awaited<ReturnType<H>>>(run);
   const encodeRoot = async (value: unknown): Promise<Encoded> => {
     const checked = appEntry.output ? await validateSchema(appEntry.output, value, "output") : value;

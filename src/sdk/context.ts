@@ -6,6 +6,7 @@
  * `async`, so the error is thrown even when the caller forgets to `await`.
  */
 import { decodeStructured, encodeStructured } from "../core/codec.js";
+import { readonlyHeaders } from "../core/request-headers.js";
 import { SDKUsageError, SerializationError } from "../core/errors.js";
 import { describe } from "../core/options.js";
 import { currentScope, type ContextBackend, type ProgressUpdate } from "../core/scope.js";
@@ -163,6 +164,17 @@ export class RequestContext {
   /** Aborted when the request is cancelled or the call timed out. */
   get signal(): AbortSignal {
     return this.backend.signal;
+  }
+  /**
+   * The headers of the invoke that started this request, read-only (`set`, `append` and `delete`
+   * throw `SDKUsageError`), without `authorization`, `cookie` or `proxy-authorization`. Each read
+   * gives a fresh copy; `runLocal(app, input, { headers })` sets them in tests.
+   *
+   * @example
+   * const tenant = RequestContext.get().headers.get("x-tenant") ?? "default";
+   */
+  get headers(): Headers {
+    return readonlyHeaders(this.backend.headers ?? []);
   }
   /**
    * Epoch ms at which this attempt times out unless it reports progress; `null` while it waits on

@@ -61,6 +61,12 @@ export interface RequestRow {
    * of the key with another input can be told apart; null where none was recorded.
    */
   inputHash: string | null;
+  /**
+   * The headers of the invoke (`[name, value]` pairs, lower-case names, without `authorization`,
+   * `cookie` or `proxy-authorization`), read by its functions as `ctx.headers`. Absent when the
+   * invoke had none worth keeping or predates them.
+   */
+  headers?: [string, string][] | undefined;
   rootCallId: string;
   createdAt: number;
   finishedAt: number | null;

@@ -146,3 +146,21 @@ test("a timed-out attempt's later progress is dropped; request:finished is the l
   assert.equal(evs.at(-1)?.kind, "request:finished");
   assert.deepEqual(evs.map((e) => e.seq), evs.map((_, i) => i + 1));
 });
+
+const rl_headers = application(fn(async function rl_headers() {
+  const h = RequestContext.get().headers;
+  let refused = "";
+  try {
+    h.set("x-tenant", "evil");
+  } catch (e) {
+    refused = (e as Error).name;
+  }
+  return { pairs: [...h], refused };
+}));
+
+test("runLocal passes headers to ctx.headers, read-only and without credentials; none gives an empty Headers", async () => {
+  const r = await runLocal(rl_headers, undefined, { headers: { "X-Tenant": "acme", Authorization: "Bearer k", cookie: "s=1", "proxy-authorization": "x" } });
+  assert.deepEqual(await r.output(), { pairs: [["x-tenant", "acme"]], refused: "SDKUsageError" });
+  const none = await runLocal(rl_headers);
+  assert.deepEqual(await none.output(), { pairs: [], refused: "SDKUsageError" });
+});

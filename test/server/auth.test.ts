@@ -174,3 +174,34 @@ describe("public applications", () => {
     assert.equal(afterCount, before);
   });
 });
+
+describe("ctx.headers", () => {
+  test("functions read the invoke's headers read-only, without credentials, in every call of the request", async () => {
+    const r = await call("/applications/auth_headers?wait=60", ADMIN, {
+      method: "POST",
+      body: "null",
+      headers: { "content-type": "application/json", "x-tenant": "acme", cookie: "session=cookie-secret-1", "proxy-authorization": "Basic cHJveHk6c2VjcmV0" },
+    });
+    assert.equal(r.status, 200, r.text);
+    const seen = JSON.parse(r.text) as { headers: [string, string][]; refused: string[]; child: string; again: string };
+    const names = seen.headers.map(([k]) => k);
+    assert.ok(seen.headers.some(([k, v]) => k === "x-tenant" && v === "acme"));
+    assert.ok(names.includes("content-type"));
+    for (const n of ["authorization", "cookie", "proxy-authorization"]) assert.ok(!names.includes(n), n);
+    assert.deepEqual(seen.refused, ["SDKUsageError", "SDKUsageError", "SDKUsageError"]);
+    assert.equal(seen.again, "acme", "a refused mutation changed nothing");
+    assert.equal(seen.child, "acme", "a child call of the request sees the same headers");
+    const files = ["db.sqlite", "db.sqlite-wal"].map((f) => join(c.dir, f)).filter(existsSync);
+    const bytes = Buffer.concat(files.map((f) => readFileSync(f)));
+    assert.ok(bytes.includes(Buffer.from("acme")), "the headers are stored with the request");
+    assert.ok(!bytes.includes(Buffer.from("cookie-secret-1")) && !bytes.includes(Buffer.from(ADMIN)), "credentials are never stored");
+  });
+
+  test("headers too large to keep are 431 and nothing is stored", async () => {
+    const r = await call("/applications/auth_headers", ADMIN, { method: "POST", body: "null", headers: { "content-type": "application/json", "x-a": "a".repeat(4_000), "x-b": "b".repeat(4_000), "x-c": "c".repeat(1_000) } });
+    assert.equal(r.status, 431, r.text);
+    assert.equal(JSON.parse(r.text).error.code, "headers_too_large");
+    const list = JSON.parse((await call("/applications/auth_headers/requests", ADMIN)).text).requests as unknown[];
+    assert.equal(list.length, 1, "only the earlier, accepted invoke is stored");
+  });
+});

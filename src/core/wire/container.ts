@@ -34,6 +34,8 @@ export type ToContainer =
       root: RootInfo | null;
       /** Root: the raw input body. Others: an argument list (`encodeArgs`). */
       args: Uint8Array;
+      /** The invoke's headers without credentials (`ctx.headers`). */
+      headers?: [string, string][] | undefined;
     }
   | { t: "reply"; id: number; ok: true; value?: unknown }
   | { t: "reply"; id: number; ok: false; error: PlainError; reason?: FailureReason | undefined }

@@ -47,6 +47,8 @@ export interface Assignment {
   env: Record<string, string>;
   /** GPU devices assigned (e.g. ["H100:0"]), for CUDA_VISIBLE_DEVICES. */
   gpus: string[];
+  /** The invoke's headers without credentials, for `ctx.headers` (absent from older servers). */
+  headers?: [string, string][] | undefined;
 }
 
 export type RpcKind = "call" | "map" | "reduce" | "state-get" | "state-set";

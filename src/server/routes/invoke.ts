@@ -4,7 +4,9 @@
  * any other content type is a `File` and streams to the blob store.
  */
 import { createHash, randomUUID } from "node:crypto";
-import type { Hono } from "hono";
+import type { IncomingMessage } from "node:http";
+import type { Context, Hono } from "hono";
+import { headerPairs } from "../../core/request-headers.js";
 import { decodeStructuredBody, isJsonContentType, isStructuredContentType } from "../../core/codec.js";
 import { bodyChunks, readBody } from "../body.js";
 import { ns, type ServerContext } from "../context.js";
@@ -59,7 +61,8 @@ export function invokeRoutes(app: Hono, s: ServerContext): void {
       input = { payload: { contentType: ct!, size, inline: null, blobKey: key }, sha256: sha256.digest("hex") };
     }
     const waitMs = waitOf(c.req.query("wait"), c.req.header("prefer"));
-    const { requestId } = await s.engine.invoke(namespace, name, input, idem);
+    const headers = invokeHeaders(c);
+    const { requestId } = await s.engine.invoke(namespace, name, input, idem, headers);
     if (waitMs !== null) return await answerWhenFinished(s, requestId, waitMs);
     if (streamed) {
       const res = eventStream(s, requestId, { afterSeq: 0, events, prelude: `event: RequestCreated\ndata: ${JSON.stringify({ request_id: requestId })}\n\n` });
@@ -75,6 +78,26 @@ async function* hashed(chunks: AsyncIterable<Uint8Array>, hash: ReturnType<typeo
     hash.update(chunk);
     yield chunk;
   }
+}
+
+/** Largest total size of the headers kept for `ctx.headers` (names and values, in bytes). */
+const MAX_HEADER_BYTES = 8 * 1024;
+
+/**
+ * The invoke's headers as functions will read them (`ctx.headers`): lower-case names, without
+ * credentials, which are never stored. 431 when they are too large to keep with the request.
+ */
+function invokeHeaders(c: Context): [string, string][] {
+  // On the Node adapter, the parsed object of the IncomingMessage (no Web Headers to build).
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  const raw: [string, string][] = incoming
+    ? Object.entries(incoming.headers).flatMap(([k, v]) => (v === undefined ? [] : Array.isArray(v) ? v.map((x): [string, string] => [k, x]) : [[k, v] as [string, string]]))
+    : [...c.req.raw.headers];
+  const pairs = headerPairs(raw);
+  let size = 0;
+  for (const [k, v] of pairs) size += k.length + v.length;
+  if (size > MAX_HEADER_BYTES) throw new ApiError(431, "headers_too_large", `the invoke's headers total ${size} bytes; at most ${MAX_HEADER_BYTES} are kept for ctx.headers`, { path: "headers" });
+  return pairs;
 }
 
 /** `?wait=SECONDS` or `Prefer: wait=SECONDS` (RFC 7240): answer with the output once finished. */

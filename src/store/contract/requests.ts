@@ -48,6 +48,17 @@ export function requestContract(makeStore: MakeStore): void {
     assert.equal((await s.createRequest(n2.request, n2.root, [])).created, true);
   });
 
+  storeTest(makeStore, "the invoke's headers round-trip in order, with repeats and any bytes of a value; none stays none", async (s) => {
+    const headers: [string, string][] = [["x-tenant", "acme"], ["accept", "text/event-stream"], ["x-tenant", "second ✓ \"quoted\""], ["x-empty", ""]];
+    const { request, root } = newRequest();
+    const created = await s.createRequest({ ...request, headers }, root, []);
+    assert.deepEqual(created.request.headers, headers);
+    assert.deepEqual((await s.getRequest(request.id))?.headers, headers);
+    assert.deepEqual((await s.listUnfinishedRequests()).find((r) => r.id === request.id)?.headers, headers);
+    const none = await seedRequest(s);
+    assert.equal((await s.getRequest(none.request.id))?.headers, undefined);
+  });
+
   storeTest(makeStore, "the input hash is stored with the request, and a repeated key answers the first request's hash", async (s) => {
     const first = newRequest({ idempotencyKey: "key-h", inputHash: "sha256:aaa" });
     const r1 = await s.createRequest(first.request, first.root, []);

@@ -17,7 +17,7 @@ type RequestMethods = Pick<
 
 const COLUMNS = ["id", "namespace", "application", "version", "status", "failure_reason", "request_error", "error",
   "input_type", "input_size", "input_inline", "input_blob", "output_type", "output_size", "output_inline", "output_blob",
-  "idempotency_key", "input_hash", "root_call_id", "created_at", "finished_at"];
+  "idempotency_key", "input_hash", "headers", "root_call_id", "created_at", "finished_at"];
 
 /** Stands for "before everything" when there is no cursor, so one statement serves both cases. */
 const START = { createdAt: Number.MAX_SAFE_INTEGER, id: "" };
@@ -35,9 +35,9 @@ export function requestMethods(sql: Sql): RequestMethods {
       // COMMITTED) then sees the winner. A primary-key clash on `id` still throws.
       const inserted = await tx`
         INSERT INTO requests (id, namespace, application, version, status, input_type, input_size, input_inline,
-          input_blob, idempotency_key, input_hash, root_call_id, created_at, event_seq)
+          input_blob, idempotency_key, input_hash, headers, root_call_id, created_at, event_seq)
         VALUES (${r.id}, ${r.namespace}, ${r.application}, ${r.version}, 'pending', ${input.type}, ${input.size},
-          ${input.inline}, ${input.blob}, ${r.idempotencyKey}, ${r.inputHash}, ${r.rootCallId}, ${r.createdAt}, ${evs.length})
+          ${input.inline}, ${input.blob}, ${r.idempotencyKey}, ${r.inputHash}, ${r.headers?.length ? JSON.stringify(r.headers) : null}, ${r.rootCallId}, ${r.createdAt}, ${evs.length})
         ON CONFLICT (namespace, application, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`;
       if (inserted.count === 0) {
         const [existing] = await tx<SqlRequest[]>`

@@ -59,6 +59,7 @@ export interface SqlRequest {
   output_blob: string | null;
   idempotency_key: string | null;
   input_hash: string | null;
+  headers: string | null;
   root_call_id: string;
   created_at: number;
   finished_at: number | null;
@@ -78,6 +79,7 @@ export function toRequest(r: SqlRequest): RequestRow {
     output: toPayload(r.output_type, r.output_size, r.output_inline, r.output_blob),
     idempotencyKey: r.idempotency_key,
     inputHash: r.input_hash,
+    ...(r.headers ? { headers: JSON.parse(r.headers) as [string, string][] } : {}),
     rootCallId: r.root_call_id,
     createdAt: r.created_at,
     finishedAt: r.finished_at,

@@ -17,7 +17,7 @@ type RequestMethods = Pick<
 
 const COLUMNS = `id, namespace, application, version, status, failure_reason, request_error, error,
   input_type, input_size, input_inline, input_blob, output_type, output_size, output_inline, output_blob,
-  idempotency_key, input_hash, root_call_id, created_at, finished_at`;
+  idempotency_key, input_hash, headers, root_call_id, created_at, finished_at`;
 
 /** Stands for "before everything" when there is no cursor, so one statement serves both cases. */
 const START = { createdAt: Number.MAX_SAFE_INTEGER, id: "" };
@@ -29,9 +29,9 @@ export function requestMethods(db: Database.Database, events: EventLog, writes: 
   );
   const insert = db.prepare(
     `INSERT INTO requests (id, namespace, application, version, status, input_type, input_size, input_inline,
-       input_blob, idempotency_key, input_hash, root_call_id, created_at, event_seq)
+       input_blob, idempotency_key, input_hash, headers, root_call_id, created_at, event_seq)
      VALUES (@id, @namespace, @application, @version, 'pending', @input_type, @input_size, @input_inline,
-       @input_blob, @idempotency_key, @input_hash, @root_call_id, @created_at, @event_seq)`,
+       @input_blob, @idempotency_key, @input_hash, @headers, @root_call_id, @created_at, @event_seq)`,
   );
   // (created_at, id) < (cursor) with a row value: SQLite walks the (ns, app[, status], created_at
   // DESC, id DESC) index from the cursor, so a page costs O(limit) whatever its depth.
@@ -70,6 +70,7 @@ export function requestMethods(db: Database.Database, events: EventLog, writes: 
         input_blob: input.blob,
         idempotency_key: r.idempotencyKey,
         input_hash: r.inputHash,
+        headers: r.headers?.length ? JSON.stringify(r.headers) : null,
         root_call_id: r.rootCallId,
         created_at: r.createdAt,
         event_seq: evs.length,

@@ -11,6 +11,7 @@ import { sql as init } from "./001-init.js";
 import { sql as apiKeys } from "./002-api-keys.js";
 import { sql as idempotencyInputHash } from "./003-idempotency-input-hash.js";
 import { sql as cronSchedules } from "./004-cron-schedules.js";
+import { sql as requestHeaders } from "./005-request-headers.js";
 
 export type { Migration };
 
@@ -19,4 +20,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: "api-keys", sql: apiKeys },
   { version: 3, name: "idempotency-input-hash", sql: idempotencyInputHash },
   { version: 4, name: "cron-schedules", sql: cronSchedules },
+  { version: 5, name: "request-headers", sql: requestHeaders },
 ];
