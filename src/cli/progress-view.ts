@@ -1,5 +1,6 @@
 /**
- * The live view of `tributary run`: one progress bar per running function call, fed by the
+ * The live view of `tributary run`: an overall bar for the request (its progress aggregated over
+ * the call tree, in percent) above one progress bar per running function call, fed by the
  * request's event stream.
  *
  * A bar appears when an attempt starts and disappears when it ends; `progress` events set its
@@ -24,6 +25,8 @@ interface Bar {
 export class ProgressView {
   private readonly multi: cliProgress.MultiBar | undefined;
   private readonly bars = new Map<string, Bar>();
+  /** The request's overall bar, made on its first progress update. */
+  private overall: cliProgress.SingleBar | undefined;
 
   constructor(private readonly out: NodeJS.WriteStream = process.stderr) {
     this.multi = out.isTTY
@@ -54,6 +57,11 @@ export class ProgressView {
         break;
       }
       case "progress": {
+        const fraction = num(ev.fraction);
+        if (this.multi && fraction !== undefined) {
+          this.overall ??= this.multi.create(100, 0, { fn: "request", message: "%" });
+          this.overall.update(Math.round(fraction * 100), { message: "%" });
+        }
         const current = num(data.current);
         const total = num(data.total);
         const message = typeof data.message === "string" ? data.message : "";
@@ -89,6 +97,7 @@ export class ProgressView {
   /** Removes every bar and restores the cursor. */
   stop(): void {
     for (const key of [...this.bars.keys()]) this.remove(key);
+    if (this.overall) this.multi?.remove(this.overall);
     this.multi?.stop();
   }
 

@@ -20,3 +20,27 @@ test("without a terminal, the view prints starts, failures and finishes but not 
     "started ocr\nocr attempt 1 failed: function_timeout: ocr timed out\nstarted ocr (attempt 2)\nfinished ocr: succeeded\n",
   );
 });
+
+test("on a terminal, an overall bar follows the request's aggregated fraction in percent", () => {
+  let text = "";
+  const out = {
+    isTTY: true,
+    columns: 120,
+    write: (s: string) => ((text += s), true),
+    cursorTo: () => true,
+    moveCursor: () => true,
+    clearLine: () => true,
+    clearScreenDown: () => true,
+    on: () => out,
+    removeListener: () => out,
+  } as unknown as NodeJS.WriteStream;
+  const view = new ProgressView(out);
+  const ev = (e: Partial<RequestEvent>): RequestEvent => ({ seq: 0, at: 0, kind: "progress", callId: "c1", functionName: "ocr", ...e });
+  view.onEvent(ev({ kind: "attempt:started", attempt: 1 }));
+  view.onEvent(ev({ kind: "progress", data: { current: 1, total: 4 }, fraction: 0.25 }));
+  view.onEvent(ev({ kind: "progress", data: { current: 3, total: 4 }, fraction: 0.75 }));
+  (view as unknown as { multi: { update(): void } }).multi.update();
+  view.stop();
+  assert.match(text, /request \|[^|]*\| 75\/100 %/);
+  assert.match(text, /ocr \|[^|]*\| 3\/4/);
+});
