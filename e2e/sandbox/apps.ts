@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { Worker } from "node:worker_threads";
-import { application, fn, Retries } from "tributary";
+import { application, fn, Image, Retries } from "tributary";
 
 /** What reading a path gave: its first bytes, or the error code. */
 export type ReadOutcome = { path: string; ok: true; bytes: number } | { path: string; ok: false; code: string };
@@ -122,4 +122,19 @@ export const sb_memory = application(fn({ memory: 1, retries: new Retries({ maxR
   const keep: Buffer[] = [];
   for (let i = 0; i < 64; i++) keep.push(Buffer.alloc(64 << 20, i + 1));
   return `survived with ${keep.length * 64} MB`;
+}));
+
+/** A built image (steps still run on the executor's host; see DESIGN §2 Images for what is next). */
+const siteImage = new Image({ name: "sandbox-site" }).workdir("/srv/site").run("mkdir -p data && echo 'hello from the image' > data/greeting.txt");
+
+/** Runs in the image's workdir, which it sees read-only. */
+export const sb_image = application(fn({ image: siteImage }, async function sb_image() {
+  let write: string;
+  try {
+    writeFileSync("data/new.txt", "x");
+    write = "written";
+  } catch (e) {
+    write = (e as NodeJS.ErrnoException).code ?? String(e);
+  }
+  return { cwd: process.cwd(), greeting: readFileSync("data/greeting.txt", "utf8").trim(), write };
 }));

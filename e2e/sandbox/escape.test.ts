@@ -88,6 +88,11 @@ describe("sandbox: isolation", { timeout: 120_000, skip }, () => {
     assert.equal(r.exists, false, `another container saw /tmp/x: ${r.entries.join(" ")}`);
   });
 
+  it("a built image is its read-only working directory", async () => {
+    const r = await output<{ cwd: string; greeting: string; write: string }>("sb_image");
+    assert.deepEqual(r, { cwd: "/image/srv/site", greeting: "hello from the image", write: "EROFS" });
+  });
+
   it("writing 10 % past its ephemeralDisk fails with ENOSPC; uncaught, the attempt is disk_quota_exceeded", async () => {
     const quota = 2 << 20;
     const within = await output<{ written: number; code: string | null }>("sb_disk", { bytes: Math.floor(quota * 0.9), rethrow: false });
