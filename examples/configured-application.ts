@@ -2,6 +2,7 @@
 // "structured" is the TypeScript analogue of the seed's pickle (Map, Set, Date, BigInt, cycles…).
 import { application, fn, Retries } from "tributary";
 
+/** @example "Ada" */
 export const hello_configured = application(
   {
     tags: { language: "typescript" },

@@ -6,6 +6,7 @@ export const other_function = fn(async function other_function(data: string): Pr
   return data.length;
 });
 
+/** @example "hello" */
 export const my_function = application(fn(async function my_function(data: string): Promise<number> {
   const returned = await other_function(data);
   // returned === data.length

@@ -4,7 +4,8 @@
 import { z } from "zod";
 import { application, fn } from "tributary";
 
-export const PersonSearchQuery = z.object({ name: z.string(), age: z.number().int() });
+// `examples` shows in the OpenAPI document and is the body of the curl line `tributary dev` prints.
+export const PersonSearchQuery = z.object({ name: z.string(), age: z.number().int() }).meta({ examples: [{ name: "John", age: 30 }] });
 export const PersonSearchResult = z.object({ matches: z.array(z.record(z.string(), z.unknown())) });
 
 export const process_data = application(

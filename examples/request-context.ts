@@ -13,6 +13,7 @@ export const second_function = fn(async function second_function(): Promise<numb
   return data?.length ?? 0;
 });
 
+/** @example "hello" */
 export const first_function = application(fn(async function first_function(data: string): Promise<number> {
   const ctx = RequestContext.get();
   await ctx.state.set("user_data", data);
@@ -20,6 +21,7 @@ export const first_function = application(fn(async function first_function(data:
   return await second_function();
 }));
 
+/** @example ["a", "b", "c"] */
 export const process_items = application(fn(async function process_items(items: string[]): Promise<{ results: string[] }> {
   const ctx = RequestContext.get();
   const results: string[] = [];
@@ -30,6 +32,7 @@ export const process_items = application(fn(async function process_items(items: 
   return { results };
 }));
 
+/** @example "hello" */
 export const measured_function = application(fn(async function measured_function(data: string): Promise<number> {
   const ctx = RequestContext.get();
   const start = performance.now();

@@ -7,7 +7,10 @@ export const deep_research = fn({ timeout: 1800 }, async function deep_research(
   return `research notes on ${prompt}`;
 });
 
-/** A short timeout per step, kept alive by progress updates. */
+/**
+ * A short timeout per step, kept alive by progress updates.
+ * @example "tides"
+ */
 export const long_running_agent = application(fn({ timeout: 300 }, async function long_running_agent(prompt: string): Promise<string> {
   const ctx = RequestContext.get();
   for (let step = 0; step < 1000; step++) {

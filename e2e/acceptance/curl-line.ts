@@ -4,6 +4,8 @@
  * replaying it with fetch.
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 
 const hasCurl = spawnSync("sh", ["-c", "command -v curl"], { stdio: "ignore" }).status === 0;
 
@@ -29,14 +31,26 @@ export function shellWords(line: string): string[] {
   return words;
 }
 
-/** The response body of the pasted command (curl writes it to stdout). */
-export async function runCurlLine(line: string): Promise<{ via: "sh" | "fetch"; body: string }> {
-  if (hasCurl) return { via: "sh", body: execFileSync("sh", ["-c", line], { encoding: "utf8", timeout: 20_000, stdio: ["ignore", "pipe", "pipe"] }) };
+/** Marks the HTTP status curl appends after the body (`-w`), so the body stays byte-exact. */
+const STATUS_MARK = "\n@@http-status@@";
+
+/**
+ * Runs a pasted command in `cwd` (default: this process's): its response body on stdout (or in the
+ * file its `-o` names, relative to `cwd`) and the HTTP status. With curl, the line runs exactly as
+ * printed through `sh -c`, with only `-sS -w …` appended to report the status.
+ */
+export async function runCurlLine(line: string, cwd?: string): Promise<{ via: "sh" | "fetch"; body: string; status: number }> {
+  if (hasCurl) {
+    const out = execFileSync("sh", ["-c", `${line} -sS -w '${STATUS_MARK.replace("\n", "\\n")}%{http_code}'`], { cwd, encoding: "utf8", timeout: 40_000, stdio: ["ignore", "pipe", "pipe"] });
+    const at = out.lastIndexOf(STATUS_MARK);
+    return { via: "sh", body: out.slice(0, at), status: Number(out.slice(at + STATUS_MARK.length)) };
+  }
   const words = shellWords(line);
   if (words[0] !== "curl") throw new Error(`not a curl line: ${line}`);
   let method = "GET";
   let url = "";
   let body: string | undefined;
+  let outFile: string | undefined;
   const headers: Record<string, string> = {};
   for (let i = 1; i < words.length; i++) {
     const w = words[i]!;
@@ -45,9 +59,15 @@ export async function runCurlLine(line: string): Promise<{ via: "sh" | "fetch"; 
       const h = words[++i]!;
       const colon = h.indexOf(":");
       headers[h.slice(0, colon).trim()] = h.slice(colon + 1).trim();
-    } else if (w === "-d") body = words[++i]!;
+    } else if (w === "-d" || w === "--data-binary") body = words[++i]!;
+    else if (w === "-o") outFile = words[++i]!;
     else if (!w.startsWith("-")) url = w;
   }
   const res = await fetch(url, { method, headers, ...(body === undefined ? {} : { body }) });
-  return { via: "fetch", body: await res.text() };
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  if (outFile !== undefined) {
+    writeFileSync(resolve(cwd ?? process.cwd(), outFile), bytes);
+    return { via: "fetch", body: "", status: res.status };
+  }
+  return { via: "fetch", body: new TextDecoder().decode(bytes), status: res.status };
 }

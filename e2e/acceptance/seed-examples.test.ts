@@ -46,11 +46,11 @@ describe("seed examples through `tributary dev`", () => {
     assert.deepEqual(printed.map((p) => p.app).sort(), [...APPS].sort(), dev.output());
     for (const p of printed) assert.match(p.line, new RegExp(`^curl -X POST '${api()}/v1/namespaces/default/applications/${p.app}\\?wait=30'( |$)`));
 
-    // process_data's line carries a sample body built from its schema ({"name":"string","age":0}) and
-    // waits for the request, so pasting it prints the output itself.
+    // process_data's line carries its schema's example ({"name":"John","age":30}) and waits for the
+    // request, so pasting it prints the output itself.
     const line = printed.find((p) => p.app === "process_data")!.line;
     const { body } = await runCurlLine(line);
-    assert.deepEqual(JSON.parse(body), { matches: [{ name: "string", age: 0, id: 1 }] });
+    assert.deepEqual(JSON.parse(body), { matches: [{ name: "John", age: 30, id: 1 }] });
   });
 
   for (const [app, line] of [["hello_world", "Hello, world!"], ["hola_mundo", "Hola, mundo!"]] as const) {

@@ -16,7 +16,8 @@ import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { Command } from "commander";
 import { TributaryClient } from "../client/http.js";
-import type { Manifest, ManifestApplication } from "../core/manifest.js";
+import type { BundleResult } from "../client/bundle.js";
+import type { ManifestApplication } from "../core/manifest.js";
 import { curlFor } from "./curl.js";
 import { CliError } from "./context.js";
 import type { ContainerBackend } from "../executor/backends/kinds.js";
@@ -95,15 +96,16 @@ async function runDev(entry: string, flags: DevFlags): Promise<void> {
 
   say(`Tributary dev\n  API:       ${server.url}\n  Dashboard: ${server.url}/ui`);
   let lastHash = "";
-  const deployBundle = async (bundle: Uint8Array, manifest: Manifest): Promise<void> => {
+  const deployBundle = async ({ bundle, manifest, notices }: BundleResult): Promise<void> => {
     const hash = createHash("sha256").update(bundle).digest("hex");
     if (hash === lastHash) return;
+    for (const n of notices) process.stderr.write(`notice: ${n}\n`);
     const res = await client.deploy({ manifest, bundle: Buffer.from(bundle).toString("base64") });
     lastHash = hash;
     const versions = new Map((res?.applications ?? []).map((a) => [a.name, a.version]));
     for (const app of manifest.applications) say(appLine(server.url, app, versions.get(app.name)));
   };
-  await deployBundle(first.bundle, first.manifest);
+  await deployBundle(first);
 
   if (!flags.watch) {
     say("Not watching for changes (Ctrl-C to stop)");
@@ -115,7 +117,7 @@ async function runDev(entry: string, flags: DevFlags): Promise<void> {
     async () => {
       try {
         const next = await bundleEntry(entryPath);
-        await deployBundle(next.bundle, next.manifest);
+        await deployBundle(next);
       } catch (e) {
         process.stderr.write(`redeploy failed; still serving the last good version:\n${errorText(e)}\n`);
       }

@@ -46,6 +46,8 @@ export function sampleFromSchema(schema: unknown, root: unknown = schema, depth 
     case "null":
       return null;
     case "array": {
+      // A tuple (`[string, number]` derived from a type): one sample per position.
+      if (Array.isArray(s.prefixItems)) return s.prefixItems.map((p) => sampleFromSchema(p, root, depth + 1) ?? null);
       const item = sampleFromSchema(s.items, root, depth + 1);
       return item === undefined ? [] : [item];
     }

@@ -8,6 +8,8 @@
  *   (errors and the registry are recognised across copies by `Symbol.for` brands).
  * - The manifest comes from importing the bundle in a separate process (extract-manifest.ts); a
  *   definition error fails the bundle with the user's message, so nothing is deployed.
+ * - An application without an `input` (or `output`) schema gets one derived from its handler's
+ *   TypeScript types (type-schema/derive.ts); what cannot be derived is a notice, never a failure.
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile, stat } from "node:fs/promises";
@@ -16,11 +18,16 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type BuildFailure, type Message } from "esbuild";
 import type { Manifest } from "../core/manifest.js";
-import { MANIFEST_MARKER } from "./manifest-marker.js";
+import { MANIFEST_MARKER, type ExtractedManifest } from "./manifest-marker.js";
+import { applyDerivedTypes } from "./type-schema/apply.js";
+import type { DerivedTypes } from "./type-schema/derive.js";
+import { deriveTypesInThread } from "./type-schema/worker.js";
 
 /** dist/src/index.js of this package (this file is dist/src/client/bundle.js once built). */
 export const SDK_ENTRY = fileURLToPath(new URL("../index.js", import.meta.url));
 const TESTING_ENTRY = fileURLToPath(new URL("../testing/index.js", import.meta.url));
+/** The SDK's declarations, for reading the types of user code that imports `tributary`. */
+const SDK_TYPES = { tributary: SDK_ENTRY.replace(/\.js$/, ".d.ts"), "tributary/testing": TESTING_ENTRY.replace(/\.js$/, ".d.ts") };
 const EXTRACTOR = fileURLToPath(new URL("./extract-manifest.js", import.meta.url));
 /** CommonJS dependencies call `require`; an ESM bundle has none unless we make one. */
 const REQUIRE_BANNER = 'import { createRequire as __tributaryCreateRequire } from "node:module"; const require = __tributaryCreateRequire(import.meta.url);';
@@ -37,6 +44,8 @@ export interface BundleResult {
   /** The ESM bundle (with an inline source map). */
   bundle: Uint8Array;
   manifest: Manifest;
+  /** Things deploy should tell the user: applications whose input stays unchecked, and why. */
+  notices: string[];
 }
 
 /**
@@ -50,16 +59,20 @@ export async function bundleEntry(entryPath: string): Promise<BundleResult> {
   const entry = resolve(entryPath);
   const st = await stat(entry).catch(() => undefined);
   if (!st?.isFile()) throw new BundleError(`entry file not found: ${entryPath}`);
+  // Started first: the types are read on another thread while esbuild bundles and the child extracts.
+  const typing = readTypes(entry);
   const bundle = await esbuildBundle(entry);
   const dir = await mkdtemp(join(tmpdir(), "tributary-bundle-"));
   try {
     const file = join(dir, "bundle.mjs");
     await writeFile(file, bundle);
-    const manifest = await extractManifest(file, entryPath);
+    const { manifest, exportNames } = await extractManifest(file, entryPath);
     if (manifest.applications.length === 0) {
       throw new BundleError(`${entryPath} defines no application; wrap a function with application(...) and export it`);
     }
-    return { bundle, manifest };
+    const { types, notice } = await typing;
+    const notices = applyDerivedTypes(manifest, exportNames, types);
+    return { bundle, manifest, notices: notice !== undefined ? [notice, ...notices] : notices };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -113,8 +126,20 @@ function formatMessage(m: Message): string {
   return `  ${loc}${m.text}`;
 }
 
+/**
+ * The types of the entry's exported handlers (type-schema/derive.ts, on its own thread). Reading
+ * them never fails a deploy: an error is a notice, and inputs without a schema then stay unchecked.
+ */
+async function readTypes(entry: string): Promise<{ types: Map<string, DerivedTypes>; notice?: string }> {
+  try {
+    return { types: await deriveTypesInThread(entry, SDK_TYPES) };
+  } catch (e) {
+    return { types: new Map(), notice: `the types of ${entry} could not be read (${e instanceof Error ? e.message : String(e)}), so inputs without a schema are not checked` };
+  }
+}
+
 /** Runs extract-manifest.js on the bundle file (see its header for the output contract). */
-function extractManifest(bundleFile: string, entryPath: string): Promise<Manifest> {
+function extractManifest(bundleFile: string, entryPath: string): Promise<ExtractedManifest> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ["--enable-source-maps", EXTRACTOR, bundleFile], { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -138,7 +163,7 @@ function extractManifest(bundleFile: string, entryPath: string): Promise<Manifes
         reject(new BundleError(`${entryPath}: no manifest was produced`));
         return;
       }
-      resolvePromise(JSON.parse(line.slice(MANIFEST_MARKER.length)) as Manifest);
+      resolvePromise(JSON.parse(line.slice(MANIFEST_MARKER.length)) as ExtractedManifest);
     });
   });
 }

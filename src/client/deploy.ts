@@ -8,6 +8,8 @@ import type { TributaryClient } from "./http.js";
 
 export interface DeployResult extends DeployResponse {
   manifest: Manifest;
+  /** What the user should know: applications whose input stays unchecked, and why. */
+  notices: string[];
 }
 
 /**
@@ -19,7 +21,7 @@ export interface DeployResult extends DeployResponse {
  * // [{ name: "greet", version: 1 }]
  */
 export async function deploy(entryPath: string, client: TributaryClient): Promise<DeployResult> {
-  const { bundle, manifest } = await bundleEntry(entryPath);
+  const { bundle, manifest, notices } = await bundleEntry(entryPath);
   const res = await client.deploy({ manifest, bundle: Buffer.from(bundle).toString("base64") });
-  return { applications: res?.applications ?? [], manifest };
+  return { applications: res?.applications ?? [], manifest, notices };
 }

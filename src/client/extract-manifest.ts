@@ -6,15 +6,28 @@
  * registers into a process-wide registry; importing it into the deploying process would pollute that
  * registry, keep its timers alive and let a crash take the CLI down.
  *
- * Output contract: the manifest is the last stdout line, prefixed by {@link MANIFEST_MARKER} (user
- * code may print too). A definition error goes to stderr as `Name: message` plus the user's frame,
- * with exit code 1.
+ * Output contract: the last stdout line, prefixed by {@link MANIFEST_MARKER} (user code may print
+ * too), is the JSON {@link ExtractedManifest}: the manifest, and the name each application is
+ * exported under (deploy reads the handler's types through that export). A definition error goes
+ * to stderr as `Name: message` plus the user's frame, with exit code 1.
  */
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { buildManifest } from "../core/manifest.js";
+import { buildManifest, type Manifest } from "../core/manifest.js";
 import { cleanStack } from "../core/stack.js";
-import { MANIFEST_MARKER } from "./manifest-marker.js";
+import { MANIFEST_MARKER, type ExtractedManifest } from "./manifest-marker.js";
+
+/** Application name → export name, preferring an export named like the application. */
+function exportNamesOf(mod: Record<string, unknown>, apps: Manifest["applications"]): Record<string, string> {
+  const names = new Set(apps.map((a) => a.name));
+  const out: Record<string, string> = {};
+  for (const [exportName, value] of Object.entries(mod)) {
+    const fnName = typeof value === "function" ? (value as { functionName?: unknown }).functionName : undefined;
+    if (typeof fnName !== "string" || !names.has(fnName)) continue;
+    if (out[fnName] === undefined || exportName === fnName) out[fnName] = exportName;
+  }
+  return out;
+}
 
 /** `Name: message` and the first frame of the user's own code (not Tributary's, Node's or a library's). */
 function describe(e: unknown): string {
@@ -31,15 +44,17 @@ async function main(): Promise<number> {
     process.stderr.write("usage: extract-manifest <bundle.mjs>\n");
     return 2;
   }
+  let mod: Record<string, unknown>;
   try {
-    await import(pathToFileURL(resolve(file)).href);
+    mod = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
   } catch (e) {
     process.stderr.write(describe(e) + "\n");
     return 1;
   }
   const manifest = buildManifest();
+  const extracted: ExtractedManifest = { manifest, exportNames: exportNamesOf(mod, manifest.applications) };
   // Leading newline: user output without a trailing newline must not glue onto our line.
-  await new Promise<void>((done) => process.stdout.write(`\n${MANIFEST_MARKER}${JSON.stringify(manifest)}\n`, () => done()));
+  await new Promise<void>((done) => process.stdout.write(`\n${MANIFEST_MARKER}${JSON.stringify(extracted)}\n`, () => done()));
   return 0;
 }
 

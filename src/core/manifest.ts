@@ -15,6 +15,23 @@ export interface ManifestApplication {
   hasOutputSchema: boolean;
   inputJsonSchema?: unknown;
   outputJsonSchema?: unknown;
+  /**
+   * Set by deploy when the application has no `input` schema and its handler's first parameter has
+   * a type JSON Schema can express (DESIGN.md §1): the input is JSON described by `inputJsonSchema`,
+   * or a `File` (raw bytes); `optional` when no input (an empty body) is allowed too. Absent: the
+   * input is not checked.
+   */
+  inputFromType?: InputFromType;
+  /** True when `outputJsonSchema` was derived from the handler's return type (no `output` schema). */
+  outputFromType?: boolean;
+}
+
+/** The request input an application's handler type asks for (see `ManifestApplication.inputFromType`). */
+export interface InputFromType {
+  kind: "json" | "file";
+  optional: boolean;
+  /** The parameter's name in the handler, for messages. */
+  parameter: string;
 }
 
 export interface ManifestClass {

@@ -53,6 +53,8 @@ export const manifestSchema = z.object({
         hasOutputSchema: z.boolean(),
         inputJsonSchema: z.unknown().optional(),
         outputJsonSchema: z.unknown().optional(),
+        inputFromType: z.object({ kind: z.enum(["json", "file"]), optional: z.boolean(), parameter: z.string().max(256) }).optional(),
+        outputFromType: z.boolean().optional(),
       }),
     )
     .min(1, "the bundle defines no application"),

@@ -1,4 +1,8 @@
-/** The OpenAPI document of one application, from the JSON Schemas captured at deploy. */
+/**
+ * The OpenAPI document of one application, from the JSON Schemas captured at deploy: the
+ * application's own `input` / `output` schemas, or the ones deploy derived from its handler's types
+ * (DESIGN.md §1). A `File` input is any content type, as raw bytes.
+ */
 import type { ApplicationRow } from "../store/types.js";
 
 export function openApiFor(namespace: string, row: ApplicationRow): unknown {
@@ -12,7 +16,9 @@ export function openApiFor(namespace: string, row: ApplicationRow): unknown {
         post: {
           operationId: `invoke_${row.name}`,
           summary: `Invoke ${row.name}`,
-          requestBody: { required: app.hasInputSchema, content: json(app.inputJsonSchema) },
+          requestBody: app.inputFromType?.kind === "file"
+            ? { required: !app.inputFromType.optional, content: { "*/*": { schema: { type: "string", format: "binary" } } } }
+            : { required: app.hasInputSchema || app.inputFromType?.optional === false, content: json(app.inputJsonSchema) },
           responses: {
             "200": { description: "The request was created", content: json({ type: "object", properties: { request_id: { type: "string" } }, required: ["request_id"] }) },
             "400": { description: "The input is malformed or violates the schema" },

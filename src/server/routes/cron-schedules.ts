@@ -11,7 +11,7 @@ import { readBody } from "../body.js";
 import { ns, type ServerContext } from "../context.js";
 import { CronExpressionError, parseCron } from "../cron/expression.js";
 import { badRequest, notFound } from "../http-error.js";
-import { checkInput } from "../input-validation.js";
+import { checkInput, inputContract, type InputContract } from "../input-validation.js";
 import { checkAppName, checkScheduleId } from "../names.js";
 
 /** A schedule's input lives in its row: at most 1 MiB. */
@@ -62,7 +62,7 @@ export function cronScheduleRoutes(app: Hono, s: ServerContext): void {
     const appV = await s.engine.application(namespace, name);
     if (!appV) throw notFound(`application '${name}' is not deployed in namespace '${namespace}'`);
     const entry = appV.manifest.applications.find((a) => a.name === name)!;
-    const payload = inputPayload(input, base64, `${namespace}/${name}@${appV.version}`, entry.hasInputSchema ? (entry.inputJsonSchema ?? {}) : undefined);
+    const payload = inputPayload(input, base64, `${namespace}/${name}@${appV.version}`, inputContract(entry));
     const now = s.engine.now();
     const row: CronScheduleRow = {
       id: `cron_${randomUUID().replaceAll("-", "")}`,
@@ -94,8 +94,8 @@ export function cronScheduleRoutes(app: Hono, s: ServerContext): void {
   });
 }
 
-/** `input` (any JSON value, checked against the input schema) or `input_base64` (raw bytes). */
-function inputPayload(input: unknown, base64: string | undefined, schemaKey: string, schema: unknown): Payload | null {
+/** `input` (any JSON value, checked against the input schema or the handler's type) or `input_base64` (raw bytes). */
+function inputPayload(input: unknown, base64: string | undefined, schemaKey: string, contract: InputContract): Payload | null {
   if (input !== undefined && base64 !== undefined) throw badRequest("give input or input_base64, not both", { path: "$.input_base64" });
   let bytes: Uint8Array;
   let contentType: string;
@@ -106,7 +106,7 @@ function inputPayload(input: unknown, base64: string | undefined, schemaKey: str
   } else if (input !== undefined) {
     bytes = new TextEncoder().encode(JSON.stringify(input));
     contentType = "application/json";
-    checkInput(bytes, contentType, schemaKey, schema);
+    checkInput(bytes, contentType, schemaKey, contract);
   } else {
     return null;
   }

@@ -10,8 +10,8 @@ import { headerPairs } from "../../core/request-headers.js";
 import { decodeStructuredBody, isJsonContentType, isStructuredContentType } from "../../core/codec.js";
 import { bodyChunks, readBody } from "../body.js";
 import { ns, type ServerContext } from "../context.js";
-import { ApiError, badRequest, notFound, tooLarge } from "../http-error.js";
-import { checkInput } from "../input-validation.js";
+import { badRequest, notFound, tooLarge } from "../http-error.js";
+import { checkInput, inputContract, wrongInputKind } from "../input-validation.js";
 import { checkAppName } from "../names.js";
 import { eventSetOf, eventStream } from "../sse.js";
 import type { InvokeInput } from "../../engine/index.js";
@@ -24,7 +24,7 @@ export function invokeRoutes(app: Hono, s: ServerContext): void {
     const name = checkAppName(c.req.param("app"));
     const appV = await s.engine.application(namespace, name);
     if (!appV) throw notFound(`application '${name}' is not deployed in namespace '${namespace}'`);
-    const entry = appV.manifest.applications.find((a) => a.name === name)!;
+    const contract = inputContract(appV.manifest.applications.find((a) => a.name === name)!);
     const idem = c.req.header("idempotency-key") ?? null;
     if (idem !== null && !IDEMPOTENCY_RE.test(idem)) throw badRequest("Idempotency-Key must be 1–256 visible ASCII characters", { path: "Idempotency-Key" });
     const streamed = (c.req.header("accept") ?? "").includes("text/event-stream");
@@ -35,6 +35,7 @@ export function invokeRoutes(app: Hono, s: ServerContext): void {
     let input: InvokeInput;
     if (isData || declared === 0) {
       const body = await readBody(c, s.limits.maxBodyBytes);
+      if (contract.accepts === "file" && body.byteLength > 0) throw wrongInputKind(name, contract, ct);
       if (ct !== null && isStructuredContentType(ct) && body.byteLength > 0) {
         try {
           decodeStructuredBody(body, "input");
@@ -42,11 +43,11 @@ export function invokeRoutes(app: Hono, s: ServerContext): void {
           throw badRequest((e as Error).message, { path: "$" });
         }
       } else {
-        checkInput(body, ct, `${namespace}/${name}@${appV.version}`, entry.hasInputSchema ? (entry.inputJsonSchema ?? {}) : undefined);
+        checkInput(body, ct, `${namespace}/${name}@${appV.version}`, contract);
       }
       input = { bytes: body, contentType: body.byteLength > 0 ? (ct ?? "application/json") : null };
     } else {
-      if (entry.hasInputSchema) throw new ApiError(415, "unsupported_media_type", `application '${name}' takes JSON input (it has an input schema), got content type ${ct}`, { path: "content-type" });
+      if (contract.accepts === "json") throw wrongInputKind(name, contract, ct);
       if (Number.isFinite(declared) && declared > s.limits.maxFileBytes) throw tooLarge(`file of ${declared} bytes exceeds the limit of ${s.limits.maxFileBytes} bytes`);
       const key = `inputs/${namespace}/${randomUUID()}`;
       let size: number;
