@@ -16,6 +16,7 @@ import { keysCommand } from "./keys.js";
 import { requestsCommand } from "./requests.js";
 import { runCommand } from "./run.js";
 import { secretsCommand } from "./secrets.js";
+import { cronCommand } from "./cron.js";
 import { serverCommand } from "./server.js";
 
 function version(): string {
@@ -39,7 +40,7 @@ export function buildProgram(): Command {
     .version(version())
     .showHelpAfterError("(run with --help for usage)")
     .showSuggestionAfterError(true);
-  for (const cmd of [devCommand(), serverCommand(), executorCommand(), deployCommand(), runCommand(), requestsCommand(), secretsCommand(), appsCommand(), keysCommand()]) {
+  for (const cmd of [devCommand(), serverCommand(), executorCommand(), deployCommand(), runCommand(), requestsCommand(), secretsCommand(), cronCommand(), appsCommand(), keysCommand()]) {
     program.addCommand(cmd);
   }
   // Subcommands inherit the error behaviour, so `tributary requests lst` is an error, not a no-op.

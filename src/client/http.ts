@@ -49,6 +49,16 @@ export interface SecretInfo {
   updated_at?: number;
 }
 
+/** A cron schedule as listed (`GET …/cron-schedules`, Tensorlake's shape). */
+export interface CronScheduleInfo {
+  id: string;
+  application_name: string;
+  cron_expression: string;
+  next_fire_time_ms: number;
+  last_fired_at_ms: number | null;
+  enabled: boolean;
+}
+
 /** An API key as listed (never its secret). */
 export interface ApiKeyInfo {
   id: string;
@@ -187,6 +197,25 @@ export class TributaryClient {
 
   async deleteSecret(name: string): Promise<void> {
     await this.transport.json(this.transport.ns("secrets", name), { method: "DELETE" });
+  }
+
+  /**
+   * `POST /applications/{app}/cron-schedules`: a five-field UTC cron schedule, with an optional
+   * JSON input for each request it makes.
+   * @example const id = await client.createCronSchedule("report", "0 6 * * MON", { week: "last" });
+   */
+  async createCronSchedule(app: string, cronExpression: string, input?: unknown): Promise<string> {
+    const json = input === undefined ? { cron_expression: cronExpression } : { cron_expression: cronExpression, input };
+    const v = await this.transport.json<{ schedule_id: string }>(this.transport.ns("applications", app, "cron-schedules"), { method: "POST", json });
+    return v.schedule_id;
+  }
+
+  async listCronSchedules(app: string): Promise<CronScheduleInfo[]> {
+    return listOf<CronScheduleInfo>(await this.transport.json<unknown>(this.transport.ns("applications", app, "cron-schedules")), "schedules");
+  }
+
+  async deleteCronSchedule(app: string, id: string): Promise<void> {
+    await this.transport.json(this.transport.ns("applications", app, "cron-schedules", id), { method: "DELETE" });
   }
 
   /**
