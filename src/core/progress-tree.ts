@@ -11,19 +11,20 @@
  * - every operation costs O(depth of the call), never O(calls): each call keeps the sum of its
  *   children's fractions, and a change travels up the parent chain only. A `map` over 10,000 items
  *   costs one step per update, not 10,000;
- * - fractions are kept as integers of `UNIT`, so sums never drift: four children at 1 make exactly 1.
+ * - children's sums are kept in integer units (`UNIT` per whole), so they never drift: four
+ *   children at 1 make exactly 1; a call's own figure stays its exact `current / total`.
  */
 
 const UNIT = 1_000_000_000;
 
 interface Node {
   parent: Node | null;
-  /** Own `current / total` in units, once reported. */
+  /** Own `current / total`, once reported. */
   own: number | null;
   finished: boolean;
   children: number;
   childSum: number;
-  /** The fraction the parent's `childSum` currently holds for this call. */
+  /** The units the parent's `childSum` currently holds for this call. */
   value: number;
 }
 
@@ -46,7 +47,7 @@ export class ProgressTree {
   report(callId: string, current: number, total: number): number {
     const node = this.nodes.get(callId);
     if (node && !node.finished && total > 0) {
-      node.own = Math.round(Math.min(1, Math.max(0, current / total)) * UNIT);
+      node.own = Math.min(1, Math.max(0, current / total));
       this.update(node);
     }
     return this.fraction();
@@ -60,7 +61,7 @@ export class ProgressTree {
     const node = this.nodes.get(callId);
     if (!node || node.finished) return;
     node.finished = true;
-    if (succeeded) node.own = UNIT;
+    if (succeeded) node.own = 1;
     this.update(node);
   }
 
@@ -78,7 +79,7 @@ export class ProgressTree {
 
   private own(node: Node): number {
     if (node.own !== null) return node.own;
-    return node.children > 0 ? Math.round(node.childSum / node.children) : 0;
+    return node.children > 0 ? node.childSum / node.children / UNIT : 0;
   }
 
   /** Recomputes `node`'s fraction and carries the change up to the root. */
@@ -87,13 +88,13 @@ export class ProgressTree {
     while (n) {
       const next = this.own(n);
       if (n.parent === null) {
-        this.shown = Math.max(this.shown, next / UNIT);
-        n.value = next;
+        this.shown = Math.max(this.shown, next);
         return;
       }
-      if (next === n.value) return;
-      n.parent.childSum += next - n.value;
-      n.value = next;
+      const units = Math.round(next * UNIT);
+      if (units === n.value) return;
+      n.parent.childSum += units - n.value;
+      n.value = units;
       n = n.parent;
     }
   }

@@ -10,7 +10,7 @@ import { headerPairs } from "../../core/request-headers.js";
 import { decodeStructuredBody, isJsonContentType, isStructuredContentType } from "../../core/codec.js";
 import { bodyChunks, readBody } from "../body.js";
 import { ns, type ServerContext } from "../context.js";
-import { badRequest, notFound, tooLarge } from "../http-error.js";
+import { ApiError, badRequest, notFound, tooLarge } from "../http-error.js";
 import { checkInput, inputContract, wrongInputKind } from "../input-validation.js";
 import { checkAppName } from "../names.js";
 import { eventSetOf, eventStream } from "../sse.js";
