@@ -73,11 +73,22 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/no-floating-promises": [
         "error",
-        { allowForKnownSafeCalls: [{ from: "package", package: "node:test", name: ["test", "describe", "it", "suite", "before", "after", "beforeEach", "afterEach"] }] },
+        {
+          allowForKnownSafeCalls: [
+            {
+              from: "package",
+              package: "node:test",
+              name: ["test", "describe", "it", "suite", "before", "after", "beforeEach", "afterEach"],
+            },
+          ],
+        },
       ],
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
       "@typescript-eslint/no-explicit-any": "off",
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" },
+      ],
       "@typescript-eslint/no-empty-function": "off",
       "@typescript-eslint/no-this-alias": "off",
       "no-empty": ["error", { allowEmptyCatch: true }],
@@ -92,7 +103,11 @@ export default tseslint.config(
     rules: { "import-x/no-restricted-paths": ["error", { zones }] },
   },
   {
-    files: ["src/{sdk,core,local,testing,container}/**/*.ts", "src/index.ts", `src/client/!(${DEPLOY_TOOLING.join("|")}).ts`],
+    files: [
+      "src/{sdk,core,local,testing,container}/**/*.ts",
+      "src/index.ts",
+      `src/client/!(${DEPLOY_TOOLING.join("|")}).ts`,
+    ],
     rules: {
       "no-restricted-imports": [
         "error",

@@ -33,6 +33,11 @@ export async function backends(workDir: string): Promise<Backend[]> {
   const up = await reachable(url.hostname, Number(url.port || 5432));
   return [
     { name: "sqlite", store: `sqlite:${join(workDir, "sqlite", "db.sqlite")}`, available: true },
-    { name: "postgres", store: url.toString(), available: up, ...(up ? {} : { reason: `PostgreSQL is not reachable at ${url.host}` }) },
+    {
+      name: "postgres",
+      store: url.toString(),
+      available: up,
+      ...(up ? {} : { reason: `PostgreSQL is not reachable at ${url.host}` }),
+    },
   ];
 }

@@ -16,7 +16,15 @@ import { TributaryClient } from "../src/client/index.js";
 import { deploy } from "../src/client/deploy.js";
 import { deployment, stopAll, type Proc } from "../e2e/harness/processes.js";
 import { runMonkey } from "../e2e/chaos/monkey.js";
-import { classifyRerun, delivered, pollUntilFinished, reruns, starts, submit, type Planned } from "../e2e/chaos/requests.js";
+import {
+  classifyRerun,
+  delivered,
+  pollUntilFinished,
+  reruns,
+  starts,
+  submit,
+  type Planned,
+} from "../e2e/chaos/requests.js";
 import { createRng } from "../e2e/chaos/rng.js";
 import { printSummary } from "../e2e/chaos/summary.js";
 
@@ -42,10 +50,13 @@ const APPS = new URL("../e2e/chaos/apps.ts", import.meta.url).pathname.replace("
 const log = (s: string): void => void process.stdout.write(s + "\n");
 
 // Whatever happens, nothing outlives the run: a watchdog kills every process group it started.
-const watchdog = setTimeout(() => {
-  log(`chaos: exceeded ${(CHAOS_MS + DRAIN_MS) / 1000 + 120} s; stopping`);
-  void stopAll().finally(() => process.exit(2));
-}, CHAOS_MS + DRAIN_MS + 120_000);
+const watchdog = setTimeout(
+  () => {
+    log(`chaos: exceeded ${(CHAOS_MS + DRAIN_MS) / 1000 + 120} s; stopping`);
+    void stopAll().finally(() => process.exit(2));
+  },
+  CHAOS_MS + DRAIN_MS + 120_000,
+);
 watchdog.unref();
 
 async function main(): Promise<number> {
@@ -54,7 +65,8 @@ async function main(): Promise<number> {
   const d = await deployment({ TRIBUTARY_EXECUTOR_GRACE_MS: "2000" });
   const workDir = join(d.dir, "work");
   mkdirSync(workDir);
-  const restartExecutor = (slot: number): Promise<Proc> => d.startExecutor(["--data", join(d.dir, `executor-slot-${slot}`)]);
+  const restartExecutor = (slot: number): Promise<Proc> =>
+    d.startExecutor(["--data", join(d.dir, `executor-slot-${slot}`)]);
   await d.startServer();
   const executors = [await restartExecutor(0), await restartExecutor(1)];
   await deploy(APPS, new TributaryClient({ server: d.url, apiKey: "" }));
@@ -82,7 +94,8 @@ async function main(): Promise<number> {
     await Promise.all(acks);
     submitting = false;
   })();
-  const allDone = (): boolean => !submitting && plan.every((p) => p.status === "succeeded" || p.status === "failed" || p.status === "cancelled");
+  const allDone = (): boolean =>
+    !submitting && plan.every((p) => p.status === "succeeded" || p.status === "failed" || p.status === "cancelled");
   const polled = pollUntilFinished(d.url, plan, drainEnd, () => submitting);
   const monkey = runMonkey({
     d,

@@ -36,7 +36,10 @@ export interface BenchCluster {
   stop(): Promise<void>;
 }
 
-function start(args: string[], execArgv: string[]): Promise<{ child: ChildProcess; ready: Extract<FromServe, { t: "ready" }> }> {
+function start(
+  args: string[],
+  execArgv: string[],
+): Promise<{ child: ChildProcess; ready: Extract<FromServe, { t: "ready" }> }> {
   // detached: the child leads its own process group, so a final kill reaches its containers too.
   const child = fork(SERVE, args, { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"], detached: true });
   return new Promise((resolve, reject) => {
@@ -122,7 +125,10 @@ function statsOf(child: ChildProcess): BenchCluster["executorStats"] {
 }
 
 async function startDev(o: BenchClusterOptions, profArgs: string[]): Promise<BenchCluster> {
-  const { child, ready } = await start(["dev", o.store, join(o.dir, "blobs"), join(o.dir, "executor"), String(o.cpu)], profArgs);
+  const { child, ready } = await start(
+    ["dev", o.store, join(o.dir, "blobs"), join(o.dir, "executor"), String(o.cpu)],
+    profArgs,
+  );
   return {
     url: ready.url!,
     serverPid: ready.pid,

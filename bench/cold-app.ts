@@ -4,6 +4,8 @@
  */
 import { application, fn } from "tributary";
 
-export const cold_start = application(fn(async function cold_start(): Promise<string> {
-  return "ok";
-}));
+export const cold_start = application(
+  fn(async function cold_start(): Promise<string> {
+    return "ok";
+  }),
+);

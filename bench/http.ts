@@ -19,14 +19,38 @@ export class BenchHttp {
     this.agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
   }
 
-  request(method: string, path: string, body?: string, headers: Record<string, string> = {}, timeoutMs = 120_000): Promise<HttpResult> {
+  request(
+    method: string,
+    path: string,
+    body?: string,
+    headers: Record<string, string> = {},
+    timeoutMs = 120_000,
+  ): Promise<HttpResult> {
     return new Promise((resolve, reject) => {
       const req = http.request(
-        { host: this.base.hostname, port: this.base.port, method, path, agent: this.agent, headers: { ...headers, ...(body !== undefined ? { "content-type": "application/json", "content-length": Buffer.byteLength(body) } : {}) } },
+        {
+          host: this.base.hostname,
+          port: this.base.port,
+          method,
+          path,
+          agent: this.agent,
+          headers: {
+            ...headers,
+            ...(body !== undefined
+              ? { "content-type": "application/json", "content-length": Buffer.byteLength(body) }
+              : {}),
+          },
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), headers: res.headers }));
+          res.on("end", () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(chunks).toString("utf8"),
+              headers: res.headers,
+            }),
+          );
           res.on("error", reject);
         },
       );
@@ -42,7 +66,13 @@ export class BenchHttp {
    */
   /** One round trip: `POST /applications/{app}?wait=…` answers with the output once finished. */
   async invokeAndWait(app: string, input: unknown, timeoutMs = 120_000): Promise<string> {
-    const res = await this.request("POST", `/applications/${app}?wait=${Math.ceil(timeoutMs / 1000)}`, JSON.stringify(input ?? null), {}, timeoutMs);
+    const res = await this.request(
+      "POST",
+      `/applications/${app}?wait=${Math.ceil(timeoutMs / 1000)}`,
+      JSON.stringify(input ?? null),
+      {},
+      timeoutMs,
+    );
     if (res.status !== 200) throw new Error(`invoke ${app}: HTTP ${res.status} ${res.body.slice(0, 300)}`);
     return res.body;
   }

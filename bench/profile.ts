@@ -28,7 +28,9 @@ export interface SelfTime {
 
 /** The newest `.cpuprofile` in `dir`, or null. */
 export function newestProfile(dir: string): string | null {
-  const files = readdirSync(dir).filter((f) => f.endsWith(".cpuprofile")).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".cpuprofile"))
+    .sort();
   return files.length ? join(dir, files[files.length - 1]!) : null;
 }
 
@@ -64,7 +66,12 @@ export function topSelfTime(path: string, limit = 20): { totalMs: number; rows: 
 }
 
 export function formatSelfTime(t: { totalMs: number; rows: SelfTime[] }): string {
-  const lines = [`profile span ${(t.totalMs / 1000).toFixed(1)} s; top self time:`, "| self ms | share | function | location |", "|---:|---:|---|---|"];
-  for (const r of t.rows) lines.push(`| ${r.selfMs.toFixed(0)} | ${(r.share * 100).toFixed(1)} % | ${r.fn} | ${r.where} |`);
+  const lines = [
+    `profile span ${(t.totalMs / 1000).toFixed(1)} s; top self time:`,
+    "| self ms | share | function | location |",
+    "|---:|---:|---|---|",
+  ];
+  for (const r of t.rows)
+    lines.push(`| ${r.selfMs.toFixed(0)} | ${(r.share * 100).toFixed(1)} % | ${r.fn} | ${r.where} |`);
   return lines.join("\n");
 }

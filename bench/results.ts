@@ -22,7 +22,14 @@ export interface Row {
 
 export function printTable(rows: readonly Row[]): void {
   const head = ["backend", "workload", "figure", "value", "target", "met?"];
-  const body = rows.map((r) => [r.backend, r.workload, r.figure, r.shown, r.target || "—", r.met === null ? "—" : r.met ? "met" : "NOT MET"]);
+  const body = rows.map((r) => [
+    r.backend,
+    r.workload,
+    r.figure,
+    r.shown,
+    r.target || "—",
+    r.met === null ? "—" : r.met ? "met" : "NOT MET",
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]): string => "| " + cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ") + " |";
   const out = [line(head), "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|", ...body.map(line)];

@@ -48,15 +48,24 @@ function parseArgs(argv: string[]): Args {
       return x;
     };
     if (k === "--quick") a.quick = true;
-    else if (k === "--only") a.only = v().split(",").map((s) => s.trim()).filter(Boolean);
+    else if (k === "--only")
+      a.only = v()
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
     else if (k === "--profile") a.profile = true;
     else if (k === "--cpu") a.cpu = Number(v());
     else if (k === "--out") a.out = v();
     else throw new Error(`unknown argument ${k}; use --quick, --only a,b, --profile, --cpu N, --out FILE`);
   }
-  a.out ||= join(ROOT, "bench/results", a.quick ? "quick.json" : a.only ? `only-${a.only.join("-")}.json` : "latest.json");
+  a.out ||= join(
+    ROOT,
+    "bench/results",
+    a.quick ? "quick.json" : a.only ? `only-${a.only.join("-")}.json` : "latest.json",
+  );
   const names = WORKLOADS.map((w) => w.name);
-  for (const o of a.only ?? []) if (!names.includes(o)) throw new Error(`--only ${o}: unknown workload; one of ${names.join(", ")}`);
+  for (const o of a.only ?? [])
+    if (!names.includes(o)) throw new Error(`--only ${o}: unknown workload; one of ${names.join(", ")}`);
   return a;
 }
 
@@ -67,7 +76,9 @@ async function main(): Promise<void> {
   const config: BenchConfig = { quick: args.quick, fill, cpu: args.cpu, sourceDir: join(ROOT, "bench"), workDir };
   const log = (m: string): void => void process.stderr.write(m + "\n");
   const started = new Date();
-  log(`tributary bench ${args.quick ? "(quick) " : ""}${started.toISOString()} · node ${process.version} · ${availableParallelism()} CPUs (${cpus()[0]?.model ?? "?"}) · ${(totalmem() / 2 ** 30).toFixed(0)} GB · executor cpu=${args.cpu}`);
+  log(
+    `tributary bench ${args.quick ? "(quick) " : ""}${started.toISOString()} · node ${process.version} · ${availableParallelism()} CPUs (${cpus()[0]?.model ?? "?"}) · ${(totalmem() / 2 ** 30).toFixed(0)} GB · executor cpu=${args.cpu}`,
+  );
   // Other work on the machine skews every figure: record the load around the run.
   const loadBefore = loadavg();
   log(`load average before: ${loadBefore.map((x) => x.toFixed(2)).join(" ")}`);
@@ -82,7 +93,13 @@ async function main(): Promise<void> {
       }
       const profileDir = args.profile ? join(workDir, `prof-${backend.name}`) : null;
       const exProfileDir = args.profile ? join(workDir, `prof-${backend.name}-executor`) : null;
-      const sys = await startSystem({ dir: join(workDir, backend.name), store: backend.store, cpu: args.cpu, serverProfileDir: profileDir, executorProfileDir: exProfileDir });
+      const sys = await startSystem({
+        dir: join(workDir, backend.name),
+        store: backend.store,
+        cpu: args.cpu,
+        serverProfileDir: profileDir,
+        executorProfileDir: exProfileDir,
+      });
       const ctx: WorkloadContext = {
         backend: backend.name,
         store: backend.store,
@@ -105,11 +122,25 @@ async function main(): Promise<void> {
         }
         const s = await sys.cluster.executorStats();
         const reuse = s.reused / Math.max(1, s.started + s.reused);
-        rows.push(ctx.row({ workload: "container pool (whole run)", figure: "warm-reuse rate", value: reuse, unit: "ratio", shown: pct(reuse), target: "", met: null, note: `${s.reused} reused / ${s.started} started` }));
+        rows.push(
+          ctx.row({
+            workload: "container pool (whole run)",
+            figure: "warm-reuse rate",
+            value: reuse,
+            unit: "ratio",
+            shown: pct(reuse),
+            target: "",
+            met: null,
+            note: `${s.reused} reused / ${s.started} started`,
+          }),
+        );
       } finally {
         await sys.stop();
       }
-      for (const [who, dir] of [["server", profileDir], ["executor", exProfileDir]] as const) {
+      for (const [who, dir] of [
+        ["server", profileDir],
+        ["executor", exProfileDir],
+      ] as const) {
         const file = dir ? newestProfile(dir) : null;
         if (!file) continue;
         const text = formatSelfTime(topSelfTime(file, 25));
@@ -121,10 +152,27 @@ async function main(): Promise<void> {
     if (!process.env.BENCH_KEEP) rmSync(workDir, { recursive: true, force: true });
   }
   const loadAfter = loadavg();
-  process.stdout.write(`\nTributary benchmarks — ${started.toISOString()}${args.quick ? " (quick: smaller n, targets indicative only)" : ""}\n`);
+  process.stdout.write(
+    `\nTributary benchmarks — ${started.toISOString()}${args.quick ? " (quick: smaller n, targets indicative only)" : ""}\n`,
+  );
   printTable(rows);
-  process.stdout.write(`load average before ${loadBefore.map((x) => x.toFixed(2)).join(" ")}, after ${loadAfter.map((x) => x.toFixed(2)).join(" ")}\n`);
-  writeJson(args.out, { date: started.toISOString(), quick: args.quick, node: process.version, cpus: availableParallelism(), cpuModel: cpus()[0]?.model, executorCpu: args.cpu, fill, loadBefore, loadAfter, argv: process.argv.slice(2), rows, profiles });
+  process.stdout.write(
+    `load average before ${loadBefore.map((x) => x.toFixed(2)).join(" ")}, after ${loadAfter.map((x) => x.toFixed(2)).join(" ")}\n`,
+  );
+  writeJson(args.out, {
+    date: started.toISOString(),
+    quick: args.quick,
+    node: process.version,
+    cpus: availableParallelism(),
+    cpuModel: cpus()[0]?.model,
+    executorCpu: args.cpu,
+    fill,
+    loadBefore,
+    loadAfter,
+    argv: process.argv.slice(2),
+    rows,
+    profiles,
+  });
   process.stdout.write(`results: ${args.out}\n`);
 }
 

@@ -27,7 +27,10 @@ function instrumentContainers(): void {
   ContainerProcess.prototype.init = function timedInit(this: ContainerProcess): Promise<void> {
     const t0 = performance.now();
     const p = original.call(this);
-    p.then(() => coldStartsMs.push(performance.now() - t0), () => {});
+    p.then(
+      () => coldStartsMs.push(performance.now() - t0),
+      () => {},
+    );
     return p;
   };
 }
@@ -43,13 +46,21 @@ async function main(): Promise<void> {
     // Server and executor in one process over the in-process link, as `tributary dev` runs them.
     instrumentContainers();
     const server = await createServer({ host: "127.0.0.1", port: 0, store: a, blobs: b, unsatisfiableGraceMs: 0 });
-    const ex = await createExecutor({ servers: [server.url], transport: server.localTransport, dataDir: c, cpu: Number(process.argv[6] ?? 8), region: "*", backend: BACKEND });
+    const ex = await createExecutor({
+      servers: [server.url],
+      transport: server.localTransport,
+      dataDir: c,
+      cpu: Number(process.argv[6] ?? 8),
+      region: "*",
+      backend: BACKEND,
+    });
     stop = async () => {
       await ex.stop();
       await server.close();
     };
     process.on("message", (m: ToServe) => {
-      if (m.t === "stats") send({ t: "stats", id: m.id, ...ex.stats(), coldStartsMs: [...coldStartsMs], backend: ex.backend });
+      if (m.t === "stats")
+        send({ t: "stats", id: m.id, ...ex.stats(), coldStartsMs: [...coldStartsMs], backend: ex.backend });
     });
     send({ t: "ready", url: server.url, pid: process.pid });
   } else if (role === "executor" && a && b) {
@@ -57,11 +68,14 @@ async function main(): Promise<void> {
     const ex = await createExecutor({ servers: [a], dataDir: b, cpu: Number(c ?? 8), region: "*", backend: BACKEND });
     stop = () => ex.stop();
     process.on("message", (m: ToServe) => {
-      if (m.t === "stats") send({ t: "stats", id: m.id, ...ex.stats(), coldStartsMs: [...coldStartsMs], backend: ex.backend });
+      if (m.t === "stats")
+        send({ t: "stats", id: m.id, ...ex.stats(), coldStartsMs: [...coldStartsMs], backend: ex.backend });
     });
     send({ t: "ready", pid: process.pid });
   } else {
-    throw new Error("usage: serve.js server <db> <blobs> | executor <url> <dataDir> <cpu> | dev <db> <blobs> <dataDir> <cpu>");
+    throw new Error(
+      "usage: serve.js server <db> <blobs> | executor <url> <dataDir> <cpu> | dev <db> <blobs> <dataDir> <cpu>",
+    );
   }
   let stopping = false;
   const shutdown = async (): Promise<void> => {

@@ -27,7 +27,11 @@ export async function timeSequential(n: number, fn: (i: number) => Promise<unkno
  * `clients` closed-loop workers calling `fn` until `durationMs` has passed. Returns completed calls,
  * the exact elapsed time and every latency.
  */
-export async function closedLoop(clients: number, durationMs: number, fn: () => Promise<unknown>): Promise<{ done: number; errors: number; elapsedMs: number; latencies: number[] }> {
+export async function closedLoop(
+  clients: number,
+  durationMs: number,
+  fn: () => Promise<unknown>,
+): Promise<{ done: number; errors: number; elapsedMs: number; latencies: number[] }> {
   const latencies: number[] = [];
   let errors = 0;
   const t0 = performance.now();

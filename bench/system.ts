@@ -14,7 +14,13 @@ export interface BenchSystem {
   stop(): Promise<void>;
 }
 
-export async function startSystem(o: { dir: string; store: string; cpu: number; serverProfileDir?: string | null; executorProfileDir?: string | null }): Promise<BenchSystem> {
+export async function startSystem(o: {
+  dir: string;
+  store: string;
+  cpu: number;
+  serverProfileDir?: string | null;
+  executorProfileDir?: string | null;
+}): Promise<BenchSystem> {
   const topology = process.env.BENCH_TOPOLOGY === "split" ? "split" : "dev";
   const cluster = await startBenchCluster({ ...o, topology });
   const http = new BenchHttp(cluster.url);

@@ -24,6 +24,8 @@ export class MyCompute {
 }
 
 /** @example "the quick brown fox" */
-export const count_words = application(fn(async function count_words(text: string): Promise<number> {
-  return await new MyCompute().run(text);
-}));
+export const count_words = application(
+  fn(async function count_words(text: string): Promise<number> {
+    return await new MyCompute().run(text);
+  }),
+);

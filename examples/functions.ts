@@ -7,8 +7,10 @@ export const other_function = fn(async function other_function(data: string): Pr
 });
 
 /** @example "hello" */
-export const my_function = application(fn(async function my_function(data: string): Promise<number> {
-  const returned = await other_function(data);
-  // returned === data.length
-  return returned;
-}));
+export const my_function = application(
+  fn(async function my_function(data: string): Promise<number> {
+    const returned = await other_function(data);
+    // returned === data.length
+    return returned;
+  }),
+);

@@ -3,6 +3,8 @@
 import { application, fn } from "tributary";
 
 /** @example "Hello, world!" */
-export const greet = application(fn(async function greet(data: string): Promise<string> {
-  return data + " from greet!";
-}));
+export const greet = application(
+  fn(async function greet(data: string): Promise<string> {
+    return data + " from greet!";
+  }),
+);

@@ -2,11 +2,15 @@
 import { application, fn } from "tributary";
 
 /** The application `hello_world`. */
-export const hello_world = application(fn(async function hello_world() {
-  console.log("Hello, world!");
-}));
+export const hello_world = application(
+  fn(async function hello_world() {
+    console.log("Hello, world!");
+  }),
+);
 
 /** The application `hola_mundo`. */
-export const hola_mundo = application(fn(async function hola_mundo() {
-  console.log("Hola, mundo!");
-}));
+export const hola_mundo = application(
+  fn(async function hola_mundo() {
+    console.log("Hola, mundo!");
+  }),
+);

@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { application, fn } from "tributary";
 
 /** 4 CPUs for data processing. */
-export const process_large_data = fn({ cpu: 4 }, async function process_large_data(data: number[]): Promise<{ sum: number }> {
+export const process_large_data = fn({ cpu: 4 }, async function process_large_data(data: number[]): Promise<{
+  sum: number;
+}> {
   return { sum: data.reduce((a, b) => a + b, 0) };
 });
 
@@ -17,8 +19,10 @@ export const process_video = fn({ ephemeralDisk: 20 }, async function process_vi
   return `${tmpdir()} would hold ${url}`;
 });
 
-export const resource_demo = application(fn(async function resource_demo(): Promise<{ sum: number; model: string }> {
-  const [data, model] = await Promise.all([process_large_data([1, 2, 3]), run_model("abc")]);
-  await process_video("https://example.com/v.mp4");
-  return { sum: data.sum, model };
-}));
+export const resource_demo = application(
+  fn(async function resource_demo(): Promise<{ sum: number; model: string }> {
+    const [data, model] = await Promise.all([process_large_data([1, 2, 3]), run_model("abc")]);
+    await process_video("https://example.com/v.mp4");
+    return { sum: data.sum, model };
+  }),
+);

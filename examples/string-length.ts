@@ -24,6 +24,8 @@ export const string_length = fn(
 );
 
 /** An entry point that measures strings with `string_length` (the GPU function runs on its own). */
-export const measure_strings = application(fn(async function measure_strings(words: string[]): Promise<number[]> {
-  return await string_length.map(words);
-}));
+export const measure_strings = application(
+  fn(async function measure_strings(words: string[]): Promise<number[]> {
+    return await string_length.map(words);
+  }),
+);

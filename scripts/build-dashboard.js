@@ -22,7 +22,9 @@ export async function buildDashboard() {
     // No minification: the served script stays readable in the browser's devtools.
     minify: false,
     legalComments: "none",
-    banner: { js: "// Tributary dashboard, bundled from src/dashboard/browser (served by the server; no external code)." },
+    banner: {
+      js: "// Tributary dashboard, bundled from src/dashboard/browser (served by the server; no external code).",
+    },
     logLevel: "warning",
   });
 }

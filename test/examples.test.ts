@@ -21,28 +21,55 @@ test("the configured application reads and writes the structured format", T, asy
   assert.deepEqual(await output(all.hello_configured, "from a test"), new Map([["greeted", "from a test"]]));
 });
 
-test("my_function(\"hello\") → 5 via other_function", T, async () => {
+test('my_function("hello") → 5 via other_function', T, async () => {
   const req = await runLocal(all.my_function, "hello");
   assert.equal(await req.output(), 5);
   const created = (await collectEvents(req)).filter((e) => e.kind === "call:created").map((e) => e.functionName);
   assert.deepEqual(created, ["my_function", "other_function"]);
 });
 
-test("greet → \"Hello, world! from greet!\"", T, async () => {
+test('greet → "Hello, world! from greet!"', T, async () => {
   assert.equal(await output(all.greet, "Hello, world!"), "Hello, world! from greet!");
 });
 
-test("process_data → {\"matches\":[{\"name\":\"John\",\"age\":30,\"id\":1}]}; a bad age is rejected with its path", T, async () => {
-  const out = await output(all.process_data, { name: "John", age: 30 });
-  assert.equal(JSON.stringify(out), '{"matches":[{"name":"John","age":30,"id":1}]}');
-  await assert.rejects(runLocal(all.process_data, { name: "John", age: "thirty" }), /input failed schema validation at \$\.age/);
-});
+test(
+  'process_data → {"matches":[{"name":"John","age":30,"id":1}]}; a bad age is rejected with its path',
+  T,
+  async () => {
+    const out = await output(all.process_data, { name: "John", age: 30 });
+    assert.equal(JSON.stringify(out), '{"matches":[{"name":"John","age":30,"id":1}]}');
+    await assert.rejects(
+      runLocal(all.process_data, { name: "John", age: "thirty" }),
+      /input failed schema validation at \$\.age/,
+    );
+  },
+);
 
 test("string_length carries every option and measures strings", T, async () => {
   const spec = string_length.spec;
   assert.deepEqual(
-    { cpu: spec.cpu, memory: spec.memory, disk: spec.ephemeralDisk, gpu: spec.gpu, timeout: spec.timeout, secrets: spec.secrets, retries: spec.retries?.maxRetries, region: spec.region, image: spec.image?.baseImage },
-    { cpu: 2, memory: 4, disk: 2, gpu: ["H100:1"], timeout: 30, secrets: ["my_secret"], retries: 2, region: "us-east-1", image: "ubuntu:24.04" },
+    {
+      cpu: spec.cpu,
+      memory: spec.memory,
+      disk: spec.ephemeralDisk,
+      gpu: spec.gpu,
+      timeout: spec.timeout,
+      secrets: spec.secrets,
+      retries: spec.retries?.maxRetries,
+      region: spec.region,
+      image: spec.image?.baseImage,
+    },
+    {
+      cpu: 2,
+      memory: 4,
+      disk: 2,
+      gpu: ["H100:1"],
+      timeout: 30,
+      secrets: ["my_secret"],
+      retries: 2,
+      region: "us-east-1",
+      image: "ubuntu:24.04",
+    },
   );
   assert.equal(spec.description, "Measures the string using its length");
   assert.deepEqual(await output(measure_strings, ["a", "bb", "ccc"]), [1, 2, 3]);
@@ -62,7 +89,10 @@ test("timeouts: deep_research allows 30 minutes; the agent reports progress", T,
 
 test("retries: always_raises runs twice then fails; the application policy covers sometimes_fails", T, async () => {
   const req = await runLocal(all.always_raises);
-  await assert.rejects(req.output(), (e: Error & { reason?: string }) => e.reason === "function_error" && e.message === "Something went wrong");
+  await assert.rejects(
+    req.output(),
+    (e: Error & { reason?: string }) => e.reason === "function_error" && e.message === "Something went wrong",
+  );
   assert.equal((await collectEvents(req)).filter((e) => e.kind === "attempt:started").length, 2);
   assert.equal(await output(all.app_policy), "succeeded on attempt 3");
 });
@@ -76,7 +106,10 @@ test("request context: id, state across functions, progress, metrics", T, async 
   const items = await runLocal(all.process_items, ["a", "b", "c"]);
   assert.deepEqual(await items.output(), { results: ["A", "B", "C"] });
   const progress = (await collectEvents(items)).filter((e) => e.kind === "progress");
-  assert.deepEqual(progress.map((e) => e.data?.message), ["Processing item 1", "Processing item 2", "Processing item 3"]);
+  assert.deepEqual(
+    progress.map((e) => e.data?.message),
+    ["Processing item 1", "Processing item 2", "Processing item 3"],
+  );
   const measured = await runLocal(all.measured_function, "four");
   assert.equal(await measured.output(), 4);
   assert.equal(measured.metrics().counters.items_processed, 4);

@@ -20,7 +20,14 @@ export function paths(root: string): PeerPaths {
   const arch = process.arch === "arm64" ? "arm64" : "x64";
   return {
     dir,
-    restateServer: join(dir, "node_modules", "@restatedev", `restate-server-${process.platform}-${arch}`, "bin", "restate-server"),
+    restateServer: join(
+      dir,
+      "node_modules",
+      "@restatedev",
+      `restate-server-${process.platform}-${arch}`,
+      "bin",
+      "restate-server",
+    ),
     node24: join(dir, "node_modules", "node", "bin", "node"),
   };
 }
@@ -34,8 +41,12 @@ export function install(root: string, force: boolean, log: (m: string) => void):
   }
   mkdirSync(p.dir, { recursive: true });
   log(`npm install --prefix ${p.dir} ${PACKAGES.join(" ")}`);
-  const r = spawnSync("npm", ["install", "--prefix", p.dir, "--no-audit", "--no-fund", ...PACKAGES], { stdio: "inherit", timeout: 600_000 });
+  const r = spawnSync("npm", ["install", "--prefix", p.dir, "--no-audit", "--no-fund", ...PACKAGES], {
+    stdio: "inherit",
+    timeout: 600_000,
+  });
   if (r.status !== 0) throw new Error(`npm install of the peers failed (${r.status ?? r.signal ?? r.error?.message})`);
-  for (const f of [p.restateServer, p.node24, sdk]) if (!existsSync(f)) throw new Error(`after install, ${f} is missing`);
+  for (const f of [p.restateServer, p.node24, sdk])
+    if (!existsSync(f)) throw new Error(`after install, ${f} is missing`);
   return p;
 }

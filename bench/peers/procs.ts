@@ -47,7 +47,10 @@ export function freePort(): Promise<number> {
 export function waitForLine(child: ChildProcess, re: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
     let buf = "";
-    const timer = setTimeout(() => reject(new Error(`no line matching ${re} within ${timeoutMs} ms; output: ${buf.slice(-2000)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no line matching ${re} within ${timeoutMs} ms; output: ${buf.slice(-2000)}`)),
+      timeoutMs,
+    );
     const on = (d: Buffer): void => {
       buf += d.toString();
       const m = re.exec(buf);

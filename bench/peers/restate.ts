@@ -47,16 +47,30 @@ export async function startRestate(p: PeerPaths, log: (m: string) => void): Prom
   // The service runs from inside .peers so `@restatedev/restate-sdk` resolves to the peers' copy.
   const servicePath = join(p.dir, "restate-service.mjs");
   copyFileSync(SERVICE_SRC, servicePath);
-  const service = startGroup(p.node24, [servicePath], { cwd: p.dir, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PORT: "0" } });
+  const service = startGroup(p.node24, [servicePath], {
+    cwd: p.dir,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, PORT: "0" },
+  });
   const m = await waitForLine(service, /listening on (\d+)/, 30_000);
   service.stdout?.resume();
   service.stderr?.resume();
   const servicePort = Number(m[1]);
-  const reg = await admin.request("POST", "/deployments", JSON.stringify({ uri: `http://127.0.0.1:${servicePort}`, force: true }));
+  const reg = await admin.request(
+    "POST",
+    "/deployments",
+    JSON.stringify({ uri: `http://127.0.0.1:${servicePort}`, force: true }),
+  );
   if (reg.status >= 300) throw new Error(`registering the service failed: HTTP ${reg.status} ${reg.body}`);
-  log(`restate service on ${servicePort} registered (Node ${(await import("node:child_process")).execFileSync(p.node24, ["--version"]).toString().trim()})`);
+  log(
+    `restate service on ${servicePort} registered (Node ${(await import("node:child_process")).execFileSync(p.node24, ["--version"]).toString().trim()})`,
+  );
   // Registration propagates asynchronously to the ingress: wait until a call succeeds.
-  await until("restate service routable", 30_000, async () => (await ingress.request("POST", "/Bench/trivial", "null")).status === 200);
+  await until(
+    "restate service routable",
+    30_000,
+    async () => (await ingress.request("POST", "/Bench/trivial", "null")).status === 200,
+  );
   admin.close();
   return { ingress, serverPid: server.pid!, version, baseDir };
 }

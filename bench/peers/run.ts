@@ -32,7 +32,14 @@ async function tributary(quick: boolean): Promise<Figures> {
   try {
     await sys.deploy(join(ROOT, "bench", "apps.ts"));
     log("tributary:");
-    return await measure({ trivial: () => sys.http.invokeAndWait("trivial", null), chain10: () => sys.http.invokeAndWait("chain10", null) }, quick, log);
+    return await measure(
+      {
+        trivial: () => sys.http.invokeAndWait("trivial", null),
+        chain10: () => sys.http.invokeAndWait("chain10", null),
+      },
+      quick,
+      log,
+    );
   } finally {
     await sys.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -42,7 +49,10 @@ async function tributary(quick: boolean): Promise<Figures> {
 /** Temporary directories to remove after every process is dead. */
 const scratch: string[] = [];
 
-async function restate(quick: boolean, reinstall: boolean): Promise<{ figures: Figures; steps10P50: number; version: string }> {
+async function restate(
+  quick: boolean,
+  reinstall: boolean,
+): Promise<{ figures: Figures; steps10P50: number; version: string }> {
   const p = install(ROOT, reinstall, log);
   const rig = await startRestate(p, log);
   scratch.push(rig.baseDir);
@@ -75,13 +85,15 @@ function table(t: Figures, r: Figures): string {
     ["32 clients p50 latency (ms)", t.loadP50, r.loadP50, "lower is better"],
   ];
   const lines = ["| workload | Tributary | Restate | Tributary ÷ Restate | |", "|---|---:|---:|---:|---|"];
-  for (const [name, a, b, note] of rows) lines.push(`| ${name} | ${a.toFixed(2)} | ${b.toFixed(2)} | ${(a / b).toFixed(2)}× | ${note} |`);
+  for (const [name, a, b, note] of rows)
+    lines.push(`| ${name} | ${a.toFixed(2)} | ${b.toFixed(2)} | ${(a / b).toFixed(2)}× | ${note} |`);
   return lines.join("\n");
 }
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  for (const a of argv) if (a !== "--quick" && a !== "--reinstall") throw new Error(`unknown argument ${a}; use --quick, --reinstall`);
+  for (const a of argv)
+    if (a !== "--quick" && a !== "--reinstall") throw new Error(`unknown argument ${a}; use --quick, --reinstall`);
   const quick = argv.includes("--quick");
   const deadline = setTimeout(() => {
     log(`bench:peers: deadline of ${DEADLINE_MS / 60_000} min passed; killing everything`);
@@ -93,9 +105,19 @@ async function main(): Promise<void> {
     const t = await tributary(quick);
     const r = await restate(quick, argv.includes("--reinstall"));
     const out = table(t, r.figures);
-    process.stdout.write(`\nPeers — ${date}${quick ? " (quick)" : ""}; Restate ${r.version}, chain = 10 service-to-service calls; Restate steps10 (10 ctx.run in one invocation) p50 ${r.steps10P50.toFixed(2)} ms\n${out}\n`);
+    process.stdout.write(
+      `\nPeers — ${date}${quick ? " (quick)" : ""}; Restate ${r.version}, chain = 10 service-to-service calls; Restate steps10 (10 ctx.run in one invocation) p50 ${r.steps10P50.toFixed(2)} ms\n${out}\n`,
+    );
     const file = join(ROOT, "bench", "results", quick ? "peers-quick.json" : "peers-latest.json");
-    writeJson(file, { date, quick, node: process.version, restate: r.version, tributary: t, restateFigures: r.figures, restateSteps10P50: r.steps10P50 });
+    writeJson(file, {
+      date,
+      quick,
+      node: process.version,
+      restate: r.version,
+      tributary: t,
+      restateFigures: r.figures,
+      restateSteps10P50: r.steps10P50,
+    });
     process.stdout.write(`results: ${file}\n`);
   } finally {
     clearTimeout(deadline);

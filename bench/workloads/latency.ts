@@ -19,8 +19,26 @@ export const trivial: Workload = {
     const p99 = quantile(lat, 0.99);
     const note = `n=${n} sequential after warm-up`;
     return [
-      ctx.row({ workload: "trivial invoke→output", figure: "p50", value: p50, unit: "ms", shown: ms(p50), target: "≤ 2 ms", met: p50 <= 2, note }),
-      ctx.row({ workload: "trivial invoke→output", figure: "p99", value: p99, unit: "ms", shown: ms(p99), target: "", met: null, note }),
+      ctx.row({
+        workload: "trivial invoke→output",
+        figure: "p50",
+        value: p50,
+        unit: "ms",
+        shown: ms(p50),
+        target: "≤ 2 ms",
+        met: p50 <= 2,
+        note,
+      }),
+      ctx.row({
+        workload: "trivial invoke→output",
+        figure: "p99",
+        value: p99,
+        unit: "ms",
+        shown: ms(p99),
+        target: "",
+        met: null,
+        note,
+      }),
     ];
   },
 };
@@ -40,8 +58,26 @@ export const chain: Workload = {
     const perCall = (chainP50 - quantile(base, 0.5)) / 10;
     const note = `n=${n}; (p50 chain10 − p50 trivial) / 10`;
     return [
-      ctx.row({ workload: "chain of 10 nested calls", figure: "p50 total", value: chainP50, unit: "ms", shown: ms(chainP50), target: "", met: null, note: `n=${n}` }),
-      ctx.row({ workload: "chain of 10 nested calls", figure: "p50 per call", value: perCall, unit: "ms", shown: ms(perCall), target: "≤ 0.5 ms", met: perCall <= 0.5, note }),
+      ctx.row({
+        workload: "chain of 10 nested calls",
+        figure: "p50 total",
+        value: chainP50,
+        unit: "ms",
+        shown: ms(chainP50),
+        target: "",
+        met: null,
+        note: `n=${n}`,
+      }),
+      ctx.row({
+        workload: "chain of 10 nested calls",
+        figure: "p50 per call",
+        value: perCall,
+        unit: "ms",
+        shown: ms(perCall),
+        target: "≤ 0.5 ms",
+        met: perCall <= 0.5,
+        note,
+      }),
     ];
   },
 };

@@ -13,8 +13,26 @@ export const progress: Workload = {
     const rate = (n / inside) * 1000;
     const note = `n=${n} awaited updates; ${ms(inside)} inside the function, ${ms(wall)} invoke→output`;
     return [
-      ctx.row({ workload: "progress updates, one function", figure: "updates/s (in function)", value: rate, unit: "per_s", shown: perSec(rate), target: "", met: null, note }),
-      ctx.row({ workload: "progress updates, one function", figure: "updates/s (invoke→output)", value: (n / wall) * 1000, unit: "per_s", shown: perSec((n / wall) * 1000), target: "", met: null, note }),
+      ctx.row({
+        workload: "progress updates, one function",
+        figure: "updates/s (in function)",
+        value: rate,
+        unit: "per_s",
+        shown: perSec(rate),
+        target: "",
+        met: null,
+        note,
+      }),
+      ctx.row({
+        workload: "progress updates, one function",
+        figure: "updates/s (invoke→output)",
+        value: (n / wall) * 1000,
+        unit: "per_s",
+        shown: perSec((n / wall) * 1000),
+        target: "",
+        met: null,
+        note,
+      }),
     ];
   },
 };

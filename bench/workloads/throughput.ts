@@ -17,9 +17,36 @@ export const throughput: Workload = {
     const reused = after.reused - before.reused;
     const note = `${clients} clients, ${seconds} s, ${r.done} ok, ${r.errors} errors`;
     return [
-      ctx.row({ workload: "throughput, 32 clients", figure: "requests/s", value: rate, unit: "per_s", shown: perSec(rate), target: "≥ 2,000/s", met: rate >= 2000 && r.errors === 0, note }),
-      ctx.row({ workload: "throughput, 32 clients", figure: "p50 / p99 latency", value: quantile(r.latencies, 0.5), unit: "ms", shown: `${ms(quantile(r.latencies, 0.5))} / ${ms(quantile(r.latencies, 0.99))}`, target: "", met: null, note }),
-      ctx.row({ workload: "throughput, 32 clients", figure: "containers started / reused", value: started, unit: "count", shown: `${started} / ${reused}`, target: "", met: null, note: "during the measured window" }),
+      ctx.row({
+        workload: "throughput, 32 clients",
+        figure: "requests/s",
+        value: rate,
+        unit: "per_s",
+        shown: perSec(rate),
+        target: "≥ 2,000/s",
+        met: rate >= 2000 && r.errors === 0,
+        note,
+      }),
+      ctx.row({
+        workload: "throughput, 32 clients",
+        figure: "p50 / p99 latency",
+        value: quantile(r.latencies, 0.5),
+        unit: "ms",
+        shown: `${ms(quantile(r.latencies, 0.5))} / ${ms(quantile(r.latencies, 0.99))}`,
+        target: "",
+        met: null,
+        note,
+      }),
+      ctx.row({
+        workload: "throughput, 32 clients",
+        figure: "containers started / reused",
+        value: started,
+        unit: "count",
+        shown: `${started} / ${reused}`,
+        target: "",
+        met: null,
+        note: "during the measured window",
+      }),
     ];
   },
 };

@@ -39,9 +39,17 @@ const STATUS_MARK = "\n@@http-status@@";
  * file its `-o` names, relative to `cwd`) and the HTTP status. With curl, the line runs exactly as
  * printed through `sh -c`, with only `-sS -w …` appended to report the status.
  */
-export async function runCurlLine(line: string, cwd?: string): Promise<{ via: "sh" | "fetch"; body: string; status: number }> {
+export async function runCurlLine(
+  line: string,
+  cwd?: string,
+): Promise<{ via: "sh" | "fetch"; body: string; status: number }> {
   if (hasCurl) {
-    const out = execFileSync("sh", ["-c", `${line} -sS -w '${STATUS_MARK.replace("\n", "\\n")}%{http_code}'`], { cwd, encoding: "utf8", timeout: 40_000, stdio: ["ignore", "pipe", "pipe"] });
+    const out = execFileSync("sh", ["-c", `${line} -sS -w '${STATUS_MARK.replace("\n", "\\n")}%{http_code}'`], {
+      cwd,
+      encoding: "utf8",
+      timeout: 40_000,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const at = out.lastIndexOf(STATUS_MARK);
     return { via: "sh", body: out.slice(0, at), status: Number(out.slice(at + STATUS_MARK.length)) };
   }

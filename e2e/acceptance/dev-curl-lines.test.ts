@@ -30,11 +30,17 @@ const EXPECTED: Record<string, { status: number; check: (body: string, cwd: stri
   },
   my_function: { status: 200, check: (b) => assert.equal(JSON.parse(b), 5) },
   greet: { status: 200, check: (b) => assert.equal(JSON.parse(b), "Hello, world! from greet!") },
-  process_data: { status: 200, check: (b) => assert.deepEqual(JSON.parse(b), { matches: [{ name: "John", age: 30, id: 1 }] }) },
+  process_data: {
+    status: 200,
+    check: (b) => assert.deepEqual(JSON.parse(b), { matches: [{ name: "John", age: 30, id: 1 }] }),
+  },
   count_words: { status: 200, check: (b) => assert.equal(JSON.parse(b), 4) },
   long_running_agent: { status: 200, check: (b) => assert.equal(JSON.parse(b), "research notes on tides") },
   // The example that documents a failure: retried once, then the request fails with its message.
-  always_raises: { status: 500, check: (b) => assert.deepEqual(pick(JSON.parse(b)), { code: "function_error", message: "Something went wrong" }) },
+  always_raises: {
+    status: 500,
+    check: (b) => assert.deepEqual(pick(JSON.parse(b)), { code: "function_error", message: "Something went wrong" }),
+  },
   app_policy: { status: 200, check: (b) => assert.match(JSON.parse(b) as string, /^succeeded on attempt \d+$/) },
   show_request_id: { status: 200, check: (b) => assert.match(JSON.parse(b) as string, /^\w{8,}$/) },
   first_function: { status: 200, check: (b) => assert.equal(JSON.parse(b), 5) },
@@ -63,10 +69,22 @@ after(async () => {
 
 describe("the curl lines `tributary dev examples/all.ts` prints", () => {
   it("each one, pasted into a shell elsewhere, prints the documented output", T, async () => {
-    const printed = [...dev.output().matchAll(/^(\w+) \(version 1\)\n\s+(curl .+)$/gm)].map((m) => ({ app: m[1]!, line: m[2]! }));
+    const printed = [...dev.output().matchAll(/^(\w+) \(version 1\)\n\s+(curl .+)$/gm)].map((m) => ({
+      app: m[1]!,
+      line: m[2]!,
+    }));
     assert.deepEqual(printed.map((p) => p.app).sort(), Object.keys(EXPECTED).sort(), dev.output());
     // Every application that takes an input gets a body: none is left to fail on `undefined`.
-    for (const app of ["greet", "my_function", "count_words", "process_items", "measured_function", "first_function", "long_running_agent", "hello_configured"]) {
+    for (const app of [
+      "greet",
+      "my_function",
+      "count_words",
+      "process_items",
+      "measured_function",
+      "first_function",
+      "long_running_agent",
+      "hello_configured",
+    ]) {
       assert.match(printed.find((p) => p.app === app)!.line, / -H 'Content-Type: application\/json' -d '/, app);
     }
     for (const { app, line } of printed) {

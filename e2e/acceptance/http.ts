@@ -16,7 +16,13 @@ export interface Answer {
  * `POST /applications/<app>?wait=30`: the synchronous invoke, answered with the output bytes (200),
  * a JSON error (422/409/500) or 202 when still running.
  */
-export async function invokeWait(base: string, app: string, body?: Uint8Array | string, contentType = "application/json", wait = 30): Promise<Answer> {
+export async function invokeWait(
+  base: string,
+  app: string,
+  body?: Uint8Array | string,
+  contentType = "application/json",
+  wait = 30,
+): Promise<Answer> {
   const res = await fetch(`${base}/applications/${app}?wait=${wait}`, {
     method: "POST",
     headers: { "content-type": contentType },
@@ -46,7 +52,10 @@ export interface SseEvent {
 
 /** Reads a whole SSE stream (the progress stream closes after `RequestFinished`). */
 export async function readSse(url: string, ms = 15_000, headers: Record<string, string> = {}): Promise<SseEvent[]> {
-  const res = await fetch(url, { headers: { accept: "text/event-stream", ...headers }, signal: AbortSignal.timeout(ms) });
+  const res = await fetch(url, {
+    headers: { accept: "text/event-stream", ...headers },
+    signal: AbortSignal.timeout(ms),
+  });
   if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
   const text = await res.text();
   const events: SseEvent[] = [];
@@ -80,7 +89,8 @@ export interface Detail {
   }>;
 }
 
-export const detail = (base: string, app: string, id: string): Promise<Detail> => getJson<Detail>(`${base}/applications/${app}/requests/${id}`);
+export const detail = (base: string, app: string, id: string): Promise<Detail> =>
+  getJson<Detail>(`${base}/applications/${app}/requests/${id}`);
 
 /** Log lines of a request, waiting until `want` appears (logs are shipped after the call returns). */
 export async function logLines(base: string, app: string, id: string, want?: string, ms = 10_000): Promise<string[]> {

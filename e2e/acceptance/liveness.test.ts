@@ -27,22 +27,40 @@ after(async () => {
 });
 
 describe("liveness", () => {
-  it("as many blocked parents as the executor has memory for still get their children run", { timeout: 60_000 }, async () => {
-    const dir = mkdtempSync(join(d.dir, "work-"));
-    const ids: string[] = [];
-    for (let i = 0; i < 4; i++) {
-      const res = await fetch(`${d.url}/applications/acc_gated_parent`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(dir) });
-      ids.push(((await res.json()) as { request_id: string }).request_id);
-    }
-    await waitFor("4 parents running", () => lines(join(dir, "gated-parent-started")).length === 4, 20_000);
-    writeFileSync(join(dir, "go"), "");
-    const end = Date.now() + 20_000;
-    const statuses = new Map<string, string>();
-    while (Date.now() < end && [...statuses.values()].filter((s) => s === "succeeded").length < 4) {
-      for (const id of ids) statuses.set(id, (await detail(d.url, "acc_gated_parent", id)).status);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    const stuck = await Promise.all(ids.map(async (id) => (await detail(d.url, "acc_gated_parent", id)).function_calls.filter((c) => c.status === "pending").map((c) => c.function_name)));
-    assert.deepEqual([...statuses.values()], ["succeeded", "succeeded", "succeeded", "succeeded"], `pending calls per request after 20 s: ${JSON.stringify(stuck)}`);
-  });
+  it(
+    "as many blocked parents as the executor has memory for still get their children run",
+    { timeout: 60_000 },
+    async () => {
+      const dir = mkdtempSync(join(d.dir, "work-"));
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const res = await fetch(`${d.url}/applications/acc_gated_parent`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(dir),
+        });
+        ids.push(((await res.json()) as { request_id: string }).request_id);
+      }
+      await waitFor("4 parents running", () => lines(join(dir, "gated-parent-started")).length === 4, 20_000);
+      writeFileSync(join(dir, "go"), "");
+      const end = Date.now() + 20_000;
+      const statuses = new Map<string, string>();
+      while (Date.now() < end && [...statuses.values()].filter((s) => s === "succeeded").length < 4) {
+        for (const id of ids) statuses.set(id, (await detail(d.url, "acc_gated_parent", id)).status);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const stuck = await Promise.all(
+        ids.map(async (id) =>
+          (await detail(d.url, "acc_gated_parent", id)).function_calls
+            .filter((c) => c.status === "pending")
+            .map((c) => c.function_name),
+        ),
+      );
+      assert.deepEqual(
+        [...statuses.values()],
+        ["succeeded", "succeeded", "succeeded", "succeeded"],
+        `pending calls per request after 20 s: ${JSON.stringify(stuck)}`,
+      );
+    },
+  );
 });

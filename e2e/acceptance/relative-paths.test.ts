@@ -33,7 +33,12 @@ function cleanEnv(): Record<string, string | undefined> {
 /** A long-running `tributary …` in `cwd`, in its own process group (killed in `after`). */
 function startCli(args: string[], cwd: string): { child: ChildProcess; output: () => string } {
   let out = "";
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: cleanEnv(),
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
   children.push(child);
@@ -84,16 +89,29 @@ describe("server + executor + deploy + run with default and relative paths", () 
     const url = `http://127.0.0.1:${port}`;
     // Default --store and --blobs: .tributary/… under cwd.
     const server = startCli(["server", "--port", String(port)], cwd);
-    await waitFor(`the server on ${url}`, async () => {
-      if (server.child.exitCode !== null) throw new Error(`server exited: ${server.output()}`);
-      return fetch(`${url}/healthz`).then((r) => r.ok, () => false);
-    }, 30_000, 50);
+    await waitFor(
+      `the server on ${url}`,
+      async () => {
+        if (server.child.exitCode !== null) throw new Error(`server exited: ${server.output()}`);
+        return fetch(`${url}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
+      },
+      30_000,
+      50,
+    );
     // Default --data: .tributary/executor under cwd.
     const executor = startCli(["executor", "--server", url, "--cpu", "4"], cwd);
-    await waitFor("the executor to connect", () => {
-      if (executor.child.exitCode !== null) throw new Error(`executor exited: ${executor.output()}`);
-      return executor.output().includes("serving");
-    }, 30_000, 50);
+    await waitFor(
+      "the executor to connect",
+      () => {
+        if (executor.child.exitCode !== null) throw new Error(`executor exited: ${executor.output()}`);
+        return executor.output().includes("serving");
+      },
+      30_000,
+      50,
+    );
 
     const deployed = await runCli(["deploy", "src/app.ts", "--server", url], cwd);
     assert.equal(deployed.code, 0, deployed.stderr);
@@ -117,11 +135,22 @@ describe("server + executor + deploy + run with default and relative paths", () 
     writeFileSync(join(cwd, "app.ts"), APP);
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const server = startCli(["server", "--port", String(port), "--store", "sqlite:state/db.sqlite", "--blobs", "state/blobs"], cwd);
-    await waitFor(`the server on ${url}`, async () => {
-      if (server.child.exitCode !== null) throw new Error(`server exited: ${server.output()}`);
-      return fetch(`${url}/healthz`).then((r) => r.ok, () => false);
-    }, 30_000, 50);
+    const server = startCli(
+      ["server", "--port", String(port), "--store", "sqlite:state/db.sqlite", "--blobs", "state/blobs"],
+      cwd,
+    );
+    await waitFor(
+      `the server on ${url}`,
+      async () => {
+        if (server.child.exitCode !== null) throw new Error(`server exited: ${server.output()}`);
+        return fetch(`${url}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
+      },
+      30_000,
+      50,
+    );
     const executor = startCli(["executor", "--server", url, "--cpu", "4", "--data", "state/executor"], cwd);
     await waitFor("the executor to connect", () => executor.output().includes("serving"), 30_000, 50);
     assert.equal((await runCli(["deploy", "./app.ts", "--server", url], cwd)).code, 0);
@@ -129,7 +158,8 @@ describe("server + executor + deploy + run with default and relative paths", () 
     assert.equal(ran.code, 0, `${ran.stderr}\nexecutor:\n${executor.output()}`);
     assert.equal(ran.stdout, "OK!\n");
     const state = readdirSync(join(cwd, "state"));
-    for (const name of ["blobs", "db.sqlite", "executor"]) assert.ok(state.includes(name), `${name} in ${state.join(", ")}`);
+    for (const name of ["blobs", "db.sqlite", "executor"])
+      assert.ok(state.includes(name), `${name} in ${state.join(", ")}`);
     assert.deepEqual(readdirSync(cwd).sort(), ["app.ts", "state"]);
     assert.ok(readdirSync(join(cwd, "state", "executor", "bundles")).length > 0);
   });
@@ -146,7 +176,10 @@ describe("unsupported locations are refused at start-up", () => {
       const cwd = tempDir();
       const r = await runCli(["server", "--port", "0", flag, value], cwd);
       assert.notEqual(r.code, 0);
-      assert.match(r.stderr, new RegExp(`^error: ${flag} ${value.replace(/[/.]/g, "\\$&")}: "\\w+:" is not supported; `));
+      assert.match(
+        r.stderr,
+        new RegExp(`^error: ${flag} ${value.replace(/[/.]/g, "\\$&")}: "\\w+:" is not supported; `),
+      );
       assert.match(r.stderr, supported);
       assert.equal(r.stdout, "");
       // Nothing was created: no `s3:` directory, no database, no blob directory.

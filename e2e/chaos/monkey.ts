@@ -51,7 +51,8 @@ export async function runMonkey(o: MonkeyOptions): Promise<{ kills: Kill[]; idle
     const target = o.rng.next();
     const slot = o.rng.int(0, o.executors.length - 1);
     const restartDelay = o.rng.int(100, 1500);
-    for (const end = Date.now() + gap; Date.now() < end; await sleep(50)) if (o.shouldStop()) return { kills, idleRounds };
+    for (const end = Date.now() + gap; Date.now() < end; await sleep(50))
+      if (o.shouldStop()) return { kills, idleRounds };
     if (o.shouldStop()) return { kills, idleRounds };
     const kind = opening[round] ?? KINDS[Math.floor(kindDraw * KINDS.length)]!;
 
@@ -79,7 +80,12 @@ export async function runMonkey(o: MonkeyOptions): Promise<{ kills: Kill[]; idle
     } else if (kind === "executor") {
       const ex = o.executors[slot]!;
       const pids = [ex.child.pid!, ...childrenOf(ex.child.pid!)];
-      kills.push({ kind, at: Date.now(), pids, note: `executor slot ${slot} (pid ${ex.child.pid}, ${pids.length - 1} containers), restart after ${restartDelay} ms` });
+      kills.push({
+        kind,
+        at: Date.now(),
+        pids,
+        note: `executor slot ${slot} (pid ${ex.child.pid}, ${pids.length - 1} containers), restart after ${restartDelay} ms`,
+      });
       await ex.kill9(true);
       await sleep(restartDelay);
       o.executors[slot] = await o.restartExecutor(slot);

@@ -43,20 +43,29 @@ export async function submit(url: string, p: Planned, deadline: number): Promise
 }
 
 /** Reads the status of every unfinished request until all finished or `deadline` passes. */
-export async function pollUntilFinished(url: string, all: Planned[], deadline: number, stillSubmitting: () => boolean): Promise<void> {
+export async function pollUntilFinished(
+  url: string,
+  all: Planned[],
+  deadline: number,
+  stillSubmitting: () => boolean,
+): Promise<void> {
   for (;;) {
     const open = all.filter((p) => p.id !== undefined && !isTerminal(p.status));
     if (open.length === 0 && !stillSubmitting()) return;
     if (Date.now() > deadline) return;
     for (const p of open) {
       try {
-        const res = await fetch(`${url}/applications/chaos_tree/requests/${p.id}`, { signal: AbortSignal.timeout(5_000) });
+        const res = await fetch(`${url}/applications/chaos_tree/requests/${p.id}`, {
+          signal: AbortSignal.timeout(5_000),
+        });
         if (!res.ok) continue;
         const d = (await res.json()) as { status: string; failure_reason: string | null };
         // The status is recorded only together with the output, so a server that dies between the
         // two reads leaves the request open for the next pass instead of "succeeded, no output".
         if (d.status === "succeeded") {
-          const out = await fetch(`${url}/applications/chaos_tree/requests/${p.id}/output`, { signal: AbortSignal.timeout(5_000) });
+          const out = await fetch(`${url}/applications/chaos_tree/requests/${p.id}/output`, {
+            signal: AbortSignal.timeout(5_000),
+          });
           if (!out.ok) continue;
           p.output = await out.json();
         }
@@ -72,11 +81,16 @@ export async function pollUntilFinished(url: string, all: Planned[], deadline: n
 
 const isTerminal = (s: string | undefined): boolean => s === "succeeded" || s === "failed" || s === "cancelled";
 
-export const expectedOutput = (input: TreeInput): string[] => Array.from({ length: input.children }, (_, i) => `${input.req}:${i}`);
+export const expectedOutput = (input: TreeInput): string[] =>
+  Array.from({ length: input.children }, (_, i) => `${input.req}:${i}`);
 
 /** True when the request was acknowledged and finished with exactly the expected output. */
 export function delivered(p: Planned): boolean {
-  return p.id !== undefined && p.status === "succeeded" && JSON.stringify(p.output) === JSON.stringify(expectedOutput(p.input));
+  return (
+    p.id !== undefined &&
+    p.status === "succeeded" &&
+    JSON.stringify(p.output) === JSON.stringify(expectedOutput(p.input))
+  );
 }
 
 export interface Rerun {
@@ -94,7 +108,9 @@ export function reruns(dir: string, p: Planned): Rerun[] {
     const [i, pid, at] = l.split(" ").map(Number) as [number, number, number];
     byChild.set(i, [...(byChild.get(i) ?? []), { pid, at }]);
   }
-  return [...byChild].filter(([, runs]) => runs.length > 1).map(([child, runs]) => ({ req: p.input.req, child, firstDoneAt: runs[0]!.at, pids: runs.map((r) => r.pid) }));
+  return [...byChild]
+    .filter(([, runs]) => runs.length > 1)
+    .map(([child, runs]) => ({ req: p.input.req, child, firstDoneAt: runs[0]!.at, pids: runs.map((r) => r.pid) }));
 }
 
 /** How many times children started (restarts of unfinished children are expected under chaos). */
@@ -110,12 +126,22 @@ export const starts = (dir: string, p: Planned): number => lines(join(dir, `${p.
 export async function classifyRerun(url: string, p: Planned, r: Rerun, dir: string): Promise<string> {
   try {
     const res = await fetch(`${url}/applications/chaos_tree/requests/${p.id}`, { signal: AbortSignal.timeout(5_000) });
-    const d = (await res.json()) as { function_calls: Array<{ function_name: string; finished_at: number | null; attempts: Array<{ status: string; failure_reason: string | null; started_at: number }> }> };
+    const d = (await res.json()) as {
+      function_calls: Array<{
+        function_name: string;
+        finished_at: number | null;
+        attempts: Array<{ status: string; failure_reason: string | null; started_at: number }>;
+      }>;
+    };
     const call = d.function_calls.filter((c) => c.function_name === "chaos_leaf")[r.child];
     if (!call?.finished_at) return "unclassified (no such call)";
-    const dones = lines(join(dir, `${p.input.req}.done`)).filter((l) => l.startsWith(`${r.child} `)).map((l) => Number(l.split(" ")[2]));
+    const dones = lines(join(dir, `${p.input.req}.done`))
+      .filter((l) => l.startsWith(`${r.child} `))
+      .map((l) => Number(l.split(" ")[2]));
     const after = dones.filter((t) => t > call.finished_at!).length;
-    const attempts = call.attempts.map((a) => `${a.status}${a.failure_reason ? `(${a.failure_reason})` : ""}`).join(", ");
+    const attempts = call.attempts
+      .map((a) => `${a.status}${a.failure_reason ? `(${a.failure_reason})` : ""}`)
+      .join(", ");
     return after > 0
       ? `VIOLATION: ${after} completion(s) after the result was journaled at ${call.finished_at}; attempts ${attempts}`
       : `result lost in flight: every completion precedes the journal (${call.finished_at}); attempts ${attempts}`;

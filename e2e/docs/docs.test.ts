@@ -17,18 +17,30 @@ import { scenarios, shellBlocks } from "./markdown.js";
 import { DocSession } from "./shell-session.js";
 import { CHECKOUT, createUserProject } from "./user-project.js";
 
-const FILES = ["README.md", ...readdirSync(join(CHECKOUT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+const FILES = [
+  "README.md",
+  ...readdirSync(join(CHECKOUT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
+];
 const ALL = scenarios(FILES.flatMap((f) => shellBlocks(readFileSync(join(CHECKOUT, f), "utf8"), f)));
 
 /** The sequences issue 9 asks to be tested; if the docs lose one, this test must say so. */
-const REQUIRED = ["README.md › Quick start", "README.md › Running it for real", "docs/operations.md › Running a server and executors"];
+const REQUIRED = [
+  "README.md › Quick start",
+  "README.md › Running it for real",
+  "docs/operations.md › Running a server and executors",
+];
 
 it("the docs still hold the command sequences this test exists for", () => {
   const names = ALL.map((s) => s.name);
   for (const r of REQUIRED) assert.ok(names.includes(r), `no sh blocks under ${r}; found: ${names.join(", ")}`);
   const quickStart = ALL.find((s) => s.name === REQUIRED[0])!.blocks.flatMap((b) => b.commands.map((c) => c.text));
   assert.ok(quickStart.includes("npx tributary dev examples/all.ts"), quickStart.join("\n"));
-  assert.ok(quickStart.some((c) => c.startsWith("curl ")), "the quick start shows curl lines");
+  assert.ok(
+    quickStart.some((c) => c.startsWith("curl ")),
+    "the quick start shows curl lines",
+  );
 });
 
 for (const scenario of ALL) {
@@ -55,7 +67,9 @@ for (const scenario of ALL) {
       });
     }
 
-    if (scenario.blocks.some((b) => !b.skip && b.commands.some((c) => /tributary\s+(dev|server|executor)/.test(c.text)))) {
+    if (
+      scenario.blocks.some((b) => !b.skip && b.commands.some((c) => /tributary\s+(dev|server|executor)/.test(c.text)))
+    ) {
       it("Ctrl-C stops every long-running command it started", { timeout: 120_000 }, async () => {
         const slow = await session!.stop();
         assert.deepEqual(slow, [], `still running 20 s after Ctrl-C (SIGINT): ${slow.join("; ")}`);

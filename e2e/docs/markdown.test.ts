@@ -44,7 +44,10 @@ it("reads sh blocks: commands, continuations, shown output, skips and sections",
   assert.equal(blocks[1]!.section, "Quick start", "### belongs to its ## section");
   assert.deepEqual(
     scenarios(blocks).map((s) => [s.name, s.blocks.length]),
-    [["X.md › Quick start", 2], ["X.md › Other", 1]],
+    [
+      ["X.md › Quick start", 2],
+      ["X.md › Other", 1],
+    ],
   );
 });
 

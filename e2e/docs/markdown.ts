@@ -60,7 +60,13 @@ export function shellBlocks(markdown: string, file: string): DocBlock[] {
     if (end < 0) throw new Error(`${file}:${i + 1}: unterminated code block`);
     if (fence[1] === "sh") {
       const marker = SKIP_RE.exec(lines[i - 1] ?? "");
-      blocks.push({ file, section, line: i + 1, commands: commandsOf(lines.slice(i + 1, end), i + 2), skip: marker ? marker[1]! : null });
+      blocks.push({
+        file,
+        section,
+        line: i + 1,
+        commands: commandsOf(lines.slice(i + 1, end), i + 2),
+        skip: marker ? marker[1]! : null,
+      });
     }
     i = end;
   }

@@ -84,9 +84,17 @@ export class DocSession {
   private async startTerminal(block: DocBlock, c: DocCommand): Promise<void> {
     const where = `${block.file}:${c.line}`;
     const expected = this.expected(c);
-    if (expected.length === 0) throw new Error(`${where}: a long-running command must show what it prints once ready, so a reader (and this test) knows when to go on`);
+    if (expected.length === 0)
+      throw new Error(
+        `${where}: a long-running command must show what it prints once ready, so a reader (and this test) knows when to go on`,
+      );
     // detached: its own process group, like a terminal's job; stop() signals the whole group.
-    const child = spawn("sh", ["-c", this.adapt(c.text)], { cwd: this.dir, env: this.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn("sh", ["-c", this.adapt(c.text)], {
+      cwd: this.dir,
+      env: this.env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     const t: Terminal = { command: c, child, stdout: "", stderr: "" };
     child.stdout!.on("data", (d: Buffer) => (t.stdout += d.toString()));
     child.stderr!.on("data", (d: Buffer) => (t.stderr += d.toString()));
@@ -95,14 +103,18 @@ export class DocSession {
       `${where} \`${c.text}\` to print what the docs show`,
       () => {
         if (child.exitCode !== null || child.signalCode !== null) {
-          throw new Error(`${where}: \`${c.text}\` exited (${child.exitCode ?? child.signalCode}) before it was ready\n${describeOutput(t.stdout, t.stderr)}`);
+          throw new Error(
+            `${where}: \`${c.text}\` exited (${child.exitCode ?? child.signalCode}) before it was ready\n${describeOutput(t.stdout, t.stderr)}`,
+          );
         }
         return outputMatches(expected, t.stdout, true);
       },
       READY_TIMEOUT_MS,
       100,
     ).catch((e: Error) => {
-      throw new Error(`${e.message}\nexpected (as a prefix):\n${expected.join("\n")}\n${describeOutput(t.stdout, t.stderr)}`);
+      throw new Error(
+        `${e.message}\nexpected (as a prefix):\n${expected.join("\n")}\n${describeOutput(t.stdout, t.stderr)}`,
+      );
     });
   }
 
@@ -111,7 +123,10 @@ export class DocSession {
     // Markers on stdout split the output per command; the exit code of each is reported, and the
     // shell stops at the first failure as a user would.
     const script = commands
-      .map((c, i) => `printf '\\n@@docs %d start@@\\n' ${i}\n${this.adapt(c.text)}\n__docs_rc=$?\nprintf '\\n@@docs %d exit %d@@\\n' ${i} $__docs_rc\n[ $__docs_rc -eq 0 ] || exit $__docs_rc`)
+      .map(
+        (c, i) =>
+          `printf '\\n@@docs %d start@@\\n' ${i}\n${this.adapt(c.text)}\n__docs_rc=$?\nprintf '\\n@@docs %d exit %d@@\\n' ${i} $__docs_rc\n[ $__docs_rc -eq 0 ] || exit $__docs_rc`,
+      )
       .join("\n");
     const { stdout, stderr } = await runShell(script, this.dir, this.env, COMMANDS_TIMEOUT_MS);
     for (const [i, c] of commands.entries()) {
@@ -122,7 +137,9 @@ export class DocSession {
       if (m[2] !== "0") throw new Error(`${where}: \`${c.text}\` exited ${m[2]}\n${describeOutput(out, stderr)}`);
       const expected = this.expected(c);
       if (expected.length > 0 && !outputMatches(expected, out)) {
-        throw new Error(`${where}: \`${c.text}\` printed something else than the docs show\nexpected:\n${expected.join("\n")}\n${describeOutput(out, stderr)}`);
+        throw new Error(
+          `${where}: \`${c.text}\` printed something else than the docs show\nexpected:\n${expected.join("\n")}\n${describeOutput(out, stderr)}`,
+        );
       }
     }
   }
@@ -168,7 +185,12 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-function runShell(script: string, cwd: string, env: Record<string, string>, timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
+function runShell(
+  script: string,
+  cwd: string,
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn("sh", ["-c", script], { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     let stdout = "";

@@ -9,7 +9,16 @@
  * checkout) and links to the packages those examples import (zod), so esbuild resolves them from
  * the project as it would in a user's project.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,7 +48,10 @@ function exampleDependencies(examples: string): string[] {
  */
 export function createUserProject(): string {
   const dir = mkdtempSync(join(tmpdir(), "tributary-docs-"));
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "docs-user", private: true, type: "module" }, null, 2));
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({ name: "docs-user", private: true, type: "module" }, null, 2),
+  );
   const modules = join(dir, "node_modules");
   mkdirSync(join(modules, ".bin"), { recursive: true });
   symlinkSync(CHECKOUT.replace(/\/$/, ""), join(modules, "tributary"), "dir");

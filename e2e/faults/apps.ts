@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { application, fn, Retries, RequestContext } from "tributary";
 
 type In = { dir: string; steps?: number };
-const mark = (dir: string, name: string, line = String(process.pid)): void => appendFileSync(join(dir, name), line + "\n");
+const mark = (dir: string, name: string, line = String(process.pid)): void =>
+  appendFileSync(join(dir, name), line + "\n");
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const fault_sibling = fn(async function fault_sibling(dir: string) {
@@ -13,17 +14,20 @@ const fault_sibling = fn(async function fault_sibling(dir: string) {
   return 1;
 });
 
-const fault_slow = fn({ retries: new Retries({ maxRetries: 2, initialDelay: 0.05 }), timeout: 5 }, async function fault_slow(dir: string, steps: number) {
-  mark(dir, "slow-start");
-  writeFileSync(join(dir, "slow.pid"), String(process.pid));
-  const ctx = RequestContext.get();
-  for (let i = 0; i < steps; i++) {
-    await sleep(100);
-    await ctx.progress.update(i + 1, steps, "slow step");
-  }
-  mark(dir, "slow-done");
-  return 2;
-});
+const fault_slow = fn(
+  { retries: new Retries({ maxRetries: 2, initialDelay: 0.05 }), timeout: 5 },
+  async function fault_slow(dir: string, steps: number) {
+    mark(dir, "slow-start");
+    writeFileSync(join(dir, "slow.pid"), String(process.pid));
+    const ctx = RequestContext.get();
+    for (let i = 0; i < steps; i++) {
+      await sleep(100);
+      await ctx.progress.update(i + 1, steps, "slow step");
+    }
+    mark(dir, "slow-done");
+    return 2;
+  },
+);
 
 export const fault_parent = application(
   { retries: new Retries({ maxRetries: 1, initialDelay: 0.05 }) },
@@ -36,8 +40,10 @@ export const fault_parent = application(
   }),
 );
 
-export const fault_once = application(fn(async function fault_once(input: In) {
-  mark(input.dir, "once");
-  await sleep(200);
-  return "done";
-}));
+export const fault_once = application(
+  fn(async function fault_once(input: In) {
+    mark(input.dir, "once");
+    await sleep(200);
+    return "done";
+  }),
+);

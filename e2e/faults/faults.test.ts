@@ -43,8 +43,14 @@ describe("faults", () => {
     await setup();
     await d.startExecutor();
     const dir = workDir();
-    const { request_id } = await client.invoke("fault_parent", { bytes: new TextEncoder().encode(JSON.stringify({ dir, steps: 10 })), contentType: "application/json" });
-    const pid = await waitFor("the slow call's container", () => lines(join(dir, "slow-start")).length > 0 && Number(readFileSync(join(dir, "slow.pid"), "utf8")));
+    const { request_id } = await client.invoke("fault_parent", {
+      bytes: new TextEncoder().encode(JSON.stringify({ dir, steps: 10 })),
+      contentType: "application/json",
+    });
+    const pid = await waitFor(
+      "the slow call's container",
+      () => lines(join(dir, "slow-start")).length > 0 && Number(readFileSync(join(dir, "slow.pid"), "utf8")),
+    );
     process.kill(pid, "SIGKILL");
     assert.deepEqual(await outcome("fault_parent", request_id), { status: "succeeded", output: 3 });
     assert.equal(lines(join(dir, "sibling")).length, 1, "the finished sibling ran exactly once");
@@ -52,72 +58,107 @@ describe("faults", () => {
     assert.equal(lines(join(dir, "parent-start")).length, 1, "the parent was not retried");
     const detail = await client.getRequest("fault_parent", request_id);
     const slow = detail.function_calls.find((c) => c.function_name === "fault_slow")!;
-    assert.deepEqual(slow.attempts.map((a) => a.status), ["failed", "succeeded"]);
+    assert.deepEqual(
+      slow.attempts.map((a) => a.status),
+      ["failed", "succeeded"],
+    );
     assert.equal(slow.attempts[0]!.failure_reason, "function_error");
   });
 
-  test("kill -9 of the executor: its attempts are rescheduled on another executor without using the retry policy", T, async () => {
-    await setup();
-    const first = await d.startExecutor();
-    const dir = workDir();
-    const { request_id } = await client.invoke("fault_parent", { bytes: new TextEncoder().encode(JSON.stringify({ dir, steps: 30 })), contentType: "application/json" });
-    await waitFor("the slow call to start", () => lines(join(dir, "slow-start")).length > 0);
-    await first.kill9(false); // the executor only: its containers notice and exit
-    await d.startExecutor();
-    assert.deepEqual(await outcome("fault_parent", request_id), { status: "succeeded", output: 3 });
-    assert.equal(lines(join(dir, "sibling")).length, 1, "the finished sibling ran exactly once");
-    assert.equal(lines(join(dir, "parent-start")).length, 2, "the parent was replayed once");
-    const detail = await client.getRequest("fault_parent", request_id);
-    const slow = detail.function_calls.find((c) => c.function_name === "fault_slow")!;
-    assert.equal(slow.attempts[0]!.failure_reason, "internal_error");
-    assert.equal(slow.attempts_used, 1, "an infrastructure loss does not use up the retry policy");
-  });
+  test(
+    "kill -9 of the executor: its attempts are rescheduled on another executor without using the retry policy",
+    T,
+    async () => {
+      await setup();
+      const first = await d.startExecutor();
+      const dir = workDir();
+      const { request_id } = await client.invoke("fault_parent", {
+        bytes: new TextEncoder().encode(JSON.stringify({ dir, steps: 30 })),
+        contentType: "application/json",
+      });
+      await waitFor("the slow call to start", () => lines(join(dir, "slow-start")).length > 0);
+      await first.kill9(false); // the executor only: its containers notice and exit
+      await d.startExecutor();
+      assert.deepEqual(await outcome("fault_parent", request_id), { status: "succeeded", output: 3 });
+      assert.equal(lines(join(dir, "sibling")).length, 1, "the finished sibling ran exactly once");
+      assert.equal(lines(join(dir, "parent-start")).length, 2, "the parent was replayed once");
+      const detail = await client.getRequest("fault_parent", request_id);
+      const slow = detail.function_calls.find((c) => c.function_name === "fault_slow")!;
+      assert.equal(slow.attempts[0]!.failure_reason, "internal_error");
+      assert.equal(slow.attempts_used, 1, "an infrastructure loss does not use up the retry policy");
+    },
+  );
 
-  test("kill -9 of the executor and a restart on the same data: its attempts are rescheduled at once, not after the grace", T, async () => {
-    await setup({ TRIBUTARY_EXECUTOR_GRACE_MS: "30000" });
-    const first = await d.startExecutor([], "executor-same");
-    const dir = workDir();
-    const { request_id } = await client.invoke("fault_parent", { bytes: new TextEncoder().encode(JSON.stringify({ dir, steps: 30 })), contentType: "application/json" });
-    await waitFor("the slow call to start", () => lines(join(dir, "slow-start")).length > 0);
-    await first.kill9(false);
-    const restarted = Date.now();
-    await d.startExecutor([], "executor-same");
-    assert.deepEqual(await outcome("fault_parent", request_id), { status: "succeeded", output: 3 });
-    assert.ok(Date.now() - restarted < 15_000, "recovered well before the 30 s grace");
-    assert.equal(lines(join(dir, "sibling")).length, 1, "the finished sibling ran exactly once");
-    assert.equal(lines(join(dir, "parent-start")).length, 2, "the parent was replayed once");
-  });
+  test(
+    "kill -9 of the executor and a restart on the same data: its attempts are rescheduled at once, not after the grace",
+    T,
+    async () => {
+      await setup({ TRIBUTARY_EXECUTOR_GRACE_MS: "30000" });
+      const first = await d.startExecutor([], "executor-same");
+      const dir = workDir();
+      const { request_id } = await client.invoke("fault_parent", {
+        bytes: new TextEncoder().encode(JSON.stringify({ dir, steps: 30 })),
+        contentType: "application/json",
+      });
+      await waitFor("the slow call to start", () => lines(join(dir, "slow-start")).length > 0);
+      await first.kill9(false);
+      const restarted = Date.now();
+      await d.startExecutor([], "executor-same");
+      assert.deepEqual(await outcome("fault_parent", request_id), { status: "succeeded", output: 3 });
+      assert.ok(Date.now() - restarted < 15_000, "recovered well before the 30 s grace");
+      assert.equal(lines(join(dir, "sibling")).length, 1, "the finished sibling ran exactly once");
+      assert.equal(lines(join(dir, "parent-start")).length, 2, "the parent was replayed once");
+    },
+  );
 
-  test("kill -9 of the server while a child runs, then a restart: the request completes, nothing re-runs", T, async () => {
-    await setup();
-    await d.startExecutor();
-    const dir = workDir();
-    const { request_id } = await client.invoke("fault_parent", { bytes: new TextEncoder().encode(JSON.stringify({ dir, steps: 20 })), contentType: "application/json" });
-    await waitFor("the slow call to start", () => lines(join(dir, "slow-start")).length > 0);
-    await d.server!.kill9();
-    await d.startServer();
-    assert.deepEqual(await outcome("fault_parent", request_id), { status: "succeeded", output: 3 });
-    assert.equal(lines(join(dir, "sibling")).length, 1);
-    assert.equal(lines(join(dir, "slow-start")).length, 1, "the running child was re-attached, not re-run");
-    assert.equal(lines(join(dir, "parent-start")).length, 1, "the parent kept running across the restart");
-  });
+  test(
+    "kill -9 of the server while a child runs, then a restart: the request completes, nothing re-runs",
+    T,
+    async () => {
+      await setup();
+      await d.startExecutor();
+      const dir = workDir();
+      const { request_id } = await client.invoke("fault_parent", {
+        bytes: new TextEncoder().encode(JSON.stringify({ dir, steps: 20 })),
+        contentType: "application/json",
+      });
+      await waitFor("the slow call to start", () => lines(join(dir, "slow-start")).length > 0);
+      await d.server!.kill9();
+      await d.startServer();
+      assert.deepEqual(await outcome("fault_parent", request_id), { status: "succeeded", output: 3 });
+      assert.equal(lines(join(dir, "sibling")).length, 1);
+      assert.equal(lines(join(dir, "slow-start")).length, 1, "the running child was re-attached, not re-run");
+      assert.equal(lines(join(dir, "parent-start")).length, 1, "the parent kept running across the restart");
+    },
+  );
 
-  test("kill -9 of the server right after the invoke was acknowledged: the request completes after restart", T, async () => {
-    await setup();
-    const dir = workDir();
-    const { request_id } = await client.invoke("fault_once", { bytes: new TextEncoder().encode(JSON.stringify({ dir })), contentType: "application/json" });
-    await d.server!.kill9();
-    await d.startServer();
-    await d.startExecutor();
-    assert.deepEqual(await outcome("fault_once", request_id), { status: "succeeded", output: "done" });
-    assert.equal(lines(join(dir, "once")).length, 1);
-  });
+  test(
+    "kill -9 of the server right after the invoke was acknowledged: the request completes after restart",
+    T,
+    async () => {
+      await setup();
+      const dir = workDir();
+      const { request_id } = await client.invoke("fault_once", {
+        bytes: new TextEncoder().encode(JSON.stringify({ dir })),
+        contentType: "application/json",
+      });
+      await d.server!.kill9();
+      await d.startServer();
+      await d.startExecutor();
+      assert.deepEqual(await outcome("fault_once", request_id), { status: "succeeded", output: "done" });
+      assert.equal(lines(join(dir, "once")).length, 1);
+    },
+  );
 
   test("Idempotency-Key: the same key returns the same request, which runs once", T, async () => {
     await setup();
     await d.startExecutor();
     const dir = workDir();
-    const body = { bytes: new TextEncoder().encode(JSON.stringify({ dir })), contentType: "application/json", idempotencyKey: "order-42" };
+    const body = {
+      bytes: new TextEncoder().encode(JSON.stringify({ dir })),
+      contentType: "application/json",
+      idempotencyKey: "order-42",
+    };
     const [a, b] = await Promise.all([client.invoke("fault_once", body), client.invoke("fault_once", body)]);
     const c = await client.invoke("fault_once", body);
     assert.equal(a.request_id, b.request_id);

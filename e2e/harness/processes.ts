@@ -23,7 +23,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000, everyMs = 25): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+  everyMs = 25,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -46,7 +51,11 @@ export interface Proc {
 
 function start(args: string[], env: Record<string, string>): Proc {
   let out = "";
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
   const proc: Proc = {
@@ -99,7 +108,18 @@ export async function deployment(env: Record<string, string> = {}): Promise<Depl
     url,
     server: null,
     async startServer() {
-      const p = start(["server", "--port", String(port), "--store", `sqlite:${join(dir, "db.sqlite")}`, "--blobs", join(dir, "blobs")], env);
+      const p = start(
+        [
+          "server",
+          "--port",
+          String(port),
+          "--store",
+          `sqlite:${join(dir, "db.sqlite")}`,
+          "--blobs",
+          join(dir, "blobs"),
+        ],
+        env,
+      );
       d.server = p;
       await waitFor(`server on ${url}\n${p.output()}`, async () => {
         if (p.child.exitCode !== null) throw new Error(`server exited: ${p.output()}`);
@@ -115,7 +135,20 @@ export async function deployment(env: Record<string, string> = {}): Promise<Depl
       // The process backend unless asked otherwise: these apps count side effects in host files and
       // report their pids to be killed, which sandboxed containers cannot do.
       const backend = extra.includes("--backend") ? [] : ["--backend", "process"];
-      const p = start(["executor", "--server", url, "--data", join(dir, dataName ?? `executor-${n++}`), "--cpu", "8", ...backend, ...extra], env);
+      const p = start(
+        [
+          "executor",
+          "--server",
+          url,
+          "--data",
+          join(dir, dataName ?? `executor-${n++}`),
+          "--cpu",
+          "8",
+          ...backend,
+          ...extra,
+        ],
+        env,
+      );
       return p;
     },
     async cleanup() {

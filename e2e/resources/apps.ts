@@ -27,21 +27,37 @@ function lines(file: string): number {
 
 const filesImage = new Image({ name: "e2e-files" })
   .env("TRIB_E2E_DIR", E2E_DIR)
-  .run('echo built >> "$TRIB_E2E_DIR/image-builds.txt"; mkdir -p data; echo "hello from the image" > data/greeting.txt');
+  .run(
+    'echo built >> "$TRIB_E2E_DIR/image-builds.txt"; mkdir -p data; echo "hello from the image" > data/greeting.txt',
+  );
 
 // ---- placement ----------------------------------------------------------------------------------
 
 const where = () => ({ container: process.env.TRIBUTARY_CONTAINER_ID ?? null });
-export const res_east = application({ region: "us-east-1" }, fn(async function res_east() { return where(); }));
-export const res_west = application({ region: "eu-west-1" }, fn(async function res_west() { return where(); }));
+export const res_east = application(
+  { region: "us-east-1" },
+  fn(async function res_east() {
+    return where();
+  }),
+);
+export const res_west = application(
+  { region: "eu-west-1" },
+  fn(async function res_west() {
+    return where();
+  }),
+);
 
-export const res_gpu = application(fn({ gpu: "H100" }, async function res_gpu() {
-  return { devices: process.env.CUDA_VISIBLE_DEVICES ?? null };
-}));
+export const res_gpu = application(
+  fn({ gpu: "H100" }, async function res_gpu() {
+    return { devices: process.env.CUDA_VISIBLE_DEVICES ?? null };
+  }),
+);
 
-export const res_unplaceable = application(fn({ gpu: "B200:4" }, async function res_unplaceable() {
-  return "never runs";
-}));
+export const res_unplaceable = application(
+  fn({ gpu: "B200:4" }, async function res_unplaceable() {
+    return "never runs";
+  }),
+);
 
 const res_b200_child = fn({ gpu: "B200:4" }, async function res_b200_child() {
   return "never runs";
@@ -56,33 +72,42 @@ export const res_unplaceable_child = application(
 );
 
 /** Holds both CPUs of us-east-1 until `<dir>/release` exists. */
-export const res_hog = application({ region: "us-east-1" }, fn({ cpu: 2 }, async function res_hog(input: { dir: string }) {
-  const until = Date.now() + 20_000;
-  while (!existsSync(join(input.dir, "release")) && Date.now() < until) await sleep(50);
-  return "released";
-}));
+export const res_hog = application(
+  { region: "us-east-1" },
+  fn({ cpu: 2 }, async function res_hog(input: { dir: string }) {
+    const until = Date.now() + 20_000;
+    while (!existsSync(join(input.dir, "release")) && Date.now() < until) await sleep(50);
+    return "released";
+  }),
+);
 
 // ---- limits (on the lab executor) ---------------------------------------------------------------
 
 /** 64 MB of memory (one lab unit); touches 512 MB outside the V8 heap, 16 MB at a time. */
-export const res_oom = application({ region: "ap-south-1" }, fn({ memory: 1 }, async function res_oom() {
-  const keep: Buffer[] = [];
-  for (let i = 0; i < 32; i++) {
-    keep.push(Buffer.alloc(16 << 20, i + 1));
-    await sleep(20);
-  }
-  await sleep(2_000);
-  return keep.length;
-}));
+export const res_oom = application(
+  { region: "ap-south-1" },
+  fn({ memory: 1 }, async function res_oom() {
+    const keep: Buffer[] = [];
+    for (let i = 0; i < 32; i++) {
+      keep.push(Buffer.alloc(16 << 20, i + 1));
+      await sleep(20);
+    }
+    await sleep(2_000);
+    return keep.length;
+  }),
+);
 
 /** A 2 MB quota (two lab disk units); writes 8 MB into its temp dir, 1 MB at a time. */
-export const res_disk = application({ region: "ap-south-1" }, fn({ memory: 4, ephemeralDisk: 2 }, async function res_disk() {
-  for (let i = 0; i < 8; i++) {
-    writeFileSync(join(tmpdir(), `chunk-${i}`), Buffer.alloc(1 << 20, 7));
-    await sleep(100);
-  }
-  return "wrote 8 MB";
-}));
+export const res_disk = application(
+  { region: "ap-south-1" },
+  fn({ memory: 4, ephemeralDisk: 2 }, async function res_disk() {
+    for (let i = 0; i < 8; i++) {
+      writeFileSync(join(tmpdir(), `chunk-${i}`), Buffer.alloc(1 << 20, 7));
+      await sleep(100);
+    }
+    return "wrote 8 MB";
+  }),
+);
 
 // ---- isolation ----------------------------------------------------------------------------------
 
@@ -93,9 +118,12 @@ const res_tmp_a = fn(async function res_tmp_a() {
 const res_tmp_b = fn(async function res_tmp_b() {
   return { tmp: tmpdir(), files: readdirSync(tmpdir()), env: process.env.TMPDIR ?? null };
 });
-export const res_tmp = application({ region: "us-east-1" }, fn(async function res_tmp() {
-  return { a: await res_tmp_a(), b: await res_tmp_b() };
-}));
+export const res_tmp = application(
+  { region: "us-east-1" },
+  fn(async function res_tmp() {
+    return { a: await res_tmp_a(), b: await res_tmp_b() };
+  }),
+);
 
 // ---- classes and images -------------------------------------------------------------------------
 
@@ -110,23 +138,32 @@ class ResCounter {
   }
 }
 
-export const res_class = application({ region: "us-east-1" }, fn(async function res_class() {
-  return new ResCounter().count();
-}));
+export const res_class = application(
+  { region: "us-east-1" },
+  fn(async function res_class() {
+    return new ResCounter().count();
+  }),
+);
 
-export const res_image = application({ region: "us-east-1" }, fn({ image: filesImage }, async function res_image() {
-  return {
-    greeting: readFileSync("data/greeting.txt", "utf8").trim(),
-    cwd: process.cwd(),
-    nodePath: process.env.NODE_PATH ?? null,
-    dirFromImage: process.env.TRIB_E2E_DIR ?? null,
-  };
-}));
+export const res_image = application(
+  { region: "us-east-1" },
+  fn({ image: filesImage }, async function res_image() {
+    return {
+      greeting: readFileSync("data/greeting.txt", "utf8").trim(),
+      cwd: process.cwd(),
+      nodePath: process.env.NODE_PATH ?? null,
+      dirFromImage: process.env.TRIB_E2E_DIR ?? null,
+    };
+  }),
+);
 
 const brokenImage = new Image({ name: "e2e-broken" }).run('echo "no such package: left-pad-9000" >&2; exit 7');
-export const res_bad_image = application({ region: "us-east-1" }, fn({ image: brokenImage }, async function res_bad_image() {
-  return "never runs";
-}));
+export const res_bad_image = application(
+  { region: "us-east-1" },
+  fn({ image: brokenImage }, async function res_bad_image() {
+    return "never runs";
+  }),
+);
 
 // ---- secrets ------------------------------------------------------------------------------------
 
@@ -141,9 +178,16 @@ const res_secret_stranger = fn(async function res_secret_stranger() {
   console.log("looking for a token");
   return { present: process.env.E2E_TOKEN !== undefined };
 });
-export const res_secret = application({ region: "us-east-1" }, fn(async function res_secret() {
-  return { holder: await res_secret_holder(), stranger: await res_secret_stranger(), root: process.env.E2E_TOKEN !== undefined };
-}));
+export const res_secret = application(
+  { region: "us-east-1" },
+  fn(async function res_secret() {
+    return {
+      holder: await res_secret_holder(),
+      stranger: await res_secret_stranger(),
+      root: process.env.E2E_TOKEN !== undefined,
+    };
+  }),
+);
 
 // ---- depth, warm pools, maxContainers -----------------------------------------------------------
 
@@ -151,27 +195,40 @@ const res_rec = fn(async function res_rec(n: number): Promise<number> {
   return n === 0 ? 0 : 1 + (await res_rec(n - 1));
 });
 /** Recursion 8 deep on an executor with 2 CPUs: blocked callers must release their CPU. */
-export const res_deep = application({ region: "us-east-1" }, fn(async function res_deep(n: number) {
-  return res_rec(n);
-}));
+export const res_deep = application(
+  { region: "us-east-1" },
+  fn(async function res_deep(n: number) {
+    return res_rec(n);
+  }),
+);
 
-export const res_warm = application({ region: "us-east-1" }, fn({ warmContainers: 2, minContainers: 1 }, async function res_warm() {
-  return process.pid;
-}));
+export const res_warm = application(
+  { region: "us-east-1" },
+  fn({ warmContainers: 2, minContainers: 1 }, async function res_warm() {
+    return process.pid;
+  }),
+);
 
 /** At most one container at a time across the cluster; records when each run starts and ends. */
-export const res_limited = application({ region: "eu-west-1" }, fn({ maxContainers: 1 }, async function res_limited(input: { dir: string }) {
-  const start = Date.now();
-  await sleep(300);
-  appendFileSync(join(input.dir, "limited.txt"), `${start} ${Date.now()}\n`);
-  return process.pid;
-}));
+export const res_limited = application(
+  { region: "eu-west-1" },
+  fn({ maxContainers: 1 }, async function res_limited(input: { dir: string }) {
+    const start = Date.now();
+    await sleep(300);
+    appendFileSync(join(input.dir, "limited.txt"), `${start} ${Date.now()}\n`);
+    return process.pid;
+  }),
+);
 
 // ---- base images: honoured only where an executor declares them ----------------------------------
 
-export const res_ubuntu = application(fn({ image: new Image({ name: "e2e-ubuntu", baseImage: "ubuntu:24.04" }) }, async function res_ubuntu() {
-  return where();
-}));
-export const res_no_base = application(fn({ image: new Image({ name: "e2e-debian", baseImage: "debian:12" }) }, async function res_no_base() {
-  return "never runs";
-}));
+export const res_ubuntu = application(
+  fn({ image: new Image({ name: "e2e-ubuntu", baseImage: "ubuntu:24.04" }) }, async function res_ubuntu() {
+    return where();
+  }),
+);
+export const res_no_base = application(
+  fn({ image: new Image({ name: "e2e-debian", baseImage: "debian:12" }) }, async function res_no_base() {
+    return "never runs";
+  }),
+);

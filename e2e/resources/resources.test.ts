@@ -40,7 +40,8 @@ async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 10
 
 const run = (app: string, input?: unknown): Promise<Request> => runRemote(app, input, { server: cluster.server.url });
 const detail = (app: string, id: string) => cluster.client.getRequest(app, id);
-const executorOf = async (app: string, id: string) => (await detail(app, id)).function_calls.flatMap((c) => c.attempts.map((a) => a.executor_id));
+const executorOf = async (app: string, id: string) =>
+  (await detail(app, id)).function_calls.flatMap((c) => c.attempts.map((a) => a.executor_id));
 
 before(async () => {
   capture(process.stdout);
@@ -49,9 +50,27 @@ before(async () => {
   process.env.TRIBUTARY_REGIONS = REGIONS.join(",");
   cluster = await startCluster({ executor: null, server: { regions: REGIONS } });
   east = await cluster.addExecutor({ id: "ex-east", region: "us-east-1", cpu: 2, memory: 8, containerIdleMs: 1000 });
-  await cluster.addExecutor({ id: "ex-west", region: "eu-west-1", cpu: 4, memory: 16, gpus: { H100: 2 }, images: ["ubuntu:24.04"] });
-  await cluster.addExecutor({ id: "ex-lab", region: "ap-south-1", cpu: 4, memory: 16, memoryUnitBytes: 64 << 20, diskUnitBytes: 1 << 20 });
-  await until("three executors", () => ["ex-east", "ex-west", "ex-lab"].every((id) => cluster.server.engine.metrics().executors.find((x) => x.id === id)?.connected));
+  await cluster.addExecutor({
+    id: "ex-west",
+    region: "eu-west-1",
+    cpu: 4,
+    memory: 16,
+    gpus: { H100: 2 },
+    images: ["ubuntu:24.04"],
+  });
+  await cluster.addExecutor({
+    id: "ex-lab",
+    region: "ap-south-1",
+    cpu: 4,
+    memory: 16,
+    memoryUnitBytes: 64 << 20,
+    diskUnitBytes: 1 << 20,
+  });
+  await until("three executors", () =>
+    ["ex-east", "ex-west", "ex-lab"].every(
+      (id) => cluster.server.engine.metrics().executors.find((x) => x.id === id)?.connected,
+    ),
+  );
   await cluster.client.putSecret("E2E_TOKEN", SECRET);
   await cluster.deploy(sourceOf(import.meta.url, "./apps.ts"));
 });
@@ -64,7 +83,11 @@ after(async () => {
 
 describe("placement", { timeout: 60_000 }, () => {
   it("executors announce their memory enforcement (heap+rss here: no cgroup root configured)", () => {
-    for (const id of ["ex-east", "ex-west", "ex-lab"]) assert.equal(cluster.server.engine.metrics().executors.find((x) => x.id === id)?.labels[ENFORCEMENT_LABEL], "heap+rss");
+    for (const id of ["ex-east", "ex-west", "ex-lab"])
+      assert.equal(
+        cluster.server.engine.metrics().executors.find((x) => x.id === id)?.labels[ENFORCEMENT_LABEL],
+        "heap+rss",
+      );
   });
 
   it("a function runs in its region's executor", async () => {
@@ -131,13 +154,20 @@ describe("placement", { timeout: 60_000 }, () => {
   it("maxContainers: no two runs of the function overlap across the cluster", async () => {
     const reqs = await Promise.all([1, 2, 3].map(() => run("res_limited", { dir })));
     await until("a call held back by maxContainers", async () => {
-      for (const r of reqs) if (/maxContainers 1 reached/.test((await detail("res_limited", r.id)).function_calls[0]?.pending_reason ?? "")) return true;
+      for (const r of reqs)
+        if (/maxContainers 1 reached/.test((await detail("res_limited", r.id)).function_calls[0]?.pending_reason ?? ""))
+          return true;
       return false;
     });
     await Promise.all(reqs.map((r) => r.output()));
-    const spans = readFileSync(join(dir, "limited.txt"), "utf8").trim().split("\n").map((l) => l.split(" ").map(Number) as [number, number]).sort((a, b) => a[0] - b[0]);
+    const spans = readFileSync(join(dir, "limited.txt"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" ").map(Number) as [number, number])
+      .sort((a, b) => a[0] - b[0]);
     assert.equal(spans.length, 3);
-    for (let i = 1; i < spans.length; i++) assert.ok(spans[i]![0] >= spans[i - 1]![1], `runs overlap: ${JSON.stringify(spans)}`);
+    for (let i = 1; i < spans.length; i++)
+      assert.ok(spans[i]![0] >= spans[i - 1]![1], `runs overlap: ${JSON.stringify(spans)}`);
   });
 });
 
@@ -157,7 +187,10 @@ describe("limits", { timeout: 60_000 }, () => {
   });
 
   it("function B cannot see function A's temp files", async () => {
-    const out = (await (await run("res_tmp")).output()) as { a: { tmp: string; files: string[] }; b: { tmp: string; files: string[]; env: string } };
+    const out = (await (await run("res_tmp")).output()) as {
+      a: { tmp: string; files: string[] };
+      b: { tmp: string; files: string[]; env: string };
+    };
     assert.ok(out.a.files.includes("only-a.txt"));
     assert.notEqual(out.a.tmp, out.b.tmp);
     assert.equal(out.b.env, out.b.tmp);
@@ -172,7 +205,12 @@ describe("containers", { timeout: 90_000 }, () => {
   });
 
   it("an image's build step runs once per executor and its files are visible to the function", async () => {
-    const outs = (await Promise.all([1, 2, 3, 4].map(async () => (await run("res_image")).output()))) as { greeting: string; cwd: string; nodePath: string; dirFromImage: string }[];
+    const outs = (await Promise.all([1, 2, 3, 4].map(async () => (await run("res_image")).output()))) as {
+      greeting: string;
+      cwd: string;
+      nodePath: string;
+      dirFromImage: string;
+    }[];
     for (const o of outs) {
       assert.equal(o.greeting, "hello from the image");
       assert.equal(o.dirFromImage, dir);
@@ -184,7 +222,10 @@ describe("containers", { timeout: 90_000 }, () => {
   it("a failed image build fails the attempt with a clear message", async () => {
     const out = await (await run("res_bad_image")).finished();
     assert.equal(out.failureReason, "function_error");
-    assert.match(out.error?.message ?? "", /image e2e-broken \(\w+\) failed to build at step 1 .*exit code 7: no such package: left-pad-9000/);
+    assert.match(
+      out.error?.message ?? "",
+      /image e2e-broken \(\w+\) failed to build at step 1 .*exit code 7: no such package: left-pad-9000/,
+    );
   });
 
   it("warmContainers start ahead; idle ones are reaped down to minContainers", async () => {
@@ -207,17 +248,36 @@ describe("containers", { timeout: 90_000 }, () => {
 describe("secrets", { timeout: 60_000 }, () => {
   it("reach exactly the functions that list them and never appear in any API response or log", async () => {
     const r = await run("res_secret");
-    const out = (await r.output()) as { holder: { present: boolean; sha256: string }; stranger: { present: boolean }; root: boolean };
-    assert.deepEqual(out, { holder: { present: true, sha256: createHash("sha256").update(SECRET).digest("hex") }, stranger: { present: false }, root: false });
+    const out = (await r.output()) as {
+      holder: { present: boolean; sha256: string };
+      stranger: { present: boolean };
+      root: boolean;
+    };
+    assert.deepEqual(out, {
+      holder: { present: true, sha256: createHash("sha256").update(SECRET).digest("hex") },
+      stranger: { present: false },
+      root: false,
+    });
     const base = `${cluster.server.url}/v1/namespaces/default`;
     const bodies: string[] = [];
-    for (const path of [`/secrets`, `/applications/res_secret`, `/applications/res_secret/requests`, `/applications/res_secret/requests/${r.id}`, `/applications/res_secret/requests/${r.id}/output`, `/applications/res_secret/requests/${r.id}/logs`, `/applications/res_secret/requests/${r.id}/metrics`, `/applications/res_secret/requests/${r.id}/state`]) {
+    for (const path of [
+      `/secrets`,
+      `/applications/res_secret`,
+      `/applications/res_secret/requests`,
+      `/applications/res_secret/requests/${r.id}`,
+      `/applications/res_secret/requests/${r.id}/output`,
+      `/applications/res_secret/requests/${r.id}/logs`,
+      `/applications/res_secret/requests/${r.id}/metrics`,
+      `/applications/res_secret/requests/${r.id}/state`,
+    ]) {
       const res = await fetch(base + path);
       assert.equal(res.status, 200, path);
       bodies.push(await res.text());
     }
     // Every event (lifecycle included) and RequestFinished with the inlined output.
-    const sse = await fetch(`${base}/applications/res_secret/requests/${r.id}/progress?events=all`, { headers: { accept: "text/event-stream" } });
+    const sse = await fetch(`${base}/applications/res_secret/requests/${r.id}/progress?events=all`, {
+      headers: { accept: "text/event-stream" },
+    });
     bodies.push(await sse.text());
     assert.match(bodies.join("\n"), /checking the token/, "the logs were read");
     assert.match(bodies[0]!, /E2E_TOKEN/);
@@ -226,7 +286,8 @@ describe("secrets", { timeout: 60_000 }, () => {
     // Encrypted at rest: the value is nowhere in the store's files.
     for (const f of readdirSync(cluster.dir).filter((n) => n.startsWith("db.sqlite"))) {
       const p = join(cluster.dir, f);
-      if (existsSync(p) && statSync(p).isFile()) assert.ok(!readFileSync(p).includes(SECRET), `plaintext secret in ${f}`);
+      if (existsSync(p) && statSync(p).isFile())
+        assert.ok(!readFileSync(p).includes(SECRET), `plaintext secret in ${f}`);
     }
   });
 });

@@ -33,62 +33,85 @@ function readdirSafe(path: string): string[] | null {
 }
 
 /** Tries to read every path it is given (files or directories). */
-export const sb_read = application(fn(async function sb_read(input: { paths: string[] }) {
-  return input.paths.map(tryRead);
-}));
+export const sb_read = application(
+  fn(async function sb_read(input: { paths: string[] }) {
+    return input.paths.map(tryRead);
+  }),
+);
 
 /** Who and where the container is: uid, gid, the processes it sees, its temp dir and cwd. */
-export const sb_whoami = application(fn(async function sb_whoami() {
-  const pids = readdirSync("/proc").filter((n) => /^\d+$/.test(n)).map(Number);
-  const cmdlines = pids.map((p) => {
-    try {
-      return readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
-    } catch {
-      return "?";
-    }
-  });
-  return { uid: process.getuid!(), gid: process.getgid!(), euid: process.geteuid!(), pid: process.pid, pids, cmdlines, tmpdir: tmpdir(), home: process.env.HOME ?? null, cwd: process.cwd(), root: readdirSync("/").sort() };
-}));
+export const sb_whoami = application(
+  fn(async function sb_whoami() {
+    const pids = readdirSync("/proc")
+      .filter((n) => /^\d+$/.test(n))
+      .map(Number);
+    const cmdlines = pids.map((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
+      } catch {
+        return "?";
+      }
+    });
+    return {
+      uid: process.getuid!(),
+      gid: process.getgid!(),
+      euid: process.geteuid!(),
+      pid: process.pid,
+      pids,
+      cmdlines,
+      tmpdir: tmpdir(),
+      home: process.env.HOME ?? null,
+      cwd: process.cwd(),
+      root: readdirSync("/").sort(),
+    };
+  }),
+);
 
 /** Writes `/tmp/x` (its own /tmp) and the host-looking path it is given; reports both. */
-export const sb_tmp_write = application(fn(async function sb_tmp_write(input: { secret: string; hostPath: string }) {
-  writeFileSync("/tmp/x", input.secret);
-  let hostWrite: string;
-  try {
-    writeFileSync(input.hostPath, input.secret);
-    hostWrite = "written";
-  } catch (e) {
-    hostWrite = (e as NodeJS.ErrnoException).code ?? String(e);
-  }
-  return { own: readFileSync("/tmp/x", "utf8"), hostWrite, sawHostPath: existsSync(input.hostPath) };
-}));
+export const sb_tmp_write = application(
+  fn(async function sb_tmp_write(input: { secret: string; hostPath: string }) {
+    writeFileSync("/tmp/x", input.secret);
+    let hostWrite: string;
+    try {
+      writeFileSync(input.hostPath, input.secret);
+      hostWrite = "written";
+    } catch (e) {
+      hostWrite = (e as NodeJS.ErrnoException).code ?? String(e);
+    }
+    return { own: readFileSync("/tmp/x", "utf8"), hostWrite, sawHostPath: existsSync(input.hostPath) };
+  }),
+);
 
 /** Another function, so another container: looks for `/tmp/x`. */
-export const sb_tmp_read = application(fn(async function sb_tmp_read() {
-  return { exists: existsSync("/tmp/x"), entries: readdirSync("/tmp") };
-}));
+export const sb_tmp_read = application(
+  fn(async function sb_tmp_read() {
+    return { exists: existsSync("/tmp/x"), entries: readdirSync("/tmp") };
+  }),
+);
 
 /**
  * ephemeralDisk 2 (2 MB on the suite's executor): writes `fraction` of its disk to /tmp in 64 KB
  * chunks. With `rethrow` the ENOSPC fails the function, else it is reported.
  */
-export const sb_disk = application(fn({ ephemeralDisk: 2 }, async function sb_disk(input: { bytes: number; rethrow: boolean }) {
-  const chunk = Buffer.alloc(64 << 10, 7);
-  let written = 0;
-  try {
-    const { openSync, writeSync, closeSync } = await import("node:fs");
-    const fd = openSync("/tmp/fill", "w");
+export const sb_disk = application(
+  fn({ ephemeralDisk: 2 }, async function sb_disk(input: { bytes: number; rethrow: boolean }) {
+    const chunk = Buffer.alloc(64 << 10, 7);
+    let written = 0;
     try {
-      while (written < input.bytes) written += writeSync(fd, chunk, 0, Math.min(chunk.length, input.bytes - written));
-    } finally {
-      closeSync(fd);
+      const { openSync, writeSync, closeSync } = await import("node:fs");
+      const fd = openSync("/tmp/fill", "w");
+      try {
+        while (written < input.bytes) written += writeSync(fd, chunk, 0, Math.min(chunk.length, input.bytes - written));
+      } finally {
+        closeSync(fd);
+      }
+      return { written, code: null };
+    } catch (e) {
+      if (input.rethrow) throw e;
+      return { written, code: (e as NodeJS.ErrnoException).code ?? String(e) };
     }
-    return { written, code: null };
-  } catch (e) {
-    if (input.rethrow) throw e;
-    return { written, code: (e as NodeJS.ErrnoException).code ?? String(e) };
-  }
-}));
+  }),
+);
 
 const SPIN = `
 const { parentPort, workerData } = require("node:worker_threads");
@@ -99,42 +122,54 @@ parentPort.postMessage(x);
 `;
 
 /** cpu: 1 with two threads spinning for `ms`: the CPU seconds it got per wall second. */
-export const sb_cpu = application(fn({ cpu: 1 }, async function sb_cpu(input: { ms: number }) {
-  const t0 = Date.now();
-  const c0 = process.cpuUsage();
-  await Promise.all(
-    [0, 1].map(
-      () =>
-        new Promise((resolve, reject) => {
-          const w = new Worker(SPIN, { eval: true, workerData: { ms: input.ms } });
-          w.once("message", resolve);
-          w.once("error", reject);
-        }),
-    ),
-  );
-  const c = process.cpuUsage(c0);
-  const wall = (Date.now() - t0) / 1000;
-  return { cpuSeconds: (c.user + c.system) / 1e6, wallSeconds: wall, perWallSecond: (c.user + c.system) / 1e6 / wall };
-}));
+export const sb_cpu = application(
+  fn({ cpu: 1 }, async function sb_cpu(input: { ms: number }) {
+    const t0 = Date.now();
+    const c0 = process.cpuUsage();
+    await Promise.all(
+      [0, 1].map(
+        () =>
+          new Promise((resolve, reject) => {
+            const w = new Worker(SPIN, { eval: true, workerData: { ms: input.ms } });
+            w.once("message", resolve);
+            w.once("error", reject);
+          }),
+      ),
+    );
+    const c = process.cpuUsage(c0);
+    const wall = (Date.now() - t0) / 1000;
+    return {
+      cpuSeconds: (c.user + c.system) / 1e6,
+      wallSeconds: wall,
+      perWallSecond: (c.user + c.system) / 1e6 / wall,
+    };
+  }),
+);
 
 /** memory: 1 (1 GiB): allocates and fills 64 MB buffers in a tight loop until it is stopped. */
-export const sb_memory = application(fn({ memory: 1, retries: new Retries({ maxRetries: 0 }) }, async function sb_memory() {
-  const keep: Buffer[] = [];
-  for (let i = 0; i < 64; i++) keep.push(Buffer.alloc(64 << 20, i + 1));
-  return `survived with ${keep.length * 64} MB`;
-}));
+export const sb_memory = application(
+  fn({ memory: 1, retries: new Retries({ maxRetries: 0 }) }, async function sb_memory() {
+    const keep: Buffer[] = [];
+    for (let i = 0; i < 64; i++) keep.push(Buffer.alloc(64 << 20, i + 1));
+    return `survived with ${keep.length * 64} MB`;
+  }),
+);
 
 /** A built image (steps still run on the executor's host; see DESIGN §2 Images for what is next). */
-const siteImage = new Image({ name: "sandbox-site" }).workdir("/srv/site").run("mkdir -p data && echo 'hello from the image' > data/greeting.txt");
+const siteImage = new Image({ name: "sandbox-site" })
+  .workdir("/srv/site")
+  .run("mkdir -p data && echo 'hello from the image' > data/greeting.txt");
 
 /** Runs in the image's workdir, which it sees read-only. */
-export const sb_image = application(fn({ image: siteImage }, async function sb_image() {
-  let write: string;
-  try {
-    writeFileSync("data/new.txt", "x");
-    write = "written";
-  } catch (e) {
-    write = (e as NodeJS.ErrnoException).code ?? String(e);
-  }
-  return { cwd: process.cwd(), greeting: readFileSync("data/greeting.txt", "utf8").trim(), write };
-}));
+export const sb_image = application(
+  fn({ image: siteImage }, async function sb_image() {
+    let write: string;
+    try {
+      writeFileSync("data/new.txt", "x");
+      write = "written";
+    } catch (e) {
+      write = (e as NodeJS.ErrnoException).code ?? String(e);
+    }
+    return { cwd: process.cwd(), greeting: readFileSync("data/greeting.txt", "utf8").trim(), write };
+  }),
+);

@@ -56,21 +56,36 @@ describe("sandbox: isolation", { timeout: 120_000, skip }, () => {
     // The targets are there on the host: a failure below is the sandbox, not a wrong path.
     for (const p of paths.slice(0, 8)) assert.ok(existsSync(p), `${p} exists on the host`);
     const got = await output<ReadOutcome[]>("sb_read", { paths });
-    for (const r of got) assert.deepEqual(r, { path: r.path, ok: false, code: "ENOENT" }, `${r.path} must be invisible`);
+    for (const r of got)
+      assert.deepEqual(r, { path: r.path, ok: false, code: "ENOENT" }, `${r.path} must be invisible`);
     // Control: the same function does read what the image provides.
     const [os] = await output<ReadOutcome[]>("sb_read", { paths: ["/etc/os-release"] });
     assert.equal(os?.ok, true);
   });
 
   it("runs as an unprivileged user, sees only its own processes and a minimal root", async () => {
-    const me = await output<{ uid: number; gid: number; euid: number; pid: number; pids: number[]; cmdlines: string[]; tmpdir: string; home: string; cwd: string; root: string[] }>("sb_whoami");
+    const me = await output<{
+      uid: number;
+      gid: number;
+      euid: number;
+      pid: number;
+      pids: number[];
+      cmdlines: string[];
+      tmpdir: string;
+      home: string;
+      cwd: string;
+      root: string[];
+    }>("sb_whoami");
     assert.notEqual(me.uid, 0);
     assert.notEqual(me.euid, 0);
     assert.notEqual(me.gid, 0);
     // Its own pid namespace: the sandbox's init and itself, nothing of the host.
     assert.ok(me.pids.length <= 3, `sees ${me.pids.length} processes: ${me.cmdlines.join(" | ")}`);
     assert.ok(me.pids.includes(me.pid));
-    assert.ok(me.cmdlines.every((c) => !c.includes("--test") && !c.includes("postgres")), me.cmdlines.join(" | "));
+    assert.ok(
+      me.cmdlines.every((c) => !c.includes("--test") && !c.includes("postgres")),
+      me.cmdlines.join(" | "),
+    );
     assert.equal(me.tmpdir, "/tmp");
     assert.equal(me.home, "/tmp");
     assert.ok(!me.root.includes("root") && !me.root.includes("home") && !me.root.includes("work"), me.root.join(" "));
@@ -79,7 +94,10 @@ describe("sandbox: isolation", { timeout: 120_000, skip }, () => {
   it("its /tmp is its own: another container cannot see /tmp/x, and nothing lands in the host's /tmp", async () => {
     const secret = randomUUID();
     const hostPath = `/tmp/tributary-escape-${secret}`;
-    const w = await output<{ own: string; hostWrite: string; sawHostPath: boolean }>("sb_tmp_write", { secret, hostPath });
+    const w = await output<{ own: string; hostWrite: string; sawHostPath: boolean }>("sb_tmp_write", {
+      secret,
+      hostPath,
+    });
     assert.equal(w.own, secret);
     // The write "succeeds" into its own tmpfs; the host's /tmp never sees it.
     assert.equal(existsSync(hostPath), false, "the host's /tmp got the file");
@@ -95,9 +113,15 @@ describe("sandbox: isolation", { timeout: 120_000, skip }, () => {
 
   it("writing 10 % past its ephemeralDisk fails with ENOSPC; uncaught, the attempt is disk_quota_exceeded", async () => {
     const quota = 2 << 20;
-    const within = await output<{ written: number; code: string | null }>("sb_disk", { bytes: Math.floor(quota * 0.9), rethrow: false });
+    const within = await output<{ written: number; code: string | null }>("sb_disk", {
+      bytes: Math.floor(quota * 0.9),
+      rethrow: false,
+    });
     assert.deepEqual(within, { written: Math.floor(quota * 0.9), code: null });
-    const past = await output<{ written: number; code: string | null }>("sb_disk", { bytes: Math.floor(quota * 1.1), rethrow: false });
+    const past = await output<{ written: number; code: string | null }>("sb_disk", {
+      bytes: Math.floor(quota * 1.1),
+      rethrow: false,
+    });
     assert.equal(past.code, "ENOSPC");
     assert.ok(past.written <= quota, `wrote ${past.written} bytes into a ${quota}-byte /tmp`);
     const req = await run("sb_disk", { bytes: Math.floor(quota * 1.1), rethrow: true });

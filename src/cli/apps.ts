@@ -15,7 +15,12 @@ export function appsCommand(): Command {
       .action(async (flags: ClientFlags & { json?: boolean }) => {
         const apps = await clientFor(flags).listApplications();
         if (flags.json) return printJson(apps);
-        const rows = apps.map((a) => [a.name, String(a.version), time(a.created_at), String((a.functions ?? []).length)]);
+        const rows = apps.map((a) => [
+          a.name,
+          String(a.version),
+          time(a.created_at),
+          String((a.functions ?? []).length),
+        ]);
         printTable(["NAME", "VERSION", "DEPLOYED", "FUNCTIONS"], rows, "no applications");
       }),
   );

@@ -33,7 +33,13 @@ export function cronCommand(): Command {
         if (flags.json) return printJson(schedules);
         printTable(
           ["ID", "EXPRESSION (UTC)", "NEXT", "LAST", "ENABLED"],
-          schedules.map((s) => [s.id, s.cron_expression, time(s.next_fire_time_ms), time(s.last_fired_at_ms), s.enabled ? "yes" : "no"]),
+          schedules.map((s) => [
+            s.id,
+            s.cron_expression,
+            time(s.next_fire_time_ms),
+            time(s.last_fired_at_ms),
+            s.enabled ? "yes" : "no",
+          ]),
           `no cron schedules for ${app}`,
         );
       }),

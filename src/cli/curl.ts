@@ -30,7 +30,8 @@ export function curlFor(server: string, namespace: string, app: ManifestApplicat
     parts.push("-H", shellQuote("Content-Type: text/plain"), "--data-binary", shellQuote(SAMPLE_FILE_TEXT));
   } else {
     const sample = app.inputJsonSchema !== undefined ? sampleFromSchema(app.inputJsonSchema) : undefined;
-    if (sample !== undefined) parts.push("-H", shellQuote("Content-Type: application/json"), "-d", shellQuote(JSON.stringify(sample)));
+    if (sample !== undefined)
+      parts.push("-H", shellQuote("Content-Type: application/json"), "-d", shellQuote(JSON.stringify(sample)));
   }
   if (app.spec.outputSerializer === "structured") parts.push("-o", shellQuote(`${app.name}.out`));
   return parts.join(" ");

@@ -17,6 +17,9 @@ export function deployCommand(): Command {
     const res = await deploy(pathFlag(entry), client);
     for (const n of res.notices) process.stderr.write(`notice: ${n}\n`);
     if (flags.json) return printJson({ applications: res.applications });
-    for (const a of res.applications) process.stdout.write(`deployed ${a.name} version ${a.version} to ${client.server} (namespace ${client.namespace})\n`);
+    for (const a of res.applications)
+      process.stdout.write(
+        `deployed ${a.name} version ${a.version} to ${client.server} (namespace ${client.namespace})\n`,
+      );
   });
 }

@@ -67,7 +67,12 @@ async function runDev(entry: string, flags: DevFlags): Promise<void> {
   const first = await bundleEntry(entryPath).catch((e: unknown) => {
     throw new CliError(errorText(e));
   });
-  const server = await createServer({ host: "127.0.0.1", port: flags.port, store: `sqlite:${join(data, "tributary.db")}`, blobs: join(data, "blobs") });
+  const server = await createServer({
+    host: "127.0.0.1",
+    port: flags.port,
+    store: `sqlite:${join(data, "tributary.db")}`,
+    blobs: join(data, "blobs"),
+  });
   // region "*": dev stands in for the whole cloud, so it serves every region (docs/semantics.md Placement).
   const executor = await createExecutor({
     servers: [server.url],

@@ -38,7 +38,11 @@ export function executorCommand(): Command {
     .option("--gpu <model:n>", "GPUs to offer, e.g. H100:8 (repeatable)", collectGpu)
     .option("--label <k=v>", "a label for placement (repeatable)", collectLabel)
     .option("--data <dir>", "working directory for images and containers", ".tributary/executor")
-    .option("--image <ref>", "a base image this executor provides, e.g. ubuntu:24.04 (repeatable; the oci backend provides any)", collect)
+    .option(
+      "--image <ref>",
+      "a base image this executor provides, e.g. ubuntu:24.04 (repeatable; the oci backend provides any)",
+      collect,
+    )
     .option("--backend <kind>", BACKEND_HELP, backendKind)
     .action(async (flags: ExecutorFlags) => {
       const { createExecutor } = await import("../executor/index.js");

@@ -46,7 +46,9 @@ export async function readInputFile(path: string): Promise<{ bytes: Uint8Array; 
   try {
     bytes = await readFile(pathFlag(path));
   } catch (e) {
-    throw new CliError(`--input-file ${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+    throw new CliError(
+      `--input-file ${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`,
+    );
   }
   return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), contentType: contentTypeFor(path) };
 }

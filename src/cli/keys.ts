@@ -19,7 +19,8 @@ function client(flags: KeyFlags): TributaryClient {
   return new TributaryClient({ server: flags.server });
 }
 
-const withServer = (cmd: Command): Command => cmd.option("--server <url>", "server URL (default: $TRIBUTARY_SERVER or http://127.0.0.1:8900)", url);
+const withServer = (cmd: Command): Command =>
+  cmd.option("--server <url>", "server URL (default: $TRIBUTARY_SERVER or http://127.0.0.1:8900)", url);
 
 export function keysCommand(): Command {
   const cmd = new Command("keys").description("manage API keys (needs an admin key in TRIBUTARY_API_KEY)");
@@ -34,7 +35,9 @@ export function keysCommand(): Command {
         const k = await client(flags).createKey(name, flags.namespace);
         if (flags.json) return printJson(k);
         process.stdout.write(`${k.key}\n`);
-        process.stderr.write(`created key ${k.id} (${k.namespaces ? `namespaces: ${k.namespaces.join(", ")}` : "every namespace"}); it is shown only this once\n`);
+        process.stderr.write(
+          `created key ${k.id} (${k.namespaces ? `namespaces: ${k.namespaces.join(", ")}` : "every namespace"}); it is shown only this once\n`,
+        );
       }),
   );
 
@@ -45,7 +48,11 @@ export function keysCommand(): Command {
       .action(async (flags: KeyFlags) => {
         const keys = await client(flags).listKeys();
         if (flags.json) return printJson(keys);
-        printTable(["ID", "NAME", "NAMESPACES", "CREATED"], keys.map((k) => [k.id, k.name, k.namespaces ? k.namespaces.join(",") : "*", time(k.created_at)]), "no keys");
+        printTable(
+          ["ID", "NAME", "NAMESPACES", "CREATED"],
+          keys.map((k) => [k.id, k.name, k.namespaces ? k.namespaces.join(",") : "*", time(k.created_at)]),
+          "no keys",
+        );
       }),
   );
 

@@ -14,7 +14,10 @@ const GRACE_MS = 15_000;
  * const server = await createServer(opts);
  * stopOnSignal(() => server.close());
  */
-export function stopOnSignal(stop: () => Promise<void>, log: (s: string) => void = (s) => process.stderr.write(s + "\n")): void {
+export function stopOnSignal(
+  stop: () => Promise<void>,
+  log: (s: string) => void = (s) => process.stderr.write(s + "\n"),
+): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {

@@ -25,7 +25,12 @@ export function formatLogLine(l: LogLine): string {
  * @example
  * await printLogs(client, "greet", id, { follow: true, json: false });
  */
-export async function printLogs(client: TributaryClient, app: string, id: string, opts: { follow: boolean; json: boolean }): Promise<void> {
+export async function printLogs(
+  client: TributaryClient,
+  app: string,
+  id: string,
+  opts: { follow: boolean; json: boolean },
+): Promise<void> {
   let after = 0;
   let finishedSeen = false;
   for (;;) {

@@ -21,7 +21,8 @@ export function intIn(min: number, max: number): (v: string) => number {
 /** A finite number > 0. */
 export function positiveNumber(v: string): number {
   const n = Number(v);
-  if (v.trim() === "" || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a number greater than 0");
+  if (v.trim() === "" || !Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError("expected a number greater than 0");
   return n;
 }
 
@@ -41,14 +42,16 @@ export function collectLabel(v: string, prev: Record<string, string> | undefined
 export function collectGpu(v: string, prev: Record<string, number> | undefined): Record<string, number> {
   const m = /^([A-Za-z0-9_.-]+)(?::(\d+))?$/.exec(v.trim());
   const count = m?.[2] === undefined ? 1 : Number(m[2]);
-  if (!m || !Number.isSafeInteger(count) || count < 1) throw new InvalidArgumentError("expected MODEL or MODEL:COUNT, e.g. H100:8");
+  if (!m || !Number.isSafeInteger(count) || count < 1)
+    throw new InvalidArgumentError("expected MODEL or MODEL:COUNT, e.g. H100:8");
   const model = m[1]!;
   return { ...prev, [model]: (prev?.[model] ?? 0) + count };
 }
 
 /** One of the request status words of core/status.ts. */
 export function status(v: string): Status {
-  if (!(STATUSES as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${STATUSES.join(", ")}`);
+  if (!(STATUSES as readonly string[]).includes(v))
+    throw new InvalidArgumentError(`expected one of ${STATUSES.join(", ")}`);
   return v as Status;
 }
 
@@ -65,27 +68,44 @@ export function url(v: string): string {
 
 /** A comma-separated list of http(s) URLs (`--server URL[,URL…]`). */
 export function urlList(v: string): string[] {
-  const parts = v.split(",").map((s) => s.trim()).filter(Boolean);
+  const parts = v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (parts.length === 0) throw new InvalidArgumentError("expected one or more http(s) URLs separated by commas");
   return parts.map(url);
 }
 
 /** The text of `--backend` (executor and dev). */
-export const BACKEND_HELP = "container backend: sandbox (isolated; the default on Linux where bubblewrap works), process (plain child processes, not isolated) or oci (docker/podman)";
+export const BACKEND_HELP =
+  "container backend: sandbox (isolated; the default on Linux where bubblewrap works), process (plain child processes, not isolated) or oci (docker/podman)";
 
 /** `--backend sandbox|process|oci`. */
 export function backendKind(v: string): ContainerBackend {
-  if (!(CONTAINER_BACKENDS as readonly string[]).includes(v)) throw new InvalidArgumentError(`--backend must be one of ${CONTAINER_BACKENDS.join(", ")}; got ${JSON.stringify(v)}`);
+  if (!(CONTAINER_BACKENDS as readonly string[]).includes(v))
+    throw new InvalidArgumentError(
+      `--backend must be one of ${CONTAINER_BACKENDS.join(", ")}; got ${JSON.stringify(v)}`,
+    );
   return v as ContainerBackend;
 }
 
-const UNITS: Record<string, number> = { "": 1, b: 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3 };
+const UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gib: 1024 ** 3,
+};
 
 /** A size in bytes: `65536`, `64KiB`, `100MiB`, `5GiB` (binary units; K/M/G mean the same). */
 export function byteSize(v: string): number {
   const m = /^(\d+)\s*([a-z]*)$/i.exec(v.trim());
   const unit = UNITS[(m?.[2] ?? "").toLowerCase()];
   const n = m && unit !== undefined ? Number(m[1]) * unit : NaN;
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("expected a size such as 65536, 64KiB, 100MiB or 5GiB");
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new InvalidArgumentError("expected a size such as 65536, 64KiB, 100MiB or 5GiB");
   return n;
 }

@@ -8,7 +8,13 @@ import type { OutputBytes } from "../client/http.js";
 /** True for content types that are readable text. */
 export function isTextual(contentType: string): boolean {
   const base = contentType.split(";")[0]!.trim().toLowerCase();
-  return base.startsWith("text/") || isJsonContentType(base) || base.endsWith("+xml") || base === "application/xml" || base === "application/yaml";
+  return (
+    base.startsWith("text/") ||
+    isJsonContentType(base) ||
+    base.endsWith("+xml") ||
+    base === "application/xml" ||
+    base === "application/yaml"
+  );
 }
 
 /**
@@ -33,7 +39,8 @@ export function printOutput(out: OutputBytes, hint: string, stdout: NodeJS.Write
 
 /** The JSON form of an output for `--json`: the value when JSON or text, else base64 bytes. */
 export function outputAsJson(out: OutputBytes): Record<string, unknown> {
-  if (isJsonContentType(out.contentType)) return { content_type: out.contentType, output: decodeOutput(out.bytes, out.contentType) };
+  if (isJsonContentType(out.contentType))
+    return { content_type: out.contentType, output: decodeOutput(out.bytes, out.contentType) };
   if (isTextual(out.contentType)) return { content_type: out.contentType, output: new TextDecoder().decode(out.bytes) };
   return { content_type: out.contentType, output_base64: Buffer.from(out.bytes).toString("base64") };
 }

@@ -23,12 +23,18 @@ test("--store: sqlite paths become absolute, postgres URLs pass through", () => 
 });
 
 test("--store with another scheme is refused, naming the flag and what it takes, password hidden", () => {
-  assert.throws(() => storeFlag("mysql://root:hunter2@db/x", CWD), (e: unknown) => {
-    assert.ok(e instanceof CliError);
-    assert.match(e.message, /^--store mysql:\/\/root:\*\*\*@db\/x: "mysql:" is not supported; --store takes sqlite:PATH, a file path or postgres:\/\/…$/);
-    assert.doesNotMatch(e.message, /hunter2/);
-    return true;
-  });
+  assert.throws(
+    () => storeFlag("mysql://root:hunter2@db/x", CWD),
+    (e: unknown) => {
+      assert.ok(e instanceof CliError);
+      assert.match(
+        e.message,
+        /^--store mysql:\/\/root:\*\*\*@db\/x: "mysql:" is not supported; --store takes sqlite:PATH, a file path or postgres:\/\/…$/,
+      );
+      assert.doesNotMatch(e.message, /hunter2/);
+      return true;
+    },
+  );
   assert.throws(() => storeFlag("s3:bucket", CWD), /--store s3:bucket: "s3:" is not supported/);
   assert.throws(() => storeFlag("sqlite:", CWD), /missing the database path/);
   assert.throws(() => storeFlag("  ", CWD), /--store is empty/);
@@ -39,11 +45,15 @@ test("--blobs: a directory or file:// URL; s3:// and other schemes are refused",
   assert.equal(blobsFlag("/data/blobs", CWD), "/data/blobs");
   assert.equal(blobsFlag("file:///data/blobs", CWD), "/data/blobs");
   for (const url of ["s3://bucket/prefix", "gs://bucket", "https://example.com/blobs", "s3:bucket"]) {
-    assert.throws(() => blobsFlag(url, CWD), (e: unknown) => {
-      assert.ok(e instanceof CliError);
-      assert.match(e.message, /^--blobs .*is not supported; --blobs takes a local directory \(or a file:\/\/ URL\)$/);
-      return true;
-    }, url);
+    assert.throws(
+      () => blobsFlag(url, CWD),
+      (e: unknown) => {
+        assert.ok(e instanceof CliError);
+        assert.match(e.message, /^--blobs .*is not supported; --blobs takes a local directory \(or a file:\/\/ URL\)$/);
+        return true;
+      },
+      url,
+    );
   }
 });
 

@@ -44,7 +44,10 @@ export function storeFlag(value: string, cwd = process.cwd()): string {
     return path === ":memory:" ? "sqlite::memory:" : `sqlite:${pathFlag(path, cwd)}`;
   }
   const scheme = SCHEME.exec(v);
-  if (scheme) throw new CliError(`--store ${redactUrl(v)}: "${scheme[1]}:" is not supported; --store takes sqlite:PATH, a file path or postgres://…`);
+  if (scheme)
+    throw new CliError(
+      `--store ${redactUrl(v)}: "${scheme[1]}:" is not supported; --store takes sqlite:PATH, a file path or postgres://…`,
+    );
   return `sqlite:${pathFlag(v, cwd)}`;
 }
 
@@ -67,7 +70,10 @@ export function blobsFlag(value: string, cwd = process.cwd()): string {
     }
   }
   const scheme = SCHEME.exec(v);
-  if (scheme) throw new CliError(`--blobs ${redactUrl(v)}: "${scheme[1]}:" is not supported; --blobs takes a local directory (or a file:// URL)`);
+  if (scheme)
+    throw new CliError(
+      `--blobs ${redactUrl(v)}: "${scheme[1]}:" is not supported; --blobs takes a local directory (or a file:// URL)`,
+    );
   return pathFlag(v, cwd);
 }
 

@@ -21,7 +21,9 @@ import { serverCommand } from "./server.js";
 
 function version(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version?: string };
+    const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
+      version?: string;
+    };
     return pkg.version ?? "0.0.0";
   } catch {
     return "0.0.0";
@@ -40,7 +42,18 @@ export function buildProgram(): Command {
     .version(version())
     .showHelpAfterError("(run with --help for usage)")
     .showSuggestionAfterError(true);
-  for (const cmd of [devCommand(), serverCommand(), executorCommand(), deployCommand(), runCommand(), requestsCommand(), secretsCommand(), cronCommand(), appsCommand(), keysCommand()]) {
+  for (const cmd of [
+    devCommand(),
+    serverCommand(),
+    executorCommand(),
+    deployCommand(),
+    runCommand(),
+    requestsCommand(),
+    secretsCommand(),
+    cronCommand(),
+    appsCommand(),
+    keysCommand(),
+  ]) {
     program.addCommand(cmd);
   }
   // Subcommands inherit the error behaviour, so `tributary requests lst` is an error, not a no-op.
@@ -57,4 +70,3 @@ export function describeError(e: unknown): string {
   if (e instanceof Error) return e.message;
   return String(e);
 }
-

@@ -79,14 +79,17 @@ export class ProgressView {
         this.remove(key);
         const reason = typeof data.reason === "string" ? data.reason : "failed";
         const err = data.error as { message?: unknown } | undefined;
-        this.line(`${fn} attempt ${ev.attempt ?? "?"} failed: ${reason}${typeof err?.message === "string" ? `: ${err.message}` : ""}`);
+        this.line(
+          `${fn} attempt ${ev.attempt ?? "?"} failed: ${reason}${typeof err?.message === "string" ? `: ${err.message}` : ""}`,
+        );
         break;
       }
       case "attempt:succeeded":
       case "call:finished":
         if (this.bars.has(key) || !this.multi) {
           this.remove(key);
-          if (!this.multi && ev.kind === "call:finished") this.line(`finished ${fn}: ${typeof data.status === "string" ? data.status : "done"}`);
+          if (!this.multi && ev.kind === "call:finished")
+            this.line(`finished ${fn}: ${typeof data.status === "string" ? data.status : "done"}`);
         }
         break;
       default:

@@ -18,11 +18,18 @@ export function renderRequest(d: RequestDetail): string {
   field("application", `${d.application} (version ${d.version})`);
   field("status", d.status);
   if (d.failure_reason) field("failure reason", d.failure_reason);
-  if (d.request_error) field("request error", `${d.request_error.message}${d.request_error.function_name ? ` (in ${d.request_error.function_name})` : ""}`);
+  if (d.request_error)
+    field(
+      "request error",
+      `${d.request_error.message}${d.request_error.function_name ? ` (in ${d.request_error.function_name})` : ""}`,
+    );
   else if (d.error) field("error", `${d.error.name}: ${d.error.message}`);
   field("created", time(d.created_at));
   field("finished", time(d.finished_at));
-  field("duration", duration(d.created_at, d.finished_at ?? (d.status === "running" || d.status === "pending" ? Date.now() : null)));
+  field(
+    "duration",
+    duration(d.created_at, d.finished_at ?? (d.status === "running" || d.status === "pending" ? Date.now() : null)),
+  );
   if (d.progress) {
     const p = d.progress;
     field("progress", `${p.function_name} ${p.current}/${p.total}${p.message ? ` ${p.message}` : ""}`);

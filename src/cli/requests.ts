@@ -30,9 +30,19 @@ export function requestsCommand(): Command {
       .option("--limit <n>", "page size", intIn(1, 1000))
       .option("--json", "print machine-readable JSON")
       .action(async (app: string, flags: ListFlags) => {
-        const page = await clientFor(flags).listRequests(app, { status: flags.status, cursor: flags.cursor, limit: flags.limit });
+        const page = await clientFor(flags).listRequests(app, {
+          status: flags.status,
+          cursor: flags.cursor,
+          limit: flags.limit,
+        });
         if (flags.json) return printJson(page);
-        const rows = page.requests.map((r) => [r.id, r.status, r.failure_reason ?? "-", time(r.created_at), duration(r.created_at, r.finished_at)]);
+        const rows = page.requests.map((r) => [
+          r.id,
+          r.status,
+          r.failure_reason ?? "-",
+          time(r.created_at),
+          duration(r.created_at, r.finished_at),
+        ]);
         printTable(["ID", "STATUS", "FAILURE", "CREATED", "DURATION"], rows, "no requests");
         if (page.next_cursor) process.stdout.write(`more: --cursor ${page.next_cursor}\n`);
       }),

@@ -41,8 +41,12 @@ export function runCommand(): Command {
   });
 }
 
-async function readInput(inputJson: string | undefined, inputFile: string | undefined): Promise<{ bytes?: Uint8Array; contentType?: string }> {
-  if (inputJson !== undefined && inputFile !== undefined) throw new CliError("give either [input-json] or --input-file, not both");
+async function readInput(
+  inputJson: string | undefined,
+  inputFile: string | undefined,
+): Promise<{ bytes?: Uint8Array; contentType?: string }> {
+  if (inputJson !== undefined && inputFile !== undefined)
+    throw new CliError("give either [input-json] or --input-file, not both");
   if (inputFile !== undefined) return readInputFile(inputFile);
   if (inputJson === undefined) return {};
   let value: unknown;
@@ -74,13 +78,26 @@ async function follow(client: TributaryClient, app: string, id: string, showProg
   throw new CliError(`the progress stream of request ${id} ended without an outcome`);
 }
 
-async function report(client: TributaryClient, app: string, id: string, { outcome, output }: Finished, json: boolean): Promise<void> {
+async function report(
+  client: TributaryClient,
+  app: string,
+  id: string,
+  { outcome, output }: Finished,
+  json: boolean,
+): Promise<void> {
   const reason = outcome.status === "cancelled" ? "cancelled" : (outcome.failureReason ?? "internal_error");
   if (outcome.status !== "succeeded") {
     let message = outcome.error?.message;
-    if (message === undefined && reason === "request_error") message = (await client.getRequest(app, id).catch(() => undefined))?.request_error?.message;
+    if (message === undefined && reason === "request_error")
+      message = (await client.getRequest(app, id).catch(() => undefined))?.request_error?.message;
     if (json) {
-      printJson({ request_id: id, status: outcome.status, outcome: outcome.outcome, failure_reason: reason, error: message ?? null });
+      printJson({
+        request_id: id,
+        status: outcome.status,
+        outcome: outcome.outcome,
+        failure_reason: reason,
+        error: message ?? null,
+      });
       process.exitCode = 1;
       return;
     }
@@ -88,6 +105,13 @@ async function report(client: TributaryClient, app: string, id: string, { outcom
   }
   // Inlined in RequestFinished when at most 1 MiB; a larger output is read from …/output.
   const out = output ?? (await client.getOutput(app, id));
-  if (json) printJson({ request_id: id, status: outcome.status, outcome: outcome.outcome, failure_reason: null, ...outputAsJson(out) });
+  if (json)
+    printJson({
+      request_id: id,
+      status: outcome.status,
+      outcome: outcome.outcome,
+      failure_reason: null,
+      ...outputAsJson(out),
+    });
   else printOutput(out, `tributary requests output ${app} ${id}`);
 }

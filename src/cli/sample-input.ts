@@ -69,8 +69,18 @@ export function sampleFromSchema(schema: unknown, root: unknown = schema, depth 
 
 /** 0 when the bounds allow it (zod's int() declares the safe-integer range), else the nearest bound. */
 function sampleNumber(s: Schema): number {
-  const min = typeof s.minimum === "number" ? s.minimum : typeof s.exclusiveMinimum === "number" ? s.exclusiveMinimum + 1 : -Infinity;
-  const max = typeof s.maximum === "number" ? s.maximum : typeof s.exclusiveMaximum === "number" ? s.exclusiveMaximum - 1 : Infinity;
+  const min =
+    typeof s.minimum === "number"
+      ? s.minimum
+      : typeof s.exclusiveMinimum === "number"
+        ? s.exclusiveMinimum + 1
+        : -Infinity;
+  const max =
+    typeof s.maximum === "number"
+      ? s.maximum
+      : typeof s.exclusiveMaximum === "number"
+        ? s.exclusiveMaximum - 1
+        : Infinity;
   if (min <= 0 && 0 <= max) return 0;
   return min > 0 ? min : max;
 }

@@ -9,7 +9,9 @@ import { CliError, clientFor, printJson, withClientFlags, type ClientFlags } fro
 import { printTable, time } from "./format.js";
 
 export function secretsCommand(): Command {
-  const cmd = new Command("secrets").description("manage secrets (injected as environment variables into functions that list them)");
+  const cmd = new Command("secrets").description(
+    "manage secrets (injected as environment variables into functions that list them)",
+  );
 
   cmd.addCommand(
     withClientFlags(new Command("set"))
@@ -32,7 +34,11 @@ export function secretsCommand(): Command {
       .action(async (flags: ClientFlags & { json?: boolean }) => {
         const secrets = await clientFor(flags).listSecrets();
         if (flags.json) return printJson(secrets);
-        printTable(["NAME", "UPDATED"], secrets.map((s) => [s.name, time(s.updated_at)]), "no secrets");
+        printTable(
+          ["NAME", "UPDATED"],
+          secrets.map((s) => [s.name, time(s.updated_at)]),
+          "no secrets",
+        );
       }),
   );
 
@@ -61,5 +67,7 @@ async function secretValue(value: string | undefined, fromEnv: string | undefine
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   // One trailing newline is what `echo` and here-strings add; it is not part of the value.
-  return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+  return Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
 }

@@ -42,13 +42,29 @@ export function serverCommand(): Command {
     .option("--port <port>", "port to listen on", intIn(0, 65535), 8900)
     .option("--store <store>", "sqlite:PATH or postgres://…", "sqlite:.tributary/tributary.db")
     .option("--blobs <blobs>", "directory for blobs (relative to the working directory)", ".tributary/blobs")
-    .option("--api-key <key>", "an admin API key (repeatable; also $TRIBUTARY_API_KEYS, comma-separated); without any, no auth and loopback only", collect)
+    .option(
+      "--api-key <key>",
+      "an admin API key (repeatable; also $TRIBUTARY_API_KEYS, comma-separated); without any, no auth and loopback only",
+      collect,
+    )
     .option("--executor-token <token>", "token executors must present (default: $TRIBUTARY_EXECUTOR_TOKEN)")
     .option("--insecure", "allow a non-loopback --host without any API key (serves everyone)")
-    .option("--max-body-bytes <size>", "largest JSON or structured input, e.g. 100MiB (413 beyond; default 100MiB)", byteSize)
+    .option(
+      "--max-body-bytes <size>",
+      "largest JSON or structured input, e.g. 100MiB (413 beyond; default 100MiB)",
+      byteSize,
+    )
     .option("--max-file-bytes <size>", "largest File input, streamed (413 beyond; default 5GiB)", byteSize)
-    .option("--max-state-bytes <size>", "largest state value (state.set raises SDKUsageError beyond; default 1MiB)", byteSize)
-    .option("--max-name-length <n>", "longest namespace, application, function, secret or id name (400 beyond; default 128)", intIn(1, 1024))
+    .option(
+      "--max-state-bytes <size>",
+      "largest state value (state.set raises SDKUsageError beyond; default 1MiB)",
+      byteSize,
+    )
+    .option(
+      "--max-name-length <n>",
+      "longest namespace, application, function, secret or id name (400 beyond; default 128)",
+      intIn(1, 1024),
+    )
     .action(async (flags: ServerFlags) => {
       const store = storeFlag(flags.store);
       const blobs = blobsFlag(flags.blobs);
@@ -67,7 +83,9 @@ export function serverCommand(): Command {
         executorToken: flags.executorToken ?? process.env.TRIBUTARY_EXECUTOR_TOKEN,
         secretKey: process.env.TRIBUTARY_SECRET_KEY,
       });
-      process.stdout.write(`Tributary server listening on ${server.url}\n  dashboard: ${server.url}/ui\n  auth: ${server.authNotice}\n`);
+      process.stdout.write(
+        `Tributary server listening on ${server.url}\n  dashboard: ${server.url}/ui\n  auth: ${server.authNotice}\n`,
+      );
       if (server.authNotice.startsWith("WARNING")) process.stderr.write(`${server.authNotice}\n`);
       stopOnSignal(() => server.close());
     });

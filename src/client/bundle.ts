@@ -27,10 +27,14 @@ import { deriveTypesInThread } from "./type-schema/worker.js";
 export const SDK_ENTRY = fileURLToPath(new URL("../index.js", import.meta.url));
 const TESTING_ENTRY = fileURLToPath(new URL("../testing/index.js", import.meta.url));
 /** The SDK's declarations, for reading the types of user code that imports `tributary`. */
-const SDK_TYPES = { tributary: SDK_ENTRY.replace(/\.js$/, ".d.ts"), "tributary/testing": TESTING_ENTRY.replace(/\.js$/, ".d.ts") };
+const SDK_TYPES = {
+  tributary: SDK_ENTRY.replace(/\.js$/, ".d.ts"),
+  "tributary/testing": TESTING_ENTRY.replace(/\.js$/, ".d.ts"),
+};
 const EXTRACTOR = fileURLToPath(new URL("./extract-manifest.js", import.meta.url));
 /** CommonJS dependencies call `require`; an ESM bundle has none unless we make one. */
-const REQUIRE_BANNER = 'import { createRequire as __tributaryCreateRequire } from "node:module"; const require = __tributaryCreateRequire(import.meta.url);';
+const REQUIRE_BANNER =
+  'import { createRequire as __tributaryCreateRequire } from "node:module"; const require = __tributaryCreateRequire(import.meta.url);';
 const EXTRACT_TIMEOUT_MS = 60_000;
 
 /** An entry file that cannot be deployed: build errors, definition errors, no application. */
@@ -103,7 +107,8 @@ async function esbuildBundle(entry: string): Promise<Uint8Array> {
     return inlineSourceMap(js.text, map.text, dirname(outfile));
   } catch (e) {
     const errors = (e as BuildFailure).errors;
-    if (Array.isArray(errors) && errors.length > 0) throw new BundleError(`cannot bundle ${entry}:\n${errors.map(formatMessage).join("\n")}`);
+    if (Array.isArray(errors) && errors.length > 0)
+      throw new BundleError(`cannot bundle ${entry}:\n${errors.map(formatMessage).join("\n")}`);
     throw e;
   }
 }
@@ -134,14 +139,19 @@ async function readTypes(entry: string): Promise<{ types: Map<string, DerivedTyp
   try {
     return { types: await deriveTypesInThread(entry, SDK_TYPES) };
   } catch (e) {
-    return { types: new Map(), notice: `the types of ${entry} could not be read (${e instanceof Error ? e.message : String(e)}), so inputs without a schema are not checked` };
+    return {
+      types: new Map(),
+      notice: `the types of ${entry} could not be read (${e instanceof Error ? e.message : String(e)}), so inputs without a schema are not checked`,
+    };
   }
 }
 
 /** Runs extract-manifest.js on the bundle file (see its header for the output contract). */
 function extractManifest(bundleFile: string, entryPath: string): Promise<ExtractedManifest> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ["--enable-source-maps", EXTRACTOR, bundleFile], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--enable-source-maps", EXTRACTOR, bundleFile], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
@@ -154,11 +164,16 @@ function extractManifest(bundleFile: string, entryPath: string): Promise<Extract
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       if (code !== 0) {
-        const why = signal ? `was killed (${signal}) after ${EXTRACT_TIMEOUT_MS / 1000} s` : `failed at definition time`;
+        const why = signal
+          ? `was killed (${signal}) after ${EXTRACT_TIMEOUT_MS / 1000} s`
+          : `failed at definition time`;
         reject(new BundleError(`${entryPath} ${why}:\n${stderr.trim() || "(no error output)"}`));
         return;
       }
-      const line = stdout.split("\n").reverse().find((l) => l.startsWith(MANIFEST_MARKER));
+      const line = stdout
+        .split("\n")
+        .reverse()
+        .find((l) => l.startsWith(MANIFEST_MARKER));
       if (!line) {
         reject(new BundleError(`${entryPath}: no manifest was produced`));
         return;

@@ -53,7 +53,9 @@ function parseErrorBody(text: string): ErrorBody | undefined {
     const v = JSON.parse(text) as Partial<ErrorBody>;
     const err = v?.error;
     if (err && typeof err === "object" && typeof err.message === "string") {
-      return { error: { code: typeof err.code === "string" ? err.code : "error", message: err.message, details: err.details } };
+      return {
+        error: { code: typeof err.code === "string" ? err.code : "error", message: err.message, details: err.details },
+      };
     }
   } catch {
     // Not JSON: the caller falls back to the raw text.

@@ -32,7 +32,10 @@ export interface ResolvedClientOptions {
  * @example
  * resolveClientOptions({}).server; // "http://127.0.0.1:8900" unless TRIBUTARY_SERVER is set
  */
-export function resolveClientOptions(opts: ClientOptions = {}, env: NodeJS.ProcessEnv = process.env): ResolvedClientOptions {
+export function resolveClientOptions(
+  opts: ClientOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedClientOptions {
   const server = (opts.server ?? nonEmpty(env.TRIBUTARY_SERVER) ?? DEFAULT_SERVER).replace(/\/+$/, "");
   let parsed: URL;
   try {

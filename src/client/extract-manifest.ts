@@ -33,7 +33,9 @@ function exportNamesOf(mod: Record<string, unknown>, apps: Manifest["application
 function describe(e: unknown): string {
   if (!(e instanceof Error)) return `Error: ${String(e)}`;
   const head = `${e.name}: ${e.message}`;
-  const frames = cleanStack(e.stack ?? "").split("\n").filter((l) => /^\s+at /.test(l));
+  const frames = cleanStack(e.stack ?? "")
+    .split("\n")
+    .filter((l) => /^\s+at /.test(l));
   const user = frames.find((l) => !l.includes("(node:") && !l.includes("node_modules"));
   return user ? `${head}\n${user}` : head;
 }
@@ -54,7 +56,9 @@ async function main(): Promise<number> {
   const manifest = buildManifest();
   const extracted: ExtractedManifest = { manifest, exportNames: exportNamesOf(mod, manifest.applications) };
   // Leading newline: user output without a trailing newline must not glue onto our line.
-  await new Promise<void>((done) => process.stdout.write(`\n${MANIFEST_MARKER}${JSON.stringify(extracted)}\n`, () => done()));
+  await new Promise<void>((done) =>
+    process.stdout.write(`\n${MANIFEST_MARKER}${JSON.stringify(extracted)}\n`, () => done()),
+  );
   return 0;
 }
 

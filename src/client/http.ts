@@ -167,7 +167,11 @@ export class TributaryClient {
    * following page; `finished` says the request had ended before this page was read, so an empty
    * page then means there is nothing more to come.
    */
-  async getLogs(app: string, id: string, opts: { after?: number; limit?: number; signal?: AbortSignal } = {}): Promise<LogPage> {
+  async getLogs(
+    app: string,
+    id: string,
+    opts: { after?: number; limit?: number; signal?: AbortSignal } = {},
+  ): Promise<LogPage> {
     const v = await this.transport.json<unknown>(this.transport.ns("applications", app, "requests", id, "logs"), {
       query: { after: opts.after, limit: opts.limit },
       signal: opts.signal,
@@ -206,12 +210,18 @@ export class TributaryClient {
    */
   async createCronSchedule(app: string, cronExpression: string, input?: unknown): Promise<string> {
     const json = input === undefined ? { cron_expression: cronExpression } : { cron_expression: cronExpression, input };
-    const v = await this.transport.json<{ schedule_id: string }>(this.transport.ns("applications", app, "cron-schedules"), { method: "POST", json });
+    const v = await this.transport.json<{ schedule_id: string }>(
+      this.transport.ns("applications", app, "cron-schedules"),
+      { method: "POST", json },
+    );
     return v.schedule_id;
   }
 
   async listCronSchedules(app: string): Promise<CronScheduleInfo[]> {
-    return listOf<CronScheduleInfo>(await this.transport.json<unknown>(this.transport.ns("applications", app, "cron-schedules")), "schedules");
+    return listOf<CronScheduleInfo>(
+      await this.transport.json<unknown>(this.transport.ns("applications", app, "cron-schedules")),
+      "schedules",
+    );
   }
 
   async deleteCronSchedule(app: string, id: string): Promise<void> {

@@ -33,7 +33,11 @@ export interface RunRemoteOptions {
  * for await (const ev of req.progress()) console.log(ev.kind);
  * console.log(await req.output()); // "Hello, world! from greet!"
  */
-export async function runRemote<O = unknown>(appName: string, input?: unknown, options: RunRemoteOptions = {}): Promise<Request<O>> {
+export async function runRemote<O = unknown>(
+  appName: string,
+  input?: unknown,
+  options: RunRemoteOptions = {},
+): Promise<Request<O>> {
   const client = new TributaryClient({ server: options.server, apiKey: options.apiKey, namespace: options.namespace });
   const encoded = encodeInput(input, options.serializer ?? "json");
   const { request_id } = await client.invoke(appName, {
@@ -99,7 +103,9 @@ async function drainToOutcome(client: TributaryClient, app: string, id: string):
     if (item.type === "finished") return { outcome: item.outcome, output: item.output };
   }
   // requestStream only ends after the outcome or by throwing; this is a broken server.
-  throw new RequestFailedError("internal_error", `the progress stream of request ${id} ended without an outcome`, { requestId: id });
+  throw new RequestFailedError("internal_error", `the progress stream of request ${id} ended without an outcome`, {
+    requestId: id,
+  });
 }
 
 /** The error `output()` raises for a request that did not succeed (docs/semantics.md reasons). */
@@ -108,11 +114,18 @@ async function failureError(client: TributaryClient, app: string, id: string, ou
   let message = outcome.error?.message;
   if (message === undefined && reason === "request_error") {
     // The outcome event may omit the message; the request metadata always carries it.
-    message = await client.getRequest(app, id).then((d) => d.request_error?.message, () => undefined);
+    message = await client.getRequest(app, id).then(
+      (d) => d.request_error?.message,
+      () => undefined,
+    );
   }
   if (reason === "request_error") return new RequestError(message ?? "request failed with a RequestError");
-  return new RequestFailedError(reason, message ? `request ${id} failed (${reason}): ${message}` : `request ${id} failed (${reason})`, {
-    requestId: id,
-    error: outcome.error ?? null,
-  });
+  return new RequestFailedError(
+    reason,
+    message ? `request ${id} failed (${reason}): ${message}` : `request ${id} failed (${reason})`,
+    {
+      requestId: id,
+      error: outcome.error ?? null,
+    },
+  );
 }

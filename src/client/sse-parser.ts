@@ -76,7 +76,8 @@ export class SseParser {
 
   private line(line: string, out: SseMessage[]): void {
     if (line === "") {
-      if (this.data.length > 0) out.push({ id: this.lastEventId, event: this.eventType || "message", data: this.data.join("\n") });
+      if (this.data.length > 0)
+        out.push({ id: this.lastEventId, event: this.eventType || "message", data: this.data.join("\n") });
       this.data = [];
       this.eventType = "";
       return;

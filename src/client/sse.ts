@@ -39,7 +39,11 @@ export interface SseReadOptions {
  * @example
  * for await (const m of readSse(transport, path, { isLast: (m) => m.event === "RequestFinished" })) console.log(m.data);
  */
-export async function* readSse(transport: Transport, path: string, opts: SseReadOptions = {}): AsyncGenerator<SseMessage> {
+export async function* readSse(
+  transport: Transport,
+  path: string,
+  opts: SseReadOptions = {},
+): AsyncGenerator<SseMessage> {
   const maxReconnects = opts.maxReconnects ?? 20;
   let delay = opts.reconnectDelayMs ?? 200;
   let lastEventId = opts.lastEventId;
@@ -75,7 +79,8 @@ export async function* readSse(transport: Transport, path: string, opts: SseRead
       }
     } catch (e) {
       if (opts.signal?.aborted) throw e;
-      if (e instanceof ClientError && e.status >= 400 && e.status < 500 && e.status !== 408 && e.status !== 429) throw e;
+      if (e instanceof ClientError && e.status >= 400 && e.status < 500 && e.status !== 408 && e.status !== 429)
+        throw e;
       lastError = e;
     } finally {
       opts.signal?.removeEventListener("abort", onAbort);
@@ -85,7 +90,11 @@ export async function* readSse(transport: Transport, path: string, opts: SseRead
     failures++;
     if (failures > maxReconnects) {
       const why = lastError instanceof Error ? lastError.message : "the stream ended before the request finished";
-      throw new ClientError(0, "stream_lost", `lost the progress stream of ${path} after ${maxReconnects} reconnects: ${why}`);
+      throw new ClientError(
+        0,
+        "stream_lost",
+        `lost the progress stream of ${path} after ${maxReconnects} reconnects: ${why}`,
+      );
     }
     await sleep(delay, opts.signal);
     delay = Math.min(delay * 2, 5000);
@@ -102,7 +111,9 @@ export interface FinishedOutput {
  * One item of a request's stream: an event, or the final outcome with the output when the server
  * inlined it (at most 1 MiB; otherwise `output` is absent and the caller reads `GET …/output`).
  */
-export type StreamItem = { type: "event"; event: RequestEvent } | { type: "finished"; outcome: RequestOutcome; event: RequestEvent; output?: FinishedOutput };
+export type StreamItem =
+  | { type: "event"; event: RequestEvent }
+  | { type: "finished"; outcome: RequestOutcome; event: RequestEvent; output?: FinishedOutput };
 
 /** Options of {@link requestStream}. */
 export interface RequestStreamOptions extends Omit<SseReadOptions, "isLast"> {
@@ -119,7 +130,12 @@ export interface RequestStreamOptions extends Omit<SseReadOptions, "isLast"> {
  *   if (item.type === "finished") console.log(item.outcome.status, item.output?.contentType);
  * }
  */
-export async function* requestStream(transport: Transport, app: string, requestId: string, opts: RequestStreamOptions = {}): AsyncGenerator<StreamItem> {
+export async function* requestStream(
+  transport: Transport,
+  app: string,
+  requestId: string,
+  opts: RequestStreamOptions = {},
+): AsyncGenerator<StreamItem> {
   const { events, ...read } = opts;
   let path = transport.ns("applications", app, "requests", requestId, "progress");
   if (events === "all") path += "?events=all";
@@ -138,8 +154,14 @@ export async function* requestStream(transport: Transport, app: string, requestI
 function finishedItem(d: Partial<RequestFinishedData>, seq: number): Extract<StreamItem, { type: "finished" }> {
   const status = d.status ?? "failed";
   const failureReason = d.failure_reason ?? null;
-  const error: PlainError | null = d.error ?? (d.request_error ? plainError("RequestError", d.request_error.message) : null);
-  const outcome: RequestOutcome = { status, outcome: d.outcome ?? outcomeOf(status, failureReason), failureReason, error };
+  const error: PlainError | null =
+    d.error ?? (d.request_error ? plainError("RequestError", d.request_error.message) : null);
+  const outcome: RequestOutcome = {
+    status,
+    outcome: d.outcome ?? outcomeOf(status, failureReason),
+    failureReason,
+    error,
+  };
   // Like runLocal's, the final event is a `request:finished` RequestEvent (seq from the SSE id).
   const event: RequestEvent = { seq, kind: "request:finished", at: d.at ?? Date.now(), data: { ...outcome } };
   const output = d.output === undefined ? undefined : inlineOutputBytes(d.output);

@@ -73,12 +73,33 @@ async function run(msg: Extract<ToContainer, { t: "run" }>): Promise<void> {
     if (msg.root) {
       if (entry.app?.output) value = await validateSchema(entry.app.output, value, "output");
       const out = encodeOutput(value, msg.root.outputSerializer);
-      ch.send({ t: "done", attemptId: msg.attemptId, ok: true, value: out.bytes, contentType: out.contentType, rss: process.memoryUsage.rss() });
+      ch.send({
+        t: "done",
+        attemptId: msg.attemptId,
+        ok: true,
+        value: out.bytes,
+        contentType: out.contentType,
+        rss: process.memoryUsage.rss(),
+      });
     } else {
-      ch.send({ t: "done", attemptId: msg.attemptId, ok: true, value: encodeStructured(value, `result of ${msg.functionName}`), contentType: "", rss: process.memoryUsage.rss() });
+      ch.send({
+        t: "done",
+        attemptId: msg.attemptId,
+        ok: true,
+        value: encodeStructured(value, `result of ${msg.functionName}`),
+        contentType: "",
+        rss: process.memoryUsage.rss(),
+      });
     }
   } catch (e) {
-    ch.send({ t: "done", attemptId: msg.attemptId, ok: false, error: toPlainError(e, msg.functionName), reason: attemptFailureReason(e, ac.signal), rss: process.memoryUsage.rss() });
+    ch.send({
+      t: "done",
+      attemptId: msg.attemptId,
+      ok: false,
+      error: toPlainError(e, msg.functionName),
+      reason: attemptFailureReason(e, ac.signal),
+      rss: process.memoryUsage.rss(),
+    });
   } finally {
     scope?.close();
     aborts.delete(msg.attemptId);
@@ -97,7 +118,13 @@ transport.onMessage((msg: ToContainer) => {
       ch.onReply(msg);
       break;
     case "abort":
-      aborts.get(msg.attemptId)?.abort(msg.reason === "cancelled" ? new CancelledError("the request was cancelled") : new TimeoutError("the call ran past its timeout"));
+      aborts
+        .get(msg.attemptId)
+        ?.abort(
+          msg.reason === "cancelled"
+            ? new CancelledError("the request was cancelled")
+            : new TimeoutError("the call ran past its timeout"),
+        );
       break;
   }
 });
@@ -105,5 +132,7 @@ transport.onMessage((msg: ToContainer) => {
 // The executor going away means nobody will ever read our result: exit rather than linger.
 transport.onClose(() => process.exit(0));
 process.on("unhandledRejection", (e) => {
-  process.stderr.write(`unhandled rejection in container: ${typeof (e as Error)?.stack === "string" ? cleanStack((e as Error).stack!) : String(e)}\n`);
+  process.stderr.write(
+    `unhandled rejection in container: ${typeof (e as Error)?.stack === "string" ? cleanStack((e as Error).stack!) : String(e)}\n`,
+  );
 });

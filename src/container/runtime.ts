@@ -36,7 +36,12 @@ export interface ContainerScope extends Scope {
 export function createScope(ch: Channel, run: RunInfo): ContainerScope {
   let seq = 0;
   const { attemptId } = run;
-  const timer = new AttemptTimer(systemClock, run.timeoutMs, () => {}, (e) => console.error(`onDeadline handler of '${run.functionName}' failed:`, e));
+  const timer = new AttemptTimer(
+    systemClock,
+    run.timeoutMs,
+    () => {},
+    (e) => console.error(`onDeadline handler of '${run.functionName}' failed:`, e),
+  );
   timer.start();
   /** A child call: the clock is paused while it is in flight, as the executor's is. */
   const child = <T>(p: () => Promise<T>): Promise<T> => {
@@ -47,13 +52,20 @@ export function createScope(ch: Channel, run: RunInfo): ContainerScope {
     async call(functionName, args) {
       const s = ++seq;
       const bytes = encodeArgs(args);
-      const value = await child(() => ch.request<Uint8Array>((id) => ({ t: "call", id, attemptId, seq: s, functionName, args: bytes }), functionName));
+      const value = await child(() =>
+        ch.request<Uint8Array>((id) => ({ t: "call", id, attemptId, seq: s, functionName, args: bytes }), functionName),
+      );
       return decodeStructured(value, `result of ${functionName}`);
     },
     async map(functionName, items) {
       const s = ++seq;
       const encoded = items.map((item) => encodeArgs([item]));
-      const values = await child(() => ch.request<Uint8Array[]>((id) => ({ t: "map", id, attemptId, seq: s, functionName, items: encoded }), functionName));
+      const values = await child(() =>
+        ch.request<Uint8Array[]>(
+          (id) => ({ t: "map", id, attemptId, seq: s, functionName, items: encoded }),
+          functionName,
+        ),
+      );
       return values.map((v) => decodeStructured(v, `result of ${functionName}`));
     },
     async reduce(functionName, items, initial) {
@@ -61,7 +73,10 @@ export function createScope(ch: Channel, run: RunInfo): ContainerScope {
       const encoded = items.map((item, i) => encodeStructured(item, `item ${i}`));
       const init = initial.present ? encodeStructured(initial.value, "initial value") : null;
       const value = await child(() =>
-        ch.request<Uint8Array>((id) => ({ t: "reduce", id, attemptId, seq: s, functionName, items: encoded, initial: init }), functionName),
+        ch.request<Uint8Array>(
+          (id) => ({ t: "reduce", id, attemptId, seq: s, functionName, items: encoded, initial: init }),
+          functionName,
+        ),
       );
       return decodeStructured(value, `result of ${functionName}.reduce`);
     },

@@ -97,7 +97,15 @@ export interface RequestList {
 export interface MetricsResponse {
   counters: Record<string, number>;
   timers: Record<string, { count: number; sum: number; min: number; max: number }>;
-  samples: { call_id: string; function_name: string; attempt: number; kind: "counter" | "timer"; name: string; value: number; at: number }[];
+  samples: {
+    call_id: string;
+    function_name: string;
+    attempt: number;
+    kind: "counter" | "timer";
+    name: string;
+    value: number;
+    at: number;
+  }[];
 }
 
 export interface LogLine {

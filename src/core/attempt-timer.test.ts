@@ -65,7 +65,12 @@ test("paused on a child: no deadline and no handler; resuming starts a full cycl
 test("a handler registered with less than beforeMs left runs at once; its error goes to onHandlerError", async () => {
   const clock = createFakeClock(0);
   const errors: unknown[] = [];
-  const timer = new AttemptTimer(clock, 1_000, () => {}, (e) => errors.push(e));
+  const timer = new AttemptTimer(
+    clock,
+    1_000,
+    () => {},
+    (e) => errors.push(e),
+  );
   timer.start();
   await clock.advance(900);
   timer.onDeadline(() => {
@@ -84,5 +89,9 @@ test("the default lead is 10 % of the timeout within 0.5–30 s; a lead not belo
   assert.equal(deadlineLeadMs(300_000, undefined), 30_000);
   assert.equal(deadlineLeadMs(172_800_000, undefined), 30_000);
   assert.equal(deadlineLeadMs(3_000, 2_999), 2_999);
-  assert.throws(() => deadlineLeadMs(3_000, 3_000), (e: unknown) => e instanceof SDKUsageError && /must be less than the function's timeout \(3000 ms\)/.test(e.message));
+  assert.throws(
+    () => deadlineLeadMs(3_000, 3_000),
+    (e: unknown) =>
+      e instanceof SDKUsageError && /must be less than the function's timeout \(3000 ms\)/.test(e.message),
+  );
 });

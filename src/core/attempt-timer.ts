@@ -133,7 +133,9 @@ const DEFAULT_BEFORE_MAX_MS = 30_000;
 export function deadlineLeadMs(timeoutMs: number, beforeMs: number | undefined): number {
   if (beforeMs === undefined) return Math.min(DEFAULT_BEFORE_MAX_MS, Math.max(DEFAULT_BEFORE_MIN_MS, timeoutMs / 10));
   if (beforeMs >= timeoutMs) {
-    throw new SDKUsageError(`onDeadline 'beforeMs' (${beforeMs} ms) must be less than the function's timeout (${timeoutMs} ms)`);
+    throw new SDKUsageError(
+      `onDeadline 'beforeMs' (${beforeMs} ms) must be less than the function's timeout (${timeoutMs} ms)`,
+    );
   }
   return beforeMs;
 }

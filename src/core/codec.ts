@@ -43,7 +43,8 @@ function inspect(value: unknown, what: string): boolean {
         `${what} at ${path} is ${isFn ? "a Tributary function object" : "a function"}, which cannot be serialized`,
       );
     }
-    if (typeof v === "symbol") throw new SerializationError(`${what} at ${path} is a symbol, which cannot be serialized`);
+    if (typeof v === "symbol")
+      throw new SerializationError(`${what} at ${path} is a symbol, which cannot be serialized`);
     if (typeof v !== "object" || v === null) return;
     if (seen.has(v)) return;
     seen.add(v);
@@ -52,7 +53,8 @@ function inspect(value: unknown, what: string): boolean {
       return;
     }
     if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof Date || v instanceof RegExp) return;
-    if (v instanceof Promise) throw new SerializationError(`${what} at ${path} is a Promise, which cannot be serialized`);
+    if (v instanceof Promise)
+      throw new SerializationError(`${what} at ${path} is a Promise, which cannot be serialized`);
     if (v instanceof Map) {
       for (const [k, x] of v) {
         visit(k, `${path}<key>`);
@@ -189,7 +191,14 @@ function hasFileRecords(value: unknown): boolean {
     const v = stack.pop();
     if (typeof v !== "object" || v === null || seen.has(v)) continue;
     seen.add(v);
-    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof Date || v instanceof RegExp || v instanceof Error) continue;
+    if (
+      ArrayBuffer.isView(v) ||
+      v instanceof ArrayBuffer ||
+      v instanceof Date ||
+      v instanceof RegExp ||
+      v instanceof Error
+    )
+      continue;
     if (v instanceof Map) {
       for (const [k, x] of v) stack.push(k, x);
     } else if (v instanceof Set) {
@@ -214,9 +223,14 @@ export function encodeJson(value: unknown, what = "value"): Uint8Array {
   let text: string | undefined;
   try {
     text = JSON.stringify(value === undefined ? null : value, (_k, v: unknown) => {
-      if (typeof v === "bigint") throw new SerializationError(`${what} contains a BigInt, which JSON cannot represent; use outputSerializer "structured"`);
-      if (typeof v === "function") throw new SerializationError(`${what} contains a function, which cannot be serialized`);
-      if (isFile(v)) throw new SerializationError(`${what} contains a nested File; a File is only supported as the whole value`);
+      if (typeof v === "bigint")
+        throw new SerializationError(
+          `${what} contains a BigInt, which JSON cannot represent; use outputSerializer "structured"`,
+        );
+      if (typeof v === "function")
+        throw new SerializationError(`${what} contains a function, which cannot be serialized`);
+      if (isFile(v))
+        throw new SerializationError(`${what} contains a nested File; a File is only supported as the whole value`);
       return v;
     });
   } catch (e) {
@@ -250,7 +264,8 @@ export function isStructuredContentType(ct: string | undefined | null): boolean 
 /** Encodes an application output with the application's serializer; a `File` goes out raw. */
 export function encodeOutput(value: unknown, serializer: Serializer): Encoded {
   if (isFile(value)) return { bytes: value.bytes, contentType: value.contentType };
-  if (serializer === "structured") return { bytes: encodeStructuredBody(value, "output"), contentType: STRUCTURED_CONTENT_TYPE };
+  if (serializer === "structured")
+    return { bytes: encodeStructuredBody(value, "output"), contentType: STRUCTURED_CONTENT_TYPE };
   return { bytes: encodeJson(value, "output"), contentType: JSON_CONTENT_TYPE };
 }
 
@@ -262,7 +277,11 @@ export type DecodedInput = { present: false } | { present: true; value: unknown 
  * parsed; any other content type arrives as a `File`. A missing content type means the application's
  * deserializer.
  */
-export function decodeInput(bytes: Uint8Array, contentType: string | undefined, deserializer: Serializer): DecodedInput {
+export function decodeInput(
+  bytes: Uint8Array,
+  contentType: string | undefined,
+  deserializer: Serializer,
+): DecodedInput {
   if (bytes.byteLength === 0) return { present: false };
   const ct = contentType?.trim() || (deserializer === "structured" ? STRUCTURED_CONTENT_TYPE : JSON_CONTENT_TYPE);
   if (isJsonContentType(ct)) return { present: true, value: decodeJson(bytes, "input") };
@@ -281,7 +300,8 @@ export function decodeOutput(bytes: Uint8Array, contentType: string | undefined)
 export function encodeInput(value: unknown, serializer: Serializer): Encoded | null {
   if (value === undefined) return null;
   if (isFile(value)) return { bytes: value.bytes, contentType: value.contentType };
-  if (serializer === "structured") return { bytes: encodeStructuredBody(value, "input"), contentType: STRUCTURED_CONTENT_TYPE };
+  if (serializer === "structured")
+    return { bytes: encodeStructuredBody(value, "input"), contentType: STRUCTURED_CONTENT_TYPE };
   return { bytes: encodeJson(value, "input"), contentType: JSON_CONTENT_TYPE };
 }
 
@@ -296,7 +316,9 @@ export function encodeArgs(args: readonly unknown[]): Uint8Array {
 
 /** Joins already-encoded values into an argument list. */
 export function joinArgs(parts: readonly Uint8Array[]): Uint8Array {
-  return v8.serialize(parts.map((p) => (Buffer.isBuffer(p) ? new Uint8Array(p.buffer, p.byteOffset, p.byteLength) : p)));
+  return v8.serialize(
+    parts.map((p) => (Buffer.isBuffer(p) ? new Uint8Array(p.buffer, p.byteOffset, p.byteLength) : p)),
+  );
 }
 
 /** Splits an argument list into its encoded values. */

@@ -28,6 +28,12 @@ export function childCallId(parentId: string, seq: number, functionName: string)
 }
 
 /** The id of item `index` of a `map` or step `index` of a `reduce` issued at position `seq`. */
-export function itemCallId(parentId: string, seq: number, functionName: string, op: "map" | "reduce", index: number): string {
+export function itemCallId(
+  parentId: string,
+  seq: number,
+  functionName: string,
+  op: "map" | "reduce",
+  index: number,
+): string {
   return hash([op, parentId, seq, functionName, index]);
 }

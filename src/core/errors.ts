@@ -37,7 +37,9 @@ function brand(cls: abstract new (...args: never[]) => Error, name: string): voi
 }
 
 function hasBrand(x: unknown, key: symbol): boolean {
-  return (typeof x === "object" || typeof x === "function") && x !== null && (x as Record<symbol, unknown>)[key] === true;
+  return (
+    (typeof x === "object" || typeof x === "function") && x !== null && (x as Record<symbol, unknown>)[key] === true
+  );
 }
 
 /**
@@ -56,7 +58,9 @@ export class TributaryError extends Error {
    * prototype-chain `instanceof` for every subclass defined elsewhere.
    */
   static override [Symbol.hasInstance](x: unknown): boolean {
-    const own = Object.prototype.hasOwnProperty.call(this, OWN_BRAND) ? ((this as unknown as Record<symbol, symbol>)[OWN_BRAND] as symbol) : undefined;
+    const own = Object.prototype.hasOwnProperty.call(this, OWN_BRAND)
+      ? ((this as unknown as Record<symbol, symbol>)[OWN_BRAND] as symbol)
+      : undefined;
     if (own === undefined) return Function.prototype[Symbol.hasInstance].call(this, x);
     return hasBrand(x, own);
   }
@@ -69,7 +73,12 @@ export class TributaryError extends Error {
     // A subclass defined outside this file is named after its constructor (its prototype inherits
     // the parent's name otherwise); ours carry their name on the prototype.
     if (!Object.prototype.hasOwnProperty.call(new.target, OWN_BRAND) && new.target.name) {
-      Object.defineProperty(this, "name", { value: new.target.name, writable: true, configurable: true, enumerable: false });
+      Object.defineProperty(this, "name", {
+        value: new.target.name,
+        writable: true,
+        configurable: true,
+        enumerable: false,
+      });
     }
   }
 }
@@ -281,7 +290,14 @@ export type ErrorName = keyof typeof CONSTRUCTORS | "RequestFailedError";
 export type InfraErrorName = "ContainerExitError" | "OutOfMemoryError" | "ConstraintUnsatisfiableError";
 
 /** Retryability of each name when the factory is not told otherwise. */
-const NOT_RETRYABLE = new Set<string>(["SDKUsageError", "RequestError", "NonDeterminismError", "CancelledError", "RequestFailedError", "ConstraintUnsatisfiableError"]);
+const NOT_RETRYABLE = new Set<string>([
+  "SDKUsageError",
+  "RequestError",
+  "NonDeterminismError",
+  "CancelledError",
+  "RequestFailedError",
+  "ConstraintUnsatisfiableError",
+]);
 
 /**
  * The one factory of plain errors made by the system itself (executor, engine, runners): the name is
@@ -298,7 +314,12 @@ export function plainError(
   return makePlain(name, message, extra.retryable ?? !NOT_RETRYABLE.has(name), extra);
 }
 
-function makePlain(name: string, message: string, retryable: boolean, extra: { functionName?: string | undefined; stack?: string | undefined }): PlainError {
+function makePlain(
+  name: string,
+  message: string,
+  retryable: boolean,
+  extra: { functionName?: string | undefined; stack?: string | undefined },
+): PlainError {
   const p: PlainError = { name, message, retryable };
   if (extra.stack !== undefined) p.stack = extra.stack;
   if (extra.functionName !== undefined) p.functionName = extra.functionName;
@@ -312,7 +333,10 @@ function makePlain(name: string, message: string, retryable: boolean, extra: { f
  */
 export function toPlainError(e: unknown, functionName?: string): PlainError {
   if (isPlainErrorShape(e)) {
-    const p = makePlain(e.name, e.message, e.retryable, { stack: e.stack === undefined ? undefined : cleanStack(e.stack), functionName: e.functionName ?? functionName });
+    const p = makePlain(e.name, e.message, e.retryable, {
+      stack: e.stack === undefined ? undefined : cleanStack(e.stack),
+      functionName: e.functionName ?? functionName,
+    });
     if (e.cause !== undefined) p.cause = toPlainError(e.cause);
     return p;
   }
@@ -341,7 +365,8 @@ export function fromPlainError(p: PlainError): Error {
   let err: Error;
   if (p.name === "FunctionError") err = new FunctionError(p.message, p.functionName, p.stack);
   else if (p.name === "TimeoutError") err = new TimeoutError(p.message, p.functionName);
-  else if (Object.prototype.hasOwnProperty.call(CONSTRUCTORS, p.name)) err = new CONSTRUCTORS[p.name as keyof typeof CONSTRUCTORS](p.message);
+  else if (Object.prototype.hasOwnProperty.call(CONSTRUCTORS, p.name))
+    err = new CONSTRUCTORS[p.name as keyof typeof CONSTRUCTORS](p.message);
   else {
     err = new Error(p.message);
     Object.defineProperty(err, "name", { value: p.name, configurable: true, writable: true });

@@ -48,7 +48,11 @@ export function attemptFailureReason(e: unknown, signal: AbortSignal): FailureRe
  * @example
  * throw errorForCaller(outcome.error, outcome.reason, "child"); // FunctionError for function_error
  */
-export function errorForCaller(error: PlainError, reason: FailureReason | undefined, functionName: string | undefined): Error {
+export function errorForCaller(
+  error: PlainError,
+  reason: FailureReason | undefined,
+  functionName: string | undefined,
+): Error {
   if (reason === "request_error" || error.name === "RequestError") return new RequestError(error.message);
   if (reason === "function_timeout" || (reason === undefined && error.name === "TimeoutError")) {
     return new TimeoutError(error.message, error.functionName ?? functionName);

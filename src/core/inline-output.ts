@@ -16,12 +16,18 @@ export function inlineOutput(bytes: Uint8Array, contentType: string): InlineOutp
   if (bytes.byteLength > INLINE_OUTPUT_MAX_BYTES) return undefined;
   if (isJsonContentType(contentType)) {
     try {
-      return { content_type: contentType, body: JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) as unknown };
+      return {
+        content_type: contentType,
+        body: JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) as unknown,
+      };
     } catch {
       return undefined;
     }
   }
-  return { content_type: contentType, body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64") };
+  return {
+    content_type: contentType,
+    body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64"),
+  };
 }
 
 /**
@@ -36,7 +42,8 @@ export function inlineOutputBytes(o: unknown): { bytes: Uint8Array; contentType:
   if (typeof o !== "object" || o === null) return undefined;
   const { content_type: contentType, body } = o as Partial<InlineOutput>;
   if (typeof contentType !== "string" || !("body" in o)) return undefined;
-  if (isJsonContentType(contentType)) return { bytes: new TextEncoder().encode(JSON.stringify(body) ?? "null"), contentType };
+  if (isJsonContentType(contentType))
+    return { bytes: new TextEncoder().encode(JSON.stringify(body) ?? "null"), contentType };
   if (typeof body !== "string") return undefined;
   return { bytes: new Uint8Array(Buffer.from(body, "base64")), contentType };
 }

@@ -67,6 +67,10 @@ export function buildManifest(): Manifest {
       });
     }
   }
-  const classes = [...r.classes.values()].map((c) => ({ name: c.name, initTimeout: c.initTimeout, methods: [...c.methods] }));
+  const classes = [...r.classes.values()].map((c) => ({
+    name: c.name,
+    initTimeout: c.initTimeout,
+    methods: [...c.methods],
+  }));
   return { functions, applications, classes };
 }

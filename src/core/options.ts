@@ -76,9 +76,16 @@ export type ApplicationAllow = (typeof APPLICATION_ALLOW)[number];
 /** Validates `allow`: a list of distinct known values. */
 export function checkAllow(where: string, v: unknown): ApplicationAllow[] {
   if (v === undefined) return [];
-  if (!Array.isArray(v)) usage(where, "allow", `must be a list of ${APPLICATION_ALLOW.map((a) => JSON.stringify(a)).join(", ")}`, v);
+  if (!Array.isArray(v))
+    usage(where, "allow", `must be a list of ${APPLICATION_ALLOW.map((a) => JSON.stringify(a)).join(", ")}`, v);
   for (const a of v) {
-    if (!(APPLICATION_ALLOW as readonly unknown[]).includes(a)) usage(where, "allow", `has an unknown value (known: ${APPLICATION_ALLOW.map((x) => JSON.stringify(x)).join(", ")})`, a);
+    if (!(APPLICATION_ALLOW as readonly unknown[]).includes(a))
+      usage(
+        where,
+        "allow",
+        `has an unknown value (known: ${APPLICATION_ALLOW.map((x) => JSON.stringify(x)).join(", ")})`,
+        a,
+      );
   }
   if (new Set(v).size !== v.length) usage(where, "allow", "lists a value twice", v);
   return [...(v as ApplicationAllow[])];
@@ -128,17 +135,31 @@ export function describe(v: unknown): string {
 /** The regions definitions may name: `TRIBUTARY_REGIONS` (comma list) or the default two. */
 export function knownRegions(): string[] {
   const env = typeof process !== "undefined" ? process.env.TRIBUTARY_REGIONS : undefined;
-  const list = env ? env.split(",").map((s) => s.trim()).filter(Boolean) : [...DEFAULT_REGIONS];
+  const list = env
+    ? env
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [...DEFAULT_REGIONS];
   return list;
 }
 
 export function checkName(where: string, name: unknown, option = "name"): string {
-  if (typeof name !== "string" || name.length === 0) usage(where, option, "must be a non-empty identifier (the handler needs a name, or pass { name })", name);
-  if (!NAME_RE.test(name)) usage(where, option, "must match /^[A-Za-z_][A-Za-z0-9_]*$/ and be at most 128 characters", name);
+  if (typeof name !== "string" || name.length === 0)
+    usage(where, option, "must be a non-empty identifier (the handler needs a name, or pass { name })", name);
+  if (!NAME_RE.test(name))
+    usage(where, option, "must match /^[A-Za-z_][A-Za-z0-9_]*$/ and be at most 128 characters", name);
   return name;
 }
 
-export function checkRange(where: string, option: string, v: unknown, def: number, [lo, hi]: readonly [number, number], integer = false): number {
+export function checkRange(
+  where: string,
+  option: string,
+  v: unknown,
+  def: number,
+  [lo, hi]: readonly [number, number],
+  integer = false,
+): number {
   if (v === undefined) return def;
   if (typeof v !== "number" || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
     usage(where, option, `must be ${integer ? "an integer" : "a number"} between ${lo} and ${hi}`, v);
@@ -152,18 +173,38 @@ export function checkRetries(where: string, v: unknown, option = "retries"): Ret
   if (typeof v !== "object") usage(where, option, "must be a Retries instance, e.g. new Retries({ maxRetries: 3 })", v);
   const r = v as Partial<RetryPolicy>;
   const maxRetries = checkRange(where, `${option}.maxRetries`, r.maxRetries, 0, BOUNDS.maxRetries, true);
-  const initialDelay = checkRange(where, `${option}.initialDelay`, r.initialDelay, DEFAULTS.retries.initialDelay, [0, 3600]);
-  const delayMultiplier = checkRange(where, `${option}.delayMultiplier`, r.delayMultiplier, DEFAULTS.retries.delayMultiplier, [1, 10]);
+  const initialDelay = checkRange(
+    where,
+    `${option}.initialDelay`,
+    r.initialDelay,
+    DEFAULTS.retries.initialDelay,
+    [0, 3600],
+  );
+  const delayMultiplier = checkRange(
+    where,
+    `${option}.delayMultiplier`,
+    r.delayMultiplier,
+    DEFAULTS.retries.delayMultiplier,
+    [1, 10],
+  );
   const maxDelay = checkRange(where, `${option}.maxDelay`, r.maxDelay, DEFAULTS.retries.maxDelay, [0, 3600]);
-  if (maxDelay < initialDelay) usage(where, `${option}.maxDelay`, `must be at least initialDelay (${initialDelay})`, maxDelay);
+  if (maxDelay < initialDelay)
+    usage(where, `${option}.maxDelay`, `must be at least initialDelay (${initialDelay})`, maxDelay);
   return { maxRetries, initialDelay, delayMultiplier, maxDelay };
 }
 
 export function checkRegion(where: string, v: unknown): string | null {
   if (v === undefined || v === null) return null;
   const regions = knownRegions();
-  if (typeof v !== "string" || !REGION_RE.test(v)) usage(where, "region", `must be one of ${regions.map((r) => JSON.stringify(r)).join(", ")}`, v);
-  if (!regions.includes(v)) usage(where, "region", `must be one of ${regions.map((r) => JSON.stringify(r)).join(", ")} (set TRIBUTARY_REGIONS to extend the list)`, v);
+  if (typeof v !== "string" || !REGION_RE.test(v))
+    usage(where, "region", `must be one of ${regions.map((r) => JSON.stringify(r)).join(", ")}`, v);
+  if (!regions.includes(v))
+    usage(
+      where,
+      "region",
+      `must be one of ${regions.map((r) => JSON.stringify(r)).join(", ")} (set TRIBUTARY_REGIONS to extend the list)`,
+      v,
+    );
   return v;
 }
 
@@ -186,7 +227,8 @@ export function checkSecrets(where: string, v: unknown): string[] {
   if (!Array.isArray(v)) usage(where, "secrets", "must be an array of secret names", v);
   const seen = new Set<string>();
   for (const s of v) {
-    if (typeof s !== "string" || !SECRET_RE.test(s)) usage(where, "secrets", "entries must be environment-variable names (/^[A-Za-z_][A-Za-z0-9_]*$/)", s);
+    if (typeof s !== "string" || !SECRET_RE.test(s))
+      usage(where, "secrets", "entries must be environment-variable names (/^[A-Za-z_][A-Za-z0-9_]*$/)", s);
     if (seen.has(s)) usage(where, "secrets", "lists a secret twice", s);
     seen.add(s);
   }
@@ -195,7 +237,8 @@ export function checkSecrets(where: string, v: unknown): string[] {
 
 export function checkTags(where: string, v: unknown): Record<string, string> {
   if (v === undefined) return {};
-  if (typeof v !== "object" || v === null || Array.isArray(v)) usage(where, "tags", "must be an object of string keys to string values", v);
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    usage(where, "tags", "must be an object of string keys to string values", v);
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries(v)) {
     if (k.length === 0 || k.length > 128) usage(where, "tags", "keys must be 1–128 characters", k);

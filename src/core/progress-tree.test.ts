@@ -21,7 +21,10 @@ test("a parent that only fans out to 4 children advances with them and reaches 1
 test("a call's own figure is exact: 1/3 stays 1/3", () => {
   const t = new ProgressTree();
   t.add("root", null);
-  assert.deepEqual([1, 2, 3].map((i) => t.report("root", i, 3)), [1 / 3, 2 / 3, 1]);
+  assert.deepEqual(
+    [1, 2, 3].map((i) => t.report("root", i, 3)),
+    [1 / 3, 2 / 3, 1],
+  );
 });
 
 test("a call's own current/total wins over its children; finished children count 1", () => {

@@ -65,7 +65,6 @@ export class ProgressTree {
     this.update(node);
   }
 
-
   /** A failed call runs again (a replayed parent asked for it anew): it can report and finish again. */
   reopen(callId: string): void {
     const node = this.nodes.get(callId);

@@ -47,7 +47,9 @@ export function registry(): Registry {
 export function registerFunction(entry: FunctionEntry): void {
   const r = registry();
   if (r.functions.has(entry.spec.name)) {
-    throw new SDKUsageError(`function name '${entry.spec.name}' is defined twice; names must be unique (pass { name } to rename one)`);
+    throw new SDKUsageError(
+      `function name '${entry.spec.name}' is defined twice; names must be unique (pass { name } to rename one)`,
+    );
   }
   r.functions.set(entry.spec.name, entry);
 }

@@ -14,10 +14,14 @@ import { SDKUsageError } from "./errors.js";
 export const CREDENTIAL_HEADERS: readonly string[] = ["authorization", "cookie", "proxy-authorization"];
 
 /** `[name, value]` pairs (lower-case names) of `init`, without credentials. */
-export function headerPairs(init: Iterable<readonly [string, string]> | Record<string, string> | undefined): [string, string][] {
+export function headerPairs(
+  init: Iterable<readonly [string, string]> | Record<string, string> | undefined,
+): [string, string][] {
   if (init === undefined) return [];
   const entries = Symbol.iterator in init ? [...(init as Iterable<readonly [string, string]>)] : Object.entries(init);
-  return entries.map(([k, v]): [string, string] => [k.toLowerCase(), v]).filter(([k]) => !CREDENTIAL_HEADERS.includes(k));
+  return entries
+    .map(([k, v]): [string, string] => [k.toLowerCase(), v])
+    .filter(([k]) => !CREDENTIAL_HEADERS.includes(k));
 }
 
 function readOnly(): never {

@@ -9,7 +9,10 @@ export function effectivePolicy(fnPolicy: RetryPolicy | null, appPolicy: RetryPo
 
 /** Delay in milliseconds before retry number `retry` (1 = the first retry). */
 export function backoffMs(policy: RetryPolicy, retry: number): number {
-  const seconds = Math.min(policy.initialDelay * Math.pow(policy.delayMultiplier, Math.max(0, retry - 1)), policy.maxDelay);
+  const seconds = Math.min(
+    policy.initialDelay * Math.pow(policy.delayMultiplier, Math.max(0, retry - 1)),
+    policy.maxDelay,
+  );
   return Math.round(seconds * 1000);
 }
 

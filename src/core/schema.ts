@@ -28,7 +28,11 @@ export class SchemaValidationError extends DeserializationError {
 }
 
 export function isStandardSchema(v: unknown): v is AnySchema {
-  return typeof v === "object" && v !== null && typeof (v as { "~standard"?: { validate?: unknown } })["~standard"]?.validate === "function";
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    typeof (v as { "~standard"?: { validate?: unknown } })["~standard"]?.validate === "function"
+  );
 }
 
 function pathOf(issue: StandardSchemaV1.Issue): string {

@@ -17,7 +17,11 @@ export class Applications {
   constructor(private readonly res: EngineResources) {}
 
   /** Stores the bundle and adds a version of every application in the manifest. */
-  async deploy(namespace: string, manifest: Manifest, bundle: Uint8Array): Promise<{ name: string; version: number }[]> {
+  async deploy(
+    namespace: string,
+    manifest: Manifest,
+    bundle: Uint8Array,
+  ): Promise<{ name: string; version: number }[]> {
     const { blobs, store, clock } = this.res;
     const bundleKey = `bundles/${namespace}/${this.res.newId()}`;
     await blobs.put(bundleKey, bundle);

@@ -82,10 +82,25 @@ export class Attempts implements Placer {
     const c = a.call;
     const now = e.clock.now();
     const events: NewEvent[] = [];
-    events.push({ kind: "attempt:started", at: now, callId: c.id, functionName: c.functionName, attempt: a.number, data: { executor_id: a.executorId } });
+    events.push({
+      kind: "attempt:started",
+      at: now,
+      callId: c.id,
+      functionName: c.functionName,
+      attempt: a.number,
+      data: { executor_id: a.executorId },
+    });
     const attemptsUsed = c.attemptsUsed + 1;
     const evs = await e.store.startAttempt(
-      { id: a.id, callId: c.id, requestId: c.req.id, number: a.number, executorId: a.executorId, containerId: null, startedAt: now },
+      {
+        id: a.id,
+        callId: c.id,
+        requestId: c.req.id,
+        number: a.number,
+        executorId: a.executorId,
+        containerId: null,
+        startedAt: now,
+      },
       { attemptsUsed, infraRetries: c.infraRetries },
       events,
     );
@@ -95,7 +110,10 @@ export class Attempts implements Placer {
     e.publish(c.req.id, evs);
     const args = await e.payloads.read(c.args);
     const isRoot = c.parentCallId === null;
-    const env = c.spec.secrets.length && e.options.resolveSecrets ? await e.options.resolveSecrets(c.req.namespace, c.spec.secrets) : {};
+    const env =
+      c.spec.secrets.length && e.options.resolveSecrets
+        ? await e.options.resolveSecrets(c.req.namespace, c.spec.secrets)
+        : {};
     for (const step of c.spec.image?.steps ?? []) if (step.op === "env") env[step.key] = step.value;
     env.TRIBUTARY_MAX_STATE_BYTES = String(e.options.maxStateBytes); // the SDK's state.set limit
     const link = e.live.executors.get(a.executorId)?.link;
@@ -114,10 +132,19 @@ export class Attempts implements Placer {
         functionName: c.functionName,
         target: a.target,
         spec: c.spec,
-        root: isRoot ? { contentType: c.req.inputContentType, inputDeserializer: c.req.app.appSpec.inputDeserializer, outputSerializer: c.req.app.appSpec.outputSerializer } : null,
+        root: isRoot
+          ? {
+              contentType: c.req.inputContentType,
+              inputDeserializer: c.req.app.appSpec.inputDeserializer,
+              outputSerializer: c.req.app.appSpec.outputSerializer,
+            }
+          : null,
         args,
         timeoutMs: c.spec.timeout * 1000,
-        initTimeoutMs: a.target.kind === "class" ? (c.spec.initTimeout ?? c.spec.timeout) * 1000 : Math.max(c.spec.timeout * 1000, CONTAINER_START_MS),
+        initTimeoutMs:
+          a.target.kind === "class"
+            ? (c.spec.initTimeout ?? c.spec.timeout) * 1000
+            : Math.max(c.spec.timeout * 1000, CONTAINER_START_MS),
         env,
         gpus: a.res.gpus,
         headers: c.req.headers,
@@ -152,7 +179,9 @@ export class Attempts implements Placer {
   }
 
   private async failUnplaceable(c: LiveCall, reason: string): Promise<void> {
-    const error = plainError("ConstraintUnsatisfiableError", `${c.functionName}: ${reason}`, { functionName: c.functionName });
+    const error = plainError("ConstraintUnsatisfiableError", `${c.functionName}: ${reason}`, {
+      functionName: c.functionName,
+    });
     if (c.parentCallId !== null && isActive(c)) await this.requests.fail(c.req, "constraint_unsatisfiable", error);
     await this.finishCall(c, null, { ok: false, reason: "constraint_unsatisfiable", error }, "pending");
   }
@@ -167,7 +196,11 @@ export class Attempts implements Placer {
     const c = a.call;
     const cancelled = m.reason === "cancelled" || c.req.status === "cancelled";
     const policy = effectivePolicy(c.spec.retries, c.req.app.appSpec.retries);
-    const retryable = !cancelled && m.error.retryable !== false && m.reason !== "request_error" && m.reason !== "constraint_unsatisfiable";
+    const retryable =
+      !cancelled &&
+      m.error.retryable !== false &&
+      m.reason !== "request_error" &&
+      m.reason !== "constraint_unsatisfiable";
     if (retryable && c.attemptsUsed < policy.maxRetries + 1 && isActive(c)) {
       return this.retry(a, m.reason, m.error, backoffMs(policy, c.attemptsUsed), false);
     }
@@ -179,11 +212,18 @@ export class Attempts implements Placer {
     if (!this.res.live.attempts.has(a.id)) return;
     this.release(a);
     const error = plainError("InternalError", `${a.call.functionName}: ${why}`, { functionName: a.call.functionName });
-    if (a.call.infraRetries < INFRA_RETRY_CAP && isActive(a.call)) return this.retry(a, "internal_error", error, 0, true);
+    if (a.call.infraRetries < INFRA_RETRY_CAP && isActive(a.call))
+      return this.retry(a, "internal_error", error, 0, true);
     return this.finishCall(a.call, a, { ok: false, reason: "internal_error", error });
   }
 
-  private async retry(a: LiveAttempt, reason: FailureReason, error: PlainError, delayMs: number, infra: boolean): Promise<void> {
+  private async retry(
+    a: LiveAttempt,
+    reason: FailureReason,
+    error: PlainError,
+    delayMs: number,
+    infra: boolean,
+  ): Promise<void> {
     const e = this.res;
     const c = a.call;
     const now = e.clock.now();
@@ -197,7 +237,16 @@ export class Attempts implements Placer {
       { status: "failed", failureReason: reason, error, finishedAt: now, containerId: a.containerId ?? null },
       { status: "pending", notBefore: c.notBefore, attemptsUsed: c.attemptsUsed, infraRetries: c.infraRetries },
       null,
-      [{ kind: "attempt:failed", at: now, callId: c.id, functionName: c.functionName, attempt: a.number, data: { reason, error, retry_in_ms: delayMs } }],
+      [
+        {
+          kind: "attempt:failed",
+          at: now,
+          callId: c.id,
+          functionName: c.functionName,
+          attempt: a.number,
+          data: { reason, error, retry_in_ms: delayMs },
+        },
+      ],
     );
     if (!evs) return;
     e.publish(c.req.id, evs);
@@ -221,15 +270,38 @@ export class Attempts implements Placer {
     const events: NewEvent[] = [];
     let status: "succeeded" | "failed" | "cancelled";
     let reqPatch: RequestPatch | null = null;
-    const result = r.ok ? await e.payloads.put(`results/${req.id}`, r.value, r.contentType || STRUCTURED_CONTENT_TYPE) : null;
+    const result = r.ok
+      ? await e.payloads.put(`results/${req.id}`, r.value, r.contentType || STRUCTURED_CONTENT_TYPE)
+      : null;
     if (r.ok) {
       status = "succeeded";
-      if (a) events.push({ kind: "attempt:succeeded", at: now, callId: c.id, functionName: c.functionName, attempt: a.number });
+      if (a)
+        events.push({
+          kind: "attempt:succeeded",
+          at: now,
+          callId: c.id,
+          functionName: c.functionName,
+          attempt: a.number,
+        });
     } else {
       status = r.reason === "cancelled" ? "cancelled" : "failed";
-      if (a) events.push({ kind: "attempt:failed", at: now, callId: c.id, functionName: c.functionName, attempt: a.number, data: { reason: r.reason, error: r.error } });
+      if (a)
+        events.push({
+          kind: "attempt:failed",
+          at: now,
+          callId: c.id,
+          functionName: c.functionName,
+          attempt: a.number,
+          data: { reason: r.reason, error: r.error },
+        });
     }
-    events.push({ kind: "call:finished", at: now, callId: c.id, functionName: c.functionName, data: { status, ...(r.ok ? {} : { reason: r.reason, error: r.error }) } });
+    events.push({
+      kind: "call:finished",
+      at: now,
+      callId: c.id,
+      functionName: c.functionName,
+      data: { status, ...(r.ok ? {} : { reason: r.reason, error: r.error }) },
+    });
     req.progress.finish(c.id, status === "succeeded");
     if (isRoot && (req.status === "pending" || req.status === "running")) {
       const failureReason = r.ok ? null : r.reason;
@@ -238,22 +310,57 @@ export class Attempts implements Placer {
         : {
             status: status,
             failureReason,
-            requestError: r.reason === "request_error" ? { functionName: r.error.functionName ?? c.functionName, message: r.error.message } : null,
+            requestError:
+              r.reason === "request_error"
+                ? { functionName: r.error.functionName ?? c.functionName, message: r.error.message }
+                : null,
             error: r.error,
             finishedAt: now,
           };
-      events.push({ kind: "request:finished", at: now, data: { status: reqPatch.status, outcome: outcomeOf(reqPatch.status, failureReason), failureReason, error: r.ok ? null : r.error } });
+      events.push({
+        kind: "request:finished",
+        at: now,
+        data: {
+          status: reqPatch.status,
+          outcome: outcomeOf(reqPatch.status, failureReason),
+          failureReason,
+          error: r.ok ? null : r.error,
+        },
+      });
     }
     const callPatch = r.ok
       ? { status, result, finishedAt: now }
       : { status, error: r.error, failureReason: r.reason, finishedAt: now };
     const evs = a
-      ? await e.store.finishAttempt(a.id, { status: r.ok ? "succeeded" : status, failureReason: r.ok ? null : r.reason, error: r.ok ? null : r.error, finishedAt: now, containerId: a.containerId ?? null }, callPatch, reqPatch, events)
-      : await e.store.transitionCall(c.id, from, callPatch, events.filter((x) => x.kind !== "request:finished")).then(async (x) => {
-          if (!x || !reqPatch) return x;
-          const more = await e.store.finishRequest(req.id, reqPatch, events.filter((ev) => ev.kind === "request:finished"));
-          return [...x, ...(more ?? [])];
-        });
+      ? await e.store.finishAttempt(
+          a.id,
+          {
+            status: r.ok ? "succeeded" : status,
+            failureReason: r.ok ? null : r.reason,
+            error: r.ok ? null : r.error,
+            finishedAt: now,
+            containerId: a.containerId ?? null,
+          },
+          callPatch,
+          reqPatch,
+          events,
+        )
+      : await e.store
+          .transitionCall(
+            c.id,
+            from,
+            callPatch,
+            events.filter((x) => x.kind !== "request:finished"),
+          )
+          .then(async (x) => {
+            if (!x || !reqPatch) return x;
+            const more = await e.store.finishRequest(
+              req.id,
+              reqPatch,
+              events.filter((ev) => ev.kind === "request:finished"),
+            );
+            return [...x, ...(more ?? [])];
+          });
     if (!evs) return;
     e.live.calls.delete(c.id);
     req.pendingCalls.delete(c.id);

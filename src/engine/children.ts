@@ -45,7 +45,11 @@ export class Children {
   }
 
   /** Answers an RPC of a running attempt (dropped if the attempt is gone: its retry will replay). */
-  reply(a: LiveAttempt, rpc: number, o: { ok: true; value?: unknown } | { ok: false; error: PlainError; reason?: FailureReason | undefined }): void {
+  reply(
+    a: LiveAttempt,
+    rpc: number,
+    o: { ok: true; value?: unknown } | { ok: false; error: PlainError; reason?: FailureReason | undefined },
+  ): void {
     const e = this.res;
     if (!e.live.attempts.has(a.id)) return;
     e.live.executors.get(a.executorId)?.link?.send({ t: "reply", attemptId: a.id, rpc, ...o } as never);
@@ -93,7 +97,11 @@ export class Children {
           // The SDK refuses first; this catches a container that does not run our SDK.
           if (m.value.byteLength > this.res.options.maxStateBytes) {
             const message = `state value for '${m.key}' is ${m.value.byteLength} bytes, more than the limit of ${this.res.options.maxStateBytes} bytes`;
-            return this.answer(a, m.rpc, { ok: false, own: true, error: { name: "SDKUsageError", message, retryable: false } });
+            return this.answer(a, m.rpc, {
+              ok: false,
+              own: true,
+              error: { name: "SDKUsageError", message, retryable: false },
+            });
           }
           const p = await this.res.payloads.put(`state/${a.call.req.id}`, m.value, STRUCTURED_CONTENT_TYPE);
           await this.res.store.setState(a.call.req.id, m.key, p, this.res.clock.now());
@@ -116,14 +124,29 @@ export class Children {
    * Finds or creates the child at (parent, seq, item) and calls `done` with its outcome, at once from
    * the journal or when it finishes.
    */
-  private async child(a: LiveAttempt, seq: number, item: number, fn: string, args: Uint8Array, op: "call" | "map" | "reduce", done: Waiter): Promise<void> {
+  private async child(
+    a: LiveAttempt,
+    seq: number,
+    item: number,
+    fn: string,
+    args: Uint8Array,
+    op: "call" | "map" | "reduce",
+    done: Waiter,
+  ): Promise<void> {
     const e = this.res;
     const parent = a.call;
     const req = parent.req;
     const refuse = (error: PlainError): void => done({ ok: false, own: true, error });
-    if (req.status !== "pending" && req.status !== "running") return refuse(plainError("CancelledError", `request ${req.id} is ${req.status}`));
+    if (req.status !== "pending" && req.status !== "running")
+      return refuse(plainError("CancelledError", `request ${req.id} is ${req.status}`));
     const spec = req.app.functions.get(fn);
-    if (!spec) return refuse(plainError("SDKUsageError", `function '${fn}' is not part of application '${req.application}' version ${req.app.version}`));
+    if (!spec)
+      return refuse(
+        plainError(
+          "SDKUsageError",
+          `function '${fn}' is not part of application '${req.application}' version ${req.app.version}`,
+        ),
+      );
     const id = op === "call" ? childCallId(parent.id, seq, fn) : itemCallId(parent.id, seq, fn, op, item);
     const existing = await e.store.findChildCall(parent.id, seq, item);
     if (existing && existing.functionName !== fn) {
@@ -157,8 +180,35 @@ export class Children {
     const payload = await e.payloads.put(`args/${req.id}`, args, STRUCTURED_CONTENT_TYPE);
     const created = { kind: "call:created" as const, at: now, callId: id, parentCallId: parent.id, functionName: fn };
     const evs = existing
-      ? await e.store.transitionCall(existing.id, existing.status, { status: "pending", attemptsUsed: 0, infraRetries: 0, notBefore: now, error: null, failureReason: null, finishedAt: null, result: null }, [{ ...created, data: { rerun: true } }])
-      : await e.store.createCall({ id, requestId: req.id, parentCallId: parent.id, seq, item, functionName: fn, args: payload, notBefore: now, createdAt: now }, [created]);
+      ? await e.store.transitionCall(
+          existing.id,
+          existing.status,
+          {
+            status: "pending",
+            attemptsUsed: 0,
+            infraRetries: 0,
+            notBefore: now,
+            error: null,
+            failureReason: null,
+            finishedAt: null,
+            result: null,
+          },
+          [{ ...created, data: { rerun: true } }],
+        )
+      : await e.store.createCall(
+          {
+            id,
+            requestId: req.id,
+            parentCallId: parent.id,
+            seq,
+            item,
+            functionName: fn,
+            args: payload,
+            notBefore: now,
+            createdAt: now,
+          },
+          [created],
+        );
     if (!evs) return refuse(plainError("InternalError", `call ${id} changed concurrently`));
     if (existing) req.progress.reopen(id);
     e.publish(req.id, evs);

@@ -60,7 +60,13 @@ export interface Engine {
   /** The latest version of an application, or null when none is deployed. */
   application(namespace: string, name: string): Promise<DeployedApplication | null>;
   /** Creates a request (journaled before this resolves) and schedules its root call. */
-  invoke(namespace: string, application: string, input: InvokeInput, idempotencyKey: string | null, headers?: [string, string][]): Promise<{ requestId: string; created: boolean }>;
+  invoke(
+    namespace: string,
+    application: string,
+    input: InvokeInput,
+    idempotencyKey: string | null,
+    headers?: [string, string][],
+  ): Promise<{ requestId: string; created: boolean }>;
   /** Cancels a request; false if it had already finished. */
   cancel(requestId: string): Promise<boolean>;
   /** The finished request, or null after `timeoutMs`. */
@@ -134,7 +140,13 @@ class EngineCore implements Engine {
     return this.apps.get(namespace, name);
   }
 
-  invoke(namespace: string, application: string, input: InvokeInput, idempotencyKey: string | null, headers?: [string, string][]): Promise<{ requestId: string; created: boolean }> {
+  invoke(
+    namespace: string,
+    application: string,
+    input: InvokeInput,
+    idempotencyKey: string | null,
+    headers?: [string, string][],
+  ): Promise<{ requestId: string; created: boolean }> {
     return this.requests.invoke(namespace, application, input, idempotencyKey, headers);
   }
 
@@ -181,7 +193,12 @@ class EngineCore implements Engine {
       liveRequests: live.requests.size,
       liveCalls: live.calls.size,
       runningAttempts: live.attempts.size,
-      executors: [...live.executors.values()].map((x) => ({ id: x.view.id, connected: x.link !== null, cpuUsed: x.view.used.cpu, labels: x.labels })),
+      executors: [...live.executors.values()].map((x) => ({
+        id: x.view.id,
+        connected: x.link !== null,
+        cpuUsed: x.view.used.cpu,
+        labels: x.labels,
+      })),
       userMetrics: { series: this.telemetry.totals.series(), dropped: this.telemetry.totals.dropped },
     };
   }

@@ -41,7 +41,15 @@ export class Executors {
       ex.labels = hello.labels;
     } else {
       ex = {
-        view: { id: hello.executorId, region: hello.region, capacity: hello.capacity, images: hello.images, used: { cpu: 0, memory: 0, disk: 0 }, gpusInUse: new Set(), connected: true },
+        view: {
+          id: hello.executorId,
+          region: hello.region,
+          capacity: hello.capacity,
+          images: hello.images,
+          used: { cpu: 0, memory: 0, disk: 0 },
+          gpusInUse: new Set(),
+          connected: true,
+        },
         labels: hello.labels,
         link,
         grace: null,
@@ -58,7 +66,14 @@ export class Executors {
     }
     link.send({ t: "welcome", kill, heartbeatMs: 2000 });
     void e.store
-      .upsertExecutor({ id: hello.executorId, region: hello.region, labels: hello.labels, capacity: hello.capacity, images: hello.images, lastSeen: e.clock.now() })
+      .upsertExecutor({
+        id: hello.executorId,
+        region: hello.region,
+        labels: hello.labels,
+        capacity: hello.capacity,
+        images: hello.images,
+        lastSeen: e.clock.now(),
+      })
       .catch(() => {});
     this.scheduler.pump();
   }
@@ -77,7 +92,8 @@ export class Executors {
     const e = this.res;
     const ex = e.live.executors.get(executorId);
     if (!ex || ex.link) return;
-    for (const a of [...e.live.attempts.values()]) if (a.executorId === executorId) void this.attempts.infraFail(a, `executor ${executorId} was lost`);
+    for (const a of [...e.live.attempts.values()])
+      if (a.executorId === executorId) void this.attempts.infraFail(a, `executor ${executorId} was lost`);
     e.live.executors.delete(executorId);
     void e.store.removeExecutor(executorId).catch(() => {});
   }
@@ -93,7 +109,10 @@ export class Executors {
     for (const a of [...e.live.attempts.values()]) {
       if (a.blocking > 0 || now - a.lastActivity <= a.call.spec.timeout * 1000 + marginMs) continue;
       e.live.executors.get(a.executorId)?.link?.send({ t: "cancel", attemptId: a.id });
-      void this.attempts.infraFail(a, `no word from executor ${a.executorId} for ${Math.round((now - a.lastActivity) / 1000)} s, past the ${a.call.spec.timeout} s timeout`);
+      void this.attempts.infraFail(
+        a,
+        `no word from executor ${a.executorId} for ${Math.round((now - a.lastActivity) / 1000)} s, past the ${a.call.spec.timeout} s timeout`,
+      );
     }
   }
 
@@ -107,7 +126,15 @@ export class Executors {
     let ex = e.live.executors.get(executorId);
     if (!ex) {
       ex = {
-        view: { id: executorId, region: "", capacity: { cpu: 0, memory: 0, disk: 0, gpus: {} }, images: [], used: { cpu: 0, memory: 0, disk: 0 }, gpusInUse: new Set(), connected: false },
+        view: {
+          id: executorId,
+          region: "",
+          capacity: { cpu: 0, memory: 0, disk: 0, gpus: {} },
+          images: [],
+          used: { cpu: 0, memory: 0, disk: 0 },
+          gpusInUse: new Set(),
+          connected: false,
+        },
         labels: {},
         link: null,
         grace: e.clock.setTimer(e.options.executorGraceMs, () => this.lost(executorId)),
@@ -129,7 +156,8 @@ export class Executors {
         // Acknowledged only once committed: until then the executor keeps re-sending it.
         void this.attempts.onDone(executorId, m).then(
           () => e.live.executors.get(executorId)?.link?.send({ t: "ack", attemptId: m.attemptId }),
-          (err) => process.stderr.write(`tributary: finishing attempt ${m.attemptId} failed: ${(err as Error).message}\n`),
+          (err) =>
+            process.stderr.write(`tributary: finishing attempt ${m.attemptId} failed: ${(err as Error).message}\n`),
         );
         return;
       case "started": {

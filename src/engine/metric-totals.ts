@@ -59,7 +59,15 @@ export class MetricTotals {
         this.dropped++;
         return;
       }
-      series = { namespace: s.namespace, application: s.application, functionName: s.functionName, kind: s.kind, name: s.name, sum: 0, count: 0 };
+      series = {
+        namespace: s.namespace,
+        application: s.application,
+        functionName: s.functionName,
+        kind: s.kind,
+        name: s.name,
+        sum: 0,
+        count: 0,
+      };
       this.byKey.set(key, series);
     }
     series.sum += s.value;

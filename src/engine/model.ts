@@ -96,6 +96,14 @@ export interface LiveExecutor {
 }
 
 /** A live call that has used no attempt yet (`attemptsUsed` and `infraRetries` are set by recovery). */
-export function newLiveCall(req: LiveRequest, id: string, parentCallId: string | null, functionName: string, spec: FunctionSpec, args: Payload, notBefore: number): LiveCall {
+export function newLiveCall(
+  req: LiveRequest,
+  id: string,
+  parentCallId: string | null,
+  functionName: string,
+  spec: FunctionSpec,
+  args: Payload,
+  notBefore: number,
+): LiveCall {
   return { id, req, parentCallId, functionName, spec, args, attemptsUsed: 0, infraRetries: 0, notBefore };
 }

@@ -69,7 +69,8 @@ function couldEver(e: ExecutorView, r: Requirements): string | null {
   if (e.capacity.cpu + EPS < r.cpu) return `cpu ${r.cpu}`;
   if (e.capacity.memory + EPS < r.memory) return `memory ${r.memory} GB`;
   if (e.capacity.disk + EPS < r.disk) return `ephemeral disk ${r.disk} GB`;
-  if (r.gpu && !r.gpu.some((g) => (e.capacity.gpus[parseGpu(g).model] ?? 0) >= parseGpu(g).count)) return `gpu ${r.gpu.join(" or ")}`;
+  if (r.gpu && !r.gpu.some((g) => (e.capacity.gpus[parseGpu(g).model] ?? 0) >= parseGpu(g).count))
+    return `gpu ${r.gpu.join(" or ")}`;
   return null;
 }
 
@@ -77,7 +78,11 @@ function couldEver(e: ExecutorView, r: Requirements): string | null {
  * `overcommit`: ignore free cpu, memory and disk (GPU devices must still be free). Only the
  * scheduler's deadlock breaker uses it, on executors whose every attempt waits on children.
  */
-export function place(r: Requirements, executors: Iterable<ExecutorView>, opts: { overcommit?: boolean } = {}): Placement {
+export function place(
+  r: Requirements,
+  executors: Iterable<ExecutorView>,
+  opts: { overcommit?: boolean } = {},
+): Placement {
   const missing = new Set<string>();
   let anyConnected = false;
   let couldRun = false;
@@ -91,8 +96,13 @@ export function place(r: Requirements, executors: Iterable<ExecutorView>, opts: 
       continue;
     }
     couldRun = true;
-    const free = { cpu: e.capacity.cpu - e.used.cpu, memory: e.capacity.memory - e.used.memory, disk: e.capacity.disk - e.used.disk };
-    if (!opts.overcommit && (free.cpu + EPS < r.cpu || free.memory + EPS < r.memory || free.disk + EPS < r.disk)) continue;
+    const free = {
+      cpu: e.capacity.cpu - e.used.cpu,
+      memory: e.capacity.memory - e.used.memory,
+      disk: e.capacity.disk - e.used.disk,
+    };
+    if (!opts.overcommit && (free.cpu + EPS < r.cpu || free.memory + EPS < r.memory || free.disk + EPS < r.disk))
+      continue;
     let gpus: string[] = [];
     if (r.gpu) {
       const choice = r.gpu.map(parseGpu).find((g) => freeGpus(e, g.model).length >= g.count);
@@ -106,7 +116,10 @@ export function place(r: Requirements, executors: Iterable<ExecutorView>, opts: 
   if (best) return { kind: "placed", executorId: best.e.id, gpus: best.gpus };
   if (!anyConnected) return { kind: "wait", reason: "no executor is connected" };
   if (!couldRun) return { kind: "never", reason: `no executor can provide ${[...missing].join("; ")}` };
-  return { kind: "wait", reason: `waiting for capacity (cpu ${r.cpu}, memory ${r.memory} GB${r.gpu ? `, gpu ${r.gpu.join(" or ")}` : ""})` };
+  return {
+    kind: "wait",
+    reason: `waiting for capacity (cpu ${r.cpu}, memory ${r.memory} GB${r.gpu ? `, gpu ${r.gpu.join(" or ")}` : ""})`,
+  };
 }
 
 /**

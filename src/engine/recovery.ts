@@ -11,7 +11,13 @@ import type { Requests } from "./requests.js";
 import type { EngineResources } from "./resources.js";
 import type { Scheduler } from "./scheduler.js";
 
-export async function recover(res: EngineResources, apps: Applications, requests: Requests, scheduler: Scheduler, executors: Executors): Promise<void> {
+export async function recover(
+  res: EngineResources,
+  apps: Applications,
+  requests: Requests,
+  scheduler: Scheduler,
+  executors: Executors,
+): Promise<void> {
   const { store, live } = res;
   const liveReqs = new Map<string, RequestRow>();
   for (const r of await store.listUnfinishedRequests()) liveReqs.set(r.id, r);

@@ -55,18 +55,45 @@ export class Requests {
   ): Promise<{ requestId: string; created: boolean }> {
     const { store, clock, payloads } = this.res;
     const app = await this.apps.get(namespace, application);
-    if (!app) throw new EngineError("not_found", `application '${application}' is not deployed in namespace '${namespace}'`);
+    if (!app)
+      throw new EngineError("not_found", `application '${application}' is not deployed in namespace '${namespace}'`);
     const spec = app.functions.get(application);
     if (!spec) throw new EngineError("not_found", `application '${application}' has no entry function`);
     const id = this.res.newId();
     const now = clock.now();
     const hash =
-      idempotencyKey === null ? null : "payload" in input ? inputHash(input.payload.contentType, input.sha256) : inputHash(input.contentType, sha256Hex(input.bytes));
-    const payload = "payload" in input ? input.payload : await payloads.put(`inputs/${id}`, input.bytes, input.contentType ?? "");
+      idempotencyKey === null
+        ? null
+        : "payload" in input
+          ? inputHash(input.payload.contentType, input.sha256)
+          : inputHash(input.contentType, sha256Hex(input.bytes));
+    const payload =
+      "payload" in input ? input.payload : await payloads.put(`inputs/${id}`, input.bytes, input.contentType ?? "");
     const root = rootCallId(id, application);
     const { request, created, events } = await store.createRequest(
-      { id, namespace, application, version: app.version, input: payload.size > 0 || payload.contentType ? payload : null, idempotencyKey, inputHash: hash, ...(headers.length ? { headers } : {}), rootCallId: root, createdAt: now },
-      { id: root, requestId: id, parentCallId: null, seq: 0, item: 0, functionName: application, args: payload, notBefore: now, createdAt: now },
+      {
+        id,
+        namespace,
+        application,
+        version: app.version,
+        input: payload.size > 0 || payload.contentType ? payload : null,
+        idempotencyKey,
+        inputHash: hash,
+        ...(headers.length ? { headers } : {}),
+        rootCallId: root,
+        createdAt: now,
+      },
+      {
+        id: root,
+        requestId: id,
+        parentCallId: null,
+        seq: 0,
+        item: 0,
+        functionName: application,
+        args: payload,
+        notBefore: now,
+        createdAt: now,
+      },
       [
         { kind: "request:started", at: now },
         { kind: "call:created", at: now, callId: root, parentCallId: null, functionName: application },
@@ -116,7 +143,12 @@ export class Requests {
 
   /** Drops a finished request's bookkeeping once nothing of it is live. */
   maybeForget(req: LiveRequest): void {
-    if (req.status !== "pending" && req.status !== "running" && req.pendingCalls.size === 0 && req.liveAttempts.size === 0) {
+    if (
+      req.status !== "pending" &&
+      req.status !== "running" &&
+      req.pendingCalls.size === 0 &&
+      req.liveAttempts.size === 0
+    ) {
       this.res.live.requests.delete(req.id);
     }
   }
@@ -130,10 +162,16 @@ export class Requests {
     const row = await store.getRequest(requestId);
     if (!row) throw new EngineError("not_found", `request '${requestId}' not found`);
     const now = clock.now();
-    const outcome = { status: "cancelled" as const, outcome: { failure: "cancelled" as const }, failureReason: "cancelled" as const };
-    const evs = await store.finishRequest(requestId, { status: "cancelled", failureReason: "cancelled", finishedAt: now }, [
-      { kind: "request:finished", at: now, data: outcome },
-    ]);
+    const outcome = {
+      status: "cancelled" as const,
+      outcome: { failure: "cancelled" as const },
+      failureReason: "cancelled" as const,
+    };
+    const evs = await store.finishRequest(
+      requestId,
+      { status: "cancelled", failureReason: "cancelled", finishedAt: now },
+      [{ kind: "request:finished", at: now, data: outcome }],
+    );
     if (!evs) return false;
     const live = this.res.live.requests.get(requestId);
     if (live) {
@@ -147,8 +185,22 @@ export class Requests {
       // Not live in this process (e.g. before recovery finished): cancel pending rows directly.
       for (const c of await store.listCalls(requestId)) {
         if (c.status !== "pending") continue;
-        const finished = { kind: "call:finished" as const, at: now, callId: c.id, functionName: c.functionName, data: { status: "cancelled", reason: "cancelled" } };
-        publish(requestId, await store.transitionCall(c.id, "pending", { status: "cancelled", failureReason: "cancelled", finishedAt: now }, [finished]));
+        const finished = {
+          kind: "call:finished" as const,
+          at: now,
+          callId: c.id,
+          functionName: c.functionName,
+          data: { status: "cancelled", reason: "cancelled" },
+        };
+        publish(
+          requestId,
+          await store.transitionCall(
+            c.id,
+            "pending",
+            { status: "cancelled", failureReason: "cancelled", finishedAt: now },
+            [finished],
+          ),
+        );
       }
     }
     return true;
@@ -164,7 +216,11 @@ export class Requests {
     const now = clock.now();
     const patch = { status: "failed" as const, failureReason: reason, error, finishedAt: now };
     const evs = await store.finishRequest(req.id, patch, [
-      { kind: "request:finished", at: now, data: { status: "failed", outcome: outcomeOf("failed", reason), failureReason: reason, error } },
+      {
+        kind: "request:finished",
+        at: now,
+        data: { status: "failed", outcome: outcomeOf("failed", reason), failureReason: reason, error },
+      },
     ]);
     if (!evs) return false;
     // Before publishing: a waiter woken by `request:finished` reads the outcome from here.
@@ -183,12 +239,27 @@ export class Requests {
       const c = live.calls.get(callId);
       this.scheduler.remove(callId);
       req.pendingCalls.delete(callId);
-      const evs = await store.transitionCall(callId, "pending", { status: "cancelled", failureReason: "cancelled", finishedAt: now }, [
-        { kind: "call:finished", at: now, callId, functionName: c?.functionName ?? "", data: { status: "cancelled", reason: "cancelled" } },
-      ]);
+      const evs = await store.transitionCall(
+        callId,
+        "pending",
+        { status: "cancelled", failureReason: "cancelled", finishedAt: now },
+        [
+          {
+            kind: "call:finished",
+            at: now,
+            callId,
+            functionName: c?.functionName ?? "",
+            data: { status: "cancelled", reason: "cancelled" },
+          },
+        ],
+      );
       publish(req.id, evs);
       live.calls.delete(callId);
-      this.children.settle(callId, { ok: false, reason: "cancelled", error: plainError("CancelledError", `request ${req.id} was ${req.status}`) });
+      this.children.settle(callId, {
+        ok: false,
+        reason: "cancelled",
+        error: plainError("CancelledError", `request ${req.id} was ${req.status}`),
+      });
     }
     for (const attemptId of req.liveAttempts) {
       const a = live.attempts.get(attemptId);

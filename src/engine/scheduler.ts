@@ -189,7 +189,13 @@ export class Scheduler {
           // their memory, so parents can fill an executor while their children wait for room.
           // Where every attempt of an executor waits on children, one child goes on top anyway.
           stuck ??= this.stuckExecutors();
-          const forced = stuck.size ? place(g.req, views.filter((v) => stuck!.has(v.id)), { overcommit: true }) : null;
+          const forced = stuck.size
+            ? place(
+                g.req,
+                views.filter((v) => stuck!.has(v.id)),
+                { overcommit: true },
+              )
+            : null;
           if (forced?.kind === "placed") {
             stuck.delete(forced.executorId);
             this.take(g);

@@ -29,9 +29,19 @@ interface AttemptInfo {
   number: number;
 }
 
-function infoOf(a: { number: number; call: { id: string; functionName: string; req: { id: string; namespace: string; application: string } } }): AttemptInfo {
+function infoOf(a: {
+  number: number;
+  call: { id: string; functionName: string; req: { id: string; namespace: string; application: string } };
+}): AttemptInfo {
   const { req } = a.call;
-  return { requestId: req.id, namespace: req.namespace, application: req.application, callId: a.call.id, functionName: a.call.functionName, number: a.number };
+  return {
+    requestId: req.id,
+    namespace: req.namespace,
+    application: req.application,
+    callId: a.call.id,
+    functionName: a.call.functionName,
+    number: a.number,
+  };
 }
 
 export class Telemetry {
@@ -56,7 +66,11 @@ export class Telemetry {
   constructor(private readonly res: EngineResources) {}
 
   /** Keeps a finished attempt's identity for its late log lines. */
-  remember(a: { id: string; number: number; call: { id: string; functionName: string; req: { id: string; namespace: string; application: string } } }): void {
+  remember(a: {
+    id: string;
+    number: number;
+    call: { id: string; functionName: string; req: { id: string; namespace: string; application: string } };
+  }): void {
     if (this.recent.has(a.id)) return;
     this.recent.set(a.id, infoOf(a));
     if (this.recent.size > RECENT_CAP) this.recent.delete(this.recent.keys().next().value!);
@@ -86,7 +100,14 @@ export class Telemetry {
       const tree = this.res.live.requests.get(i.requestId)?.progress;
       const fraction = tree?.report(i.callId, m.update.current, m.update.total);
       const data = { ...m.update, ...(fraction === undefined ? {} : { fraction }) };
-      const ev: NewEvent = { kind: "progress", at: m.at, callId: i.callId, functionName: i.functionName, attempt: i.number, data };
+      const ev: NewEvent = {
+        kind: "progress",
+        at: m.at,
+        callId: i.callId,
+        functionName: i.functionName,
+        attempt: i.number,
+        data,
+      };
       this.arrival.set(ev, this.arrivals++);
       const list = perReq.get(i.callId);
       if (!list) perReq.set(i.callId, [ev]);
@@ -94,7 +115,16 @@ export class Telemetry {
       else list[list.length - 1] = ev;
     } else {
       this.metricScopes.push({ namespace: i.namespace, application: i.application });
-      this.metrics.push({ requestId: i.requestId, callId: i.callId, functionName: i.functionName, attempt: i.number, kind: m.sample.kind, name: m.sample.name, value: m.sample.value, at: m.at });
+      this.metrics.push({
+        requestId: i.requestId,
+        callId: i.callId,
+        functionName: i.functionName,
+        attempt: i.number,
+        kind: m.sample.kind,
+        name: m.sample.name,
+        value: m.sample.value,
+        at: m.at,
+      });
     }
     this.schedule();
   }
@@ -103,7 +133,15 @@ export class Telemetry {
     for (const l of lines) {
       const i = this.info(l.attemptId);
       if (!i) continue;
-      this.logRows.push({ requestId: i.requestId, attemptId: l.attemptId, callId: i.callId, functionName: i.functionName, stream: l.stream, ts: l.ts, line: l.line });
+      this.logRows.push({
+        requestId: i.requestId,
+        attemptId: l.attemptId,
+        callId: i.callId,
+        functionName: i.functionName,
+        stream: l.stream,
+        ts: l.ts,
+        line: l.line,
+      });
     }
     this.schedule();
   }
@@ -129,10 +167,19 @@ export class Telemetry {
     this.inflight = this.inflight
       .then(async () => {
         const byArrival = (a: NewEvent, b: NewEvent): number => this.arrival.get(a)! - this.arrival.get(b)!;
-        for (const [requestId, perCall] of progress) publish(requestId, await store.appendEvents(requestId, [...perCall.values()].flat().sort(byArrival)));
+        for (const [requestId, perCall] of progress)
+          publish(requestId, await store.appendEvents(requestId, [...perCall.values()].flat().sort(byArrival)));
         if (metrics.length) {
           await store.addMetrics(metrics);
-          metrics.forEach((m, k) => this.totals.add({ ...scopes[k]!, functionName: m.functionName, kind: m.kind, name: m.name, value: m.value }));
+          metrics.forEach((m, k) =>
+            this.totals.add({
+              ...scopes[k]!,
+              functionName: m.functionName,
+              kind: m.kind,
+              name: m.name,
+              value: m.value,
+            }),
+          );
         }
         if (logs.length) await store.appendLogs(logs);
       })

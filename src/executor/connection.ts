@@ -11,7 +11,13 @@
  */
 import v8 from "node:v8";
 import WebSocket from "ws";
-import { EXECUTOR_WS_PATH, type ExecutorTransport, type FromExecutor, type ToExecutor, type TransportHandlers } from "../core/wire/executor.js";
+import {
+  EXECUTOR_WS_PATH,
+  type ExecutorTransport,
+  type FromExecutor,
+  type ToExecutor,
+  type TransportHandlers,
+} from "../core/wire/executor.js";
 
 export interface ConnectionOptions extends TransportHandlers {
   servers: string[];
@@ -130,8 +136,13 @@ export class ServerConnection implements ExecutorTransport {
     } catch {
       /* not our JSON: the status alone */
     }
-    const hint = this.opts.token ? "check --token (or TRIBUTARY_EXECUTOR_TOKEN)" : "this server needs a token: give --token (or TRIBUTARY_EXECUTOR_TOKEN)";
-    this.opts.onRefused?.(`${base} refused this executor (HTTP ${status}${message ? `: ${message}` : ""}); ${hint}`, base);
+    const hint = this.opts.token
+      ? "check --token (or TRIBUTARY_EXECUTOR_TOKEN)"
+      : "this server needs a token: give --token (or TRIBUTARY_EXECUTOR_TOKEN)";
+    this.opts.onRefused?.(
+      `${base} refused this executor (HTTP ${status}${message ? `: ${message}` : ""}); ${hint}`,
+      base,
+    );
   }
 
   private onDown(base: string): void {
@@ -151,5 +162,7 @@ export class ServerConnection implements ExecutorTransport {
 
 /** Messages `resend()` supplies again after every hello (so queued copies are dropped). */
 function isResent(m: FromExecutor): boolean {
-  return m.t === "call" || m.t === "map" || m.t === "reduce" || m.t === "state-get" || m.t === "state-set" || m.t === "done";
+  return (
+    m.t === "call" || m.t === "map" || m.t === "reduce" || m.t === "state-get" || m.t === "state-set" || m.t === "done"
+  );
 }

@@ -162,7 +162,10 @@ export class ContainerProcess {
       this.initWaiter.reject(
         this.killReason === "timeout"
           ? plainError("TimeoutError", "start-up did not finish in time")
-          : plainError("InternalError", `container exited during start-up (code ${code}, signal ${signal})${tail ? `: ${tail}` : ""}`),
+          : plainError(
+              "InternalError",
+              `container exited during start-up (code ${code}, signal ${signal})${tail ? `: ${tail}` : ""}`,
+            ),
       );
       this.initWaiter = null;
     }

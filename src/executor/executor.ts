@@ -14,7 +14,16 @@ import { systemClock, type Clock } from "../core/clock.js";
 import { plainError, toPlainError, type PlainError } from "../core/errors.js";
 import type { FailureReason } from "../core/status.js";
 import type { FromContainer } from "../core/wire/container.js";
-import type { Assignment, ExecutorCapacity, ExecutorRpc, ExecutorTransport, ExecutorTransportFactory, FromExecutor, ToExecutor, TransportHandlers } from "../core/wire/executor.js";
+import type {
+  Assignment,
+  ExecutorCapacity,
+  ExecutorRpc,
+  ExecutorTransport,
+  ExecutorTransportFactory,
+  FromExecutor,
+  ToExecutor,
+  TransportHandlers,
+} from "../core/wire/executor.js";
 import { AttemptTimer } from "../core/attempt-timer.js";
 import { BundleCache } from "./bundles.js";
 import { containerTmpDir, type ContainerProcess } from "./container-process.js";
@@ -133,7 +142,12 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
   const images = new ImageCache(o.dataDir, { contextDir: o.imageContextDir });
   // Unix socket paths are limited to ~107 bytes: keep them short, under the OS temp dir.
   const socketDir = join(tmpdir(), `tributary-sock-${id}`);
-  const { backend, launcher, oci } = await chooseBackend({ ...o, socketDir, cpuLimitedByCgroup: limits.labels()[ENFORCEMENT_LABEL] === "cgroup", log: o.log ?? ((l) => process.stderr.write(`${l}\n`)) });
+  const { backend, launcher, oci } = await chooseBackend({
+    ...o,
+    socketDir,
+    cpuLimitedByCgroup: limits.labels()[ENFORCEMENT_LABEL] === "cgroup",
+    log: o.log ?? ((l) => process.stderr.write(`${l}\n`)),
+  });
   /** Pool keys whose warm pool was started (warmContainers start once, when first seen). */
   const warmed = new Set<string>();
   let currentServer = o.servers[0]!;
@@ -157,7 +171,9 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     },
     onRefused: (reason) => o.onRefused?.(reason),
   };
-  const conn: ExecutorTransport = o.transport ? o.transport(handlers) : new ServerConnection({ ...handlers, servers: o.servers, token: o.token });
+  const conn: ExecutorTransport = o.transport
+    ? o.transport(handlers)
+    : new ServerConnection({ ...handlers, servers: o.servers, token: o.token });
 
   function send(m: FromExecutor): void {
     conn.send(m);
@@ -225,7 +241,12 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
           // The sandbox's /tmp is a tmpfs of exactly the quota: the kernel enforces the disk there.
           onSpawn: (c: ContainerProcess) => limits.attach(c, a.spec, backend === "sandbox" ? null : tmpDir),
           launcher,
-          resources: { cpu: a.spec.cpu, memoryBytes: limits.memoryBytes(a.spec), diskBytes: limits.diskBytes(a.spec), gpus: a.gpus.map((g) => g.split(":")[1]!) },
+          resources: {
+            cpu: a.spec.cpu,
+            memoryBytes: limits.memoryBytes(a.spec),
+            diskBytes: limits.diskBytes(a.spec),
+            gpus: a.gpus.map((g) => g.split(":")[1]!),
+          },
           imageRoot: image?.root,
           ociImage: ociImage ?? undefined,
           onExit: (c: ContainerProcess, code: number | null, signal: NodeJS.Signals | null) => {
@@ -245,17 +266,37 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
       container.attemptId = a.attemptId;
       send({ t: "started", attemptId: a.attemptId, containerId: container.id, pid: container.pid });
       run.timer = new AttemptTimer(clock, a.timeoutMs, () =>
-        stopRun(run, "timeout", "function_timeout", plainError("TimeoutError", `${a.functionName} timed out: no progress for ${a.timeoutMs / 1000} s`, { functionName: a.functionName })),
+        stopRun(
+          run,
+          "timeout",
+          "function_timeout",
+          plainError("TimeoutError", `${a.functionName} timed out: no progress for ${a.timeoutMs / 1000} s`, {
+            functionName: a.functionName,
+          }),
+        ),
       );
       run.timer.start();
-      container.send({ t: "run", attemptId: a.attemptId, requestId: a.requestId, callId: a.callId, functionName: a.functionName, timeoutMs: a.timeoutMs, root: a.root, args: a.args, headers: a.headers });
+      container.send({
+        t: "run",
+        attemptId: a.attemptId,
+        requestId: a.requestId,
+        callId: a.callId,
+        functionName: a.functionName,
+        timeoutMs: a.timeoutMs,
+        root: a.root,
+        args: a.args,
+        headers: a.headers,
+      });
     } catch (e) {
       const plain: PlainError = toPlainError(e);
       const timedOut = plain.name === "TimeoutError";
-      if (plain.name === "ImageBuildError") return fail(run, "function_error", { ...plain, functionName: a.functionName });
+      if (plain.name === "ImageBuildError")
+        return fail(run, "function_error", { ...plain, functionName: a.functionName });
       fail(run, timedOut ? "function_timeout" : "function_error", {
         ...plain,
-        message: timedOut ? `${a.target.kind === "class" ? "class constructor" : "container start"} of ${a.functionName} did not finish within ${a.initTimeoutMs / 1000} s` : `${a.target.kind === "class" ? `constructor of ${a.target.name} failed` : "container failed to start"}: ${plain.message}`,
+        message: timedOut
+          ? `${a.target.kind === "class" ? "class constructor" : "container start"} of ${a.functionName} did not finish within ${a.initTimeoutMs / 1000} s`
+          : `${a.target.kind === "class" ? `constructor of ${a.target.name} failed` : "container failed to start"}: ${plain.message}`,
         functionName: a.functionName,
       });
     }
@@ -308,11 +349,20 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     const run = c.attemptId ? attempts.get(c.attemptId) : undefined;
     if (!run || run.finished || run.container !== c) return;
     const { reason, message } = explainExit(c, code, signal);
-    fail(run, reason, plainError(reason === "out_of_memory" ? "OutOfMemoryError" : "ContainerExitError", `${run.a.functionName}: ${message}`, { functionName: run.a.functionName }));
+    fail(
+      run,
+      reason,
+      plainError(
+        reason === "out_of_memory" ? "OutOfMemoryError" : "ContainerExitError",
+        `${run.a.functionName}: ${message}`,
+        { functionName: run.a.functionName },
+      ),
+    );
   }
 
   function onLog(c: ContainerProcess, stream: "stdout" | "stderr", line: string): void {
-    if (o.echoLogs) (stream === "stdout" ? process.stdout : process.stderr).write(`[${c.poolKey.split("/").pop()}] ${line}\n`);
+    if (o.echoLogs)
+      (stream === "stdout" ? process.stdout : process.stderr).write(`[${c.poolKey.split("/").pop()}] ${line}\n`);
     if (!c.attemptId) return;
     // Straight into the ordered outgoing queue (batched per tick there): a line written before the
     // function returned reaches the server before its result does.

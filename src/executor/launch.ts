@@ -67,7 +67,10 @@ export interface Launched {
 
 export type Launcher = (spec: LaunchSpec) => Launched;
 
-export const nodeArgs = (s: LaunchSpec): string[] => [`--max-old-space-size=${Math.max(16, Math.floor(s.memoryMb))}`, "--enable-source-maps"];
+export const nodeArgs = (s: LaunchSpec): string[] => [
+  `--max-old-space-size=${Math.max(16, Math.floor(s.memoryMb))}`,
+  "--enable-source-maps",
+];
 
 /** The link over a child's Node IPC channel (`fork`, or `spawn` with an "ipc" stdio slot). */
 export function ipcLink(child: ChildProcess): ContainerLink {
@@ -84,7 +87,13 @@ export function ipcLink(child: ChildProcess): ContainerLink {
 
 /** The process backend over Node's fork channel. */
 export const forkLauncher: Launcher = (s) => {
-  const child = fork(CONTAINER_MAIN, [], { cwd: s.cwd, env: s.env, execArgv: nodeArgs(s), serialization: "advanced", stdio: ["ignore", "pipe", "pipe", "ipc"] });
+  const child = fork(CONTAINER_MAIN, [], {
+    cwd: s.cwd,
+    env: s.env,
+    execArgv: nodeArgs(s),
+    serialization: "advanced",
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
+  });
   return { child, link: ipcLink(child), kill: () => void child.kill("SIGKILL") };
 };
 
@@ -129,7 +138,11 @@ export function socketLauncher(socketDir: string): Launcher {
   return (s) => {
     const path = join(socketDir, `${s.id}.sock`);
     const { link } = socketLink(path);
-    const child = spawn(process.execPath, [...nodeArgs(s), CONTAINER_MAIN], { cwd: s.cwd, env: { ...s.env, TRIBUTARY_CONTAINER_SOCKET: path }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...nodeArgs(s), CONTAINER_MAIN], {
+      cwd: s.cwd,
+      env: { ...s.env, TRIBUTARY_CONTAINER_SOCKET: path },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     child.once("exit", () => link.close());
     return { child, link, kill: () => void child.kill("SIGKILL") };
   };
@@ -158,10 +171,19 @@ export function ociLauncher(engine: OciEngine, socketDir: string): Launcher {
     });
     // Mounts go before the image name (the last argument).
     const image = run.args.pop()!;
-    run.args.push("-v", `${socketDir}:${socketDir}`, "-v", `${dirname(s.bundlePath)}:${dirname(s.bundlePath)}:ro`, image);
+    run.args.push(
+      "-v",
+      `${socketDir}:${socketDir}`,
+      "-v",
+      `${dirname(s.bundlePath)}:${dirname(s.bundlePath)}:ro`,
+      image,
+    );
     // The engine CLI needs its own environment (DOCKER_HOST, HOME, …); only the names given with
     // `-e` reach the container, so nothing else of the executor's environment leaks in.
-    const child = spawn(run.command, run.args, { env: { ...process.env, ...run.env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(run.command, run.args, {
+      env: { ...process.env, ...run.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     child.once("exit", () => link.close());
     return {
       child,

@@ -88,7 +88,9 @@ export class ContainerPool {
 
   /** Every live container, for stats and tests. */
   list(): { id: string; poolKey: string; state: string }[] {
-    return [...this.all.values()].filter((c) => c.state !== "exited").map((c) => ({ id: c.id, poolKey: c.poolKey, state: c.state }));
+    return [...this.all.values()]
+      .filter((c) => c.state !== "exited")
+      .map((c) => ({ id: c.id, poolKey: c.poolKey, state: c.state }));
   }
 
   /** Returns a container after its call; a dead or killed one is dropped. */
@@ -105,7 +107,11 @@ export class ContainerPool {
   forget(c: ContainerProcess): void {
     this.all.delete(c.id);
     const list = this.idle.get(c.poolKey);
-    if (list) this.idle.set(c.poolKey, list.filter((x) => x !== c));
+    if (list)
+      this.idle.set(
+        c.poolKey,
+        list.filter((x) => x !== c),
+      );
   }
 
   private reap(): void {

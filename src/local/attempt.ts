@@ -32,7 +32,17 @@ export function runAttempt<R>(
   replay: boolean,
 ): Promise<AttemptRun<R>> {
   const controller = new AbortController();
-  const attempt: AttemptState = { call, number, signal: controller.signal, replay, over: false, nextSeq: 0, asked: [], timer: null, poison: null };
+  const attempt: AttemptState = {
+    call,
+    number,
+    signal: controller.signal,
+    replay,
+    over: false,
+    nextSeq: 0,
+    asked: [],
+    timer: null,
+    poison: null,
+  };
   const spec = call.entry.spec;
   return new Promise<AttemptRun<R>>((resolve) => {
     const settle = (result: AttemptResult<R>): void => {
@@ -50,15 +60,21 @@ export function runAttempt<R>(
     run.stop.signal.addEventListener("abort", onStop, { once: true });
     call.abortRunning = fail;
 
-    const scope: Scope = { runtime: createCallRuntime(run, attempt, spawn), context: createContextBackend(run, attempt) };
+    const scope: Scope = {
+      runtime: createCallRuntime(run, attempt, spawn),
+      context: createContextBackend(run, attempt),
+    };
     (async () => {
-      const self = call.entry.classEntry ? await construct(run, call.entry.classEntry, spec.timeout, spec.name) : undefined;
+      const self = call.entry.classEntry
+        ? await construct(run, call.entry.classEntry, spec.timeout, spec.name)
+        : undefined;
       if (attempt.over) return;
       if (!replay) {
         attempt.timer = new AttemptTimer(
           run.clock,
           spec.timeout * 1000,
-          () => fail(new TimeoutError(`function '${spec.name}' timed out: no progress for ${spec.timeout} s`, spec.name)),
+          () =>
+            fail(new TimeoutError(`function '${spec.name}' timed out: no progress for ${spec.timeout} s`, spec.name)),
           (e) => console.error(`onDeadline handler of '${spec.name}' failed:`, e),
         );
         attempt.timer.start();

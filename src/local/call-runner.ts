@@ -31,9 +31,9 @@ export async function runCall<R>(
   const call: CallState = { id, parentId, entry, status: "pending", attemptsUsed: 0, abortRunning: null };
   const name = entry.spec.name;
   const spawn: SpawnChild = (childId, parent, childEntry, childArgs) =>
-    runCall(run, childId, parent, childEntry, childArgs, (v) => encodeStructured(v, `result of ${childEntry.spec.name}`)).catch((e: unknown) =>
-      internalFailure(e, childEntry.spec.name),
-    );
+    runCall(run, childId, parent, childEntry, childArgs, (v) =>
+      encodeStructured(v, `result of ${childEntry.spec.name}`),
+    ).catch((e: unknown) => internalFailure(e, childEntry.spec.name));
   run.liveCalls.add(call);
   run.progress.add(call.id, parentId);
   emit(run, call, "call:created");
@@ -46,7 +46,8 @@ export async function runCall<R>(
     emit(run, call, "attempt:started", n);
     const { result, attempt } = await runAttempt(run, call, n, decodeArgs(args), encodeResult, spawn, false);
     if (isTerminal(call.status)) return cancelled(name);
-    const outcome = result.ok && run.alwaysReplay ? await replayCheck(run, call, attempt, args, encodeResult, spawn, result) : result;
+    const outcome =
+      result.ok && run.alwaysReplay ? await replayCheck(run, call, attempt, args, encodeResult, spawn, result) : result;
     if (isTerminal(call.status)) return cancelled(name);
     if (outcome.ok) {
       finishCall(run, call, "succeeded", null);
@@ -98,15 +99,22 @@ async function replayCheck<R>(
   const name = call.entry.spec.name;
   const { result, attempt } = await runAttempt(run, call, original.number, decodeArgs(args), encodeResult, spawn, true);
   if (!result.ok) {
-    if (isErrorNamed(result.error, "NonDeterminismError") || isErrorNamed(result.error, "CancelledError")) return result;
+    if (isErrorNamed(result.error, "NonDeterminismError") || isErrorNamed(result.error, "CancelledError"))
+      return result;
     const msg = result.error instanceof Error ? result.error.message : String(result.error);
-    return { ok: false, error: new NonDeterminismError(`replay of '${name}' failed where the original attempt succeeded: ${msg}`) };
+    return {
+      ok: false,
+      error: new NonDeterminismError(`replay of '${name}' failed where the original attempt succeeded: ${msg}`),
+    };
   }
-  const same = attempt.asked.length === original.asked.length && attempt.asked.every((id, i) => id === original.asked[i]);
+  const same =
+    attempt.asked.length === original.asked.length && attempt.asked.every((id, i) => id === original.asked[i]);
   if (!same) {
     return {
       ok: false,
-      error: new NonDeterminismError(`replay of '${name}' made ${attempt.asked.length} calls where the original attempt made ${original.asked.length}; calls must not depend on time, randomness or other non-replayed input`),
+      error: new NonDeterminismError(
+        `replay of '${name}' made ${attempt.asked.length} calls where the original attempt made ${original.asked.length}; calls must not depend on time, randomness or other non-replayed input`,
+      ),
     };
   }
   return originalResult;

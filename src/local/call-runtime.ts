@@ -49,7 +49,9 @@ export function createCallRuntime(run: RequestRun, attempt: AttemptState, spawn:
     if (known?.status === "succeeded") return Promise.resolve(known.outcome);
     if (attempt.replay && known?.status === "failed") return Promise.resolve(known.outcome);
     if (attempt.replay && known?.status !== "running") {
-      const err = new NonDeterminismError(`non-deterministic replay of '${parentName}': it asked for '${entry.spec.name}' (call #${attempt.asked.length}), which the original attempt did not call`);
+      const err = new NonDeterminismError(
+        `non-deterministic replay of '${parentName}': it asked for '${entry.spec.name}' (call #${attempt.asked.length}), which the original attempt did not call`,
+      );
       attempt.poison ??= err;
       return Promise.reject(err);
     }
@@ -89,14 +91,18 @@ export function createCallRuntime(run: RequestRun, attempt: AttemptState, spawn:
     reduce(functionName: string, items: unknown[], initial: { present: boolean; value?: unknown }): Promise<unknown> {
       try {
         const { seq, entry } = claim(functionName, "reduce");
-        if (items.length === 0 && !initial.present) throw new SDKUsageError(`${functionName}.reduce: an empty list needs an initial value`);
+        if (items.length === 0 && !initial.present)
+          throw new SDKUsageError(`${functionName}.reduce: an empty list needs an initial value`);
         const first = initial.present ? 0 : 1;
         const start = structuredCopy(initial.present ? initial.value : items[0]);
         return (async () => {
           let acc: unknown = start;
           for (let i = first; i < items.length; i++) {
             const bytes = encodeStructured([acc, items[i]], `reduce step ${i} of ${functionName}`);
-            acc = unwrap(await child(itemCallId(parent.id, seq, functionName, "reduce", i), entry, bytes), functionName);
+            acc = unwrap(
+              await child(itemCallId(parent.id, seq, functionName, "reduce", i), entry, bytes),
+              functionName,
+            );
           }
           return acc;
         })();

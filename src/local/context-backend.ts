@@ -28,7 +28,8 @@ export function createContextBackend(run: RequestRun, attempt: AttemptState): Co
       return bytes === undefined ? undefined : bytes.slice();
     },
     async stateSet(key: string, value: Uint8Array): Promise<void> {
-      if (attempt.over) throw new CancelledError(`state.set('${key}') after the attempt of '${call.entry.spec.name}' ended`);
+      if (attempt.over)
+        throw new CancelledError(`state.set('${key}') after the attempt of '${call.entry.spec.name}' ended`);
       if (attempt.replay) return;
       run.state.set(key, value.slice());
     },

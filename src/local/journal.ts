@@ -15,12 +15,10 @@ import type { FailureReason } from "../core/status.js";
 
 /** The result of a call: encoded result bytes, or its failure as plain data. */
 export type CallOutcome<R = Uint8Array> =
-  | { ok: true; result: R }
-  | { ok: false; reason: FailureReason; error: PlainError };
+  { ok: true; result: R } | { ok: false; reason: FailureReason; error: PlainError };
 
 export type JournalEntry =
-  | { status: "running"; promise: Promise<CallOutcome> }
-  | { status: "succeeded" | "failed"; outcome: CallOutcome };
+  { status: "running"; promise: Promise<CallOutcome> } | { status: "succeeded" | "failed"; outcome: CallOutcome };
 
 export type CallOp = "call" | "map" | "reduce";
 

@@ -52,10 +52,14 @@ export class LocalRequest<O = unknown> implements Request<O> {
   /** The output (a fresh copy per call); rejects with `RequestError` or `RequestFailedError`. */
   async output(): Promise<O> {
     const o = await this.done;
-    if (o.status === "succeeded" && this.encoded) return decodeOutput(this.encoded.bytes, this.encoded.contentType) as O;
+    if (o.status === "succeeded" && this.encoded)
+      return decodeOutput(this.encoded.bytes, this.encoded.contentType) as O;
     const message = o.error?.message ?? `request ${o.status}`;
     if (o.failureReason === "request_error") throw new RequestError(message);
-    throw new RequestFailedError(o.failureReason ?? "cancelled", message, { requestId: this.id, error: o.error ?? null });
+    throw new RequestFailedError(o.failureReason ?? "cancelled", message, {
+      requestId: this.id,
+      error: o.error ?? null,
+    });
   }
 
   /**
@@ -82,7 +86,15 @@ export class LocalRequest<O = unknown> implements Request<O> {
   metrics(): MetricsResponse {
     const out: MetricsResponse = { counters: {}, timers: {}, samples: [] };
     for (const m of this.run.metrics) {
-      out.samples.push({ call_id: m.callId, function_name: m.functionName, attempt: m.attempt, kind: m.kind, name: m.name, value: m.value, at: m.at });
+      out.samples.push({
+        call_id: m.callId,
+        function_name: m.functionName,
+        attempt: m.attempt,
+        kind: m.kind,
+        name: m.name,
+        value: m.value,
+        at: m.at,
+      });
       if (m.kind === "counter") out.counters[m.name] = (out.counters[m.name] ?? 0) + m.value;
       else {
         const t = (out.timers[m.name] ??= { count: 0, sum: 0, min: m.value, max: m.value });

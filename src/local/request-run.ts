@@ -90,7 +90,13 @@ export function createRequestRun(id: string, clock: Clock, app: AppEntry, always
 }
 
 /** Appends a call-scoped event. */
-export function emit(run: RequestRun, call: CallState, kind: EventInput["kind"], attempt?: number, data?: Record<string, unknown>): void {
+export function emit(
+  run: RequestRun,
+  call: CallState,
+  kind: EventInput["kind"],
+  attempt?: number,
+  data?: Record<string, unknown>,
+): void {
   run.events.append({
     kind,
     callId: call.id,

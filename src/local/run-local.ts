@@ -57,12 +57,20 @@ export async function runLocal<H extends (...args: any[]) => any>(
   const spec = appEntry.spec;
   // The real boundary: what a client would send, read back as the server would.
   const wire = encodeInput(input, spec.inputDeserializer);
-  const decoded = wire ? decodeInput(wire.bytes, wire.contentType, spec.inputDeserializer) : ({ present: false } as const);
+  const decoded = wire
+    ? decodeInput(wire.bytes, wire.contentType, spec.inputDeserializer)
+    : ({ present: false } as const);
   let args: unknown[] = decoded.present ? [decoded.value] : [];
-  if (appEntry.input) args = [await validateSchema(appEntry.input, decoded.present ? decoded.value : undefined, "input")];
+  if (appEntry.input)
+    args = [await validateSchema(appEntry.input, decoded.present ? decoded.value : undefined, "input")];
   const argBytes = encodeStructured(args, "input");
 
-  const run = createRequestRun(options.requestId ?? randomUUID(), options.clock ?? systemClock, appEntry, options.alwaysReplay ?? false);
+  const run = createRequestRun(
+    options.requestId ?? randomUUID(),
+    options.clock ?? systemClock,
+    appEntry,
+    options.alwaysReplay ?? false,
+  );
   run.headers = headerPairs(options.headers);
   const request = new LocalRequest<Awaited<ReturnType<H>>>(run);
   const encodeRoot = async (value: unknown): Promise<Encoded> => {
@@ -81,7 +89,11 @@ function resolveApplication(app: unknown): FunctionEntry {
   if (typeof app === "string") entry = lookupFunction(app);
   else if (isTributaryFunction(app)) entry = entryOf(app);
   const label = typeof app === "string" ? `'${app}'` : typeof app === "function" ? `'${app.name}'` : String(app);
-  if (!entry) throw new SDKUsageError(`runLocal: ${label} is not a defined function; pass a function made by application(fn(...))`);
-  if (!entry.app) throw new SDKUsageError(`runLocal: '${entry.spec.name}' is not an application; mark it with application(...)`);
+  if (!entry)
+    throw new SDKUsageError(
+      `runLocal: ${label} is not a defined function; pass a function made by application(fn(...))`,
+    );
+  if (!entry.app)
+    throw new SDKUsageError(`runLocal: '${entry.spec.name}' is not an application; mark it with application(...)`);
   return entry;
 }

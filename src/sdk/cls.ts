@@ -34,22 +34,37 @@ export interface ClsOptions {
 export function cls(options: ClsOptions = {}) {
   if (typeof options !== "object" || options === null) throw new SDKUsageError("cls: options must be an object");
   checkKnownKeys("cls", options, ["name", "initTimeout"]);
-  const initTimeout = options.initTimeout === undefined ? null : checkRange("cls", "initTimeout", options.initTimeout, 0, BOUNDS.timeout);
+  const initTimeout =
+    options.initTimeout === undefined ? null : checkRange("cls", "initTimeout", options.initTimeout, 0, BOUNDS.timeout);
   return function <T extends abstract new () => object>(target: T, context: ClassDecoratorContext<T>): T {
     if (context.kind !== "class") throw new SDKUsageError("@cls() decorates classes only");
-    const className = checkName(`cls ${String(context.name ?? "")}`, options.name ?? target.name ?? context.name, "name");
+    const className = checkName(
+      `cls ${String(context.name ?? "")}`,
+      options.name ?? target.name ?? context.name,
+      "name",
+    );
     if (target.length > 0) {
-      throw new SDKUsageError(`cls ${className}: the constructor must take no parameters (it runs once per container with none), but it declares ${target.length}`);
+      throw new SDKUsageError(
+        `cls ${className}: the constructor must take no parameters (it runs once per container with none), but it declares ${target.length}`,
+      );
     }
     const pendings: PendingMethod[] = [];
     for (const key of Object.getOwnPropertyNames(target.prototype)) {
       const desc = Object.getOwnPropertyDescriptor(target.prototype, key);
-      const p = typeof desc?.value === "function" ? (desc.value as Record<symbol, PendingMethod | undefined>)[PENDING] : undefined;
+      const p =
+        typeof desc?.value === "function"
+          ? (desc.value as Record<symbol, PendingMethod | undefined>)[PENDING]
+          : undefined;
       if (p) pendings.push(p);
     }
     if (pendings.length === 0) throw new SDKUsageError(`cls ${className}: no method is decorated with @fn()`);
     if (registry().classes.has(className)) throw new SDKUsageError(`class name '${className}' is defined twice`);
-    const entry: ClassEntry = { name: className, ctor: target as unknown as new () => object, initTimeout, methods: [] };
+    const entry: ClassEntry = {
+      name: className,
+      ctor: target as unknown as new () => object,
+      initTimeout,
+      methods: [],
+    };
     for (const p of pendings) {
       const fullName = p.options.name ?? `${className}.${p.methodName}`;
       if (p.options.name !== undefined) checkName(`@fn ${className}.${p.methodName}`, p.options.name);

@@ -44,7 +44,9 @@ export class RequestState {
     }
     const limit = maxStateValueBytes();
     if (bytes.byteLength > limit) {
-      throw new SDKUsageError(`state value for '${key}' is ${bytes.byteLength} bytes, more than the limit of ${limit} bytes`);
+      throw new SDKUsageError(
+        `state value for '${key}' is ${bytes.byteLength} bytes, more than the limit of ${limit} bytes`,
+      );
     }
     return swallow(this.backend.stateSet(key, bytes));
   }
@@ -54,13 +56,17 @@ export class RequestState {
    */
   get<T = unknown>(key: string, defaultValue?: T): Promise<T | undefined> {
     checkKey(key);
-    return this.backend.stateGet(key).then((bytes) => (bytes === undefined ? defaultValue : (decodeStructured(bytes, `state '${key}'`) as T)));
+    return this.backend
+      .stateGet(key)
+      .then((bytes) => (bytes === undefined ? defaultValue : (decodeStructured(bytes, `state '${key}'`) as T)));
   }
 }
 
 function checkKey(key: unknown): asserts key is string {
-  if (typeof key !== "string" || key.length === 0) throw new SDKUsageError(`state key must be a non-empty string, got ${describe(key)}`);
-  if (Buffer.byteLength(key, "utf8") > MAX_STATE_KEY_BYTES) throw new SDKUsageError(`state key is longer than ${MAX_STATE_KEY_BYTES} bytes`);
+  if (typeof key !== "string" || key.length === 0)
+    throw new SDKUsageError(`state key must be a non-empty string, got ${describe(key)}`);
+  if (Buffer.byteLength(key, "utf8") > MAX_STATE_KEY_BYTES)
+    throw new SDKUsageError(`state key is longer than ${MAX_STATE_KEY_BYTES} bytes`);
 }
 
 /** Progress updates: streamed to clients; each one resets the call's timeout. */
@@ -70,14 +76,27 @@ export class RequestProgress {
    * Reports `current` of `total` steps.
    * @example await ctx.progress.update(i + 1, items.length, "Processing item", { stage: "ocr" });
    */
-  update(current: number, total: number, message?: string | null, attributes?: Record<string, string> | null): Promise<void> {
+  update(
+    current: number,
+    total: number,
+    message?: string | null,
+    attributes?: Record<string, string> | null,
+  ): Promise<void> {
     return swallow(this.backend.progress(validateProgress(current, total, message, attributes)));
   }
 }
 
 /** Validates progress arguments (docs/semantics.md) into an update. */
-export function validateProgress(current: unknown, total: unknown, message?: unknown, attributes?: unknown): ProgressUpdate {
-  for (const [n, v] of [["current", current], ["total", total]] as const) {
+export function validateProgress(
+  current: unknown,
+  total: unknown,
+  message?: unknown,
+  attributes?: unknown,
+): ProgressUpdate {
+  for (const [n, v] of [
+    ["current", current],
+    ["total", total],
+  ] as const) {
     if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
       throw new SDKUsageError(`progress '${n}' must be a finite number >= 0, got ${describe(v)}`);
     }
@@ -87,16 +106,28 @@ export function validateProgress(current: unknown, total: unknown, message?: unk
   }
   let attrs: Record<string, string> | undefined;
   if (attributes !== undefined && attributes !== null) {
-    if (typeof attributes !== "object" || Array.isArray(attributes) || Object.getPrototypeOf(attributes) !== Object.prototype && Object.getPrototypeOf(attributes) !== null) {
-      throw new SDKUsageError(`progress 'attributes' must be an object of string keys to string values, got ${describe(attributes)}`);
+    if (
+      typeof attributes !== "object" ||
+      Array.isArray(attributes) ||
+      (Object.getPrototypeOf(attributes) !== Object.prototype && Object.getPrototypeOf(attributes) !== null)
+    ) {
+      throw new SDKUsageError(
+        `progress 'attributes' must be an object of string keys to string values, got ${describe(attributes)}`,
+      );
     }
     attrs = {};
     for (const [k, v] of Object.entries(attributes)) {
-      if (typeof v !== "string") throw new SDKUsageError(`progress 'attributes' value for key '${k}' must be a string, got ${describe(v)}`);
+      if (typeof v !== "string")
+        throw new SDKUsageError(`progress 'attributes' value for key '${k}' must be a string, got ${describe(v)}`);
       attrs[k] = v;
     }
   }
-  return { current: current as number, total: total as number, message: (message ?? undefined) as string | undefined, attributes: attrs };
+  return {
+    current: current as number,
+    total: total as number,
+    message: (message ?? undefined) as string | undefined,
+    attributes: attrs,
+  };
 }
 
 /** Per-request metrics: counters and timers. */
@@ -108,7 +139,8 @@ export class RequestMetrics {
    */
   counter(name: string, value = 1): void {
     checkMetricName("counter", name);
-    if (typeof value !== "number" || !Number.isSafeInteger(value)) throw new SDKUsageError(`counter value must be a safe integer, got ${describe(value)}`);
+    if (typeof value !== "number" || !Number.isSafeInteger(value))
+      throw new SDKUsageError(`counter value must be a safe integer, got ${describe(value)}`);
     void swallow(this.backend.metric({ kind: "counter", name, value }));
   }
   /**
@@ -117,13 +149,15 @@ export class RequestMetrics {
    */
   timer(name: string, seconds: number): void {
     checkMetricName("timer", name);
-    if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < 0) throw new SDKUsageError(`timer value must be a finite number of seconds >= 0, got ${describe(seconds)}`);
+    if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < 0)
+      throw new SDKUsageError(`timer value must be a finite number of seconds >= 0, got ${describe(seconds)}`);
     void swallow(this.backend.metric({ kind: "timer", name, value: seconds }));
   }
 }
 
 function checkMetricName(kind: string, name: unknown): void {
-  if (typeof name !== "string" || name.length === 0 || name.length > 256) throw new SDKUsageError(`${kind} name must be a non-empty string of at most 256 characters, got ${describe(name)}`);
+  if (typeof name !== "string" || name.length === 0 || name.length > 256)
+    throw new SDKUsageError(`${kind} name must be a non-empty string of at most 256 characters, got ${describe(name)}`);
 }
 
 /**
@@ -146,7 +180,10 @@ export class RequestContext {
   /** The context of the current call. Raises `SDKUsageError` outside a request. */
   static get(): RequestContext {
     const scope = currentScope();
-    if (!scope) throw new SDKUsageError("RequestContext.get() was called outside a request (run the function through runLocal, runRemote or a server)");
+    if (!scope)
+      throw new SDKUsageError(
+        "RequestContext.get() was called outside a request (run the function through runLocal, runRemote or a server)",
+      );
     return new RequestContext(scope.context);
   }
   /** The request id. */
@@ -201,13 +238,16 @@ export class RequestContext {
    * off();
    */
   onDeadline(handler: () => void | Promise<void>, options?: { beforeMs?: number }): () => void {
-    if (typeof handler !== "function") throw new SDKUsageError(`onDeadline handler must be a function, got ${describe(handler)}`);
+    if (typeof handler !== "function")
+      throw new SDKUsageError(`onDeadline handler must be a function, got ${describe(handler)}`);
     if (options !== undefined && (options === null || typeof options !== "object")) {
       throw new SDKUsageError(`onDeadline options must be an object like { beforeMs: 5000 }, got ${describe(options)}`);
     }
     const beforeMs = options?.beforeMs;
     if (beforeMs !== undefined && (typeof beforeMs !== "number" || !Number.isFinite(beforeMs) || beforeMs <= 0)) {
-      throw new SDKUsageError(`onDeadline 'beforeMs' must be a finite number of milliseconds > 0, got ${describe(beforeMs)}`);
+      throw new SDKUsageError(
+        `onDeadline 'beforeMs' must be a finite number of milliseconds > 0, got ${describe(beforeMs)}`,
+      );
     }
     return this.backend.onDeadline(handler, beforeMs);
   }

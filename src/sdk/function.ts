@@ -109,21 +109,46 @@ export interface TributaryFunction<H extends AnyHandler = AnyHandler> {
 }
 
 const FUNCTION_KEYS = [
-  "name", "description", "cpu", "memory", "ephemeralDisk", "gpu", "timeout", "image", "secrets",
-  "retries", "region", "warmContainers", "minContainers", "maxContainers",
+  "name",
+  "description",
+  "cpu",
+  "memory",
+  "ephemeralDisk",
+  "gpu",
+  "timeout",
+  "image",
+  "secrets",
+  "retries",
+  "region",
+  "warmContainers",
+  "minContainers",
+  "maxContainers",
 ] as const;
-const APPLICATION_KEYS = ["tags", "retries", "region", "inputDeserializer", "outputSerializer", "allow", "input", "output"] as const;
+const APPLICATION_KEYS = [
+  "tags",
+  "retries",
+  "region",
+  "inputDeserializer",
+  "outputSerializer",
+  "allow",
+  "input",
+  "output",
+] as const;
 
 /** Validates function options into a spec (name resolved by the caller). */
 export function normalizeFunctionOptions(where: string, name: string, o: FunctionOptions): FunctionSpec {
   if (typeof o !== "object" || o === null || Array.isArray(o)) usage(where, "options", "must be an object", o);
   checkKnownKeys(where, o, FUNCTION_KEYS);
-  if (o.image !== undefined && !isImage(o.image)) usage(where, "image", "must be an Image, e.g. new Image({ baseImage: \"ubuntu:24.04\" })", o.image);
+  if (o.image !== undefined && !isImage(o.image))
+    usage(where, "image", 'must be an Image, e.g. new Image({ baseImage: "ubuntu:24.04" })', o.image);
   const minContainers = checkCount(where, "minContainers", o.minContainers, 0);
   const warmContainers = checkCount(where, "warmContainers", o.warmContainers, 0);
-  const maxContainers = o.maxContainers === undefined ? null : checkRange(where, "maxContainers", o.maxContainers, 1, [1, 1000], true);
-  if (maxContainers !== null && minContainers > maxContainers) usage(where, "minContainers", `must not exceed maxContainers (${maxContainers})`, minContainers);
-  if (maxContainers !== null && warmContainers > maxContainers) usage(where, "warmContainers", `must not exceed maxContainers (${maxContainers})`, warmContainers);
+  const maxContainers =
+    o.maxContainers === undefined ? null : checkRange(where, "maxContainers", o.maxContainers, 1, [1, 1000], true);
+  if (maxContainers !== null && minContainers > maxContainers)
+    usage(where, "minContainers", `must not exceed maxContainers (${maxContainers})`, minContainers);
+  if (maxContainers !== null && warmContainers > maxContainers)
+    usage(where, "warmContainers", `must not exceed maxContainers (${maxContainers})`, warmContainers);
   return {
     name,
     description: checkString(where, "description", o.description),
@@ -145,8 +170,10 @@ export function normalizeFunctionOptions(where: string, name: string, o: Functio
 function normalizeApplicationOptions(where: string, o: ApplicationOptions): AppEntry {
   if (typeof o !== "object" || o === null || Array.isArray(o)) usage(where, "options", "must be an object", o);
   checkKnownKeys(where, o, APPLICATION_KEYS);
-  if (o.input !== undefined && !isStandardSchema(o.input)) usage(where, "input", "must be a Standard Schema (e.g. a zod 4 schema)");
-  if (o.output !== undefined && !isStandardSchema(o.output)) usage(where, "output", "must be a Standard Schema (e.g. a zod 4 schema)");
+  if (o.input !== undefined && !isStandardSchema(o.input))
+    usage(where, "input", "must be a Standard Schema (e.g. a zod 4 schema)");
+  if (o.output !== undefined && !isStandardSchema(o.output))
+    usage(where, "output", "must be a Standard Schema (e.g. a zod 4 schema)");
   const spec: ApplicationSpec = {
     tags: checkTags(where, o.tags),
     retries: checkRetries(where, o.retries),
@@ -173,7 +200,11 @@ async function dispatchMap(entry: FunctionEntry, items: Iterable<unknown>): Prom
   return scope.runtime.map(entry.spec.name, list);
 }
 
-async function dispatchReduce(entry: FunctionEntry, items: Iterable<unknown>, initial: { present: boolean; value?: unknown }): Promise<unknown> {
+async function dispatchReduce(
+  entry: FunctionEntry,
+  items: Iterable<unknown>,
+  initial: { present: boolean; value?: unknown },
+): Promise<unknown> {
   const list = [...items];
   if (list.length === 0 && !initial.present) {
     throw new SDKUsageError(`${entry.spec.name}.reduce: an empty list needs an initial value`);
@@ -200,7 +231,11 @@ function makeCallable(getEntry: () => FunctionEntry, displayName: string): Tribu
   Object.defineProperty(f, "spec", { get: () => getEntry().spec });
   f.map = (items) => dispatchMap(getEntry(), items) as never;
   f.reduce = function (items: Iterable<unknown>, ...rest: unknown[]) {
-    return dispatchReduce(getEntry(), items, rest.length > 0 ? { present: true, value: rest[0] } : { present: false }) as never;
+    return dispatchReduce(
+      getEntry(),
+      items,
+      rest.length > 0 ? { present: true, value: rest[0] } : { present: false },
+    ) as never;
   } as never;
   return f;
 }
@@ -214,7 +249,8 @@ const ENTRY = Symbol.for("tributary.entry");
 
 function defineFunction(options: FunctionOptions, handler: AnyHandler): TributaryFunction {
   if (typeof handler !== "function") usage("fn", "handler", "must be an async function", handler);
-  if (isTributaryFunction(handler)) throw new SDKUsageError(`fn: '${(handler as TributaryFunction).functionName}' is already a Tributary function`);
+  if (isTributaryFunction(handler))
+    throw new SDKUsageError(`fn: '${(handler as TributaryFunction).functionName}' is already a Tributary function`);
   const name = checkName(`fn ${handler.name || "<anonymous>"}`, options.name ?? handler.name);
   const entry: FunctionEntry = { spec: normalizeFunctionOptions(`fn ${name}`, name, options), handler };
   registerFunction(entry);
@@ -250,12 +286,23 @@ function methodDecorator(options: FunctionOptions): MethodDecorator {
   // Validate now (definition time) with a placeholder name; @cls() re-validates with the real one.
   return (method, context) => {
     if (context.kind !== "method") throw new SDKUsageError(`@fn can decorate methods only, not a ${context.kind}`);
-    if (context.static) throw new SDKUsageError(`@fn cannot decorate static method ${String(context.name)}; use fn() on a plain function`);
+    if (context.static)
+      throw new SDKUsageError(
+        `@fn cannot decorate static method ${String(context.name)}; use fn() on a plain function`,
+      );
     if (typeof context.name !== "string") throw new SDKUsageError("@fn methods need a string name");
     normalizeFunctionOptions(`@fn ${context.name}`, options.name ?? context.name, options);
-    const pending: PendingMethod = { methodName: context.name, options, original: method, callable: undefined as never };
+    const pending: PendingMethod = {
+      methodName: context.name,
+      options,
+      original: method,
+      callable: undefined as never,
+    };
     const callable = makeCallable(() => {
-      if (!pending.entry) throw new SDKUsageError(`method '${pending.methodName}' is decorated with @fn but its class has no @cls() decorator`);
+      if (!pending.entry)
+        throw new SDKUsageError(
+          `method '${pending.methodName}' is decorated with @fn but its class has no @cls() decorator`,
+        );
       return pending.entry;
     }, context.name);
     pending.callable = callable;
@@ -305,10 +352,16 @@ export function fn(a?: unknown, b?: unknown): unknown {
  * }));
  */
 export function application<H extends AnyHandler>(target: TributaryFunction<H> | H): TributaryFunction<H>;
-export function application<H extends AnyHandler>(options: ApplicationOptions, target: TributaryFunction<H> | H): TributaryFunction<H>;
+export function application<H extends AnyHandler>(
+  options: ApplicationOptions,
+  target: TributaryFunction<H> | H,
+): TributaryFunction<H>;
 export function application(options?: ApplicationOptions): MethodDecorator;
 export function application(a?: unknown, b?: unknown): unknown {
-  if (typeof a === "function" && !(typeof b === "object" && b !== null && (b as { kind?: unknown }).kind === "method")) {
+  if (
+    typeof a === "function" &&
+    !(typeof b === "object" && b !== null && (b as { kind?: unknown }).kind === "method")
+  ) {
     return markApplication({}, a as AnyHandler);
   }
   if (typeof a === "function") return applicationDecorator({})(a as AnyHandler, b as ClassMethodDecoratorContext);
@@ -317,7 +370,8 @@ export function application(a?: unknown, b?: unknown): unknown {
     normalizeApplicationOptions("application", options);
     return applicationDecorator(options);
   }
-  if (typeof b !== "function") usage("application", "target", "must be a function made by fn(...) or an async function", b);
+  if (typeof b !== "function")
+    usage("application", "target", "must be a function made by fn(...) or an async function", b);
   return markApplication(options, b as AnyHandler);
 }
 

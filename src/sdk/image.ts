@@ -26,11 +26,21 @@ export class Image {
   readonly baseImage: string | null;
   readonly steps: readonly ImageStep[];
   constructor(options: ImageOptions = {}, steps: readonly ImageStep[] = []) {
-    if (options.name !== undefined && (typeof options.name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(options.name))) {
-      throw new SDKUsageError(`Image: option 'name' must match /^[A-Za-z0-9][A-Za-z0-9_.-]*$/, got ${JSON.stringify(options.name)}`);
+    if (
+      options.name !== undefined &&
+      (typeof options.name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(options.name))
+    ) {
+      throw new SDKUsageError(
+        `Image: option 'name' must match /^[A-Za-z0-9][A-Za-z0-9_.-]*$/, got ${JSON.stringify(options.name)}`,
+      );
     }
-    if (options.baseImage !== undefined && (typeof options.baseImage !== "string" || options.baseImage.length === 0 || /\s/.test(options.baseImage))) {
-      throw new SDKUsageError(`Image: option 'baseImage' must be an image reference like "ubuntu:24.04", got ${JSON.stringify(options.baseImage)}`);
+    if (
+      options.baseImage !== undefined &&
+      (typeof options.baseImage !== "string" || options.baseImage.length === 0 || /\s/.test(options.baseImage))
+    ) {
+      throw new SDKUsageError(
+        `Image: option 'baseImage' must be an image reference like "ubuntu:24.04", got ${JSON.stringify(options.baseImage)}`,
+      );
     }
     this.name = options.name ?? "default";
     this.baseImage = options.baseImage ?? null;
@@ -38,27 +48,39 @@ export class Image {
     Object.defineProperty(this, IMAGE_BRAND, { value: true });
   }
   private with(step: ImageStep): Image {
-    return new Image({ name: this.name, ...(this.baseImage ? { baseImage: this.baseImage } : {}) }, [...this.steps, step]);
+    return new Image({ name: this.name, ...(this.baseImage ? { baseImage: this.baseImage } : {}) }, [
+      ...this.steps,
+      step,
+    ]);
   }
   /** Adds a shell command run at build time. */
   run(command: string): Image {
-    if (typeof command !== "string" || command.trim() === "") throw new SDKUsageError("Image.run: command must be a non-empty string");
+    if (typeof command !== "string" || command.trim() === "")
+      throw new SDKUsageError("Image.run: command must be a non-empty string");
     return this.with({ op: "run", command });
   }
   /** Sets an environment variable for later steps and for the container. */
   env(key: string, value: string): Image {
-    if (typeof key !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new SDKUsageError(`Image.env: key must be an environment-variable name, got ${JSON.stringify(key)}`);
+    if (typeof key !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+      throw new SDKUsageError(`Image.env: key must be an environment-variable name, got ${JSON.stringify(key)}`);
     if (typeof value !== "string") throw new SDKUsageError(`Image.env: value for ${key} must be a string`);
     return this.with({ op: "env", key, value });
   }
   /** Changes the directory later steps run in (relative to the image root). */
   workdir(path: string): Image {
-    if (typeof path !== "string" || path === "" || path.split("/").includes("..")) throw new SDKUsageError(`Image.workdir: path must be a non-empty path without '..', got ${JSON.stringify(path)}`);
+    if (typeof path !== "string" || path === "" || path.split("/").includes(".."))
+      throw new SDKUsageError(`Image.workdir: path must be a non-empty path without '..', got ${JSON.stringify(path)}`);
     return this.with({ op: "workdir", path });
   }
   /** Copies a file or directory (relative to the deploying project) into the image. */
   copy(src: string, dest: string): Image {
-    if (typeof src !== "string" || src === "" || typeof dest !== "string" || dest === "" || dest.split("/").includes("..")) {
+    if (
+      typeof src !== "string" ||
+      src === "" ||
+      typeof dest !== "string" ||
+      dest === "" ||
+      dest.split("/").includes("..")
+    ) {
       throw new SDKUsageError("Image.copy: src and dest must be non-empty paths, dest without '..'");
     }
     return this.with({ op: "copy", src, dest });

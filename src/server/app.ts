@@ -48,7 +48,9 @@ export function createApp(s: ServerContext, auth: AuthOptions | Credentials): Ho
   app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`)));
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
-  app.get("/metrics", guard.spanning, async (c) => c.text(await prometheusText(s), 200, { "content-type": "text/plain; version=0.0.4" }));
+  app.get("/metrics", guard.spanning, async (c) =>
+    c.text(await prometheusText(s), 200, { "content-type": "text/plain; version=0.0.4" }),
+  );
   // Mounted before the API so the user guard (a "*" middleware on "/") never applies to the page
   // itself; the page holds no data and sends the key with every API call it makes.
   app.route("/ui", dashboardApp());

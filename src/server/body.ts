@@ -12,7 +12,8 @@ export async function readBody(req: Request | Context, limit: number): Promise<U
   const incoming = "env" in req ? (req.env as { incoming?: IncomingMessage } | undefined)?.incoming : undefined;
   const raw = (): Request => ("env" in req ? req.req.raw : req);
   const declared = Number((incoming ? incoming.headers["content-length"] : raw().headers.get("content-length")) ?? NaN);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge(`body of ${declared} bytes exceeds the limit of ${limit} bytes`);
+  if (Number.isFinite(declared) && declared > limit)
+    throw tooLarge(`body of ${declared} bytes exceeds the limit of ${limit} bytes`);
   const chunks: Uint8Array[] = [];
   let size = 0;
   if (incoming) {

@@ -50,7 +50,9 @@ export function attachExecutorSocket(server: Server, engine: Engine, creds: Cred
         if (!refused) return wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws));
         const body = JSON.stringify({ error: { code: refused.code, message: refused.message } });
         const reason = refused.status === 401 ? "Unauthorized" : "Forbidden";
-        socket.end(`HTTP/1.1 ${refused.status} ${reason}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+        socket.end(
+          `HTTP/1.1 ${refused.status} ${reason}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        );
       },
       () => socket.destroy(),
     );

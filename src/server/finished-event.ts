@@ -13,13 +13,24 @@ import type { ServerContext } from "./context.js";
  * Built from the request row, which is committed with the `request:finished` event (DESIGN §3b), so
  * it holds the outcome the event announces. A request deleted meanwhile falls back to the event.
  */
-export async function requestFinishedData(s: Pick<ServerContext, "engine" | "store">, requestId: string, ev: RequestEvent): Promise<RequestFinishedData> {
+export async function requestFinishedData(
+  s: Pick<ServerContext, "engine" | "store">,
+  requestId: string,
+  ev: RequestEvent,
+): Promise<RequestFinishedData> {
   const r = await s.store.getRequest(requestId);
   if (!r) {
     const d = (ev.data ?? {}) as Partial<RequestOutcome>;
     const status = d.status ?? "failed";
     const reason = d.failureReason ?? null;
-    return { request_id: requestId, status, outcome: d.outcome ?? outcomeOf(status, reason), failure_reason: reason, error: d.error ?? null, at: ev.at };
+    return {
+      request_id: requestId,
+      status,
+      outcome: d.outcome ?? outcomeOf(status, reason),
+      failure_reason: reason,
+      error: d.error ?? null,
+      at: ev.at,
+    };
   }
   const data: RequestFinishedData = {
     request_id: r.id,
@@ -28,10 +39,14 @@ export async function requestFinishedData(s: Pick<ServerContext, "engine" | "sto
     failure_reason: r.failureReason,
     at: r.finishedAt ?? ev.at,
   };
-  if (r.requestError) data.request_error = { function_name: r.requestError.functionName, message: r.requestError.message };
+  if (r.requestError)
+    data.request_error = { function_name: r.requestError.functionName, message: r.requestError.message };
   if (r.error) data.error = r.error;
   if (r.status === "succeeded" && r.output && r.output.size <= INLINE_OUTPUT_MAX_BYTES) {
-    const output = inlineOutput(await s.engine.readPayload(r.output), r.output.contentType || "application/octet-stream");
+    const output = inlineOutput(
+      await s.engine.readPayload(r.output),
+      r.output.contentType || "application/octet-stream",
+    );
     if (output) data.output = output;
   }
   return data;

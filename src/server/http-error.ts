@@ -16,9 +16,11 @@ export class ApiError extends Error {
   }
 }
 
-export const badRequest = (message: string, details?: unknown): ApiError => new ApiError(400, "bad_request", message, details);
+export const badRequest = (message: string, details?: unknown): ApiError =>
+  new ApiError(400, "bad_request", message, details);
 export const notFound = (message: string): ApiError => new ApiError(404, "not_found", message);
-export const conflict = (message: string, details?: unknown): ApiError => new ApiError(409, "conflict", message, details);
+export const conflict = (message: string, details?: unknown): ApiError =>
+  new ApiError(409, "conflict", message, details);
 export const tooLarge = (message: string): ApiError => new ApiError(413, "payload_too_large", message);
 
 /**
@@ -42,5 +44,8 @@ export function fromEngineError(e: EngineError): ApiError {
 export function errorResponse(c: Context, e: ApiError): Response {
   // RFC 6750: a 401 names the scheme the client should use.
   if (e.status === 401) c.header("www-authenticate", 'Bearer realm="tributary"');
-  return c.json({ error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } }, e.status);
+  return c.json(
+    { error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } },
+    e.status,
+  );
 }

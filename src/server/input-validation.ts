@@ -50,7 +50,8 @@ export interface InputContract {
  * inputContract(app); // { schema: { type: "string" }, required: true, accepts: "json", source: "its parameter 'data'" }
  */
 export function inputContract(app: ManifestApplication): InputContract {
-  if (app.hasInputSchema) return { schema: app.inputJsonSchema ?? {}, required: true, accepts: "json", source: "its input schema" };
+  if (app.hasInputSchema)
+    return { schema: app.inputJsonSchema ?? {}, required: true, accepts: "json", source: "its input schema" };
   const t = app.inputFromType;
   if (!t) return { schema: undefined, required: false, accepts: "any", source: "" };
   const source = `its parameter '${t.parameter}'`;
@@ -61,11 +62,21 @@ export function inputContract(app: ManifestApplication): InputContract {
 /** The 415 for a body of the wrong kind (a file where JSON is expected, or the reverse). */
 export function wrongInputKind(app: string, contract: InputContract, contentType: string | null): ApiError {
   const wants = contract.accepts === "file" ? "a file (raw bytes with their content type)" : "JSON input";
-  return new ApiError(415, "unsupported_media_type", `application '${app}' takes ${wants} (${contract.source}), got content type ${contentType ?? "none"}`, { path: "content-type" });
+  return new ApiError(
+    415,
+    "unsupported_media_type",
+    `application '${app}' takes ${wants} (${contract.source}), got content type ${contentType ?? "none"}`,
+    { path: "content-type" },
+  );
 }
 
 /** Throws a 400 for a missing required input, malformed JSON or a schema violation (with the failing path). */
-export function checkInput(body: Uint8Array, contentType: string | null, schemaKey: string, contract: InputContract): void {
+export function checkInput(
+  body: Uint8Array,
+  contentType: string | null,
+  schemaKey: string,
+  contract: InputContract,
+): void {
   const schema = contract.schema;
   if (body.byteLength === 0) {
     if (contract.required) throw badRequest(`input is required by ${contract.source}`, { path: "$" });
@@ -82,7 +93,17 @@ export function checkInput(body: Uint8Array, contentType: string | null, schemaK
   const v = validatorFor(schemaKey, schema);
   if (!v || v(value)) return;
   const err = v.errors?.[0];
-  const path = "$" + (err?.instancePath ?? "").split("/").filter(Boolean).map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join("");
-  const missing = err?.keyword === "required" ? `.${String((err.params as { missingProperty?: string }).missingProperty)}` : "";
-  throw badRequest(`input failed schema validation at ${path}${missing}: ${err?.message ?? "invalid"}`, { path: path + missing, issues: v.errors });
+  const path =
+    "$" +
+    (err?.instancePath ?? "")
+      .split("/")
+      .filter(Boolean)
+      .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`))
+      .join("");
+  const missing =
+    err?.keyword === "required" ? `.${String((err.params as { missingProperty?: string }).missingProperty)}` : "";
+  throw badRequest(`input failed schema validation at ${path}${missing}: ${err?.message ?? "invalid"}`, {
+    path: path + missing,
+    issues: v.errors,
+  });
 }

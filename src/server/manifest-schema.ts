@@ -7,7 +7,12 @@ import type { Manifest } from "../core/manifest.js";
 import { APPLICATION_ALLOW } from "../core/options.js";
 
 const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]{0,255}$/);
-const retry = z.object({ maxRetries: z.number().int().min(0).max(10), initialDelay: z.number().min(0), delayMultiplier: z.number().min(1), maxDelay: z.number().min(0) });
+const retry = z.object({
+  maxRetries: z.number().int().min(0).max(10),
+  initialDelay: z.number().min(0),
+  delayMultiplier: z.number().min(1),
+  maxDelay: z.number().min(0),
+});
 const imageStep = z.union([
   z.object({ op: z.literal("run"), command: z.string() }),
   z.object({ op: z.literal("env"), key: z.string(), value: z.string() }),
@@ -22,7 +27,9 @@ const fnSpec = z.object({
   ephemeralDisk: z.number().min(2).max(50),
   gpu: z.array(z.string()).nullable(),
   timeout: z.number().min(1).max(172800),
-  image: z.object({ name: z.string(), baseImage: z.string().nullable(), steps: z.array(imageStep), id: z.string() }).nullable(),
+  image: z
+    .object({ name: z.string(), baseImage: z.string().nullable(), steps: z.array(imageStep), id: z.string() })
+    .nullable(),
   secrets: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)),
   retries: retry.nullable(),
   region: z.string().nullable(),
@@ -53,7 +60,9 @@ export const manifestSchema = z.object({
         hasOutputSchema: z.boolean(),
         inputJsonSchema: z.unknown().optional(),
         outputJsonSchema: z.unknown().optional(),
-        inputFromType: z.object({ kind: z.enum(["json", "file"]), optional: z.boolean(), parameter: z.string().max(256) }).optional(),
+        inputFromType: z
+          .object({ kind: z.enum(["json", "file"]), optional: z.boolean(), parameter: z.string().max(256) })
+          .optional(),
         outputFromType: z.boolean().optional(),
       }),
     )
@@ -66,7 +75,10 @@ export const deployBodySchema = z.object({ manifest: manifestSchema, bundle: z.s
 /** First issue as `path: message`. */
 export function firstIssue(e: z.ZodError): { path: string; message: string } {
   const i = e.issues[0]!;
-  return { path: "$" + i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join(""), message: i.message };
+  return {
+    path: "$" + i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join(""),
+    message: i.message,
+  };
 }
 
 export type ValidManifest = Manifest;

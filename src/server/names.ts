@@ -7,7 +7,8 @@ const ID_RE = /^[A-Za-z0-9_-]{1,128}$/;
 const SECRET_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
 function check(re: RegExp, what: string, v: string | undefined): string {
-  if (v === undefined || !re.test(v)) throw badRequest(`invalid ${what} ${JSON.stringify(v ?? "")}: must match ${re.source}`, { path: what });
+  if (v === undefined || !re.test(v))
+    throw badRequest(`invalid ${what} ${JSON.stringify(v ?? "")}: must match ${re.source}`, { path: what });
   return v;
 }
 
@@ -23,6 +24,10 @@ export const checkSecretName = (v: string | undefined): string => check(SECRET_R
  */
 export function checkPathNameLengths(path: string, max: number): void {
   for (const seg of path.split("/")) {
-    if (seg.length > max) throw badRequest(`a name in the path is ${seg.length} characters long; this server allows at most ${max} (--max-name-length)`, { path: "path" });
+    if (seg.length > max)
+      throw badRequest(
+        `a name in the path is ${seg.length} characters long; this server allows at most ${max} (--max-name-length)`,
+        { path: "path" },
+      );
   }
 }

@@ -16,11 +16,25 @@ export function openApiFor(namespace: string, row: ApplicationRow): unknown {
         post: {
           operationId: `invoke_${row.name}`,
           summary: `Invoke ${row.name}`,
-          requestBody: app.inputFromType?.kind === "file"
-            ? { required: !app.inputFromType.optional, content: { "*/*": { schema: { type: "string", format: "binary" } } } }
-            : { required: app.hasInputSchema || app.inputFromType?.optional === false, content: json(app.inputJsonSchema) },
+          requestBody:
+            app.inputFromType?.kind === "file"
+              ? {
+                  required: !app.inputFromType.optional,
+                  content: { "*/*": { schema: { type: "string", format: "binary" } } },
+                }
+              : {
+                  required: app.hasInputSchema || app.inputFromType?.optional === false,
+                  content: json(app.inputJsonSchema),
+                },
           responses: {
-            "200": { description: "The request was created", content: json({ type: "object", properties: { request_id: { type: "string" } }, required: ["request_id"] }) },
+            "200": {
+              description: "The request was created",
+              content: json({
+                type: "object",
+                properties: { request_id: { type: "string" } },
+                required: ["request_id"],
+              }),
+            },
             "400": { description: "The input is malformed or violates the schema" },
             "404": { description: "Unknown application" },
           },

@@ -57,7 +57,8 @@ export interface Family {
 /** The exposition of `families`, each name appearing once (the format requires it). */
 export function render(families: readonly Family[]): string {
   const lines: string[] = [];
-  for (const f of families) lines.push(`# HELP ${f.name} ${helpText(f.help)}`, `# TYPE ${f.name} ${f.type}`, ...f.samples);
+  for (const f of families)
+    lines.push(`# HELP ${f.name} ${helpText(f.help)}`, `# TYPE ${f.name} ${f.type}`, ...f.samples);
   return lines.join("\n") + "\n";
 }
 

@@ -17,9 +17,13 @@ export async function prometheusText(s: ServerContext): Promise<string> {
   const e = s.engine.metrics();
   const gauge = (name: string, help: string, samples: string[]): Family => ({ name, type: "gauge", help, samples });
   const families: Family[] = [
-    gauge("tributary_live_requests", "Requests not yet finished in this server.", [`tributary_live_requests ${e.liveRequests}`]),
+    gauge("tributary_live_requests", "Requests not yet finished in this server.", [
+      `tributary_live_requests ${e.liveRequests}`,
+    ]),
     gauge("tributary_live_calls", "Calls pending or running.", [`tributary_live_calls ${e.liveCalls}`]),
-    gauge("tributary_running_attempts", "Attempts running on executors.", [`tributary_running_attempts ${e.runningAttempts}`]),
+    gauge("tributary_running_attempts", "Attempts running on executors.", [
+      `tributary_running_attempts ${e.runningAttempts}`,
+    ]),
     gauge("tributary_connected_executors", "Executors connected to this server.", [
       `tributary_connected_executors ${e.executors.filter((x) => x.connected).length}`,
     ]),
@@ -87,7 +91,10 @@ export function userFamilies(series: readonly MetricSeries[]): Family[] {
       name: family,
       type: "summary",
       help: `User timer ${named(family)} in seconds (ctx.metrics.timer), over requests since the server started.`,
-      samples: [...perLabels].flatMap(([l, t]) => [`${family}_sum${l} ${sampleValue(t.sum)}`, `${family}_count${l} ${t.count}`]),
+      samples: [...perLabels].flatMap(([l, t]) => [
+        `${family}_sum${l} ${sampleValue(t.sum)}`,
+        `${family}_count${l} ${t.count}`,
+      ]),
     });
   }
   return out;

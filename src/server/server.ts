@@ -76,9 +76,14 @@ export async function createServer(o: ServerOptions): Promise<RunningServer> {
   const host = o.host ?? "127.0.0.1";
   // Before anything is opened: a refused bind leaves no database or socket behind.
   const authNotice = checkBind(host, (o.apiKeys ?? []).length > 0, o.insecure ?? false);
-  o = { executorGraceMs: envMs("TRIBUTARY_EXECUTOR_GRACE_MS"), unsatisfiableGraceMs: envMs("TRIBUTARY_UNSATISFIABLE_GRACE_MS"), ...stripUndefined(o) };
+  o = {
+    executorGraceMs: envMs("TRIBUTARY_EXECUTOR_GRACE_MS"),
+    unsatisfiableGraceMs: envMs("TRIBUTARY_UNSATISFIABLE_GRACE_MS"),
+    ...stripUndefined(o),
+  };
   // A URL is not a directory: without this, `s3://bucket` would quietly become a folder named `s3:`.
-  if (/^[a-z][a-z0-9+.-]+:/i.test(o.blobs)) throw new Error(`blobs ${JSON.stringify(o.blobs)}: only a local directory is supported`);
+  if (/^[a-z][a-z0-9+.-]+:/i.test(o.blobs))
+    throw new Error(`blobs ${JSON.stringify(o.blobs)}: only a local directory is supported`);
   mkdirSync(o.blobs, { recursive: true });
   const store = await openStore(o.store);
   await store.migrate();
@@ -86,7 +91,9 @@ export async function createServer(o: ServerOptions): Promise<RunningServer> {
   const sqlitePath = o.store.startsWith("postgres") ? null : o.store.replace(/^sqlite:/, "");
   const box = o.secretKey
     ? SecretBox.fromPassphrase(o.secretKey)
-    : SecretBox.fromKeyFile(sqlitePath && sqlitePath !== ":memory:" ? join(dirname(sqlitePath), "secret.key") : join(o.blobs, "secret.key"));
+    : SecretBox.fromKeyFile(
+        sqlitePath && sqlitePath !== ":memory:" ? join(dirname(sqlitePath), "secret.key") : join(o.blobs, "secret.key"),
+      );
   const engine = createEngine({
     store,
     blobs,
@@ -111,10 +118,19 @@ export async function createServer(o: ServerOptions): Promise<RunningServer> {
     blobs,
     box,
     regions: o.regions ?? [...DEFAULT_REGIONS],
-    limits: { maxBodyBytes: o.maxBodyBytes ?? 100 * 1024 * 1024, maxFileBytes: o.maxFileBytes ?? 5 * 1024 ** 3, maxDeployBytes: 256 * 1024 * 1024, maxNameLength: o.maxNameLength ?? 128 },
+    limits: {
+      maxBodyBytes: o.maxBodyBytes ?? 100 * 1024 * 1024,
+      maxFileBytes: o.maxFileBytes ?? 5 * 1024 ** 3,
+      maxDeployBytes: 256 * 1024 * 1024,
+      maxNameLength: o.maxNameLength ?? 128,
+    },
   };
   // After recover(): a tick missed while no server ran fires once, against a live engine.
-  const ticker = startCronTicker({ store, clock: systemClock, invoke: (ns, app, input, key) => engine.invoke(ns, app, input, key) });
+  const ticker = startCronTicker({
+    store,
+    clock: systemClock,
+    invoke: (ns, app, input, key) => engine.invoke(ns, app, input, key),
+  });
   ctx.onSchedulesChanged = ticker.changed;
   const creds = new Credentials(store, { apiKeys: o.apiKeys ?? [], executorToken: o.executorToken ?? null });
   const app = createApp(ctx, creds);

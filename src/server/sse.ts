@@ -41,7 +41,11 @@ export interface EventStreamOptions {
 }
 
 /** A streaming Response of `requestId`'s events after `afterSeq`. */
-export function eventStream(s: Pick<ServerContext, "engine" | "store">, requestId: string, o: EventStreamOptions): Response {
+export function eventStream(
+  s: Pick<ServerContext, "engine" | "store">,
+  requestId: string,
+  o: EventStreamOptions,
+): Response {
   const enc = new TextEncoder();
   let cleanup = (): void => {};
   /** Closed, failed or cancelled by the client: nothing more may be enqueued. */
@@ -107,6 +111,11 @@ export function eventStream(s: Pick<ServerContext, "engine" | "store">, requestI
     },
   });
   return new Response(stream, {
-    headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" },
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+    },
   });
 }

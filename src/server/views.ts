@@ -1,6 +1,13 @@
 /** Store rows → the JSON shapes of src/core/api.ts (snake_case, one vocabulary). */
 import type { ApplicationDetail } from "../core/api-deploy.js";
-import type { ApplicationSummary, AttemptInfo, FunctionCallInfo, ProgressInfo, RequestDetail, RequestSummary } from "../core/api.js";
+import type {
+  ApplicationSummary,
+  AttemptInfo,
+  FunctionCallInfo,
+  ProgressInfo,
+  RequestDetail,
+  RequestSummary,
+} from "../core/api.js";
 import type { RequestEvent } from "../core/request.js";
 import { outcomeOf } from "../core/status.js";
 import type { ApplicationRow, AttemptRow, CallRow, RequestRow } from "../store/types.js";
@@ -18,7 +25,11 @@ export function appSummary(row: ApplicationRow): ApplicationSummary {
 }
 
 export function appDetail(row: ApplicationRow): ApplicationDetail {
-  return { ...appSummary(row), application: row.manifest.applications.find((a) => a.name === row.name)!, function_specs: row.manifest.functions };
+  return {
+    ...appSummary(row),
+    application: row.manifest.applications.find((a) => a.name === row.name)!,
+    function_specs: row.manifest.functions,
+  };
 }
 
 export function requestSummary(r: RequestRow): RequestSummary {
@@ -48,7 +59,13 @@ function attemptInfo(a: AttemptRow): AttemptInfo {
   };
 }
 
-export function requestDetail(r: RequestRow, calls: CallRow[], attempts: AttemptRow[], lastProgress: RequestEvent | null, pendingReasons: Map<string, string>): RequestDetail {
+export function requestDetail(
+  r: RequestRow,
+  calls: CallRow[],
+  attempts: AttemptRow[],
+  lastProgress: RequestEvent | null,
+  pendingReasons: Map<string, string>,
+): RequestDetail {
   const byCall = new Map<string, AttemptInfo[]>();
   for (const a of attempts) {
     const list = byCall.get(a.callId) ?? [];
@@ -68,11 +85,14 @@ export function requestDetail(r: RequestRow, calls: CallRow[], attempts: Attempt
     error: c.error,
     attempts: (byCall.get(c.id) ?? []).sort((x, y) => x.number - y.number),
   }));
-  const d = lastProgress?.data as { current?: number; total?: number; fraction?: number; message?: string; attributes?: Record<string, string> } | undefined;
+  const d = lastProgress?.data as
+    | { current?: number; total?: number; fraction?: number; message?: string; attributes?: Record<string, string> }
+    | undefined;
   const progress: ProgressInfo | null =
     lastProgress && d
       ? {
-          fraction: r.status === "succeeded" ? 1 : (d.fraction ?? (d.total ? Math.min(1, (d.current ?? 0) / d.total) : 0)),
+          fraction:
+            r.status === "succeeded" ? 1 : (d.fraction ?? (d.total ? Math.min(1, (d.current ?? 0) / d.total) : 0)),
           function_name: lastProgress.functionName ?? "",
           call_id: lastProgress.callId ?? "",
           current: d.current ?? 0,
@@ -84,7 +104,9 @@ export function requestDetail(r: RequestRow, calls: CallRow[], attempts: Attempt
       : null;
   return {
     ...requestSummary(r),
-    request_error: r.requestError ? { function_name: r.requestError.functionName, message: r.requestError.message } : null,
+    request_error: r.requestError
+      ? { function_name: r.requestError.functionName, message: r.requestError.message }
+      : null,
     error: r.error,
     function_calls,
     progress,

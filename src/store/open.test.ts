@@ -27,18 +27,22 @@ test("sqlite:PATH, sqlite://PATH, a bare path and :memory: open SQLite stores", 
   await mem.close();
 });
 
-test("a postgres URL that cannot connect fails naming the option, without leaking the password", { timeout: 20_000 }, async () => {
-  // Port 1 on loopback refuses at once: no PostgreSQL is needed for this test.
-  for (const url of ["postgres://user:hunter2@127.0.0.1:1/x", "postgresql://user:hunter2@127.0.0.1:1/x?schema=s"]) {
-    await assert.rejects(openStore(url), (e: unknown) => {
-      assert.ok(e instanceof Error);
-      assert.match(e.message, /--store/);
-      assert.match(e.message, /PostgreSQL/);
-      assert.doesNotMatch(e.message, /hunter2/);
-      return true;
-    });
-  }
-});
+test(
+  "a postgres URL that cannot connect fails naming the option, without leaking the password",
+  { timeout: 20_000 },
+  async () => {
+    // Port 1 on loopback refuses at once: no PostgreSQL is needed for this test.
+    for (const url of ["postgres://user:hunter2@127.0.0.1:1/x", "postgresql://user:hunter2@127.0.0.1:1/x?schema=s"]) {
+      await assert.rejects(openStore(url), (e: unknown) => {
+        assert.ok(e instanceof Error);
+        assert.match(e.message, /--store/);
+        assert.match(e.message, /PostgreSQL/);
+        assert.doesNotMatch(e.message, /hunter2/);
+        return true;
+      });
+    }
+  },
+);
 
 test("postgres://…?schema=NAME opens a migrated store in that schema", { timeout: 20_000 }, async (t) => {
   const skip = await unreachableReason();
@@ -50,7 +54,10 @@ test("postgres://…?schema=NAME opens a migrated store in that schema", { timeo
     const store = await openStore(url.toString());
     try {
       assert.equal(await store.getRequest("x"), null);
-      assert.equal(await store.createApplicationVersion("ns", "a", { functions: [], applications: [], classes: [] }, "k", 1), 1);
+      assert.equal(
+        await store.createApplicationVersion("ns", "a", { functions: [], applications: [], classes: [] }, "k", 1),
+        1,
+      );
     } finally {
       await store.close();
     }
@@ -78,9 +85,13 @@ catch (e) { console.log("failed: " + e.message); }`;
 
 async function modulesLoadedOpening(storeUrl: string): Promise<{ result: string; loaded: string[] }> {
   const openUrl = new URL("./open.js", import.meta.url).href;
-  const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", CHILD, openUrl, storeUrl], {
-    timeout: 20_000,
-  });
+  const { stdout, stderr } = await promisify(execFile)(
+    process.execPath,
+    ["--input-type=module", "-e", CHILD, openUrl, storeUrl],
+    {
+      timeout: 20_000,
+    },
+  );
   const loaded = stderr.split("\n").flatMap((l) => (l.startsWith("loaded ") ? [l.slice("loaded ".length)] : []));
   return { result: stdout.trim(), loaded };
 }
@@ -90,11 +101,20 @@ const POSTGRES_MODULE = /\/node_modules\/postgres\/|\/store\/postgres\//;
 test("opening a SQLite store never loads the PostgreSQL adapter or driver", { timeout: 30_000 }, async () => {
   const sqlite = await modulesLoadedOpening(`sqlite:${join(root, "trace.db")}`);
   assert.equal(sqlite.result, "opened");
-  assert.ok(sqlite.loaded.some((u) => u.endsWith("/store/sqlite/index.js")), "the trace sees the SQLite adapter load");
-  assert.deepEqual(sqlite.loaded.filter((u) => POSTGRES_MODULE.test(u)), []);
+  assert.ok(
+    sqlite.loaded.some((u) => u.endsWith("/store/sqlite/index.js")),
+    "the trace sees the SQLite adapter load",
+  );
+  assert.deepEqual(
+    sqlite.loaded.filter((u) => POSTGRES_MODULE.test(u)),
+    [],
+  );
 
   // The same trace does see them when a postgres:// store is opened (port 1 refuses: no server needed).
   const pg = await modulesLoadedOpening("postgres://user@127.0.0.1:1/x");
   assert.match(pg.result, /^failed: --store/);
-  assert.ok(pg.loaded.some((u) => /\/node_modules\/postgres\//.test(u)), "the driver loads for a postgres:// store");
+  assert.ok(
+    pg.loaded.some((u) => /\/node_modules\/postgres\//.test(u)),
+    "the driver loads for a postgres:// store",
+  );
 });

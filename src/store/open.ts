@@ -31,7 +31,10 @@ export async function openStore(url: string): Promise<Store> {
     return createSqliteStore(path);
   }
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value);
-  if (scheme) throw new Error(`--store ${redactUrl(value)}: unknown scheme "${scheme[1]}:"; use sqlite:PATH, postgres://… or a file path`);
+  if (scheme)
+    throw new Error(
+      `--store ${redactUrl(value)}: unknown scheme "${scheme[1]}:"; use sqlite:PATH, postgres://… or a file path`,
+    );
   return createSqliteStore(value);
 }
 

@@ -115,9 +115,15 @@ export interface AttemptRow {
 
 export type NewEvent = Omit<RequestEvent, "seq">;
 
-export type NewRequest = Omit<RequestRow, "status" | "failureReason" | "requestError" | "error" | "output" | "finishedAt">;
+export type NewRequest = Omit<
+  RequestRow,
+  "status" | "failureReason" | "requestError" | "error" | "output" | "finishedAt"
+>;
 
-export type NewCall = Omit<CallRow, "status" | "attemptsUsed" | "infraRetries" | "result" | "error" | "failureReason" | "finishedAt" | "pendingReason">;
+export type NewCall = Omit<
+  CallRow,
+  "status" | "attemptsUsed" | "infraRetries" | "result" | "error" | "failureReason" | "finishedAt" | "pendingReason"
+>;
 
 export type NewAttempt = Omit<AttemptRow, "status" | "failureReason" | "error" | "finishedAt">;
 
@@ -246,7 +252,13 @@ export interface Store {
 
   // ---- applications ----
   /** Adds a version (max existing version of (ns, name) + 1, starting at 1) and returns it. */
-  createApplicationVersion(namespace: string, name: string, manifest: Manifest, bundleKey: string, now: number): Promise<number>;
+  createApplicationVersion(
+    namespace: string,
+    name: string,
+    manifest: Manifest,
+    bundleKey: string,
+    now: number,
+  ): Promise<number>;
   /** A version, or the latest one; deleted applications are not found unless a version is given. */
   getApplication(namespace: string, name: string, version?: number): Promise<ApplicationRow | null>;
   /** Latest version of each non-deleted application, by name. */
@@ -260,7 +272,11 @@ export interface Store {
    * (namespace, application, key) already has, inserts nothing and returns the existing request
    * (with the `inputHash` it was created with) and `created: false`.
    */
-  createRequest(request: NewRequest, rootCall: NewCall, events: NewEvent[]): Promise<{ request: RequestRow; created: boolean; events: RequestEvent[] }>;
+  createRequest(
+    request: NewRequest,
+    rootCall: NewCall,
+    events: NewEvent[],
+  ): Promise<{ request: RequestRow; created: boolean; events: RequestEvent[] }>;
   getRequest(id: string): Promise<RequestRow | null>;
   /** Newest first. `nextCursor` is null on the last page. */
   listRequests(q: ListRequestsQuery): Promise<{ rows: RequestRow[]; nextCursor: string | null }>;
@@ -293,13 +309,23 @@ export interface Store {
    * `attemptsUsed`/`infraRetries` as given) and the request from pending to running, appends events.
    * Null when the call was not pending.
    */
-  startAttempt(attempt: NewAttempt, call: { attemptsUsed: number; infraRetries: number }, events: NewEvent[]): Promise<RequestEvent[] | null>;
+  startAttempt(
+    attempt: NewAttempt,
+    call: { attemptsUsed: number; infraRetries: number },
+    events: NewEvent[],
+  ): Promise<RequestEvent[] | null>;
   /**
    * CAS: the attempt must be `running` (else null and nothing changes). Applies the attempt patch,
    * the call patch (a running call), the optional request patch (a request not yet finished) and the
    * events, in one transaction.
    */
-  finishAttempt(attemptId: string, attempt: AttemptPatch, call: CallPatch, request: RequestPatch | null, events: NewEvent[]): Promise<RequestEvent[] | null>;
+  finishAttempt(
+    attemptId: string,
+    attempt: AttemptPatch,
+    call: CallPatch,
+    request: RequestPatch | null,
+    events: NewEvent[],
+  ): Promise<RequestEvent[] | null>;
   getAttempt(id: string): Promise<AttemptRow | null>;
   listAttempts(requestId: string): Promise<AttemptRow[]>;
   /** Running attempts, optionally of one executor (recovery, executor loss). */

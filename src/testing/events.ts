@@ -10,7 +10,10 @@ import type { Request, RequestEvent } from "../core/request.js";
  * const events = await collectEvents(req);
  * assert.equal(events.at(-1)?.kind, "request:finished");
  */
-export async function collectEvents(req: Request, options: ProgressOptions = { events: "all" }): Promise<RequestEvent[]> {
+export async function collectEvents(
+  req: Request,
+  options: ProgressOptions = { events: "all" },
+): Promise<RequestEvent[]> {
   const out: RequestEvent[] = [];
   for await (const ev of req.progress(options)) out.push(ev);
   return out;

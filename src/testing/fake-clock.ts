@@ -46,7 +46,10 @@ export function createFakeClock(start = 0): FakeClock {
     for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
   };
   const earliest = (): FakeTimer | undefined =>
-    timers.reduce<FakeTimer | undefined>((a, t) => (!a || t.at < a.at || (t.at === a.at && t.id < a.id) ? t : a), undefined);
+    timers.reduce<FakeTimer | undefined>(
+      (a, t) => (!a || t.at < a.at || (t.at === a.at && t.id < a.id) ? t : a),
+      undefined,
+    );
   const fireNext = async (limit: number): Promise<boolean> => {
     await flush();
     const t = earliest();

@@ -97,25 +97,35 @@ export function defineBehaviourSuite(h: Harness): void {
         assert.equal(lines(dir, "attempts"), 2 + ok);
         const evs = await events(req);
         const failed = evs.filter((e) => e.kind === "attempt:failed");
-        assert.deepEqual(failed.map((e) => e.attempt), [1, 2]);
-        assert.deepEqual(failed.map((e) => e.data?.reason), ["function_error", "function_error"]);
+        assert.deepEqual(
+          failed.map((e) => e.attempt),
+          [1, 2],
+        );
+        assert.deepEqual(
+          failed.map((e) => e.data?.reason),
+          ["function_error", "function_error"],
+        );
         const done = evs.find((e) => e.kind === "call:finished" && e.functionName === "bh_retry_third");
         assert.equal(done?.data?.status, "succeeded");
       });
 
-      test("RequestError: one attempt anywhere in the tree, request fails with request_error and its message", T, async () => {
-        const dir = freshDir();
-        const req = await h.run("bh_request_error", { dir });
-        const f = await failure(req);
-        assert.equal(f.name, "RequestError");
-        assert.equal(f.message, "bad input: the order has no items");
-        assert.equal(lines(dir, "child"), 1);
-        assert.equal(lines(dir, "root"), 1);
-        const out = await req.finished();
-        assert.equal(out.status, "failed");
-        assert.equal(out.failureReason, "request_error");
-        assert.equal(out.error?.message, "bad input: the order has no items");
-      });
+      test(
+        "RequestError: one attempt anywhere in the tree, request fails with request_error and its message",
+        T,
+        async () => {
+          const dir = freshDir();
+          const req = await h.run("bh_request_error", { dir });
+          const f = await failure(req);
+          assert.equal(f.name, "RequestError");
+          assert.equal(f.message, "bad input: the order has no items");
+          assert.equal(lines(dir, "child"), 1);
+          assert.equal(lines(dir, "root"), 1);
+          const out = await req.finished();
+          assert.equal(out.status, "failed");
+          assert.equal(out.failureReason, "request_error");
+          assert.equal(out.error?.message, "bad input: the order has no items");
+        },
+      );
     });
 
     // Replays run without timers (every call comes from the journal), so an always-replay pass would
@@ -162,7 +172,10 @@ export function defineBehaviourSuite(h: Harness): void {
 
       test("onDeadline saves a checkpoint before a 3 s timeout kills the hung function", T, async () => {
         const req = await h.run("bh_deadline_checkpoint");
-        assert.deepEqual(await req.output(), { caught: "TimeoutError", checkpoint: { cursor: 7, deadlineAtStart: true } });
+        assert.deepEqual(await req.output(), {
+          caught: "TimeoutError",
+          checkpoint: { cursor: 7, deadlineAtStart: true },
+        });
       });
 
       test("a deadline handler that reports progress keeps a 1 s-timeout function alive for 3.5 s", T, async () => {
@@ -183,7 +196,16 @@ export function defineBehaviourSuite(h: Harness): void {
 
       test("Map, Set, Date, BigInt, typed arrays and cycles survive a call", T, async () => {
         const req = await h.run("bh_structured");
-        assert.deepEqual(await req.output(), { map: true, set: true, date: true, big: true, bytes: true, floats: true, cycle: true, copy: true });
+        assert.deepEqual(await req.output(), {
+          map: true,
+          set: true,
+          date: true,
+          big: true,
+          bytes: true,
+          floats: true,
+          cycle: true,
+          copy: true,
+        });
       });
 
       test("a function argument fails at the call site with a catchable SerializationError", T, async () => {
@@ -200,9 +222,15 @@ export function defineBehaviourSuite(h: Harness): void {
     test("a class is constructed once and serves 5 calls", T, async () => {
       const req = await h.run("bh_class");
       const out = (await req.output()) as { i: number; instanceId: string; constructions: number }[];
-      assert.deepEqual(out.map((o) => o.i), [0, 1, 2, 3, 4]);
+      assert.deepEqual(
+        out.map((o) => o.i),
+        [0, 1, 2, 3, 4],
+      );
       assert.equal(new Set(out.map((o) => o.instanceId)).size, 1);
-      assert.ok(out.every((o) => o.constructions === 1), `constructed ${out[0]?.constructions} times`);
+      assert.ok(
+        out.every((o) => o.constructions === 1),
+        `constructed ${out[0]?.constructions} times`,
+      );
     });
 
     describe("request context", () => {
@@ -222,13 +250,25 @@ export function defineBehaviourSuite(h: Harness): void {
         const req = await h.run("bh_progress");
         assert.equal(await req.output(), 5);
         const evs = await events(req);
-        assert.deepEqual(evs.map((e) => e.seq), evs.map((_, i) => i + 1));
+        assert.deepEqual(
+          evs.map((e) => e.seq),
+          evs.map((_, i) => i + 1),
+        );
         assert.equal(evs[0]?.kind, "request:started");
         assert.equal(evs.at(-1)?.kind, "request:finished");
         const progress = evs.filter((e) => e.kind === "progress");
-        assert.deepEqual(progress.map((e) => e.data?.current), [1, 2, 3, 4, 5]);
-        assert.deepEqual(progress.map((e) => e.data?.total), [5, 5, 5, 5, 5]);
-        assert.deepEqual(progress.map((e) => e.data?.message), ["step 1", "step 2", "step 3", "step 4", "step 5"]);
+        assert.deepEqual(
+          progress.map((e) => e.data?.current),
+          [1, 2, 3, 4, 5],
+        );
+        assert.deepEqual(
+          progress.map((e) => e.data?.total),
+          [5, 5, 5, 5, 5],
+        );
+        assert.deepEqual(
+          progress.map((e) => e.data?.message),
+          ["step 1", "step 2", "step 3", "step 4", "step 5"],
+        );
         assert.deepEqual(progress[4]?.data?.attributes, { stage: "s5" });
         const started = evs.findIndex((e) => e.kind === "attempt:started");
         const finished = evs.findIndex((e) => e.kind === "call:finished");
@@ -239,11 +279,21 @@ export function defineBehaviourSuite(h: Harness): void {
         const req = await h.run("bh_progress");
         const evs: RequestEvent[] = [];
         for await (const ev of req.progress()) evs.push(ev);
-        assert.deepEqual(evs.map((e) => e.kind), ["progress", "progress", "progress", "progress", "progress", "request:finished"]);
+        assert.deepEqual(
+          evs.map((e) => e.kind),
+          ["progress", "progress", "progress", "progress", "progress", "request:finished"],
+        );
         // Each update names its function and call, with the fraction it reports.
         const progress = evs.slice(0, 5);
-        assert.ok(progress.every((e) => e.functionName === "bh_progress" && typeof e.callId === "string" && e.callId.length > 0));
-        assert.deepEqual(progress.map((e) => e.fraction), [0.2, 0.4, 0.6, 0.8, 1]);
+        assert.ok(
+          progress.every(
+            (e) => e.functionName === "bh_progress" && typeof e.callId === "string" && e.callId.length > 0,
+          ),
+        );
+        assert.deepEqual(
+          progress.map((e) => e.fraction),
+          [0.2, 0.4, 0.6, 0.8, 1],
+        );
         // Seqs are the store's: increasing, with gaps where lifecycle events were left out.
         assert.ok(evs.every((e, i) => i === 0 || e.seq > evs[i - 1]!.seq));
         assert.ok(evs[0]!.seq > 1);
@@ -256,7 +306,10 @@ export function defineBehaviourSuite(h: Harness): void {
         const fractions: number[] = [];
         for await (const ev of req.progress()) if (ev.kind === "progress") fractions.push(ev.fraction ?? -1);
         assert.deepEqual(await req.output(), [1, 2, 3, 4]);
-        assert.ok(fractions.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= fractions[i - 1]!)), `never decreases: ${fractions.join(", ")}`);
+        assert.ok(
+          fractions.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= fractions[i - 1]!)),
+          `never decreases: ${fractions.join(", ")}`,
+        );
         assert.ok(new Set(fractions).size >= 4, `rises through at least 4 values: ${fractions.join(", ")}`);
         assert.equal(fractions.at(-1), 1);
       });
@@ -292,21 +345,30 @@ export function defineBehaviourSuite(h: Harness): void {
         assert.equal(await req.output(), "0-1-2-3");
         const evs = await events(req);
         const created = evs.filter((e) => e.kind === "call:created");
-        assert.deepEqual(created.map((e) => e.functionName), ["bh_nested", "bh_level2", "bh_level3"]);
+        assert.deepEqual(
+          created.map((e) => e.functionName),
+          ["bh_nested", "bh_level2", "bh_level3"],
+        );
         assert.equal(created[1]?.parentCallId, created[0]?.callId);
         assert.equal(created[2]?.parentCallId, created[1]?.callId);
       });
 
       test("Promise.all fans out 20 calls", T, async () => {
         const req = await h.run("bh_fanout", 20);
-        assert.deepEqual(await req.output(), Array.from({ length: 20 }, (_, i) => i * i));
+        assert.deepEqual(
+          await req.output(),
+          Array.from({ length: 20 }, (_, i) => i * i),
+        );
         const evs = await events(req);
         assert.equal(evs.filter((e) => e.kind === "call:created" && e.functionName === "bh_square").length, 20);
       });
 
       test("map over 100 items keeps their order", T, async () => {
         const req = await h.run("bh_map", 100);
-        assert.deepEqual(await req.output(), Array.from({ length: 100 }, (_, i) => i * i));
+        assert.deepEqual(
+          await req.output(),
+          Array.from({ length: 100 }, (_, i) => i * i),
+        );
       });
 
       test("reduce folds left, with and without an initial value", T, async () => {
@@ -358,15 +420,19 @@ export function defineBehaviourSuite(h: Harness): void {
         assert.equal(evs.filter((e) => e.kind === "call:created" && e.functionName === "bh_replay_child").length, 2);
       });
 
-      test("a retry that asks for a different function at a journaled position is non-determinism (terminal)", T, async () => {
-        const dir = freshDir();
-        const req = await h.run("bh_nondeterminism", { dir });
-        const out = await req.finished();
-        assert.equal(out.status, "failed");
-        assert.equal(out.error?.name, "NonDeterminismError");
-        assert.match(out.error?.message ?? "", /non-deterministic/);
-        assert.equal(lines(dir, "attempts"), 2, "not retried after the non-determinism");
-      });
+      test(
+        "a retry that asks for a different function at a journaled position is non-determinism (terminal)",
+        T,
+        async () => {
+          const dir = freshDir();
+          const req = await h.run("bh_nondeterminism", { dir });
+          const out = await req.finished();
+          assert.equal(out.status, "failed");
+          assert.equal(out.error?.name, "NonDeterminismError");
+          assert.match(out.error?.message ?? "", /non-deterministic/);
+          assert.equal(lines(dir, "attempts"), 2, "not retried after the non-determinism");
+        },
+      );
 
       test("always-replay catches a function that asks for different calls on each run", T, async (t) => {
         if (!h.alwaysReplay) return t.skip("only an always-replay runner can see this");

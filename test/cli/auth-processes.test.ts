@@ -27,7 +27,10 @@ interface Proc {
 function start(args: string[], env: Record<string, string> = {}): Proc {
   const clean: Record<string, string | undefined> = { ...process.env };
   for (const k of Object.keys(clean)) if (k.startsWith("TRIBUTARY_")) delete clean[k];
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...clean, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...clean, NO_COLOR: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   started.push(child);
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
@@ -36,7 +39,11 @@ function start(args: string[], env: Record<string, string> = {}): Proc {
   return { child, output: () => out, exited };
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 20_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 20_000,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await probe();
@@ -46,9 +53,16 @@ async function waitFor<T>(what: string, probe: () => T | undefined | false | Pro
   }
 }
 
-async function startServer(name: string, args: string[], env: Record<string, string> = {}): Promise<{ proc: Proc; url: string }> {
+async function startServer(
+  name: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ proc: Proc; url: string }> {
   const data = join(dir, name);
-  const proc = start(["server", "--port", "0", "--store", `sqlite:${join(data, "db.sqlite")}`, "--blobs", join(data, "blobs"), ...args], env);
+  const proc = start(
+    ["server", "--port", "0", "--store", `sqlite:${join(data, "db.sqlite")}`, "--blobs", join(data, "blobs"), ...args],
+    env,
+  );
   const url = await waitFor(`server ${name}: ${proc.output()}`, () => {
     if (proc.child.exitCode !== null) throw new Error(`server exited: ${proc.output()}`);
     return /listening on (http:\/\/\S+)/.exec(proc.output())?.[1];
@@ -58,7 +72,17 @@ async function startServer(name: string, args: string[], env: Record<string, str
 
 describe("safe defaults", () => {
   test("a non-loopback bind without a key refuses to start, naming --api-key and --insecure", async () => {
-    const r = await runCli(["server", "--host", "0.0.0.0", "--port", "0", "--store", `sqlite:${join(dir, "refused", "db.sqlite")}`, "--blobs", join(dir, "refused", "blobs")]);
+    const r = await runCli([
+      "server",
+      "--host",
+      "0.0.0.0",
+      "--port",
+      "0",
+      "--store",
+      `sqlite:${join(dir, "refused", "db.sqlite")}`,
+      "--blobs",
+      join(dir, "refused", "blobs"),
+    ]);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /refusing to listen on 0\.0\.0\.0 without an API key/);
     assert.match(r.stderr, /--api-key/);
@@ -99,7 +123,10 @@ describe("executors and leaks", () => {
       assert.notEqual(code, "hung", `the executor kept retrying: ${ex.output()}`);
       assert.equal(code, 1, ex.output());
       assert.match(ex.output(), why);
-      assert.ok(!ex.output().includes(ADMIN) && !ex.output().includes("wrong-token"), "the refusal does not echo the token");
+      assert.ok(
+        !ex.output().includes(ADMIN) && !ex.output().includes("wrong-token"),
+        "the refusal does not echo the token",
+      );
     }
   });
 
@@ -109,23 +136,47 @@ describe("executors and leaks", () => {
     const admin = new TributaryClient({ server: server.url, apiKey: ADMIN });
     await admin.putSecret("LEAK_SECRET", SECRET);
     const created = (await (
-      await fetch(`${server.url}/v1/keys`, { method: "POST", headers: { authorization: `Bearer ${ADMIN}` }, body: JSON.stringify({ name: "leak test" }) })
+      await fetch(`${server.url}/v1/keys`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN}` },
+        body: JSON.stringify({ name: "leak test" }),
+      })
     ).json()) as { key: string };
     const key = created.key;
     await deploy(sourceOf(import.meta.url, "./auth-apps.ts"), new TributaryClient({ server: server.url, apiKey: key }));
 
     // A successful request (with a failed first attempt), and refused requests presenting keys.
-    const res = await fetch(`${server.url}/applications/leak_probe?wait=60`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: "1" });
+    const res = await fetch(`${server.url}/applications/leak_probe?wait=60`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: "1",
+    });
     const body = await res.text();
     assert.equal(res.status, 200, body);
     assert.deepEqual(JSON.parse(body), { n: SECRET.length, x: 1 });
     const id = res.headers.get("x-tributary-request-id")!;
     for (const bad of [key + "x", key.slice(0, -3), ADMIN + "0", EXEC]) {
-      assert.ok([401, 403].includes((await fetch(`${server.url}/applications/leak_probe`, { method: "POST", headers: { authorization: `Bearer ${bad}` }, body: "2" })).status));
+      assert.ok(
+        [401, 403].includes(
+          (
+            await fetch(`${server.url}/applications/leak_probe`, {
+              method: "POST",
+              headers: { authorization: `Bearer ${bad}` },
+              body: "2",
+            })
+          ).status,
+        ),
+      );
     }
     // Everything a client can read about the request: metadata, events, logs, state, secrets.
     const reads = await Promise.all(
-      ["", "/progress?events=all", "/logs", "/state", "/metrics"].map(async (p) => (await fetch(`${server.url}/applications/leak_probe/requests/${id}${p}`, { headers: { authorization: `Bearer ${key}` } })).text()),
+      ["", "/progress?events=all", "/logs", "/state", "/metrics"].map(async (p) =>
+        (
+          await fetch(`${server.url}/applications/leak_probe/requests/${id}${p}`, {
+            headers: { authorization: `Bearer ${key}` },
+          })
+        ).text(),
+      ),
     );
     reads.push(await (await fetch(`${server.url}/secrets`, { headers: { authorization: `Bearer ${ADMIN}` } })).text());
     reads.push(await (await fetch(`${server.url}/v1/keys`, { headers: { authorization: `Bearer ${ADMIN}` } })).text());
@@ -137,7 +188,12 @@ describe("executors and leaks", () => {
     await Promise.all([ex.exited, server.proc.exited]);
     const captured = server.proc.output() + ex.output();
     assert.match(ex.output(), /serving/, "the executor output was captured");
-    for (const [what, value] of [["secret value", SECRET], ["bootstrap key", ADMIN], ["created key", key], ["executor token", EXEC]] as const) {
+    for (const [what, value] of [
+      ["secret value", SECRET],
+      ["bootstrap key", ADMIN],
+      ["created key", key],
+      ["executor token", EXEC],
+    ] as const) {
       assert.ok(!captured.includes(value), `the ${what} appears in process output`);
       for (const r of reads) assert.ok(!r.includes(value), `the ${what} appears in an API response`);
     }

@@ -48,7 +48,8 @@ test('"* * * * *" creates exactly one request at the next minute boundary', { ti
   let output: unknown;
   for (let i = 0; i < 200 && output === undefined; i++) {
     const r = await c.client.getRequest("api_echo", request.id);
-    if (r.status === "succeeded") output = JSON.parse(new TextDecoder().decode((await c.client.getOutput("api_echo", request.id)).bytes));
+    if (r.status === "succeeded")
+      output = JSON.parse(new TextDecoder().decode((await c.client.getOutput("api_echo", request.id)).bytes));
     else await new Promise((res) => setTimeout(res, 50));
   }
   assert.deepEqual(output, { from: "cron" }, "the schedule's input reached the function");

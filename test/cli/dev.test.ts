@@ -32,7 +32,11 @@ test("dev deploys, redeploys on change, survives a broken edit and stops on Ctrl
   await writeFile(entry, version("!"));
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith("TRIBUTARY_")) delete env[k];
-  const child = spawn(process.execPath, [BIN, "dev", entry, "--port", "0", "--data", join(dir, ".tributary"), "--cpu", "4"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(
+    process.execPath,
+    [BIN, "dev", entry, "--port", "0", "--data", join(dir, ".tributary"), "--cpu", "4"],
+    { env, stdio: ["ignore", "pipe", "pipe"] },
+  );
   let out = "";
   let err = "";
   child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
@@ -43,21 +47,30 @@ test("dev deploys, redeploys on change, survives a broken edit and stops on Ctrl
     const [, url] = await waitFor(both, /API:\s+(http:\/\/127\.0\.0\.1:\d+)/, 30_000);
     await waitFor(both, /Watching .* for changes/, 30_000);
     assert.match(out, /Dashboard:\s+http:\/\/127\.0\.0\.1:\d+\/ui/);
-    assert.match(out, /shout \(version 1\)\n\s+curl -X POST '?http:\/\/127\.0\.0\.1:\d+\/v1\/namespaces\/default\/applications\/shout/);
+    assert.match(
+      out,
+      /shout \(version 1\)\n\s+curl -X POST '?http:\/\/127\.0\.0\.1:\d+\/v1\/namespaces\/default\/applications\/shout/,
+    );
     assert.equal(await (await runRemote("shout", "hi", { server: url! })).output(), "HI!");
 
     await writeFile(entry, version("?"));
     await waitFor(both, /shout \(version 2\)/, 30_000);
     assert.equal(await (await runRemote("shout", "hi", { server: url! })).output(), "HI?");
 
-    await writeFile(entry, `import { application, fn } from "tributary";\nexport const shout = application(fn({ cpu: 99 }, async function shout() {}));\n`);
+    await writeFile(
+      entry,
+      `import { application, fn } from "tributary";\nexport const shout = application(fn({ cpu: 99 }, async function shout() {}));\n`,
+    );
     await waitFor(both, /redeploy failed; still serving the last good version:[\s\S]*SDKUsageError[^\n]*cpu/, 30_000);
     assert.equal(await (await runRemote("shout", "ok", { server: url! })).output(), "OK?");
     assert.doesNotMatch(out, /version 3/);
 
     child.kill("SIGINT");
     let timer: NodeJS.Timeout | undefined;
-    const code = await Promise.race([exited, new Promise<string>((r) => (timer = setTimeout(() => r("timeout"), 20_000)))]);
+    const code = await Promise.race([
+      exited,
+      new Promise<string>((r) => (timer = setTimeout(() => r("timeout"), 20_000))),
+    ]);
     clearTimeout(timer);
     assert.equal(code, 0, both());
   } finally {

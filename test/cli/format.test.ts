@@ -39,16 +39,32 @@ test("curl lines are paste-safe", () => {
     hasOutputSchema: false,
     ...(inputJsonSchema !== undefined ? { inputJsonSchema } : {}),
   });
-  assert.equal(curlFor("http://127.0.0.1:8900", "default", app()), "curl -X POST 'http://127.0.0.1:8900/v1/namespaces/default/applications/greet?wait=30'");
   assert.equal(
-    curlFor("http://127.0.0.1:8900", "default", app({ type: "object", properties: { name: { type: "string", examples: ["O'Brien"] } } })),
+    curlFor("http://127.0.0.1:8900", "default", app()),
+    "curl -X POST 'http://127.0.0.1:8900/v1/namespaces/default/applications/greet?wait=30'",
+  );
+  assert.equal(
+    curlFor(
+      "http://127.0.0.1:8900",
+      "default",
+      app({ type: "object", properties: { name: { type: "string", examples: ["O'Brien"] } } }),
+    ),
     `curl -X POST 'http://127.0.0.1:8900/v1/namespaces/default/applications/greet?wait=30' -H 'Content-Type: application/json' -d '{"name":"O'\\''Brien"}'`,
   );
   assert.equal(shellQuote("a b"), "'a b'");
 });
 
 test("tables and durations", () => {
-  assert.equal(table(["ID", "STATUS"], [["r-1", "running"], ["request-22", "succeeded"]]), "ID          STATUS\nr-1         running\nrequest-22  succeeded");
+  assert.equal(
+    table(
+      ["ID", "STATUS"],
+      [
+        ["r-1", "running"],
+        ["request-22", "succeeded"],
+      ],
+    ),
+    "ID          STATUS\nr-1         running\nrequest-22  succeeded",
+  );
   assert.equal(duration(0, 850), "850ms");
   assert.equal(duration(0, 12_340), "12.3s");
   assert.equal(duration(0, 245_000), "4m05s");

@@ -7,10 +7,24 @@ test("without a terminal, the view prints starts, failures and finishes but not 
   let text = "";
   const out = { isTTY: false, write: (s: string) => ((text += s), true) } as unknown as NodeJS.WriteStream;
   const view = new ProgressView(out);
-  const ev = (e: Partial<RequestEvent>): RequestEvent => ({ seq: 0, at: 0, kind: "progress", callId: "c1", functionName: "ocr", ...e });
+  const ev = (e: Partial<RequestEvent>): RequestEvent => ({
+    seq: 0,
+    at: 0,
+    kind: "progress",
+    callId: "c1",
+    functionName: "ocr",
+    ...e,
+  });
   view.onEvent(ev({ kind: "attempt:started", attempt: 1 }));
-  for (let i = 0; i < 100; i++) view.onEvent(ev({ kind: "progress", data: { current: i, total: 100, message: "page" } }));
-  view.onEvent(ev({ kind: "attempt:failed", attempt: 1, data: { reason: "function_timeout", error: { message: "ocr timed out" } } }));
+  for (let i = 0; i < 100; i++)
+    view.onEvent(ev({ kind: "progress", data: { current: i, total: 100, message: "page" } }));
+  view.onEvent(
+    ev({
+      kind: "attempt:failed",
+      attempt: 1,
+      data: { reason: "function_timeout", error: { message: "ocr timed out" } },
+    }),
+  );
   view.onEvent(ev({ kind: "attempt:started", attempt: 2 }));
   view.onEvent(ev({ kind: "attempt:succeeded", attempt: 2 }));
   view.onEvent(ev({ kind: "call:finished", data: { status: "succeeded" } }));
@@ -35,7 +49,14 @@ test("on a terminal, an overall bar follows the request's aggregated fraction in
     removeListener: () => out,
   } as unknown as NodeJS.WriteStream;
   const view = new ProgressView(out);
-  const ev = (e: Partial<RequestEvent>): RequestEvent => ({ seq: 0, at: 0, kind: "progress", callId: "c1", functionName: "ocr", ...e });
+  const ev = (e: Partial<RequestEvent>): RequestEvent => ({
+    seq: 0,
+    at: 0,
+    kind: "progress",
+    callId: "c1",
+    functionName: "ocr",
+    ...e,
+  });
   view.onEvent(ev({ kind: "attempt:started", attempt: 1 }));
   view.onEvent(ev({ kind: "progress", data: { current: 1, total: 4 }, fraction: 0.25 }));
   view.onEvent(ev({ kind: "progress", data: { current: 3, total: 4 }, fraction: 0.75 }));

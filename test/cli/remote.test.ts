@@ -18,8 +18,29 @@ const detail = {
   created_at: 1_000,
   finished_at: 3_500,
   function_calls: [
-    { id: "c1", parent_id: null, function_name: "greet", status: "failed", failure_reason: "function_error", attempts_used: 1, created_at: 1_000, finished_at: 3_500, attempts: [] },
-    { id: "c2", parent_id: "c1", function_name: "string_length", status: "failed", failure_reason: "function_error", attempts_used: 3, created_at: 1_100, finished_at: 3_400, error: { name: "Error", message: "boom", retryable: true }, attempts: [] },
+    {
+      id: "c1",
+      parent_id: null,
+      function_name: "greet",
+      status: "failed",
+      failure_reason: "function_error",
+      attempts_used: 1,
+      created_at: 1_000,
+      finished_at: 3_500,
+      attempts: [],
+    },
+    {
+      id: "c2",
+      parent_id: "c1",
+      function_name: "string_length",
+      status: "failed",
+      failure_reason: "function_error",
+      attempts_used: 3,
+      created_at: 1_100,
+      finished_at: 3_400,
+      error: { name: "Error", message: "boom", retryable: true },
+      attempts: [],
+    },
   ],
   progress: null,
 };
@@ -27,8 +48,21 @@ const detail = {
 async function fake(): Promise<FakeServer> {
   return startFakeServer((req, res) => {
     const path = req.path.split("?")[0]!;
-    if (path === `${BASE}` && req.method === "GET") return sendJson(res, 200, { applications: [{ name: "greet", version: 3, description: "", tags: {}, created_at: 0, functions: ["greet", "string_length"] }] });
-    if (path === `${BASE}/nope`) return sendJson(res, 404, { error: { code: "not_found", message: "application 'nope' not found" } });
+    if (path === `${BASE}` && req.method === "GET")
+      return sendJson(res, 200, {
+        applications: [
+          {
+            name: "greet",
+            version: 3,
+            description: "",
+            tags: {},
+            created_at: 0,
+            functions: ["greet", "string_length"],
+          },
+        ],
+      });
+    if (path === `${BASE}/nope`)
+      return sendJson(res, 404, { error: { code: "not_found", message: "application 'nope' not found" } });
     if (path === `${BASE}/greet` && req.method === "POST") {
       const input = req.body.toString();
       return sendJson(res, 200, { request_id: input === '"fail"' ? "r-fail" : input === '"big"' ? "r-big" : "r-ok" });
@@ -36,15 +70,47 @@ async function fake(): Promise<FakeServer> {
     const m = /^\/v1\/namespaces\/default\/applications\/greet\/requests\/([^/]+)(?:\/(\w+))?$/.exec(path);
     if (m && m[2] === "progress") {
       res.writeHead(200, { "content-type": "text/event-stream" });
-      res.write(sseFrame(1, "attempt:started", { seq: 1, kind: "attempt:started", at: 1, callId: "c1", functionName: "greet", attempt: 1 }));
-      res.write(sseFrame(2, "progress", { seq: 2, kind: "progress", at: 2, callId: "c1", functionName: "greet", data: { current: 1, total: 2, message: "half" } }));
+      res.write(
+        sseFrame(1, "attempt:started", {
+          seq: 1,
+          kind: "attempt:started",
+          at: 1,
+          callId: "c1",
+          functionName: "greet",
+          attempt: 1,
+        }),
+      );
+      res.write(
+        sseFrame(2, "progress", {
+          seq: 2,
+          kind: "progress",
+          at: 2,
+          callId: "c1",
+          functionName: "greet",
+          data: { current: 1, total: 2, message: "half" },
+        }),
+      );
       // RequestFinished data (DESIGN §4): r-ok inlines its output, r-big's is "too large" for it.
       const finished =
         m[1] === "r-fail"
-          ? { request_id: m[1], status: "failed", outcome: { failure: "function_error" }, failure_reason: "function_error", error: { name: "Error", message: "boom", retryable: true }, at: 3 }
+          ? {
+              request_id: m[1],
+              status: "failed",
+              outcome: { failure: "function_error" },
+              failure_reason: "function_error",
+              error: { name: "Error", message: "boom", retryable: true },
+              at: 3,
+            }
           : m[1] === "r-big"
             ? { request_id: m[1], status: "succeeded", outcome: "success", failure_reason: null, at: 3 }
-            : { request_id: m[1], status: "succeeded", outcome: "success", failure_reason: null, output: { content_type: "application/json", body: { greeting: "inline from greet!" } }, at: 3 };
+            : {
+                request_id: m[1],
+                status: "succeeded",
+                outcome: "success",
+                failure_reason: null,
+                output: { content_type: "application/json", body: { greeting: "inline from greet!" } },
+                at: 3,
+              };
       return res.end(sseFrame(3, FINISHED_EVENT, finished));
     }
     if (m && m[2] === "output") {
@@ -57,34 +123,47 @@ async function fake(): Promise<FakeServer> {
   });
 }
 
-test("run follows the stream and prints the output (inlined in RequestFinished, or read from …/output), exits 0", T, async () => {
-  const server = await fake();
-  const env = { TRIBUTARY_SERVER: server.url, TRIBUTARY_API_KEY: "k" };
-  try {
-    const ok = await runCli(["run", "greet", '"hi"'], { env });
-    assert.equal(ok.code, 0, ok.stderr);
-    // The output inlined in RequestFinished, with no GET …/output.
-    assert.deepEqual(JSON.parse(ok.stdout), { greeting: "inline from greet!" });
-    assert.equal(server.requests[0]!.headers.authorization, "Bearer k");
-    assert.equal(server.requests[0]!.headers["content-type"], "application/json");
-    // The progress view asks for the lifecycle events too.
-    assert.deepEqual(server.requests.map((r) => r.path.replace(/r-\w+/, "ID")), [`${BASE}/greet`, `${BASE}/greet/requests/ID/progress?events=all`]);
+test(
+  "run follows the stream and prints the output (inlined in RequestFinished, or read from …/output), exits 0",
+  T,
+  async () => {
+    const server = await fake();
+    const env = { TRIBUTARY_SERVER: server.url, TRIBUTARY_API_KEY: "k" };
+    try {
+      const ok = await runCli(["run", "greet", '"hi"'], { env });
+      assert.equal(ok.code, 0, ok.stderr);
+      // The output inlined in RequestFinished, with no GET …/output.
+      assert.deepEqual(JSON.parse(ok.stdout), { greeting: "inline from greet!" });
+      assert.equal(server.requests[0]!.headers.authorization, "Bearer k");
+      assert.equal(server.requests[0]!.headers["content-type"], "application/json");
+      // The progress view asks for the lifecycle events too.
+      assert.deepEqual(
+        server.requests.map((r) => r.path.replace(/r-\w+/, "ID")),
+        [`${BASE}/greet`, `${BASE}/greet/requests/ID/progress?events=all`],
+      );
 
-    const json = await runCli(["run", "greet", '"hi"', "--json"], { env });
-    assert.equal(json.code, 0, json.stderr);
-    assert.deepEqual(JSON.parse(json.stdout), { request_id: "r-ok", status: "succeeded", outcome: "success", failure_reason: null, content_type: "application/json", output: { greeting: "inline from greet!" } });
-    assert.equal(server.requests.at(-1)!.path, `${BASE}/greet/requests/r-ok/progress`);
+      const json = await runCli(["run", "greet", '"hi"', "--json"], { env });
+      assert.equal(json.code, 0, json.stderr);
+      assert.deepEqual(JSON.parse(json.stdout), {
+        request_id: "r-ok",
+        status: "succeeded",
+        outcome: "success",
+        failure_reason: null,
+        content_type: "application/json",
+        output: { greeting: "inline from greet!" },
+      });
+      assert.equal(server.requests.at(-1)!.path, `${BASE}/greet/requests/r-ok/progress`);
 
-    // An output not inlined is read from …/output.
-    const big = await runCli(["run", "greet", '"big"', "--json"], { env });
-    assert.equal(big.code, 0, big.stderr);
-    assert.deepEqual(JSON.parse(big.stdout).output, { greeting: "hi from greet!" });
-    assert.equal(server.requests.at(-1)!.path, `${BASE}/greet/requests/r-big/output`);
-
-  } finally {
-    await server.close();
-  }
-});
+      // An output not inlined is read from …/output.
+      const big = await runCli(["run", "greet", '"big"', "--json"], { env });
+      assert.equal(big.code, 0, big.stderr);
+      assert.deepEqual(JSON.parse(big.stdout).output, { greeting: "hi from greet!" });
+      assert.equal(server.requests.at(-1)!.path, `${BASE}/greet/requests/r-big/output`);
+    } finally {
+      await server.close();
+    }
+  },
+);
 
 test("run: a failure exits 1 with the reason; --no-follow prints the id", T, async () => {
   const server = await fake();
@@ -121,10 +200,15 @@ test("apps, requests and secrets talk to the right routes", T, async () => {
     assert.equal(show.code, 0, show.stderr);
     assert.match(show.stdout, /status:\s+failed/);
     assert.match(show.stdout, /failure reason:\s+function_error/);
-    assert.match(show.stdout, /\n {2}greet {2}failed \(function_error\) {2}attempts: 1 {2}2\.5s\n {4}string_length {2}failed \(function_error\) {2}attempts: 3/);
+    assert.match(
+      show.stdout,
+      /\n {2}greet {2}failed \(function_error\) {2}attempts: 1 {2}2\.5s\n {4}string_length {2}failed \(function_error\) {2}attempts: 3/,
+    );
     assert.match(show.stdout, /error: boom/);
 
-    const secret = await runCli(["secrets", "set", "API_TOKEN", "--from-env", "MY_TOKEN"], { env: { ...env, MY_TOKEN: "t0ken" } });
+    const secret = await runCli(["secrets", "set", "API_TOKEN", "--from-env", "MY_TOKEN"], {
+      env: { ...env, MY_TOKEN: "t0ken" },
+    });
     assert.equal(secret.code, 0, secret.stderr);
     assert.doesNotMatch(secret.stdout + secret.stderr, /t0ken/);
     assert.deepEqual(JSON.parse(server.requests.at(-1)!.body.toString()), { value: "t0ken" });

@@ -14,7 +14,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], opts: { env?: Record<string, string>; stdin?: string; timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { env?: Record<string, string>; stdin?: string; timeoutMs?: number; cwd?: string } = {},
+): Promise<CliResult> {
   const env: Record<string, string | undefined> = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith("TRIBUTARY_")) delete env[k];
   Object.assign(env, { NO_COLOR: "1" }, opts.env);
@@ -26,7 +29,11 @@ export function runCli(args: string[], opts: { env?: Record<string, string>; std
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`tributary ${args.join(" ")} did not finish in ${opts.timeoutMs ?? 15_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(
+          `tributary ${args.join(" ")} did not finish in ${opts.timeoutMs ?? 15_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
     }, opts.timeoutMs ?? 15_000);
     child.on("error", reject);
     child.on("close", (code) => {

@@ -52,16 +52,24 @@ test("bundles an entry, keeps names and extracts the manifest", { timeout: 60_00
     const text = new TextDecoder().decode(bundle);
     assert.match(text, /createRequire/);
     assert.match(text, /sourceMappingURL=data:application\/json;base64,/);
-    assert.deepEqual(manifest.applications.map((a) => a.name), ["greet"]);
+    assert.deepEqual(
+      manifest.applications.map((a) => a.name),
+      ["greet"],
+    );
     assert.deepEqual(manifest.applications[0]!.spec.tags, { language: "typescript" });
     assert.deepEqual(manifest.functions.map((f) => f.name).sort(), ["MyCompute.run", "greet", "string_length"]);
     assert.equal(manifest.functions.find((f) => f.name === "string_length")!.cpu, 2);
-    assert.deepEqual(manifest.classes.map((c) => c.name), ["MyCompute"]);
+    assert.deepEqual(
+      manifest.classes.map((c) => c.name),
+      ["MyCompute"],
+    );
     // The bundle runs on its own (in a child, so this process's registry stays clean): the
     // CommonJS dependency finds require() and the SDK is inside.
     await writeFile(join(p.dir, "out.mjs"), bundle);
     const script = `const m = await import(${JSON.stringify(pathToFileURL(join(p.dir, "out.mjs")).href)}); console.log(await m.greet("hey")); process.exit(0);`;
-    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { timeout: 20_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {
+      timeout: 20_000,
+    });
     assert.equal(stdout.trim(), "hey!3");
   } finally {
     await p.cleanup();
@@ -86,7 +94,9 @@ test("a definition-time SDKUsageError surfaces with its message and the user's f
 });
 
 test("an entry without an application is an error", { timeout: 60_000 }, async () => {
-  const p = await project({ "lib.ts": `import { fn } from "tributary";\nexport const helper = fn(async function helper() { return 1; });\n` });
+  const p = await project({
+    "lib.ts": `import { fn } from "tributary";\nexport const helper = fn(async function helper() { return 1; });\n`,
+  });
   try {
     await assert.rejects(bundleEntry(join(p.dir, "lib.ts")), /defines no application/);
   } finally {
@@ -97,7 +107,10 @@ test("an entry without an application is an error", { timeout: 60_000 }, async (
 test("syntax errors and missing files name the place", { timeout: 60_000 }, async () => {
   const p = await project({ "broken.ts": `export const x = ;\n` });
   try {
-    await assert.rejects(bundleEntry(join(p.dir, "broken.ts")), (e: unknown) => e instanceof BundleError && /broken\.ts:1:\d+/.test(e.message));
+    await assert.rejects(
+      bundleEntry(join(p.dir, "broken.ts")),
+      (e: unknown) => e instanceof BundleError && /broken\.ts:1:\d+/.test(e.message),
+    );
     await assert.rejects(bundleEntry(join(p.dir, "missing.ts")), /entry file not found/);
   } finally {
     await p.cleanup();
@@ -105,9 +118,14 @@ test("syntax errors and missing files name the place", { timeout: 60_000 }, asyn
 });
 
 test("an error thrown by user code at import time fails extraction", { timeout: 60_000 }, async () => {
-  const p = await project({ "boom.ts": `import { application, fn } from "tributary";\nexport const a = application(fn(async function a() {}));\nthrow new Error("config missing: DATABASE_URL");\n` });
+  const p = await project({
+    "boom.ts": `import { application, fn } from "tributary";\nexport const a = application(fn(async function a() {}));\nthrow new Error("config missing: DATABASE_URL");\n`,
+  });
   try {
-    await assert.rejects(bundleEntry(join(p.dir, "boom.ts")), /failed at definition time:\nError: config missing: DATABASE_URL/);
+    await assert.rejects(
+      bundleEntry(join(p.dir, "boom.ts")),
+      /failed at definition time:\nError: config missing: DATABASE_URL/,
+    );
   } finally {
     await p.cleanup();
   }
@@ -124,7 +142,10 @@ setInterval(() => {}, 1000);
   });
   try {
     const { manifest } = await bundleEntry(join(p.dir, "noisy.ts"));
-    assert.deepEqual(manifest.applications.map((x) => x.name), ["noisy"]);
+    assert.deepEqual(
+      manifest.applications.map((x) => x.name),
+      ["noisy"],
+    );
   } finally {
     await p.cleanup();
   }
@@ -136,7 +157,10 @@ test("tributary/testing resolves inside a bundle too", { timeout: 60_000 }, asyn
   });
   try {
     const r = await bundleEntry(join(p.dir, "app.ts"));
-    assert.deepEqual(r.manifest.applications.map((a) => a.name), ["uses_testing"]);
+    assert.deepEqual(
+      r.manifest.applications.map((a) => a.name),
+      ["uses_testing"],
+    );
     assert.match(new TextDecoder().decode(r.bundle), /createFakeClock/);
   } finally {
     await p.cleanup();

@@ -26,7 +26,12 @@ export async function startFakeServer(handler: Handler): Promise<FakeServer> {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const rec: Recorded = { method: req.method ?? "GET", path: req.url ?? "/", headers: req.headers, body: Buffer.concat(chunks) };
+      const rec: Recorded = {
+        method: req.method ?? "GET",
+        path: req.url ?? "/",
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+      };
       requests.push(rec);
       Promise.resolve(handler(rec, res)).catch((e: unknown) => {
         if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });

@@ -7,18 +7,23 @@ import { sendJson, startFakeServer } from "./fake-server.js";
 
 test("non-2xx JSON errors map to ClientError with status, code, message and details", { timeout: 10_000 }, async () => {
   const server = await startFakeServer((_req, res) =>
-    sendJson(res, 400, { error: { code: "invalid_input", message: "input failed schema validation at $.age", details: { path: "$.age" } } }),
+    sendJson(res, 400, {
+      error: { code: "invalid_input", message: "input failed schema validation at $.age", details: { path: "$.age" } },
+    }),
   );
   try {
     const client = new TributaryClient({ server: server.url });
-    await assert.rejects(client.invoke("process_data", { bytes: new TextEncoder().encode("{}"), contentType: "application/json" }), (e: unknown) => {
-      assert.ok(e instanceof ClientError);
-      assert.equal(e.status, 400);
-      assert.equal(e.code, "invalid_input");
-      assert.equal(e.message, "input failed schema validation at $.age");
-      assert.deepEqual(e.details, { path: "$.age" });
-      return true;
-    });
+    await assert.rejects(
+      client.invoke("process_data", { bytes: new TextEncoder().encode("{}"), contentType: "application/json" }),
+      (e: unknown) => {
+        assert.ok(e instanceof ClientError);
+        assert.equal(e.status, 400);
+        assert.equal(e.code, "invalid_input");
+        assert.equal(e.message, "input failed schema validation at $.age");
+        assert.deepEqual(e.details, { path: "$.age" });
+        return true;
+      },
+    );
   } finally {
     await server.close();
   }
@@ -61,14 +66,19 @@ test("routes, namespace, auth, idempotency key and body handling", { timeout: 10
       res.writeHead(200, { "content-type": "image/png" });
       res.end(Buffer.from([1, 2, 3]));
     } else if (req.method === "POST" && /applications\/[^/]+$/.test(req.path)) sendJson(res, 200, { request_id: "r1" });
-    else if (req.path.includes("/secrets") && req.method === "GET") sendJson(res, 200, { secrets: ["A", { name: "B", updated_at: 1 }] });
+    else if (req.path.includes("/secrets") && req.method === "GET")
+      sendJson(res, 200, { secrets: ["A", { name: "B", updated_at: 1 }] });
     else if (req.path.endsWith("/applications")) sendJson(res, 200, [{ name: "x", version: 1 }]);
     else if (req.path.includes("/requests?")) sendJson(res, 200, { requests: [], next_cursor: "c2" });
     else sendJson(res, 200, {});
   });
   try {
     const client = new TributaryClient({ server: server.url + "/", apiKey: "k1", namespace: "team-a" });
-    const { request_id } = await client.invoke("my app", { bytes: new Uint8Array([9]), contentType: "application/pdf", idempotencyKey: "idem-1" });
+    const { request_id } = await client.invoke("my app", {
+      bytes: new Uint8Array([9]),
+      contentType: "application/pdf",
+      idempotencyKey: "idem-1",
+    });
     assert.equal(request_id, "r1");
     const inv = server.requests[0]!;
     assert.equal(inv.path, "/v1/namespaces/team-a/applications/my%20app");
@@ -85,10 +95,16 @@ test("routes, namespace, auth, idempotency key and body handling", { timeout: 10
     assert.deepEqual([...out.bytes], [1, 2, 3]);
 
     assert.deepEqual(await client.listSecrets(), [{ name: "A" }, { name: "B", updated_at: 1 }]);
-    assert.deepEqual((await client.listApplications()).map((a) => a.name), ["x"]);
+    assert.deepEqual(
+      (await client.listApplications()).map((a) => a.name),
+      ["x"],
+    );
     const page = await client.listRequests("a", { status: "failed", cursor: "c1", limit: 5 });
     assert.equal(page.next_cursor, "c2");
-    assert.equal(server.requests.at(-1)!.path, "/v1/namespaces/team-a/applications/a/requests?cursor=c1&status=failed&limit=5");
+    assert.equal(
+      server.requests.at(-1)!.path,
+      "/v1/namespaces/team-a/applications/a/requests?cursor=c1&status=failed&limit=5",
+    );
 
     await client.putSecret("OPENAI_KEY", "s3cret");
     const put = server.requests.at(-1)!;
@@ -106,14 +122,18 @@ test("routes, namespace, auth, idempotency key and body handling", { timeout: 10
 });
 
 test("options fall back to the environment, then the defaults", () => {
-  assert.deepEqual(
-    (({ server, apiKey, namespace }) => ({ server, apiKey, namespace }))(resolveClientOptions({}, {})),
-    { server: "http://127.0.0.1:8900", apiKey: undefined, namespace: "default" },
-  );
+  assert.deepEqual((({ server, apiKey, namespace }) => ({ server, apiKey, namespace }))(resolveClientOptions({}, {})), {
+    server: "http://127.0.0.1:8900",
+    apiKey: undefined,
+    namespace: "default",
+  });
   const fromEnv = resolveClientOptions({}, { TRIBUTARY_SERVER: "http://h:1/", TRIBUTARY_API_KEY: "env-key" });
   assert.equal(fromEnv.server, "http://h:1");
   assert.equal(fromEnv.apiKey, "env-key");
-  assert.equal(resolveClientOptions({ server: "http://o:2", apiKey: "opt" }, { TRIBUTARY_SERVER: "http://h:1" }).apiKey, "opt");
+  assert.equal(
+    resolveClientOptions({ server: "http://o:2", apiKey: "opt" }, { TRIBUTARY_SERVER: "http://h:1" }).apiKey,
+    "opt",
+  );
   assert.throws(() => resolveClientOptions({ server: "ftp://x" }, {}), /http\(s\) URL/);
   assert.throws(() => resolveClientOptions({ namespace: "../x" }, {}), /namespace/);
 });

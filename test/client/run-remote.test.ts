@@ -21,7 +21,13 @@ interface Scenario {
 /** RequestFinished data (DESIGN §4) for a scenario. */
 function finishedData(s: Scenario): RequestFinishedData {
   const o = s.outcome;
-  const data: RequestFinishedData = { request_id: "req-1", status: o.status, outcome: o.outcome, failure_reason: o.failureReason, at: 3 };
+  const data: RequestFinishedData = {
+    request_id: "req-1",
+    status: o.status,
+    outcome: o.outcome,
+    failure_reason: o.failureReason,
+    at: 3,
+  };
   if (o.error) data.error = o.error;
   if (s.requestError) data.request_error = { function_name: "greet", message: s.requestError };
   if (s.inline && s.output) data.output = inlineOutput(s.output.bytes, s.output.contentType)!;
@@ -37,8 +43,18 @@ async function fakeApp(scenario: Scenario): Promise<FakeServer & { cancelled: ()
     if (req.path.startsWith(`${base}/requests/req-1/progress`)) {
       res.writeHead(200, { "content-type": "text/event-stream" });
       // The lifecycle event only in the `all` set, as the server does.
-      if (req.path.endsWith("?events=all")) res.write(sseFrame(1, "request:started", { seq: 1, kind: "request:started", at: 1 }));
-      res.write(sseFrame(2, "progress", { seq: 2, kind: "progress", at: 2, callId: "c", functionName: "greet", data: { current: 1, total: 2 } }));
+      if (req.path.endsWith("?events=all"))
+        res.write(sseFrame(1, "request:started", { seq: 1, kind: "request:started", at: 1 }));
+      res.write(
+        sseFrame(2, "progress", {
+          seq: 2,
+          kind: "progress",
+          at: 2,
+          callId: "c",
+          functionName: "greet",
+          data: { current: 1, total: 2 },
+        }),
+      );
       res.end(sseFrame(3, FINISHED_EVENT, finishedData(scenario)));
       return;
     }
@@ -52,7 +68,10 @@ async function fakeApp(scenario: Scenario): Promise<FakeServer & { cancelled: ()
       return sendJson(res, 200, {});
     }
     if (req.path === `${base}/requests/req-1`) {
-      return sendJson(res, 200, { id: "req-1", request_error: scenario.requestError ? { function_name: "greet", message: scenario.requestError } : null });
+      return sendJson(res, 200, {
+        id: "req-1",
+        request_error: scenario.requestError ? { function_name: "greet", message: scenario.requestError } : null,
+      });
     }
     sendJson(res, 404, { error: { code: "not_found", message: `no route ${req.path}` } });
   });
@@ -62,7 +81,11 @@ async function fakeApp(scenario: Scenario): Promise<FakeServer & { cancelled: ()
 const SUCCESS: RequestOutcome = { status: "succeeded", outcome: "success", failureReason: null };
 
 test("invokes with JSON input, streams progress, decodes a JSON output", { timeout: 10_000 }, async () => {
-  const server = await fakeApp({ outcome: SUCCESS, output: { bytes: new TextEncoder().encode('"hi from greet!"'), contentType: "application/json" }, inline: true });
+  const server = await fakeApp({
+    outcome: SUCCESS,
+    output: { bytes: new TextEncoder().encode('"hi from greet!"'), contentType: "application/json" },
+    inline: true,
+  });
   try {
     const req = await runRemote<string>("greet", "hi", { server: server.url, idempotencyKey: "k-1", apiKey: "key" });
     assert.equal(req.id, "req-1");
@@ -82,7 +105,10 @@ test("invokes with JSON input, streams progress, decodes a JSON output", { timeo
     const all: string[] = [];
     for await (const ev of req.progress({ events: "all" })) all.push(ev.kind);
     assert.deepEqual(all, ["request:started", "progress", "request:finished"]);
-    assert.equal(server.requests.at(-1)!.path, "/v1/namespaces/default/applications/greet/requests/req-1/progress?events=all");
+    assert.equal(
+      server.requests.at(-1)!.path,
+      "/v1/namespaces/default/applications/greet/requests/req-1/progress?events=all",
+    );
     assert.throws(() => req.progress({ events: "most" as "all" }), /"default" or "all"/);
     assert.equal(await req.output(), "hi from greet!");
     // The output came inlined in RequestFinished: no second round trip.
@@ -93,35 +119,52 @@ test("invokes with JSON input, streams progress, decodes a JSON output", { timeo
   }
 });
 
-test("structured input and output round-trip; a File input goes raw; a binary output is a File", { timeout: 10_000 }, async () => {
-  const value = new Map<string, unknown>([["when", new Date(5)], ["n", 10n]]);
-  const server = await fakeApp({ outcome: SUCCESS, output: { bytes: v8.serialize(value), contentType: STRUCTURED_CONTENT_TYPE } });
-  try {
-    const req = await runRemote("greet", new Set([1, 2]), { server: server.url, serializer: "structured" });
-    assert.equal(server.requests[0]!.headers["content-type"], STRUCTURED_CONTENT_TYPE);
-    // Not inlined (as a server does past 1 MiB): read from …/output.
-    assert.deepEqual(await req.output(), value);
-    assert.ok(server.requests.some((r) => r.path.endsWith("/requests/req-1/output")), "GET …/output");
-    await runRemote("greet", new File(new Uint8Array([1, 2, 3]), "image/png"), { server: server.url });
-    assert.equal(server.requests.at(-1)!.headers["content-type"], "image/png");
-    assert.deepEqual([...server.requests.at(-1)!.body], [1, 2, 3]);
-    await runRemote("greet", undefined, { server: server.url });
-    assert.equal(server.requests.at(-1)!.body.length, 0);
-  } finally {
-    await server.close();
-  }
-  const bin = await fakeApp({ outcome: SUCCESS, output: { bytes: new Uint8Array([7, 0, 255]), contentType: "application/pdf" }, inline: true });
-  try {
-    const out = await (await runRemote("greet", 1, { server: bin.url })).output();
-    assert.ok(isFile(out));
-    assert.equal(out.contentType, "application/pdf");
-    // Inlined as base64 and decoded back to the same bytes.
-    assert.deepEqual([...out.bytes], [7, 0, 255]);
-    assert.ok(!bin.requests.some((r) => r.path.endsWith("/output")), "no GET …/output");
-  } finally {
-    await bin.close();
-  }
-});
+test(
+  "structured input and output round-trip; a File input goes raw; a binary output is a File",
+  { timeout: 10_000 },
+  async () => {
+    const value = new Map<string, unknown>([
+      ["when", new Date(5)],
+      ["n", 10n],
+    ]);
+    const server = await fakeApp({
+      outcome: SUCCESS,
+      output: { bytes: v8.serialize(value), contentType: STRUCTURED_CONTENT_TYPE },
+    });
+    try {
+      const req = await runRemote("greet", new Set([1, 2]), { server: server.url, serializer: "structured" });
+      assert.equal(server.requests[0]!.headers["content-type"], STRUCTURED_CONTENT_TYPE);
+      // Not inlined (as a server does past 1 MiB): read from …/output.
+      assert.deepEqual(await req.output(), value);
+      assert.ok(
+        server.requests.some((r) => r.path.endsWith("/requests/req-1/output")),
+        "GET …/output",
+      );
+      await runRemote("greet", new File(new Uint8Array([1, 2, 3]), "image/png"), { server: server.url });
+      assert.equal(server.requests.at(-1)!.headers["content-type"], "image/png");
+      assert.deepEqual([...server.requests.at(-1)!.body], [1, 2, 3]);
+      await runRemote("greet", undefined, { server: server.url });
+      assert.equal(server.requests.at(-1)!.body.length, 0);
+    } finally {
+      await server.close();
+    }
+    const bin = await fakeApp({
+      outcome: SUCCESS,
+      output: { bytes: new Uint8Array([7, 0, 255]), contentType: "application/pdf" },
+      inline: true,
+    });
+    try {
+      const out = await (await runRemote("greet", 1, { server: bin.url })).output();
+      assert.ok(isFile(out));
+      assert.equal(out.contentType, "application/pdf");
+      // Inlined as base64 and decoded back to the same bytes.
+      assert.deepEqual([...out.bytes], [7, 0, 255]);
+      assert.ok(!bin.requests.some((r) => r.path.endsWith("/output")), "no GET …/output");
+    } finally {
+      await bin.close();
+    }
+  },
+);
 
 test("request_error rejects with RequestError carrying the message", { timeout: 10_000 }, async () => {
   const server = await fakeApp({
@@ -166,7 +209,9 @@ test("other failures reject with RequestFailedError(reason)", { timeout: 10_000 
 });
 
 test("a cancelled request rejects with reason cancelled", { timeout: 10_000 }, async () => {
-  const server = await fakeApp({ outcome: { status: "cancelled", outcome: { failure: "cancelled" }, failureReason: "cancelled" } });
+  const server = await fakeApp({
+    outcome: { status: "cancelled", outcome: { failure: "cancelled" }, failureReason: "cancelled" },
+  });
   try {
     const req = await runRemote("greet", {}, { server: server.url });
     await assert.rejects(req.output(), (e: unknown) => e instanceof RequestFailedError && e.reason === "cancelled");

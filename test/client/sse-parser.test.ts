@@ -5,12 +5,12 @@ import { SseParser, type SseMessage } from "../../src/client/sse-parser.js";
 const STREAM =
   ": connected\n" +
   "retry: 1500\n" +
-  "id: 1\r\nevent: progress\r\ndata: {\"a\":1}\r\n\r\n" +
+  'id: 1\r\nevent: progress\r\ndata: {"a":1}\r\n\r\n' +
   "id: 2\revent: progress\rdata: line one\rdata: line two\r\r" +
   ": heartbeat\n\n" +
   "data:no-space\nid: 3\n\n" +
   "event: note\ndata: héllo ✓ 🌊\ndata\n\n" +
-  "id: 4\nevent: RequestFinished\ndata: {\"status\":\"succeeded\"}\n\n";
+  'id: 4\nevent: RequestFinished\ndata: {"status":"succeeded"}\n\n';
 
 const EXPECTED: SseMessage[] = [
   { id: "1", event: "progress", data: '{"a":1}' },
@@ -55,7 +55,9 @@ test("three-way splits around every CRLF give the same events", () => {
 
 test("an event cut off by the end of the stream is dropped", () => {
   const p = new SseParser();
-  assert.deepEqual(p.push("id: 7\ndata: complete\n\nid: 8\ndata: partial"), [{ id: "7", event: "message", data: "complete" }]);
+  assert.deepEqual(p.push("id: 7\ndata: complete\n\nid: 8\ndata: partial"), [
+    { id: "7", event: "message", data: "complete" },
+  ]);
   assert.deepEqual(p.end(), []);
   // The id line of the cut-off event was complete, so it counts for resumption (spec behaviour).
   assert.equal(p.lastEventId, "8");
@@ -72,5 +74,8 @@ test("events without data are not dispatched; ids persist; ids with NUL are igno
 
 test("accepts string chunks", () => {
   const p = new SseParser();
-  assert.deepEqual([...p.push("data: a"), ...p.push("b\n"), ...p.push("\n")], [{ id: undefined, event: "message", data: "ab" }]);
+  assert.deepEqual(
+    [...p.push("data: a"), ...p.push("b\n"), ...p.push("\n")],
+    [{ id: undefined, event: "message", data: "ab" }],
+  );
 });

@@ -103,7 +103,10 @@ function input(name: string): { schema: Record<string, unknown>; optional: boole
 function verdict(name: string, value: unknown): "ok" | string {
   const d = types.get(name)!;
   const app: ManifestApplication = {
-    name, description: "", hasInputSchema: false, hasOutputSchema: false,
+    name,
+    description: "",
+    hasInputSchema: false,
+    hasOutputSchema: false,
     spec: { tags: {}, retries: null, region: null, inputDeserializer: "json", outputSerializer: "json" },
   };
   applyDerivedTypes({ functions: [], classes: [], applications: [app] }, { [name]: name }, new Map([[name, d]]));
@@ -118,7 +121,12 @@ function verdict(name: string, value: unknown): "ok" | string {
 
 describe("types JSON Schema can express", () => {
   test("string, number, boolean", () => {
-    assert.deepEqual(input("t_string"), { schema: { $schema: "https://json-schema.org/draft/2020-12/schema", type: "string" }, optional: false, parameter: "data", kind: "json" });
+    assert.deepEqual(input("t_string"), {
+      schema: { $schema: "https://json-schema.org/draft/2020-12/schema", type: "string" },
+      optional: false,
+      parameter: "data",
+      kind: "json",
+    });
     assert.equal(input("t_number").schema.type, "number");
     assert.equal(input("t_bool").schema.type, "boolean");
     assert.equal(verdict("t_string", "hi"), "ok");
@@ -131,12 +139,19 @@ describe("types JSON Schema can express", () => {
     const s = input("t_object").schema as { properties: Record<string, Record<string, unknown>>; required: string[] };
     assert.deepEqual(s.required, ["name", "age", "address", "tags", "scores"]);
     assert.equal(s.properties.name!.description, "The full name.");
-    assert.deepEqual(s.properties.address, { type: "object", properties: { street: { type: "string" }, zip: { type: "string" } }, required: ["street"] });
+    assert.deepEqual(s.properties.address, {
+      type: "object",
+      properties: { street: { type: "string" }, zip: { type: "string" } },
+      required: ["street"],
+    });
     assert.deepEqual(s.properties.tags, { type: "array", items: { type: "string" } });
     assert.deepEqual(s.properties.scores, { type: "object", properties: {}, additionalProperties: { type: "number" } });
     const good = { name: "Ada", age: 36, address: { street: "Main" }, tags: [], scores: { a: 1 } };
     assert.equal(verdict("t_object", good), "ok");
-    assert.equal(verdict("t_object", { ...good, nickname: "A", maybe: "x", address: { street: "Main", zip: "1" } }), "ok");
+    assert.equal(
+      verdict("t_object", { ...good, nickname: "A", maybe: "x", address: { street: "Main", zip: "1" } }),
+      "ok",
+    );
     assert.equal(verdict("t_object", { ...good, age: "36" }), "$.age");
     assert.equal(verdict("t_object", { ...good, address: { zip: "1" } }), "$.address.street");
     assert.equal(verdict("t_object", { ...good, tags: ["a", 2] }), "$.tags[1]");
@@ -146,7 +161,9 @@ describe("types JSON Schema can express", () => {
     // The output type too (awaited).
     assert.deepEqual(types.get("t_object")!.output, {
       $schema: "https://json-schema.org/draft/2020-12/schema",
-      type: "object", properties: { found: { type: "boolean" }, ids: { type: "array", items: { type: "number" } } }, required: ["found", "ids"],
+      type: "object",
+      properties: { found: { type: "boolean" }, ids: { type: "array", items: { type: "number" } } },
+      required: ["found", "ids"],
     });
   });
 
@@ -230,20 +247,30 @@ describe("types JSON Schema cannot express stay unchecked, with a reason", () =>
 describe("several parameters", () => {
   test("the first is the input; a required second one is reported", () => {
     assert.equal(input("t_two").schema.type, "string");
-    assert.match(types.get("t_two")!.extraParameterProblem ?? "", /parameter 'b' is required, but only the first parameter receives the request input/);
+    assert.match(
+      types.get("t_two")!.extraParameterProblem ?? "",
+      /parameter 'b' is required, but only the first parameter receives the request input/,
+    );
     assert.equal(types.get("t_two_optional")!.extraParameterProblem, undefined);
   });
 });
 
 describe("applying to a manifest", () => {
   const app = (name: string, hasInputSchema = false): ManifestApplication => ({
-    name, description: "", hasInputSchema, hasOutputSchema: false,
+    name,
+    description: "",
+    hasInputSchema,
+    hasOutputSchema: false,
     spec: { tags: {}, retries: null, region: null, inputDeserializer: "json", outputSerializer: "json" },
     ...(hasInputSchema ? { inputJsonSchema: { type: "integer" } } : {}),
   });
 
   test("an explicit input schema wins; notices name the application and the parameter", () => {
-    const manifest: Manifest = { functions: [], classes: [], applications: [app("t_string", true), app("t_date"), app("t_two"), app("unexported")] };
+    const manifest: Manifest = {
+      functions: [],
+      classes: [],
+      applications: [app("t_string", true), app("t_date"), app("t_two"), app("unexported")],
+    };
     const notices = applyDerivedTypes(manifest, { t_string: "t_string", t_date: "t_date", t_two: "t_two" }, types);
     const [explicit, date, two, unexported] = manifest.applications;
     assert.deepEqual(explicit!.inputJsonSchema, { type: "integer" });

@@ -20,12 +20,14 @@ export const dash_tree = application(
   }),
 );
 
-export const dash_sleepy = application(fn(async function dash_sleepy() {
-  const ctx = RequestContext.get();
-  await ctx.progress.update(0, 1, "waiting to be cancelled");
-  await new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, 120_000);
-    ctx.signal.addEventListener("abort", () => (clearTimeout(t), resolve()));
-  });
-  return "woke";
-}));
+export const dash_sleepy = application(
+  fn(async function dash_sleepy() {
+    const ctx = RequestContext.get();
+    await ctx.progress.update(0, 1, "waiting to be cancelled");
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 120_000);
+      ctx.signal.addEventListener("abort", () => (clearTimeout(t), resolve()));
+    });
+    return "woke";
+  }),
+);

@@ -12,17 +12,23 @@ import { startCluster, sourceOf, type Cluster } from "../helpers/cluster.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.log(`notice: ${CHROMIUM} not found, so the dashboard browser tests skip (apt-get install chromium)`);
+if (!haveChromium)
+  console.log(`notice: ${CHROMIUM} not found, so the dashboard browser tests skip (apt-get install chromium)`);
 
 /** Invokes `app` with a JSON input through the plain HTTP API; returns the request id. */
 async function invoke(c: Cluster, app: string, input: unknown): Promise<string> {
-  const res = await fetch(`${c.server.url}/applications/${app}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(input) });
+  const res = await fetch(`${c.server.url}/applications/${app}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(input),
+  });
   assert.equal(res.status, 200, await res.clone().text());
   return ((await res.json()) as { request_id: string }).request_id;
 }
 
 async function statusOf(c: Cluster, app: string, id: string): Promise<string> {
-  return ((await (await fetch(`${c.server.url}/applications/${app}/requests/${id}`)).json()) as { status: string }).status;
+  return ((await (await fetch(`${c.server.url}/applications/${app}/requests/${id}`)).json()) as { status: string })
+    .status;
 }
 
 async function waitFor(what: string, ok: () => Promise<boolean>, ms = 30_000): Promise<void> {
@@ -38,154 +44,194 @@ async function seeRequestStatus(page: Page, word: string): Promise<void> {
   await page.locator("#facts .status", { hasText: new RegExp(`^${word}$`) }).waitFor();
 }
 
-describe("dashboard in headless Chromium", { skip: haveChromium ? false : `${CHROMIUM} not found`, timeout: 150_000 }, () => {
-  let cluster: Cluster;
-  let context: BrowserContext;
-  let page: Page;
-  let profile: string;
-  const pageErrors: string[] = [];
-  const streams: string[] = [];
+describe(
+  "dashboard in headless Chromium",
+  { skip: haveChromium ? false : `${CHROMIUM} not found`, timeout: 150_000 },
+  () => {
+    let cluster: Cluster;
+    let context: BrowserContext;
+    let page: Page;
+    let profile: string;
+    const pageErrors: string[] = [];
+    const streams: string[] = [];
 
-  before(async () => {
-    cluster = await startCluster();
-    await cluster.deploy(sourceOf(import.meta.url, "./apps.ts"));
-    profile = mkdtempSync(join(tmpdir(), "tributary-chromium-"));
-    // Playwright refuses `--user-data-dir` in launch args: a persistent context on a fresh temp dir is
-    // the same thing (a clean profile, removed after).
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-      viewport: { width: 1280, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(20_000);
-    // A CSP violation, a script error or a failed API call shows up here.
-    page.on("pageerror", (e) => pageErrors.push(`pageerror: ${e.message}`));
-    page.on("console", (m) => m.type() === "error" && pageErrors.push(`console: ${m.text()}`));
-    page.on("response", (r) => /\/progress(\?|$)/.test(r.url()) && r.status() === 200 && streams.push(r.url()));
-  }, { timeout: 60_000 });
+    before(
+      async () => {
+        cluster = await startCluster();
+        await cluster.deploy(sourceOf(import.meta.url, "./apps.ts"));
+        profile = mkdtempSync(join(tmpdir(), "tributary-chromium-"));
+        // Playwright refuses `--user-data-dir` in launch args: a persistent context on a fresh temp dir is
+        // the same thing (a clean profile, removed after).
+        context = await chromium.launchPersistentContext(profile, {
+          executablePath: CHROMIUM,
+          headless: true,
+          args: [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+          ],
+          viewport: { width: 1280, height: 900 },
+        });
+        page = context.pages()[0] ?? (await context.newPage());
+        page.setDefaultTimeout(20_000);
+        // A CSP violation, a script error or a failed API call shows up here.
+        page.on("pageerror", (e) => pageErrors.push(`pageerror: ${e.message}`));
+        page.on("console", (m) => m.type() === "error" && pageErrors.push(`console: ${m.text()}`));
+        page.on("response", (r) => /\/progress(\?|$)/.test(r.url()) && r.status() === 200 && streams.push(r.url()));
+      },
+      { timeout: 60_000 },
+    );
 
-  after(async () => {
-    await context?.close().catch(() => {});
-    await cluster?.stop();
-    if (profile) rmSync(profile, { recursive: true, force: true });
-  }, { timeout: 30_000 });
+    after(
+      async () => {
+        await context?.close().catch(() => {});
+        await cluster?.stop();
+        if (profile) rmSync(profile, { recursive: true, force: true });
+      },
+      { timeout: 30_000 },
+    );
 
-  test("apps → requests → a finished request: status, call tree, progress, output", { timeout: 60_000 }, async () => {
-    const id = await invoke(cluster, "dash_tree", 3);
-    await waitFor("dash_tree to finish", async () => (await statusOf(cluster, "dash_tree", id)) === "succeeded");
+    test("apps → requests → a finished request: status, call tree, progress, output", { timeout: 60_000 }, async () => {
+      const id = await invoke(cluster, "dash_tree", 3);
+      await waitFor("dash_tree to finish", async () => (await statusOf(cluster, "dash_tree", id)) === "succeeded");
 
-    await page.goto(`${cluster.server.url}/ui`);
-    const appRow = page.locator("tr", { has: page.getByRole("link", { name: "dash_tree", exact: true }) });
-    await appRow.waitFor();
-    // Tags and function names as text; the tag's markup is shown, not parsed.
-    assert.match(await appRow.innerText(), /team=<ui>/);
-    assert.match(await appRow.innerText(), /3 functions/);
-    assert.match((await appRow.locator("td[title]").getAttribute("title")) ?? "", /dash_leaf/);
-    assert.equal(await page.locator("main ui").count(), 0);
+      await page.goto(`${cluster.server.url}/ui`);
+      const appRow = page.locator("tr", { has: page.getByRole("link", { name: "dash_tree", exact: true }) });
+      await appRow.waitFor();
+      // Tags and function names as text; the tag's markup is shown, not parsed.
+      assert.match(await appRow.innerText(), /team=<ui>/);
+      assert.match(await appRow.innerText(), /3 functions/);
+      assert.match((await appRow.locator("td[title]").getAttribute("title")) ?? "", /dash_leaf/);
+      assert.equal(await page.locator("main ui").count(), 0);
 
-    await page.getByRole("link", { name: "dash_tree", exact: true }).click();
-    const reqRow = page.locator("tr", { has: page.getByRole("link", { name: id }) });
-    await reqRow.waitFor();
-    assert.match(await reqRow.innerText(), /succeeded/);
-    assert.match(await reqRow.innerText(), /"success"/);
+      await page.getByRole("link", { name: "dash_tree", exact: true }).click();
+      const reqRow = page.locator("tr", { has: page.getByRole("link", { name: id }) });
+      await reqRow.waitFor();
+      assert.match(await reqRow.innerText(), /succeeded/);
+      assert.match(await reqRow.innerText(), /"success"/);
 
-    await page.getByRole("link", { name: id }).click();
-    await seeRequestStatus(page, "succeeded");
-    assert.match(await page.locator("#facts").innerText(), /Outcome\s+"success"/);
+      await page.getByRole("link", { name: id }).click();
+      await seeRequestStatus(page, "succeeded");
+      assert.match(await page.locator("#facts").innerText(), /Outcome\s+"success"/);
 
-    // The call tree: dash_leaf is drawn inside dash_tree's list item, both succeeded.
-    const root = page.locator('ul.tree > li:has(> .call[data-function="dash_tree"])');
-    await root.waitFor();
-    const leaf = root.locator('ul .call[data-function="dash_leaf"]');
-    await leaf.waitFor();
-    assert.match(await root.locator("> .call .call-head").innerText(), /dash_tree\s+succeeded/);
-    assert.match(await leaf.locator(".call-head").innerText(), /dash_leaf\s+succeeded/);
-    assert.match(await leaf.locator("table").innerText(), /#1\s+succeeded/);
+      // The call tree: dash_leaf is drawn inside dash_tree's list item, both succeeded.
+      const root = page.locator('ul.tree > li:has(> .call[data-function="dash_tree"])');
+      await root.waitFor();
+      const leaf = root.locator('ul .call[data-function="dash_leaf"]');
+      await leaf.waitFor();
+      assert.match(await root.locator("> .call .call-head").innerText(), /dash_tree\s+succeeded/);
+      assert.match(await leaf.locator(".call-head").innerText(), /dash_leaf\s+succeeded/);
+      assert.match(await leaf.locator("table").innerText(), /#1\s+succeeded/);
 
-    // The progress bar, fed by the SSE stream, reaches its total.
-    await page.waitForFunction(() => {
-      // Runs in the page; the project's TypeScript has no DOM lib, hence the narrow cast.
-      const doc = (globalThis as unknown as { document: { getElementById(id: string): { value: number; max: number } | null } }).document;
-      const bar = doc.getElementById("progress-bar");
-      return bar !== null && bar.max === 3 && bar.value === 3;
-    });
-    assert.match(await page.locator("#progress-text").innerText(), /^3 \/ 3 — item 3 \(dash_tree\)$/);
-
-    // Output, state, metrics and logs, with user markup shown as text.
-    const output = page.locator("#output-value");
-    await output.waitFor();
-    const shown = JSON.parse(await output.innerText()) as unknown;
-    assert.deepEqual(shown, { items: 3, leaf: 11, note: "<i>not markup</i>" });
-    await page.locator("#logs", { hasText: "[dash_leaf] leaf got <b>bold</b>" }).waitFor();
-    assert.match(await page.locator("#state").innerText(), /"seen": 3/);
-    assert.match(await page.locator("#metrics").innerText(), /items_processed\s+3/);
-    assert.equal(await page.locator("main b, main i").count(), 0, "user markup must never become elements");
-
-    // The bar was fed by the progress stream (EventSource, no key on this server), asked for with
-    // the lifecycle events the page refreshes on.
-    assert.ok(streams.some((u) => u.endsWith(`/requests/${id}/progress?events=all`)), `progress stream opened: ${streams.join(", ")}`);
-
-    const shot = join(tmpdir(), "tributary-dashboard.png");
-    await page.screenshot({ path: shot, fullPage: true });
-    console.log(`screenshot: ${shot}`);
-    assert.deepEqual(pageErrors, []);
-  });
-
-  test("a running request shows live progress and Cancel turns it cancelled", { timeout: 60_000 }, async () => {
-    const id = await invoke(cluster, "dash_sleepy", null);
-    await page.goto(`${cluster.server.url}/ui#/apps/dash_sleepy`);
-    await page.getByRole("link", { name: id }).click();
-    await seeRequestStatus(page, "running");
-    await page.locator("#progress-text", { hasText: "0 / 1 — waiting to be cancelled" }).waitFor();
-
-    const cancel = page.getByRole("button", { name: "Cancel request" });
-    await cancel.click();
-    await seeRequestStatus(page, "cancelled");
-    assert.match(await page.locator("#facts").innerText(), /Outcome\s+\{"failure":"cancelled"\}/);
-    await cancel.waitFor({ state: "hidden" });
-    assert.equal(await statusOf(cluster, "dash_sleepy", id), "cancelled");
-    await page.locator('.call[data-function="dash_sleepy"] .call-head', { hasText: "cancelled" }).waitFor();
-
-    // The status filter lists it among the cancelled requests and nowhere else.
-    await page.getByRole("link", { name: "dash_sleepy" }).first().click();
-    await page.getByLabel("Status").selectOption("cancelled");
-    await page.waitForURL(/status=cancelled$/);
-    await page.getByRole("link", { name: id }).waitFor();
-    await page.getByLabel("Status").selectOption("succeeded");
-    await page.getByText("No succeeded requests.").waitFor();
-    assert.deepEqual(pageErrors, []);
-  });
-
-  test("with API keys: the page asks for the key, then sends it (stream included)", { timeout: 60_000 }, async () => {
-    const secured = await startCluster({ server: { apiKeys: ["k-dashboard"] } });
-    const p = await context.newPage();
-    try {
-      await deploy(sourceOf(import.meta.url, "./apps.ts"), new TributaryClient({ server: secured.server.url, apiKey: "k-dashboard" }));
-      const res = await fetch(`${secured.server.url}/applications/dash_tree`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: "Bearer k-dashboard" },
-        body: "2",
+      // The progress bar, fed by the SSE stream, reaches its total.
+      await page.waitForFunction(() => {
+        // Runs in the page; the project's TypeScript has no DOM lib, hence the narrow cast.
+        const doc = (
+          globalThis as unknown as { document: { getElementById(id: string): { value: number; max: number } | null } }
+        ).document;
+        const bar = doc.getElementById("progress-bar");
+        return bar !== null && bar.max === 3 && bar.value === 3;
       });
-      const { request_id: id } = (await res.json()) as { request_id: string };
-      const keyed: string[] = [];
-      p.on("request", (r) => r.url().endsWith("/progress?events=all") && r.headers()["authorization"] === "Bearer k-dashboard" && keyed.push(r.url()));
+      assert.match(await page.locator("#progress-text").innerText(), /^3 \/ 3 — item 3 \(dash_tree\)$/);
 
-      await p.goto(`${secured.server.url}/ui#/apps/dash_tree/requests/${id}`);
-      await p.getByRole("alert").filter({ hasText: "set the API key above" }).waitFor();
-      assert.equal(await p.evaluate("document.activeElement && document.activeElement.id"), "key", "a 401 puts the cursor in the key field");
-      await p.getByLabel("API key").fill("k-dashboard");
-      await p.getByRole("button", { name: "Save" }).click();
-      // The key lives in this tab's sessionStorage only, never in localStorage (which outlives it).
-      assert.deepEqual(await p.evaluate('[sessionStorage.getItem("tributary.apiKey"), localStorage.getItem("tributary.apiKey")]'), ["k-dashboard", null]);
-      await seeRequestStatus(p, "succeeded");
-      await p.locator("#progress-text", { hasText: "2 / 2 — item 2" }).waitFor();
-      await waitFor("the keyed progress stream", async () => keyed.length > 0, 10_000);
-      assert.ok(await p.getByRole("alert").isHidden());
-    } finally {
-      await p.close();
-      await secured.stop();
-    }
-  });
-});
+      // Output, state, metrics and logs, with user markup shown as text.
+      const output = page.locator("#output-value");
+      await output.waitFor();
+      const shown = JSON.parse(await output.innerText()) as unknown;
+      assert.deepEqual(shown, { items: 3, leaf: 11, note: "<i>not markup</i>" });
+      await page.locator("#logs", { hasText: "[dash_leaf] leaf got <b>bold</b>" }).waitFor();
+      assert.match(await page.locator("#state").innerText(), /"seen": 3/);
+      assert.match(await page.locator("#metrics").innerText(), /items_processed\s+3/);
+      assert.equal(await page.locator("main b, main i").count(), 0, "user markup must never become elements");
+
+      // The bar was fed by the progress stream (EventSource, no key on this server), asked for with
+      // the lifecycle events the page refreshes on.
+      assert.ok(
+        streams.some((u) => u.endsWith(`/requests/${id}/progress?events=all`)),
+        `progress stream opened: ${streams.join(", ")}`,
+      );
+
+      const shot = join(tmpdir(), "tributary-dashboard.png");
+      await page.screenshot({ path: shot, fullPage: true });
+      console.log(`screenshot: ${shot}`);
+      assert.deepEqual(pageErrors, []);
+    });
+
+    test("a running request shows live progress and Cancel turns it cancelled", { timeout: 60_000 }, async () => {
+      const id = await invoke(cluster, "dash_sleepy", null);
+      await page.goto(`${cluster.server.url}/ui#/apps/dash_sleepy`);
+      await page.getByRole("link", { name: id }).click();
+      await seeRequestStatus(page, "running");
+      await page.locator("#progress-text", { hasText: "0 / 1 — waiting to be cancelled" }).waitFor();
+
+      const cancel = page.getByRole("button", { name: "Cancel request" });
+      await cancel.click();
+      await seeRequestStatus(page, "cancelled");
+      assert.match(await page.locator("#facts").innerText(), /Outcome\s+\{"failure":"cancelled"\}/);
+      await cancel.waitFor({ state: "hidden" });
+      assert.equal(await statusOf(cluster, "dash_sleepy", id), "cancelled");
+      await page.locator('.call[data-function="dash_sleepy"] .call-head', { hasText: "cancelled" }).waitFor();
+
+      // The status filter lists it among the cancelled requests and nowhere else.
+      await page.getByRole("link", { name: "dash_sleepy" }).first().click();
+      await page.getByLabel("Status").selectOption("cancelled");
+      await page.waitForURL(/status=cancelled$/);
+      await page.getByRole("link", { name: id }).waitFor();
+      await page.getByLabel("Status").selectOption("succeeded");
+      await page.getByText("No succeeded requests.").waitFor();
+      assert.deepEqual(pageErrors, []);
+    });
+
+    test("with API keys: the page asks for the key, then sends it (stream included)", { timeout: 60_000 }, async () => {
+      const secured = await startCluster({ server: { apiKeys: ["k-dashboard"] } });
+      const p = await context.newPage();
+      try {
+        await deploy(
+          sourceOf(import.meta.url, "./apps.ts"),
+          new TributaryClient({ server: secured.server.url, apiKey: "k-dashboard" }),
+        );
+        const res = await fetch(`${secured.server.url}/applications/dash_tree`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: "Bearer k-dashboard" },
+          body: "2",
+        });
+        const { request_id: id } = (await res.json()) as { request_id: string };
+        const keyed: string[] = [];
+        p.on(
+          "request",
+          (r) =>
+            r.url().endsWith("/progress?events=all") &&
+            r.headers()["authorization"] === "Bearer k-dashboard" &&
+            keyed.push(r.url()),
+        );
+
+        await p.goto(`${secured.server.url}/ui#/apps/dash_tree/requests/${id}`);
+        await p.getByRole("alert").filter({ hasText: "set the API key above" }).waitFor();
+        assert.equal(
+          await p.evaluate("document.activeElement && document.activeElement.id"),
+          "key",
+          "a 401 puts the cursor in the key field",
+        );
+        await p.getByLabel("API key").fill("k-dashboard");
+        await p.getByRole("button", { name: "Save" }).click();
+        // The key lives in this tab's sessionStorage only, never in localStorage (which outlives it).
+        assert.deepEqual(
+          await p.evaluate('[sessionStorage.getItem("tributary.apiKey"), localStorage.getItem("tributary.apiKey")]'),
+          ["k-dashboard", null],
+        );
+        await seeRequestStatus(p, "succeeded");
+        await p.locator("#progress-text", { hasText: "2 / 2 — item 2" }).waitFor();
+        await waitFor("the keyed progress stream", async () => keyed.length > 0, 10_000);
+        assert.ok(await p.getByRole("alert").isHidden());
+      } finally {
+        await p.close();
+        await secured.stop();
+      }
+    });
+  },
+);

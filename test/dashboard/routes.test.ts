@@ -10,7 +10,11 @@ import { startCluster } from "../helpers/cluster.js";
 
 test("assets are served with their types and a same-origin-only CSP", async () => {
   const ui = dashboardApp();
-  for (const [path, type] of [["/", "text/html"], ["/app.js", "text/javascript"], ["/style.css", "text/css"]] as const) {
+  for (const [path, type] of [
+    ["/", "text/html"],
+    ["/app.js", "text/javascript"],
+    ["/style.css", "text/css"],
+  ] as const) {
     const res = await ui.request(path);
     assert.equal(res.status, 200, path);
     assert.match(res.headers.get("content-type") ?? "", new RegExp(`^${type}`), path);
@@ -29,7 +33,10 @@ test("the script is valid JavaScript and never uses innerHTML", () => {
   assert.doesNotThrow(() => new Script(script, { filename: "app.js" }));
   assert.doesNotMatch(script, /innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
   // The status words are core's own, bundled in (esbuild prints arrays with ", ").
-  assert.ok(script.includes(`STATUSES = [${STATUSES.map((s) => JSON.stringify(s)).join(", ")}]`), "core's STATUSES in the bundle");
+  assert.ok(
+    script.includes(`STATUSES = [${STATUSES.map((s) => JSON.stringify(s)).join(", ")}]`),
+    "core's STATUSES in the bundle",
+  );
   assert.deepEqual(STATUSES, ["pending", "running", "succeeded", "failed", "cancelled"]);
 });
 
@@ -43,9 +50,12 @@ test("a server whose dashboard script was not built says how to build it", async
 test("/ui is public on a server with API keys; the API still wants the key", { timeout: 30_000 }, async () => {
   const c = await startCluster({ server: { apiKeys: ["secret-key"] }, executor: null });
   try {
-    for (const p of ["/ui", "/ui/", "/ui/app.js", "/ui/style.css"]) assert.equal((await fetch(c.server.url + p)).status, 200, p);
+    for (const p of ["/ui", "/ui/", "/ui/app.js", "/ui/style.css"])
+      assert.equal((await fetch(c.server.url + p)).status, 200, p);
     assert.equal((await fetch(`${c.server.url}/v1/namespaces/default/applications`)).status, 401);
-    const ok = await fetch(`${c.server.url}/v1/namespaces/default/applications`, { headers: { authorization: "Bearer secret-key" } });
+    const ok = await fetch(`${c.server.url}/v1/namespaces/default/applications`, {
+      headers: { authorization: "Bearer secret-key" },
+    });
     assert.equal(ok.status, 200);
     assert.equal((await fetch(c.server.url + "/ui/nope")).status, 404);
   } finally {

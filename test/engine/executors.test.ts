@@ -22,7 +22,10 @@ test("an executor back within the grace keeps its attempt and its result counts"
     await h.settle();
     assert.equal((await h.request(id)).status, "succeeded");
     assert.equal(ex.assignments().length, 1);
-    assert.ok(ex.sent.some((m) => m.t === "ack" && m.attemptId === a.attemptId), "the result is acknowledged once committed");
+    assert.ok(
+      ex.sent.some((m) => m.t === "ack" && m.attemptId === a.attemptId),
+      "the result is acknowledged once committed",
+    );
   } finally {
     await h.close();
   }
@@ -48,9 +51,19 @@ test("a lost executor's attempts run on another executor without using up the re
     spare.succeed(b.attemptId);
     await h.settle();
     assert.equal((await h.request(id)).status, "succeeded");
-    assert.deepEqual(h.engine.metrics().executors.map((e) => e.id), ["spare"], "the lost executor is forgotten");
+    assert.deepEqual(
+      h.engine.metrics().executors.map((e) => e.id),
+      ["spare"],
+      "the lost executor is forgotten",
+    );
     const attempts = await h.store.listAttempts(id);
-    assert.deepEqual(attempts.map((x) => [x.status, x.failureReason]), [["failed", "internal_error"], ["succeeded", null]]);
+    assert.deepEqual(
+      attempts.map((x) => [x.status, x.failureReason]),
+      [
+        ["failed", "internal_error"],
+        ["succeeded", null],
+      ],
+    );
   } finally {
     await h.close();
   }
@@ -67,7 +80,10 @@ test("the backstop retries an attempt of a silent executor past its timeout plus
     assert.equal(ex.assignments().length, 1, "still within timeout + margin");
     await h.clock.advance(6_000);
     await h.settle();
-    assert.ok(ex.sent.some((m) => m.t === "cancel" && m.attemptId === a.attemptId), "the wedged attempt is told to stop");
+    assert.ok(
+      ex.sent.some((m) => m.t === "cancel" && m.attemptId === a.attemptId),
+      "the wedged attempt is told to stop",
+    );
     assert.equal(ex.assignments().length, 2, "and retried as an infrastructure fault");
     assert.equal((await h.request(id)).status, "running");
   } finally {

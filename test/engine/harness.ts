@@ -74,7 +74,15 @@ export class FakeExecutor {
   /** Connects (or reconnects on a new link) saying it still runs `running`. */
   hello(running: string[] = []): void {
     this.link = this.newLink();
-    this.engine.connectExecutor(this.link, { t: "hello", executorId: this.id, region: "*", labels: {}, capacity: this.capacity, images: this.images, running });
+    this.engine.connectExecutor(this.link, {
+      t: "hello",
+      executorId: this.id,
+      region: "*",
+      labels: {},
+      capacity: this.capacity,
+      images: this.images,
+      running,
+    });
   }
 
   disconnect(): void {
@@ -87,15 +95,29 @@ export class FakeExecutor {
 
   /** The assignment of `functionName` (the last one if it was assigned several times). */
   assignment(functionName: string): Assignment | undefined {
-    return this.assignments().filter((a) => a.functionName === functionName).at(-1);
+    return this.assignments()
+      .filter((a) => a.functionName === functionName)
+      .at(-1);
   }
 
   succeed(attemptId: string, value = '"ok"'): void {
-    this.engine.executorMessage(this.id, { t: "done", attemptId, ok: true, value: bytes(value), contentType: "application/json" });
+    this.engine.executorMessage(this.id, {
+      t: "done",
+      attemptId,
+      ok: true,
+      value: bytes(value),
+      contentType: "application/json",
+    });
   }
 
   fail(attemptId: string, reason: FailureReason = "function_error", message = "boom", name = "Error"): void {
-    this.engine.executorMessage(this.id, { t: "done", attemptId, ok: false, reason, error: { name, message, retryable: true } });
+    this.engine.executorMessage(this.id, {
+      t: "done",
+      attemptId,
+      ok: false,
+      reason,
+      error: { name, message, retryable: true },
+    });
   }
 
   /** The attempt calls `functionName` at `seq`; returns the rpc number to find its reply. */
@@ -106,7 +128,9 @@ export class FakeExecutor {
   }
 
   reply(attemptId: string, rpc: number): Extract<ToExecutor, { t: "reply" }> | undefined {
-    return this.sent.find((m): m is Extract<ToExecutor, { t: "reply" }> => m.t === "reply" && m.attemptId === attemptId && m.rpc === rpc);
+    return this.sent.find(
+      (m): m is Extract<ToExecutor, { t: "reply" }> => m.t === "reply" && m.attemptId === attemptId && m.rpc === rpc,
+    );
   }
 }
 
@@ -158,7 +182,12 @@ export async function createHarness(fns: FunctionSpec[], options: EngineOptions 
       return ex;
     },
     async invoke(application, input = "", idempotencyKey = null) {
-      const { requestId } = await engine.invoke("default", application, { bytes: bytes(input), contentType: input ? "application/json" : null }, idempotencyKey);
+      const { requestId } = await engine.invoke(
+        "default",
+        application,
+        { bytes: bytes(input), contentType: input ? "application/json" : null },
+        idempotencyKey,
+      );
       await settle();
       return requestId;
     },

@@ -14,7 +14,12 @@ test("the same idempotency key and input return the same request; another input 
     const first = await h.invoke("order", '{"sku":1}', "order-42");
     assert.equal(await h.invoke("order", '{"sku":1}', "order-42"), first);
     const json = (s: string, contentType: string) => ({ bytes: bytes(s), contentType });
-    const same = await h.engine.invoke("default", "order", json('{"sku":1}', "application/json; charset=utf-8"), "order-42");
+    const same = await h.engine.invoke(
+      "default",
+      "order",
+      json('{"sku":1}', "application/json; charset=utf-8"),
+      "order-42",
+    );
     assert.deepEqual(same, { requestId: first, created: false }, "media type parameters do not make another input");
     await assert.rejects(
       h.engine.invoke("default", "order", json('{"sku":2}', "application/json"), "order-42"),
@@ -22,10 +27,15 @@ test("the same idempotency key and input return the same request; another input 
     );
     const big = JSON.stringify("x".repeat(100_000)); // stored as a blob, not inline: it must be removed again
     const blobsBefore = [...h.blobKeys];
-    await assert.rejects(h.engine.invoke("default", "order", json(big, "application/json"), "order-42"), { code: "idempotency_key_reused" });
+    await assert.rejects(h.engine.invoke("default", "order", json(big, "application/json"), "order-42"), {
+      code: "idempotency_key_reused",
+    });
     assert.deepEqual([...h.blobKeys], blobsBefore, "the refused input's blob is gone");
     const rows = await h.store.listRequests({ namespace: "default", application: "order", limit: 10 });
-    assert.deepEqual(rows.rows.map((r) => r.id), [first]);
+    assert.deepEqual(
+      rows.rows.map((r) => r.id),
+      [first],
+    );
     assert.equal(ex.assignments().length, 1, "the root ran once");
     assert.notEqual(await h.invoke("order", '{"sku":2}', "order-43"), first, "another key is another request");
   } finally {

@@ -14,7 +14,11 @@ test("a call that does not fit waits with its reason while a smaller one behind 
     const first = await h.invoke("big");
     const second = await h.invoke("big");
     const third = await h.invoke("small");
-    assert.deepEqual(ex.assignments().map((a) => a.requestId), [first, third], "the small call runs although an earlier big one waits");
+    assert.deepEqual(
+      ex.assignments().map((a) => a.requestId),
+      [first, third],
+      "the small call runs although an earlier big one waits",
+    );
     const reasons = [...h.engine.pendingReasons(second).values()];
     assert.equal(reasons.length, 1);
     assert.match(reasons[0]!, /waiting for capacity \(cpu 2/);
@@ -28,7 +32,10 @@ test("a call that does not fit waits with its reason while a smaller one behind 
 });
 
 test("a call no executor can ever run fails with constraint_unsatisfiable naming what is missing", async () => {
-  const h = await createHarness([fnSpec("gpu_fn", { gpu: ["H100:1"] }), fnSpec("imaged", { image: { name: "i", baseImage: "cuda", steps: [], id: "x" } })]);
+  const h = await createHarness([
+    fnSpec("gpu_fn", { gpu: ["H100:1"] }),
+    fnSpec("imaged", { image: { name: "i", baseImage: "cuda", steps: [], id: "x" } }),
+  ]);
   try {
     h.executor("ex");
     const a = await h.invoke("gpu_fn");
@@ -73,7 +80,11 @@ test("children are placed before new requests when capacity frees", async () => 
     const late = await h.invoke("other");
     ex.call(parent.attemptId, 0, "child");
     await h.settle();
-    assert.equal(ex.assignment("child"), undefined, "no room yet, and the executor is not stuck (another attempt runs)");
+    assert.equal(
+      ex.assignment("child"),
+      undefined,
+      "no room yet, and the executor is not stuck (another attempt runs)",
+    );
     ex.succeed(ex.assignments().find((a) => a.requestId === other)!.attemptId);
     await h.settle();
     assert.ok(ex.assignment("child"), "the child took the freed memory");
@@ -97,15 +108,27 @@ test("deadlock breaker: when every attempt of an executor waits on children, exa
     const children = ex.assignments().filter((a) => a.functionName === "child");
     assert.equal(children.length, 1, "one child is forced on top, not both");
     const newcomer = await h.invoke("other");
-    assert.equal(ex.assignments().filter((a) => a.requestId === newcomer).length, 0, "a new request is never placed above capacity");
+    assert.equal(
+      ex.assignments().filter((a) => a.requestId === newcomer).length,
+      0,
+      "a new request is never placed above capacity",
+    );
     const forced = children[0]!;
     ex.succeed(forced.attemptId, '"child done"');
     await h.settle();
     const waiting = forced.requestId === r1 ? p1! : p2!;
-    assert.equal(ex.reply(waiting.attemptId, forced.requestId === r1 ? rpc1 : rpc2)?.ok, true, "its parent got the result");
+    assert.equal(
+      ex.reply(waiting.attemptId, forced.requestId === r1 ? rpc1 : rpc2)?.ok,
+      true,
+      "its parent got the result",
+    );
     ex.succeed(waiting.attemptId);
     await h.settle();
-    assert.equal(ex.assignments().filter((a) => a.functionName === "child").length, 2, "the other child runs once memory frees");
+    assert.equal(
+      ex.assignments().filter((a) => a.functionName === "child").length,
+      2,
+      "the other child runs once memory frees",
+    );
     assert.equal((await h.request(forced.requestId)).status, "succeeded");
     assert.equal((await h.request(forced.requestId === r1 ? r2 : r1)).status, "running");
   } finally {
@@ -120,7 +143,10 @@ test("maxContainers bounds concurrent attempts of a function and says why the re
     await h.invoke("limited");
     const second = await h.invoke("limited");
     assert.equal(ex.assignments().length, 1);
-    assert.deepEqual([...h.engine.pendingReasons(second).values()], ["waiting for a container: maxContainers 1 reached"]);
+    assert.deepEqual(
+      [...h.engine.pendingReasons(second).values()],
+      ["waiting for a container: maxContainers 1 reached"],
+    );
     ex.succeed(ex.assignments()[0]!.attemptId);
     await h.settle();
     assert.equal(ex.assignments().length, 2);
@@ -142,7 +168,10 @@ test("a child no executor can ever run fails its request with constraint_unsatis
     assert.equal(r.status, "failed");
     assert.equal(r.failureReason, "constraint_unsatisfiable");
     assert.equal(r.error?.message, "gpu_child: no executor can provide gpu B200:4");
-    assert.ok(ex.sent.some((m) => m.t === "cancel" && m.attemptId === parent.attemptId), "the parent is told to stop");
+    assert.ok(
+      ex.sent.some((m) => m.t === "cancel" && m.attemptId === parent.attemptId),
+      "the parent is told to stop",
+    );
     assert.equal(ex.reply(parent.attemptId, rpc)?.ok, false);
     ex.fail(parent.attemptId, "function_error", "gpu_child: no executor can provide gpu B200:4", "FunctionError");
     await h.settle();
@@ -150,7 +179,11 @@ test("a child no executor can ever run fails its request with constraint_unsatis
     await h.settle();
     assert.equal(ex.assignments().length, 1, "no retry of the parent");
     const after = await h.request(id);
-    assert.equal(after.failureReason, "constraint_unsatisfiable", "the parent's own failure does not overwrite the outcome");
+    assert.equal(
+      after.failureReason,
+      "constraint_unsatisfiable",
+      "the parent's own failure does not overwrite the outcome",
+    );
     const calls = await h.store.listCalls(id);
     assert.deepEqual(calls.map((c) => [c.functionName, c.status, c.failureReason]).sort(), [
       ["gpu_child", "failed", "constraint_unsatisfiable"],

@@ -21,9 +21,17 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(o: { server?: Partial<ServerOptions>; executor?: Partial<ExecutorOptions> | null } = {}): Promise<Cluster> {
+export async function startCluster(
+  o: { server?: Partial<ServerOptions>; executor?: Partial<ExecutorOptions> | null } = {},
+): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), "tributary-cluster-"));
-  const server = await createServer({ port: 0, store: `sqlite:${join(dir, "db.sqlite")}`, blobs: join(dir, "blobs"), unsatisfiableGraceMs: 0, ...o.server });
+  const server = await createServer({
+    port: 0,
+    store: `sqlite:${join(dir, "db.sqlite")}`,
+    blobs: join(dir, "blobs"),
+    unsatisfiableGraceMs: 0,
+    ...o.server,
+  });
   const client = new TributaryClient({ server: server.url });
   const executors: RunningExecutor[] = [];
   const cluster: Cluster = {
@@ -39,7 +47,15 @@ export async function startCluster(o: { server?: Partial<ServerOptions>; executo
       const token = o.server?.executorToken ?? o.server?.apiKeys?.[0];
       // The process backend unless a test asks for another: most test apps count side effects in
       // host files, which a sandboxed container cannot see.
-      const ex = await createExecutor({ servers: [server.url], dataDir: join(dir, `ex-${executors.length}`), cpu: 8, region: "*", token, backend: "process", ...eo });
+      const ex = await createExecutor({
+        servers: [server.url],
+        dataDir: join(dir, `ex-${executors.length}`),
+        cpu: 8,
+        region: "*",
+        token,
+        backend: "process",
+        ...eo,
+      });
       executors.push(ex);
       return ex;
     },

@@ -40,7 +40,9 @@ export function schemaFactory(url = TEST_POSTGRES_URL): { next(): string; dropAl
     async dropAll() {
       const sql = postgres(url, { max: 1, onnotice: () => {} });
       try {
-        const rows = await sql<{ nspname: string }[]>`SELECT nspname FROM pg_namespace WHERE nspname LIKE ${`t\\_${token}\\_%`}`;
+        const rows = await sql<
+          { nspname: string }[]
+        >`SELECT nspname FROM pg_namespace WHERE nspname LIKE ${`t\\_${token}\\_%`}`;
         for (const r of rows) await sql.unsafe(`DROP SCHEMA IF EXISTS "${r.nspname}" CASCADE`);
       } finally {
         await sql.end({ timeout: 5 });

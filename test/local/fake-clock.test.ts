@@ -46,14 +46,19 @@ test("backoff: 1 s, ×2 per retry, capped at 60 s — exact attempt start times"
   assert.equal(out.error?.message, "boom");
 });
 
-const waits_forever = fn({ timeout: 5, retries: new Retries({ maxRetries: 1, initialDelay: 2 }) }, async function fc_waits_forever() {
-  const ctx = RequestContext.get();
-  await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
-  return "ignored";
-});
-const timeout_app = application(fn(async function fc_timeout_app() {
-  return await waits_forever();
-}));
+const waits_forever = fn(
+  { timeout: 5, retries: new Retries({ maxRetries: 1, initialDelay: 2 }) },
+  async function fc_waits_forever() {
+    const ctx = RequestContext.get();
+    await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+    return "ignored";
+  },
+);
+const timeout_app = application(
+  fn(async function fc_timeout_app() {
+    return await waits_forever();
+  }),
+);
 
 test("timeout: attempts fail at exactly the timeout, retried after the backoff", { timeout: 10_000 }, async () => {
   clock = createFakeClock();
@@ -61,8 +66,17 @@ test("timeout: attempts fail at exactly the timeout, retried after the backoff",
   await clock.runUntil(req.finished());
   const events = await collectEvents(req);
   const failed = events.filter((e) => e.kind === "attempt:failed" && e.functionName === "fc_waits_forever");
-  assert.deepEqual(failed.map((e) => [e.at, e.data?.reason]), [[5000, "function_timeout"], [12000, "function_timeout"]]);
-  assert.deepEqual(attemptsOf(events, "fc_waits_forever").map((e) => e.at), [0, 7000]);
+  assert.deepEqual(
+    failed.map((e) => [e.at, e.data?.reason]),
+    [
+      [5000, "function_timeout"],
+      [12000, "function_timeout"],
+    ],
+  );
+  assert.deepEqual(
+    attemptsOf(events, "fc_waits_forever").map((e) => e.at),
+    [0, 7000],
+  );
   // The parent did not catch the TimeoutError: the request fails with function_timeout.
   assert.equal((await req.finished()).failureReason, "function_timeout");
 });
@@ -79,9 +93,11 @@ const slow_child = fn({ timeout: 100 }, async function fc_slow_child() {
   await sleep(clock, 50_000);
   return "late but fine";
 });
-const pause_app = application(fn({ timeout: 1 }, async function fc_pause_app() {
-  return [await heartbeat(10), await slow_child()];
-}));
+const pause_app = application(
+  fn({ timeout: 1 }, async function fc_pause_app() {
+    return [await heartbeat(10), await slow_child()];
+  }),
+);
 
 test("progress resets the timeout and waiting on a child pauses it", { timeout: 10_000 }, async () => {
   clock = createFakeClock();
@@ -96,9 +112,11 @@ const silent_child = fn({ timeout: 5 }, async function fc_silent_child() {
   await sleep(clock, 4000);
   return "never";
 });
-const silent_app = application(fn(async function fc_silent_app() {
-  return await silent_child();
-}));
+const silent_app = application(
+  fn(async function fc_silent_app() {
+    return await silent_child();
+  }),
+);
 
 test("without progress the same work times out at 5 s", { timeout: 10_000 }, async () => {
   clock = createFakeClock();
@@ -131,5 +149,8 @@ test("cancel during a backoff: the pending retry never starts", { timeout: 10_00
   const out = await req.finished();
   assert.equal(out.status, "cancelled");
   assert.deepEqual(out.outcome, { failure: "cancelled" });
-  await assert.rejects(req.output(), (e: Error & { reason?: string }) => e.name === "RequestFailedError" && e.reason === "cancelled");
+  await assert.rejects(
+    req.output(),
+    (e: Error & { reason?: string }) => e.name === "RequestFailedError" && e.reason === "cancelled",
+  );
 });

@@ -32,21 +32,28 @@ test("output schema: a bad output fails the request with the path", T, async () 
   assert.equal((await req.finished()).failureReason, "function_error");
 });
 
-const rl_args = application(fn(async function rl_args(...args: unknown[]) {
-  return { count: args.length, first: args[0] ?? null };
-}));
+const rl_args = application(
+  fn(async function rl_args(...args: unknown[]) {
+    return { count: args.length, first: args[0] ?? null };
+  }),
+);
 
 test("undefined input means no argument; null is an argument", T, async () => {
   assert.deepEqual(await (await runLocal(rl_args)).output(), { count: 0, first: null });
   assert.deepEqual(await (await runLocal(rl_args, null)).output(), { count: 1, first: null });
 });
 
-const rl_bigint_json = application(fn(async function rl_bigint_json() {
-  return 1n;
-}));
-const rl_structured = application({ inputDeserializer: "structured", outputSerializer: "structured" }, fn(async function rl_structured(m: Map<string, bigint>) {
-  return new Map([...m].map(([k, v]) => [k, v * 2n]));
-}));
+const rl_bigint_json = application(
+  fn(async function rl_bigint_json() {
+    return 1n;
+  }),
+);
+const rl_structured = application(
+  { inputDeserializer: "structured", outputSerializer: "structured" },
+  fn(async function rl_structured(m: Map<string, bigint>) {
+    return new Map([...m].map(([k, v]) => [k, v * 2n]));
+  }),
+);
 
 test("JSON output cannot carry a BigInt; the structured serializer can", T, async () => {
   await assert.rejects((await runLocal(rl_bigint_json)).output(), /BigInt/);
@@ -60,9 +67,11 @@ test("JSON input is a copy, with JSON's rules (Dates become strings)", T, async 
   assert.deepEqual(await req.output(), { count: 1, first: { when: "1970-01-01T00:00:00.000Z", list: [1] } });
 });
 
-const rl_file = application(fn(async function rl_file(f: File) {
-  return new File(f.text().toUpperCase(), "text/plain");
-}));
+const rl_file = application(
+  fn(async function rl_file(f: File) {
+    return new File(f.text().toUpperCase(), "text/plain");
+  }),
+);
 
 test("a File crosses the boundary as bytes with its content type", T, async () => {
   const out = (await (await runLocal(rl_file, new File("abc", "text/plain"))).output()) as File;
@@ -75,13 +84,18 @@ const rl_plain = fn(async function rl_plain() {
 });
 
 test("runLocal of a non-application is an SDKUsageError", T, async () => {
-  await assert.rejects(runLocal(rl_plain), (e: Error) => e.name === "SDKUsageError" && /not an application/.test(e.message));
+  await assert.rejects(
+    runLocal(rl_plain),
+    (e: Error) => e.name === "SDKUsageError" && /not an application/.test(e.message),
+  );
   await assert.rejects(runLocal("no_such_function"), (e: Error) => e.name === "SDKUsageError");
 });
 
-const rl_request_id = application(fn(async function rl_request_id() {
-  return RequestContext.get().requestId;
-}));
+const rl_request_id = application(
+  fn(async function rl_request_id() {
+    return RequestContext.get().requestId;
+  }),
+);
 
 test("the request id can be injected and is seen by the function", T, async () => {
   const req = await runLocal(rl_request_id, undefined, { requestId: "req-123" });
@@ -104,9 +118,11 @@ class RlSlowInit {
     return "never";
   }
 }
-const rl_init = application(fn(async function rl_init() {
-  return await new RlSlowInit().go();
-}));
+const rl_init = application(
+  fn(async function rl_init() {
+    return await new RlSlowInit().go();
+  }),
+);
 
 test("a class constructor runs under its init timeout (not the function's)", T, async () => {
   clock = createFakeClock();
@@ -126,14 +142,16 @@ const rl_late = fn({ timeout: 1 }, async function rl_late() {
   await ctx.progress.update(1, 1, "too late");
   return "late";
 });
-const rl_late_app = application(fn(async function rl_late_app() {
-  try {
-    return await rl_late();
-  } catch (e) {
-    if ((e as Error).name === "TimeoutError") throw new RequestError("child timed out");
-    throw e;
-  }
-}));
+const rl_late_app = application(
+  fn(async function rl_late_app() {
+    try {
+      return await rl_late();
+    } catch (e) {
+      if ((e as Error).name === "TimeoutError") throw new RequestError("child timed out");
+      throw e;
+    }
+  }),
+);
 
 test("a timed-out attempt's later progress is dropped; request:finished is the last event", T, async () => {
   clock = createFakeClock();
@@ -144,22 +162,29 @@ test("a timed-out attempt's later progress is dropped; request:finished is the l
   const evs = await collectEvents(req);
   assert.equal(evs.filter((e) => e.kind === "progress").length, 0);
   assert.equal(evs.at(-1)?.kind, "request:finished");
-  assert.deepEqual(evs.map((e) => e.seq), evs.map((_, i) => i + 1));
+  assert.deepEqual(
+    evs.map((e) => e.seq),
+    evs.map((_, i) => i + 1),
+  );
 });
 
-const rl_headers = application(fn(async function rl_headers() {
-  const h = RequestContext.get().headers;
-  let refused = "";
-  try {
-    h.set("x-tenant", "evil");
-  } catch (e) {
-    refused = (e as Error).name;
-  }
-  return { pairs: [...h], refused };
-}));
+const rl_headers = application(
+  fn(async function rl_headers() {
+    const h = RequestContext.get().headers;
+    let refused = "";
+    try {
+      h.set("x-tenant", "evil");
+    } catch (e) {
+      refused = (e as Error).name;
+    }
+    return { pairs: [...h], refused };
+  }),
+);
 
 test("runLocal passes headers to ctx.headers, read-only and without credentials; none gives an empty Headers", async () => {
-  const r = await runLocal(rl_headers, undefined, { headers: { "X-Tenant": "acme", Authorization: "Bearer k", cookie: "s=1", "proxy-authorization": "x" } });
+  const r = await runLocal(rl_headers, undefined, {
+    headers: { "X-Tenant": "acme", Authorization: "Bearer k", cookie: "s=1", "proxy-authorization": "x" },
+  });
   assert.deepEqual(await r.output(), { pairs: [["x-tenant", "acme"]], refused: "SDKUsageError" });
   const none = await runLocal(rl_headers);
   assert.deepEqual(await none.output(), { pairs: [], refused: "SDKUsageError" });

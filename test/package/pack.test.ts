@@ -30,40 +30,59 @@ async function packedFiles(): Promise<string[]> {
   return pack.files.map((f) => f.path);
 }
 
-test("npm pack ships the entry points and no test file, contract suite or test helper", { timeout: 90_000 }, async () => {
-  const files = await packedFiles();
-  const listed = new Set(files);
+test(
+  "npm pack ships the entry points and no test file, contract suite or test helper",
+  { timeout: 90_000 },
+  async () => {
+    const files = await packedFiles();
+    const listed = new Set(files);
 
-  // Every entry point package.json names, and the dashboard's bundled script.
-  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
-    exports: Record<string, string | Record<string, string>>;
-    bin: Record<string, string>;
-  };
-  const targets = [
-    ...Object.values(pkg.exports).flatMap((e) => (typeof e === "string" ? [e] : Object.values(e))),
-    ...Object.values(pkg.bin),
-  ].map((p) => p.replace(/^\.\//, ""));
-  for (const required of ["dist/src/index.js", "dist/src/testing/index.js", "bin/tributary.js", "dist/src/dashboard/app.js", ...targets]) {
-    assert.ok(listed.has(required), `${required} is packed`);
-  }
-  // The CLI's code and the store adapters (with their migrations) are product, not test support.
-  for (const required of ["dist/src/cli/main.js", "dist/src/store/sqlite/index.js", "dist/src/store/postgres/index.js", "dist/src/store/shared/rows.js"]) {
-    assert.ok(listed.has(required), `${required} is packed`);
-  }
+    // Every entry point package.json names, and the dashboard's bundled script.
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+      exports: Record<string, string | Record<string, string>>;
+      bin: Record<string, string>;
+    };
+    const targets = [
+      ...Object.values(pkg.exports).flatMap((e) => (typeof e === "string" ? [e] : Object.values(e))),
+      ...Object.values(pkg.bin),
+    ].map((p) => p.replace(/^\.\//, ""));
+    for (const required of [
+      "dist/src/index.js",
+      "dist/src/testing/index.js",
+      "bin/tributary.js",
+      "dist/src/dashboard/app.js",
+      ...targets,
+    ]) {
+      assert.ok(listed.has(required), `${required} is packed`);
+    }
+    // The CLI's code and the store adapters (with their migrations) are product, not test support.
+    for (const required of [
+      "dist/src/cli/main.js",
+      "dist/src/store/sqlite/index.js",
+      "dist/src/store/postgres/index.js",
+      "dist/src/store/shared/rows.js",
+    ]) {
+      assert.ok(listed.has(required), `${required} is packed`);
+    }
 
-  const testOnly = files.filter(
-    (f) =>
-      /\.test\.(js|d\.ts|js\.map)$/.test(f) ||
-      /(^|\/)contract(\/|\.)/.test(f) ||
-      /(^|\/)(test|e2e|bench|examples)\//.test(f) ||
-      /postgres-database|test-database|fixtures/.test(f) ||
-      f.startsWith("src/"),
-  );
-  assert.deepEqual(testOnly, []);
+    const testOnly = files.filter(
+      (f) =>
+        /\.test\.(js|d\.ts|js\.map)$/.test(f) ||
+        /(^|\/)contract(\/|\.)/.test(f) ||
+        /(^|\/)(test|e2e|bench|examples)\//.test(f) ||
+        /postgres-database|test-database|fixtures/.test(f) ||
+        f.startsWith("src/"),
+    );
+    assert.deepEqual(testOnly, []);
 
-  // The catch-all: a packed module that imports the test runner or assert is test support.
-  const withTestImports = files
-    .filter((f) => f.endsWith(".js"))
-    .filter((f) => /from\s*["']node:(test|assert)(\/strict)?["']|import\(["']node:(test|assert)/.test(readFileSync(join(root, f), "utf8")));
-  assert.deepEqual(withTestImports, []);
-});
+    // The catch-all: a packed module that imports the test runner or assert is test support.
+    const withTestImports = files
+      .filter((f) => f.endsWith(".js"))
+      .filter((f) =>
+        /from\s*["']node:(test|assert)(\/strict)?["']|import\(["']node:(test|assert)/.test(
+          readFileSync(join(root, f), "utf8"),
+        ),
+      );
+    assert.deepEqual(withTestImports, []);
+  },
+);

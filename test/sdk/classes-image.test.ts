@@ -94,7 +94,10 @@ test("Image: immutable builder, content-addressed spec, validated steps", () => 
   const spec = img.toSpec();
   assert.equal(spec.name, "ffmpeg");
   assert.equal(spec.baseImage, "ubuntu:24.04");
-  assert.deepEqual(spec.steps.map((s) => s.op), ["run", "env", "workdir", "copy"]);
+  assert.deepEqual(
+    spec.steps.map((s) => s.op),
+    ["run", "env", "workdir", "copy"],
+  );
   assert.equal(spec.id, img.toSpec().id);
   assert.notEqual(spec.id, base.toSpec().id);
   assert.equal(new Image().name, "default");

@@ -48,7 +48,10 @@ test("Files survive structured encoding, nested and shared", () => {
 });
 
 test("values that cannot cross fail with a SerializationError naming the path", () => {
-  assert.throws(() => encodeStructured({ a: [1, () => 2] }, "arguments"), (e: unknown) => e instanceof SerializationError && /arguments at \$\.a\[1\] is a function/.test(e.message));
+  assert.throws(
+    () => encodeStructured({ a: [1, () => 2] }, "arguments"),
+    (e: unknown) => e instanceof SerializationError && /arguments at \$\.a\[1\] is a function/.test(e.message),
+  );
   const f = fn(async function codec_fn_obj() {});
   assert.throws(() => encodeStructured({ f }), /is a Tributary function object/);
   assert.throws(() => encodeStructured({ s: Symbol("x") }), /is a symbol/);
@@ -74,7 +77,10 @@ test("application input: none, JSON, structured, raw bytes as a File", () => {
   assert.deepEqual(decodeInput(s.bytes, s.contentType, "structured"), { present: true, value: new Map([[1, 2n]]) });
   // The application boundary speaks plain v8.serialize bytes, no framing of ours.
   assert.deepEqual(Buffer.from(s.bytes), v8.serialize(new Map([[1, 2n]])));
-  assert.deepEqual(decodeInput(v8.serialize(new Set(["x"])), STRUCTURED_CONTENT_TYPE, "json"), { present: true, value: new Set(["x"]) });
+  assert.deepEqual(decodeInput(v8.serialize(new Set(["x"])), STRUCTURED_CONTENT_TYPE, "json"), {
+    present: true,
+    value: new Set(["x"]),
+  });
   const raw = decodeInput(new Uint8Array([1, 2]), "image/png", "json");
   assert.ok(raw.present && isFile(raw.value) && raw.value.contentType === "image/png");
 });
@@ -86,7 +92,9 @@ test("application output: JSON by default, structured on request, a File goes ou
   assert.deepEqual(decodeOutput(s.bytes, s.contentType), new Set([1]));
   assert.deepEqual(v8.deserialize(s.bytes), new Set([1]));
   const nested = encodeOutput({ doc: new File("hi", "text/plain") }, "structured");
-  assert.deepEqual(v8.deserialize(nested.bytes), { doc: { __tributary_file__: true, bytes: new TextEncoder().encode("hi"), contentType: "text/plain" } });
+  assert.deepEqual(v8.deserialize(nested.bytes), {
+    doc: { __tributary_file__: true, bytes: new TextEncoder().encode("hi"), contentType: "text/plain" },
+  });
   const revived = decodeOutput(nested.bytes, nested.contentType) as { doc: File };
   assert.ok(isFile(revived.doc) && revived.doc.text() === "hi");
   const f = encodeOutput(new File("<p>", "text/html"), "json");

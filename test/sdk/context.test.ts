@@ -39,8 +39,14 @@ test("bad progress, state and metrics arguments throw synchronously and record n
     usage(() => ctx.progress.update(-1, 2), /progress 'current' must be a finite number >= 0, got -1/);
     usage(() => ctx.progress.update(1, Number.POSITIVE_INFINITY), /progress 'total' must be a finite number/);
     usage(() => ctx.progress.update(1, 2, 5 as unknown as string), /progress 'message' must be a string, got 5/);
-    usage(() => ctx.progress.update(1, 2, "m", { a: 1 } as unknown as Record<string, string>), /value for key 'a' must be a string/);
-    usage(() => ctx.progress.update(1, 2, "m", ["x"] as unknown as Record<string, string>), /progress 'attributes' must be an object/);
+    usage(
+      () => ctx.progress.update(1, 2, "m", { a: 1 } as unknown as Record<string, string>),
+      /value for key 'a' must be a string/,
+    );
+    usage(
+      () => ctx.progress.update(1, 2, "m", ["x"] as unknown as Record<string, string>),
+      /progress 'attributes' must be an object/,
+    );
     usage(() => ctx.state.set("", 1), /state key must be a non-empty string/);
     usage(() => ctx.state.set("k".repeat(1025), 1), /longer than 1024 bytes/);
     usage(() => ctx.state.set("k", () => 1), /state value for 'k'.*function/);
@@ -79,7 +85,10 @@ test("bad onDeadline arguments throw synchronously; good ones reach the backend"
     const ctx = RequestContext.get();
     usage(() => ctx.onDeadline("no" as unknown as () => void), /onDeadline handler must be a function, got "no"/);
     usage(() => ctx.onDeadline(() => {}, 5 as unknown as { beforeMs: number }), /onDeadline options must be an object/);
-    usage(() => ctx.onDeadline(() => {}, { beforeMs: 0 }), /'beforeMs' must be a finite number of milliseconds > 0, got 0/);
+    usage(
+      () => ctx.onDeadline(() => {}, { beforeMs: 0 }),
+      /'beforeMs' must be a finite number of milliseconds > 0, got 0/,
+    );
     usage(() => ctx.onDeadline(() => {}, { beforeMs: Number.NaN }), /'beforeMs' must be a finite number/);
     usage(() => ctx.onDeadline(() => {}, { beforeMs: "5" as unknown as number }), /'beforeMs' must be a finite number/);
     assert.deepEqual(recorded, []);

@@ -105,13 +105,24 @@ test("names are explicit: renaming a constructor (as a minifier would) does not 
 
 test("plainError: one factory, retryable follows from the name unless given", () => {
   assert.deepEqual(A.plainError("CancelledError", "c"), { name: "CancelledError", message: "c", retryable: false });
-  assert.deepEqual(A.plainError("InternalError", "i", { functionName: "f" }), { name: "InternalError", message: "i", retryable: true, functionName: "f" });
-  assert.deepEqual(A.plainError("ConstraintUnsatisfiableError", "no gpu"), { name: "ConstraintUnsatisfiableError", message: "no gpu", retryable: false });
+  assert.deepEqual(A.plainError("InternalError", "i", { functionName: "f" }), {
+    name: "InternalError",
+    message: "i",
+    retryable: true,
+    functionName: "f",
+  });
+  assert.deepEqual(A.plainError("ConstraintUnsatisfiableError", "no gpu"), {
+    name: "ConstraintUnsatisfiableError",
+    message: "no gpu",
+    retryable: false,
+  });
   assert.equal(A.plainError("TimeoutError", "t", { retryable: false }).retryable, false);
 });
 
 test("toPlainError and fromPlainError round-trip the SDK's classes of either copy", () => {
-  const p = A.toPlainError(new B.FunctionError("child broke", "child", "Error: child broke\n    at child (/home/me/app.ts:3:9)"));
+  const p = A.toPlainError(
+    new B.FunctionError("child broke", "child", "Error: child broke\n    at child (/home/me/app.ts:3:9)"),
+  );
   assert.equal(p.name, "FunctionError");
   assert.equal(p.functionName, "child");
   assert.equal(p.stack, "Error: child broke\n    at child (/home/me/app.ts:3:9)");
@@ -137,16 +148,33 @@ test("failure classification: reasons, aborts, and what a caller sees", () => {
   assert.equal(attemptFailureReason(new Error("aborted"), cancelled.signal), "cancelled");
   assert.equal(attemptFailureReason(new A.RequestError("r"), new AbortController().signal), "request_error");
 
-  const fe = errorForCaller({ name: "TypeError", message: "x is undefined", stack: "TypeError: x", retryable: true }, "function_error", "child");
+  const fe = errorForCaller(
+    { name: "TypeError", message: "x is undefined", stack: "TypeError: x", retryable: true },
+    "function_error",
+    "child",
+  );
   assert.ok(fe instanceof B.FunctionError);
   assert.equal((fe as A.FunctionError).functionName, "child");
   assert.equal((fe as A.FunctionError).childStack, "TypeError: x");
-  assert.ok(errorForCaller({ name: "MyError", message: "bad", retryable: false }, "request_error", "child") instanceof B.RequestError);
-  const te = errorForCaller({ name: "TimeoutError", message: "late", retryable: true, functionName: "slow" }, "function_timeout", "x");
+  assert.ok(
+    errorForCaller({ name: "MyError", message: "bad", retryable: false }, "request_error", "child") instanceof
+      B.RequestError,
+  );
+  const te = errorForCaller(
+    { name: "TimeoutError", message: "late", retryable: true, functionName: "slow" },
+    "function_timeout",
+    "x",
+  );
   assert.ok(te instanceof B.TimeoutError);
   assert.equal((te as A.TimeoutError).functionName, "slow");
-  assert.ok(errorForCaller({ name: "NonDeterminismError", message: "n", retryable: false }, undefined, "c") instanceof B.NonDeterminismError);
-  assert.ok(errorForCaller({ name: "CancelledError", message: "c", retryable: false }, "cancelled", "c") instanceof B.CancelledError);
+  assert.ok(
+    errorForCaller({ name: "NonDeterminismError", message: "n", retryable: false }, undefined, "c") instanceof
+      B.NonDeterminismError,
+  );
+  assert.ok(
+    errorForCaller({ name: "CancelledError", message: "c", retryable: false }, "cancelled", "c") instanceof
+      B.CancelledError,
+  );
   const oom = errorForCaller(A.plainError("OutOfMemoryError", "child: out of memory"), "out_of_memory", "child");
   assert.ok(oom instanceof B.FunctionError);
 });

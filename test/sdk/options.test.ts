@@ -7,7 +7,11 @@ import { buildManifest } from "../../src/core/manifest.js";
 let n = 0;
 const uniq = (): string => `sdk_opt_${n++}`;
 const define = (o: FunctionOptions) => fn({ ...o, name: uniq() }, async () => 1);
-const defineApp = (o: ApplicationOptions) => application(o, fn({ name: uniq() }, async () => 1));
+const defineApp = (o: ApplicationOptions) =>
+  application(
+    o,
+    fn({ name: uniq() }, async () => 1),
+  );
 
 /** Asserts that `f` throws an SDKUsageError whose message matches `re`. */
 function rejects(f: () => unknown, re: RegExp): void {
@@ -40,10 +44,19 @@ for (const [option, lo, hi] of ranges) {
   test(`${option}: accepts ${lo}..${hi}, rejects outside with the range and the value`, () => {
     assert.equal(define({ [option]: lo }).spec[option as "cpu"], lo);
     assert.equal(define({ [option]: hi }).spec[option as "cpu"], hi);
-    rejects(() => define({ [option]: lo - 0.5 }), new RegExp(`option '${option}' must be between ${lo} and ${hi}, got ${lo - 0.5}`));
-    rejects(() => define({ [option]: hi + 1 }), new RegExp(`option '${option}' must be between ${lo} and ${hi}, got ${hi + 1}`));
+    rejects(
+      () => define({ [option]: lo - 0.5 }),
+      new RegExp(`option '${option}' must be between ${lo} and ${hi}, got ${lo - 0.5}`),
+    );
+    rejects(
+      () => define({ [option]: hi + 1 }),
+      new RegExp(`option '${option}' must be between ${lo} and ${hi}, got ${hi + 1}`),
+    );
     rejects(() => define({ [option]: Number.NaN }), new RegExp(`option '${option}' must be a number`));
-    rejects(() => define({ [option]: "2" as unknown as number }), new RegExp(`option '${option}' must be a number between ${lo} and ${hi}, got "2"`));
+    rejects(
+      () => define({ [option]: "2" as unknown as number }),
+      new RegExp(`option '${option}' must be a number between ${lo} and ${hi}, got "2"`),
+    );
   });
 }
 
@@ -58,14 +71,22 @@ test("gpu: MODEL, MODEL:COUNT or a list; counts 1..8", () => {
 });
 
 test("retries: maxRetries an integer 0..10; delays bounded; maxDelay ≥ initialDelay", () => {
-  assert.deepEqual(define({ retries: new Retries({ maxRetries: 3 }) }).spec.retries, { maxRetries: 3, initialDelay: 1, delayMultiplier: 2, maxDelay: 60 });
+  assert.deepEqual(define({ retries: new Retries({ maxRetries: 3 }) }).spec.retries, {
+    maxRetries: 3,
+    initialDelay: 1,
+    delayMultiplier: 2,
+    maxDelay: 60,
+  });
   assert.deepEqual({ ...new Retries() }, { maxRetries: 0, initialDelay: 1, delayMultiplier: 2, maxDelay: 60 });
   rejects(() => new Retries({ maxRetries: 11 }), /option 'Retries.maxRetries' must be between 0 and 10, got 11/);
   rejects(() => new Retries({ maxRetries: -1 }), /must be between 0 and 10/);
   rejects(() => new Retries({ maxRetries: 1.5 }), /maxRetries' must be an integer between 0 and 10, got 1.5/);
   rejects(() => new Retries({ initialDelay: -1 }), /initialDelay' must be between 0 and 3600/);
   rejects(() => new Retries({ delayMultiplier: 0.5 }), /delayMultiplier' must be between 1 and 10/);
-  rejects(() => new Retries({ initialDelay: 10, maxDelay: 5 }), /maxDelay' must be at least initialDelay \(10\), got 5/);
+  rejects(
+    () => new Retries({ initialDelay: 10, maxDelay: 5 }),
+    /maxDelay' must be at least initialDelay \(10\), got 5/,
+  );
   rejects(() => define({ retries: 3 as unknown as Retries }), /option 'retries' must be a Retries instance/);
   // A plain options object is accepted too.
   assert.equal(define({ retries: { maxRetries: 2 } }).spec.retries?.maxRetries, 2);
@@ -87,7 +108,10 @@ test("secrets: environment-variable names, no duplicates", () => {
 test("description, image and container counts", () => {
   rejects(() => define({ description: 5 as unknown as string }), /option 'description' must be a string/);
   rejects(() => define({ image: "ubuntu" as never }), /option 'image' must be an Image/);
-  rejects(() => define({ minContainers: 5, maxContainers: 2 }), /option 'minContainers' must not exceed maxContainers \(2\)/);
+  rejects(
+    () => define({ minContainers: 5, maxContainers: 2 }),
+    /option 'minContainers' must not exceed maxContainers \(2\)/,
+  );
   rejects(() => define({ warmContainers: -1 }), /option 'warmContainers' must be between 0 and 1000/);
 });
 
@@ -108,11 +132,20 @@ test("names: from the handler, overridable, validated, unique", () => {
 });
 
 test("application options: tags, serializers, schemas, twice", () => {
-  const a = defineApp({ tags: { language: "typescript" }, retries: new Retries({ maxRetries: 3 }), region: "us-east-1", inputDeserializer: "structured", outputSerializer: "json" });
+  const a = defineApp({
+    tags: { language: "typescript" },
+    retries: new Retries({ maxRetries: 3 }),
+    region: "us-east-1",
+    inputDeserializer: "structured",
+    outputSerializer: "json",
+  });
   assert.equal(a.functionName.startsWith("sdk_opt_"), true);
   rejects(() => defineApp({ tags: { a: 1 as unknown as string } }), /option 'tags.a' must be a string/);
   rejects(() => defineApp({ tags: [] as unknown as Record<string, string> }), /option 'tags' must be an object/);
-  rejects(() => defineApp({ inputDeserializer: "pickle" as never }), /option 'inputDeserializer' must be "json" or "structured", got "pickle"/);
+  rejects(
+    () => defineApp({ inputDeserializer: "pickle" as never }),
+    /option 'inputDeserializer' must be "json" or "structured", got "pickle"/,
+  );
   rejects(() => defineApp({ outputSerializer: "xml" as never }), /option 'outputSerializer'/);
   rejects(() => defineApp({ input: {} as never }), /option 'input' must be a Standard Schema/);
   const f = fn({ name: uniq() }, async () => 1);
@@ -128,9 +161,15 @@ test("application option allow: [\"unauthenticated_requests\"] makes it public; 
   assert.deepEqual(specOf(pub.functionName)?.allow, ["unauthenticated_requests"]);
   assert.equal(specOf(priv.functionName)?.allow, undefined);
   assert.equal(specOf(defineApp({ allow: [] }).functionName)?.allow, undefined);
-  rejects(() => defineApp({ allow: ["public"] as never }), /option 'allow' has an unknown value \(known: "unauthenticated_requests"\), got "public"/);
+  rejects(
+    () => defineApp({ allow: ["public"] as never }),
+    /option 'allow' has an unknown value \(known: "unauthenticated_requests"\), got "public"/,
+  );
   rejects(() => defineApp({ allow: "unauthenticated_requests" as never }), /option 'allow' must be a list/);
-  rejects(() => defineApp({ allow: ["unauthenticated_requests", "unauthenticated_requests"] }), /option 'allow' lists a value twice/);
+  rejects(
+    () => defineApp({ allow: ["unauthenticated_requests", "unauthenticated_requests"] }),
+    /option 'allow' lists a value twice/,
+  );
   rejects(() => defineApp({ alow: [] } as never), /option 'alow' is not a known option \(known: [^)]*allow/);
 });
 

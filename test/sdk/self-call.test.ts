@@ -14,7 +14,9 @@ test("fn warns once when a handler calls itself by its own name, and only then",
     fn(async function not_self(o: { not_self: (n: number) => number }) {
       return o.not_self(1);
     });
-    const arrow_named = fn({ name: "arrow_named" }, async (n: number): Promise<number> => (n > 0 ? arrow_named(n - 1) : 0));
+    const arrow_named = fn({ name: "arrow_named" }, async (n: number): Promise<number> =>
+      n > 0 ? arrow_named(n - 1) : 0,
+    );
     await new Promise((r) => setImmediate(r));
   } finally {
     process.off("warning", on);

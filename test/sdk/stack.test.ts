@@ -41,13 +41,20 @@ test("the user's own test and example files inside the checkout are not Tributar
 });
 
 test("a stack with only Tributary's frames keeps its header", () => {
-  assert.equal(cleanStack(`InternalError: lost\n    at x (${ROOT}/src/engine/engine.ts:1:1)\n    at y (node:events:1:1)`), "InternalError: lost");
+  assert.equal(
+    cleanStack(`InternalError: lost\n    at x (${ROOT}/src/engine/engine.ts:1:1)\n    at y (node:events:1:1)`),
+    "InternalError: lost",
+  );
 });
 
 test("registered host paths are rewritten, in frames and in the header", () => {
   hideHostPath("/var/lib/tributary/executor/bundles/ab12/", "bundle");
-  const stack = "Error: in /var/lib/tributary/executor/bundles/ab12/app.mjs\n    at f (file:///var/lib/tributary/executor/bundles/ab12/app.mjs:1:2)\n    at g (/var/lib/tributary/executor/bundles/ab12/app.mjs:3:4)";
-  assert.equal(cleanStack(stack), "Error: in bundle/app.mjs\n    at f (bundle/app.mjs:1:2)\n    at g (bundle/app.mjs:3:4)");
+  const stack =
+    "Error: in /var/lib/tributary/executor/bundles/ab12/app.mjs\n    at f (file:///var/lib/tributary/executor/bundles/ab12/app.mjs:1:2)\n    at g (/var/lib/tributary/executor/bundles/ab12/app.mjs:3:4)";
+  assert.equal(
+    cleanStack(stack),
+    "Error: in bundle/app.mjs\n    at f (bundle/app.mjs:1:2)\n    at g (bundle/app.mjs:3:4)",
+  );
 });
 
 test("toPlainError is where stacks are cleaned", () => {

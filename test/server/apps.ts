@@ -11,18 +11,24 @@ export const api_person = application(
   }),
 );
 
-export const api_echo = application(fn(async function api_echo(x?: unknown) {
-  const ctx = RequestContext.get();
-  for (let i = 1; i <= 3; i++) await ctx.progress.update(i, 3, `step ${i}`);
-  return x ?? null;
-}));
+export const api_echo = application(
+  fn(async function api_echo(x?: unknown) {
+    const ctx = RequestContext.get();
+    for (let i = 1; i <= 3; i++) await ctx.progress.update(i, 3, `step ${i}`);
+    return x ?? null;
+  }),
+);
 
-export const api_big_state = application(fn(async function api_big_state(bytes: number) {
-  await RequestContext.get().state.set("big", "x".repeat(bytes));
-  return "stored";
-}));
+export const api_big_state = application(
+  fn(async function api_big_state(bytes: number) {
+    await RequestContext.get().state.set("big", "x".repeat(bytes));
+    return "stored";
+  }),
+);
 
-export const api_slow = application(fn(async function api_slow(ms: number) {
-  await new Promise((r) => setTimeout(r, ms));
-  return ms;
-}));
+export const api_slow = application(
+  fn(async function api_slow(ms: number) {
+    await new Promise((r) => setTimeout(r, ms));
+    return ms;
+  }),
+);

@@ -14,27 +14,51 @@ const ADMIN = "admin-key-0123456789";
 const EXEC = "executor-token-abcdef";
 let c: Cluster;
 
-async function call(path: string, key: string | null, init: RequestInit = {}): Promise<{ status: number; text: string; res: Response }> {
+async function call(
+  path: string,
+  key: string | null,
+  init: RequestInit = {},
+): Promise<{ status: number; text: string; res: Response }> {
   const headers = new Headers(init.headers);
   if (key !== null) headers.set("authorization", `Bearer ${key}`);
   const res = await fetch(c.server.url + path, { ...init, headers });
   return { status: res.status, text: await res.text(), res };
 }
 
-async function createKey(body: unknown, key = ADMIN): Promise<{ id: string; key: string; name: string; namespaces: string[] | null }> {
-  const r = await call("/v1/keys", key, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
+async function createKey(
+  body: unknown,
+  key = ADMIN,
+): Promise<{ id: string; key: string; name: string; namespaces: string[] | null }> {
+  const r = await call("/v1/keys", key, {
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: { "content-type": "application/json" },
+  });
   assert.equal(r.status, 201, r.text);
   return JSON.parse(r.text);
 }
 
 before(async () => {
-  c = await startCluster({ server: { apiKeys: [ADMIN, "second-admin"], executorToken: EXEC }, executor: { token: EXEC } });
-  await deploy(sourceOf(import.meta.url, "./auth-apps.ts"), new TributaryClient({ server: c.server.url, apiKey: ADMIN }));
+  c = await startCluster({
+    server: { apiKeys: [ADMIN, "second-admin"], executorToken: EXEC },
+    executor: { token: EXEC },
+  });
+  await deploy(
+    sourceOf(import.meta.url, "./auth-apps.ts"),
+    new TributaryClient({ server: c.server.url, apiKey: ADMIN }),
+  );
 });
 after(async () => c?.stop());
 
 describe("401: missing or invalid credentials", () => {
-  const routes = ["/v1/namespaces/default/applications", "/applications", "/applications/auth_private/requests", "/v1/namespaces/default/secrets", "/metrics", "/v1/keys"];
+  const routes = [
+    "/v1/namespaces/default/applications",
+    "/applications",
+    "/applications/auth_private/requests",
+    "/v1/namespaces/default/secrets",
+    "/metrics",
+    "/v1/keys",
+  ];
 
   test("no key → 401 with WWW-Authenticate on every data route", async () => {
     for (const p of routes) {
@@ -46,14 +70,26 @@ describe("401: missing or invalid credentials", () => {
   });
 
   test("wrong, truncated, extended, differently-cased and empty keys → 401, and the key is never echoed", async () => {
-    for (const bad of ["nope", ADMIN.slice(0, -1), ADMIN + "x", ADMIN.toUpperCase(), " ", EXEC + "x", "x".repeat(10_000)]) {
+    for (const bad of [
+      "nope",
+      ADMIN.slice(0, -1),
+      ADMIN + "x",
+      ADMIN.toUpperCase(),
+      " ",
+      EXEC + "x",
+      "x".repeat(10_000),
+    ]) {
       for (const p of routes) {
         const r = await call(p, null, { headers: { authorization: `Bearer ${bad}` } });
         assert.equal(r.status, 401, `${p} with ${bad.slice(0, 20)}`);
         if (bad.trim()) assert.ok(!r.text.includes(bad.trim()), "the presented key is not echoed");
       }
     }
-    assert.equal((await call(routes[0]!, null, { headers: { authorization: `Basic ${Buffer.from("a:b").toString("base64")}` } })).status, 401);
+    assert.equal(
+      (await call(routes[0]!, null, { headers: { authorization: `Basic ${Buffer.from("a:b").toString("base64")}` } }))
+        .status,
+      401,
+    );
   });
 
   test("open routes stay open: /healthz and the dashboard shell", async () => {
@@ -68,21 +104,40 @@ describe("403: valid credentials without access", () => {
     assert.deepEqual(k.namespaces, ["team-a"]);
     assert.equal((await call("/v1/namespaces/team-a/applications", k.key)).status, 200);
     assert.equal((await call("/v1/namespaces/team-a/secrets", k.key)).status, 200);
-    for (const p of ["/v1/namespaces/default/applications", "/applications", "/applications/auth_private/requests", "/v1/namespaces/team-b/secrets", "/metrics"]) {
+    for (const p of [
+      "/v1/namespaces/default/applications",
+      "/applications",
+      "/applications/auth_private/requests",
+      "/v1/namespaces/team-b/secrets",
+      "/metrics",
+    ]) {
       const r = await call(p, k.key);
       assert.equal(r.status, 403, p);
       assert.equal(JSON.parse(r.text).error.code, "forbidden");
     }
-    const inv = await call("/applications/auth_private", k.key, { method: "POST", body: "1", headers: { "content-type": "application/json" } });
+    const inv = await call("/applications/auth_private", k.key, {
+      method: "POST",
+      body: "1",
+      headers: { "content-type": "application/json" },
+    });
     assert.equal(inv.status, 403);
   });
 
   test("the executor token cannot call user routes", async () => {
-    for (const p of ["/v1/namespaces/default/applications", "/applications/auth_private/requests", "/metrics", "/v1/keys"]) {
+    for (const p of [
+      "/v1/namespaces/default/applications",
+      "/applications/auth_private/requests",
+      "/metrics",
+      "/v1/keys",
+    ]) {
       const r = await call(p, EXEC);
       assert.equal(r.status, 403, p);
     }
-    const inv = await call("/applications/auth_private", EXEC, { method: "POST", body: "1", headers: { "content-type": "application/json" } });
+    const inv = await call("/applications/auth_private", EXEC, {
+      method: "POST",
+      body: "1",
+      headers: { "content-type": "application/json" },
+    });
     assert.equal(inv.status, 403);
   });
 
@@ -90,7 +145,11 @@ describe("403: valid credentials without access", () => {
     const k = await createKey({ name: "all namespaces" });
     assert.equal((await call("/v1/internal/bundles/bundles%2Fa%2Fb", null)).status, 401);
     assert.equal((await call("/v1/internal/bundles/bundles%2Fa%2Fb", k.key)).status, 403);
-    assert.equal((await call("/v1/internal/bundles/bundles%2Fa%2Fb", ADMIN)).status, 403, "with an executor token set, only it serves executors");
+    assert.equal(
+      (await call("/v1/internal/bundles/bundles%2Fa%2Fb", ADMIN)).status,
+      403,
+      "with an executor token set, only it serves executors",
+    );
     assert.equal((await call("/v1/internal/bundles/bundles%2Fa%2Fb", EXEC)).status, 404);
   });
 });
@@ -150,7 +209,11 @@ describe("keys", () => {
 
 describe("public applications", () => {
   test("invoking a public application needs no key; reading its requests does", async () => {
-    const r = await call("/applications/auth_public?wait=30", null, { method: "POST", body: '"hi"', headers: { "content-type": "application/json" } });
+    const r = await call("/applications/auth_public?wait=30", null, {
+      method: "POST",
+      body: '"hi"',
+      headers: { "content-type": "application/json" },
+    });
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(JSON.parse(r.text), { got: "hi" });
     const id = r.res.headers.get("x-tributary-request-id")!;
@@ -158,18 +221,34 @@ describe("public applications", () => {
       assert.equal((await call(`/applications/auth_public/requests/${id}${p}`, null)).status, 401, p);
     }
     assert.equal((await call("/applications/auth_public/requests", null)).status, 401);
-    assert.equal((await call("/applications/auth_public", null)).status, 401, "GET of the application is not an invoke");
+    assert.equal(
+      (await call("/applications/auth_public", null)).status,
+      401,
+      "GET of the application is not an invoke",
+    );
     assert.equal((await call(`/applications/auth_public/requests/${id}`, ADMIN)).status, 200);
     // Under the namespaced path too, and with a credential for another namespace.
-    const ns = await call("/v1/namespaces/default/applications/auth_public", null, { method: "POST", body: "1", headers: { "content-type": "application/json" } });
+    const ns = await call("/v1/namespaces/default/applications/auth_public", null, {
+      method: "POST",
+      body: "1",
+      headers: { "content-type": "application/json" },
+    });
     assert.equal(ns.status, 200, ns.text);
   });
 
   test("a private application refuses an anonymous invoke and stores nothing", async () => {
     const before = JSON.parse((await call("/applications/auth_private/requests", ADMIN)).text).requests.length;
-    const r = await call("/applications/auth_private", null, { method: "POST", body: "1", headers: { "content-type": "application/json" } });
+    const r = await call("/applications/auth_private", null, {
+      method: "POST",
+      body: "1",
+      headers: { "content-type": "application/json" },
+    });
     assert.equal(r.status, 401);
-    assert.equal((await call("/applications/nope", null, { method: "POST", body: "1" })).status, 401, "unknown apps look like private ones");
+    assert.equal(
+      (await call("/applications/nope", null, { method: "POST", body: "1" })).status,
+      401,
+      "unknown apps look like private ones",
+    );
     const afterCount = JSON.parse((await call("/applications/auth_private/requests", ADMIN)).text).requests.length;
     assert.equal(afterCount, before);
   });
@@ -180,7 +259,12 @@ describe("ctx.headers", () => {
     const r = await call("/applications/auth_headers?wait=60", ADMIN, {
       method: "POST",
       body: "null",
-      headers: { "content-type": "application/json", "x-tenant": "acme", cookie: "session=cookie-secret-1", "proxy-authorization": "Basic cHJveHk6c2VjcmV0" },
+      headers: {
+        "content-type": "application/json",
+        "x-tenant": "acme",
+        cookie: "session=cookie-secret-1",
+        "proxy-authorization": "Basic cHJveHk6c2VjcmV0",
+      },
     });
     assert.equal(r.status, 200, r.text);
     const seen = JSON.parse(r.text) as { headers: [string, string][]; refused: string[]; child: string; again: string };
@@ -194,11 +278,23 @@ describe("ctx.headers", () => {
     const files = ["db.sqlite", "db.sqlite-wal"].map((f) => join(c.dir, f)).filter(existsSync);
     const bytes = Buffer.concat(files.map((f) => readFileSync(f)));
     assert.ok(bytes.includes(Buffer.from("acme")), "the headers are stored with the request");
-    assert.ok(!bytes.includes(Buffer.from("cookie-secret-1")) && !bytes.includes(Buffer.from(ADMIN)), "credentials are never stored");
+    assert.ok(
+      !bytes.includes(Buffer.from("cookie-secret-1")) && !bytes.includes(Buffer.from(ADMIN)),
+      "credentials are never stored",
+    );
   });
 
   test("headers too large to keep are 431 and nothing is stored", async () => {
-    const r = await call("/applications/auth_headers", ADMIN, { method: "POST", body: "null", headers: { "content-type": "application/json", "x-a": "a".repeat(4_000), "x-b": "b".repeat(4_000), "x-c": "c".repeat(1_000) } });
+    const r = await call("/applications/auth_headers", ADMIN, {
+      method: "POST",
+      body: "null",
+      headers: {
+        "content-type": "application/json",
+        "x-a": "a".repeat(4_000),
+        "x-b": "b".repeat(4_000),
+        "x-c": "c".repeat(1_000),
+      },
+    });
     assert.equal(r.status, 431, r.text);
     assert.equal(JSON.parse(r.text).error.code, "headers_too_large");
     const list = JSON.parse((await call("/applications/auth_headers/requests", ADMIN)).text).requests as unknown[];

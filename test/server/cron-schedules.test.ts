@@ -7,7 +7,13 @@ import { startCluster, sourceOf, type Cluster } from "../helpers/cluster.js";
 let c: Cluster;
 let keyed: Cluster;
 
-async function call(cl: Cluster, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
+async function call(
+  cl: Cluster,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: any }> {
   const res = await cl.server.app.request(path, {
     method,
     headers: { "content-type": "application/json", ...headers },
@@ -26,17 +32,29 @@ after(async () => Promise.all([c?.stop(), keyed?.stop()]));
 describe("cron-schedules routes", () => {
   test("create, list (Tensorlake's shape), delete, under both path forms", async () => {
     const before = Date.now();
-    const made = await call(c, "POST", "/applications/api_echo/cron-schedules", { cron_expression: "  */5  * * * *", input: { n: 1 } });
+    const made = await call(c, "POST", "/applications/api_echo/cron-schedules", {
+      cron_expression: "  */5  * * * *",
+      input: { n: 1 },
+    });
     assert.equal(made.status, 200, JSON.stringify(made.json));
     assert.match(made.json.schedule_id, /^cron_[0-9a-f]{32}$/);
-    const other = await call(c, "POST", "/v1/namespaces/default/applications/api_echo/cron-schedules", { cron_expression: "0 3 * * MON" });
+    const other = await call(c, "POST", "/v1/namespaces/default/applications/api_echo/cron-schedules", {
+      cron_expression: "0 3 * * MON",
+    });
     assert.equal(other.status, 200);
 
     const list = await call(c, "GET", "/v1/namespaces/default/applications/api_echo/cron-schedules");
     assert.equal(list.status, 200);
     assert.deepEqual(Object.keys(list.json), ["schedules"]);
     const [first, second] = list.json.schedules;
-    assert.deepEqual(Object.keys(first).sort(), ["application_name", "cron_expression", "enabled", "id", "last_fired_at_ms", "next_fire_time_ms"]);
+    assert.deepEqual(Object.keys(first).sort(), [
+      "application_name",
+      "cron_expression",
+      "enabled",
+      "id",
+      "last_fired_at_ms",
+      "next_fire_time_ms",
+    ]);
     assert.equal(first.id, made.json.schedule_id);
     assert.equal(first.application_name, "api_echo");
     assert.equal(first.cron_expression, "*/5 * * * *", "stored normalised");
@@ -46,7 +64,11 @@ describe("cron-schedules routes", () => {
     assert.ok(first.next_fire_time_ms > before && first.next_fire_time_ms <= Date.now() + 5 * 60_000);
     assert.equal(new Date(second.next_fire_time_ms).getUTCDay(), 1, "Monday");
     assert.equal(new Date(second.next_fire_time_ms).getUTCHours(), 3, "03:00 UTC");
-    assert.deepEqual((await call(c, "GET", "/applications/api_person/cron-schedules")).json, { schedules: [] }, "per application");
+    assert.deepEqual(
+      (await call(c, "GET", "/applications/api_person/cron-schedules")).json,
+      { schedules: [] },
+      "per application",
+    );
 
     const del = await call(c, "DELETE", `/applications/api_echo/cron-schedules/${made.json.schedule_id}`);
     assert.deepEqual(del, { status: 200, json: { deleted: made.json.schedule_id } });
@@ -54,7 +76,10 @@ describe("cron-schedules routes", () => {
     assert.equal(again.status, 404);
     assert.equal(again.json.error.code, "not_found");
     const left = await call(c, "GET", "/applications/api_echo/cron-schedules");
-    assert.deepEqual(left.json.schedules.map((s: { id: string }) => s.id), [other.json.schedule_id]);
+    assert.deepEqual(
+      left.json.schedules.map((s: { id: string }) => s.id),
+      [other.json.schedule_id],
+    );
   });
 
   test("a bad expression is a 400 naming the field; nothing is stored", async () => {
@@ -105,9 +130,14 @@ describe("cron-schedules routes", () => {
 
   test("with keys set, the routes need one", async () => {
     assert.equal((await call(keyed, "GET", "/applications/api_echo/cron-schedules")).status, 401);
-    assert.equal((await call(keyed, "POST", "/applications/api_echo/cron-schedules", { cron_expression: "* * * * *" })).status, 401);
+    assert.equal(
+      (await call(keyed, "POST", "/applications/api_echo/cron-schedules", { cron_expression: "* * * * *" })).status,
+      401,
+    );
     assert.equal((await call(keyed, "DELETE", "/applications/api_echo/cron-schedules/x")).status, 401);
-    const ok = await call(keyed, "GET", "/applications/api_echo/cron-schedules", undefined, { authorization: "Bearer admin-key" });
+    const ok = await call(keyed, "GET", "/applications/api_echo/cron-schedules", undefined, {
+      authorization: "Bearer admin-key",
+    });
     assert.deepEqual(ok, { status: 200, json: { schedules: [] } });
   });
 });

@@ -58,7 +58,7 @@ async function withHarness(body: (h: Harness) => Promise<void>): Promise<void> {
   }
 }
 
-test("a \"* * * * *\" schedule fires at each minute boundary, one request per tick, with its input", () =>
+test('a "* * * * *" schedule fires at each minute boundary, one request per tick, with its input', () =>
   withHarness(async (h) => {
     const s = await schedule(h, "* * * * *");
     const first = s.nextFireTimeMs;
@@ -99,7 +99,10 @@ test("two tickers on one store make exactly one request per tick", () =>
       await advanceTo(h, s.nextFireTimeMs + 4 * MINUTE);
       await Promise.all([a.idle(), b.idle()]);
       const ticks = [0, 2, 4].map((m) => tickKey(s.id, s.nextFireTimeMs + m * MINUTE));
-      assert.deepEqual((await requests(h)).map((r) => r.key), ticks);
+      assert.deepEqual(
+        (await requests(h)).map((r) => r.key),
+        ticks,
+      );
       assert.ok(invoked.length >= 3, "both tickers ran");
     } finally {
       await Promise.all([a.stop(), b.stop()]);
@@ -115,7 +118,11 @@ test("ticks missed while no ticker ran fire once, then the schedule moves to the
       await t.idle();
       await h.clock.flush();
       await t.idle();
-      assert.deepEqual((await requests(h)).map((r) => r.key), [tickKey(s.id, s.nextFireTimeMs)], "one request for the whole gap");
+      assert.deepEqual(
+        (await requests(h)).map((r) => r.key),
+        [tickKey(s.id, s.nextFireTimeMs)],
+        "one request for the whole gap",
+      );
       const after = await h.store.getCronSchedule(s.id);
       const nextBoundary = s.nextFireTimeMs + 11 * MINUTE;
       assert.equal(after?.nextFireTimeMs, nextBoundary, "the next tick is in the future");
@@ -149,7 +156,11 @@ test("a tick retried after a failure between invoke and claim still makes one re
       assert.match(logs.join("\n"), /connection lost/);
       await advanceTo(h, s.nextFireTimeMs + 5_000);
       await t.idle();
-      assert.deepEqual((await requests(h)).map((r) => r.key), [tickKey(s.id, s.nextFireTimeMs)], "the retry found the same request");
+      assert.deepEqual(
+        (await requests(h)).map((r) => r.key),
+        [tickKey(s.id, s.nextFireTimeMs)],
+        "the retry found the same request",
+      );
       assert.equal((await h.store.getCronSchedule(s.id))?.nextFireTimeMs, s.nextFireTimeMs + MINUTE);
     } finally {
       await t.stop();
@@ -166,7 +177,10 @@ test("a schedule created while the ticker sleeps is picked up by changed(), not 
       await t.idle();
       await advanceTo(h, s.nextFireTimeMs);
       await t.idle();
-      assert.deepEqual((await requests(h)).map((r) => r.key), [tickKey(s.id, s.nextFireTimeMs)]);
+      assert.deepEqual(
+        (await requests(h)).map((r) => r.key),
+        [tickKey(s.id, s.nextFireTimeMs)],
+      );
     } finally {
       await t.stop();
     }

@@ -28,7 +28,9 @@ async function invoke(app: string): Promise<string> {
 
 /** The whole progress stream, lifecycle events included; it closes after RequestFinished. */
 async function stream(app: string, id: string): Promise<string> {
-  const res = await fetch(`${base()}/${app}/requests/${id}/progress?events=all`, { signal: AbortSignal.timeout(20_000) });
+  const res = await fetch(`${base()}/${app}/requests/${id}/progress?events=all`, {
+    signal: AbortSignal.timeout(20_000),
+  });
   return await res.text();
 }
 
@@ -43,14 +45,23 @@ function stacks(doc: unknown): string[] {
 }
 
 function assertClean(text: string, where: string): void {
-  for (const own of [`${ROOT}/src/`, `${ROOT}/dist/src/`, "/src/container/", "/dist/src/", "node:", "registry.ts", "main.ts"]) {
+  for (const own of [
+    `${ROOT}/src/`,
+    `${ROOT}/dist/src/`,
+    "/src/container/",
+    "/dist/src/",
+    "node:",
+    "registry.ts",
+    "main.ts",
+  ]) {
     assert.ok(!text.includes(own), `${where} contains '${own}':\n${text}`);
   }
   assert.ok(!text.includes(c.dir), `${where} contains the executor's data directory ${c.dir}:\n${text}`);
 }
 
 function assertUserFrames(stack: string, fnNames: string[]): void {
-  for (const name of fnNames) assert.match(stack, new RegExp(`at (async )?(Object\\.)?${name} \\(.*stack-apps\\.ts:\\d+:\\d+\\)`), stack);
+  for (const name of fnNames)
+    assert.match(stack, new RegExp(`at (async )?(Object\\.)?${name} \\(.*stack-apps\\.ts:\\d+:\\d+\\)`), stack);
 }
 
 async function failedDetail(app: string, id: string): Promise<Record<string, unknown>> {
@@ -62,28 +73,39 @@ async function failedDetail(app: string, id: string): Promise<Record<string, unk
   assert.fail(`request ${id} did not fail`);
 }
 
-test("a failing function's stack: the user's frames in metadata and on the SSE stream, no Tributary frame or host path", { timeout: 40_000 }, async () => {
-  const id = await invoke("stk_fail");
-  const sse = await stream("stk_fail", id);
-  const detail = await failedDetail("stk_fail", id);
-  const found = stacks(detail);
-  assert.ok(found.length > 0, `metadata carries the failure's stack: ${JSON.stringify(detail)}`);
-  for (const s of found) {
-    assert.match(s, /^Error: cannot parse order '#1'/);
-    assertUserFrames(s, ["parseOrder", "stk_fail"]);
-  }
-  assertClean(JSON.stringify(detail), "request metadata");
-  assert.match(sse, /parseOrder/);
-  assertClean(sse, "the progress stream");
-});
+test(
+  "a failing function's stack: the user's frames in metadata and on the SSE stream, no Tributary frame or host path",
+  { timeout: 40_000 },
+  async () => {
+    const id = await invoke("stk_fail");
+    const sse = await stream("stk_fail", id);
+    const detail = await failedDetail("stk_fail", id);
+    const found = stacks(detail);
+    assert.ok(found.length > 0, `metadata carries the failure's stack: ${JSON.stringify(detail)}`);
+    for (const s of found) {
+      assert.match(s, /^Error: cannot parse order '#1'/);
+      assertUserFrames(s, ["parseOrder", "stk_fail"]);
+    }
+    assertClean(JSON.stringify(detail), "request metadata");
+    assert.match(sse, /parseOrder/);
+    assertClean(sse, "the progress stream");
+  },
+);
 
-test("a child's failure reaches the parent and the client with the child's frames only", { timeout: 40_000 }, async () => {
-  const id = await invoke("stk_parent");
-  const sse = await stream("stk_parent", id);
-  const detail = await failedDetail("stk_parent", id);
-  const found = stacks(detail);
-  assert.ok(found.some((s) => /at (async )?(Object\.)?stk_child /.test(s)), JSON.stringify(detail));
-  for (const s of found) assertUserFrames(s, ["parseOrder"]);
-  assertClean(JSON.stringify(detail), "request metadata");
-  assertClean(sse, "the progress stream");
-});
+test(
+  "a child's failure reaches the parent and the client with the child's frames only",
+  { timeout: 40_000 },
+  async () => {
+    const id = await invoke("stk_parent");
+    const sse = await stream("stk_parent", id);
+    const detail = await failedDetail("stk_parent", id);
+    const found = stacks(detail);
+    assert.ok(
+      found.some((s) => /at (async )?(Object\.)?stk_child /.test(s)),
+      JSON.stringify(detail),
+    );
+    for (const s of found) assertUserFrames(s, ["parseOrder"]);
+    assertClean(JSON.stringify(detail), "request metadata");
+    assertClean(sse, "the progress stream");
+  },
+);

@@ -24,14 +24,54 @@ export interface FuzzKeys {
 const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "PROPFIND", "get", "CONNECTX"];
 const APPS = ["api_echo", "api_person"];
 const HOSTILE_NAMES = [
-  "..", "%2e%2e", "..%2f..%2fetc%2fpasswd", "%00", "a%00b", "%ff%fe", "名前", "🙂", "a b", "a%20b", "<script>alert(1)</script>",
-  "'; DROP TABLE requests; --", "${jndi:ldap://x}", "x".repeat(300), "x".repeat(5000), "CON", "nul", ".", "-", "_", "a/b",
-  "%252e%252e", "\\..\\", "__proto__", "constructor", "toString", "0", "-1", "1e309", "NaN", "default", "api_echo.x", "%E2%80%AE",
+  "..",
+  "%2e%2e",
+  "..%2f..%2fetc%2fpasswd",
+  "%00",
+  "a%00b",
+  "%ff%fe",
+  "名前",
+  "🙂",
+  "a b",
+  "a%20b",
+  "<script>alert(1)</script>",
+  "'; DROP TABLE requests; --",
+  "${jndi:ldap://x}",
+  "x".repeat(300),
+  "x".repeat(5000),
+  "CON",
+  "nul",
+  ".",
+  "-",
+  "_",
+  "a/b",
+  "%252e%252e",
+  "\\..\\",
+  "__proto__",
+  "constructor",
+  "toString",
+  "0",
+  "-1",
+  "1e309",
+  "NaN",
+  "default",
+  "api_echo.x",
+  "%E2%80%AE",
 ];
 const CONTENT_TYPES = [
-  "application/json", "application/json; charset=utf-16", "text/plain", "multipart/form-data; boundary=", "application/x-www-form-urlencoded",
-  "application/vnd.tributary.structured", "application/octet-stream", "", ";;;", "application/json; " + "x=y;".repeat(500), "image/png",
-  "application/jsonx", "APPLICATION/JSON",
+  "application/json",
+  "application/json; charset=utf-16",
+  "text/plain",
+  "multipart/form-data; boundary=",
+  "application/x-www-form-urlencoded",
+  "application/vnd.tributary.structured",
+  "application/octet-stream",
+  "",
+  ";;;",
+  "application/json; " + "x=y;".repeat(500),
+  "image/png",
+  "application/jsonx",
+  "APPLICATION/JSON",
 ];
 
 function bytes(rng: Rng, n: number): Uint8Array {
@@ -56,7 +96,8 @@ function malformedJson(rng: Rng): Uint8Array | string {
     () => JSON.stringify({ name: "x", age: 1.5 }),
     () => JSON.stringify({ value: { nested: true } }),
     () => JSON.stringify({ manifest: { functions: "x" }, bundle: "" }),
-    () => JSON.stringify({ manifest: { functions: [], applications: [{ name: "../x" }], classes: [] }, bundle: "QQ==" }),
+    () =>
+      JSON.stringify({ manifest: { functions: [], applications: [{ name: "../x" }], classes: [] }, bundle: "QQ==" }),
     () => new Uint8Array(v8.serialize({ a: new Map([[1, 2]]) })).subarray(0, rng.int(1, 10)),
     () => Uint8Array.from([0xff, 0x0f, ...bytes(rng, 30)]),
   ])();
@@ -101,8 +142,22 @@ function path(rng: Rng): { path: string; invoke: boolean } {
     `//${name}//`,
     `/${name}`,
   ]);
-  const query = rng.pick(["", "", "?limit=-1", "?limit=1e9", "?status=bogus", "?cursor=%ff%00", "?cursor=" + "A".repeat(3000), "?wait=abc", "?wait=-5", "?wait=0", "?after=NaN", "?x=%"]);
-  const invoke = (ns === "" || ns === "/v1/namespaces/default") && p === `${ns}/applications/${name}` && APPS.includes(name);
+  const query = rng.pick([
+    "",
+    "",
+    "?limit=-1",
+    "?limit=1e9",
+    "?status=bogus",
+    "?cursor=%ff%00",
+    "?cursor=" + "A".repeat(3000),
+    "?wait=abc",
+    "?wait=-5",
+    "?wait=0",
+    "?after=NaN",
+    "?x=%",
+  ]);
+  const invoke =
+    (ns === "" || ns === "/v1/namespaces/default") && p === `${ns}/applications/${name}` && APPS.includes(name);
   return { path: p + query, invoke };
 }
 
@@ -126,20 +181,28 @@ export function hostileRequests(seed: number, count: number, keys: FuzzKeys): Fu
       r.body = malformedJson(rng);
     } else if (cls === "headers") {
       const big = "v".repeat(rng.int(1_000, 40_000));
-      Object.assign(r.headers, rng.pick<() => Record<string, string>>([
-        () => ({ "x-big": big }),
-        () => Object.fromEntries(Array.from({ length: rng.int(50, 400) }, (_, j) => [`x-h${j}`, "v"])),
-        () => ({ "idempotency-key": rng.pick(["", " ", "\u00e9", "k".repeat(300), "a\tb"]) }),
-        () => ({ "idempotency-key": "k".repeat(rng.int(1, 256)) }),
-        () => ({ "last-event-id": rng.pick(["-1", "abc", "1e400", "9".repeat(400)]) }),
-        () => ({ "content-length": String(rng.int(0, 2 ** 40)) }),
-        () => ({ prefer: "wait=" + rng.pick(["abc", "-1", "99999", "0"]) }),
-        () => ({ accept: rng.pick(["text/event-stream", "*/*", "application/xml"]) }),
-      ])());
+      Object.assign(
+        r.headers,
+        rng.pick<() => Record<string, string>>([
+          () => ({ "x-big": big }),
+          () => Object.fromEntries(Array.from({ length: rng.int(50, 400) }, (_, j) => [`x-h${j}`, "v"])),
+          () => ({ "idempotency-key": rng.pick(["", " ", "\u00e9", "k".repeat(300), "a\tb"]) }),
+          () => ({ "idempotency-key": "k".repeat(rng.int(1, 256)) }),
+          () => ({ "last-event-id": rng.pick(["-1", "abc", "1e400", "9".repeat(400)]) }),
+          () => ({ "content-length": String(rng.int(0, 2 ** 40)) }),
+          () => ({ prefer: "wait=" + rng.pick(["abc", "-1", "99999", "0"]) }),
+          () => ({ accept: rng.pick(["text/event-stream", "*/*", "application/xml"]) }),
+        ])(),
+      );
       r.body = rng.pick([null, "1", '"x"']);
     } else if (cls === "content-type") {
       r.headers["content-type"] = rng.pick(CONTENT_TYPES);
-      r.body = rng.pick<() => Uint8Array | string | null>([() => "1", () => bytes(rng, rng.int(0, 500)), () => null, () => '{"name":"a","age":1}'])();
+      r.body = rng.pick<() => Uint8Array | string | null>([
+        () => "1",
+        () => bytes(rng, rng.int(0, 500)),
+        () => null,
+        () => '{"name":"a","age":1}',
+      ])();
     } else {
       const a = badAuth(rng, keys);
       delete r.headers.authorization;

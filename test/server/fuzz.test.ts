@@ -24,7 +24,11 @@ interface Outcome {
 }
 
 async function send(c: Cluster, r: FuzzRequest): Promise<Outcome> {
-  const res = await c.server.app.request(r.path, { method: r.method, headers: r.headers, body: /^(GET|HEAD)$/i.test(r.method) ? null : r.body });
+  const res = await c.server.app.request(r.path, {
+    method: r.method,
+    headers: r.headers,
+    body: /^(GET|HEAD)$/i.test(r.method) ? null : r.body,
+  });
   const requestId = res.headers.get("x-tributary-request-id");
   if ((res.headers.get("content-type") ?? "").includes("text/event-stream")) {
     await res.body?.cancel();
@@ -47,7 +51,10 @@ async function storedRequestIds(c: Cluster, auth: Record<string, string>): Promi
   for (const app of ["api_echo", "api_person"]) {
     let cursor: string | null = null;
     do {
-      const res = await c.server.app.request(`/applications/${app}/requests?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { headers: auth });
+      const res = await c.server.app.request(
+        `/applications/${app}/requests?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+        { headers: auth },
+      );
       assert.equal(res.status, 200);
       const page = (await res.json()) as { requests: { id: string }[]; next_cursor: string | null };
       for (const r of page.requests) ids.add(r.id);
@@ -89,18 +96,25 @@ async function fuzz(name: string, keys: FuzzKeys, c: Cluster, seed = SEED): Prom
           const row = figures.get(r.cls) ?? new Map<number, number>();
           row.set(o.status, (row.get(o.status) ?? 0) + 1);
           figures.set(r.cls, row);
-          if (o.status >= 500) failures.push(`#${i} ${r.cls} ${r.method} ${r.path.slice(0, 120)} → ${o.status} ${o.text.slice(0, 200)}`);
+          if (o.status >= 500)
+            failures.push(`#${i} ${r.cls} ${r.method} ${r.path.slice(0, 120)} → ${o.status} ${o.text.slice(0, 200)}`);
           if (o.status >= 400 && o.text && r.method !== "HEAD") {
             try {
               const e = JSON.parse(o.text) as { error?: { code?: unknown; message?: unknown } };
-              if (typeof e.error?.code !== "string" || typeof e.error.message !== "string") throw new Error("no error.code/message");
+              if (typeof e.error?.code !== "string" || typeof e.error.message !== "string")
+                throw new Error("no error.code/message");
             } catch (err) {
-              failures.push(`#${i} ${r.cls} ${r.method} ${r.path.slice(0, 120)} → ${o.status} without a JSON error body: ${(err as Error).message}`);
+              failures.push(
+                `#${i} ${r.cls} ${r.method} ${r.path.slice(0, 120)} → ${o.status} without a JSON error body: ${(err as Error).message}`,
+              );
             }
           }
           for (const s of secrets) if (o.text.includes(s)) failures.push(`#${i} ${r.cls}: the response contains a key`);
           if (o.status < 300 && o.requestId) {
-            if (!r.invoke) failures.push(`#${i} ${r.cls} ${r.method} ${r.path.slice(0, 120)}: a request was created by something that is not an invoke`);
+            if (!r.invoke)
+              failures.push(
+                `#${i} ${r.cls} ${r.method} ${r.path.slice(0, 120)}: a request was created by something that is not an invoke`,
+              );
             accepted.add(o.requestId);
           }
         }
@@ -112,8 +126,12 @@ async function fuzz(name: string, keys: FuzzKeys, c: Cluster, seed = SEED): Prom
   const elapsed = Date.now() - started;
 
   const statuses = [...new Set([...figures.values()].flatMap((m) => [...m.keys()]))].sort((a, b) => a - b);
-  const lines = [`fuzz (${name}): ${COUNT} requests, seed ${seed}, ${elapsed} ms`, ["class".padEnd(14), ...statuses.map((s) => String(s).padStart(6))].join("")];
-  for (const [cls, row] of [...figures].sort()) lines.push([cls.padEnd(14), ...statuses.map((s) => String(row.get(s) ?? 0).padStart(6))].join(""));
+  const lines = [
+    `fuzz (${name}): ${COUNT} requests, seed ${seed}, ${elapsed} ms`,
+    ["class".padEnd(14), ...statuses.map((s) => String(s).padStart(6))].join(""),
+  ];
+  for (const [cls, row] of [...figures].sort())
+    lines.push([cls.padEnd(14), ...statuses.map((s) => String(row.get(s) ?? 0).padStart(6))].join(""));
   lines.push(`accepted invokes: ${accepted.size}`);
   console.log(lines.join("\n"));
 
@@ -121,11 +139,19 @@ async function fuzz(name: string, keys: FuzzKeys, c: Cluster, seed = SEED): Prom
   assert.deepEqual(serverErrors, [], "the server logged internal errors");
   // Nothing half-stored: the stored requests are exactly those before plus the accepted invokes.
   const afterIds = await storedRequestIds(c, auth);
-  assert.equal(afterIds.size, before.size + accepted.size, "every stored request was answered as accepted, and no refused one was stored");
+  assert.equal(
+    afterIds.size,
+    before.size + accepted.size,
+    "every stored request was answered as accepted, and no refused one was stored",
+  );
   for (const id of accepted) assert.ok(afterIds.has(id));
   // Still serving: health, and a well-formed invoke.
   assert.equal((await c.server.app.request("/healthz")).status, 200);
-  const ok = await c.server.app.request("/applications/api_echo", { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: "42" });
+  const ok = await c.server.app.request("/applications/api_echo", {
+    method: "POST",
+    headers: { ...auth, "content-type": "application/json" },
+    body: "42",
+  });
   assert.equal(ok.status, 200);
   assert.equal((await fetch(`${c.server.url}/healthz`)).status, 200, "the socket still answers");
 }
@@ -134,7 +160,10 @@ describe("fuzz: hostile requests", { concurrency: false }, () => {
   test("with keys set", { timeout: 180_000 }, async () => {
     const admin = "fuzz-admin-key-8c3d";
     const executor = "fuzz-executor-token-2e7f";
-    const c = await startCluster({ server: { apiKeys: [admin], executorToken: executor, maxBodyBytes: 256 * 1024 }, executor: null });
+    const c = await startCluster({
+      server: { apiKeys: [admin], executorToken: executor, maxBodyBytes: 256 * 1024 },
+      executor: null,
+    });
     clusters.push(c);
     const client = new TributaryClient({ server: c.server.url, apiKey: admin });
     await deploy(sourceOf(import.meta.url, "./apps.ts"), client);

@@ -7,7 +7,11 @@ import { startCluster, sourceOf, type Cluster } from "../helpers/cluster.js";
 let c: Cluster;
 const base = (): string => `${c.server.url}/v1/namespaces/default`;
 
-async function post(path: string, body: string | Uint8Array | null, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
+async function post(
+  path: string,
+  body: string | Uint8Array | null,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: any }> {
   const res = await fetch(`${base()}${path}`, { method: "POST", body, headers });
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : null };
@@ -49,17 +53,23 @@ describe("invoke: bad input is refused and nothing is stored", () => {
   });
 
   test("schema violation → 400 naming the field", async () => {
-    const r = await post("/applications/api_person", JSON.stringify({ name: "John", age: "thirty" }), { "content-type": "application/json" });
+    const r = await post("/applications/api_person", JSON.stringify({ name: "John", age: "thirty" }), {
+      "content-type": "application/json",
+    });
     assert.equal(r.status, 400);
     assert.equal(r.json.error.details.path, "$.age");
-    const missing = await post("/applications/api_person", JSON.stringify({ name: "John" }), { "content-type": "application/json" });
+    const missing = await post("/applications/api_person", JSON.stringify({ name: "John" }), {
+      "content-type": "application/json",
+    });
     assert.equal(missing.status, 400);
     assert.equal(missing.json.error.details.path, "$.age");
     assert.deepEqual(await requestsOf("api_person"), []);
   });
 
   test("a valid input runs and its output is validated and served as JSON", async () => {
-    const r = await post("/applications/api_person", JSON.stringify({ name: "John", age: 30 }), { "content-type": "application/json" });
+    const r = await post("/applications/api_person", JSON.stringify({ name: "John", age: 30 }), {
+      "content-type": "application/json",
+    });
     assert.equal(r.status, 200);
     await waitDone("api_person", r.json.request_id);
     const out = await fetch(`${base()}/applications/api_person/requests/${r.json.request_id}/output`);
@@ -69,16 +79,29 @@ describe("invoke: bad input is refused and nothing is stored", () => {
 
   test("Idempotency-Key: same input → same request; another input → 422 idempotency_key_reused, nothing stored", async () => {
     const json = { "content-type": "application/json" };
-    const first = await post("/applications/api_echo", JSON.stringify({ n: 1 }), { ...json, "idempotency-key": "idem-http-1" });
+    const first = await post("/applications/api_echo", JSON.stringify({ n: 1 }), {
+      ...json,
+      "idempotency-key": "idem-http-1",
+    });
     assert.equal(first.status, 200);
-    const again = await post("/applications/api_echo", JSON.stringify({ n: 1 }), { ...json, "idempotency-key": "idem-http-1" });
+    const again = await post("/applications/api_echo", JSON.stringify({ n: 1 }), {
+      ...json,
+      "idempotency-key": "idem-http-1",
+    });
     assert.equal(again.json.request_id, first.json.request_id);
-    const reused = await post("/applications/api_echo", JSON.stringify({ n: 2 }), { ...json, "idempotency-key": "idem-http-1" });
+    const reused = await post("/applications/api_echo", JSON.stringify({ n: 2 }), {
+      ...json,
+      "idempotency-key": "idem-http-1",
+    });
     assert.equal(reused.status, 422);
     assert.equal(reused.json.error.code, "idempotency_key_reused");
     assert.match(reused.json.error.message, /idem-http-1/);
     // A streamed File input is hashed as it arrives: the same bytes are the same input, others are not.
-    const file = (b: number[]) => post("/applications/api_echo", new Uint8Array(b), { "content-type": "application/octet-stream", "idempotency-key": "idem-http-file" });
+    const file = (b: number[]) =>
+      post("/applications/api_echo", new Uint8Array(b), {
+        "content-type": "application/octet-stream",
+        "idempotency-key": "idem-http-file",
+      });
     const f1 = await file([1, 2, 3]);
     assert.equal(f1.status, 200);
     assert.equal((await file([1, 2, 3])).json.request_id, f1.json.request_id);
@@ -90,7 +113,9 @@ describe("invoke: bad input is refused and nothing is stored", () => {
   });
 
   test("oversized body → 413", async () => {
-    const r = await post("/applications/api_echo", JSON.stringify("x".repeat(100 * 1024)), { "content-type": "application/json" });
+    const r = await post("/applications/api_echo", JSON.stringify("x".repeat(100 * 1024)), {
+      "content-type": "application/json",
+    });
     assert.equal(r.status, 413);
     assert.equal(r.json.error.code, "payload_too_large");
   });
@@ -108,18 +133,50 @@ describe("invoke: bad input is refused and nothing is stored", () => {
     }
     const ns = await fetch(`${c.server.url}/v1/namespaces/..%2Fx/applications`);
     assert.equal(ns.status, 400);
-    const key = await post("/applications/api_echo", "1", { "content-type": "application/json", "idempotency-key": "x".repeat(300) });
+    const key = await post("/applications/api_echo", "1", {
+      "content-type": "application/json",
+      "idempotency-key": "x".repeat(300),
+    });
     assert.equal(key.status, 400);
     assert.equal(key.json.error.details.path, "Idempotency-Key");
   });
 
   test("a garbage deploy → 400 naming the field; an unknown secret → 400 naming it", async () => {
-    const r = await post("/applications", JSON.stringify({ manifest: { functions: [], applications: [], classes: [] }, bundle: "eA==" }), { "content-type": "application/json" });
+    const r = await post(
+      "/applications",
+      JSON.stringify({ manifest: { functions: [], applications: [], classes: [] }, bundle: "eA==" }),
+      { "content-type": "application/json" },
+    );
     assert.equal(r.status, 400);
     assert.match(r.json.error.message, /no application/);
-    const fnSpec = { name: "f", description: "", cpu: 1, memory: 1, ephemeralDisk: 2, gpu: null, timeout: 300, image: null, secrets: ["NOPE_SECRET"], retries: null, region: null, warmContainers: 0, minContainers: 0, maxContainers: null };
-    const app = { name: "f", spec: { tags: {}, retries: null, region: null, inputDeserializer: "json", outputSerializer: "json" }, description: "", hasInputSchema: false, hasOutputSchema: false };
-    const s = await post("/applications", JSON.stringify({ manifest: { functions: [fnSpec], applications: [app], classes: [] }, bundle: "eA==" }), { "content-type": "application/json" });
+    const fnSpec = {
+      name: "f",
+      description: "",
+      cpu: 1,
+      memory: 1,
+      ephemeralDisk: 2,
+      gpu: null,
+      timeout: 300,
+      image: null,
+      secrets: ["NOPE_SECRET"],
+      retries: null,
+      region: null,
+      warmContainers: 0,
+      minContainers: 0,
+      maxContainers: null,
+    };
+    const app = {
+      name: "f",
+      spec: { tags: {}, retries: null, region: null, inputDeserializer: "json", outputSerializer: "json" },
+      description: "",
+      hasInputSchema: false,
+      hasOutputSchema: false,
+    };
+    const s = await post(
+      "/applications",
+      JSON.stringify({ manifest: { functions: [fnSpec], applications: [app], classes: [] }, bundle: "eA==" }),
+      { "content-type": "application/json" },
+    );
     assert.equal(s.status, 400);
     assert.equal(s.json.error.details.secret, "NOPE_SECRET");
     const list = (await (await fetch(`${base()}/applications`)).json()) as { applications: { name: string }[] };
@@ -127,7 +184,9 @@ describe("invoke: bad input is refused and nothing is stored", () => {
   });
 
   test("a state value over the limit fails the function with a clear message", async () => {
-    const r = await post("/applications/api_big_state", JSON.stringify(2 * 1024 * 1024), { "content-type": "application/json" });
+    const r = await post("/applications/api_big_state", JSON.stringify(2 * 1024 * 1024), {
+      "content-type": "application/json",
+    });
     const done = await waitDone("api_big_state", r.json.request_id);
     assert.equal(done.status, "failed");
     assert.match(done.error.message, /more than the limit/);
@@ -158,30 +217,50 @@ describe("requests", () => {
     const read = async (query: string, headers: Record<string, string>) => {
       const res = await fetch(url + query, { headers });
       const text = await res.text();
-      return text.split("\n\n").filter((b) => b.includes("id:")).map((b) => ({ id: Number(/id: (\d+)/.exec(b)![1]), event: /event: (.+)/.exec(b)![1]! }));
+      return text
+        .split("\n\n")
+        .filter((b) => b.includes("id:"))
+        .map((b) => ({ id: Number(/id: (\d+)/.exec(b)![1]), event: /event: (.+)/.exec(b)![1]! }));
     };
     // Every event: ids are the store's seqs, gap-free.
     const all = await read("?events=all", {});
-    assert.deepEqual(all.map((e) => e.id), all.map((_, i) => i + 1));
+    assert.deepEqual(
+      all.map((e) => e.id),
+      all.map((_, i) => i + 1),
+    );
     assert.equal(all.at(-1)!.event, "RequestFinished");
     assert.equal(all.filter((e) => e.event === "progress").length, 3);
     const resumed = await read("?events=all", { "last-event-id": String(all[2]!.id) });
-    assert.deepEqual(resumed.map((e) => e.id), all.slice(3).map((e) => e.id));
+    assert.deepEqual(
+      resumed.map((e) => e.id),
+      all.slice(3).map((e) => e.id),
+    );
     // The default set: the same ids, only the progress updates and the outcome.
     const def = await read("", {});
-    assert.deepEqual(def, all.filter((e) => e.event === "progress" || e.event === "RequestFinished"));
+    assert.deepEqual(
+      def,
+      all.filter((e) => e.event === "progress" || e.event === "RequestFinished"),
+    );
     const defResumed = await read("", { "last-event-id": String(def[0]!.id) });
     assert.deepEqual(defResumed, def.slice(1));
   });
 
   test("requests list: cursor pagination without gaps or duplicates, filter by status", async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await post("/applications/api_slow", JSON.stringify(1), { "content-type": "application/json" })).json.request_id);
+    for (let i = 0; i < 5; i++)
+      ids.push(
+        (await post("/applications/api_slow", JSON.stringify(1), { "content-type": "application/json" })).json
+          .request_id,
+      );
     for (const id of ids) await waitDone("api_slow", id);
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: any = await (await fetch(`${base()}/applications/api_slow/requests?limit=2&status=succeeded${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`)).json();
+      const res: any = await (
+        await fetch(
+          `${base()}/applications/api_slow/requests?limit=2&status=succeeded${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+        )
+      ).json();
       seen.push(...res.requests.map((x: any) => x.id));
       cursor = res.next_cursor;
     } while (cursor);
@@ -192,7 +271,11 @@ describe("requests", () => {
   });
 
   test("secrets: values are never returned", async () => {
-    const put = await fetch(`${base()}/secrets/API_TOKEN`, { method: "PUT", body: JSON.stringify({ value: "s3cr3t-value" }), headers: { "content-type": "application/json" } });
+    const put = await fetch(`${base()}/secrets/API_TOKEN`, {
+      method: "PUT",
+      body: JSON.stringify({ value: "s3cr3t-value" }),
+      headers: { "content-type": "application/json" },
+    });
     assert.equal(put.status, 200);
     const list = await (await fetch(`${base()}/secrets`)).text();
     assert.match(list, /API_TOKEN/);

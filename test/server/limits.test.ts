@@ -12,7 +12,11 @@ before(async () => {
 after(async () => c?.stop());
 
 async function post(path: string, body: string): Promise<{ status: number; json: any }> {
-  const res = await fetch(c.server.url + path, { method: "POST", body, headers: { "content-type": "application/json" } });
+  const res = await fetch(c.server.url + path, {
+    method: "POST",
+    body,
+    headers: { "content-type": "application/json" },
+  });
   return { status: res.status, json: await res.json() };
 }
 
@@ -33,16 +37,48 @@ test("--max-state-bytes: a state value over the limit fails the function with SD
 });
 
 test("--max-name-length: longer names in paths and manifests are 400 naming where", async () => {
-  for (const p of ["/applications/a_seventeen_chars", "/v1/namespaces/n-seventeen-chars/applications", "/secrets/S_SEVENTEEN_CHARS"]) {
+  for (const p of [
+    "/applications/a_seventeen_chars",
+    "/v1/namespaces/n-seventeen-chars/applications",
+    "/secrets/S_SEVENTEEN_CHARS",
+  ]) {
     const res = await fetch(c.server.url + p);
     assert.equal(res.status, 400, p);
     assert.match(((await res.json()) as any).error.message, /at most 16 \(--max-name-length\)/);
   }
-  assert.equal((await fetch(c.server.url + "/applications/sixteen_chars_ok")).status, 404, "16 characters is within the limit");
+  assert.equal(
+    (await fetch(c.server.url + "/applications/sixteen_chars_ok")).status,
+    404,
+    "16 characters is within the limit",
+  );
   const name = "a_long_app_name_x";
-  const fnSpec = { name, description: "", cpu: 1, memory: 1, ephemeralDisk: 2, gpu: null, timeout: 300, image: null, secrets: [], retries: null, region: null, warmContainers: 0, minContainers: 0, maxContainers: null };
-  const app = { name, spec: { tags: {}, retries: null, region: null, inputDeserializer: "json", outputSerializer: "json" }, description: "", hasInputSchema: false, hasOutputSchema: false };
-  const r = await post("/applications", JSON.stringify({ manifest: { functions: [fnSpec], applications: [app], classes: [] }, bundle: "eA==" }));
+  const fnSpec = {
+    name,
+    description: "",
+    cpu: 1,
+    memory: 1,
+    ephemeralDisk: 2,
+    gpu: null,
+    timeout: 300,
+    image: null,
+    secrets: [],
+    retries: null,
+    region: null,
+    warmContainers: 0,
+    minContainers: 0,
+    maxContainers: null,
+  };
+  const app = {
+    name,
+    spec: { tags: {}, retries: null, region: null, inputDeserializer: "json", outputSerializer: "json" },
+    description: "",
+    hasInputSchema: false,
+    hasOutputSchema: false,
+  };
+  const r = await post(
+    "/applications",
+    JSON.stringify({ manifest: { functions: [fnSpec], applications: [app], classes: [] }, bundle: "eA==" }),
+  );
   assert.equal(r.status, 400);
   assert.equal(r.json.error.details.path, "$.manifest.functions[0].name");
 });

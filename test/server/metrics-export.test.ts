@@ -39,7 +39,11 @@ function assertWellFormed(text: string): void {
       continue;
     }
     if (line.startsWith("# HELP ")) continue;
-    assert.match(line, /^[a-zA-Z_][a-zA-Z0-9_]*(\{([a-z_]+="([^"\\\n]|\\[\\"n])*",?)*\})? [-+0-9.eE]+(Inf)?$/, `bad sample line: ${line}`);
+    assert.match(
+      line,
+      /^[a-zA-Z_][a-zA-Z0-9_]*(\{([a-z_]+="([^"\\\n]|\\[\\"n])*",?)*\})? [-+0-9.eE]+(Inf)?$/,
+      `bad sample line: ${line}`,
+    );
   }
 }
 
@@ -48,7 +52,10 @@ const app = (fnName: string): string => `{namespace="default",application="metri
 describe("Prometheus export of user metrics", () => {
   test("counters and timers of two requests, per function, through a real server", async () => {
     for (const n of [4, 5]) {
-      const req = await c.client.invoke("metrics_app", { bytes: new TextEncoder().encode(JSON.stringify(n)), contentType: "application/json" });
+      const req = await c.client.invoke("metrics_app", {
+        bytes: new TextEncoder().encode(JSON.stringify(n)),
+        contentType: "application/json",
+      });
       const { request_id } = req;
       for (let i = 0; i < 400; i++) {
         const d = await c.client.getRequest("metrics_app", request_id);
@@ -100,7 +107,14 @@ describe("exposition format", () => {
       fams.map((f) => [f.name, f.type, f.samples]),
       [
         ["a_b_total", "counter", ['a_b_total{namespace="ns",application="app",function="f\\"1"} 9']],
-        ["a_b_total_timer", "summary", ['a_b_total_timer_sum{namespace="ns",application="app",function="f\\"1"} 1.5', 'a_b_total_timer_count{namespace="ns",application="app",function="f\\"1"} 3']],
+        [
+          "a_b_total_timer",
+          "summary",
+          [
+            'a_b_total_timer_sum{namespace="ns",application="app",function="f\\"1"} 1.5',
+            'a_b_total_timer_count{namespace="ns",application="app",function="f\\"1"} 3',
+          ],
+        ],
       ],
     );
   });

@@ -42,10 +42,19 @@ async function frames(res: Response): Promise<Frame[]> {
 }
 
 const stream = async (app: string, id: string, query = "", headers: Record<string, string> = {}): Promise<Frame[]> =>
-  frames(await fetch(`${base()}/${app}/requests/${id}/progress${query}`, { headers: { accept: "text/event-stream", ...headers }, signal: AbortSignal.timeout(20_000) }));
+  frames(
+    await fetch(`${base()}/${app}/requests/${id}/progress${query}`, {
+      headers: { accept: "text/event-stream", ...headers },
+      signal: AbortSignal.timeout(20_000),
+    }),
+  );
 
 async function invokeDone(app: string, input: unknown): Promise<string> {
-  const res = await fetch(`${base()}/${app}?wait=30`, { method: "POST", body: input === undefined ? null : JSON.stringify(input), headers: { "content-type": "application/json" } });
+  const res = await fetch(`${base()}/${app}?wait=30`, {
+    method: "POST",
+    body: input === undefined ? null : JSON.stringify(input),
+    headers: { "content-type": "application/json" },
+  });
   await res.arrayBuffer();
   return res.headers.get("x-tributary-request-id")!;
 }
@@ -54,7 +63,10 @@ describe("the progress stream", () => {
   test("a trivial request's default stream is exactly its progress updates, then RequestFinished with the output", async () => {
     const id = await invokeDone("stream_small", 2);
     const f = await stream("stream_small", id);
-    assert.deepEqual(f.map((x) => x.event), ["progress", "progress", "RequestFinished"]);
+    assert.deepEqual(
+      f.map((x) => x.event),
+      ["progress", "progress", "RequestFinished"],
+    );
     for (const [i, p] of f.slice(0, 2).entries()) {
       assert.equal(p.data.kind, "progress");
       assert.equal(p.data.functionName, "stream_small");
@@ -64,19 +76,43 @@ describe("the progress stream", () => {
       assert.equal(Number(p.id), p.data.seq);
     }
     const fin = f[2]!.data as RequestFinishedData;
-    assert.deepEqual({ ...fin, at: 0 }, {
-      request_id: id, status: "succeeded", outcome: "success", failure_reason: null,
-      output: { content_type: "application/json", body: { done: 2 } }, at: 0,
-    });
+    assert.deepEqual(
+      { ...fin, at: 0 },
+      {
+        request_id: id,
+        status: "succeeded",
+        outcome: "success",
+        failure_reason: null,
+        output: { content_type: "application/json", body: { done: 2 } },
+        at: 0,
+      },
+    );
   });
 
   test("?events=all adds the lifecycle events with the same ids", async () => {
     const id = await invokeDone("stream_small", 1);
     const all = await stream("stream_small", id, "?events=all");
-    assert.deepEqual(all.map((x) => x.event), ["request:started", "call:created", "attempt:started", "progress", "attempt:succeeded", "call:finished", "RequestFinished"]);
-    assert.deepEqual(all.map((x) => Number(x.id)), [1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(
+      all.map((x) => x.event),
+      [
+        "request:started",
+        "call:created",
+        "attempt:started",
+        "progress",
+        "attempt:succeeded",
+        "call:finished",
+        "RequestFinished",
+      ],
+    );
+    assert.deepEqual(
+      all.map((x) => Number(x.id)),
+      [1, 2, 3, 4, 5, 6, 7],
+    );
     const def = await stream("stream_small", id, "?events=default");
-    assert.deepEqual(def.map((x) => x.id), ["4", "7"]);
+    assert.deepEqual(
+      def.map((x) => x.id),
+      ["4", "7"],
+    );
     assert.deepEqual(all.at(-1)!.data, def.at(-1)!.data);
     const bad = await fetch(`${base()}/stream_small/requests/${id}/progress?events=lifecycle`);
     assert.equal(bad.status, 400);
@@ -88,8 +124,14 @@ describe("the progress stream", () => {
     const full = await stream("stream_small", id);
     assert.equal(full.length, 4);
     const resumed = await stream("stream_small", id, "", { "last-event-id": full[1]!.id });
-    assert.deepEqual(resumed.map((x) => x.id), [full[2]!.id, full[3]!.id]);
-    assert.deepEqual(resumed.map((x) => x.data), [full[2]!.data, full[3]!.data]);
+    assert.deepEqual(
+      resumed.map((x) => x.id),
+      [full[2]!.id, full[3]!.id],
+    );
+    assert.deepEqual(
+      resumed.map((x) => x.data),
+      [full[2]!.data, full[3]!.data],
+    );
   });
 
   test("an output over 1 MiB is not inlined; runRemote reads it from …/output", async () => {
@@ -108,7 +150,10 @@ describe("the progress stream", () => {
 
   test("a binary output is inlined as base64; a RequestError carries its message", async () => {
     const id = await invokeDone("stream_file", undefined);
-    assert.deepEqual((await stream("stream_file", id)).at(-1)!.data.output, { content_type: "application/octet-stream", body: Buffer.from([0, 1, 2, 255]).toString("base64") });
+    assert.deepEqual((await stream("stream_file", id)).at(-1)!.data.output, {
+      content_type: "application/octet-stream",
+      body: Buffer.from([0, 1, 2, 255]).toString("base64"),
+    });
     const rid = await invokeDone("stream_rejects", undefined);
     const fin = (await stream("stream_rejects", rid)).at(-1)!.data as RequestFinishedData;
     assert.equal(fin.failure_reason, "request_error");
@@ -119,9 +164,17 @@ describe("the progress stream", () => {
 
   test("POST with Accept: text/event-stream streams the same default set, or all with ?events=all", async () => {
     const post = (q: string): Promise<Response> =>
-      fetch(`${base()}/stream_small${q}`, { method: "POST", body: "1", headers: { "content-type": "application/json", accept: "text/event-stream" }, signal: AbortSignal.timeout(20_000) });
+      fetch(`${base()}/stream_small${q}`, {
+        method: "POST",
+        body: "1",
+        headers: { "content-type": "application/json", accept: "text/event-stream" },
+        signal: AbortSignal.timeout(20_000),
+      });
     const def = await frames(await post(""));
-    assert.deepEqual(def.map((x) => x.event), ["RequestCreated", "progress", "RequestFinished"]);
+    assert.deepEqual(
+      def.map((x) => x.event),
+      ["RequestCreated", "progress", "RequestFinished"],
+    );
     assert.deepEqual(def.at(-1)!.data.output, { content_type: "application/json", body: { done: 1 } });
     const all = await frames(await post("?events=all"));
     assert.ok(all.some((x) => x.event === "attempt:started"));

@@ -9,15 +9,19 @@ function parseOrder(raw: string): never {
 }
 
 /** Fails in a helper of the user's, one frame below the handler. */
-export const stk_fail = application(fn(async function stk_fail() {
-  return parseOrder("#1");
-}));
+export const stk_fail = application(
+  fn(async function stk_fail() {
+    return parseOrder("#1");
+  }),
+);
 
 const stk_child = fn(async function stk_child(raw: string) {
   return parseOrder(raw);
 });
 
 /** Its child fails; uncaught, the parent fails with a FunctionError carrying the child's stack. */
-export const stk_parent = application(fn(async function stk_parent() {
-  return await stk_child("#2");
-}));
+export const stk_parent = application(
+  fn(async function stk_parent() {
+    return await stk_child("#2");
+  }),
+);

@@ -7,7 +7,13 @@ import { application, File, fn } from "tributary";
 /** Describes what arrived, so the test sees the types the function saw, and echoes it back. */
 export const st_echo = application(
   { inputDeserializer: "structured", outputSerializer: "structured" },
-  fn(async function st_echo(v: { tags: Set<string>; counts: Map<string, bigint>; when: Date; bytes: Uint8Array; self?: unknown }) {
+  fn(async function st_echo(v: {
+    tags: Set<string>;
+    counts: Map<string, bigint>;
+    when: Date;
+    bytes: Uint8Array;
+    self?: unknown;
+  }) {
     return {
       echo: v,
       saw: {

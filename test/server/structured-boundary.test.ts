@@ -37,33 +37,40 @@ async function outputOf(app: string, id: string): Promise<{ contentType: string 
   return { contentType: res.headers.get("content-type"), bytes: Buffer.from(await res.arrayBuffer()) };
 }
 
-test("a client posting v8.serialize bytes gets its input; GET …/output is exactly v8.serialize of the output", { timeout: 30_000 }, async () => {
-  const input: Record<string, unknown> = {
-    tags: new Set(["a", "b"]),
-    counts: new Map([["big", 2n ** 70n]]),
-    when: new Date("2024-01-02T03:04:05.000Z"),
-    bytes: new Uint8Array([1, 2, 3]),
-  };
-  input.self = input;
-  const res = await invoke("st_echo", v8.serialize(input));
-  assert.equal(res.status, 200, await res.clone().text());
-  const { request_id } = (await res.json()) as { request_id: string };
-  const out = await outputOf("st_echo", request_id);
-  assert.equal(out.contentType?.split(";")[0], STRUCTURED_CONTENT_TYPE);
-  const value = v8.deserialize(out.bytes) as { echo: Record<string, unknown>; saw: Record<string, boolean> };
-  assert.deepEqual(value.saw, { set: true, map: true, bigint: true, date: true, bytes: true, cycle: true });
-  assert.equal(value.echo.self, value.echo);
-  assert.deepEqual(value.echo.counts, input.counts);
-  // No framing of ours: the body is byte for byte what v8.serialize makes of the same value.
-  assert.deepEqual(out.bytes, v8.serialize(value));
-});
+test(
+  "a client posting v8.serialize bytes gets its input; GET …/output is exactly v8.serialize of the output",
+  { timeout: 30_000 },
+  async () => {
+    const input: Record<string, unknown> = {
+      tags: new Set(["a", "b"]),
+      counts: new Map([["big", 2n ** 70n]]),
+      when: new Date("2024-01-02T03:04:05.000Z"),
+      bytes: new Uint8Array([1, 2, 3]),
+    };
+    input.self = input;
+    const res = await invoke("st_echo", v8.serialize(input));
+    assert.equal(res.status, 200, await res.clone().text());
+    const { request_id } = (await res.json()) as { request_id: string };
+    const out = await outputOf("st_echo", request_id);
+    assert.equal(out.contentType?.split(";")[0], STRUCTURED_CONTENT_TYPE);
+    const value = v8.deserialize(out.bytes) as { echo: Record<string, unknown>; saw: Record<string, boolean> };
+    assert.deepEqual(value.saw, { set: true, map: true, bigint: true, date: true, bytes: true, cycle: true });
+    assert.equal(value.echo.self, value.echo);
+    assert.deepEqual(value.echo.counts, input.counts);
+    // No framing of ours: the body is byte for byte what v8.serialize makes of the same value.
+    assert.deepEqual(out.bytes, v8.serialize(value));
+  },
+);
 
 test("a nested File is a plain record for a v8 client and a File for runRemote", { timeout: 30_000 }, async () => {
   const req = await runRemote("st_file", undefined, { server: c.server.url });
   const viaSdk = (await req.output()) as { report: unknown; pages: number };
   assert.ok(isFile(viaSdk.report));
   assert.equal(viaSdk.report.text(), "hello");
-  const raw = v8.deserialize((await outputOf("st_file", req.id)).bytes) as { report: Record<string, unknown>; pages: number };
+  const raw = v8.deserialize((await outputOf("st_file", req.id)).bytes) as {
+    report: Record<string, unknown>;
+    pages: number;
+  };
   assert.equal(raw.pages, 2);
   assert.equal(raw.report.__tributary_file__, true);
   assert.equal(raw.report.contentType, "text/plain");
@@ -78,9 +85,13 @@ test("runRemote with the structured serializer sends v8.serialize bytes", { time
   assert.equal(out.saw.bigint, true);
 });
 
-test("bytes that are not v8.serialize output are refused with 400 before anything is stored", { timeout: 30_000 }, async () => {
-  const res = await invoke("st_echo", new Uint8Array([0x01, 0x02, 0x03]));
-  assert.equal(res.status, 400);
-  const body = (await res.json()) as { error: { code: string; message: string } };
-  assert.match(body.error.message, /input cannot be deserialized/);
-});
+test(
+  "bytes that are not v8.serialize output are refused with 400 before anything is stored",
+  { timeout: 30_000 },
+  async () => {
+    const res = await invoke("st_echo", new Uint8Array([0x01, 0x02, 0x03]));
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    assert.match(body.error.message, /input cannot be deserialized/);
+  },
+);

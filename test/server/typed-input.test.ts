@@ -8,8 +8,16 @@ import { startCluster, sourceOf, type Cluster } from "../helpers/cluster.js";
 let c: Cluster;
 const base = (): string => `${c.server.url}/v1/namespaces/default`;
 
-async function invoke(app: string, body: string | null, contentType = "application/json"): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${base()}/applications/${app}?wait=30`, { method: "POST", body, headers: body === null ? {} : { "content-type": contentType } });
+async function invoke(
+  app: string,
+  body: string | null,
+  contentType = "application/json",
+): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${base()}/applications/${app}?wait=30`, {
+    method: "POST",
+    body,
+    headers: body === null ? {} : { "content-type": contentType },
+  });
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : null };
 }
@@ -39,7 +47,19 @@ describe("a derived input schema validates at the HTTP boundary", { timeout: 60_
   });
 
   test("object parameter: the failing path is named", async () => {
-    assert.deepEqual(await invoke("typed_order", JSON.stringify({ id: 1, items: [{ sku: "a", qty: 2 }, { sku: "b", qty: 3 }] })), { status: 200, json: { total: 5 } });
+    assert.deepEqual(
+      await invoke(
+        "typed_order",
+        JSON.stringify({
+          id: 1,
+          items: [
+            { sku: "a", qty: 2 },
+            { sku: "b", qty: 3 },
+          ],
+        }),
+      ),
+      { status: 200, json: { total: 5 } },
+    );
     const bad = await invoke("typed_order", JSON.stringify({ id: 1, items: [{ sku: "a", qty: "2" }] }));
     assert.equal(bad.status, 400);
     assert.equal(bad.json.error.details.path, "$.items[0].qty");
@@ -79,12 +99,23 @@ describe("the OpenAPI document carries the derived schemas", () => {
     assert.equal(post.requestBody.required, true);
     const schema = post.requestBody.content["application/json"].schema;
     assert.deepEqual(schema.required, ["id", "items"]);
-    assert.deepEqual(schema.properties.items, { type: "array", items: { type: "object", properties: { sku: { type: "string" }, qty: { type: "number" } }, required: ["sku", "qty"] } });
-    const out = doc.paths["/v1/namespaces/default/applications/typed_order/requests/{request_id}/output"].get.responses["200"].content["application/json"].schema;
+    assert.deepEqual(schema.properties.items, {
+      type: "array",
+      items: {
+        type: "object",
+        properties: { sku: { type: "string" }, qty: { type: "number" } },
+        required: ["sku", "qty"],
+      },
+    });
+    const out =
+      doc.paths["/v1/namespaces/default/applications/typed_order/requests/{request_id}/output"].get.responses["200"]
+        .content["application/json"].schema;
     assert.deepEqual(out.properties, { total: { type: "number" } });
     const optional = (await (await fetch(`${base()}/applications/typed_optional/openapi.json`)).json()) as any;
     assert.equal(optional.paths["/v1/namespaces/default/applications/typed_optional"].post.requestBody.required, false);
     const file = (await (await fetch(`${base()}/applications/typed_file/openapi.json`)).json()) as any;
-    assert.deepEqual(file.paths["/v1/namespaces/default/applications/typed_file"].post.requestBody.content, { "*/*": { schema: { type: "string", format: "binary" } } });
+    assert.deepEqual(file.paths["/v1/namespaces/default/applications/typed_file"].post.requestBody.content, {
+      "*/*": { schema: { type: "string", format: "binary" } },
+    });
   });
 });

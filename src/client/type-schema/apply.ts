@@ -14,14 +14,21 @@ import type { DerivedTypes } from "./derive.js";
  * const notices = applyDerivedTypes(manifest, { greet: "greet" }, deriveTypes("app.ts"));
  * // manifest.applications[0].inputJsonSchema → { type: "string", … }; notices → []
  */
-export function applyDerivedTypes(manifest: Manifest, exportNames: Record<string, string>, types: Map<string, DerivedTypes>): string[] {
+export function applyDerivedTypes(
+  manifest: Manifest,
+  exportNames: Record<string, string>,
+  types: Map<string, DerivedTypes>,
+): string[] {
   const notices: string[] = [];
   for (const app of manifest.applications) {
     const exportName = exportNames[app.name];
     const d = exportName !== undefined ? types.get(exportName) : undefined;
     const say = (text: string): void => void notices.push(`application ${app.name}: ${text}`);
     if (!app.hasInputSchema) {
-      if (!d) say("its handler is not exported from the entry file, so its input is not checked (export it, or give it an input schema)");
+      if (!d)
+        say(
+          "its handler is not exported from the entry file, so its input is not checked (export it, or give it an input schema)",
+        );
       else if (d.input) {
         app.inputFromType = { kind: d.input.kind, optional: d.input.optional, parameter: d.input.parameter };
         if (d.input.kind === "json") app.inputJsonSchema = d.input.schema;

@@ -25,7 +25,9 @@ import { includesUndefined, typeToJsonSchema, UnexpressibleType, type JsonSchema
 /** What a handler's types say about the input and output of the application exported with it. */
 export interface DerivedTypes {
   /** The input: JSON described by `schema`, or a `File`. Absent: nothing derived (see `inputProblem`). */
-  input?: { kind: "json"; schema: JsonSchema; optional: boolean; parameter: string } | { kind: "file"; optional: boolean; parameter: string };
+  input?:
+    | { kind: "json"; schema: JsonSchema; optional: boolean; parameter: string }
+    | { kind: "file"; optional: boolean; parameter: string };
   /** Why the input has no schema although the handler takes one (a type JSON Schema cannot express). */
   inputProblem?: string;
   /** A required parameter after the first, which the request input never reaches. */
@@ -102,29 +104,42 @@ function deriveOne(checker: ts.TypeChecker, handler: ts.SignatureDeclaration, ex
   const signature = checker.getSignatureFromDeclaration(handler);
   if (signature) {
     try {
-      out.output = typeToJsonSchema(checker, checker.getAwaitedType(signature.getReturnType()) ?? signature.getReturnType());
+      out.output = typeToJsonSchema(
+        checker,
+        checker.getAwaitedType(signature.getReturnType()) ?? signature.getReturnType(),
+      );
     } catch (e) {
       if (!(e instanceof UnexpressibleType)) throw e;
     }
   }
   const [first, ...others] = handler.parameters;
   const extra = others.find((p) => !p.questionToken && !p.initializer && !p.dotDotDotToken);
-  if (extra) out.extraParameterProblem = `parameter '${extra.name.getText()}' is required, but only the first parameter receives the request input`;
+  if (extra)
+    out.extraParameterProblem = `parameter '${extra.name.getText()}' is required, but only the first parameter receives the request input`;
   if (!first) return out;
   const parameter = first.name.getText();
   let type = checker.getTypeAtLocation(first);
   // `count = 3` inside fn(...) is contextually `any`; the initializer says what the author meant.
-  if (!first.type && first.initializer) type = checker.getBaseTypeOfLiteralType(checker.getTypeAtLocation(first.initializer));
+  if (!first.type && first.initializer)
+    type = checker.getBaseTypeOfLiteralType(checker.getTypeAtLocation(first.initializer));
   if (first.dotDotDotToken) type = checker.getTypeArguments(type as ts.TypeReference)[0] ?? checker.getAnyType();
   // `unknown` / `any` (and untyped JavaScript) accept every input, a File included: no contract.
-  if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown) && (type as { intrinsicName?: string }).intrinsicName !== "error") return out;
+  if (
+    type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown) &&
+    (type as { intrinsicName?: string }).intrinsicName !== "error"
+  )
+    return out;
   const optional = !!first.questionToken || !!first.initializer || !!first.dotDotDotToken || includesUndefined(type);
   const nonNullable = checker.getNonNullableType(type);
   if (nonNullable.getSymbol()?.getName() === "File") return { ...out, input: { kind: "file", optional, parameter } };
   try {
     const schema = typeToJsonSchema(checker, type);
     const tags = jsDocTags(handler, exported);
-    const description = tags.filter(ts.isJSDocParameterTag).filter((t) => t.name.getText() === parameter).map((t) => ts.getTextOfJSDocComment(t.comment)?.replace(/^-\s*/, "").trim()).find(Boolean);
+    const description = tags
+      .filter(ts.isJSDocParameterTag)
+      .filter((t) => t.name.getText() === parameter)
+      .map((t) => ts.getTextOfJSDocComment(t.comment)?.replace(/^-\s*/, "").trim())
+      .find(Boolean);
     if (description) schema.description = description;
     const example = exampleOf(tags);
     if (example !== undefined) schema.examples = [example];
@@ -149,7 +164,12 @@ function handlerOf(checker: ts.TypeChecker, symbol: ts.Symbol): ts.SignatureDecl
 function handlerIn(checker: ts.TypeChecker, node: ts.Expression, depth: number): ts.SignatureDeclaration | undefined {
   if (depth > 8) return undefined;
   if (ts.isFunctionExpression(node) || ts.isArrowFunction(node)) return node;
-  if (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isSatisfiesExpression(node) || ts.isNonNullExpression(node)) {
+  if (
+    ts.isParenthesizedExpression(node) ||
+    ts.isAsExpression(node) ||
+    ts.isSatisfiesExpression(node) ||
+    ts.isNonNullExpression(node)
+  ) {
     return handlerIn(checker, node.expression, depth + 1);
   }
   if (ts.isCallExpression(node)) {
@@ -163,7 +183,8 @@ function handlerIn(checker: ts.TypeChecker, node: ts.Expression, depth: number):
     const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
     const decl = target.valueDeclaration;
     if (decl && ts.isFunctionDeclaration(decl)) return decl;
-    if (decl && ts.isVariableDeclaration(decl) && decl.initializer) return handlerIn(checker, decl.initializer, depth + 1);
+    if (decl && ts.isVariableDeclaration(decl) && decl.initializer)
+      return handlerIn(checker, decl.initializer, depth + 1);
   }
   return undefined;
 }

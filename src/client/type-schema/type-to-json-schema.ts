@@ -28,10 +28,40 @@ export class UnexpressibleType extends Error {
 
 /** Built-in object types whose values do not survive JSON (or need methods to be useful). */
 const NOT_JSON = new Set([
-  "Date", "Map", "Set", "WeakMap", "WeakSet", "WeakRef", "RegExp", "Promise", "Error", "ArrayBuffer", "SharedArrayBuffer",
-  "DataView", "Buffer", "Blob", "File", "URL", "URLSearchParams", "ReadableStream", "WritableStream", "Headers", "Request",
-  "Response", "AbortSignal", "Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array",
-  "Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array",
+  "Date",
+  "Map",
+  "Set",
+  "WeakMap",
+  "WeakSet",
+  "WeakRef",
+  "RegExp",
+  "Promise",
+  "Error",
+  "ArrayBuffer",
+  "SharedArrayBuffer",
+  "DataView",
+  "Buffer",
+  "Blob",
+  "File",
+  "URL",
+  "URLSearchParams",
+  "ReadableStream",
+  "WritableStream",
+  "Headers",
+  "Request",
+  "Response",
+  "AbortSignal",
+  "Int8Array",
+  "Uint8Array",
+  "Uint8ClampedArray",
+  "Int16Array",
+  "Uint16Array",
+  "Int32Array",
+  "Uint32Array",
+  "Float32Array",
+  "Float64Array",
+  "BigInt64Array",
+  "BigUint64Array",
 ]);
 
 const MAX_DEPTH = 32;
@@ -75,13 +105,16 @@ class Converter {
     const f = type.flags;
     if (f & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) {
       // The checker's error type is an `any` named "error": the type did not resolve (a missing import).
-      if ((type as { intrinsicName?: string }).intrinsicName === "error") throw new UnexpressibleType("a type that does not resolve");
+      if ((type as { intrinsicName?: string }).intrinsicName === "error")
+        throw new UnexpressibleType("a type that does not resolve");
       return {};
     }
     if (f & ts.TypeFlags.StringLiteral) return { type: "string", const: (type as ts.StringLiteralType).value };
     if (f & ts.TypeFlags.NumberLiteral) return { type: "number", const: (type as ts.NumberLiteralType).value };
-    if (f & ts.TypeFlags.BooleanLiteral) return { type: "boolean", const: (type as { intrinsicName?: string }).intrinsicName === "true" };
-    if (f & (ts.TypeFlags.String | ts.TypeFlags.TemplateLiteral | ts.TypeFlags.StringMapping)) return { type: "string" };
+    if (f & ts.TypeFlags.BooleanLiteral)
+      return { type: "boolean", const: (type as { intrinsicName?: string }).intrinsicName === "true" };
+    if (f & (ts.TypeFlags.String | ts.TypeFlags.TemplateLiteral | ts.TypeFlags.StringMapping))
+      return { type: "string" };
     if (f & ts.TypeFlags.Number) return { type: "number" };
     if (f & ts.TypeFlags.Boolean) return { type: "boolean" };
     if (f & (ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Void)) return { type: "null" };
@@ -99,14 +132,22 @@ class Converter {
   private union(type: ts.UnionType, depth: number): JsonSchema {
     // `undefined` members make a property optional (handled by the caller), not a JSON value.
     let members = type.types.filter((t) => !(t.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Void)));
-    const hasTrue = members.some((t) => t.flags & ts.TypeFlags.BooleanLiteral && (t as { intrinsicName?: string }).intrinsicName === "true");
-    const hasFalse = members.some((t) => t.flags & ts.TypeFlags.BooleanLiteral && (t as { intrinsicName?: string }).intrinsicName === "false");
+    const hasTrue = members.some(
+      (t) => t.flags & ts.TypeFlags.BooleanLiteral && (t as { intrinsicName?: string }).intrinsicName === "true",
+    );
+    const hasFalse = members.some(
+      (t) => t.flags & ts.TypeFlags.BooleanLiteral && (t as { intrinsicName?: string }).intrinsicName === "false",
+    );
     const schemas: JsonSchema[] = [];
     if (hasTrue && hasFalse) {
       members = members.filter((t) => !(t.flags & ts.TypeFlags.BooleanLiteral));
       schemas.push({ type: "boolean" });
     }
-    if (members.length > 0 && schemas.length === 0 && members.every((t) => t.flags & (ts.TypeFlags.StringLiteral | ts.TypeFlags.NumberLiteral))) {
+    if (
+      members.length > 0 &&
+      schemas.length === 0 &&
+      members.every((t) => t.flags & (ts.TypeFlags.StringLiteral | ts.TypeFlags.NumberLiteral))
+    ) {
       const values = members.map((t) => (t as ts.LiteralType).value as string | number);
       const types = [...new Set(values.map((v) => typeof v))];
       return { type: types.length === 1 ? types[0] : types, enum: values };
@@ -118,7 +159,9 @@ class Converter {
 
   private intersection(type: ts.IntersectionType, depth: number): JsonSchema {
     // A branded primitive (`string & { readonly __brand: "Id" }`) is, on the wire, the primitive.
-    const primitive = type.types.find((t) => t.flags & (ts.TypeFlags.StringLike | ts.TypeFlags.NumberLike | ts.TypeFlags.BooleanLike));
+    const primitive = type.types.find(
+      (t) => t.flags & (ts.TypeFlags.StringLike | ts.TypeFlags.NumberLike | ts.TypeFlags.BooleanLike),
+    );
     if (primitive) return this.convert(primitive, depth + 1);
     if (type.types.every((t) => t.flags & ts.TypeFlags.Object)) return this.properties(type, depth);
     throw new UnexpressibleType(this.name(type));
@@ -130,7 +173,8 @@ class Converter {
       const item = this.checker.getTypeArguments(type as ts.TypeReference)[0];
       return { type: "array", items: item ? this.convert(item, depth + 1) : {} };
     }
-    if (type.getCallSignatures().length > 0 || type.getConstructSignatures().length > 0) throw new UnexpressibleType(`the function type ${this.name(type)}`);
+    if (type.getCallSignatures().length > 0 || type.getConstructSignatures().length > 0)
+      throw new UnexpressibleType(`the function type ${this.name(type)}`);
     const symbolName = type.getSymbol()?.getName();
     if (symbolName !== undefined && NOT_JSON.has(symbolName)) throw new UnexpressibleType(symbolName);
     return this.properties(type, depth);
@@ -175,10 +219,12 @@ class Converter {
     const required: string[] = [];
     for (const prop of this.checker.getPropertiesOfType(type)) {
       const key = prop.getName();
-      if (prop.flags & ts.SymbolFlags.Method) throw new UnexpressibleType(`${this.name(type)} (it has the method ${key}())`);
+      if (prop.flags & ts.SymbolFlags.Method)
+        throw new UnexpressibleType(`${this.name(type)} (it has the method ${key}())`);
       if (key.startsWith("__@")) throw new UnexpressibleType(`${this.name(type)} (a symbol-keyed property)`);
       const propType = this.checker.getTypeOfSymbol(prop);
-      if (propType.getCallSignatures().length > 0) throw new UnexpressibleType(`${this.name(type)} (its property ${key} is a function)`);
+      if (propType.getCallSignatures().length > 0)
+        throw new UnexpressibleType(`${this.name(type)} (its property ${key} is a function)`);
       const schema = this.convert(propType, depth + 1);
       const doc = ts.displayPartsToString(prop.getDocumentationComment(this.checker)).trim();
       properties[key] = doc ? { description: doc, ...schema } : schema;
@@ -186,7 +232,9 @@ class Converter {
     }
     const out: JsonSchema = { type: "object", properties };
     if (required.length > 0) out.required = required;
-    const index = this.checker.getIndexInfosOfType(type).find((i) => i.keyType.flags & (ts.TypeFlags.String | ts.TypeFlags.Number));
+    const index = this.checker
+      .getIndexInfosOfType(type)
+      .find((i) => i.keyType.flags & (ts.TypeFlags.String | ts.TypeFlags.Number));
     if (index) out.additionalProperties = this.convert(index.type, depth + 1);
     return out;
   }
@@ -199,7 +247,8 @@ class Converter {
   private defName(type: ts.Type): string {
     const base = (type.aliasSymbol ?? type.getSymbol())?.getName().replace(/[^A-Za-z0-9_]/g, "") || "Type";
     let name = base === "__type" || base === "__object" ? "Type" : base;
-    for (let i = 2; this.defs[name] !== undefined || [...this.stack.values()].some((f) => f.name === name); i++) name = `${base}${i}`;
+    for (let i = 2; this.defs[name] !== undefined || [...this.stack.values()].some((f) => f.name === name); i++)
+      name = `${base}${i}`;
     return name;
   }
 }

@@ -62,7 +62,11 @@ function thread(): Worker {
  * @example
  * const types = await deriveTypesInThread("app.ts", { tributary: "/…/index.d.ts" });
  */
-export function deriveTypesInThread(entry: string, modulePaths: Record<string, string>, timeoutMs = 60_000): Promise<Map<string, DerivedTypes>> {
+export function deriveTypesInThread(
+  entry: string,
+  modulePaths: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<Map<string, DerivedTypes>> {
   const w = thread();
   const id = nextId++;
   return new Promise((resolve, reject) => {
@@ -71,10 +75,12 @@ export function deriveTypesInThread(entry: string, modulePaths: Record<string, s
       reject(new Error(`reading the types took longer than ${timeoutMs / 1000} s`));
     }, timeoutMs);
     timer.unref();
-    const done = <T>(f: (v: T) => void) => (v: T): void => {
-      clearTimeout(timer);
-      f(v);
-    };
+    const done =
+      <T>(f: (v: T) => void) =>
+      (v: T): void => {
+        clearTimeout(timer);
+        f(v);
+      };
     pending.set(id, { resolve: done(resolve), reject: done(reject) });
     // Referenced while a question is open, so a CLI waiting on the answer does not exit early.
     w.ref();

@@ -50,7 +50,15 @@ export type FromContainer =
   /** `items`: one argument list per item. */
   | { t: "map"; id: number; attemptId: string; seq: number; functionName: string; items: Uint8Array[] }
   /** `items` and `initial`: encoded values (`encodeStructured`). */
-  | { t: "reduce"; id: number; attemptId: string; seq: number; functionName: string; items: Uint8Array[]; initial: Uint8Array | null }
+  | {
+      t: "reduce";
+      id: number;
+      attemptId: string;
+      seq: number;
+      functionName: string;
+      items: Uint8Array[];
+      initial: Uint8Array | null;
+    }
   | { t: "state-get"; id: number; attemptId: string; key: string }
   | { t: "state-set"; id: number; attemptId: string; key: string; value: Uint8Array }
   | { t: "progress"; attemptId: string; update: ProgressUpdate }

@@ -56,7 +56,15 @@ export type RpcKind = "call" | "map" | "reduce" | "state-get" | "state-set";
 export type ExecutorRpc =
   | { t: "call"; attemptId: string; rpc: number; seq: number; functionName: string; args: Uint8Array }
   | { t: "map"; attemptId: string; rpc: number; seq: number; functionName: string; items: Uint8Array[] }
-  | { t: "reduce"; attemptId: string; rpc: number; seq: number; functionName: string; items: Uint8Array[]; initial: Uint8Array | null }
+  | {
+      t: "reduce";
+      attemptId: string;
+      rpc: number;
+      seq: number;
+      functionName: string;
+      items: Uint8Array[];
+      initial: Uint8Array | null;
+    }
   | { t: "state-get"; attemptId: string; rpc: number; key: string }
   | { t: "state-set"; attemptId: string; rpc: number; key: string; value: Uint8Array };
 

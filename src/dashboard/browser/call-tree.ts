@@ -15,7 +15,12 @@ function attemptsTable(c: FunctionCallInfo): HTMLTableElement | null {
         null,
         h("td", null, `#${a.number}`),
         h("td", null, statusBadge(a.status)),
-        h("td", null, a.failure_reason ?? "—", a.error && a.status === "failed" ? h("div", { class: "error" }, a.error.message) : null),
+        h(
+          "td",
+          null,
+          a.failure_reason ?? "—",
+          a.error && a.status === "failed" ? h("div", { class: "error" }, a.error.message) : null,
+        ),
         h("td", { class: "mono" }, a.executor_id ?? "—"),
         h("td", { class: "mono" }, a.container_id ?? "—"),
         h("td", null, fmtDuration(a.started_at, a.finished_at)),
@@ -46,7 +51,13 @@ function callNode(c: FunctionCallInfo, childrenOf: ReadonlyMap<string, FunctionC
       c.error ? h("div", { class: "error" }, `${c.error.name}: ${c.error.message}`) : null,
       attemptsTable(c),
     ),
-    kids.length ? h("ul", null, kids.map((k) => callNode(k, childrenOf))) : null,
+    kids.length
+      ? h(
+          "ul",
+          null,
+          kids.map((k) => callNode(k, childrenOf)),
+        )
+      : null,
   );
 }
 
@@ -63,5 +74,9 @@ export function callTree(calls: readonly FunctionCallInfo[]): HTMLElement {
     } else roots.push(c);
   }
   if (!roots.length) return h("p", { class: "muted" }, "No function call yet.");
-  return h("ul", { class: "tree", "aria-label": "Call tree" }, roots.map((c) => callNode(c, childrenOf)));
+  return h(
+    "ul",
+    { class: "tree", "aria-label": "Call tree" },
+    roots.map((c) => callNode(c, childrenOf)),
+  );
 }

@@ -93,7 +93,15 @@ export function table(headers: readonly string[], rows: Child, label: string): H
   return h(
     "table",
     { "aria-label": label },
-    h("thead", null, h("tr", null, headers.map((x) => h("th", { scope: "col" }, x)))),
+    h(
+      "thead",
+      null,
+      h(
+        "tr",
+        null,
+        headers.map((x) => h("th", { scope: "col" }, x)),
+      ),
+    ),
     h("tbody", null, rows),
   );
 }

@@ -35,7 +35,8 @@ export function follow(path: string, on: StreamHandlers): () => void {
   const url = apiBase() + path;
   if (!apiKey()) {
     const es = new EventSource(url);
-    for (const kind of EVENT_KINDS) es.addEventListener(kind, (e) => on.onEvent(JSON.parse(e.data as string) as RequestEvent));
+    for (const kind of EVENT_KINDS)
+      es.addEventListener(kind, (e) => on.onEvent(JSON.parse(e.data as string) as RequestEvent));
     es.addEventListener(FINISHED_EVENT, (e) => {
       es.close();
       on.onFinished(JSON.parse(e.data as string) as RequestFinishedData);
@@ -55,7 +56,10 @@ export function follow(path: string, on: StreamHandlers): () => void {
 
 /** The keyed variant: reads the text/event-stream by hand (event:, data:, blank line ends one). */
 async function readStream(url: string, ctrl: AbortController, on: StreamHandlers): Promise<void> {
-  const res = await fetch(url, { headers: { authorization: `Bearer ${apiKey()}`, accept: "text/event-stream" }, signal: ctrl.signal });
+  const res = await fetch(url, {
+    headers: { authorization: `Bearer ${apiKey()}`, accept: "text/event-stream" },
+    signal: ctrl.signal,
+  });
   if (!res.ok || !res.body) throw new Error(`progress stream: ${res.status}`);
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buf = "";

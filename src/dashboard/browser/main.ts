@@ -24,12 +24,16 @@ async function render(): Promise<void> {
     const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
     const [first, app, third, id] = parts;
     if (parts.length === 0) await renderApps(view, main);
-    else if (first === "apps" && app !== undefined && parts.length === 2) await renderRequests(view, main, app, status, rerender);
+    else if (first === "apps" && app !== undefined && parts.length === 2)
+      await renderRequests(view, main, app, status, rerender);
     else if (first === "apps" && app !== undefined && third === "requests" && id !== undefined && parts.length === 4) {
       await renderRequest(view, main, app, id);
     } else {
       setCrumbs([["Applications", "#/"]]);
-      main.replaceChildren(h("h1", null, "Not found"), h("p", null, h("a", { href: "#/" }, "Back to the applications")));
+      main.replaceChildren(
+        h("h1", null, "Not found"),
+        h("p", null, h("a", { href: "#/" }, "Back to the applications")),
+      );
     }
   } catch (e) {
     if (view.alive()) showError(e);

@@ -7,7 +7,19 @@ import type { LogsResponse, MetricsResponse, RequestDetail, StateResponse } from
 import { isTerminal } from "../../core/status.js";
 import { callTree } from "./call-tree.js";
 import { api, apiRaw, setCrumbs, showError } from "./connection.js";
-import { appHref, fill, fmtDuration, fmtTime, h, outcomeText, requestHref, statusBadge, table, enc, type Child } from "./dom.js";
+import {
+  appHref,
+  fill,
+  fmtDuration,
+  fmtTime,
+  h,
+  outcomeText,
+  requestHref,
+  statusBadge,
+  table,
+  enc,
+  type Child,
+} from "./dom.js";
 import { follow } from "./live.js";
 import type { View } from "./view.js";
 
@@ -29,11 +41,18 @@ function section(title: string, id: string, body: Child): HTMLElement {
 
 /** Every call and attempt of the request is done, not only the request itself. */
 function settled(d: RequestDetail): boolean {
-  return isTerminal(d.status) && d.function_calls.every((c) => isTerminal(c.status) && c.attempts.every((a) => isTerminal(a.status)));
+  return (
+    isTerminal(d.status) &&
+    d.function_calls.every((c) => isTerminal(c.status) && c.attempts.every((a) => isTerminal(a.status)))
+  );
 }
 
 export async function renderRequest(view: View, main: HTMLElement, app: string, id: string): Promise<void> {
-  setCrumbs([["Applications", "#/"], [app, appHref(app)], [id, requestHref(app, id)]]);
+  setCrumbs([
+    ["Applications", "#/"],
+    [app, appHref(app)],
+    [id, requestHref(app, id)],
+  ]);
   const base = `/applications/${enc(app)}/requests/${enc(id)}`;
   const facts = h("dl", { class: "facts", id: "facts" });
   const cancel = h("button", { type: "button", class: "danger", id: "cancel", hidden: true }, "Cancel request");
@@ -63,13 +82,16 @@ export async function renderRequest(view: View, main: HTMLElement, app: string, 
     bar.max = p.total > 0 ? p.total : 1;
     bar.value = Math.min(p.current, bar.max);
     barText.textContent =
-      `${p.current} / ${p.total}` + (p.message ? ` — ${p.message}` : "") + (p.function_name ? ` (${p.function_name})` : "");
+      `${p.current} / ${p.total}` +
+      (p.message ? ` — ${p.message}` : "") +
+      (p.function_name ? ` (${p.function_name})` : "");
   }
 
   function drawFacts(d: RequestDetail): void {
     // A finished request that never reported progress or logged says so, instead of "yet".
     if (d.finished_at) {
-      if (lastProgressAt < 0 && barText.textContent === "No progress reported yet.") barText.textContent = "No progress was reported.";
+      if (lastProgressAt < 0 && barText.textContent === "No progress reported yet.")
+        barText.textContent = "No progress was reported.";
       if (noLogs.textContent === "No log lines yet.") noLogs.textContent = "No log lines.";
     }
     const rows: [string, Child][] = [
@@ -81,7 +103,8 @@ export async function renderRequest(view: View, main: HTMLElement, app: string, 
       const where = d.request_error.function_name ? `${d.request_error.function_name}: ` : "";
       rows.push(["Request error", h("span", { class: "error" }, where + d.request_error.message)]);
     }
-    if (d.error && d.status === "failed") rows.push(["Error", h("span", { class: "error" }, `${d.error.name}: ${d.error.message}`)]);
+    if (d.error && d.status === "failed")
+      rows.push(["Error", h("span", { class: "error" }, `${d.error.name}: ${d.error.message}`)]);
     rows.push(
       ["Application", h("span", null, h("a", { href: appHref(app) }, app), ` version ${d.version}`)],
       ["Created", fmtTime(d.created_at)],
@@ -109,7 +132,9 @@ export async function renderRequest(view: View, main: HTMLElement, app: string, 
     outputShown = true;
     if (text === null) {
       const n = (await res.arrayBuffer()).byteLength;
-      output.replaceChildren(h("p", { class: "muted" }, `${n} bytes of ${type || "unknown type"} (not displayable here)`));
+      output.replaceChildren(
+        h("p", { class: "muted" }, `${n} bytes of ${type || "unknown type"} (not displayable here)`),
+      );
     } else output.replaceChildren(h("pre", { class: "box", id: "output-value" }, text));
   }
 
@@ -117,7 +142,9 @@ export async function renderRequest(view: View, main: HTMLElement, app: string, 
     const s = (await api<StateResponse>(`${base}/state`)).state;
     if (!view.alive()) return;
     state.replaceChildren(
-      Object.keys(s).length ? h("pre", { class: "box" }, JSON.stringify(s, null, 2)) : h("p", { class: "muted" }, "No state."),
+      Object.keys(s).length
+        ? h("pre", { class: "box" }, JSON.stringify(s, null, 2))
+        : h("p", { class: "muted" }, "No state."),
     );
   }
 
@@ -128,12 +155,26 @@ export async function renderRequest(view: View, main: HTMLElement, app: string, 
     const timers = Object.entries(m.timers);
     fill(
       metrics,
-      counters.length ? table(["Counter", "Total"], counters.map(([k, v]) => h("tr", null, h("td", null, k), h("td", null, v))), "Counters") : null,
+      counters.length
+        ? table(
+            ["Counter", "Total"],
+            counters.map(([k, v]) => h("tr", null, h("td", null, k), h("td", null, v))),
+            "Counters",
+          )
+        : null,
       timers.length
         ? table(
             ["Timer", "Count", "Sum (s)", "Min (s)", "Max (s)"],
             timers.map(([k, t]) =>
-              h("tr", null, h("td", null, k), h("td", null, t.count), h("td", null, t.sum.toFixed(3)), h("td", null, t.min.toFixed(3)), h("td", null, t.max.toFixed(3))),
+              h(
+                "tr",
+                null,
+                h("td", null, k),
+                h("td", null, t.count),
+                h("td", null, t.sum.toFixed(3)),
+                h("td", null, t.min.toFixed(3)),
+                h("td", null, t.max.toFixed(3)),
+              ),
             ),
             "Timers",
           )
@@ -148,7 +189,11 @@ export async function renderRequest(view: View, main: HTMLElement, app: string, 
       // at most 20 pages per refresh; the next refresh goes on from the cursor
       const page = await api<LogsResponse>(`${base}/logs?limit=${LOG_PAGE}&after=${logAfter}`);
       if (!view.alive()) return;
-      logs.append(...page.logs.map((l) => h("span", { class: `log-${l.stream}` }, `[${l.function_name}] ${l.line.replace(/\n$/, "")}\n`)));
+      logs.append(
+        ...page.logs.map((l) =>
+          h("span", { class: `log-${l.stream}` }, `[${l.function_name}] ${l.line.replace(/\n$/, "")}\n`),
+        ),
+      );
       logAfter = page.next;
       if (page.logs.length < LOG_PAGE) break;
     }
@@ -165,7 +210,12 @@ export async function renderRequest(view: View, main: HTMLElement, app: string, 
     cancel.hidden = isTerminal(d.status);
     tree.replaceChildren(callTree(d.function_calls));
     if (d.progress) setProgress(d.progress);
-    await Promise.all([loadState(), loadMetrics(), loadLogs(), d.status === "succeeded" && !outputShown ? loadOutput() : null]);
+    await Promise.all([
+      loadState(),
+      loadMetrics(),
+      loadLogs(),
+      d.status === "succeeded" && !outputShown ? loadOutput() : null,
+    ]);
   }
   // One refresh at a time (the log cursor is shared); a request for more while one runs reruns it.
   let busy = false;

@@ -18,11 +18,24 @@ export async function renderApps(view: View, main: HTMLElement): Promise<void> {
     h(
       "tr",
       null,
-      h("td", null, h("a", { href: appHref(a.name) }, a.name), a.description ? h("div", { class: "muted" }, a.description) : null),
+      h(
+        "td",
+        null,
+        h("a", { href: appHref(a.name) }, a.name),
+        a.description ? h("div", { class: "muted" }, a.description) : null,
+      ),
       h("td", null, a.version),
       // Every application of a bundle ships all of its functions: show how many, names on hover.
-      h("td", { title: a.functions.join(", ") }, `${a.functions.length} ${a.functions.length === 1 ? "function" : "functions"}`),
-      h("td", null, Object.entries(a.tags).map(([k, v]) => h("span", { class: "tag" }, `${k}=${v}`))),
+      h(
+        "td",
+        { title: a.functions.join(", ") },
+        `${a.functions.length} ${a.functions.length === 1 ? "function" : "functions"}`,
+      ),
+      h(
+        "td",
+        null,
+        Object.entries(a.tags).map(([k, v]) => h("span", { class: "tag" }, `${k}=${v}`)),
+      ),
       h("td", null, fmtTime(a.created_at)),
     ),
   );
@@ -36,8 +49,17 @@ export async function renderApps(view: View, main: HTMLElement): Promise<void> {
 }
 
 /** One application's requests, newest first, `status` filtering them; `rerender` redraws the view. */
-export async function renderRequests(view: View, main: HTMLElement, app: string, status: Status | null, rerender: () => void): Promise<void> {
-  setCrumbs([["Applications", "#/"], [app, appHref(app)]]);
+export async function renderRequests(
+  view: View,
+  main: HTMLElement,
+  app: string,
+  status: Status | null,
+  rerender: () => void,
+): Promise<void> {
+  setCrumbs([
+    ["Applications", "#/"],
+    [app, appHref(app)],
+  ]);
   const select = h(
     "select",
     {
@@ -89,7 +111,17 @@ export async function renderRequests(view: View, main: HTMLElement, app: string,
     h(
       "table",
       { "aria-label": `Requests of ${app}` },
-      h("thead", null, h("tr", null, ["Request", "Status", "Outcome", "Failure reason", "Version", "Created", "Duration"].map((x) => h("th", { scope: "col" }, x)))),
+      h(
+        "thead",
+        null,
+        h(
+          "tr",
+          null,
+          ["Request", "Status", "Outcome", "Failure reason", "Version", "Created", "Duration"].map((x) =>
+            h("th", { scope: "col" }, x),
+          ),
+        ),
+      ),
       tbody,
     ),
     empty,

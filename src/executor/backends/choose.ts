@@ -48,10 +48,21 @@ const NOT_ISOLATED = "functions run as plain processes of this machine and are N
 export async function chooseBackend(o: BackendChoiceOptions): Promise<BackendChoice> {
   if (o.backend === "oci") {
     const engine = o.ociEngine ?? detectOciEngine();
-    if (!engine) throw new Error('executor option backend "oci": no docker or podman engine answers on this machine (use backend "sandbox" or "process")');
-    return { backend: "oci", launcher: ociLauncher(engine, o.socketDir), oci: new OciImages(engine, o.imageContextDir ?? process.cwd()) };
+    if (!engine)
+      throw new Error(
+        'executor option backend "oci": no docker or podman engine answers on this machine (use backend "sandbox" or "process")',
+      );
+    return {
+      backend: "oci",
+      launcher: ociLauncher(engine, o.socketDir),
+      oci: new OciImages(engine, o.imageContextDir ?? process.cwd()),
+    };
   }
-  const processBackend = (): BackendChoice => ({ backend: "process", launcher: o.containerChannel === "socket" ? socketLauncher(o.socketDir) : forkLauncher, oci: null });
+  const processBackend = (): BackendChoice => ({
+    backend: "process",
+    launcher: o.containerChannel === "socket" ? socketLauncher(o.socketDir) : forkLauncher,
+    oci: null,
+  });
   // The socket channel is a process-backend channel (the OCI one, tested without an engine).
   const wanted = o.backend ?? (o.containerChannel === "socket" ? "process" : DEFAULT_BACKEND);
   if (wanted === "process") {
@@ -59,8 +70,18 @@ export async function chooseBackend(o: BackendChoiceOptions): Promise<BackendCho
     return processBackend();
   }
   const support = await detectSandbox(sandboxRuntime(o.dataDir));
-  if (support.ok) return { backend: "sandbox", launcher: sandboxLauncher({ host: support.host, affinity: o.cpuLimitedByCgroup ? null : new CpuAffinity() }), oci: null };
-  if (wanted === "sandbox") throw new Error(`executor option backend "sandbox": ${support.reason} (use backend "process" to run functions without isolation)`);
-  o.log(`tributary executor: no sandbox on this machine (${support.reason}); using the process backend: ${NOT_ISOLATED}`);
+  if (support.ok)
+    return {
+      backend: "sandbox",
+      launcher: sandboxLauncher({ host: support.host, affinity: o.cpuLimitedByCgroup ? null : new CpuAffinity() }),
+      oci: null,
+    };
+  if (wanted === "sandbox")
+    throw new Error(
+      `executor option backend "sandbox": ${support.reason} (use backend "process" to run functions without isolation)`,
+    );
+  o.log(
+    `tributary executor: no sandbox on this machine (${support.reason}); using the process backend: ${NOT_ISOLATED}`,
+  );
   return processBackend();
 }

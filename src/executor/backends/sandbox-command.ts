@@ -79,7 +79,14 @@ export function sandboxPaths(bundlePath: string): { main: string; bundle: string
  */
 export function sandboxCommand(s: SandboxCommandSpec): { command: string; args: string[] } {
   const { main, bundle } = sandboxPaths(s.bundlePath);
-  const bw: string[] = [s.tools.bwrap, "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent"];
+  const bw: string[] = [
+    s.tools.bwrap,
+    "--unshare-pid",
+    "--unshare-ipc",
+    "--unshare-uts",
+    "--unshare-cgroup-try",
+    "--die-with-parent",
+  ];
   if (s.mode === "user") bw.push("--unshare-user");
   for (const e of s.system) {
     if (e.kind === "dir") bw.push("--ro-bind", e.path, e.path);
@@ -91,17 +98,37 @@ export function sandboxCommand(s: SandboxCommandSpec): { command: string; args: 
   // Exactly the quota, writable by the container's user whoever it is.
   bw.push("--size", String(Math.max(4096, Math.floor(s.diskBytes))), "--perms", "1777", "--tmpfs", "/tmp");
   // Mount points bwrap would create on its own are root-only (0700): make them traversable first.
-  for (const d of ["/opt", SANDBOX_RUNTIME_DIR, SANDBOX_BUNDLE_DIR, ...(s.imageRoot ? [SANDBOX_IMAGE_DIR] : [])]) bw.push("--perms", "0755", "--dir", d);
+  for (const d of ["/opt", SANDBOX_RUNTIME_DIR, SANDBOX_BUNDLE_DIR, ...(s.imageRoot ? [SANDBOX_IMAGE_DIR] : [])])
+    bw.push("--perms", "0755", "--dir", d);
   bw.push(
-    "--ro-bind", s.runtime.containerDir, `${SANDBOX_RUNTIME_DIR}/container`,
-    "--ro-bind", s.runtime.coreDir, `${SANDBOX_RUNTIME_DIR}/core`,
-    "--ro-bind", s.runtime.packageJson, `${SANDBOX_RUNTIME_DIR}/package.json`,
-    "--ro-bind", s.bundlePath, bundle,
+    "--ro-bind",
+    s.runtime.containerDir,
+    `${SANDBOX_RUNTIME_DIR}/container`,
+    "--ro-bind",
+    s.runtime.coreDir,
+    `${SANDBOX_RUNTIME_DIR}/core`,
+    "--ro-bind",
+    s.runtime.packageJson,
+    `${SANDBOX_RUNTIME_DIR}/package.json`,
+    "--ro-bind",
+    s.bundlePath,
+    bundle,
   );
   if (s.imageRoot) bw.push("--ro-bind", s.imageRoot, SANDBOX_IMAGE_DIR);
   bw.push("--chdir", s.cwd, "--");
   if (s.mode === "root") {
-    bw.push(s.tools.setpriv, "--reuid", String(NOBODY), "--regid", String(NOBODY), "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--");
+    bw.push(
+      s.tools.setpriv,
+      "--reuid",
+      String(NOBODY),
+      "--regid",
+      String(NOBODY),
+      "--clear-groups",
+      "--inh-caps=-all",
+      "--bounding-set=-all",
+      "--no-new-privs",
+      "--",
+    );
   }
   bw.push(s.nodePath, ...s.nodeArgs, main);
   const wrap: string[] = [];

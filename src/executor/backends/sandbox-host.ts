@@ -5,7 +5,16 @@
  * Read-only: detection mounts nothing on the host and changes nothing but its own data directory.
  */
 import { spawn } from "node:child_process";
-import { accessSync, constants, existsSync, lstatSync, mkdirSync, readlinkSync, realpathSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  constants,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readlinkSync,
+  realpathSync,
+  writeFileSync,
+} from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sandboxCommand, type SandboxCommandSpec, type SandboxTools, type SystemEntry } from "./sandbox-command.js";
@@ -26,7 +35,14 @@ export interface SandboxHost {
 export type SandboxSupport = { ok: true; host: SandboxHost } | { ok: false; reason: string };
 
 function which(name: string): string | null {
-  const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin"];
+  const dirs = [
+    ...(process.env.PATH ?? "").split(delimiter),
+    "/usr/bin",
+    "/bin",
+    "/usr/sbin",
+    "/sbin",
+    "/usr/local/bin",
+  ];
   for (const d of dirs) {
     if (!d) continue;
     const p = join(d, name);
@@ -88,7 +104,9 @@ function probe(spec: SandboxCommandSpec): Promise<string | null> {
       clearTimeout(timer);
       if (code === 0) return resolve(null);
       if (code === 3) return resolve("the probe container ran as root");
-      resolve(`the probe container failed (${signal ?? `exit code ${code}`})${err.trim() ? `: ${err.trim().split("\n").slice(-2).join(" | ")}` : ""}`);
+      resolve(
+        `the probe container failed (${signal ?? `exit code ${code}`})${err.trim() ? `: ${err.trim().split("\n").slice(-2).join(" | ")}` : ""}`,
+      );
     });
   });
 }
@@ -108,11 +126,16 @@ export async function detectSandbox(runtime: SandboxHost["runtime"]): Promise<Sa
 }
 
 async function detect(runtime: SandboxHost["runtime"]): Promise<SandboxSupport> {
-  if (process.platform !== "linux") return { ok: false, reason: `no sandbox on ${process.platform} (Linux namespaces are needed)` };
+  if (process.platform !== "linux")
+    return { ok: false, reason: `no sandbox on ${process.platform} (Linux namespaces are needed)` };
   const tools: Partial<SandboxTools> = {};
   for (const t of ["bwrap", "setpriv", "taskset", "prlimit"] as const) {
     const p = which(t);
-    if (!p) return { ok: false, reason: `${t} is not installed (${t === "bwrap" ? "Debian package bubblewrap" : "util-linux"})` };
+    if (!p)
+      return {
+        ok: false,
+        reason: `${t} is not installed (${t === "bwrap" ? "Debian package bubblewrap" : "util-linux"})`,
+      };
     tools[t] = p;
   }
   const system = systemEntries();
@@ -125,7 +148,23 @@ async function detect(runtime: SandboxHost["runtime"]): Promise<SandboxSupport> 
     const lib = join(dirname(dirname(nodePath)), "lib");
     if (existsSync(lib) && !under(lib, bound)) extraReadOnly.push(lib);
   }
-  const host: SandboxHost = { tools: tools as SandboxTools, mode: process.getuid?.() === 0 ? "root" : "user", system, extraReadOnly, nodePath, runtime };
-  const failed = await probe({ ...host, nodeArgs: [], bundlePath: runtime.packageJson, cwd: "/tmp", diskBytes: 2 ** 20, devices: [], cores: null, dataLimitBytes: null });
+  const host: SandboxHost = {
+    tools: tools as SandboxTools,
+    mode: process.getuid?.() === 0 ? "root" : "user",
+    system,
+    extraReadOnly,
+    nodePath,
+    runtime,
+  };
+  const failed = await probe({
+    ...host,
+    nodeArgs: [],
+    bundlePath: runtime.packageJson,
+    cwd: "/tmp",
+    diskBytes: 2 ** 20,
+    devices: [],
+    cores: null,
+    dataLimitBytes: null,
+  });
   return failed ? { ok: false, reason: failed } : { ok: true, host };
 }

@@ -13,13 +13,26 @@ import { sandboxCommand, type SandboxCommandSpec } from "./sandbox-command.js";
 import { detectSandbox, sandboxRuntime, systemEntries } from "./sandbox-host.js";
 
 const spec: SandboxCommandSpec = {
-  tools: { bwrap: "/usr/bin/bwrap", setpriv: "/usr/bin/setpriv", taskset: "/usr/bin/taskset", prlimit: "/usr/bin/prlimit" },
+  tools: {
+    bwrap: "/usr/bin/bwrap",
+    setpriv: "/usr/bin/setpriv",
+    taskset: "/usr/bin/taskset",
+    prlimit: "/usr/bin/prlimit",
+  },
   mode: "root",
-  system: [{ path: "/usr", kind: "dir" }, { path: "/bin", kind: "symlink", target: "usr/bin" }, { path: "/etc", kind: "dir" }],
+  system: [
+    { path: "/usr", kind: "dir" },
+    { path: "/bin", kind: "symlink", target: "usr/bin" },
+    { path: "/etc", kind: "dir" },
+  ],
   extraReadOnly: [],
   nodePath: "/usr/bin/node",
   nodeArgs: ["--max-old-space-size=1024"],
-  runtime: { containerDir: "/x/dist/src/container", coreDir: "/x/dist/src/core", packageJson: "/data/runtime/package.json" },
+  runtime: {
+    containerDir: "/x/dist/src/container",
+    coreDir: "/x/dist/src/core",
+    packageJson: "/data/runtime/package.json",
+  },
   bundlePath: "/data/bundles/app_v1.mjs",
   cwd: "/tmp",
   diskBytes: 2 * 2 ** 30,
@@ -57,7 +70,14 @@ test("a root executor's container: namespaces, read-only system dirs, a sized /t
 });
 
 test("an unprivileged executor uses a user namespace and no setpriv; no pinning or data limit when not asked", () => {
-  const { command, args } = sandboxCommand({ ...spec, mode: "user", cores: null, dataLimitBytes: null, devices: ["/dev/nvidia0"], imageRoot: "/data/images/abc" });
+  const { command, args } = sandboxCommand({
+    ...spec,
+    mode: "user",
+    cores: null,
+    dataLimitBytes: null,
+    devices: ["/dev/nvidia0"],
+    imageRoot: "/data/images/abc",
+  });
   assert.equal(command, "/usr/bin/bwrap");
   assert.ok(args.includes("--unshare-user"));
   assert.ok(!args.includes("/usr/bin/setpriv") && !args.includes("/usr/bin/prlimit"));
@@ -96,9 +116,18 @@ test("the data limit keeps RSS under 1.25× memory; kernel refusals are recognis
   const GiB = 2 ** 30;
   assert.ok(dataLimitBytes(GiB) + 64 * 2 ** 20 <= 1.25 * GiB);
   assert.equal(dataLimitBytes(64 * 2 ** 20), MIN_DATA_LIMIT);
-  assert.equal(kernelLimitFailure({ name: "Error", message: "ENOSPC: no space left on device, write", retryable: true }), "disk_quota_exceeded");
-  assert.equal(kernelLimitFailure({ name: "RangeError", message: "Array buffer allocation failed", retryable: true }), "out_of_memory");
-  assert.equal(kernelLimitFailure({ name: "FunctionError", message: "ENOSPC: no space left on device, write", retryable: true }), null);
+  assert.equal(
+    kernelLimitFailure({ name: "Error", message: "ENOSPC: no space left on device, write", retryable: true }),
+    "disk_quota_exceeded",
+  );
+  assert.equal(
+    kernelLimitFailure({ name: "RangeError", message: "Array buffer allocation failed", retryable: true }),
+    "out_of_memory",
+  );
+  assert.equal(
+    kernelLimitFailure({ name: "FunctionError", message: "ENOSPC: no space left on device, write", retryable: true }),
+    null,
+  );
   assert.equal(kernelLimitFailure({ name: "Error", message: "disk said ENOSPC", retryable: true }), null);
 });
 
@@ -110,7 +139,14 @@ test("a real sandboxed container answers over the IPC channel, pinned, as nobody
     const bundle = join(dataDir, "app.mjs");
     writeFileSync(bundle, "export {};\n");
     const launch = sandboxLauncher({ host: support.host, affinity: new CpuAffinity([0, 1]) });
-    const l = launch({ id: "c-test", cwd: "/nowhere", env: { SECRET_X: "1" }, memoryMb: 256, bundlePath: bundle, resources: { cpu: 1, memoryBytes: 256 * 2 ** 20, diskBytes: 2 ** 20, gpus: [] } });
+    const l = launch({
+      id: "c-test",
+      cwd: "/nowhere",
+      env: { SECRET_X: "1" },
+      memoryMb: 256,
+      bundlePath: bundle,
+      resources: { cpu: 1, memoryBytes: 256 * 2 ** 20, diskBytes: 2 ** 20, gpus: [] },
+    });
     const exited = new Promise<void>((r) => l.child.once("exit", () => r()));
     try {
       const seen: string[] = [];

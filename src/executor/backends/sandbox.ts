@@ -42,7 +42,8 @@ export function sandboxLauncher(o: SandboxLauncherOptions): Launcher {
     const cores = o.affinity?.acquire(s.resources.cpu) ?? null;
     // Host paths under the image directory, as the container sees them.
     const root = s.imageRoot;
-    const inside = (p: string): string => (root && (p === root || p.startsWith(`${root}/`)) ? SANDBOX_IMAGE_DIR + p.slice(root.length) : p);
+    const inside = (p: string): string =>
+      root && (p === root || p.startsWith(`${root}/`)) ? SANDBOX_IMAGE_DIR + p.slice(root.length) : p;
     const { command, args } = sandboxCommand({
       ...o.host,
       nodeArgs: nodeArgs(s),
@@ -54,7 +55,14 @@ export function sandboxLauncher(o: SandboxLauncherOptions): Launcher {
       cores,
       dataLimitBytes: dataLimitBytes(s.resources.memoryBytes),
     });
-    const env: Record<string, string> = { ...s.env, PATH: SANDBOX_PATH, HOME: "/tmp", TMPDIR: "/tmp", TMP: "/tmp", TEMP: "/tmp" };
+    const env: Record<string, string> = {
+      ...s.env,
+      PATH: SANDBOX_PATH,
+      HOME: "/tmp",
+      TMPDIR: "/tmp",
+      TMP: "/tmp",
+      TEMP: "/tmp",
+    };
     if (env.NODE_PATH) env.NODE_PATH = env.NODE_PATH.split(":").map(inside).join(":");
     const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe", "ipc"], serialization: "advanced" });
     let released = false;

@@ -76,7 +76,9 @@ function runShell(command: string, cwd: string, env: Record<string, string>, tim
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       if (code === 0) return resolveRun();
-      const why = signal ? `killed by ${signal}${signal === "SIGKILL" ? ` (step timeout ${timeoutMs / 1000} s?)` : ""}` : `exit code ${code}`;
+      const why = signal
+        ? `killed by ${signal}${signal === "SIGKILL" ? ` (step timeout ${timeoutMs / 1000} s?)` : ""}`
+        : `exit code ${code}`;
       reject(new Error(`${why}${tail.length ? `: ${tail.join(" | ")}` : ""}`));
     });
   });
@@ -111,7 +113,9 @@ export async function runBuildSteps(spec: ImageSpec, root: string, o: BuildOptio
         }
       }
     } catch (e) {
-      throw new ImageBuildError(`image ${spec.name} (${spec.id}) failed to build at step ${i + 1} (${describeStep(s)}): ${(e as Error).message}`);
+      throw new ImageBuildError(
+        `image ${spec.name} (${spec.id}) failed to build at step ${i + 1} (${describeStep(s)}): ${(e as Error).message}`,
+      );
     }
   }
 }

@@ -66,7 +66,9 @@ export function dockerfile(spec: ImageSpec, o: DockerfileOptions = {}): string {
   }
   const cwdAbs = inImage(finalWorkdir(spec), ".");
   lines.push(`COPY tributary-runtime/ ${RUNTIME_DIR}/`);
-  lines.push(`ENV NODE_PATH=${q([`${cwdAbs}/node_modules`, `${IMAGE_ROOT}/node_modules`, IMAGE_ROOT].filter((x, i, a) => a.indexOf(x) === i).join(":"))}`);
+  lines.push(
+    `ENV NODE_PATH=${q([`${cwdAbs}/node_modules`, `${IMAGE_ROOT}/node_modules`, IMAGE_ROOT].filter((x, i, a) => a.indexOf(x) === i).join(":"))}`,
+  );
   lines.push(`WORKDIR ${cwdAbs}`);
   lines.push(`ENTRYPOINT ${JSON.stringify(["node", `${RUNTIME_DIR}/${entry}`])}`);
   return lines.join("\n") + "\n";

@@ -39,7 +39,10 @@ export class ImageCache {
   /** Builds started (for tests and stats). */
   builds = 0;
 
-  constructor(dataDir: string, private readonly o: ImageCacheOptions = {}) {
+  constructor(
+    dataDir: string,
+    private readonly o: ImageCacheOptions = {},
+  ) {
     this.dir = join(dataDir, "images");
   }
 
@@ -49,7 +52,8 @@ export class ImageCache {
    * @example const img = await images.prepare(spec); fork(main, { cwd: img.cwd });
    */
   prepare(spec: ImageSpec): Promise<PreparedImage> {
-    if (!/^[A-Za-z0-9_-]+$/.test(spec.id)) return Promise.reject(new Error(`invalid image id ${JSON.stringify(spec.id)}`));
+    if (!/^[A-Za-z0-9_-]+$/.test(spec.id))
+      return Promise.reject(new Error(`invalid image id ${JSON.stringify(spec.id)}`));
     const root = join(this.dir, spec.id);
     if (existsSync(join(root, READY))) return Promise.resolve(prepared(spec, root));
     let p = this.inflight.get(spec.id);

@@ -11,7 +11,11 @@ import { dockerfile, imageTag } from "./dockerfile.js";
 import { ociRunArgs } from "./oci-run.js";
 import { underRoot } from "./build-steps.js";
 
-function spec(steps: ImageStep[], baseImage: string | null = null, id = "img" + Math.random().toString(36).slice(2, 10)): ImageSpec {
+function spec(
+  steps: ImageStep[],
+  baseImage: string | null = null,
+  id = "img" + Math.random().toString(36).slice(2, 10),
+): ImageSpec {
   return { name: "test", baseImage, steps, id };
 }
 
@@ -57,7 +61,10 @@ test("a failed build names the step and is not cached", async () => {
     const cache = new ImageCache(join(data, "ex"));
     await assert.rejects(cache.prepare(s), (e: Error) => {
       assert.equal(e.name, "ImageBuildError");
-      assert.match(e.message, /image test \(img\w+\) failed to build at step 2 \(run ".*"\): exit code 3: missing flag/);
+      assert.match(
+        e.message,
+        /image test \(img\w+\) failed to build at step 2 \(run ".*"\): exit code 3: missing flag/,
+      );
       return true;
     });
     assert.equal(existsSync(join(data, "ex", "images", s.id)), false);
@@ -115,20 +122,62 @@ test("Dockerfile: FROM, then RUN/ENV/WORKDIR/COPY in order, then the runtime ent
 });
 
 test("run arguments carry cpu, memory without swap, a sized tmpfs, GPUs, and env names only", () => {
-  const d = ociRunArgs({ engine: "docker", image: "tributary/test:ab", name: "c-1", cpu: 2, memoryBytes: 64 * 2 ** 20, diskBytes: 2 * 2 ** 30, env: { my_secret: "s3cr3t", A: "1" }, gpus: ["1", "2"] });
+  const d = ociRunArgs({
+    engine: "docker",
+    image: "tributary/test:ab",
+    name: "c-1",
+    cpu: 2,
+    memoryBytes: 64 * 2 ** 20,
+    diskBytes: 2 * 2 ** 30,
+    env: { my_secret: "s3cr3t", A: "1" },
+    gpus: ["1", "2"],
+  });
   assert.equal(d.command, "docker");
   assert.deepEqual(d.args, [
-    "run", "--rm", "-i", "--name", "c-1", "--label", "tributary.container=c-1",
-    "--cpus", "2", "--memory", "67108864b", "--memory-swap", "67108864b",
-    "--pids-limit", "4096",
-    "--tmpfs", "/tmp:rw,nosuid,nodev,size=2147483648,mode=1777",
-    "--gpus", '"device=1,2"',
-    "-e", "A", "-e", "CUDA_VISIBLE_DEVICES", "-e", "TMPDIR", "-e", "my_secret",
+    "run",
+    "--rm",
+    "-i",
+    "--name",
+    "c-1",
+    "--label",
+    "tributary.container=c-1",
+    "--cpus",
+    "2",
+    "--memory",
+    "67108864b",
+    "--memory-swap",
+    "67108864b",
+    "--pids-limit",
+    "4096",
+    "--tmpfs",
+    "/tmp:rw,nosuid,nodev,size=2147483648,mode=1777",
+    "--gpus",
+    '"device=1,2"',
+    "-e",
+    "A",
+    "-e",
+    "CUDA_VISIBLE_DEVICES",
+    "-e",
+    "TMPDIR",
+    "-e",
+    "my_secret",
     "tributary/test:ab",
   ]);
   assert.equal(d.env.my_secret, "s3cr3t");
   assert.equal(d.env.CUDA_VISIBLE_DEVICES, "0,1", "devices are renumbered inside the container");
   assert.ok(!d.args.some((a) => a.includes("s3cr3t")), "secret values never on the command line");
-  const p = ociRunArgs({ engine: "podman", image: "x", name: "c-2", cpu: 1, memoryBytes: 2 ** 30, diskBytes: 2 ** 30, env: {}, gpus: ["0"] });
-  assert.deepEqual(p.args.slice(p.args.indexOf("--device"), p.args.indexOf("--device") + 2), ["--device", "nvidia.com/gpu=0"]);
+  const p = ociRunArgs({
+    engine: "podman",
+    image: "x",
+    name: "c-2",
+    cpu: 1,
+    memoryBytes: 2 ** 30,
+    diskBytes: 2 ** 30,
+    env: {},
+    gpus: ["0"],
+  });
+  assert.deepEqual(p.args.slice(p.args.indexOf("--device"), p.args.indexOf("--device") + 2), [
+    "--device",
+    "nvidia.com/gpu=0",
+  ]);
 });

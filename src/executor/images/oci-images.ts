@@ -46,10 +46,12 @@ export class OciImages {
     const dir = mkdtempSync(join(tmpdir(), "tributary-oci-"));
     writeFileSync(join(dir, "Dockerfile"), dockerfile(spec));
     const runtime = join(dir, "tributary-runtime");
-    for (const part of ["container", "core"]) cpSync(join(DIST_SRC, part), join(runtime, "dist", "src", part), { recursive: true });
+    for (const part of ["container", "core"])
+      cpSync(join(DIST_SRC, part), join(runtime, "dist", "src", part), { recursive: true });
     // The runtime is ESM: without this marker Node would read its .js files as CommonJS.
     writeFileSync(join(runtime, "package.json"), JSON.stringify({ type: "module" }));
-    for (const step of spec.steps) if (step.op === "copy") cpSync(join(this.contextDir, step.src), join(dir, step.src), { recursive: true });
+    for (const step of spec.steps)
+      if (step.op === "copy") cpSync(join(this.contextDir, step.src), join(dir, step.src), { recursive: true });
     return dir;
   }
 
@@ -61,7 +63,15 @@ export class OciImages {
         const p = spawn(this.engine, ["build", "-t", tag, dir], { stdio: ["ignore", "ignore", "pipe"] });
         p.stderr!.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
         p.on("error", reject);
-        p.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`image ${spec.name} (${spec.id}): ${this.engine} build failed with exit code ${code}: ${err.trim()}`))));
+        p.on("exit", (code) =>
+          code === 0
+            ? resolve()
+            : reject(
+                new Error(
+                  `image ${spec.name} (${spec.id}): ${this.engine} build failed with exit code ${code}: ${err.trim()}`,
+                ),
+              ),
+        );
       });
       return tag;
     } finally {

@@ -59,7 +59,11 @@ test("a container cgroup gets memory.max, cpu.max and the pid; OOM kills are rea
     assert.equal(cg.path, join(root, "tributary-c-1234"));
     assert.equal(readFileSync(join(cg.path, "memory.max"), "utf8"), `${64 * 2 ** 20}\n`);
     assert.equal(readFileSync(join(cg.path, "cpu.max"), "utf8"), "150000 100000\n");
-    assert.equal(existsSync(join(cg.path, "memory.swap.max")), false, "swap knob written only where the kernel offers it");
+    assert.equal(
+      existsSync(join(cg.path, "memory.swap.max")),
+      false,
+      "swap knob written only where the kernel offers it",
+    );
     cg.addPid(4242);
     assert.equal(readFileSync(join(cg.path, "cgroup.procs"), "utf8"), "4242\n");
     assert.equal(cg.oomKilled(), false);
@@ -88,24 +92,49 @@ test("the executor announces its enforcement; a refused cgroup falls back to hea
     new ContainerLimits({ units, enforcement: chooseEnforcement(ro, {}), log: (l) => lines.push(l) });
     chmodSync(ro, 0o700);
     rmSync(ro, { recursive: true, force: true });
-    assert.ok(lines.some((l) => l.includes("using heap+rss")), lines.join("\n"));
+    assert.ok(
+      lines.some((l) => l.includes("using heap+rss")),
+      lines.join("\n"),
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
 });
 
 test("units: options win over the environment; bad values are refused", () => {
-  assert.deepEqual(resolveUnits({ memoryUnitBytes: 64 * 2 ** 20 }, { TRIBUTARY_MEMORY_UNIT_BYTES: "1", TRIBUTARY_DISK_UNIT_BYTES: "1048576" }), { memoryUnitBytes: 64 * 2 ** 20, diskUnitBytes: 1048576 });
-  assert.throws(() => resolveUnits({}, { TRIBUTARY_DISK_UNIT_BYTES: "-3" }), /TRIBUTARY_DISK_UNIT_BYTES must be a positive integer/);
+  assert.deepEqual(
+    resolveUnits(
+      { memoryUnitBytes: 64 * 2 ** 20 },
+      { TRIBUTARY_MEMORY_UNIT_BYTES: "1", TRIBUTARY_DISK_UNIT_BYTES: "1048576" },
+    ),
+    { memoryUnitBytes: 64 * 2 ** 20, diskUnitBytes: 1048576 },
+  );
+  assert.throws(
+    () => resolveUnits({}, { TRIBUTARY_DISK_UNIT_BYTES: "-3" }),
+    /TRIBUTARY_DISK_UNIT_BYTES must be a positive integer/,
+  );
 });
 
 test("with a usable root, each container gets its cgroup; a kernel OOM kill becomes out_of_memory", () => {
   const root = fakeRoot();
   const tmp = mkdtempSync(join(tmpdir(), "tributary-ctmp-"));
   try {
-    const limits = new ContainerLimits({ units: resolveUnits({ memoryUnitBytes: 64 * 2 ** 20 }, {}), enforcement: chooseEnforcement(root, {}), log: () => {} });
+    const limits = new ContainerLimits({
+      units: resolveUnits({ memoryUnitBytes: 64 * 2 ** 20 }, {}),
+      enforcement: chooseEnforcement(root, {}),
+      log: () => {},
+    });
     // Only what ContainerLimits touches; the pid is this process (the fake cgroup.procs is a file).
-    const c = { id: "c-abc", pid: process.pid, child: { pid: process.pid }, killReason: null as string | null, killDetail: null as string | null, kill(r: string) { this.killReason ??= r; } };
+    const c = {
+      id: "c-abc",
+      pid: process.pid,
+      child: { pid: process.pid },
+      killReason: null as string | null,
+      killDetail: null as string | null,
+      kill(r: string) {
+        this.killReason ??= r;
+      },
+    };
     limits.attach(c as never, { memory: 2, cpu: 1, ephemeralDisk: 2 }, tmp);
     const dir = join(root, "tributary-c-abc");
     assert.equal(readFileSync(join(dir, "memory.max"), "utf8"), `${128 * 2 ** 20}\n`);

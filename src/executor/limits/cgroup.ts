@@ -7,7 +7,17 @@
  * Safety: nothing here runs unless the executor is given a root explicitly (`cgroupRoot` option or
  * `TRIBUTARY_CGROUP_ROOT`). Detection only reads; it never enables controllers or writes anywhere.
  */
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, rmdirSync, statSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  rmdirSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 
 /** The verdict of {@link detectCgroup}. */
@@ -29,9 +39,15 @@ export function detectCgroup(root: string | undefined): CgroupSupport {
     if (!statSync(root).isDirectory()) return { usable: false, reason: `${root} is not a directory` };
     accessSync(root, constants.W_OK);
   } catch (e) {
-    return { usable: false, reason: `${root} is not a writable directory (${(e as NodeJS.ErrnoException).code ?? "error"})` };
+    return {
+      usable: false,
+      reason: `${root} is not a writable directory (${(e as NodeJS.ErrnoException).code ?? "error"})`,
+    };
   }
-  for (const [file, what] of [["cgroup.controllers", "offered"], ["cgroup.subtree_control", "enabled for children"]] as const) {
+  for (const [file, what] of [
+    ["cgroup.controllers", "offered"],
+    ["cgroup.subtree_control", "enabled for children"],
+  ] as const) {
     const p = join(root, file);
     if (!existsSync(p)) return { usable: false, reason: `${p} is missing (not a cgroup v2 directory)` };
     const have = words(p);
@@ -93,7 +109,8 @@ export function createContainerCgroup(root: string, id: string, limits: CgroupLi
         rmdirSync(path);
       } catch (e) {
         // A plain directory standing in for one (tests) holds real files.
-        if ((e as NodeJS.ErrnoException).code === "ENOTEMPTY" && !existsSync(join(path, "cgroup.controllers"))) rmSync(path, { recursive: true, force: true });
+        if ((e as NodeJS.ErrnoException).code === "ENOTEMPTY" && !existsSync(join(path, "cgroup.controllers")))
+          rmSync(path, { recursive: true, force: true });
       }
     },
   };

@@ -110,14 +110,20 @@ export class ContainerLimits {
   async exceeded(c: ContainerProcess): Promise<boolean> {
     const a = this.attached.get(c.id);
     if (!a) return false;
-    return (await a.dog.checkNow()) !== null || c.killReason === "out_of_memory" || c.killReason === "disk_quota_exceeded";
+    return (
+      (await a.dog.checkNow()) !== null || c.killReason === "out_of_memory" || c.killReason === "disk_quota_exceeded"
+    );
   }
 
   /** {@link exceeded} at the moment a result is reported, with the container's own RSS figure. */
   exceededAtFinish(c: ContainerProcess, rssBytes: number | null): boolean {
     const a = this.attached.get(c.id);
     if (!a) return false;
-    return a.dog.checkAtFinish(rssBytes) !== null || c.killReason === "out_of_memory" || c.killReason === "disk_quota_exceeded";
+    return (
+      a.dog.checkAtFinish(rssBytes) !== null ||
+      c.killReason === "out_of_memory" ||
+      c.killReason === "disk_quota_exceeded"
+    );
   }
 
   /**

@@ -25,7 +25,8 @@ export interface UnitOverrides {
 function parse(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined || raw === "") return undefined;
   const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer number of bytes, got ${JSON.stringify(raw)}`);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new Error(`${name} must be a positive integer number of bytes, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -36,8 +37,12 @@ function parse(name: string, raw: string | undefined): number | undefined {
 export function resolveUnits(o: UnitOverrides = {}, env: NodeJS.ProcessEnv = process.env): ResourceUnits {
   const memory = o.memoryUnitBytes ?? parse("TRIBUTARY_MEMORY_UNIT_BYTES", env.TRIBUTARY_MEMORY_UNIT_BYTES) ?? GB;
   const disk = o.diskUnitBytes ?? parse("TRIBUTARY_DISK_UNIT_BYTES", env.TRIBUTARY_DISK_UNIT_BYTES) ?? GB;
-  for (const [k, v] of [["memoryUnitBytes", memory], ["diskUnitBytes", disk]] as const) {
-    if (!Number.isSafeInteger(v) || v <= 0) throw new Error(`${k} must be a positive integer number of bytes, got ${v}`);
+  for (const [k, v] of [
+    ["memoryUnitBytes", memory],
+    ["diskUnitBytes", disk],
+  ] as const) {
+    if (!Number.isSafeInteger(v) || v <= 0)
+      throw new Error(`${k} must be a positive integer number of bytes, got ${v}`);
   }
   return { memoryUnitBytes: memory, diskUnitBytes: disk };
 }

@@ -20,7 +20,9 @@ function child(code: string) {
 /** Bounds `p`; its timer is ref'd on purpose: the watchdog's own timers are not, by design. */
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: NodeJS.Timeout | undefined;
-  const limit = new Promise<T>((_, rej) => (t = setTimeout(() => rej(new Error(`${what}: no answer within ${ms} ms`)), ms)));
+  const limit = new Promise<T>(
+    (_, rej) => (t = setTimeout(() => rej(new Error(`${what}: no answer within ${ms} ms`)), ms)),
+  );
   return Promise.race([p, limit]).finally(() => clearTimeout(t));
 }
 
@@ -37,7 +39,17 @@ test("a child that allocates past its memory limit is reported as out_of_memory"
   try {
     const hit = await within(
       new Promise<Exceeded>((resolve) => {
-        const dog = startWatchdog({ pid: k.c.pid!, memoryLimitBytes: 128 * MB, diskDir: dir, diskLimitBytes: 10 * MB, onExceed: (e) => { k.kill(); resolve(e); dog.stop(); } });
+        const dog = startWatchdog({
+          pid: k.c.pid!,
+          memoryLimitBytes: 128 * MB,
+          diskDir: dir,
+          diskLimitBytes: 10 * MB,
+          onExceed: (e) => {
+            k.kill();
+            resolve(e);
+            dog.stop();
+          },
+        });
       }),
       15_000,
       "watchdog",
@@ -55,7 +67,14 @@ test("files under the temp dir count against the disk quota (symlinks do not); c
   const dir = mkdtempSync(join(tmpdir(), "tributary-dog-"));
   const other = mkdtempSync(join(tmpdir(), "tributary-other-"));
   const reports: Exceeded[] = [];
-  const dog = startWatchdog({ pid: process.pid, memoryLimitBytes: null, diskDir: dir, diskLimitBytes: 2 * MB, diskIntervalMs: 60_000, onExceed: (e) => reports.push(e) });
+  const dog = startWatchdog({
+    pid: process.pid,
+    memoryLimitBytes: null,
+    diskDir: dir,
+    diskLimitBytes: 2 * MB,
+    diskIntervalMs: 60_000,
+    onExceed: (e) => reports.push(e),
+  });
   try {
     writeFileSync(join(other, "big"), Buffer.alloc(4 * MB));
     symlinkSync(join(other, "big"), join(dir, "link"));
@@ -82,7 +101,14 @@ test("the sampling loop finds a quota breach on its own", { timeout: 10_000 }, a
   try {
     const hit = await within(
       new Promise<Exceeded>((resolve) => {
-        startWatchdog({ pid: process.pid, memoryLimitBytes: null, diskDir: dir, diskLimitBytes: MB, diskIntervalMs: 50, onExceed: resolve });
+        startWatchdog({
+          pid: process.pid,
+          memoryLimitBytes: null,
+          diskDir: dir,
+          diskLimitBytes: MB,
+          diskIntervalMs: 50,
+          onExceed: resolve,
+        });
         setTimeout(() => writeFileSync(join(dir, "f"), Buffer.alloc(2 * MB)), 100);
       }),
       5_000,

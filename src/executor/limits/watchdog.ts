@@ -66,13 +66,17 @@ export function startWatchdog(o: WatchdogOptions): Watchdog {
     const pid = typeof o.pid === "number" ? o.pid : o.pid();
     if (pid === null || pid < 0) return null;
     const rss = await readRssBytes(pid);
-    return rss !== null && rss > o.memoryLimitBytes ? { reason: "out_of_memory", usedBytes: rss, limitBytes: o.memoryLimitBytes } : null;
+    return rss !== null && rss > o.memoryLimitBytes
+      ? { reason: "out_of_memory", usedBytes: rss, limitBytes: o.memoryLimitBytes }
+      : null;
   }
 
   async function disk(): Promise<Exceeded | null> {
     if (o.diskDir === null) return null;
     const used = await dirSizeBytes(o.diskDir);
-    return used > o.diskLimitBytes ? { reason: "disk_quota_exceeded", usedBytes: used, limitBytes: o.diskLimitBytes } : null;
+    return used > o.diskLimitBytes
+      ? { reason: "disk_quota_exceeded", usedBytes: used, limitBytes: o.diskLimitBytes }
+      : null;
   }
 
   function loop(sample: () => Promise<Exceeded | null>, everyMs: number): void {
@@ -113,7 +117,9 @@ export function startWatchdog(o: WatchdogOptions): Watchdog {
       }
       emptyAt = null;
       const used = dirSizeBytesSync(o.diskDir);
-      return used > o.diskLimitBytes ? report({ reason: "disk_quota_exceeded", usedBytes: used, limitBytes: o.diskLimitBytes }) : null;
+      return used > o.diskLimitBytes
+        ? report({ reason: "disk_quota_exceeded", usedBytes: used, limitBytes: o.diskLimitBytes })
+        : null;
     },
     stop() {
       stopped = true;

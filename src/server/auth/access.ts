@@ -18,7 +18,10 @@ export function authenticated(p: Principal | null, hasHeader: boolean): Principa
 export function mayUseNamespace(p: Principal, namespace: string | null): void {
   if (p.kind === "executor") throw forbidden("the executor token cannot call user routes");
   if (p.kind === "admin" || p.namespaces === null) return;
-  if (namespace === null) throw forbidden("this key is limited to namespaces " + p.namespaces.join(", ") + "; this route spans every namespace");
+  if (namespace === null)
+    throw forbidden(
+      "this key is limited to namespaces " + p.namespaces.join(", ") + "; this route spans every namespace",
+    );
   if (!p.namespaces.includes(namespace)) throw forbidden(`this key may not use namespace '${namespace}'`);
 }
 

@@ -68,7 +68,12 @@ export function createGuards(creds: Credentials, engine: Engine): Guards {
       return next();
     },
     async admin(c, next) {
-      if (!creds.keysRequired) throw new ApiError(409, "no_api_keys", "this server has no API keys: start it with --api-key (or TRIBUTARY_API_KEYS) to manage keys");
+      if (!creds.keysRequired)
+        throw new ApiError(
+          409,
+          "no_api_keys",
+          "this server has no API keys: start it with --api-key (or TRIBUTARY_API_KEYS) to manage keys",
+        );
       mayManageKeys(await principalOf(creds, c));
       return next();
     },

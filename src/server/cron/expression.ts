@@ -44,13 +44,22 @@ const compile = (pattern: string): Cron => new Cron(pattern, { mode: "5-part", t
  * parseCron("*\/15 9-17 * * MON-FRI").next(Date.UTC(2026, 0, 5, 9, 7)) // Date.UTC(2026, 0, 5, 9, 15)
  */
 export function parseCron(raw: string): CronTicks {
-  const fields = raw.trim().split(/\s+/).filter((f) => f !== "");
+  const fields = raw
+    .trim()
+    .split(/\s+/)
+    .filter((f) => f !== "");
   const expression = fields.join(" ");
   if (fields.length === 6) {
-    throw new CronExpressionError(`cron_expression "${raw}" has 6 fields: seconds are not supported; expected ${SHAPE}`, { expression: raw });
+    throw new CronExpressionError(
+      `cron_expression "${raw}" has 6 fields: seconds are not supported; expected ${SHAPE}`,
+      { expression: raw },
+    );
   }
   if (fields.length !== 5) {
-    throw new CronExpressionError(`cron_expression "${raw}" has ${fields.length} field${fields.length === 1 ? "" : "s"}; expected ${SHAPE}`, { expression: raw });
+    throw new CronExpressionError(
+      `cron_expression "${raw}" has ${fields.length} field${fields.length === 1 ? "" : "s"}; expected ${SHAPE}`,
+      { expression: raw },
+    );
   }
   let cron: Cron;
   try {
@@ -86,5 +95,8 @@ function fieldError(raw: string, fields: string[], libraryMessage: string): Cron
       );
     }
   }
-  return new CronExpressionError(`cron_expression "${raw}" is not valid: ${libraryMessage.replace(/^CronPattern: /, "")}`, { expression: raw });
+  return new CronExpressionError(
+    `cron_expression "${raw}" is not valid: ${libraryMessage.replace(/^CronPattern: /, "")}`,
+    { expression: raw },
+  );
 }

@@ -25,7 +25,12 @@ import { parseCron } from "./expression.js";
 export interface CronTickerOptions {
   store: Pick<Store, "listEnabledCronSchedules" | "claimCronTick">;
   /** The engine façade's invoke. */
-  invoke(namespace: string, application: string, input: InvokeInput, idempotencyKey: string): Promise<{ requestId: string }>;
+  invoke(
+    namespace: string,
+    application: string,
+    input: InvokeInput,
+    idempotencyKey: string,
+  ): Promise<{ requestId: string }>;
   clock: Clock;
   /** The longest sleep, so schedules changed on another server are seen (default 30 s). */
   fallbackMs?: number;
@@ -73,7 +78,10 @@ export function startCronTicker(o: CronTickerOptions): CronTicker {
       log(`schedule ${s.id}: ${(e as Error).message}`);
       return true;
     }
-    const input: InvokeInput = { bytes: s.input?.inline ?? new Uint8Array(), contentType: s.input ? s.input.contentType : null };
+    const input: InvokeInput = {
+      bytes: s.input?.inline ?? new Uint8Array(),
+      contentType: s.input ? s.input.contentType : null,
+    };
     try {
       await o.invoke(s.namespace, s.application, input, tickKey(s.id, tick));
     } catch (e) {

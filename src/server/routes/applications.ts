@@ -63,27 +63,46 @@ export function applicationRoutes(app: Hono, s: ServerContext): void {
 async function checkDeployable(s: ServerContext, namespace: string, m: Manifest): Promise<void> {
   const max = s.limits.maxNameLength;
   m.functions.forEach((f, i) => {
-    if (f.name.length > max) throw badRequest(`function name '${f.name.slice(0, 40)}…' is ${f.name.length} characters; this server allows at most ${max} (--max-name-length)`, { path: `$.manifest.functions[${i}].name` });
+    if (f.name.length > max)
+      throw badRequest(
+        `function name '${f.name.slice(0, 40)}…' is ${f.name.length} characters; this server allows at most ${max} (--max-name-length)`,
+        { path: `$.manifest.functions[${i}].name` },
+      );
   });
   m.applications.forEach((a, i) => {
-    if (a.name.length > max) throw badRequest(`application name '${a.name.slice(0, 40)}…' is ${a.name.length} characters; this server allows at most ${max} (--max-name-length)`, { path: `$.manifest.applications[${i}].name` });
+    if (a.name.length > max)
+      throw badRequest(
+        `application name '${a.name.slice(0, 40)}…' is ${a.name.length} characters; this server allows at most ${max} (--max-name-length)`,
+        { path: `$.manifest.applications[${i}].name` },
+      );
   });
   const names = new Set(m.functions.map((f) => f.name));
   m.functions.forEach((f, i) => {
     if (f.region !== null && !s.regions.includes(f.region)) {
-      throw badRequest(`function '${f.name}' asks for region '${f.region}', which this server does not have (regions: ${s.regions.join(", ")})`, { path: `$.manifest.functions[${i}].region` });
+      throw badRequest(
+        `function '${f.name}' asks for region '${f.region}', which this server does not have (regions: ${s.regions.join(", ")})`,
+        { path: `$.manifest.functions[${i}].region` },
+      );
     }
   });
   m.applications.forEach((a, i) => {
-    if (!names.has(a.name)) throw badRequest(`application '${a.name}' has no function of that name`, { path: `$.manifest.applications[${i}].name` });
+    if (!names.has(a.name))
+      throw badRequest(`application '${a.name}' has no function of that name`, {
+        path: `$.manifest.applications[${i}].name`,
+      });
     if (a.spec.region !== null && !s.regions.includes(a.spec.region)) {
-      throw badRequest(`application '${a.name}' asks for region '${a.spec.region}', which this server does not have`, { path: `$.manifest.applications[${i}].spec.region` });
+      throw badRequest(`application '${a.name}' asks for region '${a.spec.region}', which this server does not have`, {
+        path: `$.manifest.applications[${i}].spec.region`,
+      });
     }
   });
   for (const f of m.functions) {
     for (const secret of f.secrets) {
       if (!(await s.store.getSecret(namespace, secret))) {
-        throw badRequest(`function '${f.name}' needs secret '${secret}', which is not set (tributary secrets set ${secret} …)`, { path: "secrets", secret });
+        throw badRequest(
+          `function '${f.name}' needs secret '${secret}', which is not set (tributary secrets set ${secret} …)`,
+          { path: "secrets", secret },
+        );
       }
     }
   }

@@ -88,19 +88,27 @@ export function cronScheduleRoutes(app: Hono, s: ServerContext): void {
   app.delete("/applications/:app/cron-schedules/:id", async (c) => {
     const name = checkAppName(c.req.param("app"));
     const id = checkScheduleId(c.req.param("id"));
-    if (!(await s.store.deleteCronSchedule(ns(c), name, id))) throw notFound(`cron schedule '${id}' of application '${name}' not found`);
+    if (!(await s.store.deleteCronSchedule(ns(c), name, id)))
+      throw notFound(`cron schedule '${id}' of application '${name}' not found`);
     s.onSchedulesChanged?.();
     return c.json({ deleted: id });
   });
 }
 
 /** `input` (any JSON value, checked against the input schema or the handler's type) or `input_base64` (raw bytes). */
-function inputPayload(input: unknown, base64: string | undefined, schemaKey: string, contract: InputContract): Payload | null {
-  if (input !== undefined && base64 !== undefined) throw badRequest("give input or input_base64, not both", { path: "$.input_base64" });
+function inputPayload(
+  input: unknown,
+  base64: string | undefined,
+  schemaKey: string,
+  contract: InputContract,
+): Payload | null {
+  if (input !== undefined && base64 !== undefined)
+    throw badRequest("give input or input_base64, not both", { path: "$.input_base64" });
   let bytes: Uint8Array;
   let contentType: string;
   if (base64 !== undefined) {
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) throw badRequest("input_base64 is not base64", { path: "$.input_base64" });
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64))
+      throw badRequest("input_base64 is not base64", { path: "$.input_base64" });
     bytes = Buffer.from(base64, "base64");
     contentType = "application/octet-stream";
   } else if (input !== undefined) {
@@ -110,6 +118,9 @@ function inputPayload(input: unknown, base64: string | undefined, schemaKey: str
   } else {
     return null;
   }
-  if (bytes.byteLength > MAX_INPUT_BYTES) throw badRequest(`a schedule's input is limited to ${MAX_INPUT_BYTES} bytes`, { path: base64 !== undefined ? "$.input_base64" : "$.input" });
+  if (bytes.byteLength > MAX_INPUT_BYTES)
+    throw badRequest(`a schedule's input is limited to ${MAX_INPUT_BYTES} bytes`, {
+      path: base64 !== undefined ? "$.input_base64" : "$.input",
+    });
   return { contentType, size: bytes.byteLength, inline: bytes, blobKey: null };
 }

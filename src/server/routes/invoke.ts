@@ -26,7 +26,8 @@ export function invokeRoutes(app: Hono, s: ServerContext): void {
     if (!appV) throw notFound(`application '${name}' is not deployed in namespace '${namespace}'`);
     const contract = inputContract(appV.manifest.applications.find((a) => a.name === name)!);
     const idem = c.req.header("idempotency-key") ?? null;
-    if (idem !== null && !IDEMPOTENCY_RE.test(idem)) throw badRequest("Idempotency-Key must be 1–256 visible ASCII characters", { path: "Idempotency-Key" });
+    if (idem !== null && !IDEMPOTENCY_RE.test(idem))
+      throw badRequest("Idempotency-Key must be 1–256 visible ASCII characters", { path: "Idempotency-Key" });
     const streamed = (c.req.header("accept") ?? "").includes("text/event-stream");
     const events = streamed ? eventSetOf(c.req.query("events")) : "default";
     const ct = c.req.header("content-type")?.trim() || null;
@@ -48,7 +49,8 @@ export function invokeRoutes(app: Hono, s: ServerContext): void {
       input = { bytes: body, contentType: body.byteLength > 0 ? (ct ?? "application/json") : null };
     } else {
       if (contract.accepts === "json") throw wrongInputKind(name, contract, ct);
-      if (Number.isFinite(declared) && declared > s.limits.maxFileBytes) throw tooLarge(`file of ${declared} bytes exceeds the limit of ${s.limits.maxFileBytes} bytes`);
+      if (Number.isFinite(declared) && declared > s.limits.maxFileBytes)
+        throw tooLarge(`file of ${declared} bytes exceeds the limit of ${s.limits.maxFileBytes} bytes`);
       const key = `inputs/${namespace}/${randomUUID()}`;
       let size: number;
       // Hashed as it streams: an Idempotency-Key is checked against the input without reading it back.
@@ -56,7 +58,8 @@ export function invokeRoutes(app: Hono, s: ServerContext): void {
       try {
         size = await s.blobs.putStream(key, hashed(bodyChunks(c.req.raw), sha256), s.limits.maxFileBytes);
       } catch (e) {
-        if ((e as Error).name === "BlobTooLargeError") throw tooLarge(`file exceeds the limit of ${s.limits.maxFileBytes} bytes`);
+        if ((e as Error).name === "BlobTooLargeError")
+          throw tooLarge(`file exceeds the limit of ${s.limits.maxFileBytes} bytes`);
         throw e;
       }
       input = { payload: { contentType: ct!, size, inline: null, blobKey: key }, sha256: sha256.digest("hex") };
@@ -66,7 +69,11 @@ export function invokeRoutes(app: Hono, s: ServerContext): void {
     const { requestId } = await s.engine.invoke(namespace, name, input, idem, headers);
     if (waitMs !== null) return await answerWhenFinished(s, requestId, waitMs);
     if (streamed) {
-      const res = eventStream(s, requestId, { afterSeq: 0, events, prelude: `event: RequestCreated\ndata: ${JSON.stringify({ request_id: requestId })}\n\n` });
+      const res = eventStream(s, requestId, {
+        afterSeq: 0,
+        events,
+        prelude: `event: RequestCreated\ndata: ${JSON.stringify({ request_id: requestId })}\n\n`,
+      });
       res.headers.set("x-tributary-request-id", requestId);
       return res;
     }
@@ -74,7 +81,10 @@ export function invokeRoutes(app: Hono, s: ServerContext): void {
   });
 }
 
-async function* hashed(chunks: AsyncIterable<Uint8Array>, hash: ReturnType<typeof createHash>): AsyncIterable<Uint8Array> {
+async function* hashed(
+  chunks: AsyncIterable<Uint8Array>,
+  hash: ReturnType<typeof createHash>,
+): AsyncIterable<Uint8Array> {
   for await (const chunk of chunks) {
     hash.update(chunk);
     yield chunk;
@@ -92,12 +102,20 @@ function invokeHeaders(c: Context): [string, string][] {
   // On the Node adapter, the parsed object of the IncomingMessage (no Web Headers to build).
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
   const raw: [string, string][] = incoming
-    ? Object.entries(incoming.headers).flatMap(([k, v]) => (v === undefined ? [] : Array.isArray(v) ? v.map((x): [string, string] => [k, x]) : [[k, v] as [string, string]]))
+    ? Object.entries(incoming.headers).flatMap(([k, v]) =>
+        v === undefined ? [] : Array.isArray(v) ? v.map((x): [string, string] => [k, x]) : [[k, v] as [string, string]],
+      )
     : [...c.req.raw.headers];
   const pairs = headerPairs(raw);
   let size = 0;
   for (const [k, v] of pairs) size += k.length + v.length;
-  if (size > MAX_HEADER_BYTES) throw new ApiError(431, "headers_too_large", `the invoke's headers total ${size} bytes; at most ${MAX_HEADER_BYTES} are kept for ctx.headers`, { path: "headers" });
+  if (size > MAX_HEADER_BYTES)
+    throw new ApiError(
+      431,
+      "headers_too_large",
+      `the invoke's headers total ${size} bytes; at most ${MAX_HEADER_BYTES} are kept for ctx.headers`,
+      { path: "headers" },
+    );
   return pairs;
 }
 
@@ -106,7 +124,8 @@ function waitOf(query: string | undefined, prefer: string | undefined): number |
   const raw = query ?? /(?:^|[,;\s])wait=(\d+(?:\.\d+)?)/.exec(prefer ?? "")?.[1];
   if (raw === undefined) return null;
   const seconds = raw === "" || raw === "true" ? 60 : Number(raw);
-  if (!Number.isFinite(seconds) || seconds < 0 || seconds > 3600) throw badRequest("wait must be a number of seconds between 0 and 3600", { path: "wait" });
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > 3600)
+    throw badRequest("wait must be a number of seconds between 0 and 3600", { path: "wait" });
   return seconds * 1000;
 }
 
@@ -123,7 +142,9 @@ async function answerWhenFinished(s: ServerContext, requestId: string, waitMs: n
   if (!r) return Response.json({ request_id: requestId, status: "running" }, { status: 202, headers });
   if (r.status === "succeeded" && r.output) {
     const bytes = await s.engine.readPayload(r.output);
-    return new Response(bytes, { headers: { ...headers, "content-type": r.output.contentType || "application/octet-stream" } });
+    return new Response(bytes, {
+      headers: { ...headers, "content-type": r.output.contentType || "application/octet-stream" },
+    });
   }
   const reason = r.failureReason ?? "internal_error";
   const message = r.requestError?.message ?? r.error?.message ?? `request ${r.status}`;

@@ -15,7 +15,11 @@ import { firstIssue } from "../manifest-schema.js";
 import { NAMESPACE_RE } from "../names.js";
 
 const createBody = z.object({
-  name: z.string().min(1).max(128).regex(/^[^\u0000-\u001f\u007f]*$/, "must not contain control characters"),
+  name: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[^\u0000-\u001f\u007f]*$/, "must not contain control characters"),
   namespaces: z.array(z.string().regex(NAMESPACE_RE, "must be a valid namespace name")).min(1).max(100).optional(),
 });
 

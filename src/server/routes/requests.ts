@@ -17,7 +17,8 @@ async function requestOf(c: Context, s: ServerContext): Promise<RequestRow> {
   const app = checkAppName(c.req.param("app"));
   const id = checkRequestId(c.req.param("id"));
   const r = await s.store.getRequest(id);
-  if (!r || r.namespace !== namespace || r.application !== app) throw notFound(`request '${id}' of application '${app}' not found`);
+  if (!r || r.namespace !== namespace || r.application !== app)
+    throw notFound(`request '${id}' of application '${app}' not found`);
   return r;
 }
 
@@ -25,7 +26,8 @@ function intParam(c: Context, name: string, def: number, max: number): number {
   const raw = c.req.query(name);
   if (raw === undefined) return def;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > max) throw badRequest(`query parameter '${name}' must be an integer between 0 and ${max}`, { path: name });
+  if (!Number.isInteger(n) || n < 0 || n > max)
+    throw badRequest(`query parameter '${name}' must be an integer between 0 and ${max}`, { path: name });
   return n;
 }
 
@@ -34,12 +36,19 @@ export function requestRoutes(app: Hono, s: ServerContext): void {
     const namespace = ns(c);
     const application = checkAppName(c.req.param("app"));
     const status = c.req.query("status");
-    if (status !== undefined && !STATUSES.includes(status as Status)) throw badRequest(`status must be one of ${STATUSES.join(", ")}`, { path: "status" });
+    if (status !== undefined && !STATUSES.includes(status as Status))
+      throw badRequest(`status must be one of ${STATUSES.join(", ")}`, { path: "status" });
     const limit = intParam(c, "limit", 50, 1000) || 50;
     const cursor = c.req.query("cursor") ?? null;
     let page;
     try {
-      page = await s.store.listRequests({ namespace, application, status: status as Status | undefined, cursor, limit });
+      page = await s.store.listRequests({
+        namespace,
+        application,
+        status: status as Status | undefined,
+        cursor,
+        limit,
+      });
     } catch (e) {
       throw badRequest(`invalid cursor: ${(e as Error).message}`, { path: "cursor" });
     }
@@ -48,21 +57,34 @@ export function requestRoutes(app: Hono, s: ServerContext): void {
 
   app.get("/applications/:app/requests/:id", async (c) => {
     const r = await requestOf(c, s);
-    const [calls, attempts, lastProgress] = await Promise.all([s.store.listCalls(r.id), s.store.listAttempts(r.id), s.store.lastEvent(r.id, "progress")]);
+    const [calls, attempts, lastProgress] = await Promise.all([
+      s.store.listCalls(r.id),
+      s.store.listAttempts(r.id),
+      s.store.lastEvent(r.id, "progress"),
+    ]);
     return c.json(requestDetail(r, calls, attempts, lastProgress, s.engine.pendingReasons(r.id)));
   });
 
   app.get("/applications/:app/requests/:id/output", async (c) => {
     const r = await requestOf(c, s);
-    if (!isTerminal(r.status)) throw conflict(`request '${r.id}' is ${r.status}; the output is not ready`, { status: r.status });
+    if (!isTerminal(r.status))
+      throw conflict(`request '${r.id}' is ${r.status}; the output is not ready`, { status: r.status });
     if (r.status !== "succeeded" || !r.output) {
-      throw conflict(`request '${r.id}' ${r.status}${r.failureReason ? ` (${r.failureReason})` : ""}: ${r.requestError?.message ?? r.error?.message ?? "no output"}`, {
-        status: r.status,
-        failure_reason: r.failureReason,
-      });
+      throw conflict(
+        `request '${r.id}' ${r.status}${r.failureReason ? ` (${r.failureReason})` : ""}: ${r.requestError?.message ?? r.error?.message ?? "no output"}`,
+        {
+          status: r.status,
+          failure_reason: r.failureReason,
+        },
+      );
     }
     const bytes = await s.engine.readPayload(r.output);
-    return new Response(bytes, { headers: { "content-type": r.output.contentType || "application/octet-stream", "content-length": String(bytes.byteLength) } });
+    return new Response(bytes, {
+      headers: {
+        "content-type": r.output.contentType || "application/octet-stream",
+        "content-length": String(bytes.byteLength),
+      },
+    });
   });
 
   app.get("/applications/:app/requests/:id/progress", async (c) => {
@@ -70,7 +92,8 @@ export function requestRoutes(app: Hono, s: ServerContext): void {
     const events = eventSetOf(c.req.query("events"));
     const raw = c.req.header("last-event-id") ?? c.req.query("last_event_id") ?? "0";
     const after = Number(raw);
-    if (!Number.isInteger(after) || after < 0) throw badRequest("Last-Event-ID must be a non-negative integer", { path: "Last-Event-ID" });
+    if (!Number.isInteger(after) || after < 0)
+      throw badRequest("Last-Event-ID must be a non-negative integer", { path: "Last-Event-ID" });
     return eventStream(s, r.id, { afterSeq: after, events });
   });
 
@@ -83,7 +106,8 @@ export function requestRoutes(app: Hono, s: ServerContext): void {
 
   app.delete("/applications/:app/requests/:id", async (c) => {
     const r = await requestOf(c, s);
-    if (!isTerminal(r.status)) throw conflict(`request '${r.id}' is ${r.status}; cancel it before deleting`, { status: r.status });
+    if (!isTerminal(r.status))
+      throw conflict(`request '${r.id}' is ${r.status}; cancel it before deleting`, { status: r.status });
     await s.store.deleteRequest(r.id);
     return c.json({ deleted: r.id });
   });
@@ -106,7 +130,15 @@ export function requestRoutes(app: Hono, s: ServerContext): void {
     const rows = await s.store.listMetrics(r.id);
     const out: MetricsResponse = { counters: {}, timers: {}, samples: [] };
     for (const m of rows) {
-      out.samples.push({ call_id: m.callId, function_name: m.functionName, attempt: m.attempt, kind: m.kind, name: m.name, value: m.value, at: m.at });
+      out.samples.push({
+        call_id: m.callId,
+        function_name: m.functionName,
+        attempt: m.attempt,
+        kind: m.kind,
+        name: m.name,
+        value: m.value,
+        at: m.at,
+      });
       if (m.kind === "counter") out.counters[m.name] = (out.counters[m.name] ?? 0) + m.value;
       else {
         const t = (out.timers[m.name] ??= { count: 0, sum: 0, min: Infinity, max: -Infinity });
@@ -125,7 +157,15 @@ export function requestRoutes(app: Hono, s: ServerContext): void {
     const limit = intParam(c, "limit", 1000, 10000) || 1000;
     const rows = await s.store.listLogs(r.id, after, limit);
     return c.json({
-      logs: rows.map((l) => ({ id: l.id, attempt_id: l.attemptId, call_id: l.callId, function_name: l.functionName, stream: l.stream, ts: l.ts, line: l.line })),
+      logs: rows.map((l) => ({
+        id: l.id,
+        attempt_id: l.attemptId,
+        call_id: l.callId,
+        function_name: l.functionName,
+        stream: l.stream,
+        ts: l.ts,
+        line: l.line,
+      })),
       next: rows.length ? rows[rows.length - 1]!.id : after,
       finished: isTerminal(r.status),
     } satisfies LogsResponse);

@@ -19,7 +19,12 @@ export function secretRoutes(app: Hono, s: ServerContext): void {
     }
     const r = body.safeParse(parsed);
     if (!r.success) throw badRequest('body must be { "value": string } (at most 64 KiB)', { path: "$.value" });
-    await s.store.putSecret({ namespace: ns(c), name, ciphertext: s.box.seal(r.data.value), updatedAt: s.engine.now() });
+    await s.store.putSecret({
+      namespace: ns(c),
+      name,
+      ciphertext: s.box.seal(r.data.value),
+      updatedAt: s.engine.now(),
+    });
     return c.json({ name });
   });
 

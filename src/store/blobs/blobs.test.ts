@@ -23,9 +23,13 @@ test("local: localPath points at the stored file; no temp files are left behind"
   assert.equal(readFileSync(b.localPath!("a/b/c.txt"), "utf8"), "hello");
   assert.equal(b.localPath!("a/b/c.txt"), join(dir, "a/b/c.txt"));
   await assert.rejects(
-    b.putStream("x", (async function* () {
-      yield new Uint8Array(100);
-    })(), 5),
+    b.putStream(
+      "x",
+      (async function* () {
+        yield new Uint8Array(100);
+      })(),
+      5,
+    ),
     BlobTooLargeError,
   );
   assert.deepEqual(readdirSync(join(dir, ".tmp")), [], "no partial file survives a rejected upload");

@@ -17,11 +17,28 @@ async function collect(it: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   return new Uint8Array(Buffer.concat(parts));
 }
 
-export const BAD_KEYS = ["", "/abs", "../up", "a/../b", "a/./b", "a//b", "a/", ".hidden", "a/.tmp/x", "sp ace", "semi;colon", "back\\slash", "nul\0", "ünï", "a".repeat(2000)];
+export const BAD_KEYS = [
+  "",
+  "/abs",
+  "../up",
+  "a/../b",
+  "a/./b",
+  "a//b",
+  "a/",
+  ".hidden",
+  "a/.tmp/x",
+  "sp ace",
+  "semi;colon",
+  "back\\slash",
+  "nul\0",
+  "ünï",
+  "a".repeat(2000),
+];
 
 /** Registers the blob contract; `make` returns a fresh store and an optional cleanup check. */
 export function blobContract(name: string, make: () => Promise<BlobStore>): void {
-  const t = (title: string, body: (b: BlobStore) => Promise<void>) => void test(`${name}: ${title}`, { timeout: 10_000 }, async () => body(await make()));
+  const t = (title: string, body: (b: BlobStore) => Promise<void>) =>
+    void test(`${name}: ${title}`, { timeout: 10_000 }, async () => body(await make()));
 
   t("put/get round-trips binary bytes; overwrite replaces; delete removes", async (b) => {
     const bytes = Uint8Array.from({ length: 256 }, (_, i) => i);
@@ -63,7 +80,10 @@ export function blobContract(name: string, make: () => Promise<BlobStore>): void
         returned = true;
       }
     }
-    await assert.rejects(b.putStream("too/big", body(), 10), (e: unknown) => e instanceof BlobTooLargeError && e.maxBytes === 10);
+    await assert.rejects(
+      b.putStream("too/big", body(), 10),
+      (e: unknown) => e instanceof BlobTooLargeError && e.maxBytes === 10,
+    );
     assert.ok(returned, "the body stops being read");
     await assert.rejects(b.get("too/big"), BlobNotFoundError);
     // An oversized rewrite leaves the previous blob untouched.

@@ -51,13 +51,17 @@ const SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
  */
 export function validateBlobKey(key: string): void {
   if (typeof key !== "string" || key.length === 0) throw new InvalidBlobKeyError(String(key), "empty");
-  if (key.length > MAX_KEY_LENGTH) throw new InvalidBlobKeyError(key.slice(0, 64) + "…", `longer than ${MAX_KEY_LENGTH} characters`);
+  if (key.length > MAX_KEY_LENGTH)
+    throw new InvalidBlobKeyError(key.slice(0, 64) + "…", `longer than ${MAX_KEY_LENGTH} characters`);
   if (key.startsWith("/")) throw new InvalidBlobKeyError(key, "absolute paths are not allowed");
   for (const seg of key.split("/")) {
     if (seg === "") throw new InvalidBlobKeyError(key, "empty path segment");
     if (seg === "." || seg === "..") throw new InvalidBlobKeyError(key, `"${seg}" segments are not allowed`);
     if (!SEGMENT.test(seg)) {
-      throw new InvalidBlobKeyError(key, `segment ${JSON.stringify(seg)} must be [A-Za-z0-9._-] and not start with "."`);
+      throw new InvalidBlobKeyError(
+        key,
+        `segment ${JSON.stringify(seg)} must be [A-Za-z0-9._-] and not start with "."`,
+      );
     }
   }
 }
@@ -65,6 +69,7 @@ export function validateBlobKey(key: string): void {
 /** Validates an optional size limit. */
 export function checkMaxBytes(maxBytes: number | undefined): number {
   if (maxBytes === undefined) return Infinity;
-  if (!(maxBytes >= 0) || !Number.isFinite(maxBytes)) throw new RangeError(`maxBytes must be a finite number >= 0, got ${maxBytes}`);
+  if (!(maxBytes >= 0) || !Number.isFinite(maxBytes))
+    throw new RangeError(`maxBytes must be a finite number >= 0, got ${maxBytes}`);
   return maxBytes;
 }

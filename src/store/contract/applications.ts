@@ -30,13 +30,24 @@ export function applicationContract(makeStore: MakeStore): void {
     assert.equal(await s.getApplication("ns", "missing"), null);
 
     const list = await s.listApplications("ns");
-    assert.deepEqual(list.map((a) => [a.name, a.version]), [["a", 2], ["b", 1]]);
-    assert.deepEqual((await s.listApplications("nobody")), []);
+    assert.deepEqual(
+      list.map((a) => [a.name, a.version]),
+      [
+        ["a", 2],
+        ["b", 1],
+      ],
+    );
+    assert.deepEqual(await s.listApplications("nobody"), []);
   });
 
   storeTest(makeStore, "concurrent deploys of one application get distinct versions", async (s) => {
-    const versions = await Promise.all(Array.from({ length: 10 }, (_, i) => s.createApplicationVersion("ns", "a", MANIFEST, `k${i}`, i)));
-    assert.deepEqual([...versions].sort((x, y) => x - y), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const versions = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => s.createApplicationVersion("ns", "a", MANIFEST, `k${i}`, i)),
+    );
+    assert.deepEqual(
+      [...versions].sort((x, y) => x - y),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    );
   });
 
   storeTest(makeStore, "deleted applications are hidden except by explicit version", async (s) => {
@@ -46,7 +57,10 @@ export function applicationContract(makeStore: MakeStore): void {
 
     assert.equal(await s.deleteApplication("ns", "a", 100), true);
     assert.equal(await s.getApplication("ns", "a"), null);
-    assert.deepEqual((await s.listApplications("ns")).map((a) => a.name), ["b"]);
+    assert.deepEqual(
+      (await s.listApplications("ns")).map((a) => a.name),
+      ["b"],
+    );
     const pinned = await s.getApplication("ns", "a", 1);
     assert.equal(pinned?.deletedAt, 100, "requests pinned to a version still find it");
 
@@ -56,6 +70,12 @@ export function applicationContract(makeStore: MakeStore): void {
     // Deploying again continues the numbering and makes the application live again.
     assert.equal(await s.createApplicationVersion("ns", "a", MANIFEST, "k4", 300), 3);
     assert.equal((await s.getApplication("ns", "a"))?.version, 3);
-    assert.deepEqual((await s.listApplications("ns")).map((a) => [a.name, a.version]), [["a", 3], ["b", 1]]);
+    assert.deepEqual(
+      (await s.listApplications("ns")).map((a) => [a.name, a.version]),
+      [
+        ["a", 3],
+        ["b", 1],
+      ],
+    );
   });
 }

@@ -1,6 +1,16 @@
 /** Contract: finishing attempts (CAS) and listing running ones. */
 import assert from "node:assert/strict";
-import { ALL_BYTES, blob, ev, inline, newAttempt, newCall, seedRunning, storeTest, type MakeStore } from "./fixtures.js";
+import {
+  ALL_BYTES,
+  blob,
+  ev,
+  inline,
+  newAttempt,
+  newCall,
+  seedRunning,
+  storeTest,
+  type MakeStore,
+} from "./fixtures.js";
 
 export function attemptContract(makeStore: MakeStore): void {
   storeTest(makeStore, "finishAttempt applies attempt, call and request patches once", async (s) => {
@@ -14,57 +24,130 @@ export function attemptContract(makeStore: MakeStore): void {
       { status: "succeeded", output, finishedAt: 3_001 },
       [ev("attempt:succeeded"), ev("call:finished", { callId: root.id }), ev("request:finished")],
     );
-    assert.deepEqual(evs?.map((e) => [e.seq, e.kind]), [[1, "attempt:succeeded"], [2, "call:finished"], [3, "request:finished"]]);
-    assert.deepEqual(await s.getAttempt(attempt.id), { ...attempt, containerId: "ctr-1", status: "succeeded", failureReason: null, error: null, finishedAt: 3_000 });
+    assert.deepEqual(
+      evs?.map((e) => [e.seq, e.kind]),
+      [
+        [1, "attempt:succeeded"],
+        [2, "call:finished"],
+        [3, "request:finished"],
+      ],
+    );
+    assert.deepEqual(await s.getAttempt(attempt.id), {
+      ...attempt,
+      containerId: "ctr-1",
+      status: "succeeded",
+      failureReason: null,
+      error: null,
+      finishedAt: 3_000,
+    });
     const call = await s.getCall(root.id);
     assert.deepEqual([call?.status, call?.result, call?.finishedAt], ["succeeded", result, 3_000]);
     const req = await s.getRequest(request.id);
     assert.deepEqual([req?.status, req?.output, req?.finishedAt], ["succeeded", output, 3_001]);
 
-    assert.equal(await s.finishAttempt(attempt.id, { status: "failed", finishedAt: 4_000 }, { status: "failed" }, { status: "failed" }, [ev("attempt:failed")]), null);
+    assert.equal(
+      await s.finishAttempt(
+        attempt.id,
+        { status: "failed", finishedAt: 4_000 },
+        { status: "failed" },
+        { status: "failed" },
+        [ev("attempt:failed")],
+      ),
+      null,
+    );
     assert.equal((await s.getAttempt(attempt.id))?.status, "succeeded");
     assert.equal((await s.getCall(root.id))?.status, "succeeded");
     assert.equal((await s.listEvents(request.id, 0, 100)).length, 3, "a lost race appends nothing");
-    assert.equal(await s.finishAttempt("missing", { status: "failed", finishedAt: 1 }, { status: "failed" }, null, []), null);
+    assert.equal(
+      await s.finishAttempt("missing", { status: "failed", finishedAt: 1 }, { status: "failed" }, null, []),
+      null,
+    );
   });
 
   storeTest(makeStore, "finishAttempt records failures as plain data", async (s) => {
     const { root, attempt } = await seedRunning(s);
-    const error = { name: "FunctionError", message: "boom", stack: "at x", retryable: true, functionName: "app", cause: { name: "Error", message: "inner", retryable: true } };
-    assert.ok(await s.finishAttempt(attempt.id, { status: "failed", failureReason: "function_error", error, finishedAt: 5 }, { status: "running" }, null, []));
+    const error = {
+      name: "FunctionError",
+      message: "boom",
+      stack: "at x",
+      retryable: true,
+      functionName: "app",
+      cause: { name: "Error", message: "inner", retryable: true },
+    };
+    assert.ok(
+      await s.finishAttempt(
+        attempt.id,
+        { status: "failed", failureReason: "function_error", error, finishedAt: 5 },
+        { status: "running" },
+        null,
+        [],
+      ),
+    );
     const a = await s.getAttempt(attempt.id);
-    assert.deepEqual([a?.status, a?.failureReason, a?.error, a?.containerId], ["failed", "function_error", error, null]);
+    assert.deepEqual(
+      [a?.status, a?.failureReason, a?.error, a?.containerId],
+      ["failed", "function_error", error, null],
+    );
     assert.equal((await s.getCall(root.id))?.status, "running", "the engine decides retry vs. failure next");
   });
 
-  storeTest(makeStore, "finishAttempt leaves a finished request alone and drops the events that would announce it", async (s) => {
-    const { request, root, attempt } = await seedRunning(s);
-    assert.ok(await s.finishRequest(request.id, { status: "cancelled", failureReason: "cancelled", finishedAt: 10 }, [ev("request:finished")]));
-    const evs = await s.finishAttempt(
-      attempt.id,
-      { status: "succeeded", finishedAt: 20 },
-      { status: "succeeded", result: inline("1"), finishedAt: 20 },
-      { status: "succeeded", output: inline("1"), finishedAt: 20 },
-      [ev("attempt:succeeded"), ev("call:finished"), ev("request:finished")],
-    );
-    assert.deepEqual(evs?.map((e) => [e.seq, e.kind]), [[2, "attempt:succeeded"], [3, "call:finished"]]);
-    const req = await s.getRequest(request.id);
-    assert.deepEqual([req?.status, req?.output, req?.finishedAt], ["cancelled", null, 10]);
-    assert.equal((await s.getCall(root.id))?.status, "succeeded");
-    assert.equal((await s.getAttempt(attempt.id))?.status, "succeeded");
-  });
+  storeTest(
+    makeStore,
+    "finishAttempt leaves a finished request alone and drops the events that would announce it",
+    async (s) => {
+      const { request, root, attempt } = await seedRunning(s);
+      assert.ok(
+        await s.finishRequest(request.id, { status: "cancelled", failureReason: "cancelled", finishedAt: 10 }, [
+          ev("request:finished"),
+        ]),
+      );
+      const evs = await s.finishAttempt(
+        attempt.id,
+        { status: "succeeded", finishedAt: 20 },
+        { status: "succeeded", result: inline("1"), finishedAt: 20 },
+        { status: "succeeded", output: inline("1"), finishedAt: 20 },
+        [ev("attempt:succeeded"), ev("call:finished"), ev("request:finished")],
+      );
+      assert.deepEqual(
+        evs?.map((e) => [e.seq, e.kind]),
+        [
+          [2, "attempt:succeeded"],
+          [3, "call:finished"],
+        ],
+      );
+      const req = await s.getRequest(request.id);
+      assert.deepEqual([req?.status, req?.output, req?.finishedAt], ["cancelled", null, 10]);
+      assert.equal((await s.getCall(root.id))?.status, "succeeded");
+      assert.equal((await s.getAttempt(attempt.id))?.status, "succeeded");
+    },
+  );
 
   storeTest(makeStore, "finishAttempt leaves a call that is no longer running alone", async (s) => {
     const { request, root, attempt } = await seedRunning(s);
     // Cancellation raced ahead: the call is already cancelled when the attempt reports.
-    await s.finishAttempt(attempt.id, { status: "cancelled", finishedAt: 5 }, { status: "cancelled", finishedAt: 5 }, null, []);
+    await s.finishAttempt(
+      attempt.id,
+      { status: "cancelled", finishedAt: 5 },
+      { status: "cancelled", finishedAt: 5 },
+      null,
+      [],
+    );
     const child = newCall(request.id, root.id, 0, 0, "child");
     await s.createCall(child, []);
     const ca = newAttempt(child);
     await s.startAttempt(ca, { attemptsUsed: 1, infraRetries: 0 }, []);
     assert.ok(await s.transitionCall(child.id, "running", { status: "cancelled", finishedAt: 6 }, []));
-    const evs = await s.finishAttempt(ca.id, { status: "succeeded", finishedAt: 7 }, { status: "succeeded", result: inline("2"), finishedAt: 7 }, null, [ev("attempt:succeeded"), ev("call:finished")]);
-    assert.deepEqual(evs?.map((e) => e.kind), ["attempt:succeeded"]);
+    const evs = await s.finishAttempt(
+      ca.id,
+      { status: "succeeded", finishedAt: 7 },
+      { status: "succeeded", result: inline("2"), finishedAt: 7 },
+      null,
+      [ev("attempt:succeeded"), ev("call:finished")],
+    );
+    assert.deepEqual(
+      evs?.map((e) => e.kind),
+      ["attempt:succeeded"],
+    );
     const call = await s.getCall(child.id);
     assert.deepEqual([call?.status, call?.result, call?.finishedAt], ["cancelled", null, 6]);
   });
@@ -79,9 +162,18 @@ export function attemptContract(makeStore: MakeStore): void {
     await s.finishAttempt(b.attempt.id, { status: "failed", finishedAt: 9 }, { status: "running" }, null, []);
 
     assert.deepEqual((await s.listRunningAttempts()).map((x) => x.id).sort(), [a.attempt.id, onB.id].sort());
-    assert.deepEqual((await s.listRunningAttempts("exec-1")).map((x) => x.id), [a.attempt.id]);
-    assert.deepEqual((await s.listRunningAttempts("exec-B")).map((x) => x.id), [onB.id]);
+    assert.deepEqual(
+      (await s.listRunningAttempts("exec-1")).map((x) => x.id),
+      [a.attempt.id],
+    );
+    assert.deepEqual(
+      (await s.listRunningAttempts("exec-B")).map((x) => x.id),
+      [onB.id],
+    );
     assert.deepEqual(await s.listRunningAttempts("exec-none"), []);
-    assert.deepEqual((await s.listAttempts(b.request.id)).map((x) => x.id), [b.attempt.id, onB.id]);
+    assert.deepEqual(
+      (await s.listAttempts(b.request.id)).map((x) => x.id),
+      [b.attempt.id, onB.id],
+    );
   });
 }

@@ -1,38 +1,64 @@
 /** Contract: function calls (creation, child lookup, pending queue, CAS transitions). */
 import assert from "node:assert/strict";
-import { ALL_BYTES, blob, ev, inline, newAttempt, newCall, seedRequest, seedRunning, storeTest, type MakeStore } from "./fixtures.js";
+import {
+  ALL_BYTES,
+  blob,
+  ev,
+  inline,
+  newAttempt,
+  newCall,
+  seedRequest,
+  seedRunning,
+  storeTest,
+  type MakeStore,
+} from "./fixtures.js";
 
 export function callContract(makeStore: MakeStore): void {
-  storeTest(makeStore, "createCall inserts a pending call once; findChildCall finds it by (parent, seq, item)", async (s) => {
-    const { request, root } = await seedRunning(s);
-    const child = newCall(request.id, root.id, 3, 2, "child", { args: inline(ALL_BYTES, "application/octet-stream"), notBefore: 77 });
-    const evs = await s.createCall(child, [ev("call:created", { callId: child.id, parentCallId: root.id, functionName: "child" })]);
-    assert.deepEqual(evs?.map((e) => e.seq), [1]);
-    assert.deepEqual(await s.getCall(child.id), {
-      ...child,
-      status: "pending",
-      attemptsUsed: 0,
-      infraRetries: 0,
-      result: null,
-      error: null,
-      failureReason: null,
-      pendingReason: null,
-      finishedAt: null,
-    });
-    assert.equal(await s.createCall(child, [ev("call:created")]), null, "an existing id is a no-op");
-    assert.equal((await s.listEvents(request.id, 0, 100)).length, 1);
+  storeTest(
+    makeStore,
+    "createCall inserts a pending call once; findChildCall finds it by (parent, seq, item)",
+    async (s) => {
+      const { request, root } = await seedRunning(s);
+      const child = newCall(request.id, root.id, 3, 2, "child", {
+        args: inline(ALL_BYTES, "application/octet-stream"),
+        notBefore: 77,
+      });
+      const evs = await s.createCall(child, [
+        ev("call:created", { callId: child.id, parentCallId: root.id, functionName: "child" }),
+      ]);
+      assert.deepEqual(
+        evs?.map((e) => e.seq),
+        [1],
+      );
+      assert.deepEqual(await s.getCall(child.id), {
+        ...child,
+        status: "pending",
+        attemptsUsed: 0,
+        infraRetries: 0,
+        result: null,
+        error: null,
+        failureReason: null,
+        pendingReason: null,
+        finishedAt: null,
+      });
+      assert.equal(await s.createCall(child, [ev("call:created")]), null, "an existing id is a no-op");
+      assert.equal((await s.listEvents(request.id, 0, 100)).length, 1);
 
-    assert.equal((await s.findChildCall(root.id, 3, 2))?.id, child.id);
-    assert.equal(await s.findChildCall(root.id, 3, 1), null);
-    assert.equal(await s.findChildCall(root.id, 4, 2), null);
-    assert.equal(await s.findChildCall("other", 3, 2), null);
+      assert.equal((await s.findChildCall(root.id, 3, 2))?.id, child.id);
+      assert.equal(await s.findChildCall(root.id, 3, 1), null);
+      assert.equal(await s.findChildCall(root.id, 4, 2), null);
+      assert.equal(await s.findChildCall("other", 3, 2), null);
 
-    const blobArgs = newCall(request.id, root.id, 4, 0, "big", { args: blob("k/args", 123) });
-    await s.createCall(blobArgs, []);
-    assert.deepEqual((await s.getCall(blobArgs.id))?.args, blob("k/args", 123));
-    assert.deepEqual((await s.listCalls(request.id)).map((c) => c.id), [root.id, child.id, blobArgs.id]);
-    assert.equal(await s.getCall("missing"), null);
-  });
+      const blobArgs = newCall(request.id, root.id, 4, 0, "big", { args: blob("k/args", 123) });
+      await s.createCall(blobArgs, []);
+      assert.deepEqual((await s.getCall(blobArgs.id))?.args, blob("k/args", 123));
+      assert.deepEqual(
+        (await s.listCalls(request.id)).map((c) => c.id),
+        [root.id, child.id, blobArgs.id],
+      );
+      assert.equal(await s.getCall("missing"), null);
+    },
+  );
 
   storeTest(makeStore, "listPendingCalls is oldest first and skips running calls and finished requests", async (s) => {
     const live = await seedRunning(s, { createdAt: 10 });
@@ -43,7 +69,10 @@ export function callContract(makeStore: MakeStore): void {
     const other = await seedRequest(s, { createdAt: 30 });
     const done = await seedRequest(s, { createdAt: 5 });
     await s.finishRequest(done.request.id, { status: "cancelled" }, []);
-    assert.deepEqual((await s.listPendingCalls()).map((c) => c.id), [early.id, other.root.id, late.id]);
+    assert.deepEqual(
+      (await s.listPendingCalls()).map((c) => c.id),
+      [early.id, other.root.id, late.id],
+    );
   });
 
   storeTest(makeStore, "transitionCall is a CAS on the current status and applies only the given fields", async (s) => {
@@ -53,9 +82,28 @@ export function callContract(makeStore: MakeStore): void {
     assert.equal((await s.listEvents(request.id, 0, 100)).length, 0, "a lost race appends nothing");
 
     // running → pending: a retry with backoff.
-    await s.finishAttempt(attempt.id, { status: "failed", failureReason: "function_error", finishedAt: 3 }, { status: "running" }, null, []);
-    const retry = await s.transitionCall(root.id, "running", { status: "pending", notBefore: 5_000, pendingReason: "backoff", error: { name: "Error", message: "boom", retryable: true } }, [ev("attempt:failed", { callId: root.id })]);
-    assert.deepEqual(retry?.map((e) => e.seq), [1]);
+    await s.finishAttempt(
+      attempt.id,
+      { status: "failed", failureReason: "function_error", finishedAt: 3 },
+      { status: "running" },
+      null,
+      [],
+    );
+    const retry = await s.transitionCall(
+      root.id,
+      "running",
+      {
+        status: "pending",
+        notBefore: 5_000,
+        pendingReason: "backoff",
+        error: { name: "Error", message: "boom", retryable: true },
+      },
+      [ev("attempt:failed", { callId: root.id })],
+    );
+    assert.deepEqual(
+      retry?.map((e) => e.seq),
+      [1],
+    );
     let call = await s.getCall(root.id);
     assert.equal(call?.status, "pending");
     assert.equal(call?.notBefore, 5_000);
@@ -64,29 +112,54 @@ export function callContract(makeStore: MakeStore): void {
     assert.deepEqual(call?.error, { name: "Error", message: "boom", retryable: true });
 
     // pending → pending: a new reason; null clears a field.
-    assert.ok(await s.transitionCall(root.id, "pending", { status: "pending", pendingReason: "no capacity", error: null }, []));
+    assert.ok(
+      await s.transitionCall(root.id, "pending", { status: "pending", pendingReason: "no capacity", error: null }, []),
+    );
     call = await s.getCall(root.id);
     assert.equal(call?.pendingReason, "no capacity");
     assert.equal(call?.error, null);
     assert.equal(call?.notBefore, 5_000);
 
     // pending → failed → pending (a replayed parent asks again).
-    assert.ok(await s.transitionCall(root.id, "pending", { status: "failed", failureReason: "function_error", finishedAt: 6_000, attemptsUsed: 3, infraRetries: 1 }, []));
-    assert.ok(await s.transitionCall(root.id, "failed", { status: "pending", failureReason: null, finishedAt: null }, []));
+    assert.ok(
+      await s.transitionCall(
+        root.id,
+        "pending",
+        { status: "failed", failureReason: "function_error", finishedAt: 6_000, attemptsUsed: 3, infraRetries: 1 },
+        [],
+      ),
+    );
+    assert.ok(
+      await s.transitionCall(root.id, "failed", { status: "pending", failureReason: null, finishedAt: null }, []),
+    );
     call = await s.getCall(root.id);
-    assert.deepEqual([call?.status, call?.failureReason, call?.finishedAt, call?.attemptsUsed, call?.infraRetries], ["pending", null, null, 3, 1]);
+    assert.deepEqual(
+      [call?.status, call?.failureReason, call?.finishedAt, call?.attemptsUsed, call?.infraRetries],
+      ["pending", null, null, 3, 1],
+    );
     assert.equal(await s.transitionCall("missing", "pending", { status: "cancelled" }, []), null);
   });
 
   storeTest(makeStore, "startAttempt claims a pending call once and moves the request to running", async (s) => {
     const { request, root } = await seedRequest(s);
     const a1 = newAttempt(root, 1, "exec-A");
-    const evs = await s.startAttempt(a1, { attemptsUsed: 1, infraRetries: 2 }, [ev("attempt:started", { callId: root.id, attempt: 1 })]);
-    assert.deepEqual(evs?.map((e) => [e.seq, e.kind]), [[1, "attempt:started"]]);
+    const evs = await s.startAttempt(a1, { attemptsUsed: 1, infraRetries: 2 }, [
+      ev("attempt:started", { callId: root.id, attempt: 1 }),
+    ]);
+    assert.deepEqual(
+      evs?.map((e) => [e.seq, e.kind]),
+      [[1, "attempt:started"]],
+    );
     assert.equal((await s.getRequest(request.id))?.status, "running");
     const call = await s.getCall(root.id);
     assert.deepEqual([call?.status, call?.attemptsUsed, call?.infraRetries], ["running", 1, 2]);
-    assert.deepEqual(await s.getAttempt(a1.id), { ...a1, status: "running", failureReason: null, error: null, finishedAt: null });
+    assert.deepEqual(await s.getAttempt(a1.id), {
+      ...a1,
+      status: "running",
+      failureReason: null,
+      error: null,
+      finishedAt: null,
+    });
 
     const a2 = newAttempt(root, 2, "exec-B");
     assert.equal(await s.startAttempt(a2, { attemptsUsed: 2, infraRetries: 0 }, [ev("attempt:started")]), null);
@@ -98,7 +171,9 @@ export function callContract(makeStore: MakeStore): void {
   storeTest(makeStore, "concurrent startAttempt of one call: exactly one wins", async (s) => {
     const { root } = await seedRequest(s);
     const tries = Array.from({ length: 6 }, (_, i) => newAttempt(root, 1, `exec-${i}`));
-    const results = await Promise.all(tries.map((a) => s.startAttempt(a, { attemptsUsed: 1, infraRetries: 0 }, [ev("attempt:started")])));
+    const results = await Promise.all(
+      tries.map((a) => s.startAttempt(a, { attemptsUsed: 1, infraRetries: 0 }, [ev("attempt:started")])),
+    );
     assert.equal(results.filter((r) => r !== null).length, 1);
     assert.equal((await s.listAttempts(root.requestId)).length, 1);
   });

@@ -59,6 +59,10 @@ export function cronScheduleContract(makeStore: MakeStore): void {
 
     const off = schedule({ enabled: false });
     await s.createCronSchedule(off);
-    assert.equal(await s.claimCronTick(off.id, off.nextFireTimeMs, off.nextFireTimeMs + 60_000), false, "a disabled schedule never fires");
+    assert.equal(
+      await s.claimCronTick(off.id, off.nextFireTimeMs, off.nextFireTimeMs + 60_000),
+      false,
+      "a disabled schedule never fires",
+    );
   });
 }

@@ -1,13 +1,36 @@
 /** Contract: state, metrics, logs, executors, secrets, and deleting a request with everything. */
 import assert from "node:assert/strict";
 import type { ExecutorRow, LogRow, MetricRow } from "../types.js";
-import { ALL_BYTES, blob, ev, inline, newCall, seedRequest, seedRunning, storeTest, type MakeStore } from "./fixtures.js";
+import {
+  ALL_BYTES,
+  blob,
+  ev,
+  inline,
+  newCall,
+  seedRequest,
+  seedRunning,
+  storeTest,
+  type MakeStore,
+} from "./fixtures.js";
 
 const metric = (requestId: string, name: string, value: number, kind: MetricRow["kind"] = "counter"): MetricRow => ({
-  requestId, callId: "c1", functionName: "f", attempt: 1, kind, name, value, at: 7,
+  requestId,
+  callId: "c1",
+  functionName: "f",
+  attempt: 1,
+  kind,
+  name,
+  value,
+  at: 7,
 });
 const log = (requestId: string, line: string, stream: LogRow["stream"] = "stdout"): LogRow => ({
-  requestId, attemptId: "a1", callId: "c1", functionName: "f", stream, ts: 8, line,
+  requestId,
+  attemptId: "a1",
+  callId: "c1",
+  functionName: "f",
+  stream,
+  ts: 8,
+  line,
 });
 
 export function dataContract(makeStore: MakeStore): void {
@@ -31,7 +54,11 @@ export function dataContract(makeStore: MakeStore): void {
 
   storeTest(makeStore, "metrics round-trip in order; logs get increasing ids and page by id", async (s) => {
     const { request } = await seedRequest(s);
-    const rows = [metric(request.id, "items", 3), metric(request.id, "time", 0.25, "timer"), metric(request.id, "items", Number.MAX_SAFE_INTEGER)];
+    const rows = [
+      metric(request.id, "items", 3),
+      metric(request.id, "time", 0.25, "timer"),
+      metric(request.id, "items", Number.MAX_SAFE_INTEGER),
+    ];
     await s.addMetrics(rows);
     await s.addMetrics([]);
     assert.deepEqual(await s.listMetrics(request.id), rows);
@@ -39,10 +66,16 @@ export function dataContract(makeStore: MakeStore): void {
     await s.appendLogs([log(request.id, "one"), log(request.id, "two ✓", "stderr")]);
     await s.appendLogs([log(request.id, "three")]);
     const all = await s.listLogs(request.id, 0, 100);
-    assert.deepEqual(all.map((l) => l.line), ["one", "two ✓", "three"]);
+    assert.deepEqual(
+      all.map((l) => l.line),
+      ["one", "two ✓", "three"],
+    );
     assert.deepEqual({ ...all[1]!, id: 0 }, { ...log(request.id, "two ✓", "stderr"), id: 0 });
     assert.ok(all[0]!.id < all[1]!.id && all[1]!.id < all[2]!.id);
-    assert.deepEqual((await s.listLogs(request.id, all[0]!.id, 1)).map((l) => l.line), ["two ✓"]);
+    assert.deepEqual(
+      (await s.listLogs(request.id, all[0]!.id, 1)).map((l) => l.line),
+      ["two ✓"],
+    );
     assert.deepEqual(await s.listLogs(request.id, all[2]!.id, 10), []);
   });
 
@@ -57,7 +90,13 @@ export function dataContract(makeStore: MakeStore): void {
     }
     await s.createCall(newCall(request.id, root.id, 0, 0, "child"), []);
     assert.equal(await s.deleteRequest(request.id), false, "an unfinished request is not deleted");
-    await s.finishAttempt(attempt.id, { status: "succeeded", finishedAt: 2 }, { status: "succeeded" }, { status: "succeeded" }, []);
+    await s.finishAttempt(
+      attempt.id,
+      { status: "succeeded", finishedAt: 2 },
+      { status: "succeeded" },
+      { status: "succeeded" },
+      [],
+    );
 
     assert.equal(await s.deleteRequest(request.id), true);
     assert.equal(await s.getRequest(request.id), null);
@@ -80,8 +119,22 @@ export function dataContract(makeStore: MakeStore): void {
   });
 
   storeTest(makeStore, "executors: upsert replaces, list is by id, remove deletes", async (s) => {
-    const e1: ExecutorRow = { id: "e1", region: "us-east-1", labels: { zone: "a" }, capacity: { cpu: 8, memory: 32, disk: 100, gpus: { H100: 2 } }, images: ["img:1"], lastSeen: 1 };
-    const e0: ExecutorRow = { id: "e0", region: "eu-west-1", labels: {}, capacity: { cpu: 1, memory: 1, disk: 2, gpus: {} }, images: [], lastSeen: 2 };
+    const e1: ExecutorRow = {
+      id: "e1",
+      region: "us-east-1",
+      labels: { zone: "a" },
+      capacity: { cpu: 8, memory: 32, disk: 100, gpus: { H100: 2 } },
+      images: ["img:1"],
+      lastSeen: 1,
+    };
+    const e0: ExecutorRow = {
+      id: "e0",
+      region: "eu-west-1",
+      labels: {},
+      capacity: { cpu: 1, memory: 1, disk: 2, gpus: {} },
+      images: [],
+      lastSeen: 2,
+    };
     await s.upsertExecutor(e1);
     await s.upsertExecutor(e0);
     const e1b = { ...e1, labels: { zone: "b" }, images: ["img:1", "img:2"], lastSeen: 3 };
@@ -97,9 +150,17 @@ export function dataContract(makeStore: MakeStore): void {
     await s.putSecret({ namespace: "ns", name: "a", ciphertext: new Uint8Array([1]), updatedAt: 2 });
     await s.putSecret({ namespace: "ns", name: "a", ciphertext: new Uint8Array([2, 3]), updatedAt: 3 });
     await s.putSecret({ namespace: "other", name: "a", ciphertext: new Uint8Array([9]), updatedAt: 4 });
-    assert.deepEqual(await s.getSecret("ns", "a"), { namespace: "ns", name: "a", ciphertext: new Uint8Array([2, 3]), updatedAt: 3 });
+    assert.deepEqual(await s.getSecret("ns", "a"), {
+      namespace: "ns",
+      name: "a",
+      ciphertext: new Uint8Array([2, 3]),
+      updatedAt: 3,
+    });
     assert.deepEqual((await s.getSecret("ns", "b"))?.ciphertext, ALL_BYTES);
-    assert.deepEqual(await s.listSecrets("ns"), [{ name: "a", updatedAt: 3 }, { name: "b", updatedAt: 1 }]);
+    assert.deepEqual(await s.listSecrets("ns"), [
+      { name: "a", updatedAt: 3 },
+      { name: "b", updatedAt: 1 },
+    ]);
     assert.equal(await s.deleteSecret("ns", "a"), true);
     assert.equal(await s.deleteSecret("ns", "a"), false);
     assert.equal(await s.getSecret("ns", "a"), null);

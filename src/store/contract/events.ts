@@ -7,16 +7,27 @@ export function eventContract(makeStore: MakeStore): void {
   storeTest(makeStore, "events round-trip every field; listEvents pages by seq", async (s) => {
     const { request } = await seedRequest(s);
     const written = await s.appendEvents(request.id, [
-      ev("progress", { callId: "c1", functionName: "f", attempt: 2, data: { current: 1, total: 3, message: "ü ✓", attributes: { k: "v" }, nested: [1, null, { x: true }] } }),
+      ev("progress", {
+        callId: "c1",
+        functionName: "f",
+        attempt: 2,
+        data: { current: 1, total: 3, message: "ü ✓", attributes: { k: "v" }, nested: [1, null, { x: true }] },
+      }),
       ev("call:created", { callId: "c1", parentCallId: null }),
       ev("call:created", { callId: "c2", parentCallId: "c1" }),
       ev("request:started"),
     ]);
-    assert.deepEqual(written.map((e) => e.seq), [1, 2, 3, 4]);
+    assert.deepEqual(
+      written.map((e) => e.seq),
+      [1, 2, 3, 4],
+    );
     assert.deepEqual(await s.listEvents(request.id, 0, 100), written);
     assert.equal("parentCallId" in (await s.listEvents(request.id, 3, 1))[0]!, false, "absent stays absent");
     assert.equal((await s.listEvents(request.id, 1, 1))[0]?.parentCallId, null, "null stays null");
-    assert.deepEqual((await s.listEvents(request.id, 1, 2)).map((e) => e.seq), [2, 3]);
+    assert.deepEqual(
+      (await s.listEvents(request.id, 1, 2)).map((e) => e.seq),
+      [2, 3],
+    );
     assert.deepEqual(await s.listEvents(request.id, 4, 10), []);
     assert.deepEqual(await s.appendEvents(request.id, []), []);
     assert.deepEqual(await s.listEvents("missing", 0, 10), []);
@@ -26,7 +37,12 @@ export function eventContract(makeStore: MakeStore): void {
   storeTest(makeStore, "lastEvent finds the latest event of a kind", async (s) => {
     const { request } = await seedRequest(s);
     assert.equal(await s.lastEvent(request.id, "progress"), null);
-    await s.appendEvents(request.id, [ev("progress", { data: { current: 1 } }), ev("call:created"), ev("progress", { data: { current: 2 } }), ev("call:finished")]);
+    await s.appendEvents(request.id, [
+      ev("progress", { data: { current: 1 } }),
+      ev("call:created"),
+      ev("progress", { data: { current: 2 } }),
+      ev("call:finished"),
+    ]);
     const last = await s.lastEvent(request.id, "progress");
     assert.equal(last?.seq, 3);
     assert.deepEqual(last?.data, { current: 2 });
@@ -40,15 +56,31 @@ export function eventContract(makeStore: MakeStore): void {
     const mine: Promise<(RequestEvent[] | null)[]>[] = [];
     const theirs: Promise<RequestEvent[]>[] = [];
     for (let i = 0; i < 40; i++) {
-      mine.push(s.appendEvents(request.id, Array.from({ length: 1 + (i % 3) }, () => ev("progress", { data: { i } }))).then((b) => [b]));
+      mine.push(
+        s
+          .appendEvents(
+            request.id,
+            Array.from({ length: 1 + (i % 3) }, () => ev("progress", { data: { i } })),
+          )
+          .then((b) => [b]),
+      );
       theirs.push(s.appendEvents(other.request.id, [ev("progress")]));
       const child = newCall(request.id, root.id, i, 0, "child");
       mine.push(
         (async () => {
           const created = await s.createCall(child, [ev("call:created", { callId: child.id })]);
           const attempt = newAttempt(child);
-          const started = await s.startAttempt(attempt, { attemptsUsed: 1, infraRetries: 0 }, [ev("attempt:started"), ev("progress")]);
-          const finished = await s.finishAttempt(attempt.id, { status: "succeeded", finishedAt: 1 }, { status: "succeeded" }, null, [ev("call:finished")]);
+          const started = await s.startAttempt(attempt, { attemptsUsed: 1, infraRetries: 0 }, [
+            ev("attempt:started"),
+            ev("progress"),
+          ]);
+          const finished = await s.finishAttempt(
+            attempt.id,
+            { status: "succeeded", finishedAt: 1 },
+            { status: "succeeded" },
+            null,
+            [ev("call:finished")],
+          );
           return [created, started, finished];
         })(),
       );
@@ -57,14 +89,25 @@ export function eventContract(makeStore: MakeStore): void {
     const listed = await s.listEvents(request.id, 0, 10_000);
     const expectedCount = [...Array(40).keys()].reduce((n, i) => n + 1 + (i % 3), 0) + 40 * 4;
     assert.equal(listed.length, expectedCount);
-    assert.deepEqual(listed.map((e) => e.seq), Array.from({ length: expectedCount }, (_, i) => i + 1), "gap-free, ascending");
+    assert.deepEqual(
+      listed.map((e) => e.seq),
+      Array.from({ length: expectedCount }, (_, i) => i + 1),
+      "gap-free, ascending",
+    );
     for (const b of batches) {
       assert.ok(b !== null, "no transition in this test may lose its race");
       b.forEach((e, i) => assert.equal(e.seq, b[0]!.seq + i, "one method call gets consecutive seqs"));
     }
     const returned = batches.flatMap((b) => b ?? []).sort((x, y) => x.seq - y.seq);
     assert.deepEqual(returned, listed, "what was returned is exactly what is stored");
-    const otherSeqs = (await Promise.all(theirs)).flat().map((e) => e.seq).sort((x, y) => x - y);
-    assert.deepEqual(otherSeqs, Array.from({ length: 40 }, (_, i) => i + 1), "each request has its own sequence");
+    const otherSeqs = (await Promise.all(theirs))
+      .flat()
+      .map((e) => e.seq)
+      .sort((x, y) => x - y);
+    assert.deepEqual(
+      otherSeqs,
+      Array.from({ length: 40 }, (_, i) => i + 1),
+      "each request has its own sequence",
+    );
   });
 }

@@ -56,7 +56,14 @@ export function newRequest(spec: RequestSpec = {}): { request: NewRequest; root:
   return { request, root: newCall(id, null, 0, 0, "app", { id: rootCallId, createdAt }) };
 }
 
-export function newCall(requestId: string, parentCallId: string | null, seq: number, item: number, functionName: string, over: Partial<NewCall> = {}): NewCall {
+export function newCall(
+  requestId: string,
+  parentCallId: string | null,
+  seq: number,
+  item: number,
+  functionName: string,
+  over: Partial<NewCall> = {},
+): NewCall {
   return {
     id: over.id ?? uid("call"),
     requestId,
@@ -71,19 +78,37 @@ export function newCall(requestId: string, parentCallId: string | null, seq: num
   };
 }
 
-export function newAttempt(call: { id: string; requestId: string }, number = 1, executorId: string | null = "exec-1"): NewAttempt {
-  return { id: uid("att"), callId: call.id, requestId: call.requestId, number, executorId, containerId: null, startedAt: 2_000 };
+export function newAttempt(
+  call: { id: string; requestId: string },
+  number = 1,
+  executorId: string | null = "exec-1",
+): NewAttempt {
+  return {
+    id: uid("att"),
+    callId: call.id,
+    requestId: call.requestId,
+    number,
+    executorId,
+    containerId: null,
+    startedAt: 2_000,
+  };
 }
 
 /** Creates a request with its root call (no events). */
-export async function seedRequest(store: Store, spec: RequestSpec = {}): Promise<{ request: RequestRow; root: NewCall }> {
+export async function seedRequest(
+  store: Store,
+  spec: RequestSpec = {},
+): Promise<{ request: RequestRow; root: NewCall }> {
   const { request, root } = newRequest(spec);
   const res = await store.createRequest(request, root, []);
   return { request: res.request, root };
 }
 
 /** Creates a request and starts its root call; returns the attempt. */
-export async function seedRunning(store: Store, spec: RequestSpec = {}): Promise<{ request: RequestRow; root: NewCall; attempt: NewAttempt }> {
+export async function seedRunning(
+  store: Store,
+  spec: RequestSpec = {},
+): Promise<{ request: RequestRow; root: NewCall; attempt: NewAttempt }> {
   const { request, root } = await seedRequest(store, spec);
   const attempt = newAttempt(root);
   const started = await store.startAttempt(attempt, { attemptsUsed: 1, infraRetries: 0 }, []);

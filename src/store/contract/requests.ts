@@ -1,22 +1,49 @@
 /** Contract: requests (creation, idempotency, pagination, finishing, deletion). */
 import assert from "node:assert/strict";
 import type { RequestRow } from "../types.js";
-import { ALL_BYTES, blob, ev, inline, newRequest, seedRequest, seedRunning, storeTest, type MakeStore } from "./fixtures.js";
+import {
+  ALL_BYTES,
+  blob,
+  ev,
+  inline,
+  newRequest,
+  seedRequest,
+  seedRunning,
+  storeTest,
+  type MakeStore,
+} from "./fixtures.js";
 
 export function requestContract(makeStore: MakeStore): void {
   storeTest(makeStore, "createRequest stores a pending request, its root call and its events", async (s) => {
     const { request, root } = newRequest({ input: inline(ALL_BYTES, "application/octet-stream") });
-    const res = await s.createRequest(request, root, [ev("request:started"), ev("call:created", { callId: root.id, parentCallId: null })]);
+    const res = await s.createRequest(request, root, [
+      ev("request:started"),
+      ev("call:created", { callId: root.id, parentCallId: null }),
+    ]);
     assert.equal(res.created, true);
-    assert.deepEqual(res.events.map((e) => e.seq), [1, 2]);
-    const expected: RequestRow = { ...request, status: "pending", failureReason: null, requestError: null, error: null, output: null, finishedAt: null };
+    assert.deepEqual(
+      res.events.map((e) => e.seq),
+      [1, 2],
+    );
+    const expected: RequestRow = {
+      ...request,
+      status: "pending",
+      failureReason: null,
+      requestError: null,
+      error: null,
+      output: null,
+      finishedAt: null,
+    };
     assert.deepEqual(res.request, expected);
     assert.deepEqual(await s.getRequest(request.id), expected);
     const call = await s.getCall(root.id);
     assert.equal(call?.status, "pending");
     assert.equal(call?.attemptsUsed, 0);
     assert.equal(call?.result, null);
-    assert.deepEqual((await s.listEvents(request.id, 0, 100)).map((e) => e.kind), ["request:started", "call:created"]);
+    assert.deepEqual(
+      (await s.listEvents(request.id, 0, 100)).map((e) => e.kind),
+      ["request:started", "call:created"],
+    );
     assert.equal(await s.getRequest("nope"), null);
   });
 
@@ -27,52 +54,73 @@ export function requestContract(makeStore: MakeStore): void {
     assert.deepEqual((await s.getRequest(b.request.id))?.input, blob("default/app/r/input", 5_000_000_000));
   });
 
-  storeTest(makeStore, "createRequest with a known idempotency key returns the same request and inserts nothing", async (s) => {
-    const first = newRequest({ idempotencyKey: "key-1" });
-    const r1 = await s.createRequest(first.request, first.root, [ev("request:started")]);
-    const second = newRequest({ idempotencyKey: "key-1" });
-    const r2 = await s.createRequest(second.request, second.root, [ev("request:started")]);
-    assert.equal(r2.created, false);
-    assert.deepEqual(r2.events, []);
-    assert.deepEqual(r2.request, r1.request);
-    assert.equal(await s.getRequest(second.request.id), null);
-    assert.equal(await s.getCall(second.root.id), null);
-    assert.equal((await s.listEvents(first.request.id, 0, 100)).length, 1);
+  storeTest(
+    makeStore,
+    "createRequest with a known idempotency key returns the same request and inserts nothing",
+    async (s) => {
+      const first = newRequest({ idempotencyKey: "key-1" });
+      const r1 = await s.createRequest(first.request, first.root, [ev("request:started")]);
+      const second = newRequest({ idempotencyKey: "key-1" });
+      const r2 = await s.createRequest(second.request, second.root, [ev("request:started")]);
+      assert.equal(r2.created, false);
+      assert.deepEqual(r2.events, []);
+      assert.deepEqual(r2.request, r1.request);
+      assert.equal(await s.getRequest(second.request.id), null);
+      assert.equal(await s.getCall(second.root.id), null);
+      assert.equal((await s.listEvents(first.request.id, 0, 100)).length, 1);
 
-    // The key is scoped to (namespace, application); a null key never deduplicates.
-    const other = newRequest({ idempotencyKey: "key-1", application: "other" });
-    assert.equal((await s.createRequest(other.request, other.root, [])).created, true);
-    const n1 = newRequest();
-    const n2 = newRequest();
-    assert.equal((await s.createRequest(n1.request, n1.root, [])).created, true);
-    assert.equal((await s.createRequest(n2.request, n2.root, [])).created, true);
-  });
+      // The key is scoped to (namespace, application); a null key never deduplicates.
+      const other = newRequest({ idempotencyKey: "key-1", application: "other" });
+      assert.equal((await s.createRequest(other.request, other.root, [])).created, true);
+      const n1 = newRequest();
+      const n2 = newRequest();
+      assert.equal((await s.createRequest(n1.request, n1.root, [])).created, true);
+      assert.equal((await s.createRequest(n2.request, n2.root, [])).created, true);
+    },
+  );
 
-  storeTest(makeStore, "the invoke's headers round-trip in order, with repeats and any bytes of a value; none stays none", async (s) => {
-    const headers: [string, string][] = [["x-tenant", "acme"], ["accept", "text/event-stream"], ["x-tenant", "second ✓ \"quoted\""], ["x-empty", ""]];
-    const { request, root } = newRequest();
-    const created = await s.createRequest({ ...request, headers }, root, []);
-    assert.deepEqual(created.request.headers, headers);
-    assert.deepEqual((await s.getRequest(request.id))?.headers, headers);
-    assert.deepEqual((await s.listUnfinishedRequests()).find((r) => r.id === request.id)?.headers, headers);
-    const none = await seedRequest(s);
-    assert.equal((await s.getRequest(none.request.id))?.headers, undefined);
-  });
+  storeTest(
+    makeStore,
+    "the invoke's headers round-trip in order, with repeats and any bytes of a value; none stays none",
+    async (s) => {
+      const headers: [string, string][] = [
+        ["x-tenant", "acme"],
+        ["accept", "text/event-stream"],
+        ["x-tenant", 'second ✓ "quoted"'],
+        ["x-empty", ""],
+      ];
+      const { request, root } = newRequest();
+      const created = await s.createRequest({ ...request, headers }, root, []);
+      assert.deepEqual(created.request.headers, headers);
+      assert.deepEqual((await s.getRequest(request.id))?.headers, headers);
+      assert.deepEqual((await s.listUnfinishedRequests()).find((r) => r.id === request.id)?.headers, headers);
+      const none = await seedRequest(s);
+      assert.equal((await s.getRequest(none.request.id))?.headers, undefined);
+    },
+  );
 
-  storeTest(makeStore, "the input hash is stored with the request, and a repeated key answers the first request's hash", async (s) => {
-    const first = newRequest({ idempotencyKey: "key-h", inputHash: "sha256:aaa" });
-    const r1 = await s.createRequest(first.request, first.root, []);
-    assert.equal(r1.request.inputHash, "sha256:aaa");
-    assert.equal((await s.getRequest(first.request.id))?.inputHash, "sha256:aaa");
-    const second = newRequest({ idempotencyKey: "key-h", inputHash: "sha256:bbb" });
-    const r2 = await s.createRequest(second.request, second.root, []);
-    assert.equal(r2.created, false);
-    assert.equal(r2.request.id, first.request.id);
-    assert.equal(r2.request.inputHash, "sha256:aaa", "the stored hash, not the caller's, so the caller can tell a reuse");
-    assert.equal(await s.getRequest(second.request.id), null);
-    const none = await seedRequest(s);
-    assert.equal((await s.getRequest(none.request.id))?.inputHash, null);
-  });
+  storeTest(
+    makeStore,
+    "the input hash is stored with the request, and a repeated key answers the first request's hash",
+    async (s) => {
+      const first = newRequest({ idempotencyKey: "key-h", inputHash: "sha256:aaa" });
+      const r1 = await s.createRequest(first.request, first.root, []);
+      assert.equal(r1.request.inputHash, "sha256:aaa");
+      assert.equal((await s.getRequest(first.request.id))?.inputHash, "sha256:aaa");
+      const second = newRequest({ idempotencyKey: "key-h", inputHash: "sha256:bbb" });
+      const r2 = await s.createRequest(second.request, second.root, []);
+      assert.equal(r2.created, false);
+      assert.equal(r2.request.id, first.request.id);
+      assert.equal(
+        r2.request.inputHash,
+        "sha256:aaa",
+        "the stored hash, not the caller's, so the caller can tell a reuse",
+      );
+      assert.equal(await s.getRequest(second.request.id), null);
+      const none = await seedRequest(s);
+      assert.equal((await s.getRequest(none.request.id))?.inputHash, null);
+    },
+  );
 
   storeTest(makeStore, "concurrent creates with one idempotency key yield one request", async (s) => {
     const tries = Array.from({ length: 8 }, () => newRequest({ idempotencyKey: "same" }));
@@ -96,7 +144,13 @@ export function requestContract(makeStore: MakeStore): void {
       const seen: string[] = [];
       let cursor: string | null = null;
       for (let pages = 0; pages < 50; pages++) {
-        const page: { rows: RequestRow[]; nextCursor: string | null } = await s.listRequests({ namespace: "default", application: "app", status, cursor, limit: 5 });
+        const page: { rows: RequestRow[]; nextCursor: string | null } = await s.listRequests({
+          namespace: "default",
+          application: "app",
+          status,
+          cursor,
+          limit: 5,
+        });
         assert.ok(page.rows.length <= 5);
         seen.push(...page.rows.map((r) => r.id));
         if (page.nextCursor === null) return seen;
@@ -105,14 +159,26 @@ export function requestContract(makeStore: MakeStore): void {
       }
       assert.fail("pagination did not terminate");
     };
-    assert.deepEqual(await pageAll(), expected.map((r) => r.id));
-    assert.deepEqual(await pageAll("succeeded"), expected.filter((r) => made.indexOf(r) % 4 === 0).map((r) => r.id));
-    assert.deepEqual(await pageAll("pending"), expected.filter((r) => made.indexOf(r) % 4 !== 0).map((r) => r.id));
+    assert.deepEqual(
+      await pageAll(),
+      expected.map((r) => r.id),
+    );
+    assert.deepEqual(
+      await pageAll("succeeded"),
+      expected.filter((r) => made.indexOf(r) % 4 === 0).map((r) => r.id),
+    );
+    assert.deepEqual(
+      await pageAll("pending"),
+      expected.filter((r) => made.indexOf(r) % 4 !== 0).map((r) => r.id),
+    );
 
     const exact = await s.listRequests({ namespace: "default", application: "elsewhere", limit: 1 });
     assert.equal(exact.rows.length, 1);
     assert.equal(exact.nextCursor, null, "no cursor when the page is exactly the rest");
-    await assert.rejects(s.listRequests({ namespace: "default", application: "app", cursor: "not-a-cursor", limit: 5 }), /cursor/);
+    await assert.rejects(
+      s.listRequests({ namespace: "default", application: "app", cursor: "not-a-cursor", limit: 5 }),
+      /cursor/,
+    );
   });
 
   storeTest(makeStore, "finishRequest is a CAS on an unfinished request", async (s) => {
@@ -120,10 +186,20 @@ export function requestContract(makeStore: MakeStore): void {
     const output = inline(ALL_BYTES, "application/octet-stream");
     const evs = await s.finishRequest(
       request.id,
-      { status: "failed", failureReason: "request_error", requestError: { functionName: "app", message: "bad" }, error: { name: "RequestError", message: "bad", retryable: false }, output, finishedAt: 9_000 },
+      {
+        status: "failed",
+        failureReason: "request_error",
+        requestError: { functionName: "app", message: "bad" },
+        error: { name: "RequestError", message: "bad", retryable: false },
+        output,
+        finishedAt: 9_000,
+      },
       [ev("request:finished", { data: { status: "failed" } })],
     );
-    assert.deepEqual(evs?.map((e) => e.kind), ["request:finished"]);
+    assert.deepEqual(
+      evs?.map((e) => e.kind),
+      ["request:finished"],
+    );
     const row = await s.getRequest(request.id);
     assert.equal(row?.status, "failed");
     assert.equal(row?.failureReason, "request_error");
@@ -138,7 +214,10 @@ export function requestContract(makeStore: MakeStore): void {
     assert.equal(await s.finishRequest("missing", { status: "cancelled" }, []), null);
 
     const pending = await seedRequest(s);
-    assert.ok(await s.finishRequest(pending.request.id, { status: "cancelled", failureReason: "cancelled" }, []), "pending requests finish too");
+    assert.ok(
+      await s.finishRequest(pending.request.id, { status: "cancelled", failureReason: "cancelled" }, []),
+      "pending requests finish too",
+    );
   });
 
   storeTest(makeStore, "listUnfinishedRequests returns pending and running requests only", async (s) => {
@@ -146,6 +225,9 @@ export function requestContract(makeStore: MakeStore): void {
     const b = await seedRunning(s, { createdAt: 2 });
     const c = await seedRequest(s, { createdAt: 3 });
     await s.finishRequest(c.request.id, { status: "succeeded" }, []);
-    assert.deepEqual((await s.listUnfinishedRequests()).map((r) => r.id), [a.request.id, b.request.id]);
+    assert.deepEqual(
+      (await s.listUnfinishedRequests()).map((r) => r.id),
+      [a.request.id, b.request.id],
+    );
   });
 }

@@ -12,7 +12,13 @@ interface SqlKey {
   created_at: number;
 }
 
-const row = (r: SqlKey): ApiKeyRow => ({ id: r.id, name: r.name, namespaces: r.namespaces, hash: r.hash, createdAt: r.created_at });
+const row = (r: SqlKey): ApiKeyRow => ({
+  id: r.id,
+  name: r.name,
+  namespaces: r.namespaces,
+  hash: r.hash,
+  createdAt: r.created_at,
+});
 
 export function apiKeyMethods(sql: Sql): ApiKeyMethods {
   return {
@@ -26,7 +32,9 @@ export function apiKeyMethods(sql: Sql): ApiKeyMethods {
       return r ? row(r) : null;
     },
     async listApiKeys() {
-      const rows = await sql<SqlKey[]>`SELECT id, name, namespaces, hash, created_at FROM api_keys ORDER BY created_at, id`;
+      const rows = await sql<
+        SqlKey[]
+      >`SELECT id, name, namespaces, hash, created_at FROM api_keys ORDER BY created_at, id`;
       return rows.map(row);
     },
     async deleteApiKey(id) {

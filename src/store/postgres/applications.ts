@@ -16,7 +16,10 @@ interface SqlApplication {
   deleted_at: number | null;
 }
 
-type ApplicationMethods = Pick<Store, "createApplicationVersion" | "getApplication" | "listApplications" | "deleteApplication">;
+type ApplicationMethods = Pick<
+  Store,
+  "createApplicationVersion" | "getApplication" | "listApplications" | "deleteApplication"
+>;
 
 const COLUMNS = ["namespace", "name", "version", "manifest", "bundle_key", "created_at", "deleted_at"];
 

@@ -11,10 +11,24 @@ import type { Sql } from "./connect.js";
 import { appendEvents } from "./events.js";
 import { patchCall, patchRequest } from "./writes.js";
 
-type AttemptMethods = Pick<Store, "startAttempt" | "finishAttempt" | "getAttempt" | "listAttempts" | "listRunningAttempts">;
+type AttemptMethods = Pick<
+  Store,
+  "startAttempt" | "finishAttempt" | "getAttempt" | "listAttempts" | "listRunningAttempts"
+>;
 
-const COLUMNS = ["id", "call_id", "request_id", "number", "executor_id", "container_id", "status", "failure_reason",
-  "error", "started_at", "finished_at"];
+const COLUMNS = [
+  "id",
+  "call_id",
+  "request_id",
+  "number",
+  "executor_id",
+  "container_id",
+  "status",
+  "failure_reason",
+  "error",
+  "started_at",
+  "finished_at",
+];
 
 export function attemptMethods(sql: Sql): AttemptMethods {
   const cols = sql(COLUMNS);
@@ -47,7 +61,9 @@ export function attemptMethods(sql: Sql): AttemptMethods {
         const requestChanged = r !== null && (await patchRequest(tx, owner.request_id, r));
         // An event announcing a change that did not happen is dropped: the stream never shows what
         // the store does not hold (e.g. no second `request:finished` after a cancellation).
-        const kept = evs.filter((e) => (e.kind !== "call:finished" || callChanged) && (e.kind !== "request:finished" || requestChanged));
+        const kept = evs.filter(
+          (e) => (e.kind !== "call:finished" || callChanged) && (e.kind !== "request:finished" || requestChanged),
+        );
         return appendEvents(tx, owner.request_id, kept);
       });
     },
@@ -61,7 +77,9 @@ export function attemptMethods(sql: Sql): AttemptMethods {
     },
     async listRunningAttempts(executorId) {
       const on = executorId === undefined ? sql`` : sql`AND executor_id = ${executorId}`;
-      const rows = await sql<SqlAttempt[]>`SELECT ${cols} FROM attempts WHERE status = 'running' ${on} ORDER BY started_at, ord`;
+      const rows = await sql<
+        SqlAttempt[]
+      >`SELECT ${cols} FROM attempts WHERE status = 'running' ${on} ORDER BY started_at, ord`;
       return rows.map(toAttempt);
     },
   };

@@ -7,11 +7,36 @@ import type { Sql } from "./connect.js";
 import { appendEvents } from "./events.js";
 import { insertCall, patchCall } from "./writes.js";
 
-type CallMethods = Pick<Store, "getCall" | "listCalls" | "findChildCall" | "createCall" | "listPendingCalls" | "transitionCall">;
+type CallMethods = Pick<
+  Store,
+  "getCall" | "listCalls" | "findChildCall" | "createCall" | "listPendingCalls" | "transitionCall"
+>;
 
-const COLUMNS = ["id", "request_id", "parent_call_id", "seq", "item", "function_name", "args_type", "args_size",
-  "args_inline", "args_blob", "status", "attempts_used", "infra_retries", "not_before", "result_type", "result_size",
-  "result_inline", "result_blob", "error", "failure_reason", "pending_reason", "created_at", "finished_at"];
+const COLUMNS = [
+  "id",
+  "request_id",
+  "parent_call_id",
+  "seq",
+  "item",
+  "function_name",
+  "args_type",
+  "args_size",
+  "args_inline",
+  "args_blob",
+  "status",
+  "attempts_used",
+  "infra_retries",
+  "not_before",
+  "result_type",
+  "result_size",
+  "result_inline",
+  "result_blob",
+  "error",
+  "failure_reason",
+  "pending_reason",
+  "created_at",
+  "finished_at",
+];
 
 export function callMethods(sql: Sql): CallMethods {
   const cols = sql(COLUMNS);
@@ -24,7 +49,9 @@ export function callMethods(sql: Sql): CallMethods {
     },
     async listCalls(requestId) {
       // `ord` = insertion order: parents before the children they created.
-      const rows = await sql<SqlCall[]>`SELECT ${cols} FROM function_calls WHERE request_id = ${requestId} ORDER BY ord`;
+      const rows = await sql<
+        SqlCall[]
+      >`SELECT ${cols} FROM function_calls WHERE request_id = ${requestId} ORDER BY ord`;
       return rows.map(toCall);
     },
     async findChildCall(parentCallId, seq, item) {

@@ -33,8 +33,17 @@ export function clusterMethods(sql: Sql): ClusterMethods {
           images = excluded.images, last_seen = excluded.last_seen`;
     },
     async listExecutors() {
-      const rows = await sql<SqlExecutor[]>`SELECT id, region, labels, capacity, images, last_seen FROM executors ORDER BY id`;
-      return rows.map((r): ExecutorRow => ({ id: r.id, region: r.region, labels: r.labels, capacity: r.capacity, images: r.images, lastSeen: r.last_seen }));
+      const rows = await sql<
+        SqlExecutor[]
+      >`SELECT id, region, labels, capacity, images, last_seen FROM executors ORDER BY id`;
+      return rows.map((r): ExecutorRow => ({
+        id: r.id,
+        region: r.region,
+        labels: r.labels,
+        capacity: r.capacity,
+        images: r.images,
+        lastSeen: r.last_seen,
+      }));
     },
     async removeExecutor(id) {
       await sql`DELETE FROM executors WHERE id = ${id}`;
@@ -47,7 +56,9 @@ export function clusterMethods(sql: Sql): ClusterMethods {
     async getSecret(namespace, name) {
       const [r] = await sql<{ ciphertext: Uint8Array; updated_at: number }[]>`
         SELECT ciphertext, updated_at FROM secrets WHERE namespace = ${namespace} AND name = ${name}`;
-      return r ? ({ namespace, name, ciphertext: bytes(r.ciphertext)!, updatedAt: r.updated_at } satisfies SecretRow) : null;
+      return r
+        ? ({ namespace, name, ciphertext: bytes(r.ciphertext)!, updatedAt: r.updated_at } satisfies SecretRow)
+        : null;
     },
     async listSecrets(namespace) {
       const rows = await sql<{ name: string; updated_at: number }[]>`

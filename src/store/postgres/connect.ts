@@ -28,7 +28,8 @@ const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /** Throws for a schema name that would need quoting (we interpolate it into DDL and search_path). */
 export function checkSchemaName(schema: string): string {
-  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid PostgreSQL schema name ${JSON.stringify(schema)}: use [A-Za-z_][A-Za-z0-9_]*`);
+  if (!SCHEMA_NAME.test(schema))
+    throw new Error(`invalid PostgreSQL schema name ${JSON.stringify(schema)}: use [A-Za-z_][A-Za-z0-9_]*`);
   return schema;
 }
 

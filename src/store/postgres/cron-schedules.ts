@@ -26,11 +26,14 @@ export function cronScheduleMethods(sql: Sql): CronMethods {
       return rows.map(row);
     },
     async listEnabledCronSchedules() {
-      const rows = await sql<SqlSchedule[]>`SELECT ${cols} FROM cron_schedules WHERE enabled ORDER BY next_fire_time_ms, id`;
+      const rows = await sql<
+        SqlSchedule[]
+      >`SELECT ${cols} FROM cron_schedules WHERE enabled ORDER BY next_fire_time_ms, id`;
       return rows.map(row);
     },
     async deleteCronSchedule(namespace, application, id) {
-      const r = await sql`DELETE FROM cron_schedules WHERE namespace = ${namespace} AND application = ${application} AND id = ${id}`;
+      const r =
+        await sql`DELETE FROM cron_schedules WHERE namespace = ${namespace} AND application = ${application} AND id = ${id}`;
       return r.count > 0;
     },
     async claimCronTick(id, tickMs, nextMs) {

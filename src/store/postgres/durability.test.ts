@@ -33,10 +33,16 @@ describe("postgres store lifecycle", { skip: skip ?? false }, () => {
       await second.migrate();
       assert.deepEqual((await second.getRequest(request.id))?.input, inline("hello"));
       assert.equal((await second.getCall(root.id))?.status, "pending");
-      assert.deepEqual((await second.listEvents(request.id, 0, 10)).map((e) => [e.seq, e.kind]), [[1, "request:started"]]);
+      assert.deepEqual(
+        (await second.listEvents(request.id, 0, 10)).map((e) => [e.seq, e.kind]),
+        [[1, "request:started"]],
+      );
       assert.deepEqual(await second.getState(request.id, "k"), inline(Uint8Array.of(0, 1, 255)));
       // The seq counter survived too: the next event continues the sequence.
-      assert.deepEqual((await second.appendEvents(request.id, [ev("progress")])).map((e) => e.seq), [2]);
+      assert.deepEqual(
+        (await second.appendEvents(request.id, [ev("progress")])).map((e) => e.seq),
+        [2],
+      );
     } finally {
       await second.close();
     }
@@ -50,8 +56,13 @@ describe("postgres store lifecycle", { skip: skip ?? false }, () => {
       await stores[0]!.migrate();
       const sql = postgres(TEST_POSTGRES_URL, { max: 1, onnotice: () => {} });
       try {
-        const rows = await sql<{ version: number }[]>`SELECT version FROM ${sql(schema)}.schema_migrations ORDER BY version`;
-        assert.deepEqual(rows.map((r) => r.version), MIGRATIONS.map((m) => m.version));
+        const rows = await sql<
+          { version: number }[]
+        >`SELECT version FROM ${sql(schema)}.schema_migrations ORDER BY version`;
+        assert.deepEqual(
+          rows.map((r) => r.version),
+          MIGRATIONS.map((m) => m.version),
+        );
         // A database ahead of this build is refused.
         await sql`INSERT INTO ${sql(schema)}.schema_migrations (version, name, applied_at) VALUES (${MIGRATIONS.length + 1}, 'future', 0)`;
       } finally {
@@ -64,6 +75,9 @@ describe("postgres store lifecycle", { skip: skip ?? false }, () => {
   });
 
   test("a schema name that would need quoting is refused", () => {
-    assert.throws(() => createPostgresStore(TEST_POSTGRES_URL, { schema: 'x"; DROP' }), /invalid PostgreSQL schema name/);
+    assert.throws(
+      () => createPostgresStore(TEST_POSTGRES_URL, { schema: 'x"; DROP' }),
+      /invalid PostgreSQL schema name/,
+    );
   });
 });

@@ -13,7 +13,12 @@ import type { NewEvent } from "../types.js";
 import type { Sql, Tx } from "./connect.js";
 
 /** Inserts events numbered from `firstSeq` (the caller has reserved those seqs). */
-export async function insertEvents(tx: Tx, requestId: string, firstSeq: number, events: readonly NewEvent[]): Promise<RequestEvent[]> {
+export async function insertEvents(
+  tx: Tx,
+  requestId: string,
+  firstSeq: number,
+  events: readonly NewEvent[],
+): Promise<RequestEvent[]> {
   if (events.length === 0) return [];
   const out: RequestEvent[] = events.map((e, i) => ({ ...e, seq: firstSeq + i }));
   const rows = out.map((e) => ({
@@ -42,7 +47,12 @@ export async function appendEvents(tx: Tx, requestId: string, events: readonly N
 }
 
 /** Events with seq > afterSeq, ascending, at most `limit`. */
-export async function listEvents(sql: Sql, requestId: string, afterSeq: number, limit: number): Promise<RequestEvent[]> {
+export async function listEvents(
+  sql: Sql,
+  requestId: string,
+  afterSeq: number,
+  limit: number,
+): Promise<RequestEvent[]> {
   const rows = await sql<SqlEvent[]>`
     SELECT seq, kind, at, call_id, parent_call_id, function_name, attempt, data
     FROM events WHERE request_id = ${requestId} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`;

@@ -13,11 +13,17 @@ import { MIGRATIONS, type Migration } from "./migrations/index.js";
 import type { Sql } from "./connect.js";
 
 /** Brings the schema to the latest version; returns the versions it applied (often none). */
-export async function applyMigrations(sql: Sql, schema: string | undefined, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+export async function applyMigrations(
+  sql: Sql,
+  schema: string | undefined,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<number[]> {
   const known = migrations.length === 0 ? 0 : migrations[migrations.length - 1]!.version;
   return sql.begin(async (tx) => {
     // Keyed on the target schema: migrations of different schemas do not wait for each other.
-    const [target] = await tx<{ s: string }[]>`SELECT COALESCE(${schema ?? null}::text, current_schema(), 'public') AS s`;
+    const [target] = await tx<
+      { s: string }[]
+    >`SELECT COALESCE(${schema ?? null}::text, current_schema(), 'public') AS s`;
     await tx`SELECT pg_advisory_xact_lock(hashtextextended(${"tributary.migrate:" + target!.s}, 0))`;
     // The schema name was checked by connect(); it cannot need quoting.
     if (schema !== undefined) await tx.unsafe(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);

@@ -6,7 +6,10 @@ import { payloadParams, toPayload } from "../shared/rows.js";
 import type { LogRow, MetricRow, StateRow, Store, StoredLog } from "../types.js";
 import type { Sql } from "./connect.js";
 
-type RequestDataMethods = Pick<Store, "setState" | "getState" | "listState" | "addMetrics" | "listMetrics" | "appendLogs" | "listLogs">;
+type RequestDataMethods = Pick<
+  Store,
+  "setState" | "getState" | "listState" | "addMetrics" | "listMetrics" | "appendLogs" | "listLogs"
+>;
 
 interface SqlState {
   key: string;
@@ -49,45 +52,82 @@ export function requestDataMethods(sql: Sql): RequestDataMethods {
     async addMetrics(rows) {
       if (rows.length === 0) return;
       const values = rows.map((m) => ({
-        request_id: m.requestId, call_id: m.callId, function_name: m.functionName, attempt: m.attempt,
-        kind: m.kind, name: m.name, value: m.value, at: m.at,
+        request_id: m.requestId,
+        call_id: m.callId,
+        function_name: m.functionName,
+        attempt: m.attempt,
+        kind: m.kind,
+        name: m.name,
+        value: m.value,
+        at: m.at,
       }));
       await sql`INSERT INTO metrics ${sql(values)}`;
     },
     async listMetrics(requestId) {
-      const rows = await sql<(Omit<MetricRow, "requestId" | "callId" | "functionName"> & { request_id: string; call_id: string; function_name: string })[]>`
+      const rows = await sql<
+        (Omit<MetricRow, "requestId" | "callId" | "functionName"> & {
+          request_id: string;
+          call_id: string;
+          function_name: string;
+        })[]
+      >`
         SELECT ${sql(METRIC)} FROM metrics WHERE request_id = ${requestId} ORDER BY id`;
-      return rows.map(
-        (r): MetricRow => ({
-          requestId: r.request_id, callId: r.call_id, functionName: r.function_name, attempt: r.attempt,
-          kind: r.kind, name: r.name, value: r.value, at: r.at,
-        }),
-      );
+      return rows.map((r): MetricRow => ({
+        requestId: r.request_id,
+        callId: r.call_id,
+        functionName: r.function_name,
+        attempt: r.attempt,
+        kind: r.kind,
+        name: r.name,
+        value: r.value,
+        at: r.at,
+      }));
     },
     async appendLogs(rows) {
       if (rows.length === 0) return;
       const values = rows.map((l) => ({
-        request_id: l.requestId, attempt_id: l.attemptId, call_id: l.callId, function_name: l.functionName,
-        stream: l.stream, ts: l.ts, line: l.line,
+        request_id: l.requestId,
+        attempt_id: l.attemptId,
+        call_id: l.callId,
+        function_name: l.functionName,
+        stream: l.stream,
+        ts: l.ts,
+        line: l.line,
       }));
       const requests = [...new Set(rows.map((l) => l.requestId))].sort();
       await sql.begin(async (tx) => {
         // Ids come from a sequence at insert time, not at commit. Writers of one request take turns
         // (in sorted order, so two batches cannot deadlock), so that request's ids commit in order
         // and a follower reading "after id N" never skips a line that commits later.
-        for (const id of requests) await tx`SELECT pg_advisory_xact_lock(hashtextextended(${`tributary.logs:${id}`}, 0))`;
+        for (const id of requests)
+          await tx`SELECT pg_advisory_xact_lock(hashtextextended(${`tributary.logs:${id}`}, 0))`;
         await tx`INSERT INTO logs ${tx(values)}`;
       });
     },
     async listLogs(requestId, afterId, limit) {
-      const rows = await sql<{ id: number; request_id: string; attempt_id: string; call_id: string; function_name: string; stream: LogRow["stream"]; ts: number; line: string }[]>`
+      const rows = await sql<
+        {
+          id: number;
+          request_id: string;
+          attempt_id: string;
+          call_id: string;
+          function_name: string;
+          stream: LogRow["stream"];
+          ts: number;
+          line: string;
+        }[]
+      >`
         SELECT id, ${sql(LOG)} FROM logs WHERE request_id = ${requestId} AND id > ${afterId} ORDER BY id LIMIT ${limit}`;
-      return rows.map(
-        (r): StoredLog => ({
-          id: r.id, requestId: r.request_id, attemptId: r.attempt_id, callId: r.call_id,
-          functionName: r.function_name, stream: r.stream, ts: r.ts, line: r.line,
-        }),
-      );
+      return rows.map((r): StoredLog => ({
+        id: r.id,
+        requestId: r.request_id,
+        attemptId: r.attempt_id,
+        callId: r.call_id,
+        functionName: r.function_name,
+        stream: r.stream,
+        ts: r.ts,
+        line: r.line,
+      }));
     },
   };
 }

@@ -15,9 +15,30 @@ type RequestMethods = Pick<
   "createRequest" | "getRequest" | "listRequests" | "listUnfinishedRequests" | "finishRequest" | "deleteRequest"
 >;
 
-const COLUMNS = ["id", "namespace", "application", "version", "status", "failure_reason", "request_error", "error",
-  "input_type", "input_size", "input_inline", "input_blob", "output_type", "output_size", "output_inline", "output_blob",
-  "idempotency_key", "input_hash", "headers", "root_call_id", "created_at", "finished_at"];
+const COLUMNS = [
+  "id",
+  "namespace",
+  "application",
+  "version",
+  "status",
+  "failure_reason",
+  "request_error",
+  "error",
+  "input_type",
+  "input_size",
+  "input_inline",
+  "input_blob",
+  "output_type",
+  "output_size",
+  "output_inline",
+  "output_blob",
+  "idempotency_key",
+  "input_hash",
+  "headers",
+  "root_call_id",
+  "created_at",
+  "finished_at",
+];
 
 /** Stands for "before everything" when there is no cursor, so one statement serves both cases. */
 const START = { createdAt: Number.MAX_SAFE_INTEGER, id: "" };
@@ -43,12 +64,21 @@ export function requestMethods(sql: Sql): RequestMethods {
         const [existing] = await tx<SqlRequest[]>`
           SELECT ${cols} FROM requests
           WHERE namespace = ${r.namespace} AND application = ${r.application} AND idempotency_key = ${r.idempotencyKey}`;
-        if (!existing) throw new Error(`createRequest ${JSON.stringify(r.id)}: idempotency conflict but no existing request`);
+        if (!existing)
+          throw new Error(`createRequest ${JSON.stringify(r.id)}: idempotency conflict but no existing request`);
         return { request: toRequest(existing), created: false, events: [] };
       }
       if (!(await insertCall(tx, root))) throw new Error(`root call ${JSON.stringify(root.id)} already exists`);
       // Built from what was written rather than read back: the caller's payload bytes as given.
-      const request: RequestRow = { ...r, status: "pending", failureReason: null, requestError: null, error: null, output: null, finishedAt: null };
+      const request: RequestRow = {
+        ...r,
+        status: "pending",
+        failureReason: null,
+        requestError: null,
+        error: null,
+        output: null,
+        finishedAt: null,
+      };
       return { request, created: true, events: await insertEvents(tx, r.id, 1, evs) };
     });
   }

@@ -8,7 +8,12 @@ import { toPayload } from "./rows.js";
 /** The Store methods a cron-schedule adapter module provides. */
 export type CronMethods = Pick<
   Store,
-  "createCronSchedule" | "getCronSchedule" | "listCronSchedules" | "listEnabledCronSchedules" | "deleteCronSchedule" | "claimCronTick"
+  | "createCronSchedule"
+  | "getCronSchedule"
+  | "listCronSchedules"
+  | "listEnabledCronSchedules"
+  | "deleteCronSchedule"
+  | "claimCronTick"
 >;
 
 export interface SqlSchedule {

@@ -23,7 +23,12 @@ export function payloadParams(p: Payload | null | undefined): PayloadParams {
   return { type: p.contentType, size: p.size, inline: p.inline, blob: p.blobKey };
 }
 
-export function toPayload(type: string | null, size: number | null, inline: Uint8Array | null, blob: string | null): Payload | null {
+export function toPayload(
+  type: string | null,
+  size: number | null,
+  inline: Uint8Array | null,
+  blob: string | null,
+): Payload | null {
   if (type === null) return null;
   return { contentType: type, size: size ?? 0, inline: bytes(inline), blobKey: blob };
 }

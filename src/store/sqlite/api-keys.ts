@@ -24,8 +24,12 @@ export function apiKeyMethods(db: Database.Database): ApiKeyMethods {
   const insert = db.prepare<[string, string, string | null, string, number]>(
     "INSERT INTO api_keys (id, name, namespaces, hash, created_at) VALUES (?, ?, ?, ?, ?)",
   );
-  const byHash = db.prepare<[string], SqlKey>("SELECT id, name, namespaces, hash, created_at FROM api_keys WHERE hash = ?");
-  const all = db.prepare<[], SqlKey>("SELECT id, name, namespaces, hash, created_at FROM api_keys ORDER BY created_at, id");
+  const byHash = db.prepare<[string], SqlKey>(
+    "SELECT id, name, namespaces, hash, created_at FROM api_keys WHERE hash = ?",
+  );
+  const all = db.prepare<[], SqlKey>(
+    "SELECT id, name, namespaces, hash, created_at FROM api_keys ORDER BY created_at, id",
+  );
   const remove = db.prepare<[string]>("DELETE FROM api_keys WHERE id = ?");
   return {
     async createApiKey(k) {

@@ -19,7 +19,10 @@ interface SqlApplication {
 
 const COLUMNS = "namespace, name, version, manifest, bundle_key, created_at, deleted_at";
 
-type ApplicationMethods = Pick<Store, "createApplicationVersion" | "getApplication" | "listApplications" | "deleteApplication">;
+type ApplicationMethods = Pick<
+  Store,
+  "createApplicationVersion" | "getApplication" | "listApplications" | "deleteApplication"
+>;
 
 export function applicationMethods(db: Database.Database): ApplicationMethods {
   const nextVersion = db.prepare<[string, string], { v: number }>(
@@ -49,11 +52,13 @@ export function applicationMethods(db: Database.Database): ApplicationMethods {
 
   // IMMEDIATE: the version is read and written under the write lock, so two deploys of the same
   // application from two processes cannot both pick the same number.
-  const create = db.transaction((ns: string, name: string, manifest: Manifest, bundleKey: string, now: number): number => {
-    const version = nextVersion.get(ns, name)!.v;
-    insert.run(ns, name, version, JSON.stringify(manifest), bundleKey, now);
-    return version;
-  });
+  const create = db.transaction(
+    (ns: string, name: string, manifest: Manifest, bundleKey: string, now: number): number => {
+      const version = nextVersion.get(ns, name)!.v;
+      insert.run(ns, name, version, JSON.stringify(manifest), bundleKey, now);
+      return version;
+    },
+  );
 
   return {
     async createApplicationVersion(ns, name, manifest, bundleKey, now) {

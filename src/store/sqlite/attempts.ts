@@ -9,7 +9,10 @@ import type { EventLog } from "./events.js";
 import { json, toAttempt, type SqlAttempt } from "../shared/rows.js";
 import type { Writes } from "./writes.js";
 
-type AttemptMethods = Pick<Store, "startAttempt" | "finishAttempt" | "getAttempt" | "listAttempts" | "listRunningAttempts">;
+type AttemptMethods = Pick<
+  Store,
+  "startAttempt" | "finishAttempt" | "getAttempt" | "listAttempts" | "listRunningAttempts"
+>;
 
 const COLUMNS = `id, call_id, request_id, number, executor_id, container_id, status, failure_reason, error,
   started_at, finished_at`;
@@ -23,7 +26,9 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
     `INSERT INTO attempts (id, call_id, request_id, number, executor_id, container_id, status, started_at)
      VALUES (?, ?, ?, ?, ?, ?, 'running', ?)`,
   );
-  const requestRunning = db.prepare<[string]>("UPDATE requests SET status = 'running' WHERE id = ? AND status = 'pending'");
+  const requestRunning = db.prepare<[string]>(
+    "UPDATE requests SET status = 'running' WHERE id = ? AND status = 'pending'",
+  );
   const finish = db.prepare<Record<string, unknown>, { call_id: string; request_id: string }>(
     `UPDATE attempts SET status = @status, finished_at = @finished_at,
        failure_reason = CASE WHEN @set_failure_reason THEN @failure_reason ELSE failure_reason END,
@@ -33,18 +38,24 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
      RETURNING call_id, request_id`,
   );
   const byId = db.prepare<[string], SqlAttempt>(`SELECT ${COLUMNS} FROM attempts WHERE id = ?`);
-  const byRequest = db.prepare<[string], SqlAttempt>(`SELECT ${COLUMNS} FROM attempts WHERE request_id = ? ORDER BY rowid`);
-  const running = db.prepare<[], SqlAttempt>(`SELECT ${COLUMNS} FROM attempts WHERE status = 'running' ORDER BY started_at`);
+  const byRequest = db.prepare<[string], SqlAttempt>(
+    `SELECT ${COLUMNS} FROM attempts WHERE request_id = ? ORDER BY rowid`,
+  );
+  const running = db.prepare<[], SqlAttempt>(
+    `SELECT ${COLUMNS} FROM attempts WHERE status = 'running' ORDER BY started_at`,
+  );
   const runningOn = db.prepare<[string], SqlAttempt>(
     `SELECT ${COLUMNS} FROM attempts WHERE status = 'running' AND executor_id = ? ORDER BY started_at`,
   );
 
-  const start = db.transaction((a: NewAttempt, call: { attemptsUsed: number; infraRetries: number }, evs: NewEvent[]) => {
-    if (claimCall.run(call.attemptsUsed, call.infraRetries, a.callId).changes === 0) return null;
-    insert.run(a.id, a.callId, a.requestId, a.number, a.executorId, a.containerId, a.startedAt);
-    requestRunning.run(a.requestId);
-    return events.append(a.requestId, evs);
-  });
+  const start = db.transaction(
+    (a: NewAttempt, call: { attemptsUsed: number; infraRetries: number }, evs: NewEvent[]) => {
+      if (claimCall.run(call.attemptsUsed, call.infraRetries, a.callId).changes === 0) return null;
+      insert.run(a.id, a.callId, a.requestId, a.number, a.executorId, a.containerId, a.startedAt);
+      requestRunning.run(a.requestId);
+      return events.append(a.requestId, evs);
+    },
+  );
 
   const end = db.transaction(
     (id: string, a: AttemptPatch, c: CallPatch, r: RequestPatch | null, evs: NewEvent[]): RequestEvent[] | null => {
@@ -67,7 +78,9 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
       const kept =
         callChanged && requestChanged
           ? evs
-          : evs.filter((e) => (e.kind !== "call:finished" || callChanged) && (e.kind !== "request:finished" || requestChanged));
+          : evs.filter(
+              (e) => (e.kind !== "call:finished" || callChanged) && (e.kind !== "request:finished" || requestChanged),
+            );
       return events.append(owner.request_id, kept);
     },
   );

@@ -7,7 +7,10 @@ import type { EventLog } from "./events.js";
 import { toCall, type SqlCall } from "../shared/rows.js";
 import type { Writes } from "./writes.js";
 
-type CallMethods = Pick<Store, "getCall" | "listCalls" | "findChildCall" | "createCall" | "listPendingCalls" | "transitionCall">;
+type CallMethods = Pick<
+  Store,
+  "getCall" | "listCalls" | "findChildCall" | "createCall" | "listPendingCalls" | "transitionCall"
+>;
 
 const CALL_COLUMNS = `c.id, c.request_id, c.parent_call_id, c.seq, c.item, c.function_name,
   c.args_type, c.args_size, c.args_inline, c.args_blob, c.status, c.attempts_used, c.infra_retries, c.not_before,

@@ -26,7 +26,9 @@ export function clusterMethods(db: Database.Database): ClusterMethods {
      ON CONFLICT (id) DO UPDATE SET region = excluded.region, labels = excluded.labels, capacity = excluded.capacity,
        images = excluded.images, last_seen = excluded.last_seen`,
   );
-  const executors = db.prepare<[], SqlExecutor>("SELECT id, region, labels, capacity, images, last_seen FROM executors ORDER BY id");
+  const executors = db.prepare<[], SqlExecutor>(
+    "SELECT id, region, labels, capacity, images, last_seen FROM executors ORDER BY id",
+  );
   const removeExecutor = db.prepare<[string]>("DELETE FROM executors WHERE id = ?");
   const putSecret = db.prepare<[string, string, Uint8Array, number]>(
     `INSERT INTO secrets (namespace, name, ciphertext, updated_at) VALUES (?, ?, ?, ?)
@@ -42,19 +44,24 @@ export function clusterMethods(db: Database.Database): ClusterMethods {
 
   return {
     async upsertExecutor(e) {
-      upsertExecutor.run(e.id, e.region, JSON.stringify(e.labels), JSON.stringify(e.capacity), JSON.stringify(e.images), e.lastSeen);
+      upsertExecutor.run(
+        e.id,
+        e.region,
+        JSON.stringify(e.labels),
+        JSON.stringify(e.capacity),
+        JSON.stringify(e.images),
+        e.lastSeen,
+      );
     },
     async listExecutors() {
-      return executors.all().map(
-        (r): ExecutorRow => ({
-          id: r.id,
-          region: r.region,
-          labels: JSON.parse(r.labels) as ExecutorRow["labels"],
-          capacity: JSON.parse(r.capacity) as ExecutorRow["capacity"],
-          images: JSON.parse(r.images) as string[],
-          lastSeen: r.last_seen,
-        }),
-      );
+      return executors.all().map((r): ExecutorRow => ({
+        id: r.id,
+        region: r.region,
+        labels: JSON.parse(r.labels) as ExecutorRow["labels"],
+        capacity: JSON.parse(r.capacity) as ExecutorRow["capacity"],
+        images: JSON.parse(r.images) as string[],
+        lastSeen: r.last_seen,
+      }));
     },
     async removeExecutor(id) {
       removeExecutor.run(id);
@@ -64,7 +71,9 @@ export function clusterMethods(db: Database.Database): ClusterMethods {
     },
     async getSecret(namespace, name) {
       const r = getSecret.get(namespace, name);
-      return r ? ({ namespace, name, ciphertext: bytes(r.ciphertext)!, updatedAt: r.updated_at } satisfies SecretRow) : null;
+      return r
+        ? ({ namespace, name, ciphertext: bytes(r.ciphertext)!, updatedAt: r.updated_at } satisfies SecretRow)
+        : null;
     },
     async listSecrets(namespace) {
       return listSecrets.all(namespace).map((r) => ({ name: r.name, updatedAt: r.updated_at }));

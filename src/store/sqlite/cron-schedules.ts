@@ -16,8 +16,12 @@ export function cronScheduleMethods(db: Database.Database): CronMethods {
   const byApp = db.prepare<[string, string], SqlSchedule>(
     `SELECT ${COLS} FROM cron_schedules WHERE namespace = ? AND application = ? ORDER BY created_at, id`,
   );
-  const enabled = db.prepare<[], SqlSchedule>(`SELECT ${COLS} FROM cron_schedules WHERE enabled = 1 ORDER BY next_fire_time_ms, id`);
-  const remove = db.prepare<[string, string, string]>("DELETE FROM cron_schedules WHERE namespace = ? AND application = ? AND id = ?");
+  const enabled = db.prepare<[], SqlSchedule>(
+    `SELECT ${COLS} FROM cron_schedules WHERE enabled = 1 ORDER BY next_fire_time_ms, id`,
+  );
+  const remove = db.prepare<[string, string, string]>(
+    "DELETE FROM cron_schedules WHERE namespace = ? AND application = ? AND id = ?",
+  );
   const claim = db.prepare<[number, number, string, number]>(
     "UPDATE cron_schedules SET next_fire_time_ms = ?, last_fired_at_ms = ? WHERE id = ? AND next_fire_time_ms = ? AND enabled = 1",
   );

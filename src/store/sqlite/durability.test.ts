@@ -26,9 +26,15 @@ test("data written by one store instance is there after close and reopen", { tim
   try {
     assert.equal((await second.getRequest(request.id))?.id, request.id);
     assert.deepEqual(await second.getState(request.id, "k"), inline('"v"'));
-    assert.deepEqual((await second.listEvents(request.id, 0, 10)).map((e) => e.seq), [1]);
+    assert.deepEqual(
+      (await second.listEvents(request.id, 0, 10)).map((e) => e.seq),
+      [1],
+    );
     // A new event continues the sequence: seq allocation survived the restart too.
-    assert.deepEqual((await second.appendEvents(request.id, [ev("progress")])).map((e) => e.seq), [2]);
+    assert.deepEqual(
+      (await second.appendEvents(request.id, [ev("progress")])).map((e) => e.seq),
+      [2],
+    );
   } finally {
     await second.close();
   }
@@ -80,7 +86,10 @@ test("a write committed just before SIGKILL is readable afterwards", { timeout: 
     assert.equal(req?.status, "pending");
     assert.equal((await store.getCall("req-killed.root"))?.functionName, "app");
     assert.deepEqual((await store.getState("req-killed", "k"))?.inline, new Uint8Array([49]));
-    assert.deepEqual((await store.listEvents("req-killed", 0, 10)).map((e) => e.kind), ["request:started"]);
+    assert.deepEqual(
+      (await store.listEvents("req-killed", 0, 10)).map((e) => e.kind),
+      ["request:started"],
+    );
   } finally {
     await store.close();
   }

@@ -24,7 +24,9 @@ export function createEventLog(db: Database.Database): EventLog {
   const bump = db.prepare<[number, string], { event_seq: number }>(
     "UPDATE requests SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq",
   );
-  const insertOne = db.prepare<[string, number, string, number, string | null, string | null, string | null, number | null, string | null]>(
+  const insertOne = db.prepare<
+    [string, number, string, number, string | null, string | null, string | null, number | null, string | null]
+  >(
     `INSERT INTO events (request_id, seq, kind, at, call_id, parent_call_id, function_name, attempt, data)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );

@@ -40,7 +40,9 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     applyMigrations(db);
     const events = createEventLog(db);
     const writes = prepareWrites(db);
-    const append = db.transaction((requestId: string, evs: Parameters<typeof events.append>[1]) => events.append(requestId, evs));
+    const append = db.transaction((requestId: string, evs: Parameters<typeof events.append>[1]) =>
+      events.append(requestId, evs),
+    );
     const store: Store = {
       async migrate() {
         // Already applied at open; running it again is a no-op that re-checks the schema version.

@@ -15,7 +15,10 @@ const root = mkdtempSync(join(tmpdir(), "tributary-sqlite-migrate-"));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 test("migrations are numbered 1..n without gaps", () => {
-  assert.deepEqual(MIGRATIONS.map((m) => m.version), MIGRATIONS.map((_, i) => i + 1));
+  assert.deepEqual(
+    MIGRATIONS.map((m) => m.version),
+    MIGRATIONS.map((_, i) => i + 1),
+  );
 });
 
 test("opening a store applies every migration once and records it", { timeout: 10_000 }, async () => {
@@ -28,9 +31,25 @@ test("opening a store applies every migration once and records it", { timeout: 1
   const db = new Database(path, { readonly: true });
   try {
     const rows = db.prepare("SELECT version, name FROM schema_migrations ORDER BY version").all();
-    assert.deepEqual(rows, MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
-    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name);
-    for (const t of ["applications", "requests", "function_calls", "attempts", "events", "state", "metrics", "logs", "executors", "secrets"]) {
+    assert.deepEqual(
+      rows,
+      MIGRATIONS.map((m) => ({ version: m.version, name: m.name })),
+    );
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map(
+      (t) => t.name,
+    );
+    for (const t of [
+      "applications",
+      "requests",
+      "function_calls",
+      "attempts",
+      "events",
+      "state",
+      "metrics",
+      "logs",
+      "executors",
+      "secrets",
+    ]) {
       assert.ok(tables.includes(t), `table ${t}`);
     }
     assert.equal(db.pragma("journal_mode", { simple: true }), "wal");
@@ -79,7 +98,11 @@ test("a failing migration leaves the previous version intact", () => {
     ];
     assert.throws(() => applyMigrations(db, steps));
     assert.deepEqual(db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get(), { v: 1 });
-    assert.equal(db.prepare("SELECT name FROM sqlite_master WHERE name = 'u'").get(), undefined, "no half-applied step");
+    assert.equal(
+      db.prepare("SELECT name FROM sqlite_master WHERE name = 'u'").get(),
+      undefined,
+      "no half-applied step",
+    );
   } finally {
     db.close();
   }
@@ -89,7 +112,12 @@ test("a database migrated by a newer build is refused with a clear error", () =>
   const path = join(root, "future.db");
   void createSqliteStore(path).close();
   const db = new Database(path);
-  db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'future', 0)").run(MIGRATIONS.length + 1);
+  db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'future', 0)").run(
+    MIGRATIONS.length + 1,
+  );
   db.close();
-  assert.throws(() => createSqliteStore(path), (e: unknown) => e instanceof SchemaTooNewError && /newer than this build/.test(e.message));
+  assert.throws(
+    () => createSqliteStore(path),
+    (e: unknown) => e instanceof SchemaTooNewError && /newer than this build/.test(e.message),
+  );
 });

@@ -23,7 +23,9 @@ export function applyMigrations(db: Database.Database, migrations: readonly Migr
      )`,
   );
   const current = db.prepare<[], { v: number | null }>("SELECT MAX(version) AS v FROM schema_migrations");
-  const record = db.prepare<[number, string, number]>("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
+  const record = db.prepare<[number, string, number]>(
+    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+  );
   const known = migrations.length === 0 ? 0 : migrations[migrations.length - 1]!.version;
   const applied: number[] = [];
 

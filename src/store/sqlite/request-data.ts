@@ -6,7 +6,10 @@ import type Database from "better-sqlite3";
 import type { LogRow, MetricRow, StateRow, Store, StoredLog } from "../types.js";
 import { payloadParams, toPayload } from "../shared/rows.js";
 
-type RequestDataMethods = Pick<Store, "setState" | "getState" | "listState" | "addMetrics" | "listMetrics" | "appendLogs" | "listLogs">;
+type RequestDataMethods = Pick<
+  Store,
+  "setState" | "getState" | "listState" | "addMetrics" | "listMetrics" | "appendLogs" | "listLogs"
+>;
 
 interface SqlState {
   key: string;
@@ -67,7 +70,8 @@ export function requestDataMethods(db: Database.Database): RequestDataMethods {
   );
 
   const addMetrics = db.transaction((rows: MetricRow[]) => {
-    for (const m of rows) insertMetric.run(m.requestId, m.callId, m.functionName, m.attempt, m.kind, m.name, m.value, m.at);
+    for (const m of rows)
+      insertMetric.run(m.requestId, m.callId, m.functionName, m.attempt, m.kind, m.name, m.value, m.at);
   });
   const appendLogs = db.transaction((rows: LogRow[]) => {
     for (const l of rows) insertLog.run(l.requestId, l.attemptId, l.callId, l.functionName, l.stream, l.ts, l.line);
@@ -83,43 +87,41 @@ export function requestDataMethods(db: Database.Database): RequestDataMethods {
       return r ? toPayload(r.value_type, r.value_size, r.value_inline, r.value_blob) : null;
     },
     async listState(requestId) {
-      return allState.all(requestId).map(
-        (r): StateRow => ({ key: r.key, value: toPayload(r.value_type, r.value_size, r.value_inline, r.value_blob)!, updatedAt: r.updated_at }),
-      );
+      return allState.all(requestId).map((r): StateRow => ({
+        key: r.key,
+        value: toPayload(r.value_type, r.value_size, r.value_inline, r.value_blob)!,
+        updatedAt: r.updated_at,
+      }));
     },
     async addMetrics(rows) {
       if (rows.length > 0) addMetrics.immediate(rows);
     },
     async listMetrics(requestId) {
-      return metrics.all(requestId).map(
-        (r): MetricRow => ({
-          requestId: r.request_id,
-          callId: r.call_id,
-          functionName: r.function_name,
-          attempt: r.attempt,
-          kind: r.kind,
-          name: r.name,
-          value: r.value,
-          at: r.at,
-        }),
-      );
+      return metrics.all(requestId).map((r): MetricRow => ({
+        requestId: r.request_id,
+        callId: r.call_id,
+        functionName: r.function_name,
+        attempt: r.attempt,
+        kind: r.kind,
+        name: r.name,
+        value: r.value,
+        at: r.at,
+      }));
     },
     async appendLogs(rows) {
       if (rows.length > 0) appendLogs.immediate(rows);
     },
     async listLogs(requestId, afterId, limit) {
-      return logs.all(requestId, afterId, limit).map(
-        (r): StoredLog => ({
-          id: r.id,
-          requestId: r.request_id,
-          attemptId: r.attempt_id,
-          callId: r.call_id,
-          functionName: r.function_name,
-          stream: r.stream,
-          ts: r.ts,
-          line: r.line,
-        }),
-      );
+      return logs.all(requestId, afterId, limit).map((r): StoredLog => ({
+        id: r.id,
+        requestId: r.request_id,
+        attemptId: r.attempt_id,
+        callId: r.call_id,
+        functionName: r.function_name,
+        stream: r.stream,
+        ts: r.ts,
+        line: r.line,
+      }));
     },
   };
 }

@@ -53,7 +53,11 @@ export function requestMethods(db: Database.Database, events: EventLog, writes: 
   );
 
   const create = db.transaction(
-    (r: NewRequest, root: NewCall, evs: NewEvent[]): { request: RequestRow; created: boolean; events: RequestEvent[] } => {
+    (
+      r: NewRequest,
+      root: NewCall,
+      evs: NewEvent[],
+    ): { request: RequestRow; created: boolean; events: RequestEvent[] } => {
       if (r.idempotencyKey !== null) {
         const existing = byKey.get(r.namespace, r.application, r.idempotencyKey);
         if (existing) return { request: toRequest(existing), created: false, events: [] };

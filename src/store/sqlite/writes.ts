@@ -21,7 +21,9 @@ export interface Writes {
 
 const keep = (col: string) => `${col} = CASE WHEN @set_${col} THEN @${col} ELSE ${col} END`;
 const keepPayload = (p: string) =>
-  [`${p}_type`, `${p}_size`, `${p}_inline`, `${p}_blob`].map((c) => `${c} = CASE WHEN @set_${p} THEN @${c} ELSE ${c} END`).join(", ");
+  [`${p}_type`, `${p}_size`, `${p}_inline`, `${p}_blob`]
+    .map((c) => `${c} = CASE WHEN @set_${p} THEN @${c} ELSE ${c} END`)
+    .join(", ");
 const flag = (v: unknown) => (v === undefined ? 0 : 1);
 
 export function prepareWrites(db: Database.Database): Writes {
