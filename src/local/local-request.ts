@@ -5,6 +5,7 @@
  * left running by a failed or finished root, or everything on cancel) with `call:finished`
  * cancelled, aborts their signals, and only then appends `request:finished`, the last event.
  */
+import { metricsResponse } from "../core/metrics-response.js";
 import { decodeOutput, type Encoded } from "../core/codec.js";
 import type { MetricsResponse } from "../core/api.js";
 import { CancelledError, RequestError, RequestFailedError, toPlainError } from "../core/errors.js";
@@ -84,27 +85,7 @@ export class LocalRequest<O = unknown> implements Request<O> {
 
   /** Metrics in the shape of `GET …/requests/{id}/metrics`. */
   metrics(): MetricsResponse {
-    const out: MetricsResponse = { counters: {}, timers: {}, samples: [] };
-    for (const m of this.run.metrics) {
-      out.samples.push({
-        call_id: m.callId,
-        function_name: m.functionName,
-        attempt: m.attempt,
-        kind: m.kind,
-        name: m.name,
-        value: m.value,
-        at: m.at,
-      });
-      if (m.kind === "counter") out.counters[m.name] = (out.counters[m.name] ?? 0) + m.value;
-      else {
-        const t = (out.timers[m.name] ??= { count: 0, sum: 0, min: m.value, max: m.value });
-        t.count++;
-        t.sum += m.value;
-        t.min = Math.min(t.min, m.value);
-        t.max = Math.max(t.max, m.value);
-      }
-    }
-    return out;
+    return metricsResponse(this.run.metrics);
   }
 
   /** The request state (decoded copies). */

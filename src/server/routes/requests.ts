@@ -1,6 +1,7 @@
 /** Request metadata, output, progress stream, cancel, delete, state, metrics and logs. */
+import { metricsResponse } from "../../core/metrics-response.js";
 import type { Context, Hono } from "hono";
-import type { LogsResponse, MetricsResponse, RequestList, StateResponse } from "../../core/api.js";
+import type { LogsResponse, RequestList, StateResponse } from "../../core/api.js";
 import { decodeStructured } from "../../core/codec.js";
 import { STATUSES, isTerminal, type Status } from "../../core/status.js";
 import type { RequestRow } from "../../store/types.js";
@@ -128,27 +129,7 @@ export function requestRoutes(app: Hono, s: ServerContext): void {
   app.get("/applications/:app/requests/:id/metrics", async (c) => {
     const r = await requestOf(c, s);
     const rows = await s.store.listMetrics(r.id);
-    const out: MetricsResponse = { counters: {}, timers: {}, samples: [] };
-    for (const m of rows) {
-      out.samples.push({
-        call_id: m.callId,
-        function_name: m.functionName,
-        attempt: m.attempt,
-        kind: m.kind,
-        name: m.name,
-        value: m.value,
-        at: m.at,
-      });
-      if (m.kind === "counter") out.counters[m.name] = (out.counters[m.name] ?? 0) + m.value;
-      else {
-        const t = (out.timers[m.name] ??= { count: 0, sum: 0, min: Infinity, max: -Infinity });
-        t.count++;
-        t.sum += m.value;
-        t.min = Math.min(t.min, m.value);
-        t.max = Math.max(t.max, m.value);
-      }
-    }
-    return c.json(out);
+    return c.json(metricsResponse(rows));
   });
 
   app.get("/applications/:app/requests/:id/logs", async (c) => {
