@@ -16,6 +16,7 @@ import { scopeStorage } from "../core/scope.js";
 import { cleanStack, hideHostPath } from "../core/stack.js";
 import type { ContainerTarget, ToContainer } from "../core/wire/container.js";
 import { Channel } from "./channel.js";
+import { decodeInputFile } from "./input-file.js";
 import { createScope, type ContainerScope } from "./runtime.js";
 import { openTransport } from "./transport.js";
 
@@ -54,7 +55,9 @@ async function run(msg: Extract<ToContainer, { t: "run" }>): Promise<void> {
     if (!entry || !target) throw new SDKUsageError(`function '${msg.functionName}' is not hosted by this container`);
     let args: unknown[];
     if (msg.root) {
-      const input = decodeInput(msg.args, msg.root.contentType ?? undefined, msg.root.inputDeserializer);
+      const input = msg.argsFile
+        ? decodeInputFile(msg.argsFile, msg.root.contentType, msg.root.inputDeserializer)
+        : decodeInput(msg.args, msg.root.contentType ?? undefined, msg.root.inputDeserializer);
       args = input.present ? [input.value] : [];
       if (entry.app?.input) {
         try {

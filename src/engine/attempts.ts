@@ -20,6 +20,7 @@ import type { FromExecutor } from "../core/wire/executor.js";
 import type { NewEvent, RequestPatch } from "../store/types.js";
 import type { Children } from "./children.js";
 import type { LiveAttempt, LiveCall } from "./model.js";
+import { Payloads } from "./payloads.js";
 import type { Requests } from "./requests.js";
 import type { EngineResources } from "./resources.js";
 import type { Placer, Scheduler } from "./scheduler.js";
@@ -108,8 +109,9 @@ export class Attempts implements Placer {
     c.attemptsUsed = attemptsUsed;
     if (c.req.status === "pending") c.req.status = "running";
     e.publish(c.req.id, evs);
-    const args = await e.payloads.read(c.args);
     const isRoot = c.parentCallId === null;
+    const argsRef = isRoot ? Payloads.reference(c.args) : null;
+    const args = argsRef ? new Uint8Array(0) : await e.payloads.read(c.args);
     const env =
       c.spec.secrets.length && e.options.resolveSecrets
         ? await e.options.resolveSecrets(c.req.namespace, c.spec.secrets)
@@ -140,6 +142,7 @@ export class Attempts implements Placer {
             }
           : null,
         args,
+        ...(argsRef ? { argsRef } : {}),
         timeoutMs: c.spec.timeout * 1000,
         initTimeoutMs:
           a.target.kind === "class"

@@ -8,6 +8,12 @@ import type { BlobStore, Payload } from "../store/types.js";
 /** Values up to this size are stored inline. */
 export const INLINE_LIMIT = 64 * 1024;
 
+/**
+ * A root input at least this large is not read by the engine: the executor streams it from the blob
+ * store to a file (see `Assignment.argsRef`), so a 2 GB upload never sits in a server's memory.
+ */
+export const BY_REFERENCE_MIN = 1024 * 1024;
+
 export class Payloads {
   constructor(private readonly blobs: BlobStore) {}
 
@@ -17,6 +23,11 @@ export class Payloads {
     const key = `${prefix}/${randomUUID()}`;
     await this.blobs.put(key, bytes);
     return { contentType, size: bytes.byteLength, inline: null, blobKey: key };
+  }
+
+  /** The blob reference under which a root input travels, or null when it travels as bytes. */
+  static reference(p: Payload): { key: string; size: number } | null {
+    return p.blobKey && p.size >= BY_REFERENCE_MIN ? { key: p.blobKey, size: p.size } : null;
   }
 
   async read(p: Payload): Promise<Uint8Array> {

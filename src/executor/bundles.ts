@@ -5,6 +5,7 @@
 import { mkdirSync, existsSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
+import { serverGet } from "./server-fetch.js";
 
 export class BundleCache {
   private readonly inflight = new Map<string, Promise<string>>();
@@ -39,9 +40,12 @@ export class BundleCache {
   }
 
   private async download(key: string, file: string): Promise<string> {
-    const url = `${this.server().replace(/\/$/, "")}/v1/internal/bundles/${encodeURIComponent(key)}`;
-    const res = await fetch(url, { headers: this.token ? { authorization: `Bearer ${this.token}` } : {} });
-    if (!res.ok) throw new Error(`bundle ${key}: the server answered ${res.status}`);
+    const res = await serverGet(
+      this.server(),
+      `/v1/internal/bundles/${encodeURIComponent(key)}`,
+      this.token,
+      `bundle ${key}`,
+    );
     const bytes = new Uint8Array(await res.arrayBuffer());
     const tmp = `${file}.${randomUUID()}.tmp`;
     writeFileSync(tmp, bytes);

@@ -41,6 +41,8 @@ export interface ContainerOptions {
   imageRoot?: string | undefined;
   /** The OCI image (OCI backend). */
   ociImage?: string | undefined;
+  /** Directory for large inputs handed to this container (created, and erased on exit). */
+  inboxDir?: string | undefined;
 }
 
 export type ContainerState = "starting" | "ready" | "busy" | "exited";
@@ -66,6 +68,7 @@ export class ContainerProcess {
     this.id = opts.id;
     this.poolKey = opts.poolKey;
     mkdirSync(opts.tmpDir, { recursive: true });
+    if (opts.inboxDir) mkdirSync(opts.inboxDir, { recursive: true });
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
       LANG: process.env.LANG ?? "C.UTF-8",
@@ -86,6 +89,7 @@ export class ContainerProcess {
       resources: opts.resources,
       imageRoot: opts.imageRoot,
       ociImage: opts.ociImage,
+      inboxDir: opts.inboxDir,
     });
     this.child = this.launched.child;
     this.launched.link.onMessage((m) => this.onMessage(m));
@@ -118,6 +122,12 @@ export class ContainerProcess {
       this.initWaiter = { resolve, reject };
       this.send({ t: "init", bundlePath: this.launched.bundlePath ?? this.opts.bundlePath, target: this.opts.target });
     });
+  }
+
+  /** The host directory for inputs handed to this container, and how the container sees it. */
+  get inbox(): { host: string; inside: string } | null {
+    const host = this.opts.inboxDir;
+    return host ? { host, inside: this.launched.inboxPath ?? host } : null;
   }
 
   send(msg: ToContainer): void {
@@ -171,6 +181,7 @@ export class ContainerProcess {
     }
     try {
       rmSync(this.opts.tmpDir, { recursive: true, force: true });
+      if (this.opts.inboxDir) rmSync(this.opts.inboxDir, { recursive: true, force: true });
     } catch {
       /* best effort: the executor sweeps its data dir on start */
     }
@@ -181,4 +192,9 @@ export class ContainerProcess {
 /** The temp directory of a container under the executor's data dir. */
 export function containerTmpDir(dataDir: string, id: string): string {
   return join(dataDir, "containers", id, "tmp");
+}
+
+/** The inbox of a container under the executor's data dir (beside, never inside, its temp dir). */
+export function containerInboxDir(dataDir: string, id: string): string {
+  return join(dataDir, "containers", id, "inbox");
 }

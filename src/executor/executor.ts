@@ -26,7 +26,8 @@ import type {
 } from "../core/wire/executor.js";
 import { AttemptTimer } from "../core/attempt-timer.js";
 import { BundleCache } from "./bundles.js";
-import { containerTmpDir, type ContainerProcess } from "./container-process.js";
+import { containerInboxDir, containerTmpDir, type ContainerProcess } from "./container-process.js";
+import { InputSpool } from "./inputs.js";
 import { ServerConnection } from "./connection.js";
 import { ContainerPool } from "./pool.js";
 import { explainExit } from "./exit-reason.js";
@@ -152,6 +153,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
   const warmed = new Set<string>();
   let currentServer = o.servers[0]!;
   const bundles = new BundleCache(o.dataDir, () => currentServer, o.token);
+  const spool = new InputSpool(o.dataDir, () => currentServer, o.token);
 
   const handlers: TransportHandlers = {
     hello: () => ({
@@ -184,6 +186,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     run.finished = true;
     run.timer?.stop();
     attempts.delete(run.a.attemptId);
+    spool.discard(run.a.attemptId);
     for (const key of rpcs.keys()) if (key.startsWith(`${run.a.attemptId}:`)) rpcs.delete(key);
     unacked.set(run.a.attemptId, result);
     send(result);
@@ -212,6 +215,13 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     if (attempts.has(a.attemptId)) return;
     const run: AttemptRun = { a, container: null, timer: null, blocking: new Set(), finished: false, stopping: false };
     attempts.set(a.attemptId, run);
+    let inputFile: string | null = null;
+    try {
+      inputFile = a.argsRef ? await spool.fetch(a.attemptId, a.argsRef) : null;
+    } catch (e) {
+      // The server or the network failed us, not the function: an infrastructure fault, retried.
+      return fail(run, "internal_error", { ...toPlainError(e), functionName: a.functionName });
+    }
     try {
       const bundlePath = await bundles.path(a.bundleKey);
       // OCI images are built by the engine; the process backend runs build steps on this host.
@@ -234,6 +244,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
           target: a.target,
           memoryMb: limits.heapMb(a.spec),
           tmpDir,
+          inboxDir: containerInboxDir(o.dataDir, cid),
           cwd: image?.cwd,
           env,
           onMessage: onContainerMessage,
@@ -285,6 +296,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
         timeoutMs: a.timeoutMs,
         root: a.root,
         args: a.args,
+        ...(inputFile ? { argsFile: spool.handTo(a.attemptId, inputFile, container.inbox) } : {}),
         headers: a.headers,
       });
     } catch (e) {

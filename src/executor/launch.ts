@@ -49,6 +49,11 @@ export interface LaunchSpec {
   imageRoot?: string | undefined;
   /** The OCI image to run (OCI backend). */
   ociImage?: string | undefined;
+  /**
+   * Host directory where the executor leaves large inputs for this container, mounted read-only
+   * (see `Launched.inboxPath`).
+   */
+  inboxDir?: string | undefined;
 }
 
 export interface Launched {
@@ -63,6 +68,8 @@ export interface Launched {
   userPid?: () => number | null;
   /** The bundle path as the container sees it (absent: the host path). */
   bundlePath?: string;
+  /** The inbox directory as the container sees it (absent: the host path). */
+  inboxPath?: string;
 }
 
 export type Launcher = (spec: LaunchSpec) => Launched;
@@ -176,6 +183,7 @@ export function ociLauncher(engine: OciEngine, socketDir: string): Launcher {
       `${socketDir}:${socketDir}`,
       "-v",
       `${dirname(s.bundlePath)}:${dirname(s.bundlePath)}:ro`,
+      ...(s.inboxDir ? ["-v", `${s.inboxDir}:${s.inboxDir}:ro`] : []),
       image,
     );
     // The engine CLI needs its own environment (DOCKER_HOST, HOME, …); only the names given with

@@ -151,6 +151,12 @@ describe("403: valid credentials without access", () => {
       "with an executor token set, only it serves executors",
     );
     assert.equal((await call("/v1/internal/bundles/bundles%2Fa%2Fb", EXEC)).status, 404);
+    // Large inputs travel by reference on the same terms; only `inputs/…` keys are served.
+    assert.equal((await call("/v1/internal/blobs/inputs%2Fdefault%2Fnone", null)).status, 401);
+    assert.equal((await call("/v1/internal/blobs/inputs%2Fdefault%2Fnone", k.key)).status, 403);
+    assert.equal((await call("/v1/internal/blobs/inputs%2Fdefault%2Fnone", EXEC)).status, 404);
+    assert.equal((await call("/v1/internal/blobs/bundles%2Fa%2Fb", EXEC)).status, 400);
+    assert.equal((await call("/v1/internal/blobs/inputs%2F..%2Fsecrets", EXEC)).status, 400);
   });
 });
 

@@ -34,6 +34,8 @@ export type ToContainer =
       root: RootInfo | null;
       /** Root: the raw input body. Others: an argument list (`encodeArgs`). */
       args: Uint8Array;
+      /** Root only: the input is this file (as the container sees its path), and `args` is empty. */
+      argsFile?: { path: string; size: number } | undefined;
       /** The invoke's headers without credentials (`ctx.headers`). */
       headers?: [string, string][] | undefined;
     }

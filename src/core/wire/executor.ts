@@ -41,6 +41,12 @@ export interface Assignment {
   spec: FunctionSpec;
   root: RootInfo | null;
   args: Uint8Array;
+  /**
+   * A large root input left in the blob store (then `args` is empty): the executor streams it to
+   * disk from `GET /v1/internal/blobs/{key}` and hands the container a file, so no process holds it
+   * in memory and no frame carries it.
+   */
+  argsRef?: { key: string; size: number } | undefined;
   timeoutMs: number;
   initTimeoutMs: number;
   /** Secrets and image env, injected into the container's environment. */

@@ -8,6 +8,7 @@
  * - the image root read-only: the host's system directories (`/usr`, `/etc`, `/bin`, …, symlinks
  *   kept as symlinks), and a built image's directory at `/image`;
  * - the container runtime read-only under `/opt/tributary` and its bundle under `/bundle`;
+ * - its inbox read-only under `/inbox` (large request inputs the executor streamed to disk);
  * - the executor's Node read-only (already inside `/usr` on a Debian host);
  * - a private `/tmp` tmpfs of exactly `ephemeralDisk` bytes (mode 1777), `/proc` of its own pid
  *   namespace, and a minimal `/dev` (plus the GPU device nodes it was assigned).
@@ -28,6 +29,8 @@ export const SANDBOX_RUNTIME_DIR = "/opt/tributary";
 export const SANDBOX_BUNDLE_DIR = "/bundle";
 /** Where a built image's directory appears (its workdir and NODE_PATH are rewritten to match). */
 export const SANDBOX_IMAGE_DIR = "/image";
+/** Where the executor's large inputs for this container appear, read-only. */
+export const SANDBOX_INBOX_DIR = "/inbox";
 /** The unprivileged identity a root executor's containers run as. */
 export const NOBODY = 65534;
 
@@ -57,6 +60,8 @@ export interface SandboxCommandSpec {
   bundlePath: string;
   /** A built image's directory, bound read-only at {@link SANDBOX_IMAGE_DIR}. */
   imageRoot?: string | undefined;
+  /** The container's inbox on the host, bound read-only at {@link SANDBOX_INBOX_DIR}. */
+  inboxDir?: string | undefined;
   /** Working directory inside the container. */
   cwd: string;
   diskBytes: number;
@@ -98,7 +103,13 @@ export function sandboxCommand(s: SandboxCommandSpec): { command: string; args: 
   // Exactly the quota, writable by the container's user whoever it is.
   bw.push("--size", String(Math.max(4096, Math.floor(s.diskBytes))), "--perms", "1777", "--tmpfs", "/tmp");
   // Mount points bwrap would create on its own are root-only (0700): make them traversable first.
-  for (const d of ["/opt", SANDBOX_RUNTIME_DIR, SANDBOX_BUNDLE_DIR, ...(s.imageRoot ? [SANDBOX_IMAGE_DIR] : [])])
+  for (const d of [
+    "/opt",
+    SANDBOX_RUNTIME_DIR,
+    SANDBOX_BUNDLE_DIR,
+    ...(s.imageRoot ? [SANDBOX_IMAGE_DIR] : []),
+    ...(s.inboxDir ? [SANDBOX_INBOX_DIR] : []),
+  ])
     bw.push("--perms", "0755", "--dir", d);
   bw.push(
     "--ro-bind",
@@ -115,6 +126,7 @@ export function sandboxCommand(s: SandboxCommandSpec): { command: string; args: 
     bundle,
   );
   if (s.imageRoot) bw.push("--ro-bind", s.imageRoot, SANDBOX_IMAGE_DIR);
+  if (s.inboxDir) bw.push("--ro-bind", s.inboxDir, SANDBOX_INBOX_DIR);
   bw.push("--chdir", s.cwd, "--");
   if (s.mode === "root") {
     bw.push(

@@ -77,8 +77,12 @@ test("an unprivileged executor uses a user namespace and no setpriv; no pinning 
     dataLimitBytes: null,
     devices: ["/dev/nvidia0"],
     imageRoot: "/data/images/abc",
+    inboxDir: "/data/containers/c-1/inbox",
   });
   assert.equal(command, "/usr/bin/bwrap");
+  // The inbox (large inputs) is read-only: the container reads its input, never writes there.
+  assert.deepEqual(after(args, "/data/containers/c-1/inbox", 1), ["/inbox"]);
+  assert.equal(args[args.indexOf("/data/containers/c-1/inbox") - 1], "--ro-bind");
   assert.ok(args.includes("--unshare-user"));
   assert.ok(!args.includes("/usr/bin/setpriv") && !args.includes("/usr/bin/prlimit"));
   assert.deepEqual(after(args, "--dev-bind-try", 2), ["/dev/nvidia0", "/dev/nvidia0"]);

@@ -15,7 +15,7 @@ import { dataLimitBytes } from "../limits/kernel-limits.js";
 import type { CpuAffinity } from "../limits/cpu-affinity.js";
 import { ipcLink, nodeArgs, type Launcher } from "../launch.js";
 import { findDescendant } from "./process-tree.js";
-import { SANDBOX_IMAGE_DIR, sandboxCommand, sandboxPaths } from "./sandbox-command.js";
+import { SANDBOX_IMAGE_DIR, SANDBOX_INBOX_DIR, sandboxCommand, sandboxPaths } from "./sandbox-command.js";
 import type { SandboxHost } from "./sandbox-host.js";
 
 /** PATH inside a container: the image's standard directories, never the executor's. */
@@ -49,6 +49,7 @@ export function sandboxLauncher(o: SandboxLauncherOptions): Launcher {
       nodeArgs: nodeArgs(s),
       bundlePath: s.bundlePath,
       imageRoot: s.imageRoot,
+      inboxDir: s.inboxDir,
       cwd: root ? inside(s.cwd) : "/tmp",
       diskBytes: s.resources.diskBytes,
       devices: gpuDevices(s.resources.gpus),
@@ -79,6 +80,7 @@ export function sandboxLauncher(o: SandboxLauncherOptions): Launcher {
       link: ipcLink(child),
       kill: () => void child.kill("SIGKILL"),
       bundlePath: sandboxPaths(s.bundlePath).bundle,
+      ...(s.inboxDir ? { inboxPath: SANDBOX_INBOX_DIR } : {}),
       userPid: () => (pid ??= child.pid === undefined ? null : findDescendant(child.pid, o.host.nodePath)),
     };
   };
