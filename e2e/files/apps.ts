@@ -3,7 +3,7 @@
  * "tributary" and node built-ins.
  */
 import { createHash } from "node:crypto";
-import { application, fn, File } from "tributary";
+import { application, fn, type File } from "tributary";
 
 /** Reads its input in chunks (never whole) and answers with what it saw. */
 export const digest = application(

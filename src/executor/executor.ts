@@ -215,11 +215,11 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     if (attempts.has(a.attemptId)) return;
     const run: AttemptRun = { a, container: null, timer: null, blocking: new Set(), finished: false, stopping: false };
     attempts.set(a.attemptId, run);
-    let inputFile: string | null = null;
+    let inputFile: string | null;
     try {
       inputFile = a.argsRef ? await spool.fetch(a.attemptId, a.argsRef) : null;
     } catch (e) {
-      // The server or the network failed us, not the function: an infrastructure fault, retried.
+      // The server or the network failed us, not the function: an internal error, retried.
       return fail(run, "internal_error", { ...toPlainError(e), functionName: a.functionName });
     }
     try {

@@ -8,13 +8,7 @@ import { badRequest, notFound } from "../http-error.js";
 
 export function internalRoutes(app: Hono, s: ServerContext): void {
   app.get("/bundles/:key", async (c) => {
-    let key: string;
-    try {
-      key = decodeURIComponent(c.req.param("key"));
-    } catch {
-      throw badRequest("invalid bundle key: not a valid URL encoding", { path: "key" });
-    }
-    if (!/^bundles\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+$/.test(key)) throw badRequest("invalid bundle key", { path: "key" });
+    const key = keyParam(c.req.param("key"), "bundle", /^bundles\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+$/);
     let bytes: Uint8Array;
     try {
       bytes = await s.blobs.get(key);
@@ -25,14 +19,8 @@ export function internalRoutes(app: Hono, s: ServerContext): void {
   });
 
   app.get("/blobs/:key", async (c) => {
-    let key: string;
-    try {
-      key = decodeURIComponent(c.req.param("key"));
-    } catch {
-      throw badRequest("invalid blob key: not a valid URL encoding", { path: "key" });
-    }
     // Only request inputs travel by reference; no other blob is served here.
-    if (!/^inputs\/[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)?$/.test(key)) throw badRequest("invalid blob key", { path: "key" });
+    const key = keyParam(c.req.param("key"), "blob", /^inputs\/[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)?$/);
     const chunks = s.blobs.getStream(key)[Symbol.asyncIterator]();
     // The first chunk is read before answering, so a missing blob is a 404, not a broken 200.
     let first: IteratorResult<Uint8Array> | undefined;
@@ -59,4 +47,16 @@ export function internalRoutes(app: Hono, s: ServerContext): void {
     });
     return new Response(body, { headers: { "content-type": "application/octet-stream" } });
   });
+}
+
+/** A blob key from the path: URL-decoded, and of the one shape the route serves (else 400). */
+function keyParam(raw: string, what: string, shape: RegExp): string {
+  let key: string;
+  try {
+    key = decodeURIComponent(raw);
+  } catch {
+    throw badRequest(`invalid ${what} key: not a valid URL encoding`, { path: "key" });
+  }
+  if (!shape.test(key)) throw badRequest(`invalid ${what} key`, { path: "key" });
+  return key;
 }
