@@ -6,6 +6,7 @@
 import type { ApplicationDetail, DeployBody } from "../core/api-deploy.js";
 import type {
   ApplicationSummary,
+  CronScheduleInfo,
   DeployResponse,
   InvokeResponse,
   LogLine,
@@ -17,6 +18,8 @@ import type { Status } from "../core/status.js";
 import type { ClientOptions } from "./config.js";
 import { Transport } from "./transport.js";
 
+export type { CronScheduleInfo };
+
 /** The input of an invoke: encoded bytes (or none) plus how to read them. */
 export interface InvokeInput {
   bytes?: Uint8Array | undefined;
@@ -27,6 +30,12 @@ export interface InvokeInput {
 export interface ListRequestsOptions {
   cursor?: string | undefined;
   status?: Status | undefined;
+  /** Only requests whose id starts with this. */
+  idPrefix?: string | undefined;
+  /** Only requests created at or after this time (ms since the epoch). */
+  createdAfter?: number | undefined;
+  /** Only requests created before this time (ms since the epoch). */
+  createdBefore?: number | undefined;
   limit?: number | undefined;
 }
 
@@ -47,16 +56,6 @@ export interface LogPage {
 export interface SecretInfo {
   name: string;
   updated_at?: number;
-}
-
-/** A cron schedule as listed (`GET …/cron-schedules`, Tensorlake's shape). */
-export interface CronScheduleInfo {
-  id: string;
-  application_name: string;
-  cron_expression: string;
-  next_fire_time_ms: number;
-  last_fired_at_ms: number | null;
-  enabled: boolean;
 }
 
 /** An API key as listed (never its secret). */
@@ -127,7 +126,14 @@ export class TributaryClient {
 
   async listRequests(app: string, opts: ListRequestsOptions = {}): Promise<RequestList> {
     const v = await this.transport.json<Partial<RequestList>>(this.transport.ns("applications", app, "requests"), {
-      query: { cursor: opts.cursor, status: opts.status, limit: opts.limit },
+      query: {
+        cursor: opts.cursor,
+        status: opts.status,
+        id_prefix: opts.idPrefix,
+        created_after: opts.createdAfter,
+        created_before: opts.createdBefore,
+        limit: opts.limit,
+      },
     });
     return { requests: v?.requests ?? [], next_cursor: v?.next_cursor ?? null };
   }

@@ -129,6 +129,21 @@ export interface LogsResponse {
   finished: boolean;
 }
 
+/** A cron schedule as listed (`GET …/cron-schedules`, Tensorlake's shape). Times are ms since the epoch. */
+export interface CronScheduleInfo {
+  id: string;
+  application_name: string;
+  cron_expression: string;
+  next_fire_time_ms: number;
+  last_fired_at_ms: number | null;
+  enabled: boolean;
+}
+
+/** Answer of `GET …/applications/{app}/cron-schedules`. */
+export interface CronScheduleList {
+  schedules: CronScheduleInfo[];
+}
+
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
 }

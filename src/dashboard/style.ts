@@ -58,4 +58,11 @@ ul.tree ul { padding-left: 28px; border-left: 2px solid var(--line); margin-left
 pre.box { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; overflow: auto; max-height: 420px; margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 .log-stderr { color: var(--bad); }
 .error { color: var(--bad); }
+.app-head { display: flex; flex-wrap: wrap; gap: 8px 24px; align-items: baseline; }
+.tabs { display: flex; gap: 4px; }
+.tabs a { padding: 3px 12px; border: 1px solid var(--line); border-radius: 4px; text-decoration: none; background: var(--card); }
+.tabs a[aria-current="page"] { border-color: var(--accent); font-weight: 600; }
+.filters { flex-wrap: wrap; font-size: 13px; color: var(--muted); }
+.filters label { display: flex; gap: 6px; align-items: center; }
+code.cron { font-size: 14px; }
 `;

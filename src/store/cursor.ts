@@ -41,3 +41,20 @@ export function decodeCursor(cursor: string): CursorPosition {
   }
   return { createdAt: v[0] as number, id: v[1] };
 }
+
+/** "Before everything": the start of the first page. */
+const START: CursorPosition = { createdAt: Number.MAX_SAFE_INTEGER, id: "" };
+
+/**
+ * Where a page starts walking (exclusive, newest first): the cursor's row, or the start. A
+ * `createdBefore` bound folds into it, because `(created_at, id) < (B, "")` holds exactly when
+ * `created_at < B` (no id sorts below ""), so the bound costs no extra condition or index.
+ *
+ * @example
+ * pageStart(null, 2000); // { createdAt: 2000, id: "" }
+ */
+export function pageStart(cursor: string | null | undefined, createdBefore?: number): CursorPosition {
+  const at = cursor ? decodeCursor(cursor) : START;
+  if (createdBefore === undefined || at.createdAt < createdBefore) return at;
+  return { createdAt: createdBefore, id: "" };
+}

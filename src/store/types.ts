@@ -240,6 +240,12 @@ export interface ListRequestsQuery {
   namespace: string;
   application: string;
   status?: Status | undefined;
+  /** Only requests whose id starts with this (exact, case-sensitive). */
+  idPrefix?: string | undefined;
+  /** Only requests created at or after this time (ms since the epoch). */
+  createdAfter?: number | undefined;
+  /** Only requests created strictly before this time (ms since the epoch). */
+  createdBefore?: number | undefined;
   /** Opaque cursor from a previous page. */
   cursor?: string | null | undefined;
   limit: number;

@@ -2,86 +2,39 @@
 // assertions on what a person sees. Skips with a notice where Debian's /usr/bin/chromium is absent.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { TributaryClient } from "../../src/client/index.js";
 import { deploy } from "../../src/client/deploy.js";
 import { startCluster, sourceOf, type Cluster } from "../helpers/cluster.js";
-
-const CHROMIUM = "/usr/bin/chromium";
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium)
-  console.log(`notice: ${CHROMIUM} not found, so the dashboard browser tests skip (apt-get install chromium)`);
-
-/** Invokes `app` with a JSON input through the plain HTTP API; returns the request id. */
-async function invoke(c: Cluster, app: string, input: unknown): Promise<string> {
-  const res = await fetch(`${c.server.url}/applications/${app}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(input),
-  });
-  assert.equal(res.status, 200, await res.clone().text());
-  return ((await res.json()) as { request_id: string }).request_id;
-}
-
-async function statusOf(c: Cluster, app: string, id: string): Promise<string> {
-  return ((await (await fetch(`${c.server.url}/applications/${app}/requests/${id}`)).json()) as { status: string })
-    .status;
-}
-
-async function waitFor(what: string, ok: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** The status word shown in the request's facts, once it reads `word`. */
-async function seeRequestStatus(page: Page, word: string): Promise<void> {
-  await page.locator("#facts .status", { hasText: new RegExp(`^${word}$`) }).waitFor();
-}
+import {
+  CHROMIUM,
+  haveChromium,
+  invoke,
+  launchBrowser,
+  screenshot,
+  seeRequestStatus,
+  statusOf,
+  waitFor,
+  type Browser,
+} from "./browser.js";
 
 describe(
   "dashboard in headless Chromium",
   { skip: haveChromium ? false : `${CHROMIUM} not found`, timeout: 150_000 },
   () => {
     let cluster: Cluster;
-    let context: BrowserContext;
+    let browser: Browser;
     let page: Page;
-    let profile: string;
-    const pageErrors: string[] = [];
+    let pageErrors: string[];
     const streams: string[] = [];
 
     before(
       async () => {
         cluster = await startCluster();
         await cluster.deploy(sourceOf(import.meta.url, "./apps.ts"));
-        profile = mkdtempSync(join(tmpdir(), "tributary-chromium-"));
-        // Playwright refuses `--user-data-dir` in launch args: a persistent context on a fresh temp dir is
-        // the same thing (a clean profile, removed after).
-        context = await chromium.launchPersistentContext(profile, {
-          executablePath: CHROMIUM,
-          headless: true,
-          args: [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-          ],
-          viewport: { width: 1280, height: 900 },
-        });
-        page = context.pages()[0] ?? (await context.newPage());
-        page.setDefaultTimeout(20_000);
-        // A CSP violation, a script error or a failed API call shows up here.
-        page.on("pageerror", (e) => pageErrors.push(`pageerror: ${e.message}`));
-        page.on("console", (m) => m.type() === "error" && pageErrors.push(`console: ${m.text()}`));
+        browser = await launchBrowser();
+        page = browser.page;
+        pageErrors = browser.errors;
         page.on("response", (r) => /\/progress(\?|$)/.test(r.url()) && r.status() === 200 && streams.push(r.url()));
       },
       { timeout: 60_000 },
@@ -89,9 +42,8 @@ describe(
 
     after(
       async () => {
-        await context?.close().catch(() => {});
+        await browser?.close();
         await cluster?.stop();
-        if (profile) rmSync(profile, { recursive: true, force: true });
       },
       { timeout: 30_000 },
     );
@@ -156,9 +108,7 @@ describe(
         `progress stream opened: ${streams.join(", ")}`,
       );
 
-      const shot = join(tmpdir(), "tributary-dashboard.png");
-      await page.screenshot({ path: shot, fullPage: true });
-      console.log(`screenshot: ${shot}`);
+      await screenshot(page, "request-finished");
       assert.deepEqual(pageErrors, []);
     });
 
@@ -189,7 +139,7 @@ describe(
 
     test("with API keys: the page asks for the key, then sends it (stream included)", { timeout: 60_000 }, async () => {
       const secured = await startCluster({ server: { apiKeys: ["k-dashboard"] } });
-      const p = await context.newPage();
+      const p = await browser.context.newPage();
       try {
         await deploy(
           sourceOf(import.meta.url, "./apps.ts"),

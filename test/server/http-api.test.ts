@@ -268,6 +268,33 @@ describe("requests", () => {
     assert.equal(new Set(seen).size, seen.length);
     const bad = await fetch(`${base()}/applications/api_slow/requests?status=bogus`);
     assert.equal(bad.status, 400);
+
+    // Search by id prefix and filter by creation time (ms; after inclusive, before exclusive).
+    const list = async (q: string): Promise<any> =>
+      (await fetch(`${base()}/applications/api_slow/requests?${q}`)).json();
+    const one: any = await list(`id_prefix=${ids[2]}`);
+    assert.deepEqual(
+      one.requests.map((x: any) => x.id),
+      [ids[2]],
+    );
+    const created = one.requests[0].created_at as number;
+    const window: any = await list(`created_after=${created}&created_before=${created + 1}&limit=1000`);
+    assert.ok(window.requests.some((x: any) => x.id === ids[2]));
+    assert.ok(window.requests.every((x: any) => x.created_at === created));
+    assert.deepEqual((await list(`id_prefix=${ids[2]}&created_before=${created}`)).requests, []);
+    for (const [q, field] of [
+      ["id_prefix=a%25", "id_prefix"],
+      ["id_prefix=", "id_prefix"],
+      ["created_after=yesterday", "created_after"],
+      ["created_before=-1", "created_before"],
+      ["created_before=1.5", "created_before"],
+    ] as const) {
+      const res = await fetch(`${base()}/applications/api_slow/requests?${q}`);
+      assert.equal(res.status, 400, q);
+      const body: any = await res.json();
+      assert.equal(body.error.details.path, field, q);
+      assert.match(body.error.message, new RegExp(field), q);
+    }
   });
 
   test("secrets: values are never returned", async () => {

@@ -1,34 +1,32 @@
 /**
- * The dashboard's entry, bundled by esbuild into /ui/app.js: hash routes (#/, #/apps/NAME,
- * #/apps/NAME/requests/ID), one view at a time (see view.ts), and the settings form.
+ * The dashboard's entry, bundled by esbuild into /ui/app.js: hash routes (#/, #/apps/NAME with
+ * its filters, #/apps/NAME/invoke, #/apps/NAME/schedules, #/apps/NAME/requests/ID), one view at a
+ * time (see view.ts), and the settings form.
  */
-import { STATUSES, type Status } from "../../core/status.js";
 import { NS_KEY, apiKey, setApiKey, namespace, notice, setCrumbs, showError } from "./connection.js";
 import { byId, h } from "./dom.js";
+import { renderApps } from "./view-apps.js";
 import { renderRequest } from "./view-request.js";
-import { renderApps, renderRequests } from "./views-apps.js";
+import { parseFilters, renderRequests } from "./view-requests.js";
+import { renderSchedules } from "./view-schedules.js";
 import { newView } from "./view.js";
-
-function isStatus(s: string | null): s is Status {
-  return (STATUSES as readonly (string | null)[]).includes(s);
-}
 
 async function render(): Promise<void> {
   notice("");
   const view = newView();
   const main = byId("main", HTMLElement);
   const [path = "/", query = ""] = (location.hash.replace(/^#/, "") || "/").split("?");
-  const wanted = new URLSearchParams(query).get("status");
-  const status = isStatus(wanted) ? wanted : null;
   try {
     const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
     const [first, app, third, id] = parts;
+    const inApp = first === "apps" && app !== undefined;
     if (parts.length === 0) await renderApps(view, main);
-    else if (first === "apps" && app !== undefined && parts.length === 2)
-      await renderRequests(view, main, app, status, rerender);
-    else if (first === "apps" && app !== undefined && third === "requests" && id !== undefined && parts.length === 4) {
+    else if (inApp && parts.length === 2)
+      await renderRequests(view, main, app, parseFilters(new URLSearchParams(query)), rerender);
+    else if (inApp && third === "schedules" && parts.length === 3) await renderSchedules(view, main, app, rerender);
+    else if (inApp && third === "requests" && id !== undefined && parts.length === 4)
       await renderRequest(view, main, app, id);
-    } else {
+    else {
       setCrumbs([["Applications", "#/"]]);
       main.replaceChildren(
         h("h1", null, "Not found"),

@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { Hono } from "hono";
 import { z } from "zod";
+import type { CronScheduleInfo, CronScheduleList } from "../../core/api.js";
 import type { CronScheduleRow, Payload } from "../../store/types.js";
 import { readBody } from "../body.js";
 import { ns, type ServerContext } from "../context.js";
@@ -26,7 +27,7 @@ const body = z
   .strict();
 
 /** The list entry (Tensorlake's shape). */
-const view = (r: CronScheduleRow) => ({
+const view = (r: CronScheduleRow): CronScheduleInfo => ({
   id: r.id,
   application_name: r.application,
   cron_expression: r.cronExpression,
@@ -82,7 +83,7 @@ export function cronScheduleRoutes(app: Hono, s: ServerContext): void {
 
   app.get("/applications/:app/cron-schedules", async (c) => {
     const rows = await s.store.listCronSchedules(ns(c), checkAppName(c.req.param("app")));
-    return c.json({ schedules: rows.map(view) });
+    return c.json({ schedules: rows.map(view) } satisfies CronScheduleList);
   });
 
   app.delete("/applications/:app/cron-schedules/:id", async (c) => {

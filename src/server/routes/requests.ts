@@ -24,13 +24,20 @@ async function requestOf(c: Context, s: ServerContext): Promise<RequestRow> {
 }
 
 function intParam(c: Context, name: string, def: number, max: number): number {
+  return optionalIntParam(c, name, max) ?? def;
+}
+
+function optionalIntParam(c: Context, name: string, max: number): number | undefined {
   const raw = c.req.query(name);
-  if (raw === undefined) return def;
+  if (raw === undefined) return undefined;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0 || n > max)
     throw badRequest(`query parameter '${name}' must be an integer between 0 and ${max}`, { path: name });
   return n;
 }
+
+/** `id_prefix`: the characters a request id can hold, so it can never act as a pattern. */
+const ID_PREFIX_RE = /^[A-Za-z0-9_-]{1,128}$/;
 
 export function requestRoutes(app: Hono, s: ServerContext): void {
   app.get("/applications/:app/requests", async (c) => {
@@ -41,12 +48,21 @@ export function requestRoutes(app: Hono, s: ServerContext): void {
       throw badRequest(`status must be one of ${STATUSES.join(", ")}`, { path: "status" });
     const limit = intParam(c, "limit", 50, 1000) || 50;
     const cursor = c.req.query("cursor") ?? null;
+    const idPrefix = c.req.query("id_prefix");
+    if (idPrefix !== undefined && !ID_PREFIX_RE.test(idPrefix))
+      throw badRequest(`query parameter 'id_prefix' must match ${ID_PREFIX_RE.source}`, { path: "id_prefix" });
+    // Times are ms since the epoch: created_after inclusive, created_before exclusive.
+    const createdAfter = optionalIntParam(c, "created_after", Number.MAX_SAFE_INTEGER);
+    const createdBefore = optionalIntParam(c, "created_before", Number.MAX_SAFE_INTEGER);
     let page;
     try {
       page = await s.store.listRequests({
         namespace,
         application,
         status: status as Status | undefined,
+        idPrefix,
+        createdAfter,
+        createdBefore,
         cursor,
         limit,
       });

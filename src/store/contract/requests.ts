@@ -1,6 +1,6 @@
 /** Contract: requests (creation, idempotency, pagination, finishing, deletion). */
 import assert from "node:assert/strict";
-import type { RequestRow } from "../types.js";
+import type { ListRequestsQuery, RequestRow } from "../types.js";
 import {
   ALL_BYTES,
   blob,
@@ -179,6 +179,46 @@ export function requestContract(makeStore: MakeStore): void {
       s.listRequests({ namespace: "default", application: "app", cursor: "not-a-cursor", limit: 5 }),
       /cursor/,
     );
+  });
+
+  storeTest(makeStore, "listRequests filters by id prefix and creation time, and pages within them", async (s) => {
+    const made: RequestRow[] = [];
+    for (let i = 0; i < 10; i++) made.push((await seedRequest(s, { createdAt: 1_000 + i })).request);
+    await seedRequest(s, { application: "elsewhere", createdAt: 1_004 });
+    const list = async (q: Partial<ListRequestsQuery>): Promise<string[]> => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { rows: RequestRow[]; nextCursor: string | null } = await s.listRequests({
+          namespace: "default",
+          application: "app",
+          limit: 2,
+          ...q,
+          cursor,
+        });
+        seen.push(...page.rows.map((r) => r.id));
+        cursor = page.nextCursor;
+      } while (cursor !== null && seen.length < 100);
+      return seen;
+    };
+    const newestFirst = (rows: RequestRow[]) => rows.map((r) => r.id).reverse();
+    // createdAfter is inclusive, createdBefore exclusive.
+    assert.deepEqual(await list({ createdAfter: 1_003, createdBefore: 1_007 }), newestFirst(made.slice(3, 7)));
+    assert.deepEqual(await list({ createdBefore: 1_002 }), newestFirst(made.slice(0, 2)));
+    assert.deepEqual(await list({ createdAfter: 1_008 }), newestFirst(made.slice(8)));
+    assert.deepEqual(await list({ createdAfter: 1_005, createdBefore: 1_005 }), []);
+
+    const target = made[6]!;
+    assert.deepEqual(await list({ idPrefix: target.id }), [target.id]);
+    const stem = target.id.slice(0, -1);
+    assert.deepEqual(await list({ idPrefix: stem }), newestFirst(made.filter((r) => r.id.startsWith(stem))));
+    // Exact and case-sensitive: no LIKE wildcard or case folding leaks through.
+    assert.deepEqual(await list({ idPrefix: target.id.toUpperCase() }), []);
+    assert.deepEqual(await list({ idPrefix: "%" }), []);
+    assert.deepEqual(await list({ idPrefix: "_" }), []);
+    assert.deepEqual(await list({ idPrefix: target.id, createdBefore: target.createdAt }), []);
+    await s.finishRequest(target.id, { status: "succeeded", finishedAt: 5_000 }, []);
+    assert.deepEqual(await list({ idPrefix: stem, status: "succeeded", createdAfter: 1_000 }), [target.id]);
   });
 
   storeTest(makeStore, "finishRequest is a CAS on an unfinished request", async (s) => {

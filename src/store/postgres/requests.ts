@@ -3,7 +3,7 @@
  * pagination, finishing (CAS) and deletion (cascading to every child row).
  */
 import type { RequestEvent } from "../../core/request.js";
-import { decodeCursor, encodeCursor } from "../cursor.js";
+import { encodeCursor, pageStart } from "../cursor.js";
 import { payloadParams, toRequest, type SqlRequest } from "../shared/rows.js";
 import type { NewCall, NewEvent, NewRequest, RequestRow, Store } from "../types.js";
 import type { Sql } from "./connect.js";
@@ -39,9 +39,6 @@ const COLUMNS = [
   "created_at",
   "finished_at",
 ];
-
-/** Stands for "before everything" when there is no cursor, so one statement serves both cases. */
-const START = { createdAt: Number.MAX_SAFE_INTEGER, id: "" };
 
 type Created = { request: RequestRow; created: boolean; events: RequestEvent[] };
 
@@ -91,14 +88,17 @@ export function requestMethods(sql: Sql): RequestMethods {
     },
     async listRequests(q) {
       const limit = Math.max(1, Math.floor(q.limit));
-      const at = q.cursor ? decodeCursor(q.cursor) : START;
+      const at = pageStart(q.cursor, q.createdBefore);
       const status = q.status === undefined ? sql`` : sql`AND status = ${q.status}`;
+      const after = q.createdAfter === undefined ? sql`` : sql`AND created_at >= ${q.createdAfter}`;
+      // left() on the id column: exact and case-sensitive, unlike LIKE with its wildcards.
+      const prefix = q.idPrefix === undefined ? sql`` : sql`AND left(id, ${q.idPrefix.length}) = ${q.idPrefix}`;
       // Row-value comparison walks the (ns, app[, status], created_at DESC, id DESC) index from the
       // cursor; one row more than asked tells whether another page exists without a COUNT. `id` is
       // COLLATE "C" (byte order), so ties break exactly as in SQLite.
       const rows = await sql<SqlRequest[]>`
         SELECT ${cols} FROM requests
-        WHERE namespace = ${q.namespace} AND application = ${q.application} ${status}
+        WHERE namespace = ${q.namespace} AND application = ${q.application} ${status} ${after} ${prefix}
           AND (created_at, id) < (${at.createdAt}, ${at.id})
         ORDER BY created_at DESC, id DESC LIMIT ${limit + 1}`;
       const page = rows.slice(0, limit);

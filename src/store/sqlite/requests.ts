@@ -4,8 +4,8 @@
  */
 import type Database from "better-sqlite3";
 import type { RequestEvent } from "../../core/request.js";
-import { decodeCursor, encodeCursor } from "../cursor.js";
-import type { NewCall, NewEvent, NewRequest, RequestRow, Store } from "../types.js";
+import { encodeCursor, pageStart } from "../cursor.js";
+import type { ListRequestsQuery, NewCall, NewEvent, NewRequest, RequestRow, Store } from "../types.js";
 import type { EventLog } from "./events.js";
 import { payloadParams, toRequest, type SqlRequest } from "../shared/rows.js";
 import type { Writes } from "./writes.js";
@@ -19,9 +19,6 @@ const COLUMNS = `id, namespace, application, version, status, failure_reason, re
   input_type, input_size, input_inline, input_blob, output_type, output_size, output_inline, output_blob,
   idempotency_key, input_hash, headers, root_call_id, created_at, finished_at`;
 
-/** Stands for "before everything" when there is no cursor, so one statement serves both cases. */
-const START = { createdAt: Number.MAX_SAFE_INTEGER, id: "" };
-
 export function requestMethods(db: Database.Database, events: EventLog, writes: Writes): RequestMethods {
   const byId = db.prepare<[string], SqlRequest>(`SELECT ${COLUMNS} FROM requests WHERE id = ?`);
   const byKey = db.prepare<[string, string, string], SqlRequest>(
@@ -34,17 +31,31 @@ export function requestMethods(db: Database.Database, events: EventLog, writes: 
        @input_blob, @idempotency_key, @input_hash, @headers, @root_call_id, @created_at, @event_seq)`,
   );
   // (created_at, id) < (cursor) with a row value: SQLite walks the (ns, app[, status], created_at
-  // DESC, id DESC) index from the cursor, so a page costs O(limit) whatever its depth.
-  const page = db.prepare<[string, string, number, string, number], SqlRequest>(
-    `SELECT ${COLUMNS} FROM requests
-     WHERE namespace = ? AND application = ? AND (created_at, id) < (?, ?)
-     ORDER BY created_at DESC, id DESC LIMIT ?`,
-  );
-  const pageByStatus = db.prepare<[string, string, string, number, string, number], SqlRequest>(
-    `SELECT ${COLUMNS} FROM requests
-     WHERE namespace = ? AND application = ? AND status = ? AND (created_at, id) < (?, ?)
-     ORDER BY created_at DESC, id DESC LIMIT ?`,
-  );
+  // DESC, id DESC) index from the cursor, so a page costs O(limit) whatever its depth. The optional
+  // filters add conditions; one prepared statement per combination of them, made on first use.
+  const pages = new Map<string, Database.Statement<unknown[], SqlRequest>>();
+  function pageQuery(q: ListRequestsQuery): { stmt: Database.Statement<unknown[], SqlRequest>; args: unknown[] } {
+    const where = ["namespace = ?", "application = ?"];
+    const args: unknown[] = [q.namespace, q.application];
+    const add = (condition: string, ...values: unknown[]): void => {
+      where.push(condition);
+      args.push(...values);
+    };
+    if (q.status !== undefined) add("status = ?", q.status);
+    if (q.createdAfter !== undefined) add("created_at >= ?", q.createdAfter);
+    // substr(), not LIKE: exact and case-sensitive, with no wildcard to escape.
+    if (q.idPrefix !== undefined) add("substr(id, 1, ?) = ?", q.idPrefix.length, q.idPrefix);
+    const key = where.join(" AND ");
+    let stmt = pages.get(key);
+    if (!stmt) {
+      stmt = db.prepare<unknown[], SqlRequest>(
+        `SELECT ${COLUMNS} FROM requests WHERE ${key} AND (created_at, id) < (?, ?)
+         ORDER BY created_at DESC, id DESC LIMIT ?`,
+      );
+      pages.set(key, stmt);
+    }
+    return { stmt, args };
+  }
   const unfinished = db.prepare<[], SqlRequest>(
     `SELECT ${COLUMNS} FROM requests WHERE status IN ('pending', 'running') ORDER BY created_at`,
   );
@@ -109,12 +120,10 @@ export function requestMethods(db: Database.Database, events: EventLog, writes: 
     },
     async listRequests(q) {
       const limit = Math.max(1, Math.floor(q.limit));
-      const at = q.cursor ? decodeCursor(q.cursor) : START;
+      const at = pageStart(q.cursor, q.createdBefore);
+      const { stmt, args } = pageQuery(q);
       // One row more than asked tells whether another page exists without a COUNT.
-      const rows =
-        q.status === undefined
-          ? page.all(q.namespace, q.application, at.createdAt, at.id, limit + 1)
-          : pageByStatus.all(q.namespace, q.application, q.status, at.createdAt, at.id, limit + 1);
+      const rows = stmt.all(...args, at.createdAt, at.id, limit + 1);
       const more = rows.length > limit;
       if (more) rows.length = limit;
       const last = rows[rows.length - 1];
