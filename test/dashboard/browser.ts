@@ -1,11 +1,12 @@
 // Test support for the dashboard's browser tests: headless Debian Chromium (never a download) on a
 // clean temporary profile, the plain-HTTP helpers they share, and screenshots in one directory.
 import assert from "node:assert/strict";
+import { after, before, describe } from "node:test";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
-import type { Cluster } from "../helpers/cluster.js";
+import { startCluster, sourceOf, type Cluster } from "../helpers/cluster.js";
 
 export const CHROMIUM = "/usr/bin/chromium";
 export const haveChromium = existsSync(CHROMIUM);
@@ -96,4 +97,39 @@ export async function waitFor(what: string, ok: () => Promise<boolean>, ms = 30_
 /** The status word shown in the request's facts, once it reads `word`. */
 export async function seeRequestStatus(page: Page, word: string): Promise<void> {
   await page.locator("#facts .status", { hasText: new RegExp(`^${word}$`) }).waitFor();
+}
+
+/** What a dashboard suite's tests use; filled in by its `before` hook. */
+export interface Suite {
+  cluster: Cluster;
+  browser: Browser;
+  page: Page;
+}
+
+/**
+ * A describe() of browser tests (skipped without Chromium) whose hooks start a cluster with
+ * ./apps.ts deployed and a browser, run `ready`, and stop both after. `body` gets the suite.
+ */
+export function describeDashboard(name: string, ready: (s: Suite) => Promise<void>, body: (s: Suite) => void): void {
+  describe(name, { skip: haveChromium ? false : `${CHROMIUM} not found`, timeout: 150_000 }, () => {
+    const s = {} as Suite;
+    before(
+      async () => {
+        s.cluster = await startCluster();
+        await s.cluster.deploy(sourceOf(import.meta.url, "./apps.ts"));
+        s.browser = await launchBrowser();
+        s.page = s.browser.page;
+        await ready(s);
+      },
+      { timeout: 60_000 },
+    );
+    after(
+      async () => {
+        await s.browser?.close();
+        await s.cluster?.stop();
+      },
+      { timeout: 30_000 },
+    );
+    body(s);
+  });
 }

@@ -1,53 +1,27 @@
 // The dashboard in headless Chromium: a real server + executor, a real browser, and
 // assertions on what a person sees. Skips with a notice where Debian's /usr/bin/chromium is absent.
-import { after, before, describe, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { TributaryClient } from "../../src/client/index.js";
 import { deploy } from "../../src/client/deploy.js";
 import { startCluster, sourceOf, type Cluster } from "../helpers/cluster.js";
-import {
-  CHROMIUM,
-  haveChromium,
-  invoke,
-  launchBrowser,
-  screenshot,
-  seeRequestStatus,
-  statusOf,
-  waitFor,
-  type Browser,
-} from "./browser.js";
+import { describeDashboard, invoke, screenshot, seeRequestStatus, statusOf, waitFor, type Browser } from "./browser.js";
 
-describe(
+let cluster: Cluster;
+let browser: Browser;
+let page: Page;
+let pageErrors: string[];
+const streams: string[] = [];
+
+describeDashboard(
   "dashboard in headless Chromium",
-  { skip: haveChromium ? false : `${CHROMIUM} not found`, timeout: 150_000 },
+  async (s) => {
+    ({ cluster, browser, page } = s);
+    pageErrors = browser.errors;
+    page.on("response", (r) => /\/progress(\?|$)/.test(r.url()) && r.status() === 200 && streams.push(r.url()));
+  },
   () => {
-    let cluster: Cluster;
-    let browser: Browser;
-    let page: Page;
-    let pageErrors: string[];
-    const streams: string[] = [];
-
-    before(
-      async () => {
-        cluster = await startCluster();
-        await cluster.deploy(sourceOf(import.meta.url, "./apps.ts"));
-        browser = await launchBrowser();
-        page = browser.page;
-        pageErrors = browser.errors;
-        page.on("response", (r) => /\/progress(\?|$)/.test(r.url()) && r.status() === 200 && streams.push(r.url()));
-      },
-      { timeout: 60_000 },
-    );
-
-    after(
-      async () => {
-        await browser?.close();
-        await cluster?.stop();
-      },
-      { timeout: 30_000 },
-    );
-
     test("apps → requests → a finished request: status, call tree, progress, output", { timeout: 60_000 }, async () => {
       const id = await invoke(cluster, "dash_tree", 3);
       await waitFor("dash_tree to finish", async () => (await statusOf(cluster, "dash_tree", id)) === "succeeded");

@@ -1,55 +1,29 @@
 // The dashboard's list views in headless Chromium: finding a request by id, filtering the requests
 // by status and creation time, and an application's cron schedules. Screenshots go to SCREENSHOTS.
-import { after, before, describe, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { startCluster, sourceOf, type Cluster } from "../helpers/cluster.js";
-import {
-  CHROMIUM,
-  haveChromium,
-  invoke,
-  launchBrowser,
-  screenshot,
-  seeRequestStatus,
-  statusOf,
-  waitFor,
-  type Browser,
-} from "./browser.js";
+import type { Cluster } from "../helpers/cluster.js";
+import { describeDashboard, invoke, screenshot, seeRequestStatus, statusOf, waitFor, type Browser } from "./browser.js";
 
-describe(
+let cluster: Cluster;
+let browser: Browser;
+let page: Page;
+const ids: string[] = [];
+
+describeDashboard(
   "dashboard views in headless Chromium",
-  { skip: haveChromium ? false : `${CHROMIUM} not found`, timeout: 150_000 },
+  async (s) => {
+    ({ cluster, browser, page } = s);
+    for (let i = 1; i <= 3; i++) {
+      ids.push(await invoke(cluster, "dash_tree", i));
+      // Distinct creation times, so the time filters below have a boundary between each.
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    for (const id of ids)
+      await waitFor(`${id} to finish`, async () => (await statusOf(cluster, "dash_tree", id)) === "succeeded");
+  },
   () => {
-    let cluster: Cluster;
-    let browser: Browser;
-    let page: Page;
-    const ids: string[] = [];
-
-    before(
-      async () => {
-        cluster = await startCluster();
-        await cluster.deploy(sourceOf(import.meta.url, "./apps.ts"));
-        for (let i = 1; i <= 3; i++) {
-          ids.push(await invoke(cluster, "dash_tree", i));
-          // Distinct creation times, so the time filters below have a boundary between each.
-          await new Promise((r) => setTimeout(r, 5));
-        }
-        for (const id of ids)
-          await waitFor(`${id} to finish`, async () => (await statusOf(cluster, "dash_tree", id)) === "succeeded");
-        browser = await launchBrowser();
-        page = browser.page;
-      },
-      { timeout: 60_000 },
-    );
-
-    after(
-      async () => {
-        await browser?.close();
-        await cluster?.stop();
-      },
-      { timeout: 30_000 },
-    );
-
     /** The request ids the list shows, top to bottom. */
     async function listed(): Promise<string[]> {
       return page.locator('table[aria-label="Requests of dash_tree"] tbody td:first-child a').allInnerTexts();
