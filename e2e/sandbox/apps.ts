@@ -155,12 +155,16 @@ export const sb_memory = application(
   }),
 );
 
-/** A built image (steps still run on the executor's host; see DESIGN §2 Images for what is next). */
+/**
+ * A built image: its steps run in a build sandbox over the host's system directories, writing only
+ * into the image's layer (`/usr/local/…` included: the host's stays unchanged).
+ */
 const siteImage = new Image({ name: "sandbox-site" })
   .workdir("/srv/site")
-  .run("mkdir -p data && echo 'hello from the image' > data/greeting.txt");
+  .run("mkdir -p data && echo 'hello from the image' > data/greeting.txt")
+  .run("echo layered > /usr/local/tributary-sb-image.txt");
 
-/** Runs in the image's workdir, which it sees read-only. */
+/** Runs in the image's workdir, which it sees read-only, on its root (base + layer). */
 export const sb_image = application(
   fn({ image: siteImage }, async function sb_image() {
     let write: string;
@@ -170,6 +174,11 @@ export const sb_image = application(
     } catch (e) {
       write = (e as NodeJS.ErrnoException).code ?? String(e);
     }
-    return { cwd: process.cwd(), greeting: readFileSync("data/greeting.txt", "utf8").trim(), write };
+    return {
+      cwd: process.cwd(),
+      greeting: readFileSync("data/greeting.txt", "utf8").trim(),
+      layer: readFileSync("/usr/local/tributary-sb-image.txt", "utf8").trim(),
+      write,
+    };
   }),
 );

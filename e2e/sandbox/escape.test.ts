@@ -106,9 +106,11 @@ describe("sandbox: isolation", { timeout: 120_000, skip }, () => {
     assert.equal(r.exists, false, `another container saw /tmp/x: ${r.entries.join(" ")}`);
   });
 
-  it("a built image is its read-only working directory", async () => {
-    const r = await output<{ cwd: string; greeting: string; write: string }>("sb_image");
-    assert.deepEqual(r, { cwd: "/image/srv/site", greeting: "hello from the image", write: "EROFS" });
+  it("a built image is its read-only working directory, on a layer the host never sees", async () => {
+    const r = await output<{ cwd: string; greeting: string; layer: string; write: string }>("sb_image");
+    assert.deepEqual(r, { cwd: "/image/srv/site", greeting: "hello from the image", layer: "layered", write: "EROFS" });
+    assert.equal(existsSync("/usr/local/tributary-sb-image.txt"), false, "the build step wrote on the host");
+    assert.equal(existsSync("/image"), false);
   });
 
   it("writing 10 % past its ephemeralDisk fails with ENOSPC; uncaught, the attempt is disk_quota_exceeded", async () => {

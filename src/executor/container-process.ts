@@ -37,8 +37,10 @@ export interface ContainerOptions {
   launcher?: Launcher | undefined;
   /** The container's limits (see LaunchSpec). */
   resources: LaunchSpec["resources"];
-  /** A built image's directory (process and sandbox backends). */
-  imageRoot?: string | undefined;
+  /** A built image's directory (process backend). */
+  imageRoot?: LaunchSpec["imageRoot"];
+  /** The image of a sandboxed container (sandbox backend). */
+  sandboxImage?: LaunchSpec["sandboxImage"];
   /** The OCI image (OCI backend). */
   ociImage?: string | undefined;
   /** Directory for large inputs handed to this container (created, and erased on exit). */
@@ -88,6 +90,7 @@ export class ContainerProcess {
       bundlePath: opts.bundlePath,
       resources: opts.resources,
       imageRoot: opts.imageRoot,
+      sandboxImage: opts.sandboxImage,
       ociImage: opts.ociImage,
       inboxDir: opts.inboxDir,
     });

@@ -32,6 +32,8 @@ import { ServerConnection } from "./connection.js";
 import { ContainerPool } from "./pool.js";
 import { explainExit } from "./exit-reason.js";
 import { ImageCache } from "./images/image-cache.js";
+import { isImageBuildError } from "./images/build-steps.js";
+import { createSandboxImages } from "./images/sandbox-images.js";
 import { ContainerLimits } from "./limits/container-limits.js";
 import type { OciEngine } from "./images/oci-run.js";
 import { chooseBackend } from "./backends/choose.js";
@@ -143,12 +145,15 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
   const images = new ImageCache(o.dataDir, { contextDir: o.imageContextDir });
   // Unix socket paths are limited to ~107 bytes: keep them short, under the OS temp dir.
   const socketDir = join(tmpdir(), `tributary-sock-${id}`);
-  const { backend, launcher, oci } = await chooseBackend({
+  const { backend, launcher, oci, sandbox } = await chooseBackend({
     ...o,
     socketDir,
     cpuLimitedByCgroup: limits.labels()[ENFORCEMENT_LABEL] === "cgroup",
     log: o.log ?? ((l) => process.stderr.write(`${l}\n`)),
   });
+  const sandboxImages = sandbox
+    ? createSandboxImages(sandbox, { dataDir: o.dataDir, bases: new Map(), contextDir: o.imageContextDir ?? null })
+    : null;
   /** Pool keys whose warm pool was started (warmContainers start once, when first seen). */
   const warmed = new Set<string>();
   let currentServer = o.servers[0]!;
@@ -224,8 +229,10 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     }
     try {
       const bundlePath = await bundles.path(a.bundleKey);
-      // OCI images are built by the engine; the process backend runs build steps on this host.
-      const image = a.spec.image && !oci ? await images.prepare(a.spec.image) : null;
+      // OCI images are built by the engine, sandbox layers in a build sandbox; only the process
+      // backend (whose functions are not isolated either) runs build steps on this host.
+      const sandboxImage = sandboxImages ? await sandboxImages.prepare(a.spec.image) : null;
+      const image = a.spec.image && !oci && !sandboxImages ? await images.prepare(a.spec.image) : null;
       const ociImage = oci ? await oci.prepare(a.spec.image) : null;
       // CUDA_VISIBLE_DEVICES is fixed at fork: a container only serves calls given the same devices.
       const poolKey = `${a.namespace}/${a.application}@${a.version}/${a.target.kind}:${a.target.name}${a.gpus.length ? `#${a.gpus.join(",")}` : ""}`;
@@ -259,6 +266,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
             gpus: a.gpus.map((g) => g.split(":")[1]!),
           },
           imageRoot: image?.root,
+          sandboxImage: sandboxImage ?? undefined,
           ociImage: ociImage ?? undefined,
           onExit: (c: ContainerProcess, code: number | null, signal: NodeJS.Signals | null) => {
             limits.detach(c); // first: a kernel OOM kill becomes the container's kill reason
@@ -302,8 +310,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     } catch (e) {
       const plain: PlainError = toPlainError(e);
       const timedOut = plain.name === "TimeoutError";
-      if (plain.name === "ImageBuildError")
-        return fail(run, "function_error", { ...plain, functionName: a.functionName });
+      if (isImageBuildError(e)) return fail(run, "function_error", { ...plain, functionName: a.functionName });
       fail(run, timedOut ? "function_timeout" : "function_error", {
         ...plain,
         message: timedOut

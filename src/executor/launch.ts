@@ -19,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import { encodeFrame, FrameDecoder } from "../core/wire/frames.js";
 import type { FromContainer, ToContainer } from "../core/wire/container.js";
 import { ociRunArgs, type OciEngine } from "./images/oci-run.js";
+import type { SandboxImage } from "./images/sandbox-images.js";
 
 export const CONTAINER_MAIN = fileURLToPath(new URL("../container/main.js", import.meta.url));
 
@@ -45,8 +46,10 @@ export interface LaunchSpec {
   /** Host path of the application bundle (mounted into sandboxed and OCI containers). */
   bundlePath: string;
   resources: LaunchResources;
-  /** A built image's directory (process and sandbox backends). */
+  /** A built image's directory (process backend). */
   imageRoot?: string | undefined;
+  /** The image a sandboxed container runs on (sandbox backend; absent: the default image). */
+  sandboxImage?: SandboxImage | undefined;
   /** The OCI image to run (OCI backend). */
   ociImage?: string | undefined;
   /**

@@ -7,13 +7,15 @@
  * An explicitly requested backend that cannot work here is an error at start, never a silent
  * downgrade.
  */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { OciImages } from "../images/oci-images.js";
 import { detectOciEngine, type OciEngine } from "../images/oci-run.js";
 import { CpuAffinity } from "../limits/cpu-affinity.js";
 import { forkLauncher, ociLauncher, socketLauncher, type Launcher } from "../launch.js";
 import { sandboxLauncher } from "./sandbox.js";
 import type { ContainerBackend } from "./kinds.js";
-import { detectSandbox, sandboxRuntime } from "./sandbox-host.js";
+import { detectSandbox, sandboxRuntime, type SandboxHost } from "./sandbox-host.js";
 
 export { BACKEND_LABEL, CONTAINER_BACKENDS, type ContainerBackend } from "./kinds.js";
 
@@ -34,6 +36,8 @@ export interface BackendChoice {
   launcher: Launcher;
   /** The OCI backend's image builder; null otherwise. */
   oci: OciImages | null;
+  /** The sandbox backend's host, and the mount point of assembled roots; null otherwise. */
+  sandbox: { host: SandboxHost; mountDir: string } | null;
 }
 
 /** The backend when none is asked for; undefined: `sandbox` where it works, else `process`. */
@@ -56,12 +60,14 @@ export async function chooseBackend(o: BackendChoiceOptions): Promise<BackendCho
       backend: "oci",
       launcher: ociLauncher(engine, o.socketDir),
       oci: new OciImages(engine, o.imageContextDir ?? process.cwd()),
+      sandbox: null,
     };
   }
   const processBackend = (): BackendChoice => ({
     backend: "process",
     launcher: o.containerChannel === "socket" ? socketLauncher(o.socketDir) : forkLauncher,
     oci: null,
+    sandbox: null,
   });
   // The socket channel is a process-backend channel (the OCI one, tested without an engine).
   const wanted = o.backend ?? (o.containerChannel === "socket" ? "process" : DEFAULT_BACKEND);
@@ -70,12 +76,18 @@ export async function chooseBackend(o: BackendChoiceOptions): Promise<BackendCho
     return processBackend();
   }
   const support = await detectSandbox(sandboxRuntime(o.dataDir));
-  if (support.ok)
+  if (support.ok) {
+    // Only ever a mount point inside new mount namespaces: nothing is mounted on it in the host's.
+    const mountDir = join(o.dataDir, "mnt");
+    mkdirSync(mountDir, { recursive: true });
+    const affinity = o.cpuLimitedByCgroup ? null : new CpuAffinity();
     return {
       backend: "sandbox",
-      launcher: sandboxLauncher({ host: support.host, affinity: o.cpuLimitedByCgroup ? null : new CpuAffinity() }),
+      launcher: sandboxLauncher({ host: support.host, mountDir, affinity }),
       oci: null,
+      sandbox: { host: support.host, mountDir },
     };
+  }
   if (wanted === "sandbox")
     throw new Error(
       `executor option backend "sandbox": ${support.reason} (use backend "process" to run functions without isolation)`,

@@ -5,8 +5,10 @@
  * unit-tested as written.
  *
  * What the container sees (DESIGN §2 Isolation):
- * - the image root read-only: the host's system directories (`/usr`, `/etc`, `/bin`, …, symlinks
- *   kept as symlinks), and a built image's directory at `/image`;
+ * - the image root read-only: for the default image the host's system directories (`/usr`,
+ *   `/etc`, `/bin`, …, symlinks kept as symlinks); for a built image or a base image, the root
+ *   assembled from base and layer (images/rootfs.ts) in the container's own mount namespace, bound
+ *   read-only at `/`, with the executor's Node under `/opt/tributary/node`;
  * - the container runtime read-only under `/opt/tributary` and its bundle under `/bundle`;
  * - its inbox read-only under `/inbox` (large request inputs the executor streamed to disk);
  * - the executor's Node read-only (already inside `/usr` on a Debian host);
@@ -22,15 +24,17 @@
  * Limits wrap the whole sandbox: `taskset -c` pins it to its cores, `prlimit --data` caps its
  * private memory; both are inherited by every process inside.
  */
-import { basename } from "node:path";
+import { basename, dirname } from "node:path";
 
 /** Paths inside the container. */
 export const SANDBOX_RUNTIME_DIR = "/opt/tributary";
 export const SANDBOX_BUNDLE_DIR = "/bundle";
-/** Where a built image's directory appears (its workdir and NODE_PATH are rewritten to match). */
-export const SANDBOX_IMAGE_DIR = "/image";
 /** Where the executor's large inputs for this container appear, read-only. */
 export const SANDBOX_INBOX_DIR = "/inbox";
+/** Where the executor's Node runtime appears on an assembled root (backends/node-runtime.ts). */
+export const SANDBOX_NODE_DIR = `${SANDBOX_RUNTIME_DIR}/node`;
+/** Directories an assembled root must have for the container's own mounts. */
+export const SANDBOX_MOUNT_POINTS = [SANDBOX_RUNTIME_DIR, SANDBOX_BUNDLE_DIR, SANDBOX_INBOX_DIR];
 /** The unprivileged identity a root executor's containers run as. */
 export const NOBODY = 65534;
 
@@ -58,8 +62,12 @@ export interface SandboxCommandSpec {
   runtime: { containerDir: string; coreDir: string; packageJson: string };
   /** Host path of the application bundle (one file). */
   bundlePath: string;
-  /** A built image's directory, bound read-only at {@link SANDBOX_IMAGE_DIR}. */
-  imageRoot?: string | undefined;
+  /**
+   * An assembled root (a built image or a base image) instead of the system directories: the
+   * command prefix that assembles it at `mountDir` in a new mount namespace (images/rootfs.ts),
+   * and Node's binds and command under {@link SANDBOX_NODE_DIR}.
+   */
+  root?: AssembledRoot | undefined;
   /** The container's inbox on the host, bound read-only at {@link SANDBOX_INBOX_DIR}. */
   inboxDir?: string | undefined;
   /** Working directory inside the container. */
@@ -71,6 +79,13 @@ export interface SandboxCommandSpec {
   cores: number[] | null;
   /** RLIMIT_DATA in bytes, or null for none. */
   dataLimitBytes: number | null;
+}
+
+/** See {@link SandboxCommandSpec.root}. */
+export interface AssembledRoot {
+  wrapper: string[];
+  mountDir: string;
+  node: { command: string[]; binds: [string, string][] };
 }
 
 /** The container entry and bundle paths as the container sees them. */
@@ -93,24 +108,27 @@ export function sandboxCommand(s: SandboxCommandSpec): { command: string; args: 
     "--die-with-parent",
   ];
   if (s.mode === "user") bw.push("--unshare-user");
-  for (const e of s.system) {
-    if (e.kind === "dir") bw.push("--ro-bind", e.path, e.path);
-    else bw.push("--symlink", e.target, e.path);
+  if (s.root) bw.push("--ro-bind", s.root.mountDir, "/");
+  else {
+    for (const e of s.system) {
+      if (e.kind === "dir") bw.push("--ro-bind", e.path, e.path);
+      else bw.push("--symlink", e.target, e.path);
+    }
+    for (const p of s.extraReadOnly) bw.push("--ro-bind", p, p);
   }
-  for (const p of s.extraReadOnly) bw.push("--ro-bind", p, p);
   bw.push("--proc", "/proc", "--dev", "/dev");
   for (const d of s.devices) bw.push("--dev-bind-try", d, d);
   // Exactly the quota, writable by the container's user whoever it is.
   bw.push("--size", String(Math.max(4096, Math.floor(s.diskBytes))), "--perms", "1777", "--tmpfs", "/tmp");
-  // Mount points bwrap would create on its own are root-only (0700): make them traversable first.
-  for (const d of [
-    "/opt",
-    SANDBOX_RUNTIME_DIR,
-    SANDBOX_BUNDLE_DIR,
-    ...(s.imageRoot ? [SANDBOX_IMAGE_DIR] : []),
-    ...(s.inboxDir ? [SANDBOX_INBOX_DIR] : []),
-  ])
-    bw.push("--perms", "0755", "--dir", d);
+  if (s.root) {
+    // The root is read-only: the runtime and the bundle get small tmpfs of their own (their mount
+    // points, and the inbox's, are made in every layer), in which bwrap can create bind targets.
+    for (const d of [SANDBOX_RUNTIME_DIR, SANDBOX_BUNDLE_DIR]) bw.push("--perms", "0755", "--tmpfs", d);
+  } else {
+    // Mount points bwrap would create on its own are root-only (0700): make them traversable first.
+    for (const d of ["/opt", SANDBOX_RUNTIME_DIR, SANDBOX_BUNDLE_DIR, ...(s.inboxDir ? [SANDBOX_INBOX_DIR] : [])])
+      bw.push("--perms", "0755", "--dir", d);
+  }
   bw.push(
     "--ro-bind",
     s.runtime.containerDir,
@@ -125,8 +143,11 @@ export function sandboxCommand(s: SandboxCommandSpec): { command: string; args: 
     s.bundlePath,
     bundle,
   );
-  if (s.imageRoot) bw.push("--ro-bind", s.imageRoot, SANDBOX_IMAGE_DIR);
   if (s.inboxDir) bw.push("--ro-bind", s.inboxDir, SANDBOX_INBOX_DIR);
+  const nodeBinds = s.root?.node.binds ?? [];
+  // Directories bwrap makes for bind targets are 0700: the container's user must traverse them.
+  for (const d of new Set(nodeBinds.map(([, to]) => dirname(to)))) bw.push("--perms", "0755", "--dir", d);
+  for (const [from, to] of nodeBinds) bw.push("--ro-bind", from, to);
   bw.push("--chdir", s.cwd, "--");
   if (s.mode === "root") {
     bw.push(
@@ -142,10 +163,10 @@ export function sandboxCommand(s: SandboxCommandSpec): { command: string; args: 
       "--",
     );
   }
-  bw.push(s.nodePath, ...s.nodeArgs, main);
+  bw.push(...(s.root?.node.command ?? [s.nodePath]), ...s.nodeArgs, main);
   const wrap: string[] = [];
   if (s.cores) wrap.push(s.tools.taskset, "-c", s.cores.join(","));
   if (s.dataLimitBytes !== null) wrap.push(s.tools.prlimit, `--data=${Math.floor(s.dataLimitBytes)}`, "--");
-  const argv = [...wrap, ...bw];
+  const argv = [...wrap, ...(s.root?.wrapper ?? []), ...bw];
   return { command: argv[0]!, args: argv.slice(1) };
 }

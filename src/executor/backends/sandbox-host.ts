@@ -17,6 +17,7 @@ import {
 } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { nodeRuntime, type NodeRuntime } from "./node-runtime.js";
 import { sandboxCommand, type SandboxCommandSpec, type SandboxTools, type SystemEntry } from "./sandbox-command.js";
 
 /** The host directories that make the default image (a basic Debian root, read-only). */
@@ -24,11 +25,14 @@ export const SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64",
 
 /** What every sandboxed container of this executor shares. */
 export interface SandboxHost {
-  tools: SandboxTools;
+  /** `unshare` is absent only where util-linux is older than the rest (then images cannot run). */
+  tools: SandboxTools & { unshare: string | null };
   mode: "root" | "user";
   system: SystemEntry[];
   extraReadOnly: string[];
   nodePath: string;
+  /** Node and its libraries, for images (null: `ldd` could not tell them; images cannot run). */
+  nodeRuntime: NodeRuntime | null;
   runtime: SandboxCommandSpec["runtime"];
 }
 
@@ -148,12 +152,19 @@ async function detect(runtime: SandboxHost["runtime"]): Promise<SandboxSupport> 
     const lib = join(dirname(dirname(nodePath)), "lib");
     if (existsSync(lib) && !under(lib, bound)) extraReadOnly.push(lib);
   }
+  let runtimeOfNode: NodeRuntime | null = null;
+  try {
+    runtimeOfNode = nodeRuntime(nodePath);
+  } catch {
+    /* images will say so when one is asked for */
+  }
   const host: SandboxHost = {
-    tools: tools as SandboxTools,
+    tools: { ...(tools as SandboxTools), unshare: which("unshare") },
     mode: process.getuid?.() === 0 ? "root" : "user",
     system,
     extraReadOnly,
     nodePath,
+    nodeRuntime: runtimeOfNode,
     runtime,
   };
   const failed = await probe({

@@ -76,7 +76,6 @@ test("an unprivileged executor uses a user namespace and no setpriv; no pinning 
     cores: null,
     dataLimitBytes: null,
     devices: ["/dev/nvidia0"],
-    imageRoot: "/data/images/abc",
     inboxDir: "/data/containers/c-1/inbox",
   });
   assert.equal(command, "/usr/bin/bwrap");
@@ -86,7 +85,49 @@ test("an unprivileged executor uses a user namespace and no setpriv; no pinning 
   assert.ok(args.includes("--unshare-user"));
   assert.ok(!args.includes("/usr/bin/setpriv") && !args.includes("/usr/bin/prlimit"));
   assert.deepEqual(after(args, "--dev-bind-try", 2), ["/dev/nvidia0", "/dev/nvidia0"]);
-  assert.deepEqual(after(args, "/data/images/abc"), ["/image"]);
+});
+
+test("an image's container: its assembled root read-only at /, Node through its own loader, tmpfs mount points", () => {
+  const { command, args } = sandboxCommand({
+    ...spec,
+    cores: null,
+    dataLimitBytes: null,
+    cwd: "/image/app",
+    inboxDir: "/data/containers/c-1/inbox",
+    root: {
+      wrapper: ["/usr/bin/unshare", "--mount", "--", "/bin/sh", "-c", "script", "tributary-root"],
+      mountDir: "/data/mnt",
+      node: {
+        command: [
+          "/opt/tributary/node/lib/ld.so",
+          "--library-path",
+          "/opt/tributary/node/lib",
+          "/opt/tributary/node/node",
+        ],
+        binds: [["/usr/bin/node", "/opt/tributary/node/node"]],
+      },
+    },
+  });
+  // The mount namespace comes first, so bwrap clones the one holding the assembled root.
+  assert.equal(command, "/usr/bin/unshare");
+  assert.equal(args[args.indexOf("tributary-root") + 1], "/usr/bin/bwrap");
+  assert.deepEqual(after(args, "--ro-bind", 2), ["/data/mnt", "/"]);
+  assert.ok(!args.includes("--symlink"), "no host system entries on an image's root");
+  assert.deepEqual(after(args, "/opt/tributary", 0), []);
+  assert.deepEqual(args.slice(args.indexOf("/opt/tributary") - 3, args.indexOf("/opt/tributary")), [
+    "--perms",
+    "0755",
+    "--tmpfs",
+  ]);
+  assert.deepEqual(after(args, "/usr/bin/node"), ["/opt/tributary/node/node"]);
+  // The inbox binds onto the mount point every layer has: no --dir on the read-only root.
+  assert.deepEqual(after(args, "/data/containers/c-1/inbox"), ["/inbox"]);
+  assert.ok(!args.some((a, i) => a === "--dir" && args[i + 1] === "/inbox"));
+  assert.deepEqual(after(args, "--chdir"), ["/image/app"]);
+  const setpriv = args.indexOf("/usr/bin/setpriv");
+  assert.deepEqual(args.slice(args.indexOf("--", setpriv) + 1, args.indexOf("--", setpriv) + 2), [
+    "/opt/tributary/node/lib/ld.so",
+  ]);
 });
 
 test("system entries mirror the host: directories bound, symlinks recreated", () => {
@@ -142,7 +183,11 @@ test("a real sandboxed container answers over the IPC channel, pinned, as nobody
     if (!support.ok) return t.skip(`no sandbox here: ${support.reason}`);
     const bundle = join(dataDir, "app.mjs");
     writeFileSync(bundle, "export {};\n");
-    const launch = sandboxLauncher({ host: support.host, affinity: new CpuAffinity([0, 1]) });
+    const launch = sandboxLauncher({
+      host: support.host,
+      mountDir: join(dataDir, "mnt"),
+      affinity: new CpuAffinity([0, 1]),
+    });
     const l = launch({
       id: "c-test",
       cwd: "/nowhere",

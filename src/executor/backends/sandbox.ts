@@ -13,9 +13,17 @@
 import { spawn } from "node:child_process";
 import { dataLimitBytes } from "../limits/kernel-limits.js";
 import type { CpuAffinity } from "../limits/cpu-affinity.js";
-import { ipcLink, nodeArgs, type Launcher } from "../launch.js";
+import { ipcLink, nodeArgs, type Launcher, type LaunchSpec } from "../launch.js";
 import { findDescendant } from "./process-tree.js";
-import { SANDBOX_IMAGE_DIR, SANDBOX_INBOX_DIR, sandboxCommand, sandboxPaths } from "./sandbox-command.js";
+import { assembleScript, rootWrapper } from "../images/rootfs.js";
+import { runtimeMounts } from "./node-runtime.js";
+import {
+  SANDBOX_INBOX_DIR,
+  SANDBOX_NODE_DIR,
+  sandboxCommand,
+  sandboxPaths,
+  type AssembledRoot,
+} from "./sandbox-command.js";
 import type { SandboxHost } from "./sandbox-host.js";
 
 /** PATH inside a container: the image's standard directories, never the executor's. */
@@ -23,6 +31,8 @@ export const SANDBOX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 
 export interface SandboxLauncherOptions {
   host: SandboxHost;
+  /** An empty directory: the mount point of assembled roots inside their own namespaces. */
+  mountDir: string;
   /** Core pinning; null when something else limits CPU (a delegated cgroup). */
   affinity: CpuAffinity | null;
 }
@@ -39,18 +49,17 @@ export function gpuDevices(gpus: string[]): string[] {
  */
 export function sandboxLauncher(o: SandboxLauncherOptions): Launcher {
   return (s) => {
+    const image = s.sandboxImage;
+    // Built before the cores are taken: a runtime that cannot be mounted throws with nothing held.
+    const root = image ? assembledRoot(o, image) : undefined;
     const cores = o.affinity?.acquire(s.resources.cpu) ?? null;
-    // Host paths under the image directory, as the container sees them.
-    const root = s.imageRoot;
-    const inside = (p: string): string =>
-      root && (p === root || p.startsWith(`${root}/`)) ? SANDBOX_IMAGE_DIR + p.slice(root.length) : p;
     const { command, args } = sandboxCommand({
       ...o.host,
       nodeArgs: nodeArgs(s),
       bundlePath: s.bundlePath,
-      imageRoot: s.imageRoot,
+      root,
       inboxDir: s.inboxDir,
-      cwd: root ? inside(s.cwd) : "/tmp",
+      cwd: image?.cwd ?? "/tmp",
       diskBytes: s.resources.diskBytes,
       devices: gpuDevices(s.resources.gpus),
       cores,
@@ -64,7 +73,7 @@ export function sandboxLauncher(o: SandboxLauncherOptions): Launcher {
       TMP: "/tmp",
       TEMP: "/tmp",
     };
-    if (env.NODE_PATH) env.NODE_PATH = env.NODE_PATH.split(":").map(inside).join(":");
+    if (image) env.NODE_PATH = image.nodePath.join(":");
     const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe", "ipc"], serialization: "advanced" });
     let released = false;
     const release = (): void => {
@@ -81,7 +90,22 @@ export function sandboxLauncher(o: SandboxLauncherOptions): Launcher {
       kill: () => void child.kill("SIGKILL"),
       bundlePath: sandboxPaths(s.bundlePath).bundle,
       ...(s.inboxDir ? { inboxPath: SANDBOX_INBOX_DIR } : {}),
-      userPid: () => (pid ??= child.pid === undefined ? null : findDescendant(child.pid, o.host.nodePath)),
+      userPid: () =>
+        (pid ??= child.pid === undefined ? null : findDescendant(child.pid, root?.node.command[0] ?? o.host.nodePath)),
     };
+  };
+}
+
+/** The assembled root of a built or base image, with the executor's Node mounted in. */
+function assembledRoot(o: SandboxLauncherOptions, image: NonNullable<LaunchSpec["sandboxImage"]>): AssembledRoot {
+  if (!o.host.nodeRuntime || !o.host.tools.unshare)
+    throw new Error(
+      `images need ${o.host.nodeRuntime ? "util-linux's unshare" : "ldd (to mount Node's libraries)"} on this executor`,
+    );
+  const script = assembleScript({ base: image.base, layerDir: image.layerDir, mode: "run", mountDir: o.mountDir });
+  return {
+    wrapper: rootWrapper(o.host.tools.unshare, script),
+    mountDir: o.mountDir,
+    node: runtimeMounts(o.host.nodeRuntime, SANDBOX_NODE_DIR),
   };
 }

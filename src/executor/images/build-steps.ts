@@ -1,6 +1,7 @@
 /**
- * Running an image's build steps on the host (the process backend), in order, inside an image
- * directory that stands for the image's root filesystem:
+ * Running an image's build steps on the host (the process backend only, whose functions run on the
+ * host unisolated too; the sandbox backend builds layers in a sandbox, see sandbox-build.ts), in
+ * order, inside an image directory that stands for the image's root filesystem:
  * - `run`: `/bin/sh -c <command>` in the current workdir, with the env set so far;
  * - `env`: sets a variable for later steps (the container gets it from the assignment);
  * - `workdir`: changes the current directory (relative to the image root; an absolute path is
@@ -13,9 +14,17 @@ import { cpSync, mkdirSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { ImageSpec, ImageStep } from "../../core/options.js";
 
+const BUILD_ERROR = Symbol.for("tributary.image-build-error");
+
 /** A build step failed; the message names the image, the step and the cause. */
 export class ImageBuildError extends Error {
   override readonly name = "ImageBuildError";
+  readonly [BUILD_ERROR] = true;
+}
+
+/** True for an {@link ImageBuildError} (by brand, not by name: any error may call itself that). */
+export function isImageBuildError(e: unknown): e is ImageBuildError {
+  return typeof e === "object" && e !== null && (e as Record<symbol, unknown>)[BUILD_ERROR] === true;
 }
 
 export interface BuildOptions {
@@ -45,7 +54,8 @@ export function underRoot(wd: string, p: string): string {
   return resolve("/", joined).slice(1);
 }
 
-function describeStep(s: ImageStep): string {
+/** A step as build errors name it. */
+export function describeStep(s: ImageStep): string {
   switch (s.op) {
     case "run":
       return `run ${JSON.stringify(s.command)}`;
@@ -58,9 +68,17 @@ function describeStep(s: ImageStep): string {
   }
 }
 
-function runShell(command: string, cwd: string, env: Record<string, string>, timeoutMs: number): Promise<void> {
+/**
+ * Runs `argv` to completion; rejects with the exit code or signal and the output's last lines.
+ * @example await runCommand(["/bin/sh", "-c", "make"], { cwd: "/src", env: { PATH }, timeoutMs: 60_000 });
+ */
+export function runCommand(
+  argv: string[],
+  o: { cwd?: string | undefined; env: Record<string, string>; timeoutMs: number },
+): Promise<void> {
+  const timeoutMs = o.timeoutMs;
   return new Promise((resolveRun, reject) => {
-    const child = spawn("/bin/sh", ["-c", command], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: o.cwd, env: o.env, stdio: ["ignore", "pipe", "pipe"] });
     const tail: string[] = [];
     const keep = (b: Buffer): void => {
       tail.push(...b.toString("utf8").split("\n").filter(Boolean));
@@ -84,38 +102,55 @@ function runShell(command: string, cwd: string, env: Record<string, string>, tim
   });
 }
 
+/** What a builder does for each kind of step (`wd` and `dest` are relative to the image root). */
+export interface StepActions {
+  workdir(wd: string): Promise<void> | void;
+  run(command: string, wd: string): Promise<void>;
+  copy(src: string, dest: string): Promise<void> | void;
+}
+
+/**
+ * Walks `spec`'s steps in order: `env` steps go into `env` (which later steps see), workdirs are
+ * resolved against the current one, and a failure becomes an {@link ImageBuildError} naming the step.
+ * @example await walkSteps(spec, env, { workdir: mkdir, run: sh, copy: cp });
+ */
+export async function walkSteps(spec: ImageSpec, env: Record<string, string>, a: StepActions): Promise<void> {
+  let wd = "";
+  for (const [i, s] of spec.steps.entries()) {
+    try {
+      if (s.op === "env") env[s.key] = s.value;
+      else if (s.op === "workdir") await a.workdir((wd = underRoot(wd, s.path)));
+      else if (s.op === "run") await a.run(s.command, wd);
+      else await a.copy(s.src, underRoot(wd, s.dest));
+    } catch (e) {
+      throw stepFailed(spec, i, e);
+    }
+  }
+}
+
 /**
  * Runs every step of `spec` into `root` (which exists and is empty).
  * @example await runBuildSteps(spec, "/data/images/ab12", { contextDir: process.cwd(), baseEnv: { PATH }, stepTimeoutMs: 600_000 });
  */
-export async function runBuildSteps(spec: ImageSpec, root: string, o: BuildOptions): Promise<void> {
+export function runBuildSteps(spec: ImageSpec, root: string, o: BuildOptions): Promise<void> {
   const env: Record<string, string> = { ...o.baseEnv, HOME: root, TRIBUTARY_IMAGE_DIR: root };
-  let wd = "";
-  for (const [i, s] of spec.steps.entries()) {
-    try {
-      switch (s.op) {
-        case "env":
-          env[s.key] = s.value;
-          break;
-        case "workdir":
-          wd = underRoot(wd, s.path);
-          mkdirSync(join(root, wd), { recursive: true });
-          break;
-        case "run":
-          mkdirSync(join(root, wd), { recursive: true });
-          await runShell(s.command, join(root, wd), env, o.stepTimeoutMs);
-          break;
-        case "copy": {
-          const dest = join(root, underRoot(wd, s.dest));
-          mkdirSync(dirname(dest), { recursive: true });
-          cpSync(resolve(o.contextDir, s.src), dest, { recursive: true });
-          break;
-        }
-      }
-    } catch (e) {
-      throw new ImageBuildError(
-        `image ${spec.name} (${spec.id}) failed to build at step ${i + 1} (${describeStep(s)}): ${(e as Error).message}`,
-      );
-    }
-  }
+  return walkSteps(spec, env, {
+    workdir: (wd) => void mkdirSync(join(root, wd), { recursive: true }),
+    run: async (command, wd) => {
+      mkdirSync(join(root, wd), { recursive: true });
+      await runCommand(["/bin/sh", "-c", command], { cwd: join(root, wd), env, timeoutMs: o.stepTimeoutMs });
+    },
+    copy: (src, dest) => {
+      mkdirSync(dirname(join(root, dest)), { recursive: true });
+      cpSync(resolve(o.contextDir, src), join(root, dest), { recursive: true });
+    },
+  });
+}
+
+/** The error for step `i` of `spec` failing with `e`. */
+export function stepFailed(spec: ImageSpec, i: number, e: unknown): ImageBuildError {
+  const why = e instanceof Error ? e.message : String(e);
+  return new ImageBuildError(
+    `image ${spec.name} (${spec.id}) failed to build at step ${i + 1} (${describeStep(spec.steps[i]!)}): ${why}`,
+  );
 }

@@ -1,7 +1,7 @@
 /**
- * Built images on one executor (process backend): `<dataDir>/images/<image id>/` holds the result
- * of the image's build steps. The id is a content hash, so a directory once complete is never
- * rebuilt.
+ * Built images on one executor. The process backend's `<dataDir>/images/<image id>/` holds the
+ * result of the image's build steps (the sandbox backend's layers use the same {@link BuiltDirs}).
+ * The id is a content hash, so a directory once complete is never rebuilt.
  *
  * Invariants:
  * - a directory is complete iff its `READY` marker exists (written last); an incomplete one (a
@@ -33,17 +33,63 @@ export interface PreparedImage {
   nodePath: string[];
 }
 
-export class ImageCache {
-  private readonly dir: string;
-  private readonly inflight = new Map<string, Promise<PreparedImage>>();
+/**
+ * Content-addressed directories built once: `<dir>/<key>/` is complete iff its READY marker exists.
+ * Shared by the process backend's image directories and the sandbox backend's layers.
+ */
+export class BuiltDirs {
+  private readonly inflight = new Map<string, Promise<string>>();
   /** Builds started (for tests and stats). */
   builds = 0;
+
+  constructor(private readonly dir: string) {}
+
+  /**
+   * The complete directory for `key`, running `build` into it (empty) first if needed; concurrent
+   * calls for one key share one build, and a failed build leaves nothing behind.
+   * @example const layer = await dirs.get("ab12", (d) => buildLayer(spec, { layerDir: d, … }));
+   */
+  get(key: string, build: (dir: string) => Promise<void>): Promise<string> {
+    if (!/^[A-Za-z0-9_-]+$/.test(key)) return Promise.reject(new Error(`invalid image id ${JSON.stringify(key)}`));
+    const root = join(this.dir, key);
+    if (existsSync(join(root, READY))) return Promise.resolve(root);
+    let p = this.inflight.get(key);
+    if (!p) {
+      p = this.build(root, build).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, p);
+    }
+    return p;
+  }
+
+  private async build(root: string, build: (dir: string) => Promise<void>): Promise<string> {
+    this.builds++;
+    rmSync(root, { recursive: true, force: true });
+    mkdirSync(root, { recursive: true });
+    try {
+      await build(root);
+    } catch (e) {
+      rmSync(root, { recursive: true, force: true });
+      throw e;
+    }
+    writeFileSync(join(root, READY), `${new Date().toISOString()}\n`);
+    return root;
+  }
+}
+
+/** The process backend's images: build steps run on the host into `<dataDir>/images/<id>/`. */
+export class ImageCache {
+  private readonly dirs: BuiltDirs;
 
   constructor(
     dataDir: string,
     private readonly o: ImageCacheOptions = {},
   ) {
-    this.dir = join(dataDir, "images");
+    this.dirs = new BuiltDirs(join(dataDir, "images"));
+  }
+
+  /** Builds started (for tests and stats). */
+  get builds(): number {
+    return this.dirs.builds;
   }
 
   /**
@@ -51,34 +97,14 @@ export class ImageCache {
    * failing step.
    * @example const img = await images.prepare(spec); fork(main, { cwd: img.cwd });
    */
-  prepare(spec: ImageSpec): Promise<PreparedImage> {
-    if (!/^[A-Za-z0-9_-]+$/.test(spec.id))
-      return Promise.reject(new Error(`invalid image id ${JSON.stringify(spec.id)}`));
-    const root = join(this.dir, spec.id);
-    if (existsSync(join(root, READY))) return Promise.resolve(prepared(spec, root));
-    let p = this.inflight.get(spec.id);
-    if (!p) {
-      p = this.build(spec, root).finally(() => this.inflight.delete(spec.id));
-      this.inflight.set(spec.id, p);
-    }
-    return p;
-  }
-
-  private async build(spec: ImageSpec, root: string): Promise<PreparedImage> {
-    this.builds++;
-    rmSync(root, { recursive: true, force: true });
-    mkdirSync(root, { recursive: true });
-    try {
-      await runBuildSteps(spec, root, {
+  async prepare(spec: ImageSpec): Promise<PreparedImage> {
+    const root = await this.dirs.get(spec.id, (dir) =>
+      runBuildSteps(spec, dir, {
         contextDir: this.o.contextDir ?? process.cwd(),
         baseEnv: { PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", LANG: process.env.LANG ?? "C.UTF-8" },
         stepTimeoutMs: this.o.stepTimeoutMs ?? 30 * 60_000,
-      });
-    } catch (e) {
-      rmSync(root, { recursive: true, force: true });
-      throw e;
-    }
-    writeFileSync(join(root, READY), `${new Date().toISOString()}\n`);
+      }),
+    );
     return prepared(spec, root);
   }
 }
