@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, waitFor } from "../harness/processes.js";
+import { schemaFactory, TEST_POSTGRES_URL, unreachableReason } from "../../test/helpers/postgres-database.js";
 
 const BIN = fileURLToPath(new URL("../../../bin/tributary.js", import.meta.url));
 const T = { timeout: 90_000 };
@@ -43,6 +44,24 @@ function startCli(args: string[], cwd: string): { child: ChildProcess; output: (
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
   children.push(child);
   return { child, output: () => out };
+}
+
+/** `tributary server …` in `cwd`, once it answers on `url`. */
+async function startServer(args: string[], cwd: string, url: string): Promise<ReturnType<typeof startCli>> {
+  const server = startCli(["server", ...args], cwd);
+  await waitFor(
+    `the server on ${url}`,
+    async () => {
+      if (server.child.exitCode !== null) throw new Error(`server exited: ${server.output()}`);
+      return fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+    },
+    30_000,
+    50,
+  );
+  return server;
 }
 
 /** A `tributary …` that finishes: its exit code and output. */
@@ -88,19 +107,7 @@ describe("server + executor + deploy + run with default and relative paths", () 
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     // Default --store and --blobs: .tributary/… under cwd.
-    const server = startCli(["server", "--port", String(port)], cwd);
-    await waitFor(
-      `the server on ${url}`,
-      async () => {
-        if (server.child.exitCode !== null) throw new Error(`server exited: ${server.output()}`);
-        return fetch(`${url}/healthz`).then(
-          (r) => r.ok,
-          () => false,
-        );
-      },
-      30_000,
-      50,
-    );
+    await startServer(["--port", String(port)], cwd, url);
     // Default --data: .tributary/executor under cwd.
     const executor = startCli(["executor", "--server", url, "--cpu", "4"], cwd);
     await waitFor(
@@ -135,21 +142,10 @@ describe("server + executor + deploy + run with default and relative paths", () 
     writeFileSync(join(cwd, "app.ts"), APP);
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const server = startCli(
-      ["server", "--port", String(port), "--store", "sqlite:state/db.sqlite", "--blobs", "state/blobs"],
+    await startServer(
+      ["--port", String(port), "--store", "sqlite:state/db.sqlite", "--blobs", "state/blobs"],
       cwd,
-    );
-    await waitFor(
-      `the server on ${url}`,
-      async () => {
-        if (server.child.exitCode !== null) throw new Error(`server exited: ${server.output()}`);
-        return fetch(`${url}/healthz`).then(
-          (r) => r.ok,
-          () => false,
-        );
-      },
-      30_000,
-      50,
+      url,
     );
     const executor = startCli(["executor", "--server", url, "--cpu", "4", "--data", "state/executor"], cwd);
     await waitFor("the executor to connect", () => executor.output().includes("serving"), 30_000, 50);
@@ -165,10 +161,39 @@ describe("server + executor + deploy + run with default and relative paths", () 
   });
 });
 
+const pgSkip = await unreachableReason();
+if (pgSkip !== null) console.log(`postgres tests skipped: ${pgSkip}`);
+
+describe("server on PostgreSQL without --blobs", { skip: pgSkip ?? false }, () => {
+  const schemas = schemaFactory();
+  after(() => schemas.dropAll());
+
+  it("keeps blobs in the database: the server's working directory stays empty", T, async () => {
+    const serverCwd = tempDir();
+    const executorCwd = tempDir();
+    writeFileSync(join(executorCwd, "app.ts"), APP);
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const store = `${TEST_POSTGRES_URL}?schema=${schemas.next()}`;
+    const server = await startServer(["--port", String(port), "--store", store], serverCwd, url);
+    const executor = startCli(["executor", "--server", url, "--cpu", "4"], executorCwd);
+    await waitFor("the executor to connect", () => executor.output().includes("serving"), 30_000, 50);
+    const deployed = await runCli(["deploy", "app.ts", "--server", url], executorCwd);
+    assert.equal(deployed.code, 0, deployed.stderr);
+    const ran = await runCli(["run", "shout", '"no shared disk"', "--server", url], executorCwd);
+    assert.equal(ran.code, 0, `${ran.stderr}\nserver:\n${server.output()}`);
+    assert.equal(ran.stdout, "NO SHARED DISK!\n");
+    assert.deepEqual(readdirSync(serverCwd), [], "no .tributary/blobs, no secret.key");
+    process.kill(-server.child.pid!, "SIGTERM");
+    process.kill(-executor.child.pid!, "SIGTERM");
+  });
+});
+
 describe("unsupported locations are refused at start-up", () => {
   for (const [flag, value, supported] of [
     ["--blobs", "s3://bucket/prefix", /--blobs takes a local directory/],
     ["--blobs", "gs://bucket", /--blobs takes a local directory/],
+    ["--blobs", "postgres://elsewhere/db", /blobs live in the database when --blobs is left out/],
     ["--store", "s3://bucket/db", /--store takes sqlite:PATH, a file path or postgres:\/\//],
     ["--store", "mysql://db/x", /--store takes sqlite:PATH, a file path or postgres:\/\//],
   ] as const) {

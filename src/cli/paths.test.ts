@@ -49,7 +49,10 @@ test("--blobs: a directory or file:// URL; s3:// and other schemes are refused",
       () => blobsFlag(url, CWD),
       (e: unknown) => {
         assert.ok(e instanceof CliError);
-        assert.match(e.message, /^--blobs .*is not supported; --blobs takes a local directory \(or a file:\/\/ URL\)$/);
+        assert.match(
+          e.message,
+          /^--blobs .*is not supported; --blobs takes a local directory \(or a file:\/\/ URL\), and with --store postgres:\/\/… blobs live in the database when --blobs is left out$/,
+        );
         return true;
       },
       url,

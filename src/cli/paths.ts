@@ -72,7 +72,8 @@ export function blobsFlag(value: string, cwd = process.cwd()): string {
   const scheme = SCHEME.exec(v);
   if (scheme)
     throw new CliError(
-      `--blobs ${redactUrl(v)}: "${scheme[1]}:" is not supported; --blobs takes a local directory (or a file:// URL)`,
+      `--blobs ${redactUrl(v)}: "${scheme[1]}:" is not supported; --blobs takes a local directory (or a file:// URL), ` +
+        `and with --store postgres://… blobs live in the database when --blobs is left out`,
     );
   return pathFlag(v, cwd);
 }

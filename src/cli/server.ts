@@ -1,12 +1,14 @@
 /**
  * `tributary server [--host 127.0.0.1] [--port 8900] [--store sqlite:PATH | postgres://…]
- *                   [--blobs DIR | s3://…] [--api-key K]… [--executor-token T] [--insecure]`
+ *                   [--blobs DIR] [--api-key K]… [--executor-token T] [--insecure]`
  *
  * Bootstrap admin keys come from `--api-key` (repeatable) and `TRIBUTARY_API_KEYS` (comma-separated).
  * Without any key the server serves everyone, so it binds loopback only unless `--insecure`.
  *
  * Relative `--store sqlite:PATH` and `--blobs DIR` are resolved here against the working directory
- * (cli/paths.ts), and unsupported schemes (`--blobs s3://…`) are refused before anything opens. The key
+ * (cli/paths.ts), and unsupported schemes (`--blobs s3://…`) are refused before anything opens. Without
+ * `--blobs`, blobs live in the database with a PostgreSQL store (a cluster shares nothing else) and in
+ * `.tributary/blobs` with SQLite. The key
  * that encrypts secrets at rest comes from `TRIBUTARY_SECRET_KEY` (never a flag: flags are visible
  * in `ps`).
  */
@@ -19,7 +21,7 @@ interface ServerFlags {
   host: string;
   port: number;
   store: string;
-  blobs: string;
+  blobs?: string;
   apiKey?: string[];
   executorToken?: string;
   insecure?: boolean;
@@ -41,7 +43,10 @@ export function serverCommand(): Command {
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "port to listen on", intIn(0, 65535), 8900)
     .option("--store <store>", "sqlite:PATH or postgres://…", "sqlite:.tributary/tributary.db")
-    .option("--blobs <blobs>", "directory for blobs (relative to the working directory)", ".tributary/blobs")
+    .option(
+      "--blobs <dir>",
+      "directory for blobs (relative to the working directory); default: in the database with postgres://…, else .tributary/blobs",
+    )
     .option(
       "--api-key <key>",
       "an admin API key (repeatable; also $TRIBUTARY_API_KEYS, comma-separated); without any, no auth and loopback only",
@@ -67,7 +72,12 @@ export function serverCommand(): Command {
     )
     .action(async (flags: ServerFlags) => {
       const store = storeFlag(flags.store);
-      const blobs = blobsFlag(flags.blobs);
+      const blobs =
+        flags.blobs !== undefined
+          ? blobsFlag(flags.blobs)
+          : /^postgres(ql)?:/i.test(store)
+            ? undefined
+            : blobsFlag(".tributary/blobs");
       const { createServer } = await import("../server/index.js");
       const server = await createServer({
         host: flags.host,

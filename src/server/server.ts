@@ -1,6 +1,7 @@
 /**
  * `createServer`: the HTTP API, the executor endpoint and the engine over one store.
  */
+import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { AddressInfo } from "node:net";
@@ -9,7 +10,7 @@ import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
 import { DEFAULT_REGIONS } from "../core/options.js";
 import { createEngine, type Engine } from "../engine/index.js";
-import { createLocalBlobStore, openStore } from "../store/index.js";
+import { createLocalBlobStore, openPostgresBlobStore, openStore, type PostgresBlobStore } from "../store/index.js";
 import { createApp } from "./app.js";
 import { startCronTicker } from "./cron/ticker.js";
 import { systemClock } from "../core/clock.js";
@@ -27,8 +28,11 @@ export interface ServerOptions {
   port?: number;
   /** `sqlite:PATH`, a path, or `postgres://…`. */
   store: string;
-  /** Blob directory (a local path; object-store URLs such as `s3://…` are refused). */
-  blobs: string;
+  /**
+   * Blob directory (a local path; object-store URLs such as `s3://…` are refused). Optional with a
+   * PostgreSQL store: blobs then live in the database, so servers share nothing but it.
+   */
+  blobs?: string;
   /** Bootstrap admin keys. Without any, the server serves everyone and only binds loopback. */
   apiKeys?: string[];
   executorToken?: string;
@@ -81,19 +85,18 @@ export async function createServer(o: ServerOptions): Promise<RunningServer> {
     unsatisfiableGraceMs: envMs("TRIBUTARY_UNSATISFIABLE_GRACE_MS"),
     ...stripUndefined(o),
   };
+  const postgres = /^postgres(ql)?:\/\//i.test(o.store);
+  if (o.blobs === undefined && !postgres)
+    throw new Error("blobs: a directory is required unless the store is PostgreSQL (which then holds the blobs)");
   // A URL is not a directory: without this, `s3://bucket` would quietly become a folder named `s3:`.
-  if (/^[a-z][a-z0-9+.-]+:/i.test(o.blobs))
+  if (o.blobs !== undefined && /^[a-z][a-z0-9+.-]+:/i.test(o.blobs))
     throw new Error(`blobs ${JSON.stringify(o.blobs)}: only a local directory is supported`);
-  mkdirSync(o.blobs, { recursive: true });
+  if (o.blobs !== undefined) mkdirSync(o.blobs, { recursive: true });
   const store = await openStore(o.store);
   await store.migrate();
-  const blobs = createLocalBlobStore(o.blobs);
-  const sqlitePath = o.store.startsWith("postgres") ? null : o.store.replace(/^sqlite:/, "");
-  const box = o.secretKey
-    ? SecretBox.fromPassphrase(o.secretKey)
-    : SecretBox.fromKeyFile(
-        sqlitePath && sqlitePath !== ":memory:" ? join(dirname(sqlitePath), "secret.key") : join(o.blobs, "secret.key"),
-      );
+  const dbBlobs = o.blobs === undefined ? await openPostgresBlobStore(o.store) : null;
+  const blobs = dbBlobs ?? createLocalBlobStore(o.blobs!);
+  const box = await secretBox(o, dbBlobs);
   const engine = createEngine({
     store,
     blobs,
@@ -156,7 +159,28 @@ export async function createServer(o: ServerOptions): Promise<RunningServer> {
         http.close(() => resolve());
         http.closeAllConnections?.();
       });
+      await dbBlobs?.close();
       await store.close();
     },
   };
+}
+
+/**
+ * The key that encrypts secrets at rest: `secretKey` when given; else a random key created once in
+ * `secret.key` beside the SQLite file or in the blob directory; else (PostgreSQL holding the blobs)
+ * in the database, created by whichever server starts first, so every server of a cluster reads
+ * the same one (docs/operations.md: set TRIBUTARY_SECRET_KEY to keep the key out of the database).
+ */
+async function secretBox(o: ServerOptions, dbBlobs: PostgresBlobStore | null): Promise<SecretBox> {
+  if (o.secretKey) return SecretBox.fromPassphrase(o.secretKey);
+  if (dbBlobs) {
+    const made = new TextEncoder().encode(randomBytes(32).toString("hex"));
+    return new SecretBox(
+      Buffer.from(new TextDecoder().decode(await dbBlobs.putIfAbsent("server/secret.key", made)), "hex"),
+    );
+  }
+  const sqlitePath = /^postgres(ql)?:\/\//i.test(o.store) ? null : o.store.replace(/^sqlite:/, "");
+  return SecretBox.fromKeyFile(
+    sqlitePath && sqlitePath !== ":memory:" ? join(dirname(sqlitePath), "secret.key") : join(o.blobs!, "secret.key"),
+  );
 }

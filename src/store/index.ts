@@ -14,7 +14,7 @@ export {
   validateBlobKey,
 } from "./blobs/index.js";
 export { InvalidCursorError, decodeCursor, encodeCursor } from "./cursor.js";
-export { openStore } from "./open.js";
+export { openStore, openPostgresBlobStore, type PostgresBlobStore } from "./open.js";
 // Not createPostgresStore: a value export would load the `postgres` driver with this module. Open a
 // PostgreSQL store through openStore (which imports the adapter on demand) or import ./postgres/.
 export type { PostgresStoreOptions } from "./postgres/index.js";

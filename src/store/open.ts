@@ -8,6 +8,9 @@
 import { redactUrl } from "../core/redact-url.js";
 import { createSqliteStore } from "./sqlite/index.js";
 import type { Store } from "./types.js";
+import type { PostgresBlobStore } from "./postgres/blobs.js";
+
+export type { PostgresBlobStore } from "./postgres/blobs.js";
 
 /**
  * Opens a store from a URL: `sqlite:PATH` (also `sqlite://PATH`, `sqlite::memory:`), a bare file
@@ -38,15 +41,46 @@ export async function openStore(url: string): Promise<Store> {
   return createSqliteStore(value);
 }
 
+/**
+ * The blob store inside the PostgreSQL database of a `postgres://…` store URL (same `?schema=`),
+ * on a small pool of its own so that long uploads never hold the store's connections. The blob
+ * tables come with the store's migrations: open (and migrate) the store first.
+ *
+ * @example
+ * const store = await openStore(url);
+ * const blobs = await openPostgresBlobStore(url);
+ * await blobs.put("bundles/greet/1", bundle);
+ * await blobs.close();
+ */
+export async function openPostgresBlobStore(url: string): Promise<PostgresBlobStore> {
+  try {
+    const { url: server, schema } = splitSchema(url);
+    const [{ connect }, { createPostgresBlobStore }] = await Promise.all([
+      import("./postgres/connect.js"),
+      import("./postgres/blobs.js"),
+    ]);
+    return createPostgresBlobStore(connect(server, { max: 4, ...(schema === undefined ? {} : { schema }) }));
+  } catch (e) {
+    // eslint-disable-next-line preserve-caught-error -- the cause may hold the URL's password
+    throw new Error(`--store ${redactUrl(url)}: ${hidePassword(url, e)}`);
+  }
+}
+
+/** `schema` is ours, not a server parameter: taken out before the driver sees the URL. */
+function splitSchema(url: string): { url: string; schema: string | undefined } {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get("schema") ?? undefined;
+  if (schema === undefined) return { url, schema };
+  parsed.searchParams.delete("schema");
+  return { url: parsed.toString(), schema };
+}
+
 async function openPostgres(url: string): Promise<Store> {
   let store: Store;
   try {
-    // `schema` is ours, not a server parameter: take it out before the driver sees the URL.
-    const parsed = new URL(url);
-    const schema = parsed.searchParams.get("schema") ?? undefined;
-    parsed.searchParams.delete("schema");
+    const { url: server, schema } = splitSchema(url);
     const { createPostgresStore } = await import("./postgres/index.js");
-    store = createPostgresStore(schema === undefined ? url : parsed.toString(), schema === undefined ? {} : { schema });
+    store = createPostgresStore(server, schema === undefined ? {} : { schema });
   } catch (e) {
     // eslint-disable-next-line preserve-caught-error -- the cause may hold the URL's password
     throw new Error(`--store ${redactUrl(url)}: ${hidePassword(url, e)}`);

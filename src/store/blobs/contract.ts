@@ -1,5 +1,5 @@
 /**
- * The BlobStore contract: what the local and in-memory stores (and a future S3 one) must all do.
+ * The BlobStore contract: what the local, in-memory and PostgreSQL stores (and a future S3 one) must all do.
  * Not a test file itself; `*.test.ts` files register it.
  */
 import assert from "node:assert/strict";
@@ -34,6 +34,21 @@ export const BAD_KEYS = [
   "ünï",
   "a".repeat(2000),
 ];
+
+/** `size` bytes of a pattern that differs at every offset within a chunk and across chunks. */
+function pattern(size: number): Uint8Array {
+  const b = new Uint8Array(size);
+  for (let i = 0; i < size; i++) b[i] = (i * 7 + (i >>> 16)) % 253;
+  return b;
+}
+
+async function* pieces(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
+  for (let at = 0; at < bytes.byteLength; at += size) yield bytes.subarray(at, at + size);
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.compare(a, b) === 0;
+}
 
 /** Registers the blob contract; `make` returns a fresh store and an optional cleanup check. */
 export function blobContract(name: string, make: () => Promise<BlobStore>): void {
@@ -103,6 +118,43 @@ export function blobContract(name: string, make: () => Promise<BlobStore>): void
 
   t("getStream of a missing blob rejects with BlobNotFoundError when read", async (b) => {
     await assert.rejects(collect(b.getStream("nope")), BlobNotFoundError);
+  });
+
+  // 1 MiB is the usual chunk size of chunked stores (PostgreSQL): sizes on either side of one and two
+  // chunks, written whole and as a stream of odd-sized pieces, read whole and streamed.
+  t("blobs at and around chunk boundaries round-trip through every method", async (b) => {
+    const MiB = 1024 * 1024;
+    for (const size of [MiB - 1, MiB, MiB + 1, 2 * MiB, 2 * MiB + 1]) {
+      const bytes = pattern(size);
+      await b.put(`whole/${size}`, bytes);
+      assert.ok(equal(await b.get(`whole/${size}`), bytes), `put/get ${size}`);
+      assert.equal(await b.putStream(`streamed/${size}`, pieces(bytes, 65_537)), size);
+      assert.ok(equal(await collect(b.getStream(`streamed/${size}`)), bytes), `putStream/getStream ${size}`);
+    }
+  });
+
+  t("a chunked blob can be replaced by a small one and back, and deleted", async (b) => {
+    const big = pattern(3 * 1024 * 1024 + 5);
+    await b.putStream("k", pieces(big, 100_000));
+    await b.put("k", new Uint8Array([1, 2]));
+    assert.deepEqual(await b.get("k"), new Uint8Array([1, 2]));
+    await b.put("k", big);
+    assert.ok(equal(await b.get("k"), big));
+    await b.delete("k");
+    await assert.rejects(b.get("k"), BlobNotFoundError);
+    await assert.rejects(collect(b.getStream("k")), BlobNotFoundError);
+  });
+
+  t("a reader may stop part-way through getStream; the store keeps serving", async (b) => {
+    const big = pattern(3 * 1024 * 1024);
+    await b.put("big", big);
+    for (let i = 0; i < 20; i++) {
+      for await (const chunk of b.getStream("big")) {
+        assert.ok(chunk.byteLength > 0);
+        break;
+      }
+    }
+    assert.ok(equal(await b.get("big"), big));
   });
 
   t("invalid keys are rejected by every method with a clear error", async (b) => {

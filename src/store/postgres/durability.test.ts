@@ -9,6 +9,7 @@ import postgres from "postgres";
 import { ev, inline, newRequest } from "../contract/fixtures.js";
 import { SchemaTooNewError } from "../shared/migrations.js";
 import { createPostgresStore } from "./index.js";
+import { applyMigrations } from "./migrate.js";
 import { MIGRATIONS } from "./migrations/index.js";
 import { schemaFactory, TEST_POSTGRES_URL, unreachableReason } from "../../../test/helpers/postgres-database.js";
 
@@ -64,13 +65,36 @@ describe("postgres store lifecycle", { skip: skip ?? false }, () => {
           MIGRATIONS.map((m) => m.version),
         );
         // A database ahead of this build is refused.
-        await sql`INSERT INTO ${sql(schema)}.schema_migrations (version, name, applied_at) VALUES (${MIGRATIONS.length + 1}, 'future', 0)`;
+        await sql`INSERT INTO ${sql(schema)}.schema_migrations (version, name, applied_at) VALUES (${MIGRATIONS.at(-1)!.version + 1}, 'future', 0)`;
       } finally {
         await sql.end({ timeout: 5 });
       }
       await assert.rejects(stores[1]!.migrate(), SchemaTooNewError);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  test("a version missing below the highest applied one is applied later (numbers land out of order)", async () => {
+    const schema = schemas.next();
+    const store = createPostgresStore(TEST_POSTGRES_URL, { schema, max: 1 });
+    const sql = postgres(TEST_POSTGRES_URL, { max: 1, onnotice: () => {}, connection: { search_path: schema } });
+    try {
+      const steps = [
+        { version: 1, name: "one", sql: "CREATE TABLE one (x int)" },
+        { version: 3, name: "three", sql: "CREATE TABLE three (x int)" },
+      ];
+      await store.migrate(); // creates the schema
+      await sql.unsafe("DROP TABLE schema_migrations");
+      assert.deepEqual(await applyMigrations(sql as never, schema, steps), [1, 3]);
+      const withTwo = [steps[0]!, { version: 2, name: "two", sql: "CREATE TABLE two (x int)" }, steps[1]!];
+      assert.deepEqual(await applyMigrations(sql as never, schema, withTwo), [2]);
+      assert.deepEqual(await applyMigrations(sql as never, schema, withTwo), []);
+      await sql`INSERT INTO two VALUES (1)`; // the table exists
+      await assert.rejects(applyMigrations(sql as never, schema, [steps[1]!, steps[0]!]), /out of order/);
+    } finally {
+      await sql.end({ timeout: 5 });
+      await store.close();
     }
   });
 

@@ -7,6 +7,10 @@
  *   then find the work done. DDL is transactional in PostgreSQL, so a crash mid-way leaves the
  *   schema at its previous version, never half-migrated.
  * - A database whose version is ahead of this build is refused (`SchemaTooNewError`).
+ * - Each version not yet recorded in `schema_migrations` is applied, in order, even when a higher
+ *   one already is: numbers are reserved per feature and may land out of order during development
+ *   (e.g. 008 before 007), and each step touches only its own tables, so order between them does
+ *   not matter. A released build always ships a gap-free list.
  */
 import { SchemaTooNewError } from "../shared/migrations.js";
 import { MIGRATIONS, type Migration } from "./migrations/index.js";
@@ -18,6 +22,10 @@ export async function applyMigrations(
   schema: string | undefined,
   migrations: readonly Migration[] = MIGRATIONS,
 ): Promise<number[]> {
+  migrations.forEach((m, i) => {
+    if (i > 0 && m.version <= migrations[i - 1]!.version)
+      throw new Error(`migration ${m.version} (${m.name}) is out of order`);
+  });
   const known = migrations.length === 0 ? 0 : migrations[migrations.length - 1]!.version;
   return sql.begin(async (tx) => {
     // Keyed on the target schema: migrations of different schemas do not wait for each other.
@@ -34,17 +42,17 @@ export async function applyMigrations(
          applied_at bigint  NOT NULL
        )`,
     );
-    const [row] = await tx<{ v: number | null }[]>`SELECT MAX(version) AS v FROM schema_migrations`;
-    let at = row?.v ?? 0;
+    const done = new Set(
+      (await tx<{ version: number }[]>`SELECT version FROM schema_migrations`).map((r) => r.version),
+    );
+    const at = Math.max(0, ...done);
     if (at > known) throw new SchemaTooNewError(at, known);
     const applied: number[] = [];
     for (const m of migrations) {
-      if (m.version <= at) continue;
-      if (m.version !== at + 1) throw new Error(`migration ${m.version} (${m.name}) cannot follow version ${at}`);
+      if (done.has(m.version)) continue;
       await tx.unsafe(m.sql);
       await tx`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${m.version}, ${m.name}, ${Date.now()})`;
       applied.push(m.version);
-      at = m.version;
     }
     return applied;
   });
