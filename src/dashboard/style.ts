@@ -65,4 +65,27 @@ pre.box { background: var(--card); border: 1px solid var(--line); border-radius:
 .filters { flex-wrap: wrap; font-size: 13px; color: var(--muted); }
 .filters label { display: flex; gap: 6px; align-items: center; }
 code.cron { font-size: 14px; }
+.fields { display: grid; gap: 10px; margin: 12px 0; }
+.field { display: grid; grid-template-columns: 160px minmax(0, 520px) 1fr; gap: 4px 12px; align-items: baseline; }
+.field label { font-weight: 600; overflow-wrap: anywhere; }
+.field .hint { font-size: 12px; }
+textarea { font: inherit; color: inherit; background: var(--bg); border: 1px solid var(--line); border-radius: 4px; padding: 4px 6px; }
+.field input[type="checkbox"] { justify-self: start; }
+.overall { flex: 1; margin-bottom: 6px; }
+.timeline { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; }
+.tl-row { display: grid; grid-template-columns: 200px 1fr; gap: 12px; align-items: center; min-height: 26px; }
+.tl-label { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; font-size: 13px; }
+.tl-track { position: relative; height: 20px; border-left: 1px solid var(--line); }
+.tl-axis .tl-track { height: 18px; border-left: none; }
+.tl-tick { position: absolute; top: 0; font-size: 11px; color: var(--muted); white-space: nowrap; padding-left: 3px; border-left: 1px solid var(--line); }
+.seg { position: absolute; top: 3px; height: 14px; min-width: 2px; border-radius: 2px; font-size: 10px; line-height: 14px; color: #fff; overflow: hidden; padding-left: 2px; }
+.seg-queued { background: repeating-linear-gradient(45deg, var(--line) 0 4px, transparent 4px 8px); }
+.seg-backoff { background: repeating-linear-gradient(-45deg, var(--wait) 0 3px, transparent 3px 7px); opacity: .8; }
+.seg-wait { background: repeating-linear-gradient(90deg, rgba(255,255,255,.55) 0 3px, transparent 3px 6px); top: 7px; height: 6px; pointer-events: none; }
+.attempt-succeeded { background: var(--ok); } .attempt-failed { background: var(--bad); }
+.attempt-running { background: var(--run); } .attempt-cancelled { background: var(--off); }
+.tl-legend { display: flex; flex-wrap: wrap; gap: 4px 6px; align-items: center; margin-top: 8px; font-size: 12px; }
+.seg-key { display: inline-block; position: static; width: 18px; height: 10px; border-radius: 2px; margin-left: 8px; }
+.seg-key.seg-wait { background-color: var(--run); height: 10px; }
+.overall-text { min-width: 4em; font-variant-numeric: tabular-nums; }
 `;

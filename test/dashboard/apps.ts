@@ -1,6 +1,7 @@
-// Applications for the dashboard test: a nested call with progress, state, metrics and logs; and a
-// request that runs until it is cancelled.
-import { application, fn, RequestContext } from "tributary";
+// Applications for the dashboard tests: a nested call with progress, state, metrics and logs; a
+// request that runs until it is cancelled; one whose typed input makes the invoke form; and one
+// whose child fails once and is retried (the timeline).
+import { application, fn, RequestContext, Retries } from "tributary";
 
 export const dash_leaf = fn(async function dash_leaf(s: string) {
   console.log(`leaf got ${s}`);
@@ -29,5 +30,48 @@ export const dash_sleepy = application(
       ctx.signal.addEventListener("abort", () => (clearTimeout(t), resolve()));
     });
     return "woke";
+  }),
+);
+
+/** The input the invoke form is generated from: one field per property, JSON for the list. */
+interface Greeting {
+  name: string;
+  count: number;
+  loud: boolean;
+  style: "plain" | "fancy";
+  tags?: string[];
+}
+
+export const dash_form = application(
+  fn(async function dash_form(g: Greeting) {
+    const ctx = RequestContext.get();
+    for (let i = 1; i <= 3; i++) {
+      await ctx.progress.update(i, 3, `step ${i}`);
+      // Long enough for the page to see it running before it finishes.
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const text = `hello ${g.name}`.repeat(g.count);
+    return { text: g.loud ? text.toUpperCase() : text, style: g.style, tags: g.tags ?? [] };
+  }),
+);
+
+/** Fails its first attempt (counted in request state, which survives the retry), then succeeds. */
+export const dash_flaky = fn(
+  { retries: new Retries({ maxRetries: 2, initialDelay: 0.4 }) },
+  async function dash_flaky(n: number) {
+    const ctx = RequestContext.get();
+    const tries = ((await ctx.state.get<number>("flaky_tries")) ?? 0) + 1;
+    await ctx.state.set("flaky_tries", tries);
+    await new Promise((r) => setTimeout(r, 150));
+    if (tries === 1) throw new Error("first attempt fails on purpose");
+    return n * 2;
+  },
+);
+
+/** Waits on the flaky child: its timeline shows the wait, the failed attempt, the backoff and the retry. */
+export const dash_retry = application(
+  fn(async function dash_retry(n: number) {
+    await new Promise((r) => setTimeout(r, 100));
+    return { doubled: await dash_flaky(n) };
   }),
 );

@@ -31,7 +31,7 @@ describeDashboard(
       await appRow.waitFor();
       // Tags and function names as text; the tag's markup is shown, not parsed.
       assert.match(await appRow.innerText(), /team=<ui>/);
-      assert.match(await appRow.innerText(), /3 functions/);
+      assert.match(await appRow.innerText(), /6 functions/);
       assert.match((await appRow.locator("td[title]").getAttribute("title")) ?? "", /dash_leaf/);
       assert.equal(await page.locator("main ui").count(), 0);
 

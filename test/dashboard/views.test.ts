@@ -140,5 +140,106 @@ describeDashboard(
       await screenshot(page, "schedules");
       assert.deepEqual(browser.errors, []);
     });
+
+    test("invoke an application through its generated form and watch it finish", async () => {
+      await page.goto(`${cluster.server.url}/ui#/apps/dash_form`);
+      await page.getByRole("link", { name: "Invoke" }).click();
+      await page.waitForURL(/#\/apps\/dash_form\/invoke$/);
+      // One field per property of the input type, each of the kind its type asks for.
+      const form = page.locator("#invoke-form");
+      await form.waitFor();
+      assert.equal(await form.getByLabel("name").getAttribute("type"), "text");
+      assert.equal(await form.getByLabel("count").getAttribute("type"), "number");
+      assert.equal(await form.getByLabel("loud").getAttribute("type"), "checkbox");
+      assert.deepEqual(await form.getByLabel("style").locator("option").allInnerTexts(), ["plain", "fancy"]);
+      assert.equal(await form.getByLabel("tags").evaluate((el) => el.tagName), "TEXTAREA");
+
+      // A required number left empty is caught before anything is sent.
+      await form.getByLabel("name").fill("<b>ada</b>");
+      await page.getByRole("button", { name: "Invoke" }).click();
+      await page.locator("#invoke-error", { hasText: "count: a value is required" }).waitFor();
+
+      // The server's schema check speaks through the same line (raw JSON, a wrong type).
+      await form.getByLabel("Raw JSON").check();
+      await page.locator("#input-raw").fill('{"name": 3, "count": 1, "loud": false, "style": "plain"}');
+      await page.getByRole("button", { name: "Invoke" }).click();
+      await page.locator("#invoke-error", { hasText: "$.name" }).waitFor();
+      await form.getByLabel("Raw JSON").uncheck();
+
+      await form.getByLabel("count").fill("2");
+      await form.getByLabel("loud").check();
+      await form.getByLabel("style").selectOption("fancy");
+      await form.getByLabel("tags").fill('["a", "b"]');
+      await page.getByRole("button", { name: "Invoke" }).click();
+
+      // Followed live: running with its steps, then succeeded at 100 % with the output.
+      const link = page.locator("#invoke-request");
+      await link.waitFor();
+      const id = await link.innerText();
+      await page.locator("#invoke-status .status", { hasText: /^running$/ }).waitFor();
+      await page.locator("#invoke-status .status", { hasText: /^succeeded$/ }).waitFor();
+      assert.equal(await page.locator("#invoke-progress-text").innerText(), "100 %");
+      assert.equal(await page.locator("#invoke-progress-message").innerText(), "step 3");
+      const out = JSON.parse(await page.locator("#invoke-output-value").innerText()) as unknown;
+      assert.deepEqual(out, { text: "HELLO <B>ADA</B>HELLO <B>ADA</B>", style: "fancy", tags: ["a", "b"] });
+      assert.equal(await page.locator("main b").count(), 0, "user markup must never become elements");
+      await screenshot(page, "invoke-finished");
+
+      // The request the form made is a real one: its page shows it succeeded.
+      assert.equal(await statusOf(cluster, "dash_form", id), "succeeded");
+      await link.click();
+      await seeRequestStatus(page, "succeeded");
+      // Chromium logs the one 400 the test asked for; nothing else went wrong.
+      const [refused, ...others] = browser.errors.splice(0);
+      assert.match(refused ?? "", /status of 400/);
+      assert.deepEqual(others, []);
+    });
+
+    test("open the timeline of a request with a retried child and see both attempts", async () => {
+      const id = await invoke(cluster, "dash_retry", 21);
+      await page.goto(`${cluster.server.url}/ui#/apps/dash_retry/requests/${id}`);
+      await seeRequestStatus(page, "succeeded");
+      const chart = page.locator("#timeline-chart");
+      // The child's row: attempt 1 failed, attempt 2 succeeded, the retry's backoff between them.
+      const child = chart.locator('.tl-row[data-function="dash_flaky"]');
+      await child.locator('.seg-attempt[data-attempt="2"][data-status="succeeded"]').waitFor();
+      const failed = child.locator('.seg-attempt[data-attempt="1"]');
+      assert.equal(await failed.getAttribute("data-status"), "failed");
+      assert.match((await failed.getAttribute("title")) ?? "", /attempt #1 failed \(function_error\)/);
+      const backoff = child.locator(".seg-backoff");
+      assert.equal(await backoff.count(), 1);
+      assert.match((await backoff.getAttribute("title")) ?? "", /retry backoff 400 ms/);
+      // On the time axis: the failed bar, then the backoff, then the retry, left to right.
+      const box = async (l: typeof failed) => (await l.boundingBox())!;
+      const [f, b, ok] = [await box(failed), await box(backoff), await box(child.locator('[data-attempt="2"]'))];
+      assert.ok(f.x + f.width <= b.x + 1, `backoff starts after the failed attempt (${f.x}+${f.width} vs ${b.x})`);
+      assert.ok(b.x + b.width <= ok.x + 1, `the retry starts after the backoff (${b.x}+${b.width} vs ${ok.x})`);
+      assert.ok(b.width > 10, `the 400 ms backoff is visible (${b.width}px)`);
+
+      // The parent's row: one attempt that waits on the child for most of its length, drawn above it.
+      const parent = chart.locator('.tl-row[data-function="dash_retry"]');
+      const parentBar = parent.locator(".seg-attempt");
+      assert.equal(await parentBar.count(), 1);
+      const wait = parent.locator(".seg-wait");
+      assert.equal(await wait.count(), 1);
+      const [p, w] = [await box(parentBar), await box(wait)];
+      assert.ok(w.x >= p.x - 1 && w.x + w.width <= p.x + p.width + 1, "the wait lies within the parent's attempt");
+      assert.ok(w.width > p.width / 2, `the wait covers most of it (${w.width} of ${p.width}px)`);
+      assert.deepEqual(
+        await chart.locator(".tl-row[data-function] .tl-label").allInnerTexts(),
+        ["dash_retry", "dash_flaky"],
+        "rows in call-tree order",
+      );
+
+      // The overall progress bar of a succeeded request is full, and the call tree agrees.
+      assert.equal(await page.locator("#overall-bar-text").innerText(), "100 %");
+      assert.match(
+        await page.locator('.call[data-function="dash_flaky"] table').innerText(),
+        /#1\s+failed[\s\S]*#2\s+succeeded/,
+      );
+      await page.locator("#timeline-title").scrollIntoViewIfNeeded();
+      await screenshot(page, "timeline-retried-child");
+      assert.deepEqual(browser.errors, []);
+    });
   },
 );

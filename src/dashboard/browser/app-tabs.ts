@@ -8,6 +8,7 @@ export type AppTab = "requests" | "invoke" | "schedules";
 
 const TABS: readonly (readonly [AppTab, string])[] = [
   ["requests", "Requests"],
+  ["invoke", "Invoke"],
   ["schedules", "Schedules"],
 ];
 

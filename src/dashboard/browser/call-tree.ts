@@ -4,11 +4,14 @@
  */
 import type { FunctionCallInfo } from "../../core/api.js";
 import { fmtDuration, h, statusBadge, table } from "./dom.js";
+import { attemptUsageText } from "./usage-view.js";
 
 function attemptsTable(c: FunctionCallInfo): HTMLTableElement | null {
   if (!c.attempts.length) return null;
+  // The usage column only where the server reports usage (attempts that finished on a server that measures it).
+  const withUsage = c.attempts.some((a) => attemptUsageText(a) !== null);
   return table(
-    ["Attempt", "Status", "Failure reason", "Executor", "Container", "Duration"],
+    ["Attempt", "Status", "Failure reason", "Executor", "Container", "Duration", ...(withUsage ? ["Usage"] : [])],
     c.attempts.map((a) =>
       h(
         "tr",
@@ -24,6 +27,7 @@ function attemptsTable(c: FunctionCallInfo): HTMLTableElement | null {
         h("td", { class: "mono" }, a.executor_id ?? "—"),
         h("td", { class: "mono" }, a.container_id ?? "—"),
         h("td", null, fmtDuration(a.started_at, a.finished_at)),
+        withUsage ? h("td", { class: "attempt-usage" }, attemptUsageText(a) ?? "—") : null,
       ),
     ),
     `Attempts of ${c.function_name}`,

@@ -6,6 +6,7 @@
 import { NS_KEY, apiKey, setApiKey, namespace, notice, setCrumbs, showError } from "./connection.js";
 import { byId, h } from "./dom.js";
 import { renderApps } from "./view-apps.js";
+import { renderInvoke } from "./view-invoke.js";
 import { renderRequest } from "./view-request.js";
 import { parseFilters, renderRequests } from "./view-requests.js";
 import { renderSchedules } from "./view-schedules.js";
@@ -24,6 +25,7 @@ async function render(): Promise<void> {
     else if (inApp && parts.length === 2)
       await renderRequests(view, main, app, parseFilters(new URLSearchParams(query)), rerender);
     else if (inApp && third === "schedules" && parts.length === 3) await renderSchedules(view, main, app, rerender);
+    else if (inApp && third === "invoke" && parts.length === 3) await renderInvoke(view, main, app);
     else if (inApp && third === "requests" && id !== undefined && parts.length === 4)
       await renderRequest(view, main, app, id);
     else {

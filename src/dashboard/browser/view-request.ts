@@ -1,12 +1,14 @@
 /**
- * Browser code: one request — facts, cancel, live progress bar, call tree, output, state, metrics
- * and logs. The stream drives updates (each non-progress event schedules one refresh of the
- * request); a slow poll covers what has no event (pending reasons).
+ * Browser code: one request — facts, cancel, the overall progress bar (the request's aggregated
+ * fraction) with the latest update, usage (when the server reports it), the timeline of calls and
+ * attempts, call tree, output, state, metrics and logs. The stream drives updates (each
+ * non-progress event schedules one refresh of the request); a slow poll covers what has no event
+ * (pending reasons).
  */
 import type { LogsResponse, MetricsResponse, RequestDetail, StateResponse } from "../../core/api.js";
 import { isTerminal } from "../../core/status.js";
 import { callTree } from "./call-tree.js";
-import { api, apiRaw, setCrumbs, showError } from "./connection.js";
+import { api, setCrumbs, showError } from "./connection.js";
 import {
   appHref,
   fill,
@@ -21,6 +23,10 @@ import {
   type Child,
 } from "./dom.js";
 import { follow } from "./live.js";
+import { fetchOutput } from "./output-view.js";
+import { overallBar } from "./overall-bar.js";
+import { retryKey, timeline } from "./timeline.js";
+import { usageFacts } from "./usage-view.js";
 import type { View } from "./view.js";
 
 /** What the progress line shows: a snapshot from the request detail or a `progress` event. */
@@ -35,7 +41,7 @@ interface ProgressShown {
 
 const LOG_PAGE = 1000;
 
-function section(title: string, id: string, body: Child): HTMLElement {
+function section(title: string, id: string, ...body: Child[]): HTMLElement {
   return h("section", { "aria-labelledby": `${id}-title` }, h("h2", { id: `${id}-title` }, title), body);
 }
 
@@ -58,7 +64,14 @@ export async function renderRequest(view: View, main: HTMLElement, app: string, 
   const cancel = h("button", { type: "button", class: "danger", id: "cancel", hidden: true }, "Cancel request");
   const bar = h("progress", { id: "progress-bar", max: "1", value: "0", "aria-labelledby": "progress-title" });
   const barText = h("span", { id: "progress-text", "aria-live": "polite" }, "No progress reported yet.");
+  const overall = overallBar("overall-bar", "Request");
   const tree = h("div", { id: "calls" });
+  const chart = h("div", { id: "timeline" });
+  const usage = h("div", { id: "usage-box" });
+  const usageSection = section("Usage", "usage", usage);
+  usageSection.hidden = true;
+  // Retry delays from the stream's attempt:failed events, for the timeline's backoff segments.
+  const delays = new Map<string, number>();
   const output = h("div", { id: "output" }, h("p", { class: "muted" }, "Shown when the request succeeds."));
   const state = h("div", { id: "state" });
   const metrics = h("div", { id: "metrics" });
@@ -67,7 +80,14 @@ export async function renderRequest(view: View, main: HTMLElement, app: string, 
   main.replaceChildren(
     h("div", { class: "toolbar" }, h("h1", null, "Request ", h("span", { class: "mono" }, id)), cancel),
     facts,
-    section("Progress", "progress", h("div", { class: "progress" }, bar, barText)),
+    section(
+      "Progress",
+      "progress",
+      overall.el,
+      h("div", { class: "progress" }, h("span", { class: "muted" }, "Latest update"), bar, barText),
+    ),
+    usageSection,
+    section("Timeline", "timeline", chart),
     section("Function calls", "calls", tree),
     section("Output", "output", output),
     section("State", "state", state),
@@ -116,26 +136,10 @@ export async function renderRequest(view: View, main: HTMLElement, app: string, 
 
   let outputShown = false;
   async function loadOutput(): Promise<void> {
-    const res = await apiRaw(`${base}/output`);
-    const type = res.headers.get("content-type") ?? "";
-    let text: string | null;
-    if (/json/i.test(type)) {
-      text = await res.text();
-      try {
-        text = JSON.stringify(JSON.parse(text), null, 2);
-      } catch {
-        // show it as sent
-      }
-    } else if (/^text\//i.test(type)) text = await res.text();
-    else text = null;
+    const shown = await fetchOutput(`${base}/output`, "output-value");
     if (!view.alive()) return;
     outputShown = true;
-    if (text === null) {
-      const n = (await res.arrayBuffer()).byteLength;
-      output.replaceChildren(
-        h("p", { class: "muted" }, `${n} bytes of ${type || "unknown type"} (not displayable here)`),
-      );
-    } else output.replaceChildren(h("pre", { class: "box", id: "output-value" }, text));
+    output.replaceChildren(shown);
   }
 
   async function loadState(): Promise<void> {
@@ -209,7 +213,15 @@ export async function renderRequest(view: View, main: HTMLElement, app: string, 
     drawFacts(d);
     cancel.hidden = isTerminal(d.status);
     tree.replaceChildren(callTree(d.function_calls));
-    if (d.progress) setProgress(d.progress);
+    chart.replaceChildren(timeline(d.function_calls, delays, Date.now()));
+    const used = usageFacts(d);
+    usageSection.hidden = used === null;
+    fill(usage, used);
+    if (d.progress) {
+      setProgress(d.progress);
+      overall.set(d.progress.fraction);
+    }
+    if (d.status === "succeeded") overall.complete();
     await Promise.all([
       loadState(),
       loadMetrics(),
@@ -275,7 +287,12 @@ export async function renderRequest(view: View, main: HTMLElement, app: string, 
         if (ev.kind === "progress" && d && typeof d.current === "number" && typeof d.total === "number") {
           const message = typeof d.message === "string" ? d.message : undefined;
           setProgress({ current: d.current, total: d.total, message, function_name: ev.functionName, at: ev.at });
-        } else soon();
+          if (typeof ev.fraction === "number") overall.set(ev.fraction);
+        } else {
+          if (ev.kind === "attempt:failed" && ev.callId && ev.attempt && typeof d?.retry_in_ms === "number")
+            delays.set(retryKey(ev.callId, ev.attempt), d.retry_in_ms);
+          soon();
+        }
       },
       onFinished: () => soon(),
       onBroken: () => soon(),
