@@ -61,6 +61,16 @@ export async function launchBrowser(): Promise<Browser> {
   };
 }
 
+/**
+ * Asserts the page logged exactly the errors matching `expected` (in order; e.g. the one 400 a test
+ * provoked on purpose, which Chromium logs as a failed resource) and nothing else; clears them.
+ */
+export function assertPageErrors(b: Browser, ...expected: RegExp[]): void {
+  const seen = b.errors.splice(0);
+  assert.equal(seen.length, expected.length, `page errors: ${JSON.stringify(seen)}`);
+  expected.forEach((re, i) => assert.match(seen[i]!, re));
+}
+
 /** Saves a full-page screenshot as SCREENSHOTS/<name>.png and logs where. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });

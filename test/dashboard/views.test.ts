@@ -1,10 +1,20 @@
-// The dashboard's list views in headless Chromium: finding a request by id, filtering the requests
-// by status and creation time, and an application's cron schedules. Screenshots go to SCREENSHOTS.
+// The dashboard's views in headless Chromium: finding a request by id, filtering the requests by
+// status and creation time, an application's cron schedules, the invoke form, and a request's
+// timeline. Screenshots go to SCREENSHOTS (browser.ts).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import type { Cluster } from "../helpers/cluster.js";
-import { describeDashboard, invoke, screenshot, seeRequestStatus, statusOf, waitFor, type Browser } from "./browser.js";
+import {
+  assertPageErrors,
+  describeDashboard,
+  invoke,
+  screenshot,
+  seeRequestStatus,
+  statusOf,
+  waitFor,
+  type Browser,
+} from "./browser.js";
 
 let cluster: Cluster;
 let browser: Browser;
@@ -65,7 +75,22 @@ describeDashboard(
       await page.waitForURL(new RegExp(`\\?id=${ids[0]}&status=failed$`));
       await page.getByText("No request matches these filters.").waitFor();
       await screenshot(page, "search-no-match");
-      assert.deepEqual(browser.errors, []);
+
+      // From the Applications page, without knowing the application: every application is asked.
+      await page.goto(`${cluster.server.url}/ui#/`);
+      await page.getByLabel("Find a request by id").fill("no-such-request");
+      await page.getByRole("button", { name: "Find" }).click();
+      await page.getByText("No request id starts with “no-such-request”").waitFor();
+      await page.getByLabel("Find a request by id").fill(ids[0]!.slice(0, 12));
+      await page.getByRole("button", { name: "Find" }).click();
+      const found = page.locator('table[aria-label="Requests found"]');
+      await found.getByRole("link", { name: ids[0]! }).waitFor();
+      assert.match(await found.locator("tr", { hasText: ids[0]! }).innerText(), /dash_tree\s+succeeded/);
+      await page.getByLabel("Find a request by id").fill(ids[0]!);
+      await page.getByRole("button", { name: "Find" }).click();
+      await page.waitForURL(new RegExp(`#/apps/dash_tree/requests/${ids[0]}$`));
+      await seeRequestStatus(page, "succeeded");
+      assertPageErrors(browser);
     });
 
     test("filter by creation time: from the hash, and through the date fields", async () => {
@@ -106,7 +131,7 @@ describeDashboard(
       await page.getByRole("link", { name: "Clear" }).click();
       await page.waitForURL(/#\/apps\/dash_tree$/);
       assert.equal(await page.getByLabel("Created from").inputValue(), "");
-      assert.deepEqual(browser.errors, []);
+      assertPageErrors(browser);
     });
 
     test("see a schedule: its expression with next and last fire times", async () => {
@@ -137,8 +162,32 @@ describeDashboard(
       assert.equal(await nextCell.getAttribute("title"), new Date(next).toISOString());
       assert.match(await nextCell.innerText(), /\(in .+\)$/);
       assert.equal(await row.locator("td.last-fire").innerText(), "never");
+
+      // Create one from the page: a bad expression gets the server's reason, a good one a new row.
+      await page.getByLabel("Cron expression").fill("* * * *");
+      await page.getByRole("button", { name: "Create schedule" }).click();
+      await page.locator("#cron-error", { hasText: "has 4 fields" }).waitFor();
+      await page.getByLabel("Cron expression").fill("*/5 * * * *");
+      await page.getByLabel("Input (JSON, optional)").fill("3");
+      await page.getByRole("button", { name: "Create schedule" }).click();
+      const added = page.locator("tr[data-schedule]", { has: page.locator("code.cron", { hasText: "*/5 * * * *" }) });
+      await added.waitFor();
+      assert.equal(await page.locator("tr[data-schedule]").count(), 2);
       await screenshot(page, "schedules");
-      assert.deepEqual(browser.errors, []);
+
+      // Delete asks first, then the row goes (and the server's list with it).
+      page.once("dialog", (d) => void d.accept());
+      await added.getByRole("button", { name: "Delete" }).click();
+      await added.waitFor({ state: "detached" });
+      assert.equal(await page.locator("tr[data-schedule]").count(), 1);
+      const left = (await (await fetch(`${cluster.server.url}/applications/dash_tree/cron-schedules`)).json()) as {
+        schedules: { id: string }[];
+      };
+      assert.deepEqual(
+        left.schedules.map((x) => x.id),
+        [schedule_id],
+      );
+      assertPageErrors(browser, /status of 400/);
     });
 
     test("invoke an application through its generated form and watch it finish", async () => {
@@ -189,10 +238,7 @@ describeDashboard(
       assert.equal(await statusOf(cluster, "dash_form", id), "succeeded");
       await link.click();
       await seeRequestStatus(page, "succeeded");
-      // Chromium logs the one 400 the test asked for; nothing else went wrong.
-      const [refused, ...others] = browser.errors.splice(0);
-      assert.match(refused ?? "", /status of 400/);
-      assert.deepEqual(others, []);
+      assertPageErrors(browser, /status of 400/);
     });
 
     test("open the timeline of a request with a retried child and see both attempts", async () => {
@@ -239,7 +285,7 @@ describeDashboard(
       );
       await page.locator("#timeline-title").scrollIntoViewIfNeeded();
       await screenshot(page, "timeline-retried-child");
-      assert.deepEqual(browser.errors, []);
+      assertPageErrors(browser);
     });
   },
 );

@@ -1,7 +1,8 @@
-/** Browser code: the applications list. */
+/** Browser code: the applications list, and finding a request by id across them. */
 import type { ApplicationList } from "../../core/api.js";
 import { api, namespace, setCrumbs } from "./connection.js";
-import { appHref, fmtTime, h, table } from "./dom.js";
+import { appHref, fill, fmtTime, h, table } from "./dom.js";
+import { findRequestForm } from "./find-request.js";
 import type { View } from "./view.js";
 
 export async function renderApps(view: View, main: HTMLElement): Promise<void> {
@@ -33,11 +34,18 @@ export async function renderApps(view: View, main: HTMLElement): Promise<void> {
       h("td", null, fmtTime(a.created_at)),
     ),
   );
-  main.replaceChildren(
+  fill(
+    main,
     h("h1", null, "Applications"),
     h("p", { class: "muted" }, "Namespace ", h("code", null, namespace())),
     rows.length
       ? table(["Name", "Version", "Functions", "Tags", "Deployed"], rows, "Applications")
       : h("p", null, "No application is deployed in this namespace yet."),
+    rows.length
+      ? findRequestForm(
+          view,
+          data.applications.map((a) => a.name),
+        )
+      : null,
   );
 }

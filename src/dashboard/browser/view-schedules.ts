@@ -1,6 +1,8 @@
 /**
  * Browser code: an application's cron schedules (`GET …/cron-schedules`): expression, next and last
- * fire times (UTC expressions, shown in local time and as a distance from now), and a delete button.
+ * fire times (UTC expressions, shown in local time and as a distance from now), a delete button,
+ * and a form that creates one (the server checks the expression and the input, and says what is
+ * wrong).
  */
 import type { CronScheduleList } from "../../core/api.js";
 import { appHeader, appTabHref } from "./app-tabs.js";
@@ -70,7 +72,7 @@ export async function renderSchedules(view: View, main: HTMLElement, app: string
     h(
       "p",
       { class: "muted" },
-      "Cron expressions are in UTC; each tick starts one request. Create one with ",
+      "Cron expressions have five fields and are in UTC; each tick starts one request. From a shell: ",
       h("code", null, `tributary cron create ${app} "<expression>"`),
       ".",
     ),
@@ -78,5 +80,41 @@ export async function renderSchedules(view: View, main: HTMLElement, app: string
       ? table(["Cron expression", "Next fire", "Last fired", "Enabled", ""], rows, `Cron schedules of ${app}`)
       : h("p", { id: "no-schedules" }, "No cron schedule for this application."),
     h("div", { class: "toolbar" }, h("button", { type: "button", onclick: rerender }, "Refresh")),
+    createForm(base, rerender),
   );
+}
+
+/** Creates a schedule: `{ cron_expression, input? }`; a 400 (bad expression or input) shows its message. */
+function createForm(base: string, rerender: () => void): HTMLElement {
+  const expression = h("input", { id: "cron-expression", placeholder: "*/5 * * * *", autocomplete: "off", size: 20 });
+  const input = h("textarea", { id: "cron-input", rows: 2, cols: 40, spellcheck: "false", class: "mono" });
+  const error = h("p", { class: "error", id: "cron-error", role: "alert", hidden: true });
+  const form = h(
+    "form",
+    { class: "cron-create", "aria-labelledby": "cron-create-title" },
+    h("h2", { id: "cron-create-title" }, "New schedule"),
+    h("div", { class: "field" }, h("label", { for: "cron-expression" }, "Cron expression"), expression),
+    h("div", { class: "field" }, h("label", { for: "cron-input" }, "Input (JSON, optional)"), input),
+    h("div", { class: "toolbar" }, h("button", { type: "submit" }, "Create schedule")),
+    error,
+  );
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    error.hidden = true;
+    const body: { cron_expression: string; input?: unknown } = { cron_expression: expression.value.trim() };
+    try {
+      if (input.value.trim()) body.input = JSON.parse(input.value);
+    } catch (err) {
+      error.textContent = `Input: not JSON (${err instanceof Error ? err.message : String(err)})`;
+      error.hidden = false;
+      return;
+    }
+    api(base, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
+      .then(rerender)
+      .catch((err: unknown) => {
+        error.textContent = err instanceof Error ? err.message : String(err);
+        error.hidden = false;
+      });
+  });
+  return form;
 }
