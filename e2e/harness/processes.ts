@@ -49,10 +49,12 @@ export interface Proc {
   kill9(group?: boolean): Promise<void>;
 }
 
-function start(args: string[], env: Record<string, string>): Proc {
+/** Starts `tributary <args>` (in `cwd` when given); `stopAll()` kills it. */
+export function startTributary(args: string[], env: Record<string, string>, cwd?: string): Proc {
   let out = "";
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { ...process.env, ...env },
+    ...(cwd ? { cwd } : {}),
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
@@ -108,7 +110,7 @@ export async function deployment(env: Record<string, string> = {}): Promise<Depl
     url,
     server: null,
     async startServer() {
-      const p = start(
+      const p = startTributary(
         [
           "server",
           "--port",
@@ -135,7 +137,7 @@ export async function deployment(env: Record<string, string> = {}): Promise<Depl
       // The process backend unless asked otherwise: these apps count side effects in host files and
       // report their pids to be killed, which sandboxed containers cannot do.
       const backend = extra.includes("--backend") ? [] : ["--backend", "process"];
-      const p = start(
+      const p = startTributary(
         [
           "executor",
           "--server",

@@ -29,6 +29,7 @@ interface ServerFlags {
   maxFileBytes?: number;
   maxStateBytes?: number;
   maxNameLength?: number;
+  leaseMs?: number;
 }
 
 /** `--api-key` values plus `TRIBUTARY_API_KEYS`, without blanks or repeats. */
@@ -70,6 +71,11 @@ export function serverCommand(): Command {
       "longest namespace, application, function, secret or id name (400 beyond; default 128)",
       intIn(1, 1024),
     )
+    .option(
+      "--lease-ms <ms>",
+      "PostgreSQL cluster: how long this server's lease lasts unrenewed, i.e. how soon others take over its work when it dies (default 15000; also $TRIBUTARY_LEASE_MS)",
+      intIn(1000, 3_600_000),
+    )
     .action(async (flags: ServerFlags) => {
       const store = storeFlag(flags.store);
       const blobs =
@@ -90,6 +96,7 @@ export function serverCommand(): Command {
         maxFileBytes: flags.maxFileBytes,
         maxStateBytes: flags.maxStateBytes,
         maxNameLength: flags.maxNameLength,
+        leaseMs: flags.leaseMs,
         executorToken: flags.executorToken ?? process.env.TRIBUTARY_EXECUTOR_TOKEN,
         secretKey: process.env.TRIBUTARY_SECRET_KEY,
       });

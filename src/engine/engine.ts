@@ -24,9 +24,11 @@ import { Children } from "./children.js";
 import { Executors } from "./executors.js";
 import type { MetricSeries } from "./metric-totals.js";
 import type { ExecutorLink } from "./model.js";
-import { recover } from "./recovery.js";
+import { Cluster } from "./cluster.js";
+import { ClusterHints } from "./cluster-hints.js";
+import { recover, type RecoveryParts } from "./recovery.js";
 import { Requests, type FinishedRequest, type InvokeInput } from "./requests.js";
-import { createResources, type EngineDeps, type EngineResources } from "./resources.js";
+import { createResources, type ClusterOptions, type EngineDeps, type EngineResources } from "./resources.js";
 import { Scheduler } from "./scheduler.js";
 import { Telemetry } from "./telemetry.js";
 
@@ -101,7 +103,7 @@ export interface Engine {
  * await engine.stop();
  */
 export function createEngine(deps: EngineDeps): Engine {
-  return new EngineCore(createResources(deps));
+  return new EngineCore(createResources(deps), deps.cluster);
 }
 
 class EngineCore implements Engine {
@@ -112,10 +114,15 @@ class EngineCore implements Engine {
   private readonly requests: Requests;
   private readonly attempts: Attempts;
   private readonly executors: Executors;
+  private readonly parts: RecoveryParts;
+  private readonly cluster: Cluster | null = null;
   private stopped = false;
   private sweeper: { cancel(): void } | null = null;
 
-  constructor(private readonly res: EngineResources) {
+  constructor(
+    private readonly res: EngineResources,
+    clusterOptions?: ClusterOptions,
+  ) {
     this.apps = new Applications(res);
     this.telemetry = new Telemetry(res);
     this.scheduler = new Scheduler(res, {
@@ -126,6 +133,20 @@ class EngineCore implements Engine {
     this.requests = new Requests(res, this.apps, this.scheduler, this.children);
     this.attempts = new Attempts(res, this.scheduler, this.children, this.requests, this.telemetry);
     this.executors = new Executors(res, this.scheduler, this.attempts, this.children, this.telemetry);
+    this.parts = {
+      res,
+      apps: this.apps,
+      requests: this.requests,
+      scheduler: this.scheduler,
+      executors: this.executors,
+    };
+    const channel = res.store.hints;
+    if (clusterOptions && channel) {
+      const hints = new ClusterHints(res.store, channel, () => this.cluster?.onWorkHint());
+      this.cluster = new Cluster(this.parts, hints, clusterOptions);
+      res.follower = hints;
+      res.cluster = this.cluster;
+    }
   }
 
   deploy(namespace: string, manifest: Manifest, bundle: Uint8Array): Promise<{ name: string; version: number }[]> {
@@ -172,7 +193,7 @@ class EngineCore implements Engine {
   }
 
   subscribe(requestId: string, listener: (ev: RequestEvent) => void): () => void {
-    return this.res.bus.subscribe(requestId, listener);
+    return this.res.subscribe(requestId, listener);
   }
 
   connectExecutor(link: ExecutorLink, hello: Hello): void {
@@ -208,7 +229,9 @@ class EngineCore implements Engine {
   }
 
   async recover(): Promise<void> {
-    await recover(this.res, this.apps, this.requests, this.scheduler, this.executors);
+    // In a cluster, what this server runs comes from claims (a dead server's work included).
+    if (this.cluster) await this.cluster.start();
+    else await recover(this.parts);
     this.scheduleSweep();
   }
 
@@ -231,5 +254,6 @@ class EngineCore implements Engine {
       e.link?.close();
     }
     await this.telemetry.drain();
+    await this.cluster?.stop();
   }
 }

@@ -39,6 +39,7 @@ export class Executors {
       ex.view.capacity = hello.capacity;
       ex.view.images = hello.images;
       ex.labels = hello.labels;
+      ex.announced = new Set(hello.running);
     } else {
       ex = {
         view: {
@@ -53,11 +54,16 @@ export class Executors {
         labels: hello.labels,
         link,
         grace: null,
+        announced: new Set(hello.running),
       };
       e.live.executors.set(hello.executorId, ex);
     }
     const running = new Set(hello.running);
-    const kill = hello.running.filter((id) => !e.live.attempts.has(id));
+    const unknown = hello.running.filter((id) => !e.live.attempts.has(id));
+    // In a cluster, attempts unknown here may be a dead (or other) server's: the cluster part
+    // decides whether to adopt or stop them. Alone, an unknown attempt is one we gave up on.
+    const kill = e.cluster ? [] : unknown;
+    if (e.cluster && unknown.length) e.cluster.foreign(hello.executorId, unknown);
     for (const a of [...e.live.attempts.values()]) {
       if (a.executorId === hello.executorId && !running.has(a.id) && a.number >= 0) {
         // The executor does not run it (it restarted, or never got the assignment).
@@ -76,6 +82,7 @@ export class Executors {
       })
       .catch(() => {});
     this.scheduler.pump();
+    e.cluster?.executorsChanged();
   }
 
   disconnected(executorId: string, link: ExecutorLink): void {
@@ -138,10 +145,24 @@ export class Executors {
         labels: {},
         link: null,
         grace: e.clock.setTimer(e.options.executorGraceMs, () => this.lost(executorId)),
+        announced: new Set(),
       };
       e.live.executors.set(executorId, ex);
     }
-    this.attempts.track(row.id, row.number, c, executorId, []);
+    const a = this.attempts.track(row.id, row.number, c, executorId, []);
+    if (!ex.link) return;
+    // Connected already (a takeover: it failed over here before this server claimed the request).
+    if (!ex.announced.has(row.id)) {
+      void this.attempts.infraFail(a, `executor ${executorId} does not run the attempt`);
+      return;
+    }
+    if (ex.resendDue) return;
+    ex.resendDue = true;
+    const adopter = ex;
+    queueMicrotask(() => {
+      adopter.resendDue = false;
+      adopter.link?.send({ t: "resend" });
+    });
   }
 
   /** Routes one message from a connected executor. */
@@ -153,6 +174,11 @@ export class Executors {
     }
     switch (m.t) {
       case "done":
+        if (e.cluster && !e.live.attempts.has(m.attemptId)) {
+          // Maybe another server's, not yet taken over: acknowledged only if already finished.
+          e.cluster.foreign(executorId, [m.attemptId]);
+          return;
+        }
         // Acknowledged only once committed: until then the executor keeps re-sending it.
         void this.attempts.onDone(executorId, m).then(
           () => e.live.executors.get(executorId)?.link?.send({ t: "ack", attemptId: m.attemptId }),

@@ -93,6 +93,10 @@ export interface LiveExecutor {
   labels: Record<string, string>;
   link: ExecutorLink | null;
   grace: TimerHandle | null;
+  /** The attempts its last hello listed (what it runs, whoever started them). */
+  announced: Set<string>;
+  /** A `resend` is queued for it (attempts adopted after its hello need their RPCs again). */
+  resendDue?: boolean | undefined;
 }
 
 /** A live call that has used no attempt yet (`attemptsUsed` and `infraRetries` are set by recovery). */

@@ -70,6 +70,10 @@ export class Requests {
     const payload =
       "payload" in input ? input.payload : await payloads.put(`inputs/${id}`, input.bytes, input.contentType ?? "");
     const root = rootCallId(id, application);
+    // In a cluster, a request is this server's from its insert when its executors can run the root
+    // call (no extra write); otherwise it is left unowned for a server whose executors can.
+    const cluster = this.res.cluster;
+    const mine = cluster === null || this.scheduler.couldRunHere(spec, app);
     const { request, created, events } = await store.createRequest(
       {
         id,
@@ -82,6 +86,7 @@ export class Requests {
         ...(headers.length ? { headers } : {}),
         rootCallId: root,
         createdAt: now,
+        ...(cluster ? { owner: mine ? cluster.serverId : null } : {}),
       },
       {
         id: root,
@@ -110,6 +115,11 @@ export class Requests {
         );
       }
       return { requestId: request.id, created: false };
+    }
+    if (!mine) {
+      this.res.publish(id, events);
+      cluster?.work();
+      return { requestId: id, created: true };
     }
     const live = this.liveRequest(request, app);
     this.res.publish(id, events);
@@ -273,7 +283,7 @@ export class Requests {
    * reading the store, so a finish between the two is not missed.
    */
   waitFinished(requestId: string, timeoutMs: number): Promise<FinishedRequest | null> {
-    const { store, clock, bus } = this.res;
+    const { store, clock } = this.res;
     return new Promise((resolve) => {
       let settled = false;
       const settle = (v: FinishedRequest | null): void => {
@@ -291,7 +301,7 @@ export class Requests {
       };
       // A request live in this process announces its finish on the bus with its outcome in memory.
       const live = this.res.live.requests.get(requestId);
-      const unsubscribe = bus.subscribe(requestId, (ev) => {
+      const unsubscribe = this.res.subscribe(requestId, (ev) => {
         if (ev.kind !== "request:finished") return;
         if (live?.final) settle({ output: null, failureReason: null, requestError: null, error: null, ...live.final });
         else check();

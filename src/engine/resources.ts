@@ -32,6 +32,20 @@ export interface EngineOptions {
   resolveSecrets?: (namespace: string, names: string[]) => Promise<Record<string, string>>;
 }
 
+/**
+ * Scale-out (DESIGN.md §3): this engine is one of several servers on one store with `hints`
+ * (PostgreSQL). It runs the requests it owns, claims unowned ones and those of servers whose lease
+ * ran out, and follows other servers' requests through the store for its subscribers.
+ */
+export interface ClusterOptions {
+  /** This server's id (new at every start). */
+  serverId: string;
+  /** How long a lease lasts without renewal: how soon survivors take a dead server's work over. */
+  leaseMs: number;
+  /** The fallback poll for claims and followed events, when no hint arrives (default 1000). */
+  pollMs?: number;
+}
+
 /** What an engine is built from: time and ids are injected so tests drive them. */
 export interface EngineDeps {
   store: Store;
@@ -39,6 +53,19 @@ export interface EngineDeps {
   clock?: Clock;
   newId?: () => string;
   options?: EngineOptions;
+  /** Absent: this engine owns its store alone (SQLite, or one server). */
+  cluster?: ClusterOptions;
+}
+
+/** What the cluster part offers the other parts (a port: it is built last, from them). */
+export interface ClusterPort {
+  readonly serverId: string;
+  /** Unowned work was inserted: wake the servers that may claim it. */
+  work(): void;
+  /** An executor connected here runs attempts this engine does not track (it failed over). */
+  foreign(executorId: string, attemptIds: string[]): void;
+  /** Connected executors changed: a claim pass may now find work it can run. */
+  executorsChanged(): void;
 }
 
 export type ResolvedOptions = Required<Omit<EngineOptions, "resolveSecrets">> & Pick<EngineOptions, "resolveSecrets">;
@@ -64,12 +91,27 @@ export interface EngineResources {
   readonly live: LiveMaps;
   /** Publishes events a committed transition returned; commits nothing itself. */
   publish(requestId: string, events: readonly RequestEvent[] | null | undefined): void;
+  /**
+   * A request's committed events as they come: from the bus when it runs here, and followed
+   * through the store when another server runs it (in seq order, without duplicates).
+   */
+  subscribe(requestId: string, listener: (ev: RequestEvent) => void): () => void;
+  /** Set when this engine is one server of a cluster (see `ClusterOptions`). */
+  cluster: ClusterPort | null;
+  /** Follows requests run by other servers; set with `cluster`. */
+  follower: Follower | null;
+}
+
+/** Follows events of requests run elsewhere (cluster-follower.ts), and announces this server's. */
+export interface Follower {
+  follow(requestId: string, listener: (ev: RequestEvent) => void): () => void;
+  committed(requestId: string): void;
 }
 
 export function createResources(deps: EngineDeps): EngineResources {
   const clock = deps.clock ?? systemClock;
   const bus = new EventBus();
-  return {
+  const res: EngineResources = {
     store: deps.store,
     blobs: deps.blobs,
     clock,
@@ -85,6 +127,29 @@ export function createResources(deps: EngineDeps): EngineResources {
     },
     startedAt: clock.now(),
     live: { requests: new Map(), calls: new Map(), attempts: new Map(), executors: new Map() },
-    publish: (requestId, events) => bus.publish(requestId, events),
+    publish: (requestId, events) => {
+      bus.publish(requestId, events);
+      if (events?.length) res.follower?.committed(requestId);
+    },
+    subscribe: (requestId, listener) => {
+      const follower = res.follower;
+      if (!follower || res.live.requests.has(requestId)) return bus.subscribe(requestId, listener);
+      // Run elsewhere (or not yet claimed here): both sources, each event once and in order.
+      let last = 0;
+      const once = (ev: RequestEvent): void => {
+        if (ev.seq <= last) return;
+        last = ev.seq;
+        listener(ev);
+      };
+      const offBus = bus.subscribe(requestId, once);
+      const offFollow = follower.follow(requestId, once);
+      return () => {
+        offBus();
+        offFollow();
+      };
+    },
+    cluster: null,
+    follower: null,
   };
+  return res;
 }

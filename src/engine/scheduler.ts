@@ -10,7 +10,8 @@
  * only while pending and past its `notBefore` (removal is lazy: a popped call no longer pending is
  * skipped); FIFO within a group.
  */
-import type { LiveCall } from "./model.js";
+import type { FunctionSpec } from "../core/options.js";
+import type { AppVersion, LiveCall } from "./model.js";
 import { maxContainersReason, place, type Requirements } from "./placement.js";
 import type { EngineResources } from "./resources.js";
 
@@ -131,16 +132,14 @@ export class Scheduler {
     for (const c of this.res.live.calls.values()) c.backoff?.cancel();
   }
 
+  /** Whether an executor connected here could ever run `spec` of `app` (a cluster's claim check). */
+  couldRunHere(spec: FunctionSpec, app: AppVersion): boolean {
+    const views = [...this.res.live.executors.values()].filter((e) => e.link !== null).map((e) => e.view);
+    return views.length > 0 && place(requirementsOf(spec, app), views).kind !== "never";
+  }
+
   requirements(c: LiveCall): Requirements {
-    const s = c.spec;
-    return {
-      cpu: s.cpu,
-      memory: s.memory,
-      disk: s.ephemeralDisk,
-      gpu: s.gpu,
-      region: s.region ?? c.req.app.appSpec.region,
-      baseImage: s.image?.baseImage ?? null,
-    };
+    return requirementsOf(c.spec, c.req.app);
   }
 
   private drain(): void {
@@ -244,6 +243,17 @@ export class Scheduler {
     }
     return c;
   }
+}
+
+function requirementsOf(s: FunctionSpec, app: AppVersion): Requirements {
+  return {
+    cpu: s.cpu,
+    memory: s.memory,
+    disk: s.ephemeralDisk,
+    gpu: s.gpu,
+    region: s.region ?? app.appSpec.region,
+    baseImage: s.image?.baseImage ?? null,
+  };
 }
 
 /** What maxContainers counts: one function (or class) of one application version. */

@@ -411,6 +411,10 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
       case "ack":
         unacked.delete(m.attemptId);
         break;
+      case "resend":
+        // A server took over attempts it did not know at our hello: their RPCs and results again.
+        for (const r of handlers.resend()) send(r);
+        break;
       case "welcome":
         for (const attemptId of m.kill) {
           const run = attempts.get(attemptId);

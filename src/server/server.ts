@@ -3,6 +3,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
+import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
@@ -51,6 +52,11 @@ export interface ServerOptions {
   secretKey?: string;
   executorGraceMs?: number;
   unsatisfiableGraceMs?: number;
+  /**
+   * With a PostgreSQL store (scale-out): how long this server's lease on its requests lasts without
+   * renewal, i.e. how soon the other servers take over when it dies (default 15 s).
+   */
+  leaseMs?: number;
 }
 
 function stripUndefined<T extends object>(o: T): T {
@@ -83,6 +89,7 @@ export async function createServer(o: ServerOptions): Promise<RunningServer> {
   o = {
     executorGraceMs: envMs("TRIBUTARY_EXECUTOR_GRACE_MS"),
     unsatisfiableGraceMs: envMs("TRIBUTARY_UNSATISFIABLE_GRACE_MS"),
+    leaseMs: envMs("TRIBUTARY_LEASE_MS"),
     ...stripUndefined(o),
   };
   const postgres = /^postgres(ql)?:\/\//i.test(o.store);
@@ -100,6 +107,15 @@ export async function createServer(o: ServerOptions): Promise<RunningServer> {
   const engine = createEngine({
     store,
     blobs,
+    // A store shared by several servers (it has hints: PostgreSQL) makes this server one of a cluster.
+    ...(store.hints
+      ? {
+          cluster: {
+            serverId: `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`,
+            leaseMs: o.leaseMs ?? 15_000,
+          },
+        }
+      : {}),
     options: {
       ...(o.executorGraceMs !== undefined ? { executorGraceMs: o.executorGraceMs } : {}),
       ...(o.unsatisfiableGraceMs !== undefined ? { unsatisfiableGraceMs: o.unsatisfiableGraceMs } : {}),

@@ -17,6 +17,7 @@ import { cronScheduleContract } from "./contract/cron-schedules.js";
 import { dataContract } from "./contract/data.js";
 import { eventContract } from "./contract/events.js";
 import { requestContract } from "./contract/requests.js";
+import { serverContract } from "./contract/servers.js";
 
 /** Registers the Store contract tests (node:test) under `describe(name)`. */
 export function storeContract(name: string, makeStore: () => Promise<Store>): void {
@@ -29,5 +30,6 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
     describe("state, metrics, logs, executors, secrets", () => dataContract(makeStore));
     describe("api keys", () => apiKeyContract(makeStore));
     describe("cron schedules", () => cronScheduleContract(makeStore));
+    describe("servers and claims", () => serverContract(makeStore));
   });
 }

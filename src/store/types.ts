@@ -118,7 +118,14 @@ export type NewEvent = Omit<RequestEvent, "seq">;
 export type NewRequest = Omit<
   RequestRow,
   "status" | "failureReason" | "requestError" | "error" | "output" | "finishedAt"
->;
+> & {
+  /**
+   * The server that will run it (scale-out, DESIGN.md §3): set when the invoking server's executors
+   * can run its root call, so ownership costs no extra write; absent or null leaves it unowned, for
+   * a server with executors to claim (`claimRequests`).
+   */
+  owner?: string | null | undefined;
+};
 
 export type NewCall = Omit<
   CallRow,
@@ -387,6 +394,34 @@ export interface Store {
    * tick, however many servers race for it.
    */
   claimCronTick(id: string, tickMs: number, nextMs: number): Promise<boolean>;
+
+  // ---- servers: leases on unfinished requests (scale-out, DESIGN.md §3) ----
+  /** Inserts or renews a server's lease, valid until `leaseUntil` (ms). */
+  renewServerLease(id: string, startedAt: number, leaseUntil: number): Promise<void>;
+  /** A server stopping cleanly: its row goes and its unfinished requests become unowned at once. */
+  removeServer(id: string): Promise<void>;
+  /**
+   * Claims for `owner` up to `limit` unfinished requests, oldest first, that are unowned or whose
+   * owner (another server) holds no lease reaching `now`; only among `ids` when given. Two
+   * concurrent claimers never get the same request. Returns the claimed rows.
+   */
+  claimRequests(owner: string, now: number, limit: number, ids?: readonly string[]): Promise<RequestRow[]>;
+  /** Gives back (owner cleared) those of `ids` that `owner` still holds. */
+  releaseRequests(owner: string, ids: readonly string[]): Promise<void>;
+
+  /**
+   * Wake-ups between servers sharing this store (PostgreSQL: LISTEN/NOTIFY on a channel of the
+   * schema). A hint, never the truth: a lost one costs latency, as the readers also poll. Absent
+   * where one process owns the store (SQLite).
+   */
+  readonly hints?: HintChannel | undefined;
+}
+
+/** See `Store.hints`. Payloads are short strings (at most ~7,000 bytes). */
+export interface HintChannel {
+  publish(payload: string): Promise<void>;
+  /** Calls `onHint` for every payload published by any server (this one included); returns stop. */
+  listen(onHint: (payload: string) => void): Promise<() => Promise<void>>;
 }
 
 /**

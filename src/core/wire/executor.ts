@@ -107,7 +107,12 @@ export type ToExecutor =
   | { t: "reply"; attemptId: string; rpc: number; ok: false; error: PlainError; reason?: FailureReason | undefined }
   | { t: "cancel"; attemptId: string }
   /** The attempt's `done` is committed: the executor may forget it. */
-  | { t: "ack"; attemptId: string };
+  | { t: "ack"; attemptId: string }
+  /**
+   * Re-send every unanswered RPC and unacknowledged `done`, as after a hello: the server has just
+   * adopted attempts it did not know at the hello (scale-out takeover). Older executors ignore it.
+   */
+  | { t: "resend" };
 
 export const EXECUTOR_WS_PATH = "/v1/executors/connect";
 

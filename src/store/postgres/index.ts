@@ -18,9 +18,11 @@ import { callMethods } from "./calls.js";
 import { clusterMethods } from "./cluster.js";
 import { connect, type PostgresStoreOptions } from "./connect.js";
 import { appendEvents, lastEvent, listEvents } from "./events.js";
+import { hintChannel } from "./hints.js";
 import { applyMigrations } from "./migrate.js";
 import { requestDataMethods } from "./request-data.js";
 import { requestMethods } from "./requests.js";
+import { serverMethods } from "./servers.js";
 
 export type { PostgresStoreOptions } from "./connect.js";
 
@@ -60,5 +62,7 @@ export function createPostgresStore(url: string, options: PostgresStoreOptions =
     ...clusterMethods(sql),
     ...apiKeyMethods(sql),
     ...cronScheduleMethods(sql),
+    ...serverMethods(sql),
+    hints: hintChannel(sql, options.schema),
   };
 }

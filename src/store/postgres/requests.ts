@@ -15,7 +15,8 @@ type RequestMethods = Pick<
   "createRequest" | "getRequest" | "listRequests" | "listUnfinishedRequests" | "finishRequest" | "deleteRequest"
 >;
 
-const COLUMNS = [
+/** The columns a `RequestRow` is read from (also `RETURNING`ed by claims). */
+export const REQUEST_COLUMNS = [
   "id",
   "namespace",
   "application",
@@ -43,7 +44,7 @@ const COLUMNS = [
 type Created = { request: RequestRow; created: boolean; events: RequestEvent[] };
 
 export function requestMethods(sql: Sql): RequestMethods {
-  const cols = sql(COLUMNS);
+  const cols = sql(REQUEST_COLUMNS);
 
   async function create(r: NewRequest, root: NewCall, evs: NewEvent[]): Promise<Created> {
     return sql.begin(async (tx): Promise<Created> => {
@@ -53,9 +54,9 @@ export function requestMethods(sql: Sql): RequestMethods {
       // COMMITTED) then sees the winner. A primary-key clash on `id` still throws.
       const inserted = await tx`
         INSERT INTO requests (id, namespace, application, version, status, input_type, input_size, input_inline,
-          input_blob, idempotency_key, input_hash, headers, root_call_id, created_at, event_seq)
+          input_blob, idempotency_key, input_hash, headers, root_call_id, created_at, event_seq, owner)
         VALUES (${r.id}, ${r.namespace}, ${r.application}, ${r.version}, 'pending', ${input.type}, ${input.size},
-          ${input.inline}, ${input.blob}, ${r.idempotencyKey}, ${r.inputHash}, ${r.headers?.length ? JSON.stringify(r.headers) : null}, ${r.rootCallId}, ${r.createdAt}, ${evs.length})
+          ${input.inline}, ${input.blob}, ${r.idempotencyKey}, ${r.inputHash}, ${r.headers?.length ? JSON.stringify(r.headers) : null}, ${r.rootCallId}, ${r.createdAt}, ${evs.length}, ${r.owner ?? null})
         ON CONFLICT (namespace, application, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`;
       if (inserted.count === 0) {
         const [existing] = await tx<SqlRequest[]>`
@@ -67,8 +68,9 @@ export function requestMethods(sql: Sql): RequestMethods {
       }
       if (!(await insertCall(tx, root))) throw new Error(`root call ${JSON.stringify(root.id)} already exists`);
       // Built from what was written rather than read back: the caller's payload bytes as given.
+      const { owner: _owner, ...fields } = r;
       const request: RequestRow = {
-        ...r,
+        ...fields,
         status: "pending",
         failureReason: null,
         requestError: null,

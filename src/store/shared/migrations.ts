@@ -4,7 +4,10 @@
  * know).
  */
 
-/** One schema step. `version` is its number; versions are 1, 2, 3, … with no gaps. */
+/**
+ * One schema step. `version` is its number: unique, ascending in the list, reserved per change (so a
+ * list may have a gap until the lower-numbered step lands).
+ */
 export interface Migration {
   version: number;
   name: string;

@@ -19,6 +19,7 @@ import { applyMigrations } from "./migrate.js";
 import { openDatabase, type SqliteStoreOptions } from "./open-db.js";
 import { requestDataMethods } from "./request-data.js";
 import { requestMethods } from "./requests.js";
+import { serverMethods } from "./servers.js";
 import { prepareWrites } from "./writes.js";
 import { withGroupCommit } from "./group-commit.js";
 
@@ -68,6 +69,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
       ...clusterMethods(db),
       ...apiKeyMethods(db),
       ...cronScheduleMethods(db),
+      ...serverMethods(db),
     };
     return options.groupCommit === false ? store : withGroupCommit(db, store);
   } catch (e) {

@@ -14,10 +14,12 @@ import { openDatabase } from "./open-db.js";
 const root = mkdtempSync(join(tmpdir(), "tributary-sqlite-migrate-"));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-test("migrations are numbered 1..n without gaps", () => {
+test("migrations are numbered from 1, unique and ascending", () => {
+  const versions = MIGRATIONS.map((m) => m.version);
+  assert.equal(versions[0], 1);
   assert.deepEqual(
-    MIGRATIONS.map((m) => m.version),
-    MIGRATIONS.map((_, i) => i + 1),
+    versions,
+    [...new Set(versions)].sort((a, b) => a - b),
   );
 });
 
@@ -89,6 +91,21 @@ test("later migrations apply in order on top of earlier ones", () => {
   }
 });
 
+test("a step that lands after a higher-numbered one is applied when it arrives", () => {
+  const db = new Database(":memory:");
+  try {
+    const one = { version: 1, name: "one", sql: "CREATE TABLE t (a INTEGER)" };
+    const two = { version: 2, name: "two", sql: "ALTER TABLE t ADD COLUMN b INTEGER" };
+    const three = { version: 3, name: "three", sql: "ALTER TABLE t ADD COLUMN c INTEGER" };
+    assert.deepEqual(applyMigrations(db, [one, three]), [1, 3]);
+    assert.deepEqual(applyMigrations(db, [one, two, three]), [2]);
+    db.prepare("INSERT INTO t (a, b, c) VALUES (1, 2, 3)").run();
+    assert.throws(() => applyMigrations(db, [one, three]), SchemaTooNewError, "a build without step 2 is refused");
+  } finally {
+    db.close();
+  }
+});
+
 test("a failing migration leaves the previous version intact", () => {
   const db = new Database(":memory:");
   try {
@@ -113,7 +130,7 @@ test("a database migrated by a newer build is refused with a clear error", () =>
   void createSqliteStore(path).close();
   const db = new Database(path);
   db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'future', 0)").run(
-    MIGRATIONS.length + 1,
+    MIGRATIONS[MIGRATIONS.length - 1]!.version + 1,
   );
   db.close();
   assert.throws(

@@ -15,20 +15,21 @@ type RequestMethods = Pick<
   "createRequest" | "getRequest" | "listRequests" | "listUnfinishedRequests" | "finishRequest" | "deleteRequest"
 >;
 
-const COLUMNS = `id, namespace, application, version, status, failure_reason, request_error, error,
+/** The columns a `RequestRow` is read from (also by claims, servers.ts). */
+export const REQUEST_COLUMNS = `id, namespace, application, version, status, failure_reason, request_error, error,
   input_type, input_size, input_inline, input_blob, output_type, output_size, output_inline, output_blob,
   idempotency_key, input_hash, headers, root_call_id, created_at, finished_at`;
 
 export function requestMethods(db: Database.Database, events: EventLog, writes: Writes): RequestMethods {
-  const byId = db.prepare<[string], SqlRequest>(`SELECT ${COLUMNS} FROM requests WHERE id = ?`);
+  const byId = db.prepare<[string], SqlRequest>(`SELECT ${REQUEST_COLUMNS} FROM requests WHERE id = ?`);
   const byKey = db.prepare<[string, string, string], SqlRequest>(
-    `SELECT ${COLUMNS} FROM requests WHERE namespace = ? AND application = ? AND idempotency_key = ?`,
+    `SELECT ${REQUEST_COLUMNS} FROM requests WHERE namespace = ? AND application = ? AND idempotency_key = ?`,
   );
   const insert = db.prepare(
     `INSERT INTO requests (id, namespace, application, version, status, input_type, input_size, input_inline,
-       input_blob, idempotency_key, input_hash, headers, root_call_id, created_at, event_seq)
+       input_blob, idempotency_key, input_hash, headers, root_call_id, created_at, event_seq, owner)
      VALUES (@id, @namespace, @application, @version, 'pending', @input_type, @input_size, @input_inline,
-       @input_blob, @idempotency_key, @input_hash, @headers, @root_call_id, @created_at, @event_seq)`,
+       @input_blob, @idempotency_key, @input_hash, @headers, @root_call_id, @created_at, @event_seq, @owner)`,
   );
   // (created_at, id) < (cursor) with a row value: SQLite walks the (ns, app[, status], created_at
   // DESC, id DESC) index from the cursor, so a page costs O(limit) whatever its depth. The optional
@@ -49,7 +50,7 @@ export function requestMethods(db: Database.Database, events: EventLog, writes: 
     let stmt = pages.get(key);
     if (!stmt) {
       stmt = db.prepare<unknown[], SqlRequest>(
-        `SELECT ${COLUMNS} FROM requests WHERE ${key} AND (created_at, id) < (?, ?)
+        `SELECT ${REQUEST_COLUMNS} FROM requests WHERE ${key} AND (created_at, id) < (?, ?)
          ORDER BY created_at DESC, id DESC LIMIT ?`,
       );
       pages.set(key, stmt);
@@ -57,7 +58,7 @@ export function requestMethods(db: Database.Database, events: EventLog, writes: 
     return { stmt, args };
   }
   const unfinished = db.prepare<[], SqlRequest>(
-    `SELECT ${COLUMNS} FROM requests WHERE status IN ('pending', 'running') ORDER BY created_at`,
+    `SELECT ${REQUEST_COLUMNS} FROM requests WHERE status IN ('pending', 'running') ORDER BY created_at`,
   );
   const remove = db.prepare<[string]>(
     "DELETE FROM requests WHERE id = ? AND status IN ('succeeded', 'failed', 'cancelled')",
@@ -89,12 +90,14 @@ export function requestMethods(db: Database.Database, events: EventLog, writes: 
         root_call_id: r.rootCallId,
         created_at: r.createdAt,
         event_seq: evs.length,
+        owner: r.owner ?? null,
       });
       if (!writes.insertCall(root)) throw new Error(`root call ${JSON.stringify(root.id)} already exists`);
       // The row is built from what was written rather than read back: one statement fewer on the
       // hottest path, and the caller's payload bytes are returned as given.
+      const { owner: _owner, ...fields } = r;
       const request: RequestRow = {
-        ...r,
+        ...fields,
         status: "pending",
         failureReason: null,
         requestError: null,

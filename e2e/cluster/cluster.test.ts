@@ -1,0 +1,166 @@
+// Scale-out (DESIGN.md §3): real `tributary server` processes on one PostgreSQL schema, each
+// started from its own working directory, with executors failing over along their --server list.
+// Side effects are counted in files (process backend), proving that finished calls never run again.
+// Skipped, with a notice, when PostgreSQL is not reachable.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { TributaryClient } from "../../src/client/index.js";
+import { deploy } from "../../src/client/deploy.js";
+import { remoteRequest } from "../../src/client/run-remote.js";
+import { freePort, lines, startTributary, stopAll, waitFor, type Proc } from "../harness/processes.js";
+import { schemaFactory, TEST_POSTGRES_URL, unreachableReason } from "../../test/helpers/postgres-database.js";
+
+const APPS = new URL("../faults/apps.ts", import.meta.url).pathname.replace("/dist/", "/");
+const T = { timeout: 60_000 };
+const LEASE_MS = 2_000;
+const ENV = { TRIBUTARY_EXECUTOR_GRACE_MS: "3000", TRIBUTARY_LEASE_MS: String(LEASE_MS) };
+
+const skip = await unreachableReason();
+if (skip) process.stdout.write(`# cluster suite skipped: ${skip}\n`);
+
+const schemas = schemaFactory();
+let root: string;
+let store: string;
+let blobs: string;
+
+interface Node {
+  url: string;
+  proc: Proc;
+  client: TributaryClient;
+}
+
+/** A server from its own working directory; blobs are shared until the PostgreSQL blob store lands. */
+async function startServer(): Promise<Node> {
+  const port = await freePort();
+  const cwd = mkdtempSync(join(root, "server-"));
+  const url = `http://127.0.0.1:${port}`;
+  const proc = startTributary(["server", "--port", String(port), "--store", store, "--blobs", blobs], ENV, cwd);
+  await waitFor(`server on ${url}`, async () => {
+    if (proc.child.exitCode !== null) throw new Error(`server exited: ${proc.output()}`);
+    try {
+      return (await fetch(`${url}/healthz`)).ok;
+    } catch {
+      return false;
+    }
+  });
+  return { url, proc, client: new TributaryClient({ server: url }) };
+}
+
+function startExecutor(servers: Node[]): Proc {
+  const cwd = mkdtempSync(join(root, "executor-"));
+  return startTributary(
+    ["executor", "--server", servers.map((s) => s.url).join(","), "--cpu", "8", "--backend", "process"],
+    ENV,
+    cwd,
+  );
+}
+
+/** Waits until `node` has a connected executor (its Prometheus gauge). */
+async function executorOn(node: Node): Promise<void> {
+  await waitFor(`an executor on ${node.url}`, async () => {
+    const r = await fetch(`${node.url}/metrics`).catch(() => null);
+    if (!r?.ok) return false;
+    const m = /^tributary_connected_executors (\d+)$/m.exec(await r.text());
+    return Number(m?.[1] ?? 0) > 0;
+  });
+}
+
+function workDir(): string {
+  return mkdtempSync(join(root, "work-"));
+}
+
+const json = (v: unknown) => ({ bytes: new TextEncoder().encode(JSON.stringify(v)), contentType: "application/json" });
+
+async function outcome(node: Node, app: string, id: string): Promise<{ status: string; output?: unknown }> {
+  const out = await remoteRequest(node.client, app, id).finished();
+  if (out.status !== "succeeded") return { status: out.status };
+  const bytes = await node.client.getOutput(app, id);
+  return { status: out.status, output: JSON.parse(new TextDecoder().decode(bytes.bytes)) };
+}
+
+/** The SSE stream of a request, read to its end: `[id, event]` pairs. */
+async function sse(node: Node, app: string, id: string): Promise<[number, string][]> {
+  const r = await fetch(`${node.url}/applications/${app}/requests/${id}/progress?events=all`, {
+    signal: AbortSignal.timeout(45_000),
+  });
+  assert.equal(r.status, 200);
+  const text = await r.text();
+  return text
+    .split("\n\n")
+    .filter((f) => f.startsWith("id:"))
+    .map((f) => {
+      const [idLine, eventLine] = f.split("\n");
+      return [Number(idLine!.slice(4)), eventLine!.slice(7)];
+    });
+}
+
+describe("cluster: several servers on one PostgreSQL", { skip: skip ?? false }, () => {
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), "tributary-cluster-"));
+    blobs = join(root, "blobs");
+    mkdirSync(blobs);
+  });
+  after(async () => {
+    await stopAll();
+    await schemas.dropAll();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  /** A fresh schema and servers for one test (processes of earlier tests are stopped first). */
+  async function cluster(n: number): Promise<Node[]> {
+    await stopAll();
+    store = `${TEST_POSTGRES_URL}?schema=${schemas.next()}`;
+    const nodes: Node[] = [];
+    // One first, so migrations are not what this test measures; the rest start together.
+    nodes.push(await startServer());
+    nodes.push(...(await Promise.all(Array.from({ length: n - 1 }, () => startServer()))));
+    await deploy(APPS, nodes[0]!.client);
+    return nodes;
+  }
+
+  test("a request invoked on a server without executors runs on another server's executor", T, async () => {
+    const [a, b] = await cluster(2);
+    startExecutor([b!]);
+    await executorOn(b!);
+    const dir = workDir();
+    const { request_id } = await a!.client.invoke("fault_once", json({ dir }));
+    assert.deepEqual(await outcome(a!, "fault_once", request_id), { status: "succeeded", output: "done" });
+    assert.equal(lines(join(dir, "once")).length, 1);
+  });
+
+  test("SSE read from another server shows every event with the same ids, ending with RequestFinished", T, async () => {
+    const [a, b] = await cluster(2);
+    startExecutor([a!]);
+    await executorOn(a!);
+    const dir = workDir();
+    const { request_id } = await a!.client.invoke("fault_parent", json({ dir, steps: 5 }));
+    const [onA, onB] = await Promise.all([sse(a!, "fault_parent", request_id), sse(b!, "fault_parent", request_id)]);
+    assert.equal(onB.at(-1)?.[1], "RequestFinished");
+    assert.deepEqual(onB, onA, "the same events with the same ids on both servers");
+    assert.ok(onB.some(([, kind]) => kind === "progress"));
+  });
+
+  test(
+    "kill -9 of a server mid-request: a survivor finishes it without a restart, finished calls ran once",
+    T,
+    async () => {
+      const [a, b] = await cluster(2);
+      // The executor serves A, and fails over to B when A dies.
+      startExecutor([a!, b!]);
+      await executorOn(a!);
+      const dir = workDir();
+      const { request_id } = await a!.client.invoke("fault_parent", json({ dir, steps: 40 }));
+      await waitFor("the slow call to start", () => lines(join(dir, "slow-start")).length > 0);
+      await a!.proc.kill9();
+      assert.deepEqual(await outcome(b!, "fault_parent", request_id), { status: "succeeded", output: 3 });
+      assert.equal(lines(join(dir, "sibling")).length, 1, "the finished sibling ran once");
+      assert.equal(lines(join(dir, "parent-start")).length, 1, "the parent was adopted, not re-run");
+      assert.equal(lines(join(dir, "slow-start")).length, 1, "the running child was adopted, not re-run");
+      const pid = Number(readFileSync(join(dir, "slow.pid"), "utf8"));
+      assert.ok(pid > 0);
+    },
+  );
+});

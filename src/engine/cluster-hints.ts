@@ -1,0 +1,140 @@
+/**
+ * Cluster wake-ups (DESIGN.md §3 "Wake-ups") and following other servers' requests.
+ *
+ * Hints: what this server committed since the last flush is announced in ONE notification (NOTIFY
+ * serialises commits, so never one per row): `w` when unowned work was inserted, and the ids of
+ * requests that got events (or `*` when the list would not fit a payload). A hint is never the
+ * truth: followers and claimers also poll, so a lost hint costs latency only.
+ *
+ * Following: a subscriber of a request this server does not run reads the request's events from
+ * the store, after each hint naming it and on the poll, from the last seq it delivered, so every
+ * server shows the same events in seq order with the same ids. A follow ends with the request
+ * (`request:finished`) or when its last listener leaves.
+ */
+import type { RequestEvent } from "../core/request.js";
+import type { HintChannel, Store } from "../store/types.js";
+import type { Follower } from "./resources.js";
+
+const PAGE = 500;
+/** NOTIFY payloads must stay below 8,000 bytes. */
+const MAX_PAYLOAD = 7_000;
+
+interface Follow {
+  last: number;
+  listeners: Set<(ev: RequestEvent) => void>;
+  reading: boolean;
+  again: boolean;
+  finished: boolean;
+}
+
+export class ClusterHints implements Follower {
+  private readonly follows = new Map<string, Follow>();
+  private readonly changed = new Set<string>();
+  private workDue = false;
+  private flushDue = false;
+  private stopListening: (() => Promise<void>) | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly channel: HintChannel,
+    /** Called when some server announced unowned work. */
+    private readonly onWork: () => void,
+  ) {}
+
+  async start(): Promise<void> {
+    this.stopListening = await this.channel.listen((payload) => this.onHint(payload));
+  }
+
+  async stop(): Promise<void> {
+    this.follows.clear();
+    await this.stopListening?.().catch(() => {});
+  }
+
+  /** Announces unowned work with the next flush. */
+  work(): void {
+    this.workDue = true;
+    this.scheduleFlush();
+  }
+
+  committed(requestId: string): void {
+    this.changed.add(requestId);
+    this.scheduleFlush();
+  }
+
+  follow(requestId: string, listener: (ev: RequestEvent) => void): () => void {
+    let f = this.follows.get(requestId);
+    if (!f) {
+      f = { last: 0, listeners: new Set(), reading: false, again: false, finished: false };
+      this.follows.set(requestId, f);
+    }
+    f.listeners.add(listener);
+    this.read(requestId, f);
+    const follow = f;
+    return () => {
+      follow.listeners.delete(listener);
+      if (follow.listeners.size === 0 && this.follows.get(requestId) === follow) this.follows.delete(requestId);
+    };
+  }
+
+  /** The poll fallback: every followed request is read again. */
+  poll(): void {
+    for (const [id, f] of this.follows) this.read(id, f);
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushDue) return;
+    this.flushDue = true;
+    // One macrotask: every commit that settles in this turn of the event loop joins one NOTIFY.
+    setImmediate(() => {
+      this.flushDue = false;
+      const ids = [...this.changed];
+      this.changed.clear();
+      const list = ids.join(",");
+      const payload = `${this.workDue ? "w" : "-"}:${list.length > MAX_PAYLOAD ? "*" : list}`;
+      this.workDue = false;
+      this.channel.publish(payload).catch(() => {
+        /* a hint: the poll covers a lost one */
+      });
+    });
+  }
+
+  private onHint(payload: string): void {
+    const [flag, list = ""] = payload.split(":", 2);
+    if (flag === "w") this.onWork();
+    if (list === "*") return this.poll();
+    if (list === "" || this.follows.size === 0) return;
+    for (const id of list.split(",")) {
+      const f = this.follows.get(id);
+      if (f) this.read(id, f);
+    }
+  }
+
+  private read(requestId: string, f: Follow): void {
+    if (f.finished) return;
+    if (f.reading) {
+      f.again = true;
+      return;
+    }
+    f.reading = true;
+    void (async () => {
+      try {
+        do {
+          f.again = false;
+          for (;;) {
+            const page = await this.store.listEvents(requestId, f.last, PAGE);
+            for (const ev of page) {
+              f.last = ev.seq;
+              if (ev.kind === "request:finished") f.finished = true;
+              for (const l of [...f.listeners]) l(ev);
+            }
+            if (page.length < PAGE) break;
+          }
+        } while (f.again && !f.finished);
+      } catch {
+        /* the store is away: the next hint or poll reads again */
+      } finally {
+        f.reading = false;
+      }
+    })();
+  }
+}

@@ -1,0 +1,96 @@
+/** Contract: scale-out leases (server rows, request owners, claims and releases). */
+import assert from "node:assert/strict";
+import { newRequest, seedRequest, storeTest, type MakeStore } from "./fixtures.js";
+
+export function serverContract(makeStore: MakeStore): void {
+  storeTest(makeStore, "claimRequests takes unowned unfinished requests, oldest first, once", async (s) => {
+    const a = await seedRequest(s, { createdAt: 1_000 });
+    const b = await seedRequest(s, { createdAt: 2_000 });
+    const done = await seedRequest(s, { createdAt: 500 });
+    assert.ok(await s.finishRequest(done.request.id, { status: "cancelled", finishedAt: 3_000 }, []));
+    await s.renewServerLease("srv-1", 0, 10_000);
+    await s.renewServerLease("srv-2", 0, 10_000);
+    const first = await s.claimRequests("srv-1", 5_000, 1);
+    assert.deepEqual(
+      first.map((r) => r.id),
+      [a.request.id],
+    );
+    assert.equal(first[0]!.status, "pending");
+    assert.deepEqual(
+      (await s.claimRequests("srv-2", 5_000, 10)).map((r) => r.id),
+      [b.request.id],
+      "the other server gets what is left; finished requests are never claimed",
+    );
+    assert.deepEqual(await s.claimRequests("srv-1", 5_000, 10), [], "nothing is claimable while leases hold");
+  });
+
+  storeTest(makeStore, "an owner set at creation holds the request until its lease runs out", async (s) => {
+    const { request, root } = newRequest();
+    await s.createRequest({ ...request, owner: "srv-a" }, root, []);
+    await s.renewServerLease("srv-a", 0, 10_000);
+    await s.renewServerLease("srv-b", 0, 1e12);
+    assert.deepEqual(await s.claimRequests("srv-b", 10_000, 10), [], "the lease reaches now");
+    assert.deepEqual(await s.claimRequests("srv-a", 20_000, 10), [], "a server never claims its own requests");
+    assert.deepEqual(
+      (await s.claimRequests("srv-b", 10_001, 10)).map((r) => r.id),
+      [request.id],
+      "expired: a survivor takes it over",
+    );
+    await s.renewServerLease("srv-a", 0, 50_000);
+    assert.deepEqual(await s.claimRequests("srv-a", 20_000, 10), [], "now owned by srv-b");
+  });
+
+  storeTest(makeStore, "an owner with no server row is gone: its requests are claimable at once", async (s) => {
+    const { request, root } = newRequest();
+    await s.createRequest({ ...request, owner: "srv-never-registered" }, root, []);
+    assert.deepEqual(
+      (await s.claimRequests("srv-b", 0, 10)).map((r) => r.id),
+      [request.id],
+    );
+  });
+
+  storeTest(makeStore, "claimRequests with ids only looks at those", async (s) => {
+    const a = await seedRequest(s);
+    const b = await seedRequest(s);
+    assert.deepEqual(
+      (await s.claimRequests("srv-1", 0, 10, [b.request.id, "nope"])).map((r) => r.id),
+      [b.request.id],
+    );
+    assert.deepEqual(
+      (await s.claimRequests("srv-1", 0, 10)).map((r) => r.id),
+      [a.request.id],
+    );
+  });
+
+  storeTest(makeStore, "removeServer and releaseRequests make requests claimable again", async (s) => {
+    const a = await seedRequest(s);
+    const b = await seedRequest(s);
+    await s.renewServerLease("srv-1", 0, 1e12);
+    await s.renewServerLease("srv-2", 0, 1e12);
+    assert.equal((await s.claimRequests("srv-1", 0, 10)).length, 2);
+    await s.releaseRequests("srv-2", [a.request.id]);
+    assert.deepEqual(await s.claimRequests("srv-2", 0, 10), [], "only the owner can release");
+    await s.releaseRequests("srv-1", [a.request.id]);
+    assert.deepEqual(
+      (await s.claimRequests("srv-2", 0, 10)).map((r) => r.id),
+      [a.request.id],
+    );
+    await s.removeServer("srv-1");
+    assert.deepEqual(
+      (await s.claimRequests("srv-2", 0, 10)).map((r) => r.id),
+      [b.request.id],
+      "a server that stopped cleanly gave its requests back",
+    );
+  });
+
+  storeTest(makeStore, "concurrent claimers never get the same request", async (s) => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 20; i++) ids.add((await seedRequest(s, { createdAt: i })).request.id);
+    const got = await Promise.all(
+      ["x", "y", "z", "x2"].map((srv) => s.renewServerLease(srv, 0, 1e12).then(() => s.claimRequests(srv, 0, 20))),
+    );
+    const all = got.flat().map((r) => r.id);
+    assert.equal(new Set(all).size, all.length, "no request claimed twice");
+    assert.deepEqual(new Set(all), ids);
+  });
+}
