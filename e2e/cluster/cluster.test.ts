@@ -4,7 +4,7 @@
 // Skipped, with a notice, when PostgreSQL is not reachable.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TributaryClient } from "../../src/client/index.js";
@@ -24,7 +24,6 @@ if (skip) process.stdout.write(`# cluster suite skipped: ${skip}\n`);
 const schemas = schemaFactory();
 let root: string;
 let store: string;
-let blobs: string;
 
 interface Node {
   url: string;
@@ -32,12 +31,12 @@ interface Node {
   client: TributaryClient;
 }
 
-/** A server from its own working directory; blobs are shared until the PostgreSQL blob store lands. */
+/** A server from its own working directory; blobs live in the database (nothing else is shared). */
 async function startServer(): Promise<Node> {
   const port = await freePort();
   const cwd = mkdtempSync(join(root, "server-"));
   const url = `http://127.0.0.1:${port}`;
-  const proc = startTributary(["server", "--port", String(port), "--store", store, "--blobs", blobs], ENV, cwd);
+  const proc = startTributary(["server", "--port", String(port), "--store", store], ENV, cwd);
   await waitFor(`server on ${url}`, async () => {
     if (proc.child.exitCode !== null) throw new Error(`server exited: ${proc.output()}`);
     try {
@@ -100,8 +99,6 @@ async function sse(node: Node, app: string, id: string): Promise<[number, string
 describe("cluster: several servers on one PostgreSQL", { skip: skip ?? false }, () => {
   before(() => {
     root = mkdtempSync(join(tmpdir(), "tributary-cluster-"));
-    blobs = join(root, "blobs");
-    mkdirSync(blobs);
   });
   after(async () => {
     await stopAll();
