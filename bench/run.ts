@@ -20,13 +20,14 @@ import { startSystem } from "./system.js";
 import type { BenchConfig, Workload, WorkloadContext } from "./workloads/context.js";
 import { chain, trivial } from "./workloads/latency.js";
 import { coldStart } from "./workloads/cold-start.js";
+import { devTree } from "./workloads/dev-tree.js";
 import { map } from "./workloads/map.js";
 import { progress } from "./workloads/progress.js";
 import { storeSize } from "./workloads/store-size.js";
 import { throughput } from "./workloads/throughput.js";
 
 /** In the order they run: cheap and latency-sensitive first, the store filler last. */
-const WORKLOADS: Workload[] = [trivial, chain, throughput, map, coldStart, progress, storeSize];
+const WORKLOADS: Workload[] = [trivial, chain, throughput, map, coldStart, progress, storeSize, devTree];
 
 interface Args {
   quick: boolean;

@@ -16,7 +16,7 @@ import { mkdtemp, rm, writeFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build, type BuildFailure, type Message } from "esbuild";
+import { build, stop as stopEsbuild, type BuildFailure, type Message } from "esbuild";
 import type { Manifest } from "../core/manifest.js";
 import { MANIFEST_MARKER, type ExtractedManifest } from "./manifest-marker.js";
 import { applyDerivedTypes } from "./type-schema/apply.js";
@@ -82,7 +82,32 @@ export async function bundleEntry(entryPath: string): Promise<BundleResult> {
   }
 }
 
+/**
+ * esbuild's service process (about 55 MB) outlives a build; a long-running `tributary dev` deploys
+ * once and then idles, so the service is stopped once no build has run for a while, and restarted
+ * by the next build (a redeploy pays a few milliseconds for it).
+ */
+const SERVICE_IDLE_MS = 5_000;
+let building = 0;
+let idleStop: NodeJS.Timeout | null = null;
+
 async function esbuildBundle(entry: string): Promise<Uint8Array> {
+  building++;
+  if (idleStop) clearTimeout(idleStop);
+  try {
+    return await esbuildBuild(entry);
+  } finally {
+    if (--building === 0) {
+      idleStop = setTimeout(() => {
+        idleStop = null;
+        if (building === 0) void stopEsbuild();
+      }, SERVICE_IDLE_MS);
+      idleStop.unref();
+    }
+  }
+}
+
+async function esbuildBuild(entry: string): Promise<Uint8Array> {
   const outfile = join(dirname(entry), "__tributary_bundle__.mjs");
   try {
     const result = await build({

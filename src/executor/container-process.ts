@@ -57,6 +57,10 @@ export class ContainerProcess {
   /** The attempt being served, if busy. */
   attemptId: string | null = null;
   lastUsed = Date.now();
+  /** When its current call began (0 while not serving one); the pool's demand rule reads it. */
+  busySince = 0;
+  /** Its current call waits on child calls. */
+  blocked = false;
   /** Why the executor killed it, if it did (decides the failure reason of the running attempt). */
   killReason: "timeout" | "cancelled" | "out_of_memory" | "disk_quota_exceeded" | "reaped" | null = null;
   /** What a limit kill measured (e.g. "memory used 80.1 MB, limit 64.0 MB"), for the failure message. */

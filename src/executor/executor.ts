@@ -334,6 +334,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
         // Child calls pause the timer while they are in flight; state operations do not.
         if (m.t === "call" || m.t === "map" || m.t === "reduce") {
           run.blocking.add(m.id);
+          pool.setBlocked(c, true);
           run.timer?.pause();
         }
         const { id, ...rest } = m;
@@ -398,7 +399,10 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
         if (!rpcs.delete(key)) return; // duplicate reply after a re-send
         const run = attempts.get(m.attemptId);
         if (!run || run.finished || !run.container) return;
-        if (run.blocking.delete(m.rpc)) run.timer?.resume();
+        if (run.blocking.delete(m.rpc)) {
+          run.timer?.resume();
+          if (run.blocking.size === 0) pool.setBlocked(run.container, false);
+        }
         const { attemptId: _a, rpc, t: _t, ...rest } = m;
         run.container.send({ t: "reply", id: rpc, ...rest } as never);
         break;
