@@ -1,7 +1,7 @@
 /**
  * `tributary requests show`: a request's metadata and its call tree, for people.
  */
-import type { FunctionCallInfo, RequestDetail } from "../core/api.js";
+import type { FunctionCallInfo, RequestDetail, UsageInfo } from "../core/api.js";
 import { duration, time } from "./format.js";
 
 /**
@@ -34,6 +34,8 @@ export function renderRequest(d: RequestDetail): string {
     const p = d.progress;
     field("progress", `${p.function_name} ${p.current}/${p.total}${p.message ? ` ${p.message}` : ""}`);
   }
+  // Absent from servers older than usage; empty until an attempt finished.
+  if (d.usage && d.usage.attempts > 0) field("usage", usageLine(d.usage));
   const calls = d.function_calls ?? [];
   if (calls.length > 0) {
     lines.push("", "function calls:");
@@ -54,6 +56,23 @@ export function renderRequest(d: RequestDetail): string {
   }
   return lines.join("\n") + "\n";
 }
+
+/**
+ * "cpu 1.02 s, wall 1.10 s, peak memory 52.3 MB, 2.2 GB-s (2 attempts, 1 container started)".
+ * @example usageLine(detail.usage)
+ */
+export function usageLine(u: UsageInfo): string {
+  const parts = [
+    `cpu ${u.cpu_seconds === null ? "unknown" : `${u.cpu_seconds.toFixed(2)} s`}`,
+    `wall ${u.wall_seconds.toFixed(2)} s`,
+    `peak memory ${u.peak_memory_bytes === null ? "unknown" : megabytes(u.peak_memory_bytes)}`,
+    `${u.memory_gb_seconds.toFixed(2)} GB-s`,
+  ];
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+  return `${parts.join(", ")} (${plural(u.attempts, "attempt")}, ${plural(u.containers_started, "container")} started)`;
+}
+
+const megabytes = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MB`;
 
 function callLine(c: FunctionCallInfo): string {
   let s = `${c.function_name}  ${c.status}`;

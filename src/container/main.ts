@@ -47,6 +47,7 @@ async function init(bundlePath: string, t: ContainerTarget): Promise<void> {
 }
 
 async function run(msg: Extract<ToContainer, { t: "run" }>): Promise<void> {
+  const cpuStart = process.cpuUsage();
   const ac = new AbortController();
   aborts.set(msg.attemptId, ac);
   const entry = lookupFunction(msg.functionName) as FunctionEntry | undefined;
@@ -82,7 +83,7 @@ async function run(msg: Extract<ToContainer, { t: "run" }>): Promise<void> {
         ok: true,
         value: out.bytes,
         contentType: out.contentType,
-        rss: process.memoryUsage.rss(),
+        ...measure(cpuStart),
       });
     } else {
       ch.send({
@@ -91,7 +92,7 @@ async function run(msg: Extract<ToContainer, { t: "run" }>): Promise<void> {
         ok: true,
         value: encodeStructured(value, `result of ${msg.functionName}`),
         contentType: "",
-        rss: process.memoryUsage.rss(),
+        ...measure(cpuStart),
       });
     }
   } catch (e) {
@@ -101,12 +102,22 @@ async function run(msg: Extract<ToContainer, { t: "run" }>): Promise<void> {
       ok: false,
       error: toPlainError(e, msg.functionName),
       reason: attemptFailureReason(e, ac.signal),
-      rss: process.memoryUsage.rss(),
+      ...measure(cpuStart),
     });
   } finally {
     scope?.close();
     aborts.delete(msg.attemptId);
   }
+}
+
+/**
+ * This process's own figures as the attempt finishes: its resident memory and its CPU time since the
+ * run began (µs; the container runs one attempt at a time). The executor measures the whole process
+ * tree where it can and uses these where it cannot (an OCI container, no procfs).
+ */
+function measure(cpuStart: NodeJS.CpuUsage): { rss: number; cpuMicros: number } {
+  const d = process.cpuUsage(cpuStart);
+  return { rss: process.memoryUsage.rss(), cpuMicros: d.user + d.system };
 }
 
 transport.onMessage((msg: ToContainer) => {

@@ -9,6 +9,9 @@
  */
 import type { PlainError } from "./plain-error.js";
 import type { AttemptStatus, FailureReason, Outcome, Status } from "./status.js";
+import type { AttemptUsageInfo, UsageInfo } from "./usage.js";
+
+export type { AttemptUsageInfo, UsageInfo } from "./usage.js";
 
 export interface DeployResponse {
   applications: { name: string; version: number }[];
@@ -42,6 +45,8 @@ export interface AttemptInfo {
   started_at: number;
   finished_at: number | null;
   error?: PlainError | null;
+  /** What the attempt consumed (null while it runs, or when its executor could not report). */
+  usage?: AttemptUsageInfo | null;
 }
 
 export interface FunctionCallInfo {
@@ -87,6 +92,8 @@ export interface RequestDetail extends RequestSummary {
   error?: PlainError | null;
   function_calls: FunctionCallInfo[];
   progress: ProgressInfo | null;
+  /** Usage summed over the request's call tree (docs/semantics.md "Usage"). */
+  usage: UsageInfo;
 }
 
 export interface RequestList {

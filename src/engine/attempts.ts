@@ -16,6 +16,7 @@ import { STRUCTURED_CONTENT_TYPE } from "../core/codec.js";
 import { plainError, type PlainError } from "../core/errors.js";
 import { backoffMs, effectivePolicy, INFRA_RETRY_CAP } from "../core/retry.js";
 import { outcomeOf, type FailureReason } from "../core/status.js";
+import { validUsage } from "../core/usage.js";
 import type { FromExecutor } from "../core/wire/executor.js";
 import type { NewEvent, RequestPatch } from "../store/types.js";
 import type { Children } from "./children.js";
@@ -155,6 +156,12 @@ export class Attempts implements Placer {
     });
   }
 
+  /** Prometheus' usage counters: counted once the attempt's outcome (with its usage) is committed. */
+  private countUsage(a: LiveAttempt): void {
+    const { req } = a.call;
+    if (a.usage) this.telemetry.usage.add(req.namespace, req.application, a.call.functionName, a.usage);
+  }
+
   /** Gives an attempt's reservation back to its executor. */
   release(a: LiveAttempt): void {
     const e = this.res;
@@ -193,6 +200,7 @@ export class Attempts implements Placer {
   async onDone(executorId: string, m: Done): Promise<void> {
     const a = this.res.live.attempts.get(m.attemptId);
     if (!a || a.executorId !== executorId) return; // stale or unknown: the store CAS would refuse it anyway
+    a.usage = validUsage(m.usage);
     this.release(a);
     if (this.telemetry.pending) await this.telemetry.drain();
     if (m.ok) return this.finishCall(a.call, a, { ok: true, value: m.value, contentType: m.contentType });
@@ -237,7 +245,14 @@ export class Attempts implements Placer {
     c.notBefore = now + delayMs;
     const evs = await e.store.finishAttempt(
       a.id,
-      { status: "failed", failureReason: reason, error, finishedAt: now, containerId: a.containerId ?? null },
+      {
+        status: "failed",
+        failureReason: reason,
+        error,
+        finishedAt: now,
+        containerId: a.containerId ?? null,
+        usage: a.usage ?? null,
+      },
       { status: "pending", notBefore: c.notBefore, attemptsUsed: c.attemptsUsed, infraRetries: c.infraRetries },
       null,
       [
@@ -252,6 +267,7 @@ export class Attempts implements Placer {
       ],
     );
     if (!evs) return;
+    this.countUsage(a);
     e.publish(c.req.id, evs);
     this.scheduler.enqueue(c);
   }
@@ -343,6 +359,7 @@ export class Attempts implements Placer {
             error: r.ok ? null : r.error,
             finishedAt: now,
             containerId: a.containerId ?? null,
+            usage: a.usage ?? null,
           },
           callPatch,
           reqPatch,
@@ -365,6 +382,7 @@ export class Attempts implements Placer {
             return [...x, ...(more ?? [])];
           });
     if (!evs) return;
+    if (a) this.countUsage(a);
     e.live.calls.delete(c.id);
     req.pendingCalls.delete(c.id);
     // Before publishing: a waiter woken by `request:finished` reads the outcome from here.

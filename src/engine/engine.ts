@@ -23,6 +23,7 @@ import { Attempts } from "./attempts.js";
 import { Children } from "./children.js";
 import { Executors } from "./executors.js";
 import type { MetricSeries } from "./metric-totals.js";
+import type { UsageSeries } from "./usage-totals.js";
 import type { ExecutorLink } from "./model.js";
 import { Cluster } from "./cluster.js";
 import { ClusterHints } from "./cluster-hints.js";
@@ -48,6 +49,8 @@ export interface EngineMetrics {
   executors: { id: string; connected: boolean; cpuUsed: number; labels: Record<string, string> }[];
   /** Users' counters and timers since this server started, and samples dropped past the series cap. */
   userMetrics: { series: readonly MetricSeries[]; dropped: number };
+  /** Attempts' usage per function since this server started. */
+  usage: readonly UsageSeries[];
 }
 
 /**
@@ -221,6 +224,7 @@ class EngineCore implements Engine {
         labels: x.labels,
       })),
       userMetrics: { series: this.telemetry.totals.series(), dropped: this.telemetry.totals.dropped },
+      usage: this.telemetry.usage.series(),
     };
   }
 

@@ -10,3 +10,4 @@ export type { EngineDeps, EngineOptions } from "./resources.js";
 export type { FinishedRequest, InvokeInput } from "./requests.js";
 export type { ExecutorLink } from "./model.js";
 export type { MetricSeries } from "./metric-totals.js";
+export type { UsageSeries } from "./usage-totals.js";

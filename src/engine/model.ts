@@ -11,6 +11,7 @@ import type { ContainerTarget } from "../core/wire/container.js";
 import type { ToExecutor } from "../core/wire/executor.js";
 import type { ExecutorView } from "./placement.js";
 import type { Payload, RequestPatch } from "../store/types.js";
+import type { AttemptUsage } from "../core/usage.js";
 
 /** One deployed application version, with its functions indexed by name. */
 export interface AppVersion {
@@ -80,6 +81,8 @@ export interface LiveAttempt {
   containerId?: string | undefined;
   /** Last sign of life (start, progress, RPC, reply), for the server-side backstop. */
   lastActivity: number;
+  /** The executor's usage report, set when its result arrives (stored with the attempt's outcome). */
+  usage?: AttemptUsage | null;
 }
 
 /** What the server's WebSocket layer gives the engine for one connected executor. */

@@ -13,6 +13,7 @@
 import type { FromExecutor, LogLineMsg } from "../core/wire/executor.js";
 import type { LogRow, MetricRow, NewEvent } from "../store/types.js";
 import { MetricTotals, type MetricSample } from "./metric-totals.js";
+import { UsageTotals } from "./usage-totals.js";
 import type { EngineResources } from "./resources.js";
 
 const FLUSH_MS = 25;
@@ -57,6 +58,8 @@ export class Telemetry {
   private metricScopes: Pick<MetricSample, "namespace" | "application">[] = [];
   /** Users' metrics since this server started, counted once committed (for Prometheus). */
   readonly totals = new MetricTotals();
+  /** Attempts' usage since this server started, counted once committed (for Prometheus). */
+  readonly usage = new UsageTotals();
   private logRows: LogRow[] = [];
   private timer: NodeJS.Timeout | null = null;
   private inflight: Promise<void> = Promise.resolve();

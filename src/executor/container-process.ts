@@ -65,6 +65,10 @@ export class ContainerProcess {
   killReason: "timeout" | "cancelled" | "out_of_memory" | "disk_quota_exceeded" | "reaped" | null = null;
   /** What a limit kill measured (e.g. "memory used 80.1 MB, limit 64.0 MB"), for the failure message. */
   killDetail: string | null = null;
+  /** Attempts started on this container (the first one, on a container not prewarmed, counts its start). */
+  attemptsServed = 0;
+  /** Started ahead of demand (`warmContainers`), not for an attempt. */
+  prewarmed = false;
   /** Last stderr lines, to explain a crash. */
   readonly stderrTail: string[] = [];
   private initWaiter: { resolve: () => void; reject: (e: PlainError) => void } | null = null;
@@ -121,6 +125,13 @@ export class ContainerProcess {
   get pid(): number {
     if (this.launched.userPid) return this.launched.userPid() ?? -1;
     return this.child.pid ?? -1;
+  }
+
+  /** The host pid whose process tree is the container (see `Launched.usageRoot`), or null. */
+  get usageRootPid(): number | null {
+    if (this.state === "exited") return null;
+    if (this.launched.usageRoot) return this.launched.usageRoot();
+    return this.child.pid ?? null;
   }
 
   /** Loads the bundle (and constructs the class); rejects with the init error. */

@@ -35,6 +35,7 @@ import { ImageCache } from "./images/image-cache.js";
 import { isImageBuildError } from "./images/build-steps.js";
 import { createSandboxImages } from "./images/sandbox-images.js";
 import { ContainerLimits } from "./limits/container-limits.js";
+import { AttemptMeter, type AttemptEnd } from "./limits/attempt-meter.js";
 import type { OciEngine } from "./images/oci-run.js";
 import { chooseBackend } from "./backends/choose.js";
 import { BACKEND_LABEL, type ContainerBackend } from "./backends/kinds.js";
@@ -120,6 +121,10 @@ interface AttemptRun {
   finished: boolean;
   /** Timed out or cancelled: the signal was aborted; whatever the function returns now is ignored. */
   stopping: boolean;
+  /** Measures the attempt's usage from its start on the container to its result. */
+  meter: AttemptMeter | null;
+  /** The container was started for this attempt (not reused warm, not prewarmed). */
+  coldStart: boolean;
 }
 
 export function defaultCapacity(o: ExecutorOptions): ExecutorCapacity {
@@ -186,10 +191,17 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     conn.send(m);
   }
 
-  function finish(run: AttemptRun, result: Extract<FromExecutor, { t: "done" }>): void {
+  function finish(
+    run: AttemptRun,
+    done: Extract<FromExecutor, { t: "done" }>,
+    own: Pick<AttemptEnd, "ownRss" | "ownCpuMicros"> = {},
+  ): void {
     if (run.finished) return;
     run.finished = true;
     run.timer?.stop();
+    // Usage covers attempts that ran on a container; one that never got there reports none.
+    const usage = run.meter?.end({ memoryGb: run.a.spec.memory, containerStarted: run.coldStart, ...own });
+    const result = usage ? { ...done, usage } : done;
     attempts.delete(run.a.attemptId);
     spool.discard(run.a.attemptId);
     for (const key of rpcs.keys()) if (key.startsWith(`${run.a.attemptId}:`)) rpcs.delete(key);
@@ -218,7 +230,16 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
 
   async function onAssign(a: Assignment): Promise<void> {
     if (attempts.has(a.attemptId)) return;
-    const run: AttemptRun = { a, container: null, timer: null, blocking: new Set(), finished: false, stopping: false };
+    const run: AttemptRun = {
+      a,
+      container: null,
+      timer: null,
+      blocking: new Set(),
+      finished: false,
+      stopping: false,
+      meter: null,
+      coldStart: false,
+    };
     attempts.set(a.attemptId, run);
     let inputFile: string | null;
     try {
@@ -295,6 +316,8 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
         ),
       );
       run.timer.start();
+      run.coldStart = container.attemptsServed++ === 0 && !container.prewarmed;
+      run.meter = new AttemptMeter({ probe: () => limits.probe(container), now: () => clock.now() });
       container.send({
         t: "run",
         attemptId: a.attemptId,
@@ -359,7 +382,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
         if (!m.ok && backend === "sandbox" && limits.killForKernelLimit(c, run.a.spec, m.error)) break;
         // One check phase later: output the function wrote before returning (already in the pipe,
         // read in this same poll phase) is queued before the result.
-        setImmediate(() => finish(run, stripRss(m)));
+        setImmediate(() => finish(run, stripOwn(m), { ownRss: m.rss, ownCpuMicros: m.cpuMicros }));
         break;
     }
   }
@@ -426,6 +449,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
           // The server already gave up on this attempt: stop it without reporting.
           run.finished = true;
           run.timer?.stop();
+          run.meter?.stop();
           attempts.delete(attemptId);
           run.container?.kill("cancelled");
         }
@@ -448,9 +472,9 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
   };
 }
 
-/** The RSS figure is for the executor's check only; the server does not need it. */
-function stripRss(m: Extract<FromContainer, { t: "done" }>): Extract<FromExecutor, { t: "done" }> {
-  const { rss: _rss, ...rest } = m;
+/** The container's own figures feed the executor's check and meter; the server gets the usage instead. */
+function stripOwn(m: Extract<FromContainer, { t: "done" }>): Extract<FromExecutor, { t: "done" }> {
+  const { rss: _rss, cpuMicros: _cpu, ...rest } = m;
   return rest;
 }
 

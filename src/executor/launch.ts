@@ -69,6 +69,12 @@ export interface Launched {
    * `child.pid` (a sandbox's Node is a grandchild of the `bwrap` the executor started).
    */
   userPid?: () => number | null;
+  /**
+   * The host pid whose process tree is the whole container, for measuring its usage. Absent: it is
+   * `child.pid`. Returning null: the container's processes are not this host process's descendants
+   * (an OCI engine starts them), so only the container's own figures are known.
+   */
+  usageRoot?: () => number | null;
   /** The bundle path as the container sees it (absent: the host path). */
   bundlePath?: string;
   /** The inbox directory as the container sees it (absent: the host path). */
@@ -199,6 +205,8 @@ export function ociLauncher(engine: OciEngine, socketDir: string): Launcher {
     return {
       child,
       link,
+      // The engine's shim, not this CLI process, is the container's parent.
+      usageRoot: () => null,
       kill() {
         // The CLI process is only a client: stop the container itself, then the client.
         spawn(engine, ["kill", s.id], { stdio: "ignore" }).on("error", () => {});

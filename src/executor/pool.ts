@@ -97,7 +97,7 @@ export class ContainerPool {
   prewarm(poolKey: string, target: number, min: number, create: () => ContainerOptions, initTimeoutMs: number): void {
     if (min > 0) this.min.set(poolKey, min);
     this.keyState(poolKey, create, initTimeoutMs);
-    for (let n = this.count(poolKey); n < target; n++) this.start(poolKey);
+    for (let n = this.count(poolKey); n < target; n++) this.start(poolKey).prewarmed = true;
   }
 
   /** Every live container, for stats and tests. */
@@ -182,7 +182,7 @@ export class ContainerPool {
   }
 
   /** Starts one container of `poolKey`; once ready it serves the oldest waiter or idles. */
-  private start(poolKey: string): void {
+  private start(poolKey: string): ContainerProcess {
     const k = this.keys.get(poolKey)!;
     const c = new ContainerProcess(k.create());
     this.all.set(c.id, c);
@@ -206,6 +206,7 @@ export class ContainerPool {
         this.balance(poolKey);
       },
     );
+    return c;
   }
 
   forget(c: ContainerProcess): void {

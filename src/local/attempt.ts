@@ -11,6 +11,7 @@ import { classInstance, type ClassEntry } from "../core/registry.js";
 import { CancelledError, TimeoutError } from "../core/errors.js";
 import { scopeStorage, type Scope } from "../core/scope.js";
 import { AttemptTimer } from "../core/attempt-timer.js";
+import type { AttemptUsage } from "../core/usage.js";
 import { createCallRuntime, type SpawnChild } from "./call-runtime.js";
 import { createContextBackend } from "./context-backend.js";
 import type { AttemptState, CallState, RequestRun } from "./request-run.js";
@@ -44,10 +45,13 @@ export function runAttempt<R>(
     poison: null,
   };
   const spec = call.entry.spec;
+  /** When the function started (after a class's constructor), for its usage; null until then. */
+  let startedAt: number | null = null;
   return new Promise<AttemptRun<R>>((resolve) => {
     const settle = (result: AttemptResult<R>): void => {
       if (attempt.over) return;
       attempt.over = true;
+      if (startedAt !== null) run.usage.push(localUsage(spec.memory, (run.clock.now() - startedAt) / 1000));
       attempt.timer?.stop();
       run.stop.signal.removeEventListener("abort", onStop);
       if (call.abortRunning === fail) call.abortRunning = null;
@@ -69,6 +73,7 @@ export function runAttempt<R>(
         ? await construct(run, call.entry.classEntry, spec.timeout, spec.name)
         : undefined;
       if (attempt.over) return;
+      startedAt = run.clock.now();
       if (!replay) {
         attempt.timer = new AttemptTimer(
           run.clock,
@@ -86,6 +91,21 @@ export function runAttempt<R>(
       settle({ ok: true, result: await encodeResult(value) });
     })().catch(fail);
   });
+}
+
+/**
+ * An in-process attempt's usage: wall seconds and GB-seconds as on an executor; CPU and peak memory
+ * unknown (null), since `process.cpuUsage()` and RSS belong to the whole process, shared by every
+ * call running in it.
+ */
+function localUsage(memoryGb: number, wallSeconds: number): AttemptUsage {
+  return {
+    wallSeconds,
+    cpuSeconds: null,
+    peakMemoryBytes: null,
+    memoryGbSeconds: Math.round(memoryGb * wallSeconds * 1e6) / 1e6,
+    containerStarted: false,
+  };
 }
 
 /**

@@ -7,7 +7,8 @@
  */
 import { metricsResponse } from "../core/metrics-response.js";
 import { decodeOutput, type Encoded } from "../core/codec.js";
-import type { MetricsResponse } from "../core/api.js";
+import type { MetricsResponse, UsageInfo } from "../core/api.js";
+import { sumUsage } from "../core/usage.js";
 import { CancelledError, RequestError, RequestFailedError, toPlainError } from "../core/errors.js";
 import { eventSetOption, filterEvents, type ProgressOptions } from "../core/event-set.js";
 import type { Request, RequestEvent, RequestOutcome } from "../core/request.js";
@@ -86,6 +87,15 @@ export class LocalRequest<O = unknown> implements Request<O> {
   /** Metrics in the shape of `GET …/requests/{id}/metrics`. */
   metrics(): MetricsResponse {
     return metricsResponse(this.run.metrics);
+  }
+
+  /**
+   * Usage in the shape of request metadata's `usage`, over the attempts finished so far. In-process,
+   * `cpu_seconds` and `peak_memory_bytes` are null (every call shares this process, so its CPU and
+   * memory are not any one call's) and `containers_started` is 0.
+   */
+  usage(): UsageInfo {
+    return sumUsage(this.run.usage);
   }
 
   /** The request state (decoded copies). */

@@ -15,6 +15,7 @@ import type { Status, FailureReason } from "../core/status.js";
 import type { AttemptTimer } from "../core/attempt-timer.js";
 import { EventLog, type EventInput } from "./event-log.js";
 import { Journal } from "./journal.js";
+import type { AttemptUsage } from "../core/usage.js";
 
 /** One recorded metric sample (per request, call and attempt). */
 export interface MetricRecord {
@@ -70,6 +71,11 @@ export interface RequestRun {
   readonly progress: ProgressTree;
   /** The invoke's headers without credentials (`ctx.headers`). */
   headers: [string, string][];
+  /**
+   * Each finished attempt's usage. Only what in-process code can measure honestly: wall seconds and
+   * GB-seconds; CPU and memory are null because every call (and the caller) shares one process.
+   */
+  readonly usage: AttemptUsage[];
 }
 
 export function createRequestRun(id: string, clock: Clock, app: AppEntry, alwaysReplay: boolean): RequestRun {
@@ -86,6 +92,7 @@ export function createRequestRun(id: string, clock: Clock, app: AppEntry, always
     stop: new AbortController(),
     headers: [],
     liveCalls: new Set(),
+    usage: [],
   };
 }
 

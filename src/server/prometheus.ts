@@ -9,7 +9,7 @@
  * that sanitise to the same metric name are summed into one series; a timer whose name would take
  * a counter's family name is exported as `<name>_timer`.
  */
-import type { MetricSeries } from "../engine/index.js";
+import type { MetricSeries, UsageSeries } from "../engine/index.js";
 import type { ServerContext } from "./context.js";
 import { labels, metricName, render, sampleValue, type Family } from "./prometheus-format.js";
 
@@ -40,8 +40,56 @@ export async function prometheusText(s: ServerContext): Promise<string> {
     help: "User metric samples not exported because the number of series reached its cap.",
     samples: [`tributary_user_metric_samples_dropped_total ${totals.dropped}`],
   });
+  families.push(...usageFamilies(e.usage));
   families.push(...userFamilies(totals.series));
   return render(families);
+}
+
+/**
+ * Attempts' usage per function (docs/semantics.md "Usage"), summed over the attempts whose results
+ * this server committed since it started. Every family is present, with no samples before the first.
+ */
+export function usageFamilies(series: readonly UsageSeries[]): Family[] {
+  const counter = (name: string, help: string, value: (s: UsageSeries) => number): Family => ({
+    name,
+    type: "counter",
+    help,
+    samples: series.map(
+      (s) =>
+        `${name}${labels({ namespace: s.namespace, application: s.application, function: s.functionName })} ${sampleValue(value(s))}`,
+    ),
+  });
+  return [
+    counter("tributary_function_attempts_total", "Attempts that finished and reported their usage.", (s) => s.attempts),
+    counter(
+      "tributary_function_wall_seconds_total",
+      "Wall seconds of attempts, from the start on their container to their result.",
+      (s) => s.wallSeconds,
+    ),
+    counter(
+      "tributary_function_cpu_seconds_total",
+      "CPU seconds (user + system) of attempts' container processes.",
+      (s) => s.cpuSeconds,
+    ),
+    counter(
+      "tributary_function_memory_gb_seconds_total",
+      "The function's configured memory in GB times the attempts' wall seconds.",
+      (s) => s.memoryGbSeconds,
+    ),
+    counter(
+      "tributary_function_containers_started_total",
+      "Attempts whose container was started for them (cold starts).",
+      (s) => s.containersStarted,
+    ),
+    {
+      ...counter(
+        "tributary_function_peak_memory_bytes",
+        "The highest peak resident memory of one attempt.",
+        (s) => s.peakMemoryBytes,
+      ),
+      type: "gauge",
+    },
+  ];
 }
 
 /** Counter and summary families of the users' metrics. */

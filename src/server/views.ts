@@ -10,6 +10,7 @@ import type {
 } from "../core/api.js";
 import type { RequestEvent } from "../core/request.js";
 import { outcomeOf } from "../core/status.js";
+import { attemptUsageInfo, sumUsage } from "../core/usage.js";
 import type { ApplicationRow, AttemptRow, CallRow, RequestRow } from "../store/types.js";
 
 export function appSummary(row: ApplicationRow): ApplicationSummary {
@@ -56,6 +57,7 @@ function attemptInfo(a: AttemptRow): AttemptInfo {
     started_at: a.startedAt,
     finished_at: a.finishedAt,
     error: a.error,
+    usage: a.usage ? attemptUsageInfo(a.usage) : null,
   };
 }
 
@@ -110,5 +112,6 @@ export function requestDetail(
     error: r.error,
     function_calls,
     progress,
+    usage: sumUsage(attempts.map((a) => a.usage)),
   };
 }

@@ -20,6 +20,7 @@ import type { PlainError } from "../core/errors.js";
 import type { Manifest } from "../core/manifest.js";
 import type { RequestEvent } from "../core/request.js";
 import type { AttemptStatus, FailureReason, Status } from "../core/status.js";
+import type { AttemptUsage } from "../core/usage.js";
 
 /** A stored value: small ones inline, large ones in the blob store under `blobKey`. */
 export interface Payload {
@@ -111,6 +112,8 @@ export interface AttemptRow {
   error: PlainError | null;
   startedAt: number;
   finishedAt: number | null;
+  /** What the attempt consumed, as its executor reported it; null while running or when unknown. */
+  usage: AttemptUsage | null;
 }
 
 export type NewEvent = Omit<RequestEvent, "seq">;
@@ -132,7 +135,7 @@ export type NewCall = Omit<
   "status" | "attemptsUsed" | "infraRetries" | "result" | "error" | "failureReason" | "finishedAt" | "pendingReason"
 >;
 
-export type NewAttempt = Omit<AttemptRow, "status" | "failureReason" | "error" | "finishedAt">;
+export type NewAttempt = Omit<AttemptRow, "status" | "failureReason" | "error" | "finishedAt" | "usage">;
 
 /** Fields a transition may change on a call. */
 export interface CallPatch {
@@ -162,6 +165,8 @@ export interface AttemptPatch {
   error?: PlainError | null;
   containerId?: string | null;
   finishedAt: number;
+  /** The executor's usage report (absent or null: none, e.g. an attempt lost with its executor). */
+  usage?: AttemptUsage | null;
 }
 
 export interface StateRow {

@@ -43,6 +43,14 @@ const detail = {
     },
   ],
   progress: null,
+  usage: {
+    wall_seconds: 2.25,
+    cpu_seconds: 1.5,
+    peak_memory_bytes: 52 * 2 ** 20,
+    memory_gb_seconds: 4.5,
+    attempts: 4,
+    containers_started: 1,
+  },
 };
 
 async function fake(): Promise<FakeServer> {
@@ -205,6 +213,10 @@ test("apps, requests and secrets talk to the right routes", T, async () => {
       /\n {2}greet {2}failed \(function_error\) {2}attempts: 1 {2}2\.5s\n {4}string_length {2}failed \(function_error\) {2}attempts: 3/,
     );
     assert.match(show.stdout, /error: boom/);
+    assert.match(
+      show.stdout,
+      /\nusage: {10}cpu 1\.50 s, wall 2\.25 s, peak memory 52\.0 MB, 4\.50 GB-s \(4 attempts, 1 container started\)\n/,
+    );
 
     const secret = await runCli(["secrets", "set", "API_TOKEN", "--from-env", "MY_TOKEN"], {
       env: { ...env, MY_TOKEN: "t0ken" },

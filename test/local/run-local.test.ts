@@ -189,3 +189,34 @@ test("runLocal passes headers to ctx.headers, read-only and without credentials;
   const none = await runLocal(rl_headers);
   assert.deepEqual(await none.output(), { pairs: [], refused: "SDKUsageError" });
 });
+
+const rl_usage_child = fn({ memory: 2 }, async function rl_usage_child(ms: number) {
+  await sleep(clock, ms);
+  return ms;
+});
+const rl_usage = application(
+  fn({ memory: 1 }, async function rl_usage() {
+    await sleep(clock, 500);
+    return (await rl_usage_child(1500)) + (await rl_usage_child(250));
+  }),
+);
+
+test(
+  "runLocal's usage: wall and GB-seconds per attempt on the request's clock; CPU and memory unknown",
+  T,
+  async () => {
+    clock = createFakeClock();
+    const req = await runLocal(rl_usage, undefined, { clock });
+    await clock.runUntil(req.finished());
+    assert.equal(await req.output(), 1750);
+    // The parent ran 2.25 s (its own 0.5 s plus both children); each child its own sleep.
+    assert.deepEqual(req.usage(), {
+      wall_seconds: 2.25 + 1.5 + 0.25,
+      cpu_seconds: null,
+      peak_memory_bytes: null,
+      memory_gb_seconds: 1 * 2.25 + 2 * 1.5 + 2 * 0.25,
+      attempts: 3,
+      containers_started: 0,
+    });
+  },
+);

@@ -65,8 +65,19 @@ export type FromContainer =
   | { t: "state-set"; id: number; attemptId: string; key: string; value: Uint8Array }
   | { t: "progress"; attemptId: string; update: ProgressUpdate }
   | { t: "metric"; attemptId: string; sample: MetricSample }
-  /** `rss`: the container's resident memory as it finished, for the executor's limit check. */
-  | { t: "done"; attemptId: string; ok: true; value: Uint8Array; contentType: string; rss?: number }
-  | { t: "done"; attemptId: string; ok: false; error: PlainError; reason: FailureReason; rss?: number };
+  /**
+   * `rss`: the container's resident memory as it finished, for the executor's limit check.
+   * `cpuMicros`: the container process's own CPU time (user + system) since the run began.
+   */
+  | { t: "done"; attemptId: string; ok: true; value: Uint8Array; contentType: string; rss?: number; cpuMicros?: number }
+  | {
+      t: "done";
+      attemptId: string;
+      ok: false;
+      error: PlainError;
+      reason: FailureReason;
+      rss?: number;
+      cpuMicros?: number;
+    };
 
 export type ContainerRpc = Extract<FromContainer, { id: number }>;

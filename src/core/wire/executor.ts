@@ -14,6 +14,7 @@ import type { PlainError } from "../errors.js";
 import type { FunctionSpec } from "../options.js";
 import type { MetricSample, ProgressUpdate } from "../scope.js";
 import type { FailureReason } from "../status.js";
+import type { AttemptUsage } from "../usage.js";
 import type { ContainerTarget, RootInfo } from "./container.js";
 
 export interface ExecutorCapacity {
@@ -96,8 +97,9 @@ export type FromExecutor =
   | { t: "progress"; attemptId: string; update: ProgressUpdate; at: number }
   | { t: "metric"; attemptId: string; sample: MetricSample; at: number }
   | { t: "logs"; lines: LogLineMsg[] }
-  | { t: "done"; attemptId: string; ok: true; value: Uint8Array; contentType: string }
-  | { t: "done"; attemptId: string; ok: false; error: PlainError; reason: FailureReason }
+  /** `usage`: what the attempt consumed (absent from older executors; see core/usage.ts). */
+  | { t: "done"; attemptId: string; ok: true; value: Uint8Array; contentType: string; usage?: AttemptUsage }
+  | { t: "done"; attemptId: string; ok: false; error: PlainError; reason: FailureReason; usage?: AttemptUsage }
   | { t: "heartbeat" };
 
 export type ToExecutor =

@@ -64,6 +64,8 @@ export interface ContainerCgroup {
   addPid(pid: number): void;
   /** True when the kernel OOM-killed a process of this cgroup (`memory.events` `oom_kill`). */
   oomKilled(): boolean;
+  /** CPU seconds (user + system) of every process ever in the cgroup (`cpu.stat` `usage_usec`), or null. */
+  cpuSeconds(): number | null;
   /** Removes the cgroup (its processes must have exited). */
   remove(): void;
 }
@@ -101,6 +103,14 @@ export function createContainerCgroup(root: string, id: string, limits: CgroupLi
         return m !== null && Number(m[1]) > 0;
       } catch {
         return false;
+      }
+    },
+    cpuSeconds() {
+      try {
+        const m = /^usage_usec\s+(\d+)/m.exec(readFileSync(join(path, "cpu.stat"), "utf8"));
+        return m ? Number(m[1]) / 1e6 : null;
+      } catch {
+        return null;
       }
     },
     remove() {

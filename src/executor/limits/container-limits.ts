@@ -14,6 +14,8 @@ import { createContainerCgroup, type ContainerCgroup } from "./cgroup.js";
 import { ENFORCEMENT_LABEL, type Enforcement } from "./enforcement.js";
 import type { ResourceUnits } from "./units.js";
 import { formatBytes, startWatchdog, type Watchdog } from "./watchdog.js";
+import type { ProbeSample } from "./attempt-meter.js";
+import { sampleProcessTree } from "./usage.js";
 
 /** The resource options of a function that limits read. */
 export interface LimitSpec {
@@ -140,6 +142,19 @@ export class ContainerLimits {
         : `/tmp is full at its size of ${formatBytes(this.diskBytes(s))}: ${error.message}`;
     c.kill(reason);
     return true;
+  }
+
+  /**
+   * What `c` uses now, for its attempt's meter: CPU from its cgroup where it has one (exact, every
+   * process it ever ran), else from its process tree; resident memory of its process tree. Null when
+   * nothing is readable (gone, no procfs, or an OCI container whose processes are not ours to see).
+   */
+  probe(c: ContainerProcess): ProbeSample | null {
+    const root = c.usageRootPid;
+    const tree = root === null ? null : sampleProcessTree(root);
+    const cgroupCpu = this.attached.get(c.id)?.cgroup?.cpuSeconds() ?? null;
+    if (!tree && cgroupCpu === null) return null;
+    return { cpuSeconds: cgroupCpu ?? tree?.cpuSeconds ?? null, rssBytes: tree?.rssBytes ?? null };
   }
 
   /** Stops enforcing after the process exited; attributes a kernel OOM kill to the container. */

@@ -1,27 +1,20 @@
 /**
- * Reading what a container uses: resident memory from `/proc/<pid>/status` and the bytes of the
- * files under its temp directory. Both are best-effort samples: a process that exited or a file
- * removed mid-walk reads as absent, never as an error.
+ * Reading what a container uses: resident memory from `/proc/<pid>/status`, CPU time from
+ * `/proc/<pid>/stat` (of one process or a whole tree) and the bytes of the files under its temp
+ * directory. All are best-effort samples: a process that exited or a file removed mid-walk reads as
+ * absent, never as an error.
  */
 import { readdir, lstat } from "node:fs/promises";
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { childPids } from "../backends/process-tree.js";
 
 /**
  * Resident set size of `pid` in bytes (`VmRSS`), or null when unknown (exited, or no procfs).
  * @example const rss = await readRssBytes(child.pid!);
  */
 export async function readRssBytes(pid: number, procRoot = "/proc"): Promise<number | null> {
-  let text: string;
-  try {
-    // Synchronous on purpose: procfs reads never block on a disk, and one readFileSync is far
-    // cheaper than the four thread-pool round trips of an async readFile, sampled many times a second.
-    text = readFileSync(join(procRoot, String(pid), "status"), "utf8");
-  } catch {
-    return null;
-  }
-  const m = /^VmRSS:\s+(\d+)\s*kB/m.exec(text);
-  return m ? Number(m[1]) * 1024 : null;
+  return readRssBytesSync(pid, procRoot);
 }
 
 /**
@@ -81,4 +74,95 @@ export function dirSizeBytesSync(dir: string): number {
     }
   }
   return total;
+}
+
+/**
+ * Linux's `USER_HZ`, the unit of the CPU times in `/proc/<pid>/stat`: 100 on every architecture
+ * Node runs on (the kernel fixes it for userspace, whatever its internal HZ).
+ */
+const CLOCK_TICKS_PER_SECOND = 100;
+/** A runaway fork bomb must not make one sample walk forever. */
+const MAX_TREE = 4096;
+
+/** Children of every thread of `pid` (a child forked from a worker thread is listed under that thread). */
+function childrenOf(pid: number, procRoot: string): number[] {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(join(procRoot, String(pid), "task"));
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const t of tasks) {
+    try {
+      const text = readFileSync(join(procRoot, String(pid), "task", t, "children"), "utf8");
+      for (const c of text.split(/\s+/)) if (c) out.push(Number(c));
+    } catch (e) {
+      // A kernel without CONFIG_PROC_CHILDREN: scan /proc for the children instead.
+      if ((e as NodeJS.ErrnoException).code === "ENOENT" && t === String(pid)) return childPids(pid, procRoot);
+    }
+  }
+  return out;
+}
+
+/** `pid` and all its descendants, `pid` first; empty when `pid` is gone. */
+export function processTree(pid: number, procRoot = "/proc"): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length && out.length < MAX_TREE; i++) out.push(...childrenOf(out[i]!, procRoot));
+  return out;
+}
+
+/**
+ * CPU seconds (user + system) of `pid`'s process and of its children it has waited for
+ * (`utime + stime + cutime + cstime`), or null when it is gone. Summed over a process tree this
+ * only grows: a child that exits moves its time into its parent's `cutime` when it is reaped.
+ */
+export function readProcessCpuSeconds(pid: number, procRoot = "/proc"): number | null {
+  let text: string;
+  try {
+    text = readFileSync(join(procRoot, String(pid), "stat"), "utf8");
+  } catch {
+    return null;
+  }
+  // "pid (comm) state …": comm may hold spaces and parentheses, so fields start after the last ')'.
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  // Fields 14–17 of proc(5) (utime, stime, cutime, cstime) are at 11–14 counting from field 3.
+  const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+  return Number.isFinite(ticks) ? ticks / CLOCK_TICKS_PER_SECOND : null;
+}
+
+/** One sample of a process tree: total CPU seconds and resident memory, or null when the root is gone. */
+export interface TreeSample {
+  cpuSeconds: number;
+  rssBytes: number;
+}
+
+/**
+ * CPU and resident memory of the process tree under `root` (the container's processes).
+ * @example const s = sampleProcessTree(bwrap.pid!); // { cpuSeconds: 1.23, rssBytes: 51380224 }
+ */
+export function sampleProcessTree(root: number, procRoot = "/proc"): TreeSample | null {
+  let cpuSeconds = 0;
+  let rssBytes = 0;
+  let seen = false;
+  for (const pid of processTree(root, procRoot)) {
+    const cpu = readProcessCpuSeconds(pid, procRoot);
+    if (cpu === null) continue; // exited while we walked
+    seen = true;
+    cpuSeconds += cpu;
+    rssBytes += readRssBytesSync(pid, procRoot) ?? 0;
+  }
+  return seen ? { cpuSeconds, rssBytes } : null;
+}
+
+/** {@link readRssBytes} without the promise, for a walk of several processes. */
+function readRssBytesSync(pid: number, procRoot: string): number | null {
+  try {
+    // Synchronous on purpose: procfs reads never block on a disk, and one readFileSync is far
+    // cheaper than the four thread-pool round trips of an async readFile, sampled many times a second.
+    const m = /^VmRSS:\s+(\d+)\s*kB/m.exec(readFileSync(join(procRoot, String(pid), "status"), "utf8"));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
 }

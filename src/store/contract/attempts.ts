@@ -39,6 +39,7 @@ export function attemptContract(makeStore: MakeStore): void {
       failureReason: null,
       error: null,
       finishedAt: 3_000,
+      usage: null,
     });
     const call = await s.getCall(root.id);
     assert.deepEqual([call?.status, call?.result, call?.finishedAt], ["succeeded", result, 3_000]);
@@ -175,5 +176,55 @@ export function attemptContract(makeStore: MakeStore): void {
       (await s.listAttempts(b.request.id)).map((x) => x.id),
       [b.attempt.id, onB.id],
     );
+  });
+
+  storeTest(makeStore, "finishAttempt stores the attempt's usage, listed with it", async (s) => {
+    const { request, root, attempt } = await seedRunning(s);
+    const usage = {
+      wallSeconds: 1.234567,
+      cpuSeconds: 0.98,
+      peakMemoryBytes: 3 * 2 ** 32, // past 32 bits: a bigint column, read back as a number
+      memoryGbSeconds: 2.469134,
+      containerStarted: true,
+    };
+    assert.ok(
+      await s.finishAttempt(
+        attempt.id,
+        { status: "failed", failureReason: "function_error", finishedAt: 7, usage },
+        { status: "pending" },
+        null,
+        [],
+      ),
+    );
+    assert.deepEqual((await s.getAttempt(attempt.id))?.usage, usage);
+    // Unknown figures stay unknown (null), not zero; a warm container is `containerStarted: false`.
+    const second = newAttempt(root, 2);
+    assert.ok(await s.startAttempt(second, { attemptsUsed: 2, infraRetries: 0 }, []));
+    assert.equal((await s.getAttempt(second.id))?.usage, null, "a running attempt has no usage yet");
+    const partial = {
+      wallSeconds: 0.5,
+      cpuSeconds: null,
+      peakMemoryBytes: null,
+      memoryGbSeconds: 0,
+      containerStarted: false,
+    };
+    await s.finishAttempt(
+      second.id,
+      { status: "succeeded", finishedAt: 9, usage: partial },
+      { status: "succeeded", finishedAt: 9 },
+      null,
+      [],
+    );
+    assert.deepEqual(
+      (await s.listAttempts(request.id)).map((a) => a.usage),
+      [usage, partial],
+    );
+    // An attempt finished without a report (lost with its executor) has none.
+    const child = newCall(request.id, root.id, 0, 0, "child");
+    await s.createCall(child, []);
+    const lost = newAttempt(child, 1);
+    await s.startAttempt(lost, { attemptsUsed: 1, infraRetries: 0 }, []);
+    await s.finishAttempt(lost.id, { status: "failed", finishedAt: 10 }, { status: "running" }, null, []);
+    assert.equal((await s.getAttempt(lost.id))?.usage, null);
   });
 }

@@ -159,6 +159,7 @@ export function callContract(makeStore: MakeStore): void {
       failureReason: null,
       error: null,
       finishedAt: null,
+      usage: null,
     });
 
     const a2 = newAttempt(root, 2, "exec-B");

@@ -5,7 +5,7 @@
  * Lock order is always attempt → call → request (the request row last, via its event counter), the
  * same in every method, so concurrent transitions wait for each other instead of deadlocking.
  */
-import { json, toAttempt, type SqlAttempt } from "../shared/rows.js";
+import { ATTEMPT_USAGE_COLUMNS, json, toAttempt, usageColumns, type SqlAttempt } from "../shared/rows.js";
 import type { Store } from "../types.js";
 import type { Sql } from "./connect.js";
 import { appendEvents } from "./events.js";
@@ -28,6 +28,7 @@ const COLUMNS = [
   "error",
   "started_at",
   "finished_at",
+  ...ATTEMPT_USAGE_COLUMNS,
 ];
 
 export function attemptMethods(sql: Sql): AttemptMethods {
@@ -50,10 +51,11 @@ export function attemptMethods(sql: Sql): AttemptMethods {
     },
     async finishAttempt(id, a, c, r, evs) {
       return sql.begin(async (tx) => {
-        const set: Record<string, string | number | null> = { status: a.status, finished_at: a.finishedAt };
+        const set: Record<string, string | number | boolean | null> = { status: a.status, finished_at: a.finishedAt };
         if (a.failureReason !== undefined) set.failure_reason = a.failureReason;
         if (a.error !== undefined) set.error = json(a.error);
         if (a.containerId !== undefined) set.container_id = a.containerId;
+        if (a.usage !== undefined) Object.assign(set, usageColumns(a.usage));
         const [owner] = await tx<{ call_id: string; request_id: string }[]>`
           UPDATE attempts SET ${tx(set)} WHERE id = ${id} AND status = 'running' RETURNING call_id, request_id`;
         if (!owner) return null;

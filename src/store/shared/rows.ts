@@ -8,6 +8,7 @@
  */
 import type { PlainError } from "../../core/errors.js";
 import type { AttemptStatus, FailureReason, Status } from "../../core/status.js";
+import type { AttemptUsage } from "../../core/usage.js";
 import type { AttemptRow, CallRow, Payload, RequestError, RequestRow } from "../types.js";
 
 /** The four columns of a payload, as bound parameters. `type === null` means no payload. */
@@ -151,6 +152,49 @@ export interface SqlAttempt {
   error: string | null;
   started_at: number;
   finished_at: number | null;
+  wall_seconds: number | null;
+  cpu_seconds: number | null;
+  peak_memory_bytes: number | null;
+  memory_gb_seconds: number | null;
+  /** INTEGER 0/1 in SQLite, boolean in PostgreSQL. */
+  container_started: number | boolean | null;
+}
+
+/** The usage columns of `attempts` (migration 006), in both dialects. */
+export const ATTEMPT_USAGE_COLUMNS = [
+  "wall_seconds",
+  "cpu_seconds",
+  "peak_memory_bytes",
+  "memory_gb_seconds",
+  "container_started",
+] as const;
+
+/** Column values of a usage report; all null without one (wall seconds null = no report). */
+export function usageColumns(u: AttemptUsage | null): {
+  wall_seconds: number | null;
+  cpu_seconds: number | null;
+  peak_memory_bytes: number | null;
+  memory_gb_seconds: number | null;
+  container_started: boolean | null;
+} {
+  return {
+    wall_seconds: u?.wallSeconds ?? null,
+    cpu_seconds: u?.cpuSeconds ?? null,
+    peak_memory_bytes: u && u.peakMemoryBytes !== null ? Math.round(u.peakMemoryBytes) : null,
+    memory_gb_seconds: u?.memoryGbSeconds ?? null,
+    container_started: u ? u.containerStarted : null,
+  };
+}
+
+function toUsage(r: SqlAttempt): AttemptUsage | null {
+  if (r.wall_seconds === null || r.wall_seconds === undefined) return null;
+  return {
+    wallSeconds: r.wall_seconds,
+    cpuSeconds: r.cpu_seconds,
+    peakMemoryBytes: r.peak_memory_bytes,
+    memoryGbSeconds: r.memory_gb_seconds ?? 0,
+    containerStarted: r.container_started === true || r.container_started === 1,
+  };
 }
 
 export function toAttempt(r: SqlAttempt): AttemptRow {
@@ -166,5 +210,6 @@ export function toAttempt(r: SqlAttempt): AttemptRow {
     error: parseJson<PlainError>(r.error),
     startedAt: r.started_at,
     finishedAt: r.finished_at,
+    usage: toUsage(r),
   };
 }

@@ -6,7 +6,7 @@ import type Database from "better-sqlite3";
 import type { AttemptPatch, CallPatch, NewAttempt, NewEvent, RequestPatch, Store } from "../types.js";
 import type { RequestEvent } from "../../core/request.js";
 import type { EventLog } from "./events.js";
-import { json, toAttempt, type SqlAttempt } from "../shared/rows.js";
+import { ATTEMPT_USAGE_COLUMNS, json, toAttempt, usageColumns, type SqlAttempt } from "../shared/rows.js";
 import type { Writes } from "./writes.js";
 
 type AttemptMethods = Pick<
@@ -15,7 +15,7 @@ type AttemptMethods = Pick<
 >;
 
 const COLUMNS = `id, call_id, request_id, number, executor_id, container_id, status, failure_reason, error,
-  started_at, finished_at`;
+  started_at, finished_at, ${ATTEMPT_USAGE_COLUMNS.join(", ")}`;
 
 export function attemptMethods(db: Database.Database, events: EventLog, writes: Writes): AttemptMethods {
   const claimCall = db.prepare<[number, number, string]>(
@@ -33,7 +33,12 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
     `UPDATE attempts SET status = @status, finished_at = @finished_at,
        failure_reason = CASE WHEN @set_failure_reason THEN @failure_reason ELSE failure_reason END,
        error = CASE WHEN @set_error THEN @error ELSE error END,
-       container_id = CASE WHEN @set_container_id THEN @container_id ELSE container_id END
+       container_id = CASE WHEN @set_container_id THEN @container_id ELSE container_id END,
+       wall_seconds = CASE WHEN @set_usage THEN @wall_seconds ELSE wall_seconds END,
+       cpu_seconds = CASE WHEN @set_usage THEN @cpu_seconds ELSE cpu_seconds END,
+       peak_memory_bytes = CASE WHEN @set_usage THEN @peak_memory_bytes ELSE peak_memory_bytes END,
+       memory_gb_seconds = CASE WHEN @set_usage THEN @memory_gb_seconds ELSE memory_gb_seconds END,
+       container_started = CASE WHEN @set_usage THEN @container_started ELSE container_started END
      WHERE id = @id AND status = 'running'
      RETURNING call_id, request_id`,
   );
@@ -69,6 +74,8 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
         error: json(a.error),
         set_container_id: a.containerId === undefined ? 0 : 1,
         container_id: a.containerId ?? null,
+        set_usage: a.usage === undefined ? 0 : 1,
+        ...sqliteUsage(a.usage ?? null),
       });
       if (!owner) return null;
       const callChanged = writes.patchCall(owner.call_id, "running", c) !== null;
@@ -103,4 +110,10 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
       return (executorId === undefined ? running.all() : runningOn.all(executorId)).map(toAttempt);
     },
   };
+}
+
+/** Usage columns as SQLite binds them (booleans as 0/1). */
+function sqliteUsage(u: Parameters<typeof usageColumns>[0]): Record<string, number | null> {
+  const c = usageColumns(u);
+  return { ...c, container_started: c.container_started === null ? null : c.container_started ? 1 : 0 };
 }

@@ -12,6 +12,7 @@ import { sql as apiKeys } from "./002-api-keys.js";
 import { sql as idempotencyInputHash } from "./003-idempotency-input-hash.js";
 import { sql as cronSchedules } from "./004-cron-schedules.js";
 import { sql as requestHeaders } from "./005-request-headers.js";
+import { sql as attemptUsage } from "./006-attempt-usage.js";
 import { sql as serverLeases } from "./007-server-leases.js";
 import { sql as blobs } from "./008-blobs.js";
 
@@ -23,7 +24,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: "idempotency-input-hash", sql: idempotencyInputHash },
   { version: 4, name: "cron-schedules", sql: cronSchedules },
   { version: 5, name: "request-headers", sql: requestHeaders },
-  // 006 is reserved for work landing separately; the runner applies whatever is missing.
+  { version: 6, name: "attempt-usage", sql: attemptUsage },
   { version: 7, name: "server-leases", sql: serverLeases },
   { version: 8, name: "blobs", sql: blobs },
 ];

@@ -11,6 +11,7 @@ import type { Migration } from "../../shared/migrations.js";
 import { sql as idempotencyInputHash } from "./003-idempotency-input-hash.js";
 import { sql as cronSchedules } from "./004-cron-schedules.js";
 import { sql as requestHeaders } from "./005-request-headers.js";
+import { sql as attemptUsage } from "./006-attempt-usage.js";
 import { sql as serverLeases } from "./007-server-leases.js";
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -19,5 +20,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: "idempotency-input-hash", sql: idempotencyInputHash },
   { version: 4, name: "cron-schedules", sql: cronSchedules },
   { version: 5, name: "request-headers", sql: requestHeaders },
+  { version: 6, name: "attempt-usage", sql: attemptUsage },
   { version: 7, name: "server-leases", sql: serverLeases },
 ];

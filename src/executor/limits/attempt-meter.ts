@@ -1,0 +1,100 @@
+/**
+ * Measures what one attempt consumes on its container (DESIGN §2 Usage; definitions in
+ * core/usage.ts and docs/semantics.md "Usage").
+ *
+ * CPU is a delta: containers are reused warm across attempts, so the meter reads the container's
+ * cumulative CPU time when the attempt starts and again when it ends. That delta is the attempt's
+ * own because a container serves one attempt at a time (the pool's invariant: a busy container is
+ * never handed out). Work a function leaves running after it returns (an un-awaited promise, a
+ * timer) is charged to whichever attempt runs on the container next, or to none while it is idle.
+ *
+ * Peak memory is the highest resident memory sampled while the attempt runs (every `intervalMs`,
+ * at its start and at its end, and the container's own figure as it finished): a spike shorter
+ * than the interval can be missed. When the container died (killed, crashed) the last sample
+ * taken before its death stands.
+ *
+ * Invariant: after `end()` or `stop()` no sample is taken; the interval is unref'd.
+ */
+import type { AttemptUsage } from "../../core/usage.js";
+
+/** One reading of the container: cumulative CPU seconds and resident bytes, each null when unknown. */
+export interface ProbeSample {
+  cpuSeconds: number | null;
+  rssBytes: number | null;
+}
+
+export interface AttemptMeterOptions {
+  /** Reads the container now; null when it is gone. */
+  probe: () => ProbeSample | null;
+  /** Epoch ms (the executor's clock). */
+  now: () => number;
+  intervalMs?: number | undefined;
+}
+
+/** What the attempt's end adds to the meter's own readings. */
+export interface AttemptEnd {
+  /** The function's configured memory in GB (for GB-seconds). */
+  memoryGb: number;
+  /** The container was started for this attempt. */
+  containerStarted: boolean;
+  /** The container process's own resident memory and CPU µs at its result, when it reported them. */
+  ownRss?: number | undefined;
+  ownCpuMicros?: number | undefined;
+}
+
+/**
+ * @example
+ * const meter = new AttemptMeter({ probe: () => limits.probe(container), now: () => clock.now() });
+ * // … the attempt runs …
+ * const usage = meter.end({ memoryGb: 1, containerStarted: false });
+ */
+export class AttemptMeter {
+  private readonly startedAt: number;
+  private readonly startCpu: number | null;
+  private lastCpu: number | null;
+  private peak: number | null;
+  private timer: NodeJS.Timeout | null;
+
+  constructor(private readonly o: AttemptMeterOptions) {
+    this.startedAt = o.now();
+    const s = o.probe();
+    this.startCpu = s?.cpuSeconds ?? null;
+    this.lastCpu = this.startCpu;
+    this.peak = s?.rssBytes ?? null;
+    this.timer = setInterval(() => this.sample(), o.intervalMs ?? 250);
+    this.timer.unref();
+  }
+
+  private sample(): void {
+    const s = this.o.probe();
+    if (!s) return;
+    if (s.cpuSeconds !== null && (this.lastCpu === null || s.cpuSeconds > this.lastCpu)) this.lastCpu = s.cpuSeconds;
+    if (s.rssBytes !== null) this.peak = Math.max(this.peak ?? 0, s.rssBytes);
+  }
+
+  /** Stops sampling without a result (an attempt dropped unreported). */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** The attempt's usage, with one last sample. */
+  end(e: AttemptEnd): AttemptUsage {
+    if (this.timer) this.sample();
+    this.stop();
+    const wallSeconds = Math.max(0, this.o.now() - this.startedAt) / 1000;
+    const tree = this.startCpu !== null && this.lastCpu !== null ? this.lastCpu - this.startCpu : null;
+    // The container's own figure is exact for its Node process and is part of the tree: the larger
+    // of the two wins (procfs counts in 10 ms ticks). Alone, it stands where no tree is readable.
+    const own = e.ownCpuMicros === undefined ? null : e.ownCpuMicros / 1e6;
+    const cpuSeconds = tree === null ? own : Math.max(tree, own ?? 0);
+    const peakMemoryBytes = e.ownRss === undefined ? this.peak : Math.max(this.peak ?? 0, e.ownRss);
+    return {
+      wallSeconds,
+      cpuSeconds: cpuSeconds === null ? null : Math.round(cpuSeconds * 1e6) / 1e6,
+      peakMemoryBytes,
+      memoryGbSeconds: Math.round(e.memoryGb * wallSeconds * 1e6) / 1e6,
+      containerStarted: e.containerStarted,
+    };
+  }
+}
