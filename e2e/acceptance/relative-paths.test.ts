@@ -184,8 +184,13 @@ describe("server on PostgreSQL without --blobs", { skip: pgSkip ?? false }, () =
     assert.equal(ran.code, 0, `${ran.stderr}\nserver:\n${server.output()}`);
     assert.equal(ran.stdout, "NO SHARED DISK!\n");
     assert.deepEqual(readdirSync(serverCwd), [], "no .tributary/blobs, no secret.key");
+    // Both gone before `after` drops the schema: a server still writing would deadlock the DROP.
+    const exited = [server.child, executor.child].map((c) =>
+      c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once("exit", r)),
+    );
     process.kill(-server.child.pid!, "SIGTERM");
     process.kill(-executor.child.pid!, "SIGTERM");
+    await Promise.all(exited);
   });
 });
 
