@@ -92,6 +92,9 @@ describeDashboard(
       await page.getByRole("link", { name: id }).click();
       await seeRequestStatus(page, "running");
       await page.locator("#progress-text", { hasText: "0 / 1 — waiting to be cancelled" }).waitFor();
+      // A running attempt is a bar on the timeline that grows towards now; the overall bar says 0 %.
+      await page.locator('#timeline-chart .seg-attempt[data-attempt="1"][data-status="running"]').waitFor();
+      assert.equal(await page.locator("#overall-bar-text").innerText(), "0 %");
 
       const cancel = page.getByRole("button", { name: "Cancel request" });
       await cancel.click();
@@ -100,6 +103,8 @@ describeDashboard(
       await cancel.waitFor({ state: "hidden" });
       assert.equal(await statusOf(cluster, "dash_sleepy", id), "cancelled");
       await page.locator('.call[data-function="dash_sleepy"] .call-head', { hasText: "cancelled" }).waitFor();
+      // The timeline ends the attempt's bar where it was cancelled.
+      await page.locator('#timeline-chart .seg-attempt[data-attempt="1"][data-status="cancelled"]').waitFor();
 
       // The status filter lists it among the cancelled requests and nowhere else.
       await page.getByRole("link", { name: "dash_sleepy" }).first().click();
@@ -152,6 +157,21 @@ describeDashboard(
         await p.locator("#progress-text", { hasText: "2 / 2 — item 2" }).waitFor();
         await waitFor("the keyed progress stream", async () => keyed.length > 0, 10_000);
         assert.ok(await p.getByRole("alert").isHidden());
+
+        // The invoke form sends the key too, and follows its request on the keyed stream.
+        await p.goto(`${secured.server.url}/ui#/apps/dash_tree/invoke`);
+        await p.locator("#invoke-form").getByLabel("input").fill("4");
+        await p.getByRole("button", { name: "Invoke" }).click();
+        await p.locator("#invoke-status .status", { hasText: /^succeeded$/ }).waitFor();
+        assert.equal(JSON.parse(await p.locator("#invoke-output-value").innerText()).items, 4);
+        // …and so do the schedules view and the cross-application search.
+        await p.goto(`${secured.server.url}/ui#/apps/dash_tree/schedules`);
+        await p.getByText("No cron schedule for this application.").waitFor();
+        await p.goto(`${secured.server.url}/ui#/`);
+        await p.getByLabel("Find a request by id").fill(id);
+        await p.getByRole("button", { name: "Find" }).click();
+        await p.waitForURL(new RegExp(`#/apps/dash_tree/requests/${id}$`));
+        await seeRequestStatus(p, "succeeded");
       } finally {
         await p.close();
         await secured.stop();

@@ -219,6 +219,14 @@ describeDashboard(
       await form.getByLabel("loud").check();
       await form.getByLabel("style").selectOption("fancy");
       await form.getByLabel("tags").fill('["a", "b"]');
+      // Every figure the overall bar shows, in order, as the stream moves it.
+      await page.evaluate(`(() => {
+        const seen = (window.__overall = []);
+        new MutationObserver(() => {
+          const t = document.getElementById("invoke-progress-text")?.textContent;
+          if (t && t !== seen[seen.length - 1]) seen.push(t);
+        }).observe(document.getElementById("invoke-result"), { subtree: true, childList: true, characterData: true });
+      })()`);
       await page.getByRole("button", { name: "Invoke" }).click();
 
       // Followed live: running with its steps, then succeeded at 100 % with the output.
@@ -228,6 +236,10 @@ describeDashboard(
       await page.locator("#invoke-status .status", { hasText: /^running$/ }).waitFor();
       await page.locator("#invoke-status .status", { hasText: /^succeeded$/ }).waitFor();
       assert.equal(await page.locator("#invoke-progress-text").innerText(), "100 %");
+      // Live: the bar rose through the steps (1/3, 2/3, 3/3 of the only call), never backwards.
+      const seen = (await page.evaluate("window.__overall")) as string[];
+      const percents = seen.filter((t) => t.endsWith("%")).map((t) => parseInt(t, 10));
+      assert.deepEqual(percents, [33, 66, 100], seen.join(", "));
       assert.equal(await page.locator("#invoke-progress-message").innerText(), "step 3");
       const out = JSON.parse(await page.locator("#invoke-output-value").innerText()) as unknown;
       assert.deepEqual(out, { text: "HELLO <B>ADA</B>HELLO <B>ADA</B>", style: "fancy", tags: ["a", "b"] });
