@@ -289,6 +289,21 @@ describeDashboard(
         "rows in call-tree order",
       );
 
+      // Usage, as the server sums it: every attempt measured, shown beside the facts and per attempt.
+      const { usage } = (await (
+        await fetch(`${cluster.server.url}/applications/dash_retry/requests/${id}`)
+      ).json()) as {
+        usage: { attempts: number; wall_seconds: number };
+      };
+      assert.equal(usage.attempts, 3, "the parent's attempt and both of the child's");
+      const facts = page.locator("#usage");
+      await facts.waitFor();
+      assert.match(await facts.innerText(), /Attempts measured\s+3/);
+      assert.match(await facts.innerText(), new RegExp(`Wall time\\s+${usage.wall_seconds.toFixed(3)} s`));
+      const perAttempt = page.locator('.call[data-function="dash_flaky"] td.attempt-usage');
+      assert.equal(await perAttempt.count(), 2);
+      assert.match(await perAttempt.first().innerText(), /^wall \d+\.\d{3} s · CPU .+ · peak .+$/);
+
       // The overall progress bar of a succeeded request is full, and the call tree agrees.
       assert.equal(await page.locator("#overall-bar-text").innerText(), "100 %");
       assert.match(

@@ -1,25 +1,11 @@
 /**
  * Browser code: what a request and each attempt consumed (`usage` in request metadata and on each
- * attempt: wall and CPU seconds, peak memory, memory GB-seconds). Servers that do not report usage
- * send none, and then nothing is drawn. Unknown figures (null) show as "—", never as zero.
+ * attempt: wall and CPU seconds, peak memory, memory GB-seconds). A server from before usage sends
+ * none, a running attempt has none yet, and a request whose attempts reported none counts 0
+ * attempts: then nothing is drawn. Unknown figures (null) show as "—", never as zero.
  */
+import type { AttemptInfo, AttemptUsageInfo, RequestDetail, UsageInfo } from "../../core/api.js";
 import { h } from "./dom.js";
-
-/** The figures read from a `usage` object (request totals carry the counts too). */
-interface UsageShown {
-  wall_seconds?: number | null;
-  cpu_seconds?: number | null;
-  peak_memory_bytes?: number | null;
-  memory_gb_seconds?: number | null;
-  attempts?: number;
-  containers_started?: number;
-}
-
-/** `x.usage` when it is an object, else null (an older server, or an attempt still running). */
-export function usageOf(x: object): UsageShown | null {
-  const u = (x as { usage?: unknown }).usage;
-  return typeof u === "object" && u !== null ? (u as UsageShown) : null;
-}
 
 function seconds(v: number | null | undefined): string {
   return typeof v === "number" ? `${v < 10 ? v.toFixed(3) : v.toFixed(1)} s` : "—";
@@ -42,18 +28,19 @@ function gbSeconds(v: number | null | undefined): string {
   return typeof v === "number" ? `${v.toFixed(3)} GB·s` : "—";
 }
 
-/** The request's usage as a facts list (`#usage`), or null when the server sent none. */
-export function usageFacts(detail: object): HTMLElement | null {
-  const u = usageOf(detail);
-  if (!u) return null;
+/** The request's usage as a facts list (`#usage`), or null when there is none to show. */
+export function usageFacts(detail: RequestDetail): HTMLElement | null {
+  // Typed as always present, but a server from before usage omits it.
+  const u: UsageInfo | undefined = detail.usage;
+  if (!u || u.attempts === 0) return null;
   const rows: [string, string][] = [
     ["Wall time", seconds(u.wall_seconds)],
     ["CPU time", seconds(u.cpu_seconds)],
     ["Peak memory", fmtBytes(u.peak_memory_bytes)],
     ["Memory", gbSeconds(u.memory_gb_seconds)],
+    ["Attempts measured", String(u.attempts)],
+    ["Containers started", String(u.containers_started)],
   ];
-  if (typeof u.attempts === "number") rows.push(["Attempts measured", String(u.attempts)]);
-  if (typeof u.containers_started === "number") rows.push(["Containers started", String(u.containers_started)]);
   return h(
     "dl",
     { class: "facts", id: "usage" },
@@ -62,8 +49,8 @@ export function usageFacts(detail: object): HTMLElement | null {
 }
 
 /** One attempt's usage on one line ("wall 1.200 s · CPU 0.950 s · peak 48.2 MiB"), or null. */
-export function attemptUsageText(attempt: object): string | null {
-  const u = usageOf(attempt);
+export function attemptUsageText(attempt: AttemptInfo): string | null {
+  const u: AttemptUsageInfo | null | undefined = attempt.usage;
   if (!u) return null;
   return `wall ${seconds(u.wall_seconds)} · CPU ${seconds(u.cpu_seconds)} · peak ${fmtBytes(u.peak_memory_bytes)}`;
 }
