@@ -26,18 +26,23 @@ function reachable(host: string, port: number, timeoutMs = 1000): Promise<boolea
   });
 }
 
-export async function backends(workDir: string): Promise<Backend[]> {
-  const base = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+/** Every backend, or only the one `only` names (`sqlite`, `postgres` or a `postgres://…` URL). */
+export async function backends(workDir: string, only: string | null = null): Promise<Backend[]> {
+  if (only !== null && !/^(sqlite|postgres)$|^postgres(ql)?:\/\//.test(only))
+    throw new Error(`--store ${only}: use sqlite, postgres or a postgres://… URL`);
+  const sqlite = { name: "sqlite", store: `sqlite:${join(workDir, "sqlite", "db.sqlite")}`, available: true };
+  if (only === "sqlite") return [sqlite];
+  const base = only?.includes("://")
+    ? only
+    : (process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test");
   const url = new URL(base);
   if (!url.searchParams.has("schema")) url.searchParams.set("schema", `bench_${process.pid}_${Date.now()}`);
   const up = await reachable(url.hostname, Number(url.port || 5432));
-  return [
-    { name: "sqlite", store: `sqlite:${join(workDir, "sqlite", "db.sqlite")}`, available: true },
-    {
-      name: "postgres",
-      store: url.toString(),
-      available: up,
-      ...(up ? {} : { reason: `PostgreSQL is not reachable at ${url.host}` }),
-    },
-  ];
+  const postgres = {
+    name: "postgres",
+    store: url.toString(),
+    available: up,
+    ...(up ? {} : { reason: `PostgreSQL is not reachable at ${url.host}` }),
+  };
+  return only === null ? [sqlite, postgres] : [postgres];
 }

@@ -79,10 +79,15 @@ function killGroup(child: ChildProcess): void {
   }
 }
 
+/** The blob directory, or "-" for a PostgreSQL store: its blobs then live in the database (the default). */
+function blobsArg(o: BenchClusterOptions): string {
+  return o.store.startsWith("postgres") ? "-" : join(o.dir, "blobs");
+}
+
 export async function startBenchCluster(o: BenchClusterOptions): Promise<BenchCluster> {
   const profArgs = o.serverProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${o.serverProfileDir}`] : [];
   if ((o.topology ?? "dev") === "dev") return startDev(o, profArgs);
-  const server = await start(["server", o.store, join(o.dir, "blobs")], profArgs);
+  const server = await start(["server", o.store, blobsArg(o)], profArgs);
   const url = server.ready.url!;
   let executor: ChildProcess;
   try {
@@ -125,10 +130,7 @@ function statsOf(child: ChildProcess): BenchCluster["executorStats"] {
 }
 
 async function startDev(o: BenchClusterOptions, profArgs: string[]): Promise<BenchCluster> {
-  const { child, ready } = await start(
-    ["dev", o.store, join(o.dir, "blobs"), join(o.dir, "executor"), String(o.cpu)],
-    profArgs,
-  );
+  const { child, ready } = await start(["dev", o.store, blobsArg(o), join(o.dir, "executor"), String(o.cpu)], profArgs);
   return {
     url: ready.url!,
     serverPid: ready.pid,

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--only a,b] [--profile] [--cpu N] [--out FILE]`
+ * `npm run bench [-- --quick] [--only a,b] [--store sqlite|postgres|postgres://…] [--profile] [--cpu N] [--out FILE]`
  *
  * Starts the system under test in child processes (bench/serve.ts), deploys bench/apps.ts, runs
  * each workload, prints the table (workload, figure, target, met?) and writes a JSON result file.
@@ -7,6 +7,8 @@
  * functions (use it
  * with `--only`, so the profile covers one workload). `BENCH_FILL` sets the store_1m fill size;
  * `BENCH_BACKEND=process` runs the containers on the process backend instead of the default (sandbox).
+ * `--store` runs one store only: `sqlite`, `postgres` (at `BENCH_POSTGRES_URL` or the local default)
+ * or a `postgres://…` URL (a fresh schema is added unless it names one).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -35,12 +37,13 @@ interface Args {
   profile: boolean;
   cpu: number;
   out: string;
+  store: string | null;
 }
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, only: null, profile: false, cpu: 8, out: "" };
+  const a: Args = { quick: false, only: null, profile: false, cpu: 8, out: "", store: null };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = (): string => {
@@ -57,12 +60,16 @@ function parseArgs(argv: string[]): Args {
     else if (k === "--profile") a.profile = true;
     else if (k === "--cpu") a.cpu = Number(v());
     else if (k === "--out") a.out = v();
-    else throw new Error(`unknown argument ${k}; use --quick, --only a,b, --profile, --cpu N, --out FILE`);
+    else if (k === "--store") a.store = v();
+    else
+      throw new Error(
+        `unknown argument ${k}; use --quick, --only a,b, --store sqlite|postgres|postgres://…, --profile, --cpu N, --out FILE`,
+      );
   }
   a.out ||= join(
     ROOT,
     "bench/results",
-    a.quick ? "quick.json" : a.only ? `only-${a.only.join("-")}.json` : "latest.json",
+    `${a.quick ? "quick" : a.only ? `only-${a.only.join("-")}` : "latest"}${a.store ? `-${a.store.split(":")[0]}` : ""}.json`,
   );
   const names = WORKLOADS.map((w) => w.name);
   for (const o of a.only ?? [])
@@ -87,7 +94,7 @@ async function main(): Promise<void> {
   const profiles: Record<string, string> = {};
   const selected = WORKLOADS.filter((w) => !args.only || args.only.includes(w.name));
   try {
-    for (const backend of await backends(workDir)) {
+    for (const backend of await backends(workDir, args.store)) {
       if (!backend.available) {
         log(`${backend.name}: skipped (${backend.reason})`);
         continue;

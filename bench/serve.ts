@@ -1,7 +1,7 @@
 /**
  * A Tributary process for the benchmarks, forked by the driver with an IPC channel:
  *
- *   node dist/bench/serve.js server   <storeUrl> <blobDir>
+ *   node dist/bench/serve.js server   <storeUrl> <blobDir | "-": in the PostgreSQL store>
  *   node dist/bench/serve.js executor <serverUrl> <dataDir> <cpu>
  *
  * It runs in its own process so the load generator's CPU and memory never count as the server's.
@@ -37,15 +37,16 @@ function instrumentContainers(): void {
 
 async function main(): Promise<void> {
   const [role, a, b, c] = process.argv.slice(2);
+  const blobs = b === "-" ? undefined : b;
   let stop: () => Promise<void>;
   if (role === "server" && a && b) {
-    const server = await createServer({ host: "127.0.0.1", port: 0, store: a, blobs: b, unsatisfiableGraceMs: 0 });
+    const server = await createServer({ host: "127.0.0.1", port: 0, store: a, blobs, unsatisfiableGraceMs: 0 });
     stop = () => server.close();
     send({ t: "ready", url: server.url, pid: process.pid });
   } else if (role === "dev" && a && b && c) {
     // Server and executor in one process over the in-process link, as `tributary dev` runs them.
     instrumentContainers();
-    const server = await createServer({ host: "127.0.0.1", port: 0, store: a, blobs: b, unsatisfiableGraceMs: 0 });
+    const server = await createServer({ host: "127.0.0.1", port: 0, store: a, blobs, unsatisfiableGraceMs: 0 });
     const ex = await createExecutor({
       servers: [server.url],
       transport: server.localTransport,

@@ -8,6 +8,7 @@
 import { ATTEMPT_USAGE_COLUMNS, json, toAttempt, usageColumns, type SqlAttempt } from "../shared/rows.js";
 import type { Store } from "../types.js";
 import type { Sql } from "./connect.js";
+import type { Begin } from "./group-commit.js";
 import { appendEvents } from "./events.js";
 import { patchCall, patchRequest } from "./writes.js";
 
@@ -31,26 +32,30 @@ const COLUMNS = [
   ...ATTEMPT_USAGE_COLUMNS,
 ];
 
-export function attemptMethods(sql: Sql): AttemptMethods {
+export function attemptMethods(sql: Sql, begin: Begin): AttemptMethods {
   const cols = sql(COLUMNS);
 
   return {
     async startAttempt(a, call, evs) {
-      return sql.begin(async (tx) => {
+      return begin(async (tx) => {
         const claimed = await tx`
           UPDATE function_calls SET status = 'running', attempts_used = ${call.attemptsUsed},
             infra_retries = ${call.infraRetries}, pending_reason = NULL
           WHERE id = ${a.callId} AND status = 'pending'`;
         if (claimed.count === 0) return null;
-        await tx`
+        // Sent together (one round trip), in this order: attempt first, request row last.
+        const attempt = tx`
           INSERT INTO attempts (id, call_id, request_id, number, executor_id, container_id, status, started_at)
-          VALUES (${a.id}, ${a.callId}, ${a.requestId}, ${a.number}, ${a.executorId}, ${a.containerId}, 'running', ${a.startedAt})`;
-        await tx`UPDATE requests SET status = 'running' WHERE id = ${a.requestId} AND status = 'pending'`;
-        return appendEvents(tx, a.requestId, evs);
+          VALUES (${a.id}, ${a.callId}, ${a.requestId}, ${a.number}, ${a.executorId}, ${a.containerId}, 'running', ${a.startedAt})`.execute();
+        const running =
+          tx`UPDATE requests SET status = 'running' WHERE id = ${a.requestId} AND status = 'pending'`.execute();
+        const events = appendEvents(tx, a.requestId, evs);
+        await Promise.all([attempt, running, events]);
+        return events;
       });
     },
     async finishAttempt(id, a, c, r, evs) {
-      return sql.begin(async (tx) => {
+      return begin(async (tx) => {
         const set: Record<string, string | number | boolean | null> = { status: a.status, finished_at: a.finishedAt };
         if (a.failureReason !== undefined) set.failure_reason = a.failureReason;
         if (a.error !== undefined) set.error = json(a.error);
@@ -59,8 +64,12 @@ export function attemptMethods(sql: Sql): AttemptMethods {
         const [owner] = await tx<{ call_id: string; request_id: string }[]>`
           UPDATE attempts SET ${tx(set)} WHERE id = ${id} AND status = 'running' RETURNING call_id, request_id`;
         if (!owner) return null;
-        const callChanged = (await patchCall(tx, owner.call_id, "running", c)) !== null;
-        const requestChanged = r !== null && (await patchRequest(tx, owner.request_id, r));
+        // Sent together (one round trip); they run in this order, call before request.
+        const [callId, requestChanged] = await Promise.all([
+          patchCall(tx, owner.call_id, "running", c),
+          r !== null && patchRequest(tx, owner.request_id, r),
+        ]);
+        const callChanged = callId !== null;
         // An event announcing a change that did not happen is dropped: the stream never shows what
         // the store does not hold (e.g. no second `request:finished` after a cancellation).
         const kept = evs.filter(

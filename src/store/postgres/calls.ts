@@ -4,6 +4,7 @@
 import { toCall, type SqlCall } from "../shared/rows.js";
 import type { Store } from "../types.js";
 import type { Sql } from "./connect.js";
+import type { Begin } from "./group-commit.js";
 import { appendEvents } from "./events.js";
 import { insertCall, patchCall } from "./writes.js";
 
@@ -38,7 +39,7 @@ const COLUMNS = [
   "finished_at",
 ];
 
-export function callMethods(sql: Sql): CallMethods {
+export function callMethods(sql: Sql, begin: Begin): CallMethods {
   const cols = sql(COLUMNS);
   const prefixed = sql.unsafe(COLUMNS.map((c) => `c.${c}`).join(", "));
 
@@ -60,7 +61,7 @@ export function callMethods(sql: Sql): CallMethods {
       return row ? toCall(row) : null;
     },
     async createCall(call, evs) {
-      return sql.begin(async (tx) => ((await insertCall(tx, call)) ? appendEvents(tx, call.requestId, evs) : null));
+      return begin(async (tx) => ((await insertCall(tx, call)) ? appendEvents(tx, call.requestId, evs) : null));
     },
     async listPendingCalls() {
       // Walks the partial index of pending calls (oldest first, ties in insertion order) and drops
@@ -72,7 +73,7 @@ export function callMethods(sql: Sql): CallMethods {
       return rows.map(toCall);
     },
     async transitionCall(id, from, patch, evs) {
-      return sql.begin(async (tx) => {
+      return begin(async (tx) => {
         const requestId = await patchCall(tx, id, from, patch);
         return requestId === null ? null : appendEvents(tx, requestId, evs);
       });

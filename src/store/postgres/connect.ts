@@ -21,8 +21,11 @@ export interface PostgresStoreOptions {
 
 /** The pool, typed without custom type parameters so helpers accept any `sql`/transaction. */
 export type Sql = postgres.Sql;
-/** A transaction handle from `sql.begin`. */
-export type Tx = postgres.TransactionSql;
+/**
+ * What a write runs on: a transaction from `sql.begin`, or the reserved connection of a group
+ * commit batch (group-commit.ts) inside its BEGIN … COMMIT.
+ */
+export type Tx = postgres.ISql;
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 

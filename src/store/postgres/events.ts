@@ -21,9 +21,15 @@ export async function insertEvents(
 ): Promise<RequestEvent[]> {
   if (events.length === 0) return [];
   const out: RequestEvent[] = events.map((e, i) => ({ ...e, seq: firstSeq + i }));
-  const rows = out.map((e) => ({
-    request_id: requestId,
-    seq: e.seq,
+  const rows = out.map((e) => ({ request_id: requestId, seq: e.seq, ...columns(e) }));
+  // One multi-row INSERT per batch: one round trip whatever the number of events.
+  await tx`INSERT INTO events ${tx(rows)}`;
+  return out;
+}
+
+/** An event's columns but its request and seq. */
+function columns(e: NewEvent) {
+  return {
     kind: e.kind,
     at: e.at,
     call_id: e.callId ?? null,
@@ -31,19 +37,32 @@ export async function insertEvents(
     function_name: e.functionName ?? null,
     attempt: e.attempt ?? null,
     data: e.data === undefined ? null : JSON.stringify(e.data),
-  }));
-  // One multi-row INSERT per batch: one round trip whatever the number of events.
-  await tx`INSERT INTO events ${tx(rows)}`;
-  return out;
+  };
 }
 
-/** Reserves seqs after the request's last one and inserts the events. Throws for an unknown request. */
+/**
+ * Reserves seqs after the request's last one and inserts the events, in one statement (one round
+ * trip): the UPDATE of the counter locks the request row, and the INSERT numbers the events from
+ * what it returned. Throws for an unknown request (the UPDATE then returns nothing, so nothing is
+ * inserted).
+ */
 export async function appendEvents(tx: Tx, requestId: string, events: readonly NewEvent[]): Promise<RequestEvent[]> {
   if (events.length === 0) return [];
-  const [row] = await tx<{ event_seq: number }[]>`
-    UPDATE requests SET event_seq = event_seq + ${events.length} WHERE id = ${requestId} RETURNING event_seq`;
-  if (!row) throw new UnknownRequestError(requestId);
-  return insertEvents(tx, requestId, row.event_seq - events.length + 1, events);
+  const n = events.length;
+  const rows = JSON.stringify(events.map((e, i) => ({ i, ...columns(e) })));
+  const inserted = await tx<{ seq: number }[]>`
+    WITH counter AS (
+      UPDATE requests SET event_seq = event_seq + ${n} WHERE id = ${requestId} RETURNING event_seq
+    )
+    INSERT INTO events (request_id, seq, kind, at, call_id, parent_call_id, function_name, attempt, data)
+    SELECT ${requestId}, counter.event_seq - ${n} + 1 + e.i, e.kind, e.at, e.call_id, e.parent_call_id,
+      e.function_name, e.attempt, e.data
+    FROM counter, jsonb_to_recordset(${rows}::text::jsonb) AS e(i int, kind text, at bigint, call_id text,
+      parent_call_id text, function_name text, attempt int, data text)
+    RETURNING seq`;
+  if (inserted.length === 0) throw new UnknownRequestError(requestId);
+  const first = Math.min(...inserted.map((r) => r.seq));
+  return events.map((e, i) => ({ ...e, seq: first + i }));
 }
 
 /** Events with seq > afterSeq, ascending, at most `limit`. */

@@ -1,11 +1,14 @@
 /**
  * The PostgreSQL Store (`--store postgres://…`, docs/operations.md).
  *
- * Every method is one transaction: multi-statement methods run in `sql.begin` (BEGIN … COMMIT on
- * one pooled connection), single statements are their own transaction. Transitions are CAS
+ * Every method is one transaction (or part of one): the state transitions of the hot path (requests,
+ * calls, attempts, events) go through group commit (group-commit.ts), which runs the transitions
+ * issued together in one transaction and settles each only after its COMMIT; other multi-statement
+ * methods run in `sql.begin`; single statements are their own transaction. Transitions are CAS
  * (`UPDATE … WHERE status = … RETURNING`) under READ COMMITTED: a concurrent writer of the same row
- * waits for the first to commit, re-checks the WHERE clause, and loses cleanly (null/false).
- * Nothing here sleeps or retries; lock order (attempt → call → request) rules out deadlocks.
+ * waits for the first to commit, re-checks the WHERE clause, and loses cleanly (null/false). Lock
+ * order (attempt → call → request) rules out deadlocks between single transitions; a batch that
+ * deadlocks with another server's batch is run again, job by job.
  *
  * `migrate()` must run before the first use (the server and `openStore` do it).
  */
@@ -17,6 +20,7 @@ import { attemptMethods } from "./attempts.js";
 import { callMethods } from "./calls.js";
 import { clusterMethods } from "./cluster.js";
 import { connect, type PostgresStoreOptions } from "./connect.js";
+import { groupCommit } from "./group-commit.js";
 import { appendEvents, lastEvent, listEvents } from "./events.js";
 import { hintChannel } from "./hints.js";
 import { applyMigrations } from "./migrate.js";
@@ -37,6 +41,7 @@ export type { PostgresStoreOptions } from "./connect.js";
  */
 export function createPostgresStore(url: string, options: PostgresStoreOptions = {}): Store {
   const sql = connect(url, options);
+  const begin = groupCommit(sql);
   return {
     async migrate() {
       await applyMigrations(sql, options.schema);
@@ -46,11 +51,11 @@ export function createPostgresStore(url: string, options: PostgresStoreOptions =
       await sql.end({ timeout: 5 });
     },
     ...applicationMethods(sql),
-    ...requestMethods(sql),
-    ...callMethods(sql),
-    ...attemptMethods(sql),
+    ...requestMethods(sql, begin),
+    ...callMethods(sql, begin),
+    ...attemptMethods(sql, begin),
     async appendEvents(requestId, evs) {
-      return sql.begin((tx) => appendEvents(tx, requestId, evs));
+      return begin((tx) => appendEvents(tx, requestId, evs));
     },
     async listEvents(requestId, afterSeq, limit) {
       return listEvents(sql, requestId, afterSeq, limit);

@@ -7,6 +7,7 @@ import { encodeCursor, pageStart } from "../cursor.js";
 import { payloadParams, toRequest, type SqlRequest } from "../shared/rows.js";
 import type { NewCall, NewEvent, NewRequest, RequestRow, Store } from "../types.js";
 import type { Sql } from "./connect.js";
+import type { Begin } from "./group-commit.js";
 import { appendEvents, insertEvents } from "./events.js";
 import { insertCall, patchRequest } from "./writes.js";
 
@@ -43,11 +44,11 @@ export const REQUEST_COLUMNS = [
 
 type Created = { request: RequestRow; created: boolean; events: RequestEvent[] };
 
-export function requestMethods(sql: Sql): RequestMethods {
+export function requestMethods(sql: Sql, begin: Begin): RequestMethods {
   const cols = sql(REQUEST_COLUMNS);
 
   async function create(r: NewRequest, root: NewCall, evs: NewEvent[]): Promise<Created> {
-    return sql.begin(async (tx): Promise<Created> => {
+    return begin(async (tx): Promise<Created> => {
       const input = payloadParams(r.input);
       // ON CONFLICT on the partial unique index: a concurrent create with the same key waits for
       // the first to commit, then inserts nothing; the re-select below (a new snapshot under READ
@@ -66,7 +67,9 @@ export function requestMethods(sql: Sql): RequestMethods {
           throw new Error(`createRequest ${JSON.stringify(r.id)}: idempotency conflict but no existing request`);
         return { request: toRequest(existing), created: false, events: [] };
       }
-      if (!(await insertCall(tx, root))) throw new Error(`root call ${JSON.stringify(root.id)} already exists`);
+      // Sent together (one round trip).
+      const [rootInserted, events] = await Promise.all([insertCall(tx, root), insertEvents(tx, r.id, 1, evs)]);
+      if (!rootInserted) throw new Error(`root call ${JSON.stringify(root.id)} already exists`);
       // Built from what was written rather than read back: the caller's payload bytes as given.
       const { owner: _owner, ...fields } = r;
       const request: RequestRow = {
@@ -78,7 +81,7 @@ export function requestMethods(sql: Sql): RequestMethods {
         output: null,
         finishedAt: null,
       };
-      return { request, created: true, events: await insertEvents(tx, r.id, 1, evs) };
+      return { request, created: true, events };
     });
   }
 
@@ -116,7 +119,7 @@ export function requestMethods(sql: Sql): RequestMethods {
       return rows.map(toRequest);
     },
     async finishRequest(id, patch, evs) {
-      return sql.begin(async (tx) => ((await patchRequest(tx, id, patch)) ? appendEvents(tx, id, evs) : null));
+      return begin(async (tx) => ((await patchRequest(tx, id, patch)) ? appendEvents(tx, id, evs) : null));
     },
     async deleteRequest(id) {
       // Calls, attempts, events, state, metrics and logs go with it (ON DELETE CASCADE).

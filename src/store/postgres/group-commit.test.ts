@@ -1,0 +1,104 @@
+/**
+ * PostgreSQL group commit: writes issued together share one transaction, nothing settles before
+ * its COMMIT, and one bad write fails alone. One fresh schema, dropped at the end. Skipped with a
+ * notice when no PostgreSQL answers within 2 s.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import postgres from "postgres";
+import { connect, type Sql } from "./connect.js";
+import { groupCommit, type Begin } from "./group-commit.js";
+import { schemaFactory, TEST_POSTGRES_URL, unreachableReason } from "../../../test/helpers/postgres-database.js";
+
+const skip = await unreachableReason();
+if (skip !== null) console.log(`postgres tests skipped: ${skip}`);
+
+describe("postgres group commit", { skip: skip ?? false }, () => {
+  const schemas = schemaFactory();
+  const schema = schemas.next();
+  let sql: Sql;
+  let other: postgres.Sql;
+  let begin: Begin;
+  before(async () => {
+    other = postgres(TEST_POSTGRES_URL, { max: 1, onnotice: () => {} });
+    await other.unsafe(`CREATE SCHEMA "${schema}"`);
+    await other.unsafe(`SET search_path = "${schema}"`);
+    await other.unsafe(`CREATE TABLE t (k text PRIMARY KEY, job int NOT NULL)`);
+    await other.unsafe(`CREATE TABLE d (k text, CONSTRAINT d_k UNIQUE (k) DEFERRABLE INITIALLY DEFERRED)`);
+    sql = connect(TEST_POSTGRES_URL, { schema, max: 4 });
+    begin = groupCommit(sql);
+  });
+  after(async () => {
+    await sql?.end({ timeout: 5 });
+    await other?.end({ timeout: 5 });
+    await schemas.dropAll();
+  });
+
+  const rows = async (prefix: string) =>
+    (await other<{ k: string }[]>`SELECT k FROM t WHERE k LIKE ${prefix + "%"} ORDER BY k`).map((r) => r.k);
+
+  test("writes issued together run in one transaction and are visible once they settle", async () => {
+    const txids = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        begin(async (tx) => {
+          await tx`INSERT INTO t VALUES (${`a${i}`}, ${i})`;
+          const [row] = await tx<{ id: string }[]>`SELECT txid_current()::text AS id`;
+          return row!.id;
+        }),
+      ),
+    );
+    assert.equal(new Set(txids).size, 1, "one transaction");
+    assert.equal((await rows("a")).length, 10, "committed when the promises settled");
+  });
+
+  test("a job that fails (JS or SQL error) fails alone; the others commit exactly once", async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) =>
+        begin(async (tx) => {
+          await tx`INSERT INTO t VALUES (${`b${i}`}, ${i})`;
+          if (i === 2) throw new Error("job 2 gives up");
+          if (i === 4) await tx`SELECT 1 / 0`; // aborts the shared transaction
+          return i;
+        }),
+      ),
+    );
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ["fulfilled", "fulfilled", "rejected", "fulfilled", "rejected", "fulfilled"],
+    );
+    assert.match(String((results[2] as PromiseRejectedResult).reason), /job 2 gives up/);
+    assert.match(String((results[4] as PromiseRejectedResult).reason), /division by zero/);
+    assert.deepEqual(await rows("b"), ["b0", "b1", "b3", "b5"]);
+  });
+
+  test("nothing is acknowledged before COMMIT: a COMMIT that fails rejects every job of its batch", async () => {
+    let ran = 0;
+    const results = await Promise.allSettled(
+      ["same", "same", "other"].map((k) =>
+        begin(async (tx) => {
+          await tx`INSERT INTO d VALUES (${k})`; // the unique check is deferred to COMMIT
+          ran++;
+          return k;
+        }),
+      ),
+    );
+    assert.equal(ran, 3, "every job's own statements succeeded");
+    assert.ok(
+      results.every((r) => r.status === "rejected" && /d_k/.test(String(r.reason))),
+      JSON.stringify(results.map((r) => r.status)),
+    );
+    assert.equal((await other`SELECT k FROM d`).length, 0, "the batch was rolled back");
+  });
+
+  test("writes issued while a batch commits form the next batch", async () => {
+    const first = begin(async (tx) => (await tx<{ id: string }[]>`SELECT txid_current()::text AS id`)[0]!.id);
+    await new Promise((r) => setImmediate(r)); // the first batch is under way
+    const next = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        begin(async (tx) => (await tx<{ id: string }[]>`SELECT txid_current()::text AS id`)[0]!.id),
+      ),
+    );
+    assert.equal(new Set(next).size, 1);
+    assert.notEqual(next[0], await first);
+  });
+});

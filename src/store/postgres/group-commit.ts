@@ -1,0 +1,128 @@
+/**
+ * Group commit for PostgreSQL: the state transitions issued while the writer is busy (or in the
+ * same tick when it is idle) run together in ONE transaction, pipelined on one connection, and
+ * commit once. SQLite's equivalent is sqlite/group-commit.ts.
+ *
+ * Why: on the hot path a transaction costs its round trips (BEGIN, each statement, COMMIT) and its
+ * commit (a WAL flush), not its statements. Under load, many requests' transitions now share one
+ * BEGIN, one COMMIT and one flush, and their statements travel together in one socket write.
+ *
+ * Invariants:
+ * - A job's promise settles only after the COMMIT that makes its writes durable: nothing is
+ *   acknowledged (an invoke's id, an event on a stream, a result) before it is committed.
+ * - Jobs of one batch run concurrently inside the transaction, their statements interleaved on
+ *   the one connection. That is no weaker than separate READ COMMITTED transactions: every
+ *   transition is a compare-and-set, and a later statement sees an earlier one's writes.
+ * - One batch at a time per store: batches of one server can never deadlock each other (jobs in
+ *   one batch share its locks). A batch that meets a deadlock with another server is retried.
+ * - If any job of a batch fails, the batch is rolled back and every job runs again alone, so one
+ *   bad job fails by itself and the others commit exactly once. A failed COMMIT rejects every job
+ *   of the batch: its outcome is unknown (the connection may have died after the server committed),
+ *   so nothing is re-run.
+ * - A job uses only its `tx`: it must not wait on anything outside the transaction, or it would
+ *   hold up every write of the server.
+ */
+import type { Sql, Tx } from "./connect.js";
+
+/** Runs `fn` in a transaction (shared with other jobs) and resolves with its result after COMMIT. */
+export type Begin = <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
+
+/** Options of {@link groupCommit}. */
+export interface GroupCommitOptions {
+  /** Most jobs per transaction (default 256). */
+  maxBatch?: number;
+}
+
+interface Job {
+  fn: (tx: Tx) => Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** SQLSTATEs after which a transaction that ran alone is simply run again. */
+const RETRYABLE = new Set(["40P01", "40001"]); // deadlock_detected, serialization_failure
+const MAX_RETRIES = 5;
+
+/**
+ * @example
+ * const begin = groupCommit(sql);
+ * const events = await begin(async (tx) => appendEvents(tx, requestId, evs)); // committed here
+ */
+export function groupCommit(sql: Sql, options: GroupCommitOptions = {}): Begin {
+  const maxBatch = options.maxBatch ?? 256;
+  let queue: Job[] = [];
+  let busy = false;
+  let scheduled = false;
+
+  const drain = (): void => {
+    scheduled = false;
+    if (busy || queue.length === 0) return;
+    busy = true;
+    const batch = queue.slice(0, maxBatch);
+    queue = queue.slice(batch.length);
+    void runBatch(batch).finally(() => {
+      busy = false;
+      // What arrived meanwhile is the next batch: run it at once, no tick of delay.
+      drain();
+    });
+  };
+
+  async function runBatch(batch: Job[], retries = 0): Promise<void> {
+    let outcome: Outcome;
+    try {
+      outcome = await once(sql, batch);
+    } catch (e) {
+      // BEGIN, ROLLBACK or COMMIT failed, or no connection: nothing was (knowingly) committed, but
+      // after a failed COMMIT nobody can tell, so nothing is re-run.
+      for (const j of batch) j.reject(e);
+      return;
+    }
+    if (outcome.ok) {
+      batch.forEach((j, i) => j.resolve(outcome.values[i]));
+      return;
+    }
+    if (batch.length === 1) {
+      if (isRetryable(outcome.error) && retries < MAX_RETRIES) return runBatch(batch, retries + 1);
+      batch[0]!.reject(outcome.error);
+      return;
+    }
+    // Rolled back: each job again on its own, in order, so a bad one fails alone.
+    for (const j of batch) await runBatch([j]);
+  }
+
+  return <T>(fn: (tx: Tx) => Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!busy && !scheduled) {
+        scheduled = true;
+        // A tick's worth of callers (e.g. HTTP requests parsed together) join the first batch.
+        setImmediate(drain);
+      }
+    });
+}
+
+type Outcome = { ok: true; values: unknown[] } | { ok: false; error: unknown };
+
+/** One transaction for `batch`: BEGIN is pipelined with the jobs' first statements. */
+async function once(sql: Sql, batch: Job[]): Promise<Outcome> {
+  const conn = await sql.reserve();
+  try {
+    const begin = conn`BEGIN`.execute();
+    begin.catch(() => {}); // awaited below; the jobs' statements fail too if it does
+    const settled = await Promise.allSettled(batch.map((j) => j.fn(conn)));
+    await begin;
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+    if (failed) {
+      await conn`ROLLBACK`;
+      return { ok: false, error: failed.reason };
+    }
+    await conn`COMMIT`;
+    return { ok: true, values: settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) };
+  } finally {
+    conn.release();
+  }
+}
+
+function isRetryable(e: unknown): boolean {
+  return RETRYABLE.has((e as { code?: string } | null)?.code ?? "");
+}
