@@ -17,7 +17,7 @@
 import type { Manifest } from "../core/manifest.js";
 import type { RequestEvent } from "../core/request.js";
 import type { FromExecutor } from "../core/wire/executor.js";
-import type { Payload } from "../store/types.js";
+import type { Payload, RequestPatch } from "../store/types.js";
 import { Applications } from "./applications.js";
 import { Attempts } from "./attempts.js";
 import { Children } from "./children.js";
@@ -40,6 +40,9 @@ export interface DeployedApplication {
   readonly version: number;
   readonly manifest: Manifest;
 }
+
+/** How a request ended, as committed (the request row's outcome fields). */
+export type FinalOutcome = RequestPatch;
 
 /** A point-in-time view of what this engine holds live, for `GET /metrics`. */
 export interface EngineMetrics {
@@ -82,6 +85,17 @@ export interface Engine {
   readPayload(p: Payload): Promise<Uint8Array>;
   /** Live events of a request as they are committed; returns the unsubscribe function. */
   subscribe(requestId: string, listener: (ev: RequestEvent) => void): () => void;
+  /**
+   * Like `subscribe`, after first replaying from memory every event after `afterSeq`; null when
+   * memory does not hold them all (the request did not start here, finished, or has too many
+   * events), and then the caller reads the history from the store and uses `subscribe`.
+   */
+  subscribeFrom(requestId: string, afterSeq: number, listener: (ev: RequestEvent) => void): (() => void) | null;
+  /**
+   * The outcome of a request that finished in this engine, while it is still held in memory (as
+   * committed with its `request:finished` event); null otherwise (read the store).
+   */
+  finalOutcome(requestId: string): FinalOutcome | null;
   /** An executor said hello on `link`. */
   connectExecutor(link: ExecutorLink, hello: Hello): void;
   /** A message from a connected executor. */
@@ -197,6 +211,16 @@ class EngineCore implements Engine {
 
   subscribe(requestId: string, listener: (ev: RequestEvent) => void): () => void {
     return this.res.subscribe(requestId, listener);
+  }
+
+  subscribeFrom(requestId: string, afterSeq: number, listener: (ev: RequestEvent) => void): (() => void) | null {
+    // In a cluster, a request this server does not run gets its events from the follower only.
+    if (this.res.follower && !this.res.live.requests.has(requestId)) return null;
+    return this.res.bus.subscribeFrom(requestId, afterSeq, listener);
+  }
+
+  finalOutcome(requestId: string): FinalOutcome | null {
+    return this.res.live.requests.get(requestId)?.final ?? null;
   }
 
   connectExecutor(link: ExecutorLink, hello: Hello): void {

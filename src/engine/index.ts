@@ -3,7 +3,7 @@
  * Everything else in this folder is private to the engine.
  */
 export { createEngine } from "./engine.js";
-export type { DeployedApplication, Engine, EngineMetrics } from "./engine.js";
+export type { DeployedApplication, Engine, EngineMetrics, FinalOutcome } from "./engine.js";
 export { EngineError } from "./errors.js";
 export type { EngineErrorCode } from "./errors.js";
 export type { EngineDeps, EngineOptions } from "./resources.js";

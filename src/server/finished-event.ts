@@ -7,18 +7,24 @@ import { INLINE_OUTPUT_MAX_BYTES, type RequestFinishedData } from "../core/api.j
 import { inlineOutput } from "../core/inline-output.js";
 import type { RequestEvent, RequestOutcome } from "../core/request.js";
 import { outcomeOf } from "../core/status.js";
+import type { FinalOutcome } from "../engine/index.js";
 import type { ServerContext } from "./context.js";
 
 /**
- * Built from the request row, which is committed with the `request:finished` event (DESIGN §3b), so
- * it holds the outcome the event announces. A request deleted meanwhile falls back to the event.
+ * Built from the request's committed outcome (DESIGN §3b: committed with the `request:finished`
+ * event, so it is the outcome the event announces): `final` when the engine still holds it in
+ * memory (the request finished here just now: no store read), else the request row. A request
+ * deleted meanwhile falls back to the event.
  */
 export async function requestFinishedData(
   s: Pick<ServerContext, "engine" | "store">,
   requestId: string,
   ev: RequestEvent,
+  final: FinalOutcome | null = null,
 ): Promise<RequestFinishedData> {
-  const r = await s.store.getRequest(requestId);
+  const r = final
+    ? { id: requestId, output: null, requestError: null, error: null, finishedAt: null, failureReason: null, ...final }
+    : await s.store.getRequest(requestId);
   if (!r) {
     const d = (ev.data ?? {}) as Partial<RequestOutcome>;
     const status = d.status ?? "failed";

@@ -74,8 +74,9 @@ export function eventStream(
         last = ev.seq;
         if (ev.kind === "request:finished") {
           finishing = true;
-          // The outcome's frame needs the request row (and the output): read, then end the stream.
-          requestFinishedData(s, requestId, ev).then((data) => {
+          // The outcome's frame needs the outcome (and the output): from memory when this event is
+          // being published right now, else from the store; then the stream ends.
+          requestFinishedData(s, requestId, ev, s.engine.finalOutcome(requestId)).then((data) => {
             if (done) return;
             controller.enqueue(enc.encode(frame(ev.seq, FINISHED_EVENT, data)));
             finish();
@@ -84,26 +85,31 @@ export function eventStream(
         }
         if (inEventSet(ev.kind, o.events)) controller.enqueue(enc.encode(frame(ev.seq, ev.kind, withFraction(ev))));
       };
-      const unsubscribe = s.engine.subscribe(requestId, (ev) => (historyRead ? write(ev) : queued.push(ev)));
+      if (o.prelude) controller.enqueue(enc.encode(o.prelude));
+      // A request that started here replays from memory: no history to read from the store.
+      const replayed = s.engine.subscribeFrom(requestId, o.afterSeq, write);
+      if (replayed) historyRead = true;
+      const unsubscribe =
+        replayed ?? s.engine.subscribe(requestId, (ev) => (historyRead ? write(ev) : queued.push(ev)));
       const beat = setInterval(() => !done && controller.enqueue(enc.encode(": keep-alive\n\n")), HEARTBEAT_MS);
       cleanup = () => {
         unsubscribe();
         clearInterval(beat);
       };
-      if (o.prelude) controller.enqueue(enc.encode(o.prelude));
-      void (async () => {
-        try {
-          for (;;) {
-            const page = await s.store.listEvents(requestId, last, PAGE);
-            for (const ev of page) write(ev);
-            if (page.length < PAGE || finishing || done) break;
+      if (!replayed)
+        void (async () => {
+          try {
+            for (;;) {
+              const page = await s.store.listEvents(requestId, last, PAGE);
+              for (const ev of page) write(ev);
+              if (page.length < PAGE || finishing || done) break;
+            }
+            historyRead = true;
+            queued.sort((a, b) => a.seq - b.seq).forEach(write);
+          } catch (e) {
+            fail(e);
           }
-          historyRead = true;
-          queued.sort((a, b) => a.seq - b.seq).forEach(write);
-        } catch (e) {
-          fail(e);
-        }
-      })();
+        })();
     },
     cancel() {
       done = true;

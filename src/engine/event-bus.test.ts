@@ -1,0 +1,61 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { RequestEvent } from "../core/request.js";
+import { EventBus, JOURNAL_MAX } from "./event-bus.js";
+
+const ev = (seq: number, kind: RequestEvent["kind"] = "progress"): RequestEvent => ({ seq, kind, at: seq });
+const seqs = (events: RequestEvent[]): number[] => events.map((e) => e.seq);
+
+test("a request published from seq 1 replays its events from memory, then delivers live ones", () => {
+  const bus = new EventBus();
+  bus.publish("r", [ev(1, "request:started"), ev(2, "call:created")]);
+  bus.publish("r", [ev(3)]);
+  const got: RequestEvent[] = [];
+  const off = bus.subscribeFrom("r", 0, (e) => got.push(e));
+  assert.ok(off);
+  assert.deepEqual(seqs(got), [1, 2, 3]);
+  bus.publish("r", [ev(4)]);
+  assert.deepEqual(seqs(got), [1, 2, 3, 4]);
+  const resumed: RequestEvent[] = [];
+  bus.subscribeFrom("r", 2, (e) => resumed.push(e));
+  assert.deepEqual(seqs(resumed), [3, 4], "from a position: only what follows it");
+  off!();
+  bus.publish("r", [ev(5)]);
+  assert.equal(got.length, 4, "unsubscribed");
+});
+
+test("no replay where memory does not hold every event after the position", () => {
+  const bus = new EventBus();
+  bus.publish("joined-late", [ev(7)]);
+  assert.equal(
+    bus.subscribeFrom("joined-late", 0, () => {}),
+    null,
+    "its first events were published elsewhere",
+  );
+  assert.equal(
+    bus.subscribeFrom("unknown", 0, () => {}),
+    null,
+  );
+
+  bus.publish("long", [ev(1, "request:started")]);
+  for (let s = 2; s <= JOURNAL_MAX + 10; s++) bus.publish("long", [ev(s)]);
+  assert.equal(
+    bus.subscribeFrom("long", 0, () => {}),
+    null,
+    "past the cap, the oldest are gone",
+  );
+  const tail: RequestEvent[] = [];
+  assert.ok(
+    bus.subscribeFrom("long", 20, (e) => tail.push(e)),
+    "a later position is still covered",
+  );
+  assert.equal(tail[0]!.seq, 21);
+  assert.equal(tail.length, JOURNAL_MAX - 10);
+
+  bus.publish("done", [ev(1, "request:started"), ev(2, "request:finished")]);
+  assert.equal(
+    bus.subscribeFrom("done", 0, () => {}),
+    null,
+    "a finished request's journal is dropped",
+  );
+});
