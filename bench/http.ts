@@ -61,9 +61,27 @@ export class BenchHttp {
   }
 
   /**
-   * Invoke → output: `POST /applications/{app}` with `Accept: text/event-stream` (the stream ends
-   * with `RequestFinished`), then `GET …/output`. Returns the output body; throws unless succeeded.
+   * Invoke → output on the path the docs give a client that also wants progress: `POST
+   * /applications/{app}` with `Accept: text/event-stream`; the stream ends with `RequestFinished`,
+   * which carries the (small) output. Returns the output as JSON text; throws unless succeeded.
    */
+  async invokeSse(app: string, input: unknown, timeoutMs = 120_000): Promise<string> {
+    const res = await this.request(
+      "POST",
+      `/applications/${app}`,
+      JSON.stringify(input ?? null),
+      { accept: "text/event-stream" },
+      timeoutMs,
+    );
+    if (res.status !== 200) throw new Error(`invoke ${app} (SSE): HTTP ${res.status} ${res.body.slice(0, 300)}`);
+    const at = res.body.lastIndexOf("event: RequestFinished\ndata: ");
+    if (at < 0) throw new Error(`invoke ${app} (SSE): no RequestFinished in ${res.body.slice(0, 300)}`);
+    const line = res.body.slice(at + "event: RequestFinished\ndata: ".length).split("\n", 1)[0]!;
+    const fin = JSON.parse(line) as { status: string; output?: { body: unknown } };
+    if (fin.status !== "succeeded" || !fin.output) throw new Error(`invoke ${app} (SSE): ${line.slice(0, 300)}`);
+    return JSON.stringify(fin.output.body);
+  }
+
   /** One round trip: `POST /applications/{app}?wait=…` answers with the output once finished. */
   async invokeAndWait(app: string, input: unknown, timeoutMs = 120_000): Promise<string> {
     const res = await this.request(

@@ -26,13 +26,19 @@ function expectOk(status: number, body: string, what: string): void {
   if (status !== 200) throw new Error(`${what}: HTTP ${status} ${body.slice(0, 300)}`);
 }
 
-async function tributary(quick: boolean): Promise<Figures> {
+/** Tributary on both client paths of its docs: `?wait=` and the SSE invoke. */
+interface TributaryFigures {
+  wait: Figures;
+  sse: Figures;
+}
+
+async function tributary(quick: boolean): Promise<TributaryFigures> {
   const dir = mkdtempSync(join(tmpdir(), "tributary-peers-"));
   const sys = await startSystem({ dir, store: `sqlite:${join(dir, "db.sqlite")}`, cpu: 8 });
   try {
     await sys.deploy(join(ROOT, "bench", "apps.ts"));
-    log("tributary:");
-    return await measure(
+    log("tributary (?wait=):");
+    const wait = await measure(
       {
         trivial: () => sys.http.invokeAndWait("trivial", null),
         chain10: () => sys.http.invokeAndWait("chain10", null),
@@ -40,6 +46,16 @@ async function tributary(quick: boolean): Promise<Figures> {
       quick,
       log,
     );
+    log("tributary (SSE invoke):");
+    const sse = await measure(
+      {
+        trivial: () => sys.http.invokeSse("trivial", null),
+        chain10: () => sys.http.invokeSse("chain10", null),
+      },
+      quick,
+      log,
+    );
+    return { wait, sse };
   } finally {
     await sys.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -75,18 +91,26 @@ async function restate(
   return { figures, steps10P50: steps[Math.floor(steps.length / 2)]!, version: rig.version };
 }
 
-function table(t: Figures, r: Figures): string {
-  const rows: [string, number, number, string][] = [
-    ["trivial invoke→output p50 (ms)", t.trivialP50, r.trivialP50, "lower is better"],
-    ["trivial invoke→output p99 (ms)", t.trivialP99, r.trivialP99, "lower is better"],
-    ["chain of 10 nested calls p50 (ms)", t.chainP50, r.chainP50, "lower is better"],
-    ["per nested call (ms)", t.perCall, r.perCall, "lower is better"],
-    ["32 clients throughput (req/s)", t.throughput, r.throughput, "higher is better"],
-    ["32 clients p50 latency (ms)", t.loadP50, r.loadP50, "lower is better"],
+function table(all: TributaryFigures, r: Figures): string {
+  const lines = [
+    "| workload | Tributary client path | Tributary | Restate | Tributary ÷ Restate | |",
+    "|---|---|---:|---:|---:|---|",
   ];
-  const lines = ["| workload | Tributary | Restate | Tributary ÷ Restate | |", "|---|---:|---:|---:|---|"];
-  for (const [name, a, b, note] of rows)
-    lines.push(`| ${name} | ${a.toFixed(2)} | ${b.toFixed(2)} | ${(a / b).toFixed(2)}× | ${note} |`);
+  for (const [path, t] of [
+    ["SSE invoke", all.sse],
+    ["?wait=", all.wait],
+  ] as const) {
+    const rows: [string, number, number, string][] = [
+      ["trivial invoke→output p50 (ms)", t.trivialP50, r.trivialP50, "lower is better"],
+      ["trivial invoke→output p99 (ms)", t.trivialP99, r.trivialP99, "lower is better"],
+      ["chain of 10 nested calls p50 (ms)", t.chainP50, r.chainP50, "lower is better"],
+      ["per nested call (ms)", t.perCall, r.perCall, "lower is better"],
+      ["32 clients throughput (req/s)", t.throughput, r.throughput, "higher is better"],
+      ["32 clients p50 latency (ms)", t.loadP50, r.loadP50, "lower is better"],
+    ];
+    for (const [name, a, b, note] of rows)
+      lines.push(`| ${name} | ${path} | ${a.toFixed(2)} | ${b.toFixed(2)} | ${(a / b).toFixed(2)}× | ${note} |`);
+  }
   return lines.join("\n");
 }
 

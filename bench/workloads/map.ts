@@ -33,8 +33,8 @@ export const map: Workload = {
         value: wall,
         unit: "ms",
         shown: ms(wall),
-        target: "≤ 3 s",
-        met: n >= 10_000 ? wall <= 3000 : null,
+        target: "≤ 2 s",
+        met: n >= 10_000 ? wall <= 2000 : null,
         note,
       }),
       ctx.row({
