@@ -1,7 +1,7 @@
 // Applications for the dashboard tests: a nested call with progress, state, metrics and logs; a
 // request that runs until it is cancelled; one whose typed input makes the invoke form; and one
 // whose child fails once and is retried (the timeline).
-import { application, fn, RequestContext, Retries } from "tributary";
+import { application, File, fn, RequestContext, Retries } from "tributary";
 
 export const dash_leaf = fn(async function dash_leaf(s: string) {
   console.log(`leaf got ${s}`);
@@ -73,5 +73,12 @@ export const dash_retry = application(
   fn(async function dash_retry(n: number) {
     await new Promise((r) => setTimeout(r, 100));
     return { doubled: await dash_flaky(n) };
+  }),
+);
+
+/** A `File` input: the invoke form offers a file picker and sends its bytes. */
+export const dash_file = application(
+  fn(async function dash_file(upload: File) {
+    return { size: upload.size, type: upload.contentType, text: upload.text() };
   }),
 );

@@ -253,6 +253,18 @@ describeDashboard(
       assertPageErrors(browser, /status of 400/);
     });
 
+    test("a File input is a file picker whose bytes are sent with their type", async () => {
+      await page.goto(`${cluster.server.url}/ui#/apps/dash_file/invoke`);
+      const picker = page.getByLabel("Input file");
+      assert.equal(await picker.getAttribute("type"), "file");
+      await picker.setInputFiles({ name: "note.txt", mimeType: "text/plain", buffer: Buffer.from("hi <b>there</b>") });
+      await page.getByRole("button", { name: "Invoke" }).click();
+      await page.locator("#invoke-status .status", { hasText: /^succeeded$/ }).waitFor();
+      const out = JSON.parse(await page.locator("#invoke-output-value").innerText()) as unknown;
+      assert.deepEqual(out, { size: 15, type: "text/plain", text: "hi <b>there</b>" });
+      assertPageErrors(browser);
+    });
+
     test("open the timeline of a request with a retried child and see both attempts", async () => {
       const id = await invoke(cluster, "dash_retry", 21);
       await page.goto(`${cluster.server.url}/ui#/apps/dash_retry/requests/${id}`);

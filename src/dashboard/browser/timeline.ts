@@ -20,22 +20,37 @@ export function retryKey(callId: string, attempt: number): string {
   return `${callId}#${attempt}`;
 }
 
+/** Rows drawn at most: a fan-out of thousands stays readable (and quick) as its first rows. */
+const MAX_ROWS = 300;
+
 interface Span {
   from: number;
   to: number;
 }
 
-/** Calls in tree order (parents before children, siblings by creation) with their depth. */
-function ordered(calls: readonly FunctionCallInfo[]): { call: FunctionCallInfo; depth: number }[] {
+/** Each call's children (roots under null: no parent, or a parent not in the list). */
+function childrenOf(calls: readonly FunctionCallInfo[]): Map<string | null, FunctionCallInfo[]> {
   const ids = new Set(calls.map((c) => c.id));
   const kids = new Map<string | null, FunctionCallInfo[]>();
   for (const c of calls) {
     const parent = c.parent_id && ids.has(c.parent_id) ? c.parent_id : null;
-    kids.set(parent, [...(kids.get(parent) ?? []), c]);
+    const siblings = kids.get(parent);
+    if (siblings) siblings.push(c);
+    else kids.set(parent, [c]);
   }
+  for (const siblings of kids.values()) siblings.sort((a, b) => a.created_at - b.created_at);
+  return kids;
+}
+
+/** The first `max` calls in tree order (parents before children, siblings by creation), with depth. */
+function ordered(
+  kids: ReadonlyMap<string | null, FunctionCallInfo[]>,
+  max: number,
+): { call: FunctionCallInfo; depth: number }[] {
   const out: { call: FunctionCallInfo; depth: number }[] = [];
   const walk = (parent: string | null, depth: number): void => {
-    for (const c of [...(kids.get(parent) ?? [])].sort((a, b) => a.created_at - b.created_at)) {
+    for (const c of kids.get(parent) ?? []) {
+      if (out.length >= max) return;
       out.push({ call: c, depth });
       walk(c.id, depth + 1);
     }
@@ -72,9 +87,15 @@ function tickStep(span: number): number {
  */
 export function timeline(calls: readonly FunctionCallInfo[], delays: RetryDelays, now: number): HTMLElement {
   if (!calls.length) return h("p", { class: "muted" }, "No function call yet.");
-  const ends = calls.flatMap((c) => [c.finished_at ?? now, ...c.attempts.map((a) => a.finished_at ?? now)]);
-  const t0 = Math.min(...calls.map((c) => c.created_at));
-  const span = Math.max(1, Math.max(...ends) - t0);
+  // Loops, not Math.min(...spread): a request can have tens of thousands of calls.
+  let t0 = Infinity;
+  let t1 = -Infinity;
+  for (const c of calls) {
+    t0 = Math.min(t0, c.created_at);
+    t1 = Math.max(t1, c.finished_at ?? now);
+    for (const a of c.attempts) t1 = Math.max(t1, a.finished_at ?? now);
+  }
+  const span = Math.max(1, t1 - t0);
   const pct = (ms: number): string => `${((ms / span) * 100).toFixed(3)}%`;
   const seg = (cls: string, s: Span, title: string, attrs: Record<string, string> = {}, label = ""): HTMLElement => {
     const el = h("div", { class: `seg ${cls}`, title, ...attrs }, label);
@@ -83,7 +104,9 @@ export function timeline(calls: readonly FunctionCallInfo[], delays: RetryDelays
     return el;
   };
 
-  const rows = ordered(calls).map(({ call: c, depth }) => {
+  const kids = childrenOf(calls);
+  const shown = ordered(kids, MAX_ROWS);
+  const rows = shown.map(({ call: c, depth }) => {
     const segs: HTMLElement[] = [];
     const end = c.finished_at ?? now;
     const attempts = [...c.attempts].sort((a, b) => a.number - b.number);
@@ -92,7 +115,7 @@ export function timeline(calls: readonly FunctionCallInfo[], delays: RetryDelays
       segs.push(
         seg("seg-queued", { from: c.created_at, to: firstStart }, `pending ${fmtMs(firstStart - c.created_at)}`),
       );
-    const children = calls.filter((k) => k.parent_id === c.id);
+    const children = kids.get(c.id) ?? [];
     attempts.forEach((a, i) => {
       const bar: Span = { from: a.started_at, to: a.finished_at ?? now };
       const why = a.failure_reason ? ` (${a.failure_reason})` : "";
@@ -149,6 +172,13 @@ export function timeline(calls: readonly FunctionCallInfo[], delays: RetryDelays
       h("div", { class: "tl-track" }, ticks),
     ),
     rows,
+    calls.length > shown.length
+      ? h(
+          "p",
+          { class: "muted" },
+          `The first ${shown.length} of ${calls.length} calls; the call tree below lists them all.`,
+        )
+      : null,
     h(
       "div",
       { class: "tl-legend muted" },
