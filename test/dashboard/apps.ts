@@ -1,7 +1,7 @@
 // Applications for the dashboard tests: a nested call with progress, state, metrics and logs; a
 // request that runs until it is cancelled; one whose typed input makes the invoke form; and one
 // whose child fails once and is retried (the timeline).
-import { application, File, fn, RequestContext, Retries } from "tributary";
+import { application, fn, RequestContext, Retries, type File } from "tributary";
 
 export const dash_leaf = fn(async function dash_leaf(s: string) {
   console.log(`leaf got ${s}`);
