@@ -29,6 +29,7 @@ interface ServerFlags {
   maxFileBytes?: number;
   maxStateBytes?: number;
   maxNameLength?: number;
+  maxEventsPerRequest?: number;
   leaseMs?: number;
 }
 
@@ -72,6 +73,11 @@ export function serverCommand(): Command {
       intIn(1, 1024),
     )
     .option(
+      "--max-events-per-request <n>",
+      "events one request may journal: past it a function's new calls raise SDKUsageError and its progress updates fail its call (default 100000)",
+      intIn(100, 1_000_000_000),
+    )
+    .option(
       "--lease-ms <ms>",
       "PostgreSQL cluster: how long this server's lease lasts unrenewed, i.e. how soon others take over its work when it dies (default 15000; also $TRIBUTARY_LEASE_MS)",
       intIn(1000, 3_600_000),
@@ -96,6 +102,7 @@ export function serverCommand(): Command {
         maxFileBytes: flags.maxFileBytes,
         maxStateBytes: flags.maxStateBytes,
         maxNameLength: flags.maxNameLength,
+        maxEventsPerRequest: flags.maxEventsPerRequest,
         leaseMs: flags.leaseMs,
         executorToken: flags.executorToken ?? process.env.TRIBUTARY_EXECUTOR_TOKEN,
         secretKey: process.env.TRIBUTARY_SECRET_KEY,

@@ -218,6 +218,19 @@ export class Attempts implements Placer {
     return this.finishCall(c, a, { ok: false, reason: cancelled ? "cancelled" : m.reason, error: m.error });
   }
 
+  /**
+   * Ends a running attempt here with a failure that is not retried (the events limit): the executor
+   * is told to stop it, and its late result is ignored (the attempt is no longer live).
+   */
+  async failNow(a: LiveAttempt, error: PlainError): Promise<void> {
+    const e = this.res;
+    if (!e.live.attempts.has(a.id)) return;
+    e.live.executors.get(a.executorId)?.link?.send({ t: "cancel", attemptId: a.id });
+    this.release(a);
+    if (this.telemetry.pending) await this.telemetry.drain();
+    return this.finishCall(a.call, a, { ok: false, reason: "function_error", error });
+  }
+
   /** An attempt lost to the infrastructure: retried without using up the policy, up to a cap. */
   async infraFail(a: LiveAttempt, why: string): Promise<void> {
     if (!this.res.live.attempts.has(a.id)) return;

@@ -14,6 +14,8 @@ import type { FailureReason } from "../core/status.js";
 import type { ExecutorRpc } from "../core/wire/executor.js";
 import { newLiveCall, type LiveAttempt } from "./model.js";
 import type { EngineResources } from "./resources.js";
+import { eventLimitError } from "./event-limit.js";
+import type { CallRow } from "../store/types.js";
 import type { Scheduler } from "./scheduler.js";
 
 export type CallOutcome = { ok: true; value: Uint8Array } | { ok: false; reason: FailureReason; error: PlainError };
@@ -158,7 +160,12 @@ export class Children {
         ),
       );
     }
-    const now = e.clock.now();
+    const live = existing?.status === "succeeded" || existing?.status === "pending" || existing?.status === "running";
+    if (!live) {
+      // A new call (or a rerun of a failed one) journals events: within the request's limit only.
+      const over = eventLimitError(req, e.options.maxEventsPerRequest, 1, `call to '${fn}'`);
+      if (over) return refuse({ ...over, functionName: parent.functionName });
+    }
     // The progress tree learns of every child a parent asks for, journaled or new.
     req.progress.add(id, parent.id);
     if (existing?.status === "succeeded") {
@@ -177,6 +184,31 @@ export class Children {
       }
       return;
     }
+    // Reserved from the check above (no await between) until its events are published.
+    req.events.reserved++;
+    try {
+      await this.create(a, id, seq, item, fn, args, existing, done);
+    } finally {
+      req.events.reserved--;
+    }
+  }
+
+  /** Journals a new call (or reruns a failed one) and queues it. */
+  private async create(
+    a: LiveAttempt,
+    id: string,
+    seq: number,
+    item: number,
+    fn: string,
+    args: Uint8Array,
+    existing: CallRow | null,
+    done: Waiter,
+  ): Promise<void> {
+    const e = this.res;
+    const parent = a.call;
+    const req = parent.req;
+    const spec = req.app.functions.get(fn)!;
+    const now = e.clock.now();
     const payload = await e.payloads.put(`args/${req.id}`, args, STRUCTURED_CONTENT_TYPE);
     const created = { kind: "call:created" as const, at: now, callId: id, parentCallId: parent.id, functionName: fn };
     const evs = existing
@@ -209,7 +241,8 @@ export class Children {
           },
           [created],
         );
-    if (!evs) return refuse(plainError("InternalError", `call ${id} changed concurrently`));
+    if (!evs)
+      return done({ ok: false, own: true, error: plainError("InternalError", `call ${id} changed concurrently`) });
     if (existing) req.progress.reopen(id);
     e.publish(req.id, evs);
     this.wait(id, done);
@@ -226,6 +259,17 @@ export class Children {
       this.answer(a, m.rpc, o);
     };
     if (remaining === 0) return this.answer(a, m.rpc, { ok: true, value: [] });
+    // A map that would pass the events limit is refused whole, before any item starts; a replayed
+    // one (its first item journaled) creates nothing new and is not.
+    const req = a.call.req;
+    const over = eventLimitError(
+      req,
+      this.res.options.maxEventsPerRequest,
+      m.items.length,
+      `map of ${m.items.length} calls to '${m.functionName}'`,
+    );
+    if (over && !(await this.res.store.findChildCall(a.call.id, m.seq, 0)))
+      return this.answer(a, m.rpc, { ok: false, own: true, error: { ...over, functionName: a.call.functionName } });
     // All items at once: their reads and inserts interleave, so the inserts share one group commit
     // instead of waiting a commit each.
     await Promise.all(

@@ -14,6 +14,7 @@ import type { ExecutorLink, LiveCall } from "./model.js";
 import type { EngineResources } from "./resources.js";
 import type { Scheduler } from "./scheduler.js";
 import type { Telemetry } from "./telemetry.js";
+import { eventLimitError } from "./event-limit.js";
 
 type Hello = Extract<FromExecutor, { t: "hello" }>;
 
@@ -200,7 +201,13 @@ export class Executors {
         if (a && a.executorId === executorId) void this.children.onRpc(a, m);
         return;
       }
-      case "progress":
+      case "progress": {
+        const a = e.live.attempts.get(m.attemptId);
+        const over = a && eventLimitError(a.call.req, e.options.maxEventsPerRequest, 1, "progress update");
+        if (a && over) void this.attempts.failNow(a, { ...over, functionName: a.call.functionName });
+        else this.telemetry.record(m);
+        return;
+      }
       case "metric":
         this.telemetry.record(m);
         return;

@@ -44,6 +44,8 @@ export interface LiveRequest {
   liveAttempts: Set<string>;
   /** Progress aggregated over the call tree (as this server has seen it since it took the request). */
   progress: ProgressTree;
+  /** Events journaled (highest seq published) and reserved by calls being created: the events limit. */
+  events: { count: number; reserved: number };
 }
 
 /** A call the engine knows is pending or running. */

@@ -144,6 +144,8 @@ export class Requests {
         pendingCalls: new Set(),
         liveAttempts: new Set(),
         progress: new ProgressTree(),
+        // Known exactly from the first event this server publishes for it (seqs are gap-free).
+        events: { count: 0, reserved: 0 },
       };
       live.progress.add(row.rootCallId, null);
       requests.set(row.id, live);

@@ -15,6 +15,7 @@ import { systemClock, type Clock } from "../core/clock.js";
 import type { RequestEvent } from "../core/request.js";
 import type { BlobStore, Store } from "../store/types.js";
 import { EventBus } from "./event-bus.js";
+import { countEvents, DEFAULT_MAX_EVENTS_PER_REQUEST } from "./event-limit.js";
 import type { LiveAttempt, LiveCall, LiveExecutor, LiveRequest } from "./model.js";
 import { Payloads } from "./payloads.js";
 
@@ -28,6 +29,8 @@ export interface EngineOptions {
   backstopMarginMs?: number;
   /** Largest state value in bytes (default 1 MiB); the SDK checks it first, the engine again. */
   maxStateBytes?: number;
+  /** Events one request may journal (default 100,000; see event-limit.ts). */
+  maxEventsPerRequest?: number;
   /** Resolves secret names to values for a container's environment. */
   resolveSecrets?: (namespace: string, names: string[]) => Promise<Record<string, string>>;
 }
@@ -123,11 +126,13 @@ export function createResources(deps: EngineDeps): EngineResources {
       unsatisfiableGraceMs: deps.options?.unsatisfiableGraceMs ?? 3_000,
       backstopMarginMs: deps.options?.backstopMarginMs ?? 30_000,
       maxStateBytes: deps.options?.maxStateBytes ?? 1024 * 1024,
+      maxEventsPerRequest: deps.options?.maxEventsPerRequest ?? DEFAULT_MAX_EVENTS_PER_REQUEST,
       resolveSecrets: deps.options?.resolveSecrets,
     },
     startedAt: clock.now(),
     live: { requests: new Map(), calls: new Map(), attempts: new Map(), executors: new Map() },
     publish: (requestId, events) => {
+      countEvents(res.live.requests.get(requestId), events);
       bus.publish(requestId, events);
       if (events?.length) res.follower?.committed(requestId);
     },

@@ -14,6 +14,7 @@ import type { FromExecutor, LogLineMsg } from "../core/wire/executor.js";
 import type { LogRow, MetricRow, NewEvent } from "../store/types.js";
 import { MetricTotals, type MetricSample } from "./metric-totals.js";
 import { UsageTotals } from "./usage-totals.js";
+import { eventLimitError } from "./event-limit.js";
 import type { EngineResources } from "./resources.js";
 
 const FLUSH_MS = 25;
@@ -96,13 +97,16 @@ export class Telemetry {
     const i = this.info(m.attemptId);
     if (!i) return;
     if (m.t === "progress") {
+      const live = this.res.live.requests.get(i.requestId);
+      // Not journaled: an update of a request no longer live (it has finished, and its
+      // `request:finished` stays its last event), or past the events limit (the live attempt that
+      // sent it has been failed for it in executors.ts; these are the ones still in flight).
+      if (!live || eventLimitError(live, this.res.options.maxEventsPerRequest, 1, "progress update")) return;
       let perReq = this.progress.get(i.requestId);
       if (!perReq) this.progress.set(i.requestId, (perReq = new Map()));
-      // The request's fraction over its call tree, as of this update (a late update of a finished
-      // attempt has no live request: it keeps the call's own figure).
-      const tree = this.res.live.requests.get(i.requestId)?.progress;
-      const fraction = tree?.report(i.callId, m.update.current, m.update.total);
-      const data = { ...m.update, ...(fraction === undefined ? {} : { fraction }) };
+      // The request's fraction over its call tree, as of this update.
+      const fraction = live.progress.report(i.callId, m.update.current, m.update.total);
+      const data = { ...m.update, fraction };
       const ev: NewEvent = {
         kind: "progress",
         at: m.at,

@@ -48,6 +48,11 @@ export interface ServerOptions {
   maxStateBytes?: number;
   /** Longest name in a path or a manifest (default 128 characters; 400 beyond). */
   maxNameLength?: number;
+  /**
+   * Events one request may journal (default 100,000): past it a function's new calls raise
+   * SDKUsageError and its progress updates fail its call (docs/semantics.md "Limits").
+   */
+  maxEventsPerRequest?: number;
   /** Key for secrets at rest; default: a key file beside the SQLite database. */
   secretKey?: string;
   executorGraceMs?: number;
@@ -120,6 +125,7 @@ export async function createServer(o: ServerOptions): Promise<RunningServer> {
       ...(o.executorGraceMs !== undefined ? { executorGraceMs: o.executorGraceMs } : {}),
       ...(o.unsatisfiableGraceMs !== undefined ? { unsatisfiableGraceMs: o.unsatisfiableGraceMs } : {}),
       ...(o.maxStateBytes !== undefined ? { maxStateBytes: o.maxStateBytes } : {}),
+      ...(o.maxEventsPerRequest !== undefined ? { maxEventsPerRequest: o.maxEventsPerRequest } : {}),
       resolveSecrets: async (namespace, names) => {
         const env: Record<string, string> = {};
         for (const n of names) {

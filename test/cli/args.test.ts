@@ -35,6 +35,10 @@ test("bad flag values name the flag", T, async () => {
     /option '--status <status>'.*pending, running, succeeded, failed, cancelled/,
   );
   await expectError(["run", "app", "--server", "localhost"], /option '--server <url>' argument 'localhost' is invalid/);
+  await expectError(
+    ["server", "--max-events-per-request", "ten"],
+    /option '--max-events-per-request <n>' argument 'ten' is invalid/,
+  );
 });
 
 test("missing arguments and options are named", T, async () => {
