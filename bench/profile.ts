@@ -2,7 +2,7 @@
  * Summarises a V8 `.cpuprofile` (from `node --cpu-prof`) by self time per function, the evidence
  * the lead optimises from.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 interface ProfileNode {
@@ -28,6 +28,8 @@ export interface SelfTime {
 
 /** The newest `.cpuprofile` in `dir`, or null. */
 export function newestProfile(dir: string): string | null {
+  // In the dev topology the executor runs in the server's process: no profile directory of its own.
+  if (!existsSync(dir)) return null;
   const files = readdirSync(dir)
     .filter((f) => f.endsWith(".cpuprofile"))
     .sort();

@@ -317,7 +317,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
       );
       run.timer.start();
       run.coldStart = container.attemptsServed++ === 0 && !container.prewarmed;
-      run.meter = new AttemptMeter({ probe: () => limits.probe(container), now: () => clock.now() });
+      run.meter = new AttemptMeter({ probe: (full) => limits.probe(container, full), now: () => clock.now() });
       container.send({
         t: "run",
         attemptId: a.attemptId,

@@ -73,3 +73,18 @@ test("a process tree's CPU includes a child's once it has been waited for", () =
   assert.deepEqual(processTree(process.pid)[0], process.pid);
   assert.equal(sampleProcessTree(2 ** 22 + 1), null, "a pid that does not exist");
 });
+
+test("the start and end of an attempt read CPU only (light probes); only periodic samples walk the tree", async () => {
+  const asked: boolean[] = [];
+  const meter = new AttemptMeter({
+    probe: (full) => (asked.push(full), { cpuSeconds: asked.length, rssBytes: full ? 1e6 : null }),
+    now: () => 0,
+    intervalMs: 5,
+  });
+  await new Promise((r) => setTimeout(r, 30));
+  const u = meter.end({ memoryGb: 1, containerStarted: false });
+  assert.equal(asked[0], false, "start: light");
+  assert.equal(asked.at(-1), false, "end: light");
+  assert.ok(asked.slice(1, -1).length > 0 && asked.slice(1, -1).every((f) => f), "samples in between: full");
+  assert.equal(u.peakMemoryBytes, 1e6);
+});

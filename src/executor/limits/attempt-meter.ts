@@ -9,8 +9,9 @@
  * timer) is charged to whichever attempt runs on the container next, or to none while it is idle.
  *
  * Peak memory is the highest resident memory sampled while the attempt runs (every `intervalMs`,
- * at its start and at its end, and the container's own figure as it finished): a spike shorter
- * than the interval can be missed. When the container died (killed, crashed) the last sample
+ * and the container's own figure as it finished): a spike shorter than the interval can be missed.
+ * The start and end readings are CPU only, over the processes the last tree walk found: a process
+ * the function started and that exited unreaped between two walks is not counted. When the container died (killed, crashed) the last sample
  * taken before its death stands.
  *
  * Invariant: after `end()` or `stop()` no sample is taken; the interval is unref'd.
@@ -24,8 +25,12 @@ export interface ProbeSample {
 }
 
 export interface AttemptMeterOptions {
-  /** Reads the container now; null when it is gone. */
-  probe: () => ProbeSample | null;
+  /**
+   * Reads the container now; null when it is gone. `full`: walk its whole process tree and read
+   * memory too (the periodic samples); otherwise only the CPU of the processes known from the last
+   * walk, which is what the start and end of every attempt cost (a trivial call must stay cheap).
+   */
+  probe: (full: boolean) => ProbeSample | null;
   /** Epoch ms (the executor's clock). */
   now: () => number;
   intervalMs?: number | undefined;
@@ -57,7 +62,7 @@ export class AttemptMeter {
 
   constructor(private readonly o: AttemptMeterOptions) {
     this.startedAt = o.now();
-    const s = o.probe();
+    const s = o.probe(false);
     this.startCpu = s?.cpuSeconds ?? null;
     this.lastCpu = this.startCpu;
     this.peak = s?.rssBytes ?? null;
@@ -65,8 +70,8 @@ export class AttemptMeter {
     this.timer.unref();
   }
 
-  private sample(): void {
-    const s = this.o.probe();
+  private sample(full = true): void {
+    const s = this.o.probe(full);
     if (!s) return;
     if (s.cpuSeconds !== null && (this.lastCpu === null || s.cpuSeconds > this.lastCpu)) this.lastCpu = s.cpuSeconds;
     if (s.rssBytes !== null) this.peak = Math.max(this.peak ?? 0, s.rssBytes);
@@ -80,7 +85,7 @@ export class AttemptMeter {
 
   /** The attempt's usage, with one last sample. */
   end(e: AttemptEnd): AttemptUsage {
-    if (this.timer) this.sample();
+    if (this.timer) this.sample(false);
     this.stop();
     const wallSeconds = Math.max(0, this.o.now() - this.startedAt) / 1000;
     const tree = this.startCpu !== null && this.lastCpu !== null ? this.lastCpu - this.startCpu : null;

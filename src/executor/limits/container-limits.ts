@@ -15,7 +15,7 @@ import { ENFORCEMENT_LABEL, type Enforcement } from "./enforcement.js";
 import type { ResourceUnits } from "./units.js";
 import { formatBytes, startWatchdog, type Watchdog } from "./watchdog.js";
 import type { ProbeSample } from "./attempt-meter.js";
-import { sampleProcessTree } from "./usage.js";
+import { cpuOfProcesses, processTree, sampleProcessTree } from "./usage.js";
 
 /** The resource options of a function that limits read. */
 export interface LimitSpec {
@@ -42,6 +42,8 @@ interface Attached {
 /** Limits of every container of one executor. */
 export class ContainerLimits {
   private readonly attached = new Map<string, Attached>();
+  /** Per container: the processes its last full probe found (light probes read only these). */
+  private readonly trees = new Map<string, number[]>();
   private readonly log: (line: string) => void;
 
   constructor(private readonly o: ContainerLimitsOptions) {
@@ -149,16 +151,27 @@ export class ContainerLimits {
    * process it ever ran), else from its process tree; resident memory of its process tree. Null when
    * nothing is readable (gone, no procfs, or an OCI container whose processes are not ours to see).
    */
-  probe(c: ContainerProcess): ProbeSample | null {
-    const root = c.usageRootPid;
-    const tree = root === null ? null : sampleProcessTree(root);
+  probe(c: ContainerProcess, full = true): ProbeSample | null {
     const cgroupCpu = this.attached.get(c.id)?.cgroup?.cpuSeconds() ?? null;
+    const root = c.usageRootPid;
+    if (root === null) return cgroupCpu === null ? null : { cpuSeconds: cgroupCpu, rssBytes: null };
+    if (!full) {
+      // The processes of the last walk (a container's tree rarely changes): one stat read each.
+      let pids = this.trees.get(c.id);
+      if (!pids) this.trees.set(c.id, (pids = processTree(root)));
+      if (cgroupCpu !== null) return { cpuSeconds: cgroupCpu, rssBytes: null };
+      const cpu = cpuOfProcesses(pids);
+      return cpu === null ? null : { cpuSeconds: cpu, rssBytes: null };
+    }
+    const tree = sampleProcessTree(root);
+    if (tree) this.trees.set(c.id, tree.pids);
     if (!tree && cgroupCpu === null) return null;
     return { cpuSeconds: cgroupCpu ?? tree?.cpuSeconds ?? null, rssBytes: tree?.rssBytes ?? null };
   }
 
   /** Stops enforcing after the process exited; attributes a kernel OOM kill to the container. */
   detach(c: ContainerProcess): void {
+    this.trees.delete(c.id);
     const a = this.attached.get(c.id);
     if (!a) return;
     this.attached.delete(c.id);

@@ -135,6 +135,21 @@ export function readProcessCpuSeconds(pid: number, procRoot = "/proc"): number |
 export interface TreeSample {
   cpuSeconds: number;
   rssBytes: number;
+  /** The processes read (for light probes of the same tree later). */
+  pids: number[];
+}
+
+/**
+ * Summed CPU seconds of `pids` (those still there), or null when none is.
+ * @example cpuOfProcesses([bwrapPid, nodePid]); // 0.42
+ */
+export function cpuOfProcesses(pids: readonly number[], procRoot = "/proc"): number | null {
+  let total: number | null = null;
+  for (const pid of pids) {
+    const cpu = readProcessCpuSeconds(pid, procRoot);
+    if (cpu !== null) total = (total ?? 0) + cpu;
+  }
+  return total;
 }
 
 /**
@@ -144,15 +159,15 @@ export interface TreeSample {
 export function sampleProcessTree(root: number, procRoot = "/proc"): TreeSample | null {
   let cpuSeconds = 0;
   let rssBytes = 0;
-  let seen = false;
+  const pids: number[] = [];
   for (const pid of processTree(root, procRoot)) {
     const cpu = readProcessCpuSeconds(pid, procRoot);
     if (cpu === null) continue; // exited while we walked
-    seen = true;
+    pids.push(pid);
     cpuSeconds += cpu;
     rssBytes += readRssBytesSync(pid, procRoot) ?? 0;
   }
-  return seen ? { cpuSeconds, rssBytes } : null;
+  return pids.length ? { cpuSeconds, rssBytes, pids } : null;
 }
 
 /** {@link readRssBytes} without the promise, for a walk of several processes. */
