@@ -21,9 +21,9 @@ import type { ManifestApplication } from "../core/manifest.js";
 import { curlFor } from "./curl.js";
 import { CliError } from "./context.js";
 import type { ContainerBackend } from "../executor/backends/kinds.js";
-import { BACKEND_HELP, backendKind, intIn, positiveNumber } from "./options.js";
+import { BACKEND_HELP, backendKind, collect, IMAGE_HELP, intIn, positiveNumber } from "./options.js";
 import { stopOnSignal } from "./lifecycle.js";
-import { pathFlag } from "./paths.js";
+import { imageFlag, pathFlag } from "./paths.js";
 import { watchDirectory } from "./watch.js";
 
 interface DevFlags {
@@ -32,6 +32,7 @@ interface DevFlags {
   watch: boolean;
   cpu?: number;
   backend?: ContainerBackend;
+  image?: string[];
 }
 
 /**
@@ -51,6 +52,7 @@ export function devCommand(): Command {
     .option("--no-watch", "deploy once, do not watch for changes")
     .option("--cpu <n>", "CPUs the executor offers (default: oversubscribed, 4 per core, at least 8)", positiveNumber)
     .option("--backend <kind>", BACKEND_HELP, backendKind)
+    .option("--image <ref>", IMAGE_HELP, collect)
     .action(async (entry: string, flags: DevFlags) => runDev(entry, flags));
 }
 
@@ -58,10 +60,11 @@ async function runDev(entry: string, flags: DevFlags): Promise<void> {
   const entryPath = pathFlag(entry);
   const data = pathFlag(flags.data);
   await mkdir(join(data, "blobs"), { recursive: true });
-  const [{ createServer }, { createExecutor }, { bundleEntry }] = await Promise.all([
+  const [{ createServer }, { createExecutor }, { bundleEntry }, { deployBody }] = await Promise.all([
     import("../server/index.js"),
     import("../executor/index.js"),
     import("../client/bundle.js"),
+    import("../client/deploy.js"),
   ]);
   // Bundle before starting anything, so a broken entry fails fast with its own message.
   const first = await bundleEntry(entryPath).catch((e: unknown) => {
@@ -82,8 +85,8 @@ async function runDev(entry: string, flags: DevFlags): Promise<void> {
     region: "*",
     dataDir: join(data, "executor"),
     echoLogs: true,
-    imageContextDir: dirname(entryPath),
     backend: flags.backend,
+    images: flags.image?.map((i) => imageFlag(i)),
   }).catch(async (e: unknown) => {
     await server.close();
     throw e;
@@ -101,11 +104,15 @@ async function runDev(entry: string, flags: DevFlags): Promise<void> {
 
   say(`Tributary dev\n  API:       ${server.url}\n  Dashboard: ${server.url}/ui`);
   let lastHash = "";
-  const deployBundle = async ({ bundle, manifest, notices }: BundleResult): Promise<void> => {
-    const hash = createHash("sha256").update(bundle).digest("hex");
+  const deployBundle = async ({ bundle, manifest, notices, context }: BundleResult): Promise<void> => {
+    // The copied files count too: editing one redeploys (and so rebuilds the image's layer).
+    const hash = createHash("sha256")
+      .update(bundle)
+      .update(context ?? "")
+      .digest("hex");
     if (hash === lastHash) return;
     for (const n of notices) process.stderr.write(`notice: ${n}\n`);
-    const res = await client.deploy({ manifest, bundle: Buffer.from(bundle).toString("base64") });
+    const res = await client.deploy(deployBody(manifest, bundle, context));
     lastHash = hash;
     const versions = new Map((res?.applications ?? []).map((a) => [a.name, a.version]));
     for (const app of manifest.applications) say(appLine(server.url, app, versions.get(app.name)));

@@ -8,7 +8,16 @@
  */
 import { Command } from "commander";
 import type { ContainerBackend } from "../executor/backends/kinds.js";
-import { BACKEND_HELP, backendKind, collect, collectGpu, collectLabel, positiveNumber, urlList } from "./options.js";
+import {
+  BACKEND_HELP,
+  backendKind,
+  collect,
+  collectGpu,
+  collectLabel,
+  IMAGE_HELP,
+  positiveNumber,
+  urlList,
+} from "./options.js";
 import { stopOnSignal } from "./lifecycle.js";
 import { imageFlag, pathFlag } from "./paths.js";
 
@@ -38,11 +47,7 @@ export function executorCommand(): Command {
     .option("--gpu <model:n>", "GPUs to offer, e.g. H100:8 (repeatable)", collectGpu)
     .option("--label <k=v>", "a label for placement (repeatable)", collectLabel)
     .option("--data <dir>", "working directory for images and containers", ".tributary/executor")
-    .option(
-      "--image <ref>",
-      "a base image this executor provides, e.g. ubuntu:24.04 (repeatable; the oci backend provides any)",
-      collect,
-    )
+    .option("--image <ref>", `${IMAGE_HELP}; the oci backend provides any`, collect)
     .option("--backend <kind>", BACKEND_HELP, backendKind)
     .action(async (flags: ExecutorFlags) => {
       const { createExecutor } = await import("../executor/index.js");
@@ -60,7 +65,6 @@ export function executorCommand(): Command {
         dataDir: pathFlag(flags.data),
         backend: flags.backend,
         images: flags.image?.map((i) => imageFlag(i)),
-        imageContextDir: process.cwd(),
         onRefused: (reason) => {
           // Not a retryable fault: the same token will be refused again, so say why and stop.
           process.stderr.write(`error: ${reason}\n`);

@@ -109,3 +109,7 @@ export function byteSize(v: string): number {
     throw new InvalidArgumentError("expected a size such as 65536, 64KiB, 100MiB or 5GiB");
   return n;
 }
+
+/** Help of `--image` (executor and dev). */
+export const IMAGE_HELP =
+  "a base image this executor provides (repeatable): NAME=DIR (a root filesystem directory) or NAME=oci:PATH (an OCI image layout or docker save archive, unpacked once); a bare NAME is a label, for the process backend only";

@@ -18,6 +18,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, stop as stopEsbuild, type BuildFailure, type Message } from "esbuild";
 import type { Manifest } from "../core/manifest.js";
+import { collectBuildContext } from "./build-context.js";
 import { MANIFEST_MARKER, type ExtractedManifest } from "./manifest-marker.js";
 import { applyDerivedTypes } from "./type-schema/apply.js";
 import type { DerivedTypes } from "./type-schema/derive.js";
@@ -50,6 +51,8 @@ export interface BundleResult {
   manifest: Manifest;
   /** Things deploy should tell the user: applications whose input stays unchecked, and why. */
   notices: string[];
+  /** The files `Image.copy` steps read (client/build-context.ts), or null when none copies anything. */
+  context: Uint8Array | null;
 }
 
 /**
@@ -74,9 +77,15 @@ export async function bundleEntry(entryPath: string): Promise<BundleResult> {
     if (manifest.applications.length === 0) {
       throw new BundleError(`${entryPath} defines no application; wrap a function with application(...) and export it`);
     }
+    let context: Uint8Array | null;
+    try {
+      context = collectBuildContext(manifest, dirname(entry));
+    } catch (e) {
+      throw new BundleError(`${entryPath}: ${(e as Error).message}`);
+    }
     const { types, notice } = await typing;
     const notices = applyDerivedTypes(manifest, exportNames, types);
-    return { bundle, manifest, notices: notice !== undefined ? [notice, ...notices] : notices };
+    return { bundle, manifest, notices: notice !== undefined ? [notice, ...notices] : notices, context };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

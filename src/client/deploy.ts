@@ -4,6 +4,7 @@
 import type { DeployResponse } from "../core/api.js";
 import type { Manifest } from "../core/manifest.js";
 import { bundleEntry } from "./bundle.js";
+import type { DeployBody } from "../core/api-deploy.js";
 import type { TributaryClient } from "./http.js";
 
 export interface DeployResult extends DeployResponse {
@@ -21,7 +22,19 @@ export interface DeployResult extends DeployResponse {
  * // [{ name: "greet", version: 1 }]
  */
 export async function deploy(entryPath: string, client: TributaryClient): Promise<DeployResult> {
-  const { bundle, manifest, notices } = await bundleEntry(entryPath);
-  const res = await client.deploy({ manifest, bundle: Buffer.from(bundle).toString("base64") });
+  const { bundle, manifest, notices, context } = await bundleEntry(entryPath);
+  const res = await client.deploy(deployBody(manifest, bundle, context));
   return { applications: res?.applications ?? [], manifest, notices };
+}
+
+/**
+ * The body of a deploy: manifest, bundle and (when an image copies files) build context, base64.
+ * @example await client.deploy(deployBody(manifest, bundle, context));
+ */
+export function deployBody(manifest: Manifest, bundle: Uint8Array, context: Uint8Array | null): DeployBody {
+  return {
+    manifest,
+    bundle: Buffer.from(bundle).toString("base64"),
+    ...(context ? { context: Buffer.from(context).toString("base64") } : {}),
+  };
 }

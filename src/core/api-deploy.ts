@@ -11,6 +11,8 @@ export interface DeployBody {
   manifest: Manifest;
   /** The esbuild bundle (ESM), base64. */
   bundle: string;
+  /** The build context (core/build-context.ts), base64: the files `Image.copy` steps read. */
+  context?: string;
 }
 
 /** Answer of `GET …/applications/{name}`. */

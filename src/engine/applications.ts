@@ -3,6 +3,7 @@
  * (immutable once deployed) and of each application's latest version.
  */
 import type { Manifest } from "../core/manifest.js";
+import { contextKey } from "../core/build-context.js";
 import type { AppVersion } from "./model.js";
 import type { EngineResources } from "./resources.js";
 
@@ -16,14 +17,20 @@ export class Applications {
 
   constructor(private readonly res: EngineResources) {}
 
-  /** Stores the bundle and adds a version of every application in the manifest. */
+  /**
+   * Stores the bundle (and its build context, as the blob {@link contextKey} of the bundle's key)
+   * and adds a version of every application in the manifest.
+   */
   async deploy(
     namespace: string,
     manifest: Manifest,
     bundle: Uint8Array,
+    context: Uint8Array | null = null,
   ): Promise<{ name: string; version: number }[]> {
     const { blobs, store, clock } = this.res;
     const bundleKey = `bundles/${namespace}/${this.res.newId()}`;
+    // The context first: a version is only ever visible with everything it needs stored.
+    if (context) await blobs.put(contextKey(bundleKey), context);
     await blobs.put(bundleKey, bundle);
     const out: { name: string; version: number }[] = [];
     for (const app of manifest.applications) {

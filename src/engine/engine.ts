@@ -62,7 +62,13 @@ export interface EngineMetrics {
  */
 export interface Engine {
   /** Stores the bundle and adds a version of every application in the manifest. */
-  deploy(namespace: string, manifest: Manifest, bundle: Uint8Array): Promise<{ name: string; version: number }[]>;
+  /** `context`: the build context of the bundle's images (core/build-context.ts), if any. */
+  deploy(
+    namespace: string,
+    manifest: Manifest,
+    bundle: Uint8Array,
+    context?: Uint8Array | null,
+  ): Promise<{ name: string; version: number }[]>;
   /** Soft-deletes every version of an application; false if there was none. */
   deleteApplication(namespace: string, name: string): Promise<boolean>;
   /** The latest version of an application, or null when none is deployed. */
@@ -166,8 +172,13 @@ class EngineCore implements Engine {
     }
   }
 
-  deploy(namespace: string, manifest: Manifest, bundle: Uint8Array): Promise<{ name: string; version: number }[]> {
-    return this.apps.deploy(namespace, manifest, bundle);
+  deploy(
+    namespace: string,
+    manifest: Manifest,
+    bundle: Uint8Array,
+    context: Uint8Array | null = null,
+  ): Promise<{ name: string; version: number }[]> {
+    return this.apps.deploy(namespace, manifest, bundle, context);
   }
 
   deleteApplication(namespace: string, name: string): Promise<boolean> {

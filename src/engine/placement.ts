@@ -65,7 +65,8 @@ function freeGpus(e: ExecutorView, model: string): string[] {
 /** True when `e`, empty, could run the call at all. */
 function couldEver(e: ExecutorView, r: Requirements): string | null {
   if (!regionOk(e, r)) return `region ${r.region}`;
-  if (!imageOk(e, r)) return `image ${r.baseImage}`;
+  if (!imageOk(e, r))
+    return `image ${r.baseImage} (an executor provides a base with --image ${r.baseImage}=DIR or --image ${r.baseImage}=oci:PATH)`;
   if (e.capacity.cpu + EPS < r.cpu) return `cpu ${r.cpu}`;
   if (e.capacity.memory + EPS < r.memory) return `memory ${r.memory} GB`;
   if (e.capacity.disk + EPS < r.disk) return `ephemeral disk ${r.disk} GB`;

@@ -26,14 +26,14 @@ import type {
 } from "../core/wire/executor.js";
 import { AttemptTimer } from "../core/attempt-timer.js";
 import { BundleCache } from "./bundles.js";
+import { BuildContexts } from "./build-contexts.js";
 import { containerInboxDir, containerTmpDir, type ContainerProcess } from "./container-process.js";
 import { InputSpool } from "./inputs.js";
 import { ServerConnection } from "./connection.js";
 import { ContainerPool } from "./pool.js";
 import { explainExit } from "./exit-reason.js";
-import { ImageCache } from "./images/image-cache.js";
 import { isImageBuildError } from "./images/build-steps.js";
-import { createSandboxImages } from "./images/sandbox-images.js";
+import { createExecutorImages } from "./images/executor-images.js";
 import { ContainerLimits } from "./limits/container-limits.js";
 import { AttemptMeter, type AttemptEnd } from "./limits/attempt-meter.js";
 import type { OciEngine } from "./images/oci-run.js";
@@ -95,8 +95,6 @@ export interface ExecutorOptions {
   diskUnitBytes?: number | undefined;
   /** A delegated cgroup v2 directory; unset (and no TRIBUTARY_CGROUP_ROOT): heap+rss watchdog. */
   cgroupRoot?: string | undefined;
-  /** Where image `copy` steps read relative sources (default: the working directory). */
-  imageContextDir?: string | undefined;
 }
 
 export interface RunningExecutor {
@@ -105,6 +103,8 @@ export interface RunningExecutor {
   backend: ContainerBackend;
   /** Container statistics: started and reused. */
   stats(): { started: number; reused: number; running: number };
+  /** Image layers (or process-backend image directories) this executor has built. */
+  imageBuilds(): number;
   /** Fault injection for tests: drops the server connection like a network failure; it reconnects. */
   dropConnection(): void;
   /** Live containers by pool key (`ns/app@version/kind:name`), for tests and diagnostics. */
@@ -147,7 +147,6 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
   const unacked = new Map<string, Extract<FromExecutor, { t: "done" }>>();
   const pool = new ContainerPool({ idleMs: o.containerIdleMs ?? 120_000 });
   const limits = new ContainerLimits({ units: resolveUnits(o), enforcement: chooseEnforcement(o.cgroupRoot) });
-  const images = new ImageCache(o.dataDir, { contextDir: o.imageContextDir });
   // Unix socket paths are limited to ~107 bytes: keep them short, under the OS temp dir.
   const socketDir = join(tmpdir(), `tributary-sock-${id}`);
   const { backend, launcher, oci, sandbox } = await chooseBackend({
@@ -156,13 +155,18 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     cpuLimitedByCgroup: limits.labels()[ENFORCEMENT_LABEL] === "cgroup",
     log: o.log ?? ((l) => process.stderr.write(`${l}\n`)),
   });
-  const sandboxImages = sandbox
-    ? createSandboxImages(sandbox, { dataDir: o.dataDir, bases: new Map(), contextDir: o.imageContextDir ?? null })
-    : null;
   /** Pool keys whose warm pool was started (warmContainers start once, when first seen). */
   const warmed = new Set<string>();
   let currentServer = o.servers[0]!;
   const bundles = new BundleCache(o.dataDir, () => currentServer, o.token);
+  const images = await createExecutorImages({
+    images: o.images,
+    dataDir: o.dataDir,
+    backend,
+    oci,
+    sandbox,
+    contexts: new BuildContexts(o.dataDir, () => currentServer, o.token),
+  });
   const spool = new InputSpool(o.dataDir, () => currentServer, o.token);
 
   const handlers: TransportHandlers = {
@@ -172,8 +176,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
       region: o.region ?? "us-east-1",
       labels: { ...limits.labels(), [BACKEND_LABEL]: backend, ...(o.labels ?? {}) },
       capacity,
-      // An OCI engine pulls any base image; the process backend provides only what it declares.
-      images: o.images ?? (backend === "oci" ? ["*"] : []),
+      images: images.advertised,
       running: [...attempts.keys(), ...unacked.keys()],
     }),
     resend: () => [...rpcs.values(), ...unacked.values()],
@@ -250,11 +253,8 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     }
     try {
       const bundlePath = await bundles.path(a.bundleKey);
-      // OCI images are built by the engine, sandbox layers in a build sandbox; only the process
-      // backend (whose functions are not isolated either) runs build steps on this host.
-      const sandboxImage = sandboxImages ? await sandboxImages.prepare(a.spec.image) : null;
-      const image = a.spec.image && !oci && !sandboxImages ? await images.prepare(a.spec.image) : null;
-      const ociImage = oci ? await oci.prepare(a.spec.image) : null;
+      // Built once per executor, in a build sandbox on the sandbox backend (executor-images.ts).
+      const { sandboxImage, image, ociImage } = await images.prepare(a.spec.image, a.bundleKey);
       // CUDA_VISIBLE_DEVICES is fixed at fork: a container only serves calls given the same devices.
       const poolKey = `${a.namespace}/${a.application}@${a.version}/${a.target.kind}:${a.target.name}${a.gpus.length ? `#${a.gpus.join(",")}` : ""}`;
       const create = () => {
@@ -462,6 +462,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     id,
     backend,
     stats: () => ({ ...pool.stats, running: attempts.size }),
+    imageBuilds: () => images.builds(),
     dropConnection: () => conn.drop?.(),
     containers: () => pool.list(),
     async stop() {

@@ -6,7 +6,10 @@ import type { ImageSpec, ImageStep } from "../core/options.js";
 export interface ImageOptions {
   /** A name for logs and the dashboard. Default "default". */
   name?: string;
-  /** The base image (OCI backend, or an executor that declares it). Default: the executor's own. */
+  /**
+   * The base image: one an executor provides (`--image NAME=DIR` or `NAME=oci:PATH`), or any on
+   * the OCI backend. Default: the executor's own system (a basic Debian root, read-only).
+   */
   baseImage?: string;
 }
 

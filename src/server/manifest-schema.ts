@@ -70,7 +70,11 @@ export const manifestSchema = z.object({
   classes: z.array(z.object({ name: z.string(), initTimeout: z.number().nullable(), methods: z.array(z.string()) })),
 });
 
-export const deployBodySchema = z.object({ manifest: manifestSchema, bundle: z.string().min(1) });
+export const deployBodySchema = z.object({
+  manifest: manifestSchema,
+  bundle: z.string().min(1),
+  context: z.string().optional(),
+});
 
 /** First issue as `path: message`. */
 export function firstIssue(e: z.ZodError): { path: string; message: string } {

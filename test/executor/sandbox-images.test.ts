@@ -11,6 +11,7 @@ import { detectSandbox, sandboxRuntime } from "../../src/executor/backends/sandb
 import { createSandboxImages, type SandboxImages } from "../../src/executor/images/sandbox-images.js";
 import { isImageBuildError } from "../../src/executor/images/build-steps.js";
 import { rootEntries } from "../../src/executor/images/rootfs.js";
+import { checkImageFlags, parseImageFlag } from "../../src/executor/images/base-images.js";
 import { makeTestRootfs } from "../helpers/rootfs.js";
 
 function spec(steps: ImageStep[], baseImage: string | null = null): ImageSpec {
@@ -24,7 +25,7 @@ function tree(dir: string): string[] {
 
 async function setup(t: {
   skip(m: string): void;
-}): Promise<{ dir: string; rootfs: string; images: SandboxImages } | null> {
+}): Promise<{ dir: string; rootfs: string; ctx: string; images: SandboxImages } | null> {
   const dir = mkdtempSync(join(tmpdir(), "tributary-layers-"));
   const support = await detectSandbox(sandboxRuntime(dir));
   if (!support.ok || support.host.mode !== "root") {
@@ -43,10 +44,9 @@ async function setup(t: {
     {
       dataDir: join(dir, "ex"),
       bases: new Map([["test", { name: "test", identity: `dir:${rootfs}`, entries: rootEntries(rootfs) }]]),
-      contextDir: ctx,
     },
   );
-  return { dir, rootfs, images };
+  return { dir, rootfs, ctx, images };
 }
 
 test(
@@ -68,7 +68,7 @@ test(
         ],
         "test",
       );
-      const all = await Promise.all([1, 2, 3].map(() => s.images.prepare(img)));
+      const all = await Promise.all([1, 2, 3].map(() => s.images.prepare(img, s.ctx)));
       assert.equal(s.images.builds, 1, "three concurrent first requests, one build");
       const got = all[0]!;
       assert.deepEqual(all[1], got);
@@ -128,4 +128,17 @@ test("a failed step names itself, is not cached, and a missing base names --imag
   } finally {
     rmSync(s.dir, { recursive: true, force: true });
   }
+});
+
+test("--image values: NAME=DIR and NAME=oci:PATH need the sandbox backend, a bare NAME is the process backend's label", () => {
+  assert.deepEqual(parseImageFlag("test=/srv/rootfs"), { name: "test", source: { kind: "dir", path: "/srv/rootfs" } });
+  assert.deepEqual(parseImageFlag("t=oci:/srv/t.tar"), { name: "t", source: { kind: "oci", path: "/srv/t.tar" } });
+  assert.deepEqual(parseImageFlag("ubuntu:24.04"), { name: "ubuntu:24.04", source: null });
+  assert.throws(
+    () => checkImageFlags([parseImageFlag("ubuntu:24.04")], "sandbox"),
+    /"ubuntu:24\.04" names no root filesystem.*--image ubuntu:24\.04=DIR/,
+  );
+  assert.throws(() => checkImageFlags([parseImageFlag("t=/x")], "process"), /"t=\/x" needs the sandbox backend/);
+  checkImageFlags([parseImageFlag("ubuntu:24.04")], "process");
+  checkImageFlags([parseImageFlag("t=/x"), parseImageFlag("u=oci:/y")], "sandbox");
 });

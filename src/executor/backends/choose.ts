@@ -22,7 +22,6 @@ export { BACKEND_LABEL, CONTAINER_BACKENDS, type ContainerBackend } from "./kind
 export interface BackendChoiceOptions {
   backend?: ContainerBackend | undefined;
   ociEngine?: OciEngine | undefined;
-  imageContextDir?: string | undefined;
   containerChannel?: "fork" | "socket" | undefined;
   dataDir: string;
   socketDir: string;
@@ -59,7 +58,7 @@ export async function chooseBackend(o: BackendChoiceOptions): Promise<BackendCho
     return {
       backend: "oci",
       launcher: ociLauncher(engine, o.socketDir),
-      oci: new OciImages(engine, o.imageContextDir ?? process.cwd()),
+      oci: new OciImages(engine),
       sandbox: null,
     };
   }

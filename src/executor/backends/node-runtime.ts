@@ -12,11 +12,14 @@ import { execFileSync } from "node:child_process";
 import { realpathSync } from "node:fs";
 import { basename } from "node:path";
 
-/** Host paths of Node and what it loads, each with the file name it is bound under. */
+/** Host paths of Node (and of helper tools run the same way) and what they load. */
 export interface NodeRuntime {
   node: string;
+  /** Other host programs mounted beside Node (e.g. setpriv), by file name. */
+  tools: string[];
   /** The dynamic loader (from `ldd`'s line without "=>"). */
   loader: { name: string; path: string };
+  /** The libraries of all of them, each bound under its `ldd` name. */
   libs: { name: string; path: string }[];
 }
 
@@ -38,31 +41,59 @@ export function parseLdd(text: string): { loader: string | null; libs: { name: s
 }
 
 /**
- * The runtime of the Node at `nodePath` (real paths, so symlinked libraries bind their files).
- * Throws when `ldd` does not name a loader (a static or foreign binary).
- * @example const rt = nodeRuntime(process.execPath);
+ * The runtime of the Node at `nodePath` and of `tools` (real paths, so symlinked libraries bind
+ * their files). Throws when `ldd` does not name a loader (a static or foreign binary), or names
+ * another loader for a tool than for Node.
+ * @example const rt = nodeRuntime(process.execPath, ["/usr/bin/setpriv"]);
  */
-export function nodeRuntime(nodePath: string, lddText?: string): NodeRuntime {
+export function nodeRuntime(nodePath: string, tools: string[] = [], ldd = lddOf): NodeRuntime {
   const node = realpathSync(nodePath);
-  const { loader, libs } = parseLdd(lddText ?? execFileSync("ldd", [node], { encoding: "utf8" }));
-  if (!loader) throw new Error(`cannot find the dynamic loader of ${node} in ldd's output`);
+  const bins = [node, ...tools.map((t) => realpathSync(t))];
+  let loader: string | null = null;
+  const libs = new Map<string, string>();
+  for (const bin of bins) {
+    const parsed = parseLdd(ldd(bin));
+    if (!parsed.loader || (loader && realpathSync(parsed.loader) !== realpathSync(loader)))
+      throw new Error(`cannot run ${bin} through Node's dynamic loader (ldd names ${parsed.loader ?? "none"})`);
+    loader = parsed.loader;
+    for (const l of parsed.libs) if (!libs.has(l.name)) libs.set(l.name, realpathSync(l.path));
+  }
   return {
     node,
-    loader: { name: basename(loader), path: realpathSync(loader) },
-    libs: libs.map((l) => ({ name: l.name, path: realpathSync(l.path) })),
+    tools: bins.slice(1),
+    loader: { name: basename(loader!), path: realpathSync(loader!) },
+    libs: [...libs].map(([name, path]) => ({ name, path })),
   };
 }
 
+function lddOf(bin: string): string {
+  return execFileSync("ldd", [bin], { encoding: "utf8" });
+}
+
+/** Where a runtime is mounted, and how to run its programs there. */
+export interface RuntimeMounts {
+  /** [host path, sandbox path] pairs, bound read-only. */
+  binds: [string, string][];
+  /** The command that runs Node. */
+  command: string[];
+  /** The command that runs each tool, by file name (e.g. `setpriv`). */
+  tools: Record<string, string[]>;
+}
+
 /**
- * The read-only binds that place `rt` under `dir` inside a sandbox, and the command that runs Node.
+ * The read-only binds that place `rt` under `dir` inside a sandbox, and the commands that run Node
+ * and the tools there.
  * @example const { binds, command } = runtimeMounts(rt, "/opt/tributary/node"); // command: [loader, "--library-path", …, node]
  */
-export function runtimeMounts(rt: NodeRuntime, dir: string): { binds: [string, string][]; command: string[] } {
+export function runtimeMounts(rt: NodeRuntime, dir: string): RuntimeMounts {
   const lib = `${dir}/lib`;
+  const via = [`${lib}/${rt.loader.name}`, "--library-path", lib];
   const binds: [string, string][] = [
     [rt.node, `${dir}/node`],
+    ...rt.tools.map((t): [string, string] => [t, `${dir}/${basename(t)}`]),
     [rt.loader.path, `${lib}/${rt.loader.name}`],
     ...rt.libs.map((l): [string, string] => [l.path, `${lib}/${l.name}`]),
   ];
-  return { binds, command: [`${lib}/${rt.loader.name}`, "--library-path", lib, `${dir}/node`] };
+  const tools = Object.fromEntries(rt.tools.map((t) => [basename(t), [...via, `${dir}/${basename(t)}`]]));
+  return { binds, command: [...via, `${dir}/node`], tools };
 }

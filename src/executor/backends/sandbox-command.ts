@@ -85,7 +85,8 @@ export interface SandboxCommandSpec {
 export interface AssembledRoot {
   wrapper: string[];
   mountDir: string;
-  node: { command: string[]; binds: [string, string][] };
+  /** Node's (and setpriv's) binds and commands (backends/node-runtime.ts). */
+  node: { command: string[]; binds: [string, string][]; tools: Record<string, string[]> };
 }
 
 /** The container entry and bundle paths as the container sees them. */
@@ -151,7 +152,7 @@ export function sandboxCommand(s: SandboxCommandSpec): { command: string; args: 
   bw.push("--chdir", s.cwd, "--");
   if (s.mode === "root") {
     bw.push(
-      s.tools.setpriv,
+      ...(s.root ? (s.root.node.tools.setpriv ?? ["setpriv"]) : [s.tools.setpriv]),
       "--reuid",
       String(NOBODY),
       "--regid",

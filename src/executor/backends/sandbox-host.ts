@@ -154,7 +154,8 @@ async function detect(runtime: SandboxHost["runtime"]): Promise<SandboxSupport> 
   }
   let runtimeOfNode: NodeRuntime | null = null;
   try {
-    runtimeOfNode = nodeRuntime(nodePath);
+    // setpriv too: on an image's root, the drop to nobody must not need the image's own.
+    runtimeOfNode = nodeRuntime(nodePath, tools.setpriv ? [tools.setpriv] : []);
   } catch {
     /* images will say so when one is asked for */
   }

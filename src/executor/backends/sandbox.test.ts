@@ -105,6 +105,14 @@ test("an image's container: its assembled root read-only at /, Node through its 
           "/opt/tributary/node/node",
         ],
         binds: [["/usr/bin/node", "/opt/tributary/node/node"]],
+        tools: {
+          setpriv: [
+            "/opt/tributary/node/lib/ld.so",
+            "--library-path",
+            "/opt/tributary/node/lib",
+            "/opt/tributary/node/setpriv",
+          ],
+        },
       },
     },
   });
@@ -124,8 +132,11 @@ test("an image's container: its assembled root read-only at /, Node through its 
   assert.deepEqual(after(args, "/data/containers/c-1/inbox"), ["/inbox"]);
   assert.ok(!args.some((a, i) => a === "--dir" && args[i + 1] === "/inbox"));
   assert.deepEqual(after(args, "--chdir"), ["/image/app"]);
-  const setpriv = args.indexOf("/usr/bin/setpriv");
-  assert.deepEqual(args.slice(args.indexOf("--", setpriv) + 1, args.indexOf("--", setpriv) + 2), [
+  // The image has no setpriv of its own: the host's runs through the same loader, then Node.
+  assert.ok(!args.includes("/usr/bin/setpriv"));
+  const drop = args.indexOf("/opt/tributary/node/setpriv");
+  assert.equal(args[drop - 3], "/opt/tributary/node/lib/ld.so");
+  assert.deepEqual(args.slice(args.indexOf("--", drop) + 1, args.indexOf("--", drop) + 2), [
     "/opt/tributary/node/lib/ld.so",
   ]);
 });

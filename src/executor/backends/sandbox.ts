@@ -98,6 +98,8 @@ export function sandboxLauncher(o: SandboxLauncherOptions): Launcher {
 
 /** The assembled root of a built or base image, with the executor's Node mounted in. */
 function assembledRoot(o: SandboxLauncherOptions, image: NonNullable<LaunchSpec["sandboxImage"]>): AssembledRoot {
+  if (o.host.mode === "root" && o.host.nodeRuntime && !o.host.nodeRuntime.tools.some((t) => t.endsWith("/setpriv")))
+    throw new Error("images need setpriv to run through Node's loader on this executor");
   if (!o.host.nodeRuntime || !o.host.tools.unshare)
     throw new Error(
       `images need ${o.host.nodeRuntime ? "util-linux's unshare" : "ldd (to mount Node's libraries)"} on this executor`,

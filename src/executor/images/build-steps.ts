@@ -28,8 +28,8 @@ export function isImageBuildError(e: unknown): e is ImageBuildError {
 }
 
 export interface BuildOptions {
-  /** Where relative `copy` sources are read from. */
-  contextDir: string;
+  /** Where relative `copy` sources are read from (the bundle's build context; null: none). */
+  contextDir: string | null;
   /** Environment every step starts from (PATH and the like). */
   baseEnv: Record<string, string>;
   /** Longest a single `run` step may take. */
@@ -53,6 +53,10 @@ export function underRoot(wd: string, p: string): string {
   // resolve() collapses any ".." so the result can never leave the root.
   return resolve("/", joined).slice(1);
 }
+
+/** Why a `copy` step has nothing to copy from. */
+export const NO_CONTEXT =
+  "no build context was deployed with this bundle (deploy again with this version's client, which uploads Image.copy sources)";
 
 /** A step as build errors name it. */
 export function describeStep(s: ImageStep): string {
@@ -141,8 +145,9 @@ export function runBuildSteps(spec: ImageSpec, root: string, o: BuildOptions): P
       await runCommand(["/bin/sh", "-c", command], { cwd: join(root, wd), env, timeoutMs: o.stepTimeoutMs });
     },
     copy: (src, dest) => {
+      if (!o.contextDir) throw new Error(NO_CONTEXT);
       mkdirSync(dirname(join(root, dest)), { recursive: true });
-      cpSync(resolve(o.contextDir, src), join(root, dest), { recursive: true });
+      cpSync(join(o.contextDir, underRoot("", src)), join(root, dest), { recursive: true, verbatimSymlinks: true });
     },
   });
 }

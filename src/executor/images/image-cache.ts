@@ -18,8 +18,6 @@ import { finalWorkdir, runBuildSteps } from "./build-steps.js";
 const READY = ".tributary-image-ready";
 
 export interface ImageCacheOptions {
-  /** Where relative `copy` sources are read from (default: the executor's working directory). */
-  contextDir?: string | undefined;
   /** Longest a single `run` step may take (default 30 min). */
   stepTimeoutMs?: number | undefined;
 }
@@ -95,12 +93,13 @@ export class ImageCache {
   /**
    * The built image, building it first if needed. Rejects with an `ImageBuildError` naming the
    * failing step.
-   * @example const img = await images.prepare(spec); fork(main, { cwd: img.cwd });
+   * `contextDir` holds the `copy` sources (the bundle's build context; null: none was deployed).
+   * @example const img = await images.prepare(spec, contextDir); fork(main, { cwd: img.cwd });
    */
-  async prepare(spec: ImageSpec): Promise<PreparedImage> {
+  async prepare(spec: ImageSpec, contextDir: string | null = null): Promise<PreparedImage> {
     const root = await this.dirs.get(spec.id, (dir) =>
       runBuildSteps(spec, dir, {
-        contextDir: this.o.contextDir ?? process.cwd(),
+        contextDir,
         baseEnv: { PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", LANG: process.env.LANG ?? "C.UTF-8" },
         stepTimeoutMs: this.o.stepTimeoutMs ?? 30 * 60_000,
       }),

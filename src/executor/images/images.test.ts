@@ -33,9 +33,9 @@ test("steps run once into the cached image; concurrent prepares share one build"
       { op: "copy", src: "assets", dest: "assets" },
       { op: "run", command: "pwd > where.txt" },
     ]);
-    const cache = new ImageCache(join(data, "ex"), { contextDir: ctx });
-    const all = await Promise.all([1, 2, 3, 4].map(() => cache.prepare(s)));
-    const again = await new ImageCache(join(data, "ex"), { contextDir: ctx }).prepare(s);
+    const cache = new ImageCache(join(data, "ex"));
+    const all = await Promise.all([1, 2, 3, 4].map(() => cache.prepare(s, ctx)));
+    const again = await new ImageCache(join(data, "ex")).prepare(s, ctx);
     assert.equal(readFileSync(counter, "utf8"), "built\n");
     assert.equal(cache.builds, 1);
     const img = all[0]!;

@@ -22,8 +22,12 @@
 import { lstatSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 
-/** One top-level entry of a base: a directory (overlaid) or a symlink (recreated). */
-export type RootEntry = { name: string; kind: "dir"; path: string } | { name: string; kind: "symlink"; target: string };
+/**
+ * One top-level entry of a base: a directory (overlaid), a symlink (recreated) or a regular file
+ * (copied into the layer's top when it is built: top-level files are few and small).
+ */
+export type RootEntry =
+  { name: string; kind: "dir" | "file"; path: string } | { name: string; kind: "symlink"; target: string };
 
 /** A base root filesystem. `identity` goes into every layer hash built on it. */
 export interface BaseRoot {
@@ -37,7 +41,7 @@ export interface BaseRoot {
 const PROVIDED = new Set(["proc", "dev", "sys", "tmp"]);
 
 /**
- * The top-level entries of a root filesystem directory (regular files and sockets at the top are
+ * The top-level entries of a root filesystem directory (sockets and devices at the top are
  * ignored; `/proc`, `/dev`, `/sys` and `/tmp` are the sandbox's own).
  * @example rootEntries("/srv/rootfs/debian") // [{ name: "bin", kind: "symlink", target: "usr/bin" }, …]
  */
@@ -49,6 +53,7 @@ export function rootEntries(dir: string): RootEntry[] {
     const st = lstatSync(path);
     if (st.isSymbolicLink()) out.push({ name, kind: "symlink", target: readlinkSync(path) });
     else if (st.isDirectory()) out.push({ name, kind: "dir", path });
+    else if (st.isFile()) out.push({ name, kind: "file", path });
   }
   return out;
 }
@@ -89,9 +94,13 @@ export function assembleScript(s: AssembleSpec): string {
   const at = (name: string): string => q(join(s.mountDir, name));
   const lines = ["set -eu", `mount --bind ${q(top)} ${q(s.mountDir)}`];
   for (const e of s.base.entries) {
+    const absent = `[ -e ${at(e.name)} ] || [ -L ${at(e.name)} ] ||`;
     if (e.kind === "symlink") {
-      if (s.mode === "build")
-        lines.push(`[ -e ${at(e.name)} ] || [ -L ${at(e.name)} ] || ln -s ${shellQuote(e.target)} ${at(e.name)}`);
+      if (s.mode === "build") lines.push(`${absent} ln -s ${shellQuote(e.target)} ${at(e.name)}`);
+      continue;
+    }
+    if (e.kind === "file") {
+      if (s.mode === "build") lines.push(`${absent} cp -p ${q(e.path)} ${at(e.name)}`);
       continue;
     }
     const upper = join(s.layerDir, "upper", e.name);

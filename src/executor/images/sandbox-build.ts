@@ -20,7 +20,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { ImageSpec } from "../../core/options.js";
-import { ImageBuildError, runCommand, underRoot, walkSteps } from "./build-steps.js";
+import { ImageBuildError, NO_CONTEXT, runCommand, underRoot, walkSteps } from "./build-steps.js";
 import { assembleScript, rootWrapper, type BaseRoot } from "./rootfs.js";
 
 /** Where a build step starts, and what `workdir` and relative `copy` destinations are relative to. */
@@ -138,7 +138,7 @@ export async function buildLayer(spec: ImageSpec, o: LayerBuildOptions): Promise
     workdir: (wd) => run(node("mkdir", inImage(wd))),
     run: (command, wd) => run({ argv: ["/bin/sh", "-c", command], cwd: inImage(wd) }),
     copy: (src, dest) => {
-      if (!o.contextDir) throw new Error("no build context was uploaded with the bundle");
+      if (!o.contextDir) throw new Error(NO_CONTEXT);
       const from = join(CONTEXT_DIR, underRoot("", src));
       return run({ ...node("copy", from, inImage(dest)), contextDir: o.contextDir });
     },

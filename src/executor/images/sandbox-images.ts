@@ -36,8 +36,6 @@ export interface SandboxImagesOptions {
   hostBase: BaseRoot;
   /** Bases given with `--image NAME=DIR` (or unpacked from `NAME=oci:PATH`), by name. */
   bases: Map<string, BaseRoot>;
-  /** Where relative `copy` sources are read from (null: no context, `copy` fails). */
-  contextDir: string | null;
   /** Directories containers mount over (made in every layer). */
   mountPoints: string[];
   /** Longest a single step may take (default 30 min). */
@@ -52,11 +50,11 @@ const BUILD_NODE_DIR = "/tmp/.tributary-node";
 /**
  * The sandbox backend's images on this executor: the host's system directories as the default
  * base, `bases` by name.
- * @example const images = createSandboxImages(choice.sandbox, { dataDir, bases: new Map(), contextDir: null });
+ * @example const images = createSandboxImages(choice.sandbox, { dataDir, bases: new Map() });
  */
 export function createSandboxImages(
   sandbox: { host: SandboxHost; mountDir: string },
-  o: Pick<SandboxImagesOptions, "dataDir" | "bases" | "contextDir" | "stepTimeoutMs">,
+  o: Pick<SandboxImagesOptions, "dataDir" | "bases" | "stepTimeoutMs">,
 ): SandboxImages {
   const { host, mountDir } = sandbox;
   const osRelease = existsSync("/etc/os-release") ? readFileSync("/etc/os-release", "utf8") : "";
@@ -118,20 +116,21 @@ export class SandboxImages {
 
   /**
    * The image a container of `spec` runs on, building its layer first if needed; null for the
-   * default image (the host's system directories as they are).
-   * @example const img = await images.prepare(spec); if (img) launch({ root: img });
+   * default image (the host's system directories as they are). `contextDir` holds the `copy`
+   * sources (the bundle's unpacked build context; null: none was deployed).
+   * @example const img = await images.prepare(spec, await contexts.get(bundleKey)); if (img) launch({ root: img });
    */
-  async prepare(spec: ImageSpec | null): Promise<SandboxImage | null> {
+  async prepare(spec: ImageSpec | null, contextDir: string | null = null): Promise<SandboxImage | null> {
     if (!spec || (spec.baseImage === null && spec.steps.length === 0)) return null;
     const base = this.base(spec);
     if (this.o.unavailable) throw new Error(`image ${spec.name}: ${this.o.unavailable}`);
-    const key = layerKey(spec, base, this.o.contextDir);
+    const key = layerKey(spec, base, contextDir);
     const layerDir = await this.layers.get(key, (dir) =>
       buildLayer(spec, {
         host: this.o.host,
         base,
         layerDir: dir,
-        contextDir: this.o.contextDir,
+        contextDir,
         stepTimeoutMs: this.o.stepTimeoutMs ?? 30 * 60_000,
         mountPoints: this.o.mountPoints,
       }),

@@ -9,6 +9,26 @@ import { checkAppName } from "../names.js";
 import { appDetail, appSummary } from "../views.js";
 import { openApiFor } from "../openapi.js";
 import type { Manifest } from "../../core/manifest.js";
+import { decodeContext, MAX_CONTEXT_BYTES } from "../../core/build-context.js";
+
+/** The deploy's build context, checked (size, format, safe paths) before anything is stored. */
+function buildContext(base64: string): Uint8Array {
+  const bytes = Buffer.from(base64, "base64");
+  let size = 0;
+  try {
+    for (const e of decodeContext(bytes)) size += e.data?.byteLength ?? 0;
+  } catch (e) {
+    throw badRequest((e as Error).message, { path: "$.context" });
+  }
+  if (size > MAX_CONTEXT_BYTES)
+    throw badRequest(
+      `build context holds ${size} bytes, more than the ${MAX_CONTEXT_BYTES}-byte limit (Image.copy sources)`,
+      {
+        path: "$.context",
+      },
+    );
+  return bytes;
+}
 
 export function applicationRoutes(app: Hono, s: ServerContext): void {
   app.post("/applications", async (c) => {
@@ -29,7 +49,8 @@ export function applicationRoutes(app: Hono, s: ServerContext): void {
     await checkDeployable(s, namespace, manifest);
     const bundle = Buffer.from(parsed.data.bundle, "base64");
     if (bundle.byteLength === 0) throw badRequest("bundle is empty", { path: "$.bundle" });
-    const applications = await s.engine.deploy(namespace, manifest, bundle);
+    const context = parsed.data.context === undefined ? null : buildContext(parsed.data.context);
+    const applications = await s.engine.deploy(namespace, manifest, bundle, context);
     return c.json({ applications } satisfies DeployResponse);
   });
 
