@@ -55,6 +55,15 @@ export function status(v: string): Status {
   return v as Status;
 }
 
+/** A point in time as epoch milliseconds: given as such, or as an ISO 8601 date or date-time. */
+export function epochMs(v: string): number {
+  const t = v.trim();
+  const ms = /^\d+$/.test(t) ? Number(t) : /^\d{4}-\d{2}-\d{2}/.test(t) ? Date.parse(t) : NaN;
+  if (!Number.isSafeInteger(ms) || ms < 0)
+    throw new InvalidArgumentError("expected epoch milliseconds or an ISO 8601 time, e.g. 2026-11-26T14:00:00Z");
+  return ms;
+}
+
 /** An http(s) URL. */
 export function url(v: string): string {
   try {

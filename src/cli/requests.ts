@@ -7,12 +7,15 @@ import type { Status } from "../core/status.js";
 import { clientFor, printJson, withClientFlags, type ClientFlags } from "./context.js";
 import { duration, printTable, time } from "./format.js";
 import { printLogs } from "./logs.js";
-import { intIn, status } from "./options.js";
+import { epochMs, intIn, status } from "./options.js";
 import { outputAsJson, printOutput } from "./output-view.js";
 import { renderRequest } from "./request-view.js";
 
 interface ListFlags extends ClientFlags {
   status?: Status;
+  idPrefix?: string;
+  createdAfter?: number;
+  createdBefore?: number;
   cursor?: string;
   limit?: number;
   json?: boolean;
@@ -26,12 +29,18 @@ export function requestsCommand(): Command {
       .description("list requests, newest first")
       .argument("<app>", "application name")
       .option("--status <status>", "only requests with this status", status)
+      .option("--id-prefix <prefix>", "only requests whose id starts with this")
+      .option("--created-after <time>", "only requests created at or after (epoch ms or ISO 8601)", epochMs)
+      .option("--created-before <time>", "only requests created before (epoch ms or ISO 8601)", epochMs)
       .option("--cursor <cursor>", "continue from a previous page's next cursor")
       .option("--limit <n>", "page size", intIn(1, 1000))
       .option("--json", "print machine-readable JSON")
       .action(async (app: string, flags: ListFlags) => {
         const page = await clientFor(flags).listRequests(app, {
           status: flags.status,
+          idPrefix: flags.idPrefix,
+          createdAfter: flags.createdAfter,
+          createdBefore: flags.createdBefore,
           cursor: flags.cursor,
           limit: flags.limit,
         });

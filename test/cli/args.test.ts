@@ -39,6 +39,10 @@ test("bad flag values name the flag", T, async () => {
     ["server", "--max-events-per-request", "ten"],
     /option '--max-events-per-request <n>' argument 'ten' is invalid/,
   );
+  await expectError(
+    ["requests", "list", "app", "--created-after", "yesterday"],
+    /option '--created-after <time>' argument 'yesterday' is invalid. expected epoch milliseconds or an ISO 8601 time/,
+  );
 });
 
 test("missing arguments and options are named", T, async () => {

@@ -75,6 +75,22 @@ async function fake(): Promise<FakeServer> {
       const input = req.body.toString();
       return sendJson(res, 200, { request_id: input === '"fail"' ? "r-fail" : input === '"big"' ? "r-big" : "r-ok" });
     }
+    if (path === `${BASE}/greet/requests`)
+      return sendJson(res, 200, {
+        requests: [
+          {
+            id: "r-ok",
+            application: "greet",
+            version: 3,
+            status: "succeeded",
+            outcome: "success",
+            failure_reason: null,
+            created_at: 1_700_000_000_000,
+            finished_at: 1_700_000_001_500,
+          },
+        ],
+        next_cursor: null,
+      });
     const m = /^\/v1\/namespaces\/default\/applications\/greet\/requests\/([^/]+)(?:\/(\w+))?$/.exec(path);
     if (m && m[2] === "progress") {
       res.writeHead(200, { "content-type": "text/event-stream" });
@@ -203,6 +219,33 @@ test("apps, requests and secrets talk to the right routes", T, async () => {
     assert.match(apps.stdout, /^NAME\s+VERSION\s+DEPLOYED\s+FUNCTIONS\ngreet\s+3\s+\S+ \S+\s+2\n$/);
     const appsJson = await runCli(["apps", "list", "--json"], { env });
     assert.equal(JSON.parse(appsJson.stdout)[0].name, "greet");
+
+    // The list's filters become the route's query parameters (times as epoch ms).
+    const list = await runCli(
+      [
+        "requests",
+        "list",
+        "greet",
+        "--id-prefix",
+        "r-o",
+        "--created-after",
+        "2023-11-14T22:13:20Z",
+        "--created-before",
+        "1700000002000",
+        "--status",
+        "succeeded",
+      ],
+      { env },
+    );
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /^ID\s+STATUS.*\nr-ok\s+succeeded\s/);
+    const q = new URL(server.requests.at(-1)!.path, "http://x").searchParams;
+    assert.deepEqual(Object.fromEntries(q), {
+      status: "succeeded",
+      id_prefix: "r-o",
+      created_after: "1700000000000",
+      created_before: "1700000002000",
+    });
 
     const show = await runCli(["requests", "show", "greet", "r-ok"], { env });
     assert.equal(show.code, 0, show.stderr);
