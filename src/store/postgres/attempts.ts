@@ -9,8 +9,9 @@ import { ATTEMPT_USAGE_COLUMNS, json, toAttempt, usageColumns, type SqlAttempt }
 import type { Store } from "../types.js";
 import type { Sql } from "./connect.js";
 import type { Begin } from "./group-commit.js";
-import { appendEvents } from "./events.js";
-import { patchCall, patchRequest } from "./writes.js";
+import { appendEvents, eventsInsert } from "./events.js";
+import { UnknownRequestError } from "../shared/events.js";
+import { callSet, requestSet } from "./writes.js";
 
 type AttemptMethods = Pick<
   Store,
@@ -37,21 +38,29 @@ export function attemptMethods(sql: Sql, begin: Begin): AttemptMethods {
 
   return {
     async startAttempt(a, call, evs) {
+      // One statement (one round trip). The main SELECT runs `claimed` (the call's lock) and then
+      // `counter` (the request's); the INSERTs, new rows only, complete after it. Nothing but the
+      // claim happens when the call is no longer pending.
       return begin(async (tx) => {
-        const claimed = await tx`
-          UPDATE function_calls SET status = 'running', attempts_used = ${call.attemptsUsed},
-            infra_retries = ${call.infraRetries}, pending_reason = NULL
-          WHERE id = ${a.callId} AND status = 'pending'`;
-        if (claimed.count === 0) return null;
-        // Sent together (one round trip), in this order: attempt first, request row last.
-        const attempt = tx`
-          INSERT INTO attempts (id, call_id, request_id, number, executor_id, container_id, status, started_at)
-          VALUES (${a.id}, ${a.callId}, ${a.requestId}, ${a.number}, ${a.executorId}, ${a.containerId}, 'running', ${a.startedAt})`.execute();
-        const running =
-          tx`UPDATE requests SET status = 'running' WHERE id = ${a.requestId} AND status = 'pending'`.execute();
-        const events = appendEvents(tx, a.requestId, evs);
-        await Promise.all([attempt, running, events]);
-        return events;
+        const n = evs.length;
+        const [row] = await tx<{ claimed: boolean; event_seq: number | null }[]>`
+          WITH claimed AS (
+            UPDATE function_calls SET status = 'running', attempts_used = ${call.attemptsUsed},
+              infra_retries = ${call.infraRetries}, pending_reason = NULL
+            WHERE id = ${a.callId} AND status = 'pending' RETURNING id
+          ), counter AS (
+            UPDATE requests SET event_seq = event_seq + ${n},
+              status = CASE WHEN status = 'pending' THEN 'running' ELSE status END
+            WHERE id = ${a.requestId} AND EXISTS (SELECT 1 FROM claimed) RETURNING event_seq
+          ), attempt AS (
+            INSERT INTO attempts (id, call_id, request_id, number, executor_id, container_id, status, started_at)
+            SELECT ${a.id}, ${a.callId}, ${a.requestId}, ${a.number}, ${a.executorId}, ${a.containerId}, 'running',
+              ${a.startedAt} FROM claimed
+          ), events AS (${eventsInsert(tx, a.requestId, evs, tx`counter.event_seq - ${n} + 1`, tx`counter`)})
+          SELECT EXISTS (SELECT 1 FROM claimed) AS claimed, (SELECT event_seq FROM counter) AS event_seq`;
+        if (!row!.claimed) return null;
+        if (row!.event_seq === null) throw new UnknownRequestError(a.requestId);
+        return evs.map((e, i) => ({ ...e, seq: row!.event_seq! - n + 1 + i }));
       });
     },
     async finishAttempt(id, a, c, r, evs) {
@@ -61,15 +70,28 @@ export function attemptMethods(sql: Sql, begin: Begin): AttemptMethods {
         if (a.error !== undefined) set.error = json(a.error);
         if (a.containerId !== undefined) set.container_id = a.containerId;
         if (a.usage !== undefined) Object.assign(set, usageColumns(a.usage));
-        const [owner] = await tx<{ call_id: string; request_id: string }[]>`
-          UPDATE attempts SET ${tx(set)} WHERE id = ${id} AND status = 'running' RETURNING call_id, request_id`;
+        // The three CAS in one statement (one round trip), in lock order: the main SELECT reads
+        // `att` (the attempt's lock), then `call`, then `req` (the request's).
+        const request =
+          r === null
+            ? tx`SELECT 1 WHERE false`
+            : tx`UPDATE requests SET ${tx(requestSet(r))} FROM att
+                WHERE requests.id = att.request_id AND requests.status IN ('pending', 'running') RETURNING 1`;
+        const [owner] = await tx<
+          { call_id: string; request_id: string; call_changed: boolean; request_changed: boolean }[]
+        >`
+          WITH att AS (
+            UPDATE attempts SET ${tx(set)} WHERE id = ${id} AND status = 'running' RETURNING call_id, request_id
+          ), call AS (
+            UPDATE function_calls SET ${tx(callSet(c))} FROM att
+            WHERE function_calls.id = att.call_id AND function_calls.status = 'running' RETURNING 1
+          ), req AS (${request})
+          SELECT att.call_id, att.request_id, EXISTS (SELECT 1 FROM call) AS call_changed,
+            EXISTS (SELECT 1 FROM req) AS request_changed
+          FROM att`;
         if (!owner) return null;
-        // Sent together (one round trip); they run in this order, call before request.
-        const [callId, requestChanged] = await Promise.all([
-          patchCall(tx, owner.call_id, "running", c),
-          r !== null && patchRequest(tx, owner.request_id, r),
-        ]);
-        const callChanged = callId !== null;
+        const callChanged = owner.call_changed;
+        const requestChanged = owner.request_changed;
         // An event announcing a change that did not happen is dropped: the stream never shows what
         // the store does not hold (e.g. no second `request:finished` after a cancellation).
         const kept = evs.filter(

@@ -12,21 +12,6 @@ import { toEvent, UnknownRequestError, type SqlEvent } from "../shared/events.js
 import type { NewEvent } from "../types.js";
 import type { Sql, Tx } from "./connect.js";
 
-/** Inserts events numbered from `firstSeq` (the caller has reserved those seqs). */
-export async function insertEvents(
-  tx: Tx,
-  requestId: string,
-  firstSeq: number,
-  events: readonly NewEvent[],
-): Promise<RequestEvent[]> {
-  if (events.length === 0) return [];
-  const out: RequestEvent[] = events.map((e, i) => ({ ...e, seq: firstSeq + i }));
-  const rows = out.map((e) => ({ request_id: requestId, seq: e.seq, ...columns(e) }));
-  // One multi-row INSERT per batch: one round trip whatever the number of events.
-  await tx`INSERT INTO events ${tx(rows)}`;
-  return out;
-}
-
 /** An event's columns but its request and seq. */
 function columns(e: NewEvent) {
   return {
@@ -49,20 +34,35 @@ function columns(e: NewEvent) {
 export async function appendEvents(tx: Tx, requestId: string, events: readonly NewEvent[]): Promise<RequestEvent[]> {
   if (events.length === 0) return [];
   const n = events.length;
-  const rows = JSON.stringify(events.map((e, i) => ({ i, ...columns(e) })));
   const inserted = await tx<{ seq: number }[]>`
     WITH counter AS (
       UPDATE requests SET event_seq = event_seq + ${n} WHERE id = ${requestId} RETURNING event_seq
     )
-    INSERT INTO events (request_id, seq, kind, at, call_id, parent_call_id, function_name, attempt, data)
-    SELECT ${requestId}, counter.event_seq - ${n} + 1 + e.i, e.kind, e.at, e.call_id, e.parent_call_id,
-      e.function_name, e.attempt, e.data
-    FROM counter, jsonb_to_recordset(${rows}::text::jsonb) AS e(i int, kind text, at bigint, call_id text,
-      parent_call_id text, function_name text, attempt int, data text)
+    ${eventsInsert(tx, requestId, events, tx`counter.event_seq - ${n} + 1`, tx`counter`)}
     RETURNING seq`;
   if (inserted.length === 0) throw new UnknownRequestError(requestId);
   const first = Math.min(...inserted.map((r) => r.seq));
   return events.map((e, i) => ({ ...e, seq: first + i }));
+}
+
+/**
+ * `INSERT INTO events … SELECT` of `events` numbered from the SQL expression `firstSeq`, one row
+ * per row of `from` (a CTE of the statement; none, nothing is inserted): how a single statement
+ * reserves seqs and inserts the events together.
+ */
+export function eventsInsert(
+  tx: Tx,
+  requestId: string,
+  events: readonly NewEvent[],
+  firstSeq: ReturnType<Tx>,
+  from: ReturnType<Tx>,
+) {
+  const rows = JSON.stringify(events.map((e, i) => ({ i, ...columns(e) })));
+  return tx`
+    INSERT INTO events (request_id, seq, kind, at, call_id, parent_call_id, function_name, attempt, data)
+    SELECT ${requestId}, ${firstSeq} + e.i, e.kind, e.at, e.call_id, e.parent_call_id, e.function_name, e.attempt, e.data
+    FROM ${from}, jsonb_to_recordset(${rows}::text::jsonb) AS e(i int, kind text, at bigint, call_id text,
+      parent_call_id text, function_name text, attempt int, data text)`;
 }
 
 /** Events with seq > afterSeq, ascending, at most `limit`. */

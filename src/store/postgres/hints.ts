@@ -5,15 +5,20 @@
  * NOTIFY takes a database-wide lock at commit, so callers coalesce (one publish per batch of
  * commits, never one per row). postgres.js keeps the LISTEN connection apart from the pool and
  * re-listens after it reconnects; a notification lost meanwhile costs latency only (readers poll).
+ *
+ * A publish is a group-commit job (group-commit.ts): under load it rides in the next batch of
+ * writes (NOTIFY is delivered at that batch's COMMIT) instead of costing a transaction of its own.
+ * It is issued after the commits it announces have settled, so it never announces uncommitted rows.
  */
 import type { HintChannel } from "../types.js";
 import type { Sql } from "./connect.js";
+import type { Begin } from "./group-commit.js";
 
-export function hintChannel(sql: Sql, schema: string | undefined): HintChannel {
+export function hintChannel(sql: Sql, begin: Begin, schema: string | undefined): HintChannel {
   const channel = schema === undefined ? "tributary" : `tributary_${schema}`;
   return {
     async publish(payload) {
-      await sql.notify(channel, payload);
+      await begin((tx) => tx`SELECT pg_notify(${channel}, ${payload})`);
     },
     async listen(onHint) {
       const { unlisten } = await sql.listen(channel, onHint);

@@ -68,6 +68,6 @@ export function createPostgresStore(url: string, options: PostgresStoreOptions =
     ...apiKeyMethods(sql),
     ...cronScheduleMethods(sql),
     ...serverMethods(sql),
-    hints: hintChannel(sql, options.schema),
+    hints: hintChannel(sql, begin, options.schema),
   };
 }

@@ -8,8 +8,8 @@ import { payloadParams, toRequest, type SqlRequest } from "../shared/rows.js";
 import type { NewCall, NewEvent, NewRequest, RequestRow, Store } from "../types.js";
 import type { Sql } from "./connect.js";
 import type { Begin } from "./group-commit.js";
-import { appendEvents, insertEvents } from "./events.js";
-import { insertCall, patchRequest } from "./writes.js";
+import { appendEvents, eventsInsert } from "./events.js";
+import { callInsert, patchRequest } from "./writes.js";
 
 type RequestMethods = Pick<
   Store,
@@ -50,16 +50,23 @@ export function requestMethods(sql: Sql, begin: Begin): RequestMethods {
   async function create(r: NewRequest, root: NewCall, evs: NewEvent[]): Promise<Created> {
     return begin(async (tx): Promise<Created> => {
       const input = payloadParams(r.input);
-      // ON CONFLICT on the partial unique index: a concurrent create with the same key waits for
-      // the first to commit, then inserts nothing; the re-select below (a new snapshot under READ
-      // COMMITTED) then sees the winner. A primary-key clash on `id` still throws.
-      const inserted = await tx`
-        INSERT INTO requests (id, namespace, application, version, status, input_type, input_size, input_inline,
-          input_blob, idempotency_key, input_hash, headers, root_call_id, created_at, event_seq, owner)
-        VALUES (${r.id}, ${r.namespace}, ${r.application}, ${r.version}, 'pending', ${input.type}, ${input.size},
-          ${input.inline}, ${input.blob}, ${r.idempotencyKey}, ${r.inputHash}, ${r.headers?.length ? JSON.stringify(r.headers) : null}, ${r.rootCallId}, ${r.createdAt}, ${evs.length}, ${r.owner ?? null})
-        ON CONFLICT (namespace, application, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`;
-      if (inserted.count === 0) {
+      // One statement (one round trip): the request, then its root call and first events from the
+      // request's RETURNING, so they are inserted only if the request was. ON CONFLICT on the
+      // partial unique index: a concurrent create with the same key waits for the first to commit,
+      // then inserts nothing; the re-select below (a new snapshot under READ COMMITTED) then sees
+      // the winner. A primary-key clash on `id` still throws.
+      const [inserted] = await tx<{ created: boolean; root: boolean }[]>`
+        WITH req AS (
+          INSERT INTO requests (id, namespace, application, version, status, input_type, input_size, input_inline,
+            input_blob, idempotency_key, input_hash, headers, root_call_id, created_at, event_seq, owner)
+          VALUES (${r.id}, ${r.namespace}, ${r.application}, ${r.version}, 'pending', ${input.type}, ${input.size},
+            ${input.inline}, ${input.blob}, ${r.idempotencyKey}, ${r.inputHash}, ${r.headers?.length ? JSON.stringify(r.headers) : null}, ${r.rootCallId}, ${r.createdAt}, ${evs.length}, ${r.owner ?? null})
+          ON CONFLICT (namespace, application, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+          RETURNING id
+        ), root AS (${callInsert(tx, root)} FROM req ON CONFLICT (id) DO NOTHING RETURNING id),
+        events AS (${eventsInsert(tx, r.id, evs, tx`1`, tx`req`)})
+        SELECT EXISTS (SELECT 1 FROM req) AS created, EXISTS (SELECT 1 FROM root) AS root`;
+      if (!inserted!.created) {
         const [existing] = await tx<SqlRequest[]>`
           SELECT ${cols} FROM requests
           WHERE namespace = ${r.namespace} AND application = ${r.application} AND idempotency_key = ${r.idempotencyKey}`;
@@ -67,9 +74,8 @@ export function requestMethods(sql: Sql, begin: Begin): RequestMethods {
           throw new Error(`createRequest ${JSON.stringify(r.id)}: idempotency conflict but no existing request`);
         return { request: toRequest(existing), created: false, events: [] };
       }
-      // Sent together (one round trip).
-      const [rootInserted, events] = await Promise.all([insertCall(tx, root), insertEvents(tx, r.id, 1, evs)]);
-      if (!rootInserted) throw new Error(`root call ${JSON.stringify(root.id)} already exists`);
+      if (!inserted!.root) throw new Error(`root call ${JSON.stringify(root.id)} already exists`);
+      const events = evs.map((e, i) => ({ ...e, seq: 1 + i }));
       // Built from what was written rather than read back: the caller's payload bytes as given.
       const { owner: _owner, ...fields } = r;
       const request: RequestRow = {

@@ -10,7 +10,8 @@ import type { CallPatch, NewCall, Payload, RequestPatch } from "../types.js";
 import { json, payloadParams } from "../shared/rows.js";
 import type { Tx } from "./connect.js";
 
-type Columns = Record<string, string | number | Uint8Array | null>;
+/** SET columns of an UPDATE (`tx(columns)` builds `"col" = $n, …`). */
+export type Columns = Record<string, string | number | boolean | Uint8Array | null>;
 
 /**
  * Inserts a pending call; false if the id exists. Throws if its (parent, seq, item) is taken:
@@ -18,18 +19,29 @@ type Columns = Record<string, string | number | Uint8Array | null>;
  * check findChildCall first), so it fails loudly instead of looking like a re-attach.
  */
 export async function insertCall(tx: Tx, c: NewCall): Promise<boolean> {
+  const rows = await tx`${callInsert(tx, c)} ON CONFLICT (id) DO NOTHING`;
+  return rows.count > 0;
+}
+
+/** `INSERT INTO function_calls (…) SELECT <the pending call>` (a statement may add a FROM). */
+export function callInsert(tx: Tx, c: NewCall) {
   const a = payloadParams(c.args);
-  const rows = await tx`
+  return tx`
     INSERT INTO function_calls (id, request_id, parent_call_id, seq, item, function_name,
       args_type, args_size, args_inline, args_blob, status, not_before, created_at)
-    VALUES (${c.id}, ${c.requestId}, ${c.parentCallId}, ${c.seq}, ${c.item}, ${c.functionName},
-      ${a.type}, ${a.size}, ${a.inline}, ${a.blob}, 'pending', ${c.notBefore}, ${c.createdAt})
-    ON CONFLICT (id) DO NOTHING`;
-  return rows.count > 0;
+    SELECT ${c.id}, ${c.requestId}, ${c.parentCallId}, ${c.seq}, ${c.item}, ${c.functionName},
+      ${a.type}, ${a.size}, ${a.inline}, ${a.blob}, 'pending', ${c.notBefore}, ${c.createdAt}`;
 }
 
 /** CAS on the call's status being `from`; returns the call's request id, or null. */
 export async function patchCall(tx: Tx, id: string, from: string, p: CallPatch): Promise<string | null> {
+  const [row] = await tx<{ request_id: string }[]>`
+    UPDATE function_calls SET ${tx(callSet(p))} WHERE id = ${id} AND status = ${from} RETURNING request_id`;
+  return row ? row.request_id : null;
+}
+
+/** The SET columns of a call patch: only the fields it names. */
+export function callSet(p: CallPatch): Columns {
   const set: Columns = { status: p.status };
   if (p.attemptsUsed !== undefined) set.attempts_used = p.attemptsUsed;
   if (p.infraRetries !== undefined) set.infra_retries = p.infraRetries;
@@ -39,21 +51,24 @@ export async function patchCall(tx: Tx, id: string, from: string, p: CallPatch):
   if (p.pendingReason !== undefined) set.pending_reason = p.pendingReason;
   if (p.finishedAt !== undefined) set.finished_at = p.finishedAt;
   if (p.result !== undefined) setPayload(set, "result", p.result);
-  const [row] = await tx<{ request_id: string }[]>`
-    UPDATE function_calls SET ${tx(set)} WHERE id = ${id} AND status = ${from} RETURNING request_id`;
-  return row ? row.request_id : null;
+  return set;
 }
 
 /** CAS on the request being unfinished (pending or running); false when it already finished. */
 export async function patchRequest(tx: Tx, id: string, p: RequestPatch): Promise<boolean> {
+  const rows = await tx`UPDATE requests SET ${tx(requestSet(p))} WHERE id = ${id} AND status IN ('pending', 'running')`;
+  return rows.count > 0;
+}
+
+/** The SET columns of a request patch: only the fields it names. */
+export function requestSet(p: RequestPatch): Columns {
   const set: Columns = { status: p.status };
   if (p.failureReason !== undefined) set.failure_reason = p.failureReason;
   if (p.requestError !== undefined) set.request_error = json(p.requestError);
   if (p.error !== undefined) set.error = json(p.error);
   if (p.finishedAt !== undefined) set.finished_at = p.finishedAt;
   if (p.output !== undefined) setPayload(set, "output", p.output);
-  const rows = await tx`UPDATE requests SET ${tx(set)} WHERE id = ${id} AND status IN ('pending', 'running')`;
-  return rows.count > 0;
+  return set;
 }
 
 function setPayload(set: Columns, prefix: string, payload: Payload | null): void {
