@@ -275,7 +275,8 @@ describeDashboard(
       await child.locator('.seg-attempt[data-attempt="2"][data-status="succeeded"]').waitFor();
       const failed = child.locator('.seg-attempt[data-attempt="1"]');
       assert.equal(await failed.getAttribute("data-status"), "failed");
-      assert.match((await failed.getAttribute("title")) ?? "", /attempt #1 failed \(function_error\)/);
+      // Its tooltip says why it failed, how long it ran and what it used.
+      assert.match((await failed.getAttribute("title")) ?? "", /^attempt #1 failed \(function_error\), .+ \(wall \d/);
       const backoff = child.locator(".seg-backoff");
       assert.equal(await backoff.count(), 1);
       assert.match((await backoff.getAttribute("title")) ?? "", /retry backoff 400 ms/);

@@ -12,6 +12,7 @@
  */
 import type { FunctionCallInfo } from "../../core/api.js";
 import { fmtMs, h } from "./dom.js";
+import { attemptUsageText } from "./usage-view.js";
 
 /** Retry delays announced by `attempt:failed` events, by `${call id}#${attempt number}`. */
 export type RetryDelays = ReadonlyMap<string, number>;
@@ -113,17 +114,22 @@ export function timeline(calls: readonly FunctionCallInfo[], delays: RetryDelays
     const firstStart = attempts[0]?.started_at ?? end;
     if (firstStart > c.created_at)
       segs.push(
-        seg("seg-queued", { from: c.created_at, to: firstStart }, `pending ${fmtMs(firstStart - c.created_at)}`),
+        seg(
+          "seg-queued",
+          { from: c.created_at, to: firstStart },
+          `pending ${fmtMs(firstStart - c.created_at)}${c.pending_reason ? `: ${c.pending_reason}` : ""}`,
+        ),
       );
     const children = kids.get(c.id) ?? [];
     attempts.forEach((a, i) => {
       const bar: Span = { from: a.started_at, to: a.finished_at ?? now };
       const why = a.failure_reason ? ` (${a.failure_reason})` : "";
+      const used = attemptUsageText(a);
       segs.push(
         seg(
           `seg-attempt attempt-${a.status}`,
           bar,
-          `attempt #${a.number} ${a.status}${why}, ${fmtMs(bar.to - bar.from)}`,
+          `attempt #${a.number} ${a.status}${why}, ${fmtMs(bar.to - bar.from)}${used ? ` (${used})` : ""}`,
           { "data-attempt": String(a.number), "data-status": a.status },
           `#${a.number}`,
         ),
