@@ -46,3 +46,8 @@ export const burnTree = application(
     return done.reduce((a, b) => a + b, 0);
   }),
 );
+
+/** Burns CPU until its 2 s timeout kills its container. */
+export const burnForever = application(
+  fn({ name: "burnForever", timeout: 2 }, async (): Promise<number> => burnCpu(1e9)),
+);

@@ -91,4 +91,18 @@ describe(`usage through a real executor (${backend} backend)`, { timeout: 240_00
     const peaks = d.function_calls.map((c) => c.attempts[0]!.usage!.peak_memory_bytes!);
     assert.equal(u.peak_memory_bytes, Math.max(...peaks), "peak memory is the maximum, not a sum");
   });
+
+  it("an attempt killed at its timeout still reports what it used until then", async () => {
+    const req = await runRemote("burnForever", undefined, { server: cluster.server.url });
+    const outcome = await req.finished();
+    assert.equal(outcome.failureReason, "function_timeout");
+    const d = await cluster.client.getRequest("burnForever", req.id);
+    const attempts = d.function_calls[0]!.attempts;
+    const u = attempts[0]!.usage;
+    assert.ok(u, "the killed attempt has usage");
+    assert.ok(u.wall_seconds >= 2, `wall_seconds ${u.wall_seconds}: it ran until its 2 s timeout`);
+    // Busy the whole time: even on a loaded machine it gets a share of a core (measured, not 0).
+    assert.ok(u.cpu_seconds !== null && u.cpu_seconds >= 0.2, `cpu_seconds ${u.cpu_seconds}`);
+    assert.equal(d.usage.attempts, attempts.length);
+  });
 });

@@ -52,7 +52,7 @@ test("detection refuses what it cannot use, and says why, without writing", () =
   }
 });
 
-test("a container cgroup gets memory.max, cpu.max and the pid; OOM kills are read from memory.events", () => {
+test("a container cgroup gets memory.max, cpu.max and the pid; OOM kills and CPU time are read from it", () => {
   const root = fakeRoot();
   try {
     const cg = createContainerCgroup(root, "c-1234", { memoryBytes: 64 * 2 ** 20, cpu: 1.5 });
@@ -69,6 +69,10 @@ test("a container cgroup gets memory.max, cpu.max and the pid; OOM kills are rea
     assert.equal(cg.oomKilled(), false);
     writeFileSync(join(cg.path, "memory.events"), "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n");
     assert.equal(cg.oomKilled(), true);
+    // CPU for usage: cpu.stat's usage_usec (user + system of every process the cgroup ran).
+    assert.equal(cg.cpuSeconds(), null, "no cpu.stat: unknown");
+    writeFileSync(join(cg.path, "cpu.stat"), "usage_usec 1250000\nuser_usec 1000000\nsystem_usec 250000\n");
+    assert.equal(cg.cpuSeconds(), 1.25);
     cg.remove();
     assert.equal(existsSync(cg.path), false);
     assert.throws(() => createContainerCgroup(root, "../escape", { memoryBytes: 1, cpu: 1 }), /invalid cgroup name/);
