@@ -13,7 +13,9 @@ import { remoteRequest } from "../../src/client/run-remote.js";
 import { freePort, lines, startTributary, stopAll, waitFor, type Proc } from "../harness/processes.js";
 import { schemaFactory, TEST_POSTGRES_URL, unreachableReason } from "../../test/helpers/postgres-database.js";
 
-const APPS = new URL("../faults/apps.ts", import.meta.url).pathname.replace("/dist/", "/");
+const source = (path: string): string => new URL(path, import.meta.url).pathname.replace("/dist/", "/");
+const APPS = source("../faults/apps.ts");
+const CLUSTER_APPS = source("./apps.ts");
 const T = { timeout: 60_000 };
 const LEASE_MS = 2_000;
 const ENV = { TRIBUTARY_EXECUTOR_GRACE_MS: "3000", TRIBUTARY_LEASE_MS: String(LEASE_MS) };
@@ -115,6 +117,7 @@ describe("cluster: several servers on one PostgreSQL", { skip: skip ?? false }, 
     nodes.push(await startServer());
     nodes.push(...(await Promise.all(Array.from({ length: n - 1 }, () => startServer()))));
     await deploy(APPS, nodes[0]!.client);
+    await deploy(CLUSTER_APPS, nodes[0]!.client);
     return nodes;
   }
 
@@ -160,4 +163,64 @@ describe("cluster: several servers on one PostgreSQL", { skip: skip ?? false }, 
       assert.ok(pid > 0);
     },
   );
+
+  test("a request accepted only by a server killed right after is completed by a survivor", T, async () => {
+    const [a, b] = await cluster(2);
+    startExecutor([a!, b!]);
+    await executorOn(a!);
+    const dir = workDir();
+    const { request_id } = await a!.client.invoke("fault_once", json({ dir }));
+    await a!.proc.kill9();
+    assert.deepEqual(await outcome(b!, "fault_once", request_id), { status: "succeeded", output: "done" });
+    assert.equal(lines(join(dir, "once")).length, 1, "it ran once");
+  });
+
+  test("cancel on another server stops the running call on its owner's executor", T, async () => {
+    const [a, b] = await cluster(2);
+    startExecutor([a!]);
+    await executorOn(a!);
+    const dir = workDir();
+    const { request_id } = await a!.client.invoke("fault_parent", json({ dir, steps: 100 }));
+    await waitFor("the slow call to start", () => lines(join(dir, "slow-start")).length > 0);
+    await b!.client.cancelRequest("fault_parent", request_id);
+    assert.deepEqual(await outcome(a!, "fault_parent", request_id), { status: "cancelled" });
+    const slow = await waitFor("the slow call's attempt to stop", async () => {
+      const detail = await a!.client.getRequest("fault_parent", request_id);
+      const call = detail.function_calls.find((c) => c.function_name === "fault_slow");
+      return call && call.attempts.every((t) => t.status !== "running") && call;
+    });
+    assert.equal(slow.attempts.at(-1)?.status, "cancelled");
+    assert.equal(lines(join(dir, "slow-done")).length, 0, "the slow call did not run to its end");
+  });
+
+  test("a 3 MB input crosses servers through the database", T, async () => {
+    const [a, b] = await cluster(2);
+    startExecutor([b!]);
+    await executorOn(b!);
+    const text = "x".repeat(3 * 1024 * 1024);
+    const { request_id } = await a!.client.invoke("cluster_size", json({ text }));
+    assert.deepEqual(await outcome(a!, "cluster_size", request_id), { status: "succeeded", output: text.length });
+  });
+
+  test("maxContainers: 1 holds across servers", T, async () => {
+    const [a, b] = await cluster(2);
+    startExecutor([a!]);
+    startExecutor([b!]);
+    await executorOn(a!);
+    await executorOn(b!);
+    const dir = workDir();
+    const ids = await Promise.all(
+      [a!, b!, a!, b!].map(async (node) => ({
+        node,
+        id: (await node.client.invoke("cluster_limited", json({ dir }))).request_id,
+      })),
+    );
+    for (const { node, id } of ids) assert.equal((await outcome(node, "cluster_limited", id)).status, "succeeded");
+    const runs = lines(join(dir, "limited.txt"))
+      .map((l) => l.split(" ").map(Number) as [number, number])
+      .sort((x, y) => x[0] - y[0]);
+    assert.equal(runs.length, 4);
+    for (let i = 1; i < runs.length; i++)
+      assert.ok(runs[i]![0] >= runs[i - 1]![1], `runs ${i - 1} and ${i} overlap: ${JSON.stringify(runs)}`);
+  });
 });

@@ -18,7 +18,7 @@ import { backoffMs, effectivePolicy, INFRA_RETRY_CAP } from "../core/retry.js";
 import { outcomeOf, type FailureReason } from "../core/status.js";
 import { validUsage } from "../core/usage.js";
 import type { FromExecutor } from "../core/wire/executor.js";
-import type { NewEvent, RequestPatch } from "../store/types.js";
+import type { ContainerLimit, NewEvent, RequestPatch } from "../store/types.js";
 import type { Children } from "./children.js";
 import type { LiveAttempt, LiveCall } from "./model.js";
 import { Payloads } from "./payloads.js";
@@ -35,6 +35,23 @@ import type { Telemetry } from "./telemetry.js";
 const CONTAINER_START_MS = 60_000;
 
 type Done = Extract<FromExecutor, { t: "done" }>;
+
+/** How soon a call refused by a cluster-wide maxContainers tries again (a slot frees on any server). */
+const LIMIT_RETRY_MS = 250;
+
+/** A cluster-wide maxContainers: the function, or every method of its class, of the request's version. */
+function containerLimit(c: LiveCall, max: number): ContainerLimit {
+  const app = c.req.app;
+  const cls = c.spec.className;
+  const functions = cls ? [...app.functions].filter(([, f]) => f.className === cls).map(([name]) => name) : [];
+  return {
+    namespace: app.namespace,
+    application: app.name,
+    version: app.version,
+    functions: cls ? functions : [c.functionName],
+    max,
+  };
+}
 
 export class Attempts implements Placer {
   constructor(
@@ -105,8 +122,16 @@ export class Attempts implements Placer {
       },
       { attemptsUsed, infraRetries: c.infraRetries },
       events,
+      ...(e.cluster && c.spec.maxContainers !== null ? [containerLimit(c, c.spec.maxContainers)] : []),
     );
     if (!evs) return this.release(a); // the call moved on (cancelled) while we placed it
+    if (evs === "full") {
+      // Other servers run the function's maxContainers already: the call waits and tries again.
+      this.release(a);
+      c.notBefore = now + LIMIT_RETRY_MS;
+      this.scheduler.enqueue(c);
+      return;
+    }
     c.attemptsUsed = attemptsUsed;
     if (c.req.status === "pending") c.req.status = "running";
     e.publish(c.req.id, evs);

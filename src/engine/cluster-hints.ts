@@ -2,9 +2,11 @@
  * Cluster wake-ups (DESIGN.md §3 "Wake-ups") and following other servers' requests.
  *
  * Hints: what this server committed since the last flush is announced in ONE notification (NOTIFY
- * serialises commits, so never one per row): `w` when unowned work was inserted, and the ids of
- * requests that got events (or `*` when the list would not fit a payload). A hint is never the
- * truth: followers and claimers also poll, so a lost hint costs latency only.
+ * serialises commits, so never one per row), a JSON object: `w` when unowned work was inserted, `e`
+ * the ids of requests that got events (or `"*"` when the list would not fit a payload), `f` the ids
+ * of requests this server finished without running them (a cancel), so that their owner winds them
+ * down. A hint is never the truth: followers and claimers also poll, so a lost hint costs latency
+ * only.
  *
  * Following: a subscriber of a request this server does not run reads the request's events from
  * the store, after each hint naming it and on the poll, from the last seq it delivered, so every
@@ -19,6 +21,13 @@ const PAGE = 500;
 /** NOTIFY payloads must stay below 8,000 bytes. */
 const MAX_PAYLOAD = 7_000;
 
+/** One notification's payload (JSON). */
+interface Hint {
+  w?: 1;
+  e?: string[] | "*";
+  f?: string[];
+}
+
 interface Follow {
   last: number;
   listeners: Set<(ev: RequestEvent) => void>;
@@ -30,6 +39,7 @@ interface Follow {
 export class ClusterHints implements Follower {
   private readonly follows = new Map<string, Follow>();
   private readonly changed = new Set<string>();
+  private readonly finished = new Set<string>();
   private workDue = false;
   private flushDue = false;
   private stopListening: (() => Promise<void>) | null = null;
@@ -39,6 +49,8 @@ export class ClusterHints implements Follower {
     private readonly channel: HintChannel,
     /** Called when some server announced unowned work. */
     private readonly onWork: () => void,
+    /** Called for each request some server finished without running it. */
+    private readonly onFinished: (requestId: string) => void,
   ) {}
 
   async start(): Promise<void> {
@@ -53,6 +65,12 @@ export class ClusterHints implements Follower {
   /** Announces unowned work with the next flush. */
   work(): void {
     this.workDue = true;
+    this.scheduleFlush();
+  }
+
+  /** Announces that this server finished a request it does not run (its owner winds it down). */
+  finishedHere(requestId: string): void {
+    this.finished.add(requestId);
     this.scheduleFlush();
   }
 
@@ -87,23 +105,32 @@ export class ClusterHints implements Follower {
     // One macrotask: every commit that settles in this turn of the event loop joins one NOTIFY.
     setImmediate(() => {
       this.flushDue = false;
-      const ids = [...this.changed];
+      const changed = [...this.changed];
+      const list = changed.join(",");
+      const hint: Hint = { e: list.length > MAX_PAYLOAD ? "*" : changed };
+      if (this.workDue) hint.w = 1;
+      if (this.finished.size) hint.f = [...this.finished].slice(0, 100);
       this.changed.clear();
-      const list = ids.join(",");
-      const payload = `${this.workDue ? "w" : "-"}:${list.length > MAX_PAYLOAD ? "*" : list}`;
+      this.finished.clear();
       this.workDue = false;
-      this.channel.publish(payload).catch(() => {
+      this.channel.publish(JSON.stringify(hint)).catch(() => {
         /* a hint: the poll covers a lost one */
       });
     });
   }
 
   private onHint(payload: string): void {
-    const [flag, list = ""] = payload.split(":", 2);
-    if (flag === "w") this.onWork();
-    if (list === "*") return this.poll();
-    if (list === "" || this.follows.size === 0) return;
-    for (const id of list.split(",")) {
+    let hint: Hint;
+    try {
+      hint = JSON.parse(payload) as Hint;
+    } catch {
+      return; // not ours
+    }
+    if (hint.w) this.onWork();
+    for (const id of hint.f ?? []) this.onFinished(id);
+    if (hint.e === "*") return this.poll();
+    if (!Array.isArray(hint.e) || this.follows.size === 0) return;
+    for (const id of hint.e) {
       const f = this.follows.get(id);
       if (f) this.read(id, f);
     }

@@ -32,6 +32,8 @@ export class Cluster implements ClusterPort {
   private timer: { cancel(): void } | null = null;
   private lastRenew = 0;
   private claiming = false;
+  /** Since when no executor is connected here (null while one is). */
+  private alone: number | null = null;
   private claimAgain = false;
   private stopped = false;
   /** Foreign attempt → the executor (connected here) that runs it. */
@@ -80,6 +82,15 @@ export class Cluster implements ClusterPort {
     void this.checkForeign(attemptIds).then(() => this.claim());
   }
 
+  finishedHere(requestId: string): void {
+    this.hints.finishedHere(requestId);
+  }
+
+  /** Another server finished (cancelled) a request: if it runs here, wind it down. */
+  onFinishedElsewhere(requestId: string): void {
+    if (this.parts.res.live.requests.has(requestId)) void this.parts.requests.finishedElsewhere(requestId);
+  }
+
   /** Wakes claims (a hint said unowned work exists). */
   onWorkHint(): void {
     this.claim();
@@ -92,6 +103,7 @@ export class Cluster implements ClusterPort {
         if (this.parts.res.clock.now() - this.lastRenew >= this.leaseMs / 3) await this.renew();
         this.hints.poll();
         if (this.foreignAttempts.size) await this.checkForeign([...this.foreignAttempts.keys()]);
+        await this.giveBackWhenAlone();
         this.claim();
       })().finally(() => this.tick());
     });
@@ -105,6 +117,37 @@ export class Cluster implements ClusterPort {
     } catch (e) {
       process.stderr.write(`tributary: renewing this server's lease failed: ${(e as Error).message}\n`);
     }
+  }
+
+  /**
+   * A server whose executors all left (failed over elsewhere) for longer than the grace holds no
+   * running attempt any more (they were lost and retried): it gives its requests back, so servers
+   * with executors claim and run them instead of leaving them pending here.
+   */
+  private async giveBackWhenAlone(): Promise<void> {
+    const { live, clock, options, store } = this.parts.res;
+    const now = clock.now();
+    if ([...live.executors.values()].some((e) => e.link !== null)) {
+      this.alone = null;
+      return;
+    }
+    this.alone ??= now;
+    if (now - this.alone < options.executorGraceMs || live.requests.size === 0) return;
+    const ids = new Set<string>();
+    for (const req of live.requests.values()) if (req.liveAttempts.size === 0 && !req.final) ids.add(req.id);
+    if (ids.size === 0) return;
+    try {
+      await store.releaseRequests(this.serverId, [...ids]);
+    } catch {
+      return; // still ours: the next tick tries again
+    }
+    for (const c of [...live.calls.values()]) {
+      if (!ids.has(c.req.id)) continue;
+      this.parts.scheduler.remove(c.id);
+      c.req.pendingCalls.delete(c.id);
+      live.calls.delete(c.id);
+    }
+    for (const id of ids) live.requests.delete(id);
   }
 
   /** Foreign attempts the store no longer has running are stopped (and their results acknowledged). */

@@ -165,7 +165,12 @@ class EngineCore implements Engine {
     };
     const channel = res.store.hints;
     if (clusterOptions && channel) {
-      const hints = new ClusterHints(res.store, channel, () => this.cluster?.onWorkHint());
+      const hints = new ClusterHints(
+        res.store,
+        channel,
+        () => this.cluster?.onWorkHint(),
+        (id) => this.cluster?.onFinishedElsewhere(id),
+      );
       this.cluster = new Cluster(this.parts, hints, clusterOptions);
       res.follower = hints;
       res.cluster = this.cluster;

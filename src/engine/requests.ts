@@ -214,8 +214,30 @@ export class Requests {
           ),
         );
       }
+      // Another server may run it: its owner winds it down (stops running attempts).
+      this.res.cluster?.finishedHere(requestId);
     }
     return true;
+  }
+
+  /**
+   * A request running here was finished by another server (a cancel there): its outcome is read
+   * from the store and it winds down as if it had finished here.
+   */
+  async finishedElsewhere(requestId: string): Promise<void> {
+    const live = this.res.live.requests.get(requestId);
+    const row = await this.res.store.getRequest(requestId);
+    if (!live || !row || row.status === "pending" || row.status === "running" || live.final) return;
+    live.status = row.status;
+    live.final = {
+      status: row.status,
+      failureReason: row.failureReason,
+      requestError: row.requestError,
+      error: row.error,
+      output: row.output,
+      finishedAt: row.finishedAt,
+    };
+    await this.windDown(live);
   }
 
   /**

@@ -69,6 +69,8 @@ export interface ClusterPort {
   foreign(executorId: string, attemptIds: string[]): void;
   /** Connected executors changed: a claim pass may now find work it can run. */
   executorsChanged(): void;
+  /** This server finished (cancelled) a request another server may run: tell its owner. */
+  finishedHere(requestId: string): void;
 }
 
 export type ResolvedOptions = Required<Omit<EngineOptions, "resolveSecrets">> & Pick<EngineOptions, "resolveSecrets">;

@@ -118,6 +118,18 @@ export interface AttemptRow {
 
 export type NewEvent = Omit<RequestEvent, "seq">;
 
+/**
+ * `maxContainers` across a cluster: at most `max` running attempts of `functions` (one function, or
+ * every method of one class) of one application version.
+ */
+export interface ContainerLimit {
+  namespace: string;
+  application: string;
+  version: number;
+  functions: string[];
+  max: number;
+}
+
 export type NewRequest = Omit<
   RequestRow,
   "status" | "failureReason" | "requestError" | "error" | "output" | "finishedAt"
@@ -325,13 +337,16 @@ export interface Store {
   /**
    * CAS: the call must be `pending`. Inserts the running attempt, moves the call to running (with
    * `attemptsUsed`/`infraRetries` as given) and the request from pending to running, appends events.
-   * Null when the call was not pending.
+   * Null when the call was not pending. With `limit`, checked first under a lock on its key, so
+   * concurrent starts (on any server) cannot exceed it: `"full"` (and nothing changes) when `max`
+   * attempts of its functions already run.
    */
   startAttempt(
     attempt: NewAttempt,
     call: { attemptsUsed: number; infraRetries: number },
     events: NewEvent[],
-  ): Promise<RequestEvent[] | null>;
+    limit?: ContainerLimit,
+  ): Promise<RequestEvent[] | null | "full">;
   /**
    * CAS: the attempt must be `running` (else null and nothing changes). Applies the attempt patch,
    * the call patch (a running call), the optional request patch (a request not yet finished) and the

@@ -146,6 +146,7 @@ export function callContract(makeStore: MakeStore): void {
     const evs = await s.startAttempt(a1, { attemptsUsed: 1, infraRetries: 2 }, [
       ev("attempt:started", { callId: root.id, attempt: 1 }),
     ]);
+    assert.ok(evs !== "full");
     assert.deepEqual(
       evs?.map((e) => [e.seq, e.kind]),
       [[1, "attempt:started"]],

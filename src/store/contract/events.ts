@@ -81,7 +81,7 @@ export function eventContract(makeStore: MakeStore): void {
             null,
             [ev("call:finished")],
           );
-          return [created, started, finished];
+          return [created, started === "full" ? null : started, finished];
         })(),
       );
     }

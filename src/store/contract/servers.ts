@@ -1,6 +1,9 @@
 /** Contract: scale-out leases (server rows, request owners, claims and releases). */
 import assert from "node:assert/strict";
-import { newRequest, seedRequest, storeTest, type MakeStore } from "./fixtures.js";
+import type { ContainerLimit } from "../types.js";
+import { newAttempt, newRequest, seedRequest, storeTest, type MakeStore } from "./fixtures.js";
+
+const LIMIT: ContainerLimit = { namespace: "default", application: "app", version: 1, functions: ["app"], max: 1 };
 
 export function serverContract(makeStore: MakeStore): void {
   storeTest(makeStore, "claimRequests takes unowned unfinished requests, oldest first, once", async (s) => {
@@ -92,5 +95,33 @@ export function serverContract(makeStore: MakeStore): void {
     const all = got.flat().map((r) => r.id);
     assert.equal(new Set(all).size, all.length, "no request claimed twice");
     assert.deepEqual(new Set(all), ids);
+  });
+
+  storeTest(makeStore, "startAttempt with a limit refuses past max running attempts, even concurrently", async (s) => {
+    const seeded = await Promise.all(Array.from({ length: 5 }, () => seedRequest(s)));
+    const results = await Promise.all(
+      seeded.map(({ root }) => s.startAttempt(newAttempt(root), { attemptsUsed: 1, infraRetries: 0 }, [], LIMIT)),
+    );
+    assert.equal(results.filter((r) => Array.isArray(r)).length, 1, "exactly one started");
+    assert.equal(results.filter((r) => r === "full").length, 4);
+    const startedAt = results.findIndex((r) => Array.isArray(r));
+    const waiting = seeded[(startedAt + 1) % seeded.length]!;
+    assert.equal((await s.getCall(waiting.root.id))?.status, "pending", "a refused start changes nothing");
+    const [running] = (await s.listRunningAttempts()).filter((a) => a.callId === seeded[startedAt]!.root.id);
+    await s.finishAttempt(running!.id, { status: "succeeded", finishedAt: 3_000 }, { status: "succeeded" }, null, []);
+    const next = seeded[(startedAt + 2) % seeded.length]!;
+    assert.ok(
+      Array.isArray(await s.startAttempt(newAttempt(next.root), { attemptsUsed: 1, infraRetries: 0 }, [], LIMIT)),
+      "a finished attempt frees its slot",
+    );
+    assert.ok(
+      Array.isArray(
+        await s.startAttempt(newAttempt(waiting.root), { attemptsUsed: 1, infraRetries: 0 }, [], {
+          ...LIMIT,
+          functions: ["other"],
+        }),
+      ),
+      "other functions are not counted",
+    );
   });
 }

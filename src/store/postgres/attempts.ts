@@ -6,8 +6,8 @@
  * same in every method, so concurrent transitions wait for each other instead of deadlocking.
  */
 import { ATTEMPT_USAGE_COLUMNS, json, toAttempt, usageColumns, type SqlAttempt } from "../shared/rows.js";
-import type { Store } from "../types.js";
-import type { Sql } from "./connect.js";
+import type { ContainerLimit, Store } from "../types.js";
+import type { Sql, Tx } from "./connect.js";
 import type { Begin } from "./group-commit.js";
 import { appendEvents, eventsInsert } from "./events.js";
 import { UnknownRequestError } from "../shared/events.js";
@@ -33,15 +33,35 @@ const COLUMNS = [
   ...ATTEMPT_USAGE_COLUMNS,
 ];
 
+/**
+ * Running attempts under `limit`, counted under a transaction-scoped advisory lock on its key: a
+ * concurrent start of the same key (on any server) waits for this transaction, then counts ours.
+ */
+async function runningOf(tx: Tx, limit: ContainerLimit): Promise<number> {
+  const key = `tributary.max:${limit.namespace}/${limit.application}@${limit.version}/${limit.functions.join(",")}`;
+  await tx`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
+  const [row] = await tx<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM attempts a
+      JOIN requests r ON r.id = a.request_id
+      JOIN function_calls c ON c.id = a.call_id
+    WHERE a.status = 'running' AND r.namespace = ${limit.namespace} AND r.application = ${limit.application}
+      AND r.version = ${limit.version} AND c.function_name = ANY(${limit.functions})`;
+  return row?.n ?? 0;
+}
+
 export function attemptMethods(sql: Sql, begin: Begin): AttemptMethods {
   const cols = sql(COLUMNS);
 
   return {
-    async startAttempt(a, call, evs) {
+    async startAttempt(a, call, evs, limit) {
       // One statement (one round trip). The main SELECT runs `claimed` (the call's lock) and then
       // `counter` (the request's); the INSERTs, new rows only, complete after it. Nothing but the
       // claim happens when the call is no longer pending.
-      return begin(async (tx) => {
+      // A limited start (maxContainers) runs in a transaction of its own, not in a commit group: its
+      // count must see every start of the same key before it, which a shared transaction could
+      // interleave.
+      return (limit ? sql.begin.bind(sql) : begin)(async (tx: Tx) => {
+        if (limit && (await runningOf(tx, limit)) >= limit.max) return "full" as const;
         const n = evs.length;
         const [row] = await tx<{ claimed: boolean; event_seq: number | null }[]>`
           WITH claimed AS (

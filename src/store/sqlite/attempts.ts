@@ -3,7 +3,7 @@
  * each with the call/request changes and events it implies, in one transaction.
  */
 import type Database from "better-sqlite3";
-import type { AttemptPatch, CallPatch, NewAttempt, NewEvent, RequestPatch, Store } from "../types.js";
+import type { AttemptPatch, CallPatch, ContainerLimit, NewAttempt, NewEvent, RequestPatch, Store } from "../types.js";
 import type { RequestEvent } from "../../core/request.js";
 import type { EventLog } from "./events.js";
 import { ATTEMPT_USAGE_COLUMNS, json, toAttempt, usageColumns, type SqlAttempt } from "../shared/rows.js";
@@ -53,8 +53,23 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
     `SELECT ${COLUMNS} FROM attempts WHERE status = 'running' AND executor_id = ? ORDER BY started_at`,
   );
 
+  const runningUnder = db.prepare<Record<string, unknown>, { n: number }>(
+    `SELECT count(*) AS n FROM attempts a
+       JOIN requests r ON r.id = a.request_id
+       JOIN function_calls c ON c.id = a.call_id
+     WHERE a.status = 'running' AND r.namespace = @namespace AND r.application = @application
+       AND r.version = @version AND c.function_name IN (SELECT value FROM json_each(@functions))`,
+  );
   const start = db.transaction(
-    (a: NewAttempt, call: { attemptsUsed: number; infraRetries: number }, evs: NewEvent[]) => {
+    (
+      a: NewAttempt,
+      call: { attemptsUsed: number; infraRetries: number },
+      evs: NewEvent[],
+      limit: ContainerLimit | undefined,
+    ) => {
+      // The write lock (IMMEDIATE) already serialises starts: count, then insert.
+      if (limit && runningUnder.get({ ...limit, functions: JSON.stringify(limit.functions) })!.n >= limit.max)
+        return "full" as const;
       if (claimCall.run(call.attemptsUsed, call.infraRetries, a.callId).changes === 0) return null;
       insert.run(a.id, a.callId, a.requestId, a.number, a.executorId, a.containerId, a.startedAt);
       requestRunning.run(a.requestId);
@@ -93,8 +108,8 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
   );
 
   return {
-    async startAttempt(attempt, call, evs) {
-      return start.immediate(attempt, call, evs);
+    async startAttempt(attempt, call, evs, limit) {
+      return start.immediate(attempt, call, evs, limit);
     },
     async finishAttempt(attemptId, attempt, call, request, evs) {
       return end.immediate(attemptId, attempt, call, request, evs);
