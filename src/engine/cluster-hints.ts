@@ -5,7 +5,7 @@
  * serialises commits, so never one per row), a JSON object: `w` when unowned work was inserted, `e`
  * the ids of requests that got events (or `"*"` when the list would not fit a payload), `f` the ids
  * of requests this server finished without running them (a cancel), so that their owner winds them
- * down. A hint is never the truth: followers and claimers also poll, so a lost hint costs latency
+ * down, `c` the ids of requests whose owner is asked to cancel them. A hint is never the truth: followers and claimers also poll, so a lost hint costs latency
  * only.
  *
  * Following: a subscriber of a request this server does not run reads the request's events from
@@ -26,6 +26,7 @@ interface Hint {
   w?: 1;
   e?: string[] | "*";
   f?: string[];
+  c?: string[];
 }
 
 interface Follow {
@@ -40,6 +41,7 @@ export class ClusterHints implements Follower {
   private readonly follows = new Map<string, Follow>();
   private readonly changed = new Set<string>();
   private readonly finished = new Set<string>();
+  private readonly cancels = new Set<string>();
   private workDue = false;
   private flushDue = false;
   private stopListening: (() => Promise<void>) | null = null;
@@ -51,6 +53,8 @@ export class ClusterHints implements Follower {
     private readonly onWork: () => void,
     /** Called for each request some server finished without running it. */
     private readonly onFinished: (requestId: string) => void,
+    /** Called for each request some server asks its owner to cancel. */
+    private readonly onCancel: (requestId: string) => void,
   ) {}
 
   async start(): Promise<void> {
@@ -71,6 +75,12 @@ export class ClusterHints implements Follower {
   /** Announces that this server finished a request it does not run (its owner winds it down). */
   finishedHere(requestId: string): void {
     this.finished.add(requestId);
+    this.scheduleFlush();
+  }
+
+  /** Asks the server that runs a request to cancel it. */
+  cancel(requestId: string): void {
+    this.cancels.add(requestId);
     this.scheduleFlush();
   }
 
@@ -110,8 +120,10 @@ export class ClusterHints implements Follower {
       const hint: Hint = { e: list.length > MAX_PAYLOAD ? "*" : changed };
       if (this.workDue) hint.w = 1;
       if (this.finished.size) hint.f = [...this.finished].slice(0, 100);
+      if (this.cancels.size) hint.c = [...this.cancels].slice(0, 100);
       this.changed.clear();
       this.finished.clear();
+      this.cancels.clear();
       this.workDue = false;
       this.channel.publish(JSON.stringify(hint)).catch(() => {
         /* a hint: the poll covers a lost one */
@@ -128,6 +140,7 @@ export class ClusterHints implements Follower {
     }
     if (hint.w) this.onWork();
     for (const id of hint.f ?? []) this.onFinished(id);
+    for (const id of hint.c ?? []) this.onCancel(id);
     if (hint.e === "*") return this.poll();
     if (!Array.isArray(hint.e) || this.follows.size === 0) return;
     for (const id of hint.e) {

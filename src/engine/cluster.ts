@@ -86,6 +86,15 @@ export class Cluster implements ClusterPort {
     this.hints.finishedHere(requestId);
   }
 
+  cancelOnOwner(requestId: string): void {
+    this.hints.cancel(requestId);
+  }
+
+  /** Another server asks to cancel a request: done here if it runs here. */
+  onCancelAsked(requestId: string): void {
+    if (this.parts.res.live.requests.has(requestId)) void this.parts.requests.cancel(requestId).catch(() => {});
+  }
+
   /** Another server finished (cancelled) a request: if it runs here, wind it down. */
   onFinishedElsewhere(requestId: string): void {
     if (this.parts.res.live.requests.has(requestId)) void this.parts.requests.finishedElsewhere(requestId);

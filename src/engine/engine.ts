@@ -170,6 +170,7 @@ class EngineCore implements Engine {
         channel,
         () => this.cluster?.onWorkHint(),
         (id) => this.cluster?.onFinishedElsewhere(id),
+        (id) => this.cluster?.onCancelAsked(id),
       );
       this.cluster = new Cluster(this.parts, hints, clusterOptions);
       res.follower = hints;

@@ -23,6 +23,9 @@ import { newLiveCall, type AppVersion, type LiveRequest } from "./model.js";
 import type { EngineResources } from "./resources.js";
 import type { Scheduler } from "./scheduler.js";
 
+/** How long a cancel forwarded to the request's owner may take before this server cancels it itself. */
+const CANCEL_FORWARD_MS = 5_000;
+
 /** What a finished request's waiter needs. */
 export type FinishedRequest = Pick<RequestRow, "status" | "output" | "failureReason" | "requestError" | "error">;
 
@@ -174,6 +177,8 @@ export class Requests {
     const row = await store.getRequest(requestId);
     if (!row) throw new EngineError("not_found", `request '${requestId}' not found`);
     const now = clock.now();
+    const forwarded = await this.cancelOnOwner(requestId, row.status);
+    if (forwarded !== null) return forwarded;
     const outcome = {
       status: "cancelled" as const,
       outcome: { failure: "cancelled" as const },
@@ -218,6 +223,22 @@ export class Requests {
       this.res.cluster?.finishedHere(requestId);
     }
     return true;
+  }
+
+  /**
+   * In a cluster, a request another live server runs is cancelled by that server (asked by a hint),
+   * so its events stay in the order its owner publishes them; this waits for the outcome. Null when
+   * this server must cancel it itself: it runs it, nobody does, or the owner did not answer in time.
+   */
+  private async cancelOnOwner(requestId: string, status: RequestRow["status"]): Promise<boolean | null> {
+    const cluster = this.res.cluster;
+    if (!cluster || this.res.live.requests.has(requestId) || (status !== "pending" && status !== "running"))
+      return null;
+    const owner = await this.res.store.liveOwner(requestId, this.res.clock.now());
+    if (owner === null || owner === cluster.serverId) return null;
+    cluster.cancelOnOwner(requestId);
+    const done = await this.waitFinished(requestId, CANCEL_FORWARD_MS);
+    return done ? done.status === "cancelled" : null;
   }
 
   /**

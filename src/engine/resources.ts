@@ -71,6 +71,8 @@ export interface ClusterPort {
   executorsChanged(): void;
   /** This server finished (cancelled) a request another server may run: tell its owner. */
   finishedHere(requestId: string): void;
+  /** Asks the (live) server that runs `requestId` to cancel it. */
+  cancelOnOwner(requestId: string): void;
 }
 
 export type ResolvedOptions = Required<Omit<EngineOptions, "resolveSecrets">> & Pick<EngineOptions, "resolveSecrets">;

@@ -426,6 +426,8 @@ export interface Store {
    * concurrent claimers never get the same request. Returns the claimed rows.
    */
   claimRequests(owner: string, now: number, limit: number, ids?: readonly string[]): Promise<RequestRow[]>;
+  /** The server that owns request `id` while its lease reaches `now`; null when unowned or its owner is gone. */
+  liveOwner(id: string, now: number): Promise<string | null>;
   /** Gives back (owner cleared) those of `ids` that `owner` still holds. */
   releaseRequests(owner: string, ids: readonly string[]): Promise<void>;
 

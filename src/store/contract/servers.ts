@@ -41,6 +41,9 @@ export function serverContract(makeStore: MakeStore): void {
     );
     await s.renewServerLease("srv-a", 0, 50_000);
     assert.deepEqual(await s.claimRequests("srv-a", 20_000, 10), [], "now owned by srv-b");
+    assert.equal(await s.liveOwner(request.id, 20_000), "srv-b");
+    assert.equal(await s.liveOwner(request.id, 1e12 + 1), null, "its lease ran out");
+    assert.equal(await s.liveOwner("nope", 0), null);
   });
 
   storeTest(makeStore, "an owner with no server row is gone: its requests are claimable at once", async (s) => {

@@ -10,7 +10,10 @@ import type { Store } from "../types.js";
 import type { Sql } from "./connect.js";
 import { REQUEST_COLUMNS } from "./requests.js";
 
-type ServerMethods = Pick<Store, "renewServerLease" | "removeServer" | "claimRequests" | "releaseRequests">;
+type ServerMethods = Pick<
+  Store,
+  "renewServerLease" | "removeServer" | "claimRequests" | "liveOwner" | "releaseRequests"
+>;
 
 export function serverMethods(sql: Sql): ServerMethods {
   const returning = sql(REQUEST_COLUMNS.map((c) => `r.${c}`));
@@ -41,6 +44,12 @@ export function serverMethods(sql: Sql): ServerMethods {
         WHERE r.id = c.claim_id
         RETURNING ${returning}`;
       return rows.map(toRequest);
+    },
+    async liveOwner(id, now) {
+      const [row] = await sql<{ owner: string }[]>`
+        SELECT r.owner FROM requests r JOIN servers s ON s.id = r.owner
+        WHERE r.id = ${id} AND s.lease_until >= ${now}`;
+      return row?.owner ?? null;
     },
     async releaseRequests(owner, ids) {
       if (ids.length === 0) return;

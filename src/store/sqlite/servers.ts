@@ -9,7 +9,10 @@ import { toRequest, type SqlRequest } from "../shared/rows.js";
 import type { Store } from "../types.js";
 import { REQUEST_COLUMNS } from "./requests.js";
 
-type ServerMethods = Pick<Store, "renewServerLease" | "removeServer" | "claimRequests" | "releaseRequests">;
+type ServerMethods = Pick<
+  Store,
+  "renewServerLease" | "removeServer" | "claimRequests" | "liveOwner" | "releaseRequests"
+>;
 
 const CLAIMABLE = `status IN ('pending', 'running')
   AND (owner IS NULL OR (owner <> @owner
@@ -29,6 +32,9 @@ export function serverMethods(db: Database.Database): ServerMethods {
   );
   const claimableOne = db.prepare<{ owner: string; now: number; id: string }, SqlRequest>(
     `SELECT ${REQUEST_COLUMNS} FROM requests WHERE id = @id AND ${CLAIMABLE}`,
+  );
+  const ownerOf = db.prepare<[string, number], { owner: string }>(
+    `SELECT r.owner FROM requests r JOIN servers s ON s.id = r.owner WHERE r.id = ? AND s.lease_until >= ?`,
   );
   const own = db.prepare<[string, string]>("UPDATE requests SET owner = ? WHERE id = ?");
   const release = db.prepare<[string, string]>("UPDATE requests SET owner = NULL WHERE owner = ? AND id = ?");
@@ -58,6 +64,9 @@ export function serverMethods(db: Database.Database): ServerMethods {
     },
     async claimRequests(owner, now, limit, ids) {
       return claim.immediate(owner, now, limit, ids);
+    },
+    async liveOwner(id, now) {
+      return ownerOf.get(id, now)?.owner ?? null;
     },
     async releaseRequests(owner, ids) {
       releaseAll.immediate(owner, ids);
