@@ -165,43 +165,59 @@ export function socketLauncher(socketDir: string): Launcher {
 }
 
 /**
- * The OCI backend: `<engine> run` with the socket directory and the bundle directory bind-mounted
- * at their own host paths (so paths in messages mean the same inside and out). Secret values travel
- * in the engine CLI's environment, never on its command line.
+ * The `<engine> run` command of one OCI container (pure, so its contract is tested as generated):
+ * only the container's own socket directory (made before the engine starts, so the mount never
+ * races the socket's creation) and its own bundle file are bind-mounted, at their host paths
+ * (so paths in messages mean the same inside and out), plus its inbox read-only. Secret values
+ * travel in the engine CLI's environment, never on its command line.
+ * @example const { command, args, env } = ociContainerCommand("docker", socketDir, spec);
  */
+export function ociContainerCommand(
+  engine: OciEngine,
+  socketDir: string,
+  s: LaunchSpec,
+): ReturnType<typeof ociRunArgs> & { hostSocket: string } {
+  if (!s.ociImage) throw new Error("the OCI backend needs an image for every container");
+  const hostSocket = join(socketDir, s.id, "channel.sock");
+  const { TMPDIR: _t, TMP: _t2, TEMP: _t3, HOME: _h, PATH: _p, ...env } = s.env;
+  const run = ociRunArgs({
+    engine,
+    image: s.ociImage,
+    name: s.id,
+    cpu: s.resources.cpu,
+    memoryBytes: s.resources.memoryBytes,
+    diskBytes: s.resources.diskBytes,
+    env: { ...env, TRIBUTARY_CONTAINER_SOCKET: hostSocket },
+    gpus: s.resources.gpus,
+  });
+  // Mounts go before the image name (the last argument).
+  const image = run.args.pop()!;
+  run.args.push(
+    "-v",
+    `${dirname(hostSocket)}:${dirname(hostSocket)}`,
+    "-v",
+    `${s.bundlePath}:${s.bundlePath}:ro`,
+    ...(s.inboxDir ? ["-v", `${s.inboxDir}:${s.inboxDir}:ro`] : []),
+    image,
+  );
+  return { ...run, hostSocket };
+}
+
+/** The OCI backend: {@link ociContainerCommand}, over a socket link that listens first. */
 export function ociLauncher(engine: OciEngine, socketDir: string): Launcher {
   return (s) => {
-    if (!s.ociImage) throw new Error("the OCI backend needs an image for every container");
-    const hostSocket = join(socketDir, `${s.id}.sock`);
-    const { link } = socketLink(hostSocket);
-    const { TMPDIR: _t, TMP: _t2, TEMP: _t3, HOME: _h, PATH: _p, ...env } = s.env;
-    const run = ociRunArgs({
-      engine,
-      image: s.ociImage,
-      name: s.id,
-      cpu: s.resources.cpu,
-      memoryBytes: s.resources.memoryBytes,
-      diskBytes: s.resources.diskBytes,
-      env: { ...env, TRIBUTARY_CONTAINER_SOCKET: hostSocket },
-      gpus: s.resources.gpus,
-    });
-    // Mounts go before the image name (the last argument).
-    const image = run.args.pop()!;
-    run.args.push(
-      "-v",
-      `${socketDir}:${socketDir}`,
-      "-v",
-      `${dirname(s.bundlePath)}:${dirname(s.bundlePath)}:ro`,
-      ...(s.inboxDir ? ["-v", `${s.inboxDir}:${s.inboxDir}:ro`] : []),
-      image,
-    );
+    const run = ociContainerCommand(engine, socketDir, s);
+    const { link } = socketLink(run.hostSocket);
     // The engine CLI needs its own environment (DOCKER_HOST, HOME, …); only the names given with
     // `-e` reach the container, so nothing else of the executor's environment leaks in.
     const child = spawn(run.command, run.args, {
       env: { ...process.env, ...run.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    child.once("exit", () => link.close());
+    child.once("exit", () => {
+      link.close();
+      rmSync(dirname(run.hostSocket), { recursive: true, force: true });
+    });
     return {
       child,
       link,

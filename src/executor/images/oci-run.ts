@@ -38,6 +38,8 @@ export interface OciRunCommand {
 export function ociRunArgs(o: OciRunOptions): OciRunCommand {
   const mem = Math.floor(o.memoryBytes);
   const args = ["run", "--rm", "-i", "--name", o.name, "--label", "tributary.container=" + o.name];
+  // Node needs no capability: none is kept, and nothing may gain one (setuid binaries included).
+  args.push("--cap-drop", "ALL", "--security-opt", "no-new-privileges");
   args.push("--cpus", String(o.cpu), "--memory", `${mem}b`, "--memory-swap", `${mem}b`);
   args.push("--pids-limit", String(o.pidsLimit ?? 4096));
   args.push("--tmpfs", `/tmp:rw,nosuid,nodev,size=${Math.floor(o.diskBytes)},mode=1777`);
