@@ -21,6 +21,7 @@ import type {
   ExecutorTransport,
   ExecutorTransportFactory,
   FromExecutor,
+  LogLineMsg,
   ToExecutor,
   TransportHandlers,
 } from "../core/wire/executor.js";
@@ -382,7 +383,11 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
         if (!m.ok && backend === "sandbox" && limits.killForKernelLimit(c, run.a.spec, m.error)) break;
         // One check phase later: output the function wrote before returning (already in the pipe,
         // read in this same poll phase) is queued before the result.
-        setImmediate(() => finish(run, stripOwn(m), { ownRss: m.rss, ownCpuMicros: m.cpuMicros }));
+        setImmediate(() => {
+          // DESIGN §2 Logs: an uncaught error ends the attempt's stderr, so `logs` alone explains it.
+          if (!m.ok) send({ t: "logs", lines: errorLogLines(m.attemptId, m.error, Date.now()) });
+          finish(run, stripOwn(m), { ownRss: m.rss, ownCpuMicros: m.cpuMicros });
+        });
         break;
     }
   }
@@ -474,6 +479,12 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
 }
 
 /** The container's own figures feed the executor's check and meter; the server gets the usage instead. */
+/** The error that ended an attempt as its last stderr lines: the (cleaned) stack, else name: message. */
+function errorLogLines(attemptId: string, error: PlainError, ts: number): LogLineMsg[] {
+  const text = error.stack?.trim() ? error.stack : `${error.name}: ${error.message}`;
+  return text.split("\n").map((line) => ({ attemptId, stream: "stderr" as const, ts, line }));
+}
+
 function stripOwn(m: Extract<FromContainer, { t: "done" }>): Extract<FromExecutor, { t: "done" }> {
   const { rss: _rss, cpuMicros: _cpu, ...rest } = m;
   return rest;

@@ -32,3 +32,11 @@ export const api_slow = application(
     return ms;
   }),
 );
+
+/** Prints a line, then fails with an uncaught error (its logs must end with that error). */
+export const api_throws = application(
+  fn(async function api_throws() {
+    console.error("about to fail");
+    throw new TypeError("boom from api_throws");
+  }),
+);

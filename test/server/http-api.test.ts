@@ -198,6 +198,25 @@ describe("invoke: bad input is refused and nothing is stored", () => {
 });
 
 describe("requests", () => {
+  test("a failed attempt's logs end with its error: name, message and the user's frames", async () => {
+    const r = await post("/applications/api_throws", null);
+    await waitDone("api_throws", r.json.request_id);
+    let lines: { stream: string; line: string }[] = [];
+    for (let i = 0; i < 200 && !lines.some((l) => l.line.includes("boom")); i++) {
+      const res = await fetch(`${base()}/applications/api_throws/requests/${r.json.request_id}/logs`);
+      lines = ((await res.json()) as { logs: { stream: string; line: string }[] }).logs;
+      await new Promise((res) => setTimeout(res, 25));
+    }
+    const err = lines.filter((l) => l.stream === "stderr").map((l) => l.line);
+    assert.equal(err[0], "about to fail", "the function's own output comes first");
+    const at = err.indexOf("TypeError: boom from api_throws");
+    assert.ok(at > 0, err.join("\n"));
+    const frames = err.slice(at + 1);
+    assert.ok(frames.length > 0 && frames.every((f) => /^\s+at /.test(f)), frames.join("\n"));
+    assert.match(frames[0]!, /api_throws .*apps\.ts/, "the user's frame, in the user's file");
+    assert.ok(!frames.some((f) => /container\/main|executor|node:internal/.test(f)), "no Tributary or Node frames");
+  });
+
   test("output of an unfinished request → 409; cancel → cancelled; cancel again → 409", async () => {
     const r = await post("/applications/api_slow", JSON.stringify(5000), { "content-type": "application/json" });
     const out = await fetch(`${base()}/applications/api_slow/requests/${r.json.request_id}/output`);
