@@ -11,8 +11,9 @@
  * Peak memory is the highest resident memory sampled while the attempt runs (every `intervalMs`,
  * and the container's own figure as it finished): a spike shorter than the interval can be missed.
  * The start and end readings are CPU only, over the processes the last tree walk found: a process
- * the function started and that exited unreaped between two walks is not counted. When the container died (killed, crashed) the last sample
- * taken before its death stands.
+ * started since that walk counts once the next walk finds it, or once a process of the tree reaps
+ * it (its time then moves into its parent's `cutime`). When the container died (killed, crashed)
+ * the last sample taken before its death stands.
  *
  * Invariant: after `end()` or `stop()` no sample is taken; the interval is unref'd.
  */
