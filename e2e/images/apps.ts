@@ -3,6 +3,7 @@
  * executor provides (`test`: a root filesystem directory; `ocitest`: an OCI layout of it), built
  * with the SDK's Image API. `assets/hello.txt` reaches the image through the deployed build context.
  */
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { application, fn, Image } from "tributary";
 
@@ -16,6 +17,8 @@ export interface ImageView {
   imageHasNode: boolean;
   layer2: string | null;
   gone: boolean;
+  /** What `process.execPath -e …` printed: Node processes of its own start on a Node-less image. */
+  childNode: string;
 }
 
 const read = (p: string): string | null => (existsSync(p) ? readFileSync(p, "utf8") : null);
@@ -29,6 +32,7 @@ function view(): ImageView {
     imageHasNode: ["/usr/bin/node", "/usr/local/bin/node", "/bin/node"].some((p) => existsSync(p)),
     layer2: read("/layer2.txt"),
     gone: !existsSync("/gone.txt"),
+    childNode: execFileSync(process.execPath, ["-e", "process.stdout.write(String(6 * 7))"], { encoding: "utf8" }),
   };
 }
 

@@ -65,6 +65,7 @@ describe("images, measured", { timeout: 120_000, skip }, () => {
       assert.equal(v.hello, "hello from the build context\n", "copy read the deployed build context");
       assert.equal(v.cwd, "/image");
       assert.equal(v.imageHasNode, false, "the image has no Node: the executor's runs it");
+      assert.equal(v.childNode, "42", "process.execPath starts the executor's Node too");
     }
     // Two requests, one build: the executor's counter and the layer directories agree.
     assert.equal(cluster.executors[0]!.imageBuilds(), 1);

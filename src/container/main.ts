@@ -20,6 +20,13 @@ import { decodeInputFile } from "./input-file.js";
 import { createScope, type ContainerScope } from "./runtime.js";
 import { openTransport } from "./transport.js";
 
+// On an image's root the sandbox starts Node through its own loader (executor/backends/
+// node-runtime.ts): Node processes the function starts must go the same way, through the wrapper.
+if (process.env.TRIBUTARY_NODE) {
+  process.execPath = process.env.TRIBUTARY_NODE;
+  delete process.env.TRIBUTARY_NODE;
+}
+
 const transport = openTransport();
 const ch = new Channel(transport);
 // Booting (process start, sandbox set-up, the runtime's own modules) is not the function's time.

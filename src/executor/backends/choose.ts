@@ -82,7 +82,7 @@ export async function chooseBackend(o: BackendChoiceOptions): Promise<BackendCho
     const affinity = o.cpuLimitedByCgroup ? null : new CpuAffinity();
     return {
       backend: "sandbox",
-      launcher: sandboxLauncher({ host: support.host, mountDir, affinity }),
+      launcher: sandboxLauncher({ host: support.host, mountDir, runtimeDir: join(o.dataDir, "runtime"), affinity }),
       oci: null,
       sandbox: { host: support.host, mountDir },
     };

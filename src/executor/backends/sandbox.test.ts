@@ -197,6 +197,7 @@ test("a real sandboxed container answers over the IPC channel, pinned, as nobody
     const launch = sandboxLauncher({
       host: support.host,
       mountDir: join(dataDir, "mnt"),
+      runtimeDir: join(dataDir, "runtime"),
       affinity: new CpuAffinity([0, 1]),
     });
     const l = launch({

@@ -15,7 +15,9 @@ import { dataLimitBytes } from "../limits/kernel-limits.js";
 import type { CpuAffinity } from "../limits/cpu-affinity.js";
 import { ipcLink, nodeArgs, type Launcher, type LaunchSpec } from "../launch.js";
 import { findDescendant } from "./process-tree.js";
-import { assembleScript, rootWrapper } from "../images/rootfs.js";
+import { writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { assembleScript, rootWrapper, shellQuote } from "../images/rootfs.js";
 import { runtimeMounts } from "./node-runtime.js";
 import {
   SANDBOX_INBOX_DIR,
@@ -28,11 +30,19 @@ import type { SandboxHost } from "./sandbox-host.js";
 
 /** PATH inside a container: the image's standard directories, never the executor's. */
 export const SANDBOX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+/**
+ * On an image's root: a `node` command that starts the executor's Node through its loader, last on
+ * PATH (an image's own Node comes first) and the container's `process.execPath`, so a function
+ * can start Node processes of its own (`child_process.fork`) on an image that has none.
+ */
+export const SANDBOX_NODE_WRAPPER = "/opt/tributary/bin/node";
 
 export interface SandboxLauncherOptions {
   host: SandboxHost;
   /** An empty directory: the mount point of assembled roots inside their own namespaces. */
   mountDir: string;
+  /** A directory of the executor's for files the launcher generates (the `node` wrapper). */
+  runtimeDir: string;
   /** Core pinning; null when something else limits CPU (a delegated cgroup). */
   affinity: CpuAffinity | null;
 }
@@ -73,7 +83,11 @@ export function sandboxLauncher(o: SandboxLauncherOptions): Launcher {
       TMP: "/tmp",
       TEMP: "/tmp",
     };
-    if (image) env.NODE_PATH = image.nodePath.join(":");
+    if (image) {
+      env.NODE_PATH = image.nodePath.join(":");
+      env.PATH = `${SANDBOX_PATH}:${dirname(SANDBOX_NODE_WRAPPER)}`;
+      env.TRIBUTARY_NODE = SANDBOX_NODE_WRAPPER;
+    }
     const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe", "ipc"], serialization: "advanced" });
     let released = false;
     const release = (): void => {
@@ -105,9 +119,13 @@ function assembledRoot(o: SandboxLauncherOptions, image: NonNullable<LaunchSpec[
       `images need ${o.host.nodeRuntime ? "util-linux's unshare" : "ldd (to mount Node's libraries)"} on this executor`,
     );
   const script = assembleScript({ base: image.base, layerDir: image.layerDir, mode: "run", mountDir: o.mountDir });
+  const node = runtimeMounts(o.host.nodeRuntime, SANDBOX_NODE_DIR);
+  // Written on every launch (a few bytes): the same content each time, so no race matters.
+  const wrapper = join(o.runtimeDir, "node-wrapper");
+  writeFileSync(wrapper, `#!/bin/sh\nexec ${node.command.map(shellQuote).join(" ")} "$@"\n`, { mode: 0o755 });
   return {
     wrapper: rootWrapper(o.host.tools.unshare, script),
     mountDir: o.mountDir,
-    node: runtimeMounts(o.host.nodeRuntime, SANDBOX_NODE_DIR),
+    node: { ...node, binds: [...node.binds, [wrapper, SANDBOX_NODE_WRAPPER]] },
   };
 }
