@@ -101,4 +101,15 @@ describe("postgres group commit", { skip: skip ?? false }, () => {
     assert.equal(new Set(next).size, 1);
     assert.notEqual(next[0], await first);
   });
+
+  test("ride joins the batch being gathered, and runs at once when there is none", async () => {
+    const txid = (tx: Parameters<Parameters<Begin>[0]>[0]) =>
+      tx<{ id: string }[]>`SELECT txid_current()::text AS id`.then((r) => r[0]!.id);
+    let rode = "";
+    const joined = begin(txid);
+    await begin.ride(async (tx) => (rode = await txid(tx)));
+    assert.equal(rode, await joined, "one transaction with the gathered job");
+    await begin.ride((tx) => tx`INSERT INTO t VALUES ('c0', 0)`);
+    assert.deepEqual(await rows("c"), ["c0"]);
+  });
 });

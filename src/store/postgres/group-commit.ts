@@ -25,7 +25,14 @@
 import type { Sql, Tx } from "./connect.js";
 
 /** Runs `fn` in a transaction (shared with other jobs) and resolves with its result after COMMIT. */
-export type Begin = <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
+export type Begin = (<T>(fn: (tx: Tx) => Promise<T>) => Promise<T>) & {
+  /**
+   * For a write nobody waits on (a NOTIFY hint): joins the batch being gathered when there is one,
+   * so it costs no transaction (and no WAL flush) of its own; otherwise runs at once on the pool,
+   * rather than hold up the next batch.
+   */
+  ride(fn: (tx: Tx) => Promise<unknown>): Promise<void>;
+};
 
 /** Options of {@link groupCommit}. */
 export interface GroupCommitOptions {
@@ -90,7 +97,7 @@ export function groupCommit(sql: Sql, options: GroupCommitOptions = {}): Begin {
     for (const j of batch) await runBatch([j]);
   }
 
-  return <T>(fn: (tx: Tx) => Promise<T>): Promise<T> =>
+  const begin = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       if (!busy && !scheduled) {
@@ -99,6 +106,11 @@ export function groupCommit(sql: Sql, options: GroupCommitOptions = {}): Begin {
         setImmediate(drain);
       }
     });
+  return Object.assign(begin, {
+    async ride(fn: (tx: Tx) => Promise<unknown>): Promise<void> {
+      await (queue.length > 0 ? begin(fn) : fn(sql));
+    },
+  });
 }
 
 type Outcome = { ok: true; values: unknown[] } | { ok: false; error: unknown };

@@ -6,9 +6,10 @@
  * commits, never one per row). postgres.js keeps the LISTEN connection apart from the pool and
  * re-listens after it reconnects; a notification lost meanwhile costs latency only (readers poll).
  *
- * A publish is a group-commit job (group-commit.ts): under load it rides in the next batch of
- * writes (NOTIFY is delivered at that batch's COMMIT) instead of costing a transaction of its own.
- * It is issued after the commits it announces have settled, so it never announces uncommitted rows.
+ * A publish rides in the batch of writes being gathered, if any (group-commit.ts `ride`): under
+ * load it then costs no transaction (nor WAL flush) of its own, and NOTIFY is delivered at that
+ * batch's COMMIT. It is issued after the commits it announces have settled, so it never announces
+ * uncommitted rows.
  */
 import type { HintChannel } from "../types.js";
 import type { Sql } from "./connect.js";
@@ -18,7 +19,7 @@ export function hintChannel(sql: Sql, begin: Begin, schema: string | undefined):
   const channel = schema === undefined ? "tributary" : `tributary_${schema}`;
   return {
     async publish(payload) {
-      await begin((tx) => tx`SELECT pg_notify(${channel}, ${payload})`);
+      await begin.ride((tx) => tx`SELECT pg_notify(${channel}, ${payload})`);
     },
     async listen(onHint) {
       const { unlisten } = await sql.listen(channel, onHint);
