@@ -84,6 +84,7 @@ test(
       assert.match(readFileSync(join(s.rootfs, "etc", "os-release"), "utf8"), /Tributary Test Root/);
       assert.deepEqual(tree(s.rootfs), before, "the base directory is unchanged");
       assert.equal(existsSync("/built.txt"), false, "the host's root is unchanged");
+      assert.equal(existsSync(join(got.layerDir, "work")), false, "overlay scratch is removed after the build");
       // Mount points for containers exist in the layer.
       for (const p of ["opt/tributary", "bundle", "proc", "dev", "tmp"])
         assert.ok(existsSync(join(top, p)), `${p} is in the layer`);

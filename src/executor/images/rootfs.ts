@@ -7,7 +7,7 @@
  * - `top/`: the root directory itself: mount points for the base's directories, its symlinks
  *   recreated, and whatever the build created at the top level (`/built.txt`, `/app`);
  * - `upper/<name>/`: the overlayfs upper directory of each base directory `/<name>`;
- * - `work/<name>/`: overlayfs work directories (used only while building).
+ * - `work/<name>/`: overlayfs work directories (only while building; removed after).
  *
  * The root is assembled by a shell script run under `unshare --mount --propagation private`, so
  * every mount it makes lives only in that new mount namespace and disappears with it; the host's

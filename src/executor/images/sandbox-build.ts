@@ -17,7 +17,7 @@
  * the capabilities of a default OCI container: no CAP_SYS_ADMIN (no mounting, so no way out of the
  * assembled root) and no CAP_MKNOD (no device nodes).
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { ImageSpec } from "../../core/options.js";
 import { ImageBuildError, NO_CONTEXT, runCommand, underRoot, walkSteps } from "./build-steps.js";
@@ -143,4 +143,6 @@ export async function buildLayer(spec: ImageSpec, o: LayerBuildOptions): Promise
       return run({ ...node("copy", from, inImage(dest)), contextDir: o.contextDir });
     },
   });
+  // Overlayfs scratch, needed only while writing: containers mount the layer read-only.
+  rmSync(join(o.layerDir, "work"), { recursive: true, force: true });
 }
