@@ -1,6 +1,8 @@
 /**
- * `npm run chaos [-- --n 100 --seed 1 --chaos-seconds 60 --drain-seconds 180 --gap-ms 150 --kill-min-ms 500 --kill-max-ms 2000]`
- * (`--gap-ms`: mean pause between invokes; `--kill-*-ms`: bounds of the pause between kills)
+ * `npm run chaos [-- --n 100 --seed 1 --chaos-seconds 60 --drain-seconds 180 --gap-ms 150 --kill-min-ms 500 --kill-max-ms 2000 --cluster 3]`
+ * (`--gap-ms`: mean pause between invokes; `--kill-*-ms`: bounds of the pause between kills;
+ * `--cluster N`: N servers on one PostgreSQL schema (TRIBUTARY_TEST_POSTGRES_URL) instead of one
+ * SQLite server, clients spread over them, servers killed in turn and survivors taking over)
  *
  * N requests of a small tree application (e2e/chaos/apps.ts) against a real `tributary server` and
  * two `tributary executor` processes, while a seeded monkey SIGKILLs containers, executors and the
@@ -24,7 +26,9 @@ import {
   starts,
   submit,
   type Planned,
+  type Target,
 } from "../e2e/chaos/requests.js";
+import { clusterDeployment } from "../e2e/chaos/cluster-deployment.js";
 import { createRng } from "../e2e/chaos/rng.js";
 import { printSummary } from "../e2e/chaos/summary.js";
 
@@ -37,6 +41,7 @@ const { values } = parseArgs({
     "gap-ms": { type: "string", default: "150" },
     "kill-min-ms": { type: "string", default: "500" },
     "kill-max-ms": { type: "string", default: "2000" },
+    cluster: { type: "string", default: "0" },
   },
 });
 const N = Number(values.n);
@@ -46,6 +51,7 @@ const DRAIN_MS = Number(values["drain-seconds"]) * 1000;
 const GAP_MS = Number(values["gap-ms"]);
 const KILL_MIN_MS = Number(values["kill-min-ms"]);
 const KILL_MAX_MS = Number(values["kill-max-ms"]);
+const CLUSTER = Number(values.cluster);
 const APPS = new URL("../e2e/chaos/apps.ts", import.meta.url).pathname.replace("/dist/", "/");
 const log = (s: string): void => void process.stdout.write(s + "\n");
 
@@ -61,16 +67,20 @@ watchdog.unref();
 
 async function main(): Promise<number> {
   const t0 = Date.now();
-  // A short executor grace: a killed executor's attempts are rescheduled soon after it vanishes.
-  const d = await deployment({ TRIBUTARY_EXECUTOR_GRACE_MS: "2000" });
+  // A short executor grace: a killed executor's attempts are rescheduled soon after it vanishes
+  // (and in a cluster, a short lease: a killed server's requests are taken over soon).
+  const env = { TRIBUTARY_EXECUTOR_GRACE_MS: "2000", TRIBUTARY_LEASE_MS: "3000" };
+  const cluster = CLUSTER > 0 ? await clusterDeployment(CLUSTER, env) : null;
+  const d = cluster ?? (await deployment(env));
+  const target: Target = cluster ? cluster.pick : d.url;
   const workDir = join(d.dir, "work");
   mkdirSync(workDir);
   const restartExecutor = (slot: number): Promise<Proc> =>
     d.startExecutor(["--data", join(d.dir, `executor-slot-${slot}`)]);
-  await d.startServer();
+  if (!cluster) await d.startServer();
   const executors = [await restartExecutor(0), await restartExecutor(1)];
   await deploy(APPS, new TributaryClient({ server: d.url, apiKey: "" }));
-  log(`chaos: n=${N} seed=${SEED} server=${d.url} data=${d.dir}`);
+  log(`chaos: n=${N} seed=${SEED} servers=${cluster ? cluster.urls.join(",") : d.url} data=${d.dir}`);
 
   // The plan and the monkey draw from separate streams, so one never shifts the other.
   const planRng = createRng(SEED);
@@ -89,14 +99,14 @@ async function main(): Promise<number> {
     const acks: Array<Promise<void>> = [];
     for (const p of plan) {
       await new Promise((r) => setTimeout(r, p.gap));
-      acks.push(submit(d.url, p, drainEnd));
+      acks.push(submit(target, p, drainEnd));
     }
     await Promise.all(acks);
     submitting = false;
   })();
   const allDone = (): boolean =>
     !submitting && plan.every((p) => p.status === "succeeded" || p.status === "failed" || p.status === "cancelled");
-  const polled = pollUntilFinished(d.url, plan, drainEnd, () => submitting);
+  const polled = pollUntilFinished(target, plan, drainEnd, () => submitting);
   const monkey = runMonkey({
     d,
     executors,
@@ -117,7 +127,7 @@ async function main(): Promise<number> {
   const lost = plan.filter((p) => p.id !== undefined && !delivered(p));
   const unacknowledged = plan.filter((p) => p.id === undefined);
   const rerunList = plan.flatMap((p) => reruns(workDir, p).map((r) => ({ p, r })));
-  const rerunNotes = await Promise.all(rerunList.map(({ p, r }) => classifyRerun(d.url, p, r, workDir)));
+  const rerunNotes = await Promise.all(rerunList.map(({ p, r }) => classifyRerun(target, p, r, workDir)));
   const failed = printSummary({
     n: N,
     seed: SEED,

@@ -21,10 +21,14 @@ export interface Planned {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** POSTs until the server acknowledges with a request id (or `deadline` passes). */
-export async function submit(url: string, p: Planned, deadline: number): Promise<void> {
+/** A server URL, or a function that picks one per request (a cluster: any server will do). */
+export type Target = string | (() => string);
+const at = (t: Target): string => (typeof t === "string" ? t : t());
+
+export async function submit(target: Target, p: Planned, deadline: number): Promise<void> {
   while (Date.now() < deadline) {
     try {
-      const res = await fetch(`${url}/applications/chaos_tree`, {
+      const res = await fetch(`${at(target)}/applications/chaos_tree`, {
         method: "POST",
         headers: { "content-type": "application/json", "idempotency-key": p.key },
         body: JSON.stringify(p.input),
@@ -44,7 +48,7 @@ export async function submit(url: string, p: Planned, deadline: number): Promise
 
 /** Reads the status of every unfinished request until all finished or `deadline` passes. */
 export async function pollUntilFinished(
-  url: string,
+  target: Target,
   all: Planned[],
   deadline: number,
   stillSubmitting: () => boolean,
@@ -54,6 +58,7 @@ export async function pollUntilFinished(
     if (open.length === 0 && !stillSubmitting()) return;
     if (Date.now() > deadline) return;
     for (const p of open) {
+      const url = at(target);
       try {
         const res = await fetch(`${url}/applications/chaos_tree/requests/${p.id}`, {
           signal: AbortSignal.timeout(5_000),
@@ -123,7 +128,8 @@ export const starts = (dir: string, p: Planned): number => lines(join(dir, `${p.
  * which at-least-once execution allows). Children map to calls in creation order (the parent
  * creates them in index order; the detail lists calls in creation order).
  */
-export async function classifyRerun(url: string, p: Planned, r: Rerun, dir: string): Promise<string> {
+export async function classifyRerun(target: Target, p: Planned, r: Rerun, dir: string): Promise<string> {
+  const url = at(target);
   try {
     const res = await fetch(`${url}/applications/chaos_tree/requests/${p.id}`, { signal: AbortSignal.timeout(5_000) });
     const d = (await res.json()) as {
