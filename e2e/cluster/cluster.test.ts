@@ -75,8 +75,16 @@ function workDir(): string {
 
 const json = (v: unknown) => ({ bytes: new TextEncoder().encode(JSON.stringify(v)), contentType: "application/json" });
 
-async function outcome(node: Node, app: string, id: string): Promise<{ status: string; output?: unknown }> {
+async function outcome(
+  node: Node,
+  app: string,
+  id: string,
+): Promise<{ status: string; output?: unknown; why?: unknown }> {
   const out = await remoteRequest(node.client, app, id).finished();
+  if (out.status === "failed") {
+    const detail = await node.client.getRequest(app, id);
+    return { status: out.status, why: detail.function_calls.map((c) => c.attempts) };
+  }
   if (out.status !== "succeeded") return { status: out.status };
   const bytes = await node.client.getOutput(app, id);
   return { status: out.status, output: JSON.parse(new TextDecoder().decode(bytes.bytes)) };

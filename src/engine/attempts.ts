@@ -231,6 +231,10 @@ export class Attempts implements Placer {
     if (m.ok) return this.finishCall(a.call, a, { ok: true, value: m.value, contentType: m.contentType });
     const c = a.call;
     const cancelled = m.reason === "cancelled" || c.req.status === "cancelled";
+    // The executor could not get what the attempt needs from the server (its input, its bundle:
+    // e.g. the server died mid-download): not the function's doing, so the policy is not used up.
+    if (m.reason === "internal_error" && !cancelled && isActive(c) && c.infraRetries < INFRA_RETRY_CAP)
+      return this.retry(a, m.reason, m.error, 0, true);
     const policy = effectivePolicy(c.spec.retries, c.req.app.appSpec.retries);
     const retryable =
       !cancelled &&

@@ -246,14 +246,16 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     };
     attempts.set(a.attemptId, run);
     let inputFile: string | null;
+    let bundlePath: string;
     try {
       inputFile = a.argsRef ? await spool.fetch(a.attemptId, a.argsRef) : null;
+      bundlePath = await bundles.path(a.bundleKey);
     } catch (e) {
-      // The server or the network failed us, not the function: an internal error, retried.
+      // The server or the network failed us (e.g. the server died mid-download), not the
+      // function: an internal error, retried without using up the retry policy.
       return fail(run, "internal_error", { ...toPlainError(e), functionName: a.functionName });
     }
     try {
-      const bundlePath = await bundles.path(a.bundleKey);
       // Built once per executor, in a build sandbox on the sandbox backend (executor-images.ts).
       const { sandboxImage, image, ociImage } = await images.prepare(a.spec.image, a.bundleKey);
       // CUDA_VISIBLE_DEVICES is fixed at fork: a container only serves calls given the same devices.
