@@ -120,6 +120,12 @@ export class Cluster implements ClusterPort {
 
   private async renew(): Promise<void> {
     const now = this.parts.res.clock.now();
+    if (this.lastRenew > 0 && now > this.lastRenew + this.leaseMs)
+      // Stalled (a long pause, or the database was away): other servers may have claimed requests
+      // this one still runs. Compare-and-set transitions keep them from being finished twice.
+      process.stderr.write(
+        `tributary: this server's lease lapsed (${now - this.lastRenew} ms since the last renewal, lease ${this.leaseMs} ms); other servers may have taken over some of its requests\n`,
+      );
     try {
       await this.parts.res.store.renewServerLease(this.serverId, this.startedAt, now + this.leaseMs);
       this.lastRenew = now;
