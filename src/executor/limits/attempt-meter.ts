@@ -10,9 +10,10 @@
  *
  * Peak memory is the highest resident memory sampled while the attempt runs (every `intervalMs`,
  * and the container's own figure as it finished): a spike shorter than the interval can be missed.
- * The start and end readings are CPU only, over the processes the last tree walk found: a process
- * started since that walk counts once the next walk finds it, or once a process of the tree reaps
- * it (its time then moves into its parent's `cutime`). When the container died (killed, crashed)
+ * The start and end readings are CPU only: one read of the user's process (which includes the
+ * children it reaped, in its `cutime`) plus the rest of the tree as of the last walk (the sandbox's
+ * own processes, idle once started). A process started since that walk counts once the next walk
+ * finds it, or once a process of the tree reaps it. When the container died (killed, crashed)
  * the last sample taken before its death stands.
  *
  * Invariant: after `end()` or `stop()` no sample is taken; the interval is unref'd.
@@ -28,8 +29,9 @@ export interface ProbeSample {
 export interface AttemptMeterOptions {
   /**
    * Reads the container now; null when it is gone. `full`: walk its whole process tree and read
-   * memory too (the periodic samples); otherwise only the CPU of the processes known from the last
-   * walk, which is what the start and end of every attempt cost (a trivial call must stay cheap).
+   * memory too (the periodic samples); otherwise CPU only, from one read of the user's process and
+   * the rest of the tree as of the last walk: what the start and end of every attempt cost (a
+   * trivial call must stay cheap).
    */
   probe: (full: boolean) => ProbeSample | null;
   /** Epoch ms (the executor's clock). */

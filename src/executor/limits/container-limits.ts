@@ -15,7 +15,13 @@ import { ENFORCEMENT_LABEL, type Enforcement } from "./enforcement.js";
 import type { ResourceUnits } from "./units.js";
 import { formatBytes, startWatchdog, type Watchdog } from "./watchdog.js";
 import type { ProbeSample } from "./attempt-meter.js";
-import { cpuOfProcesses, processTree, sampleProcessTree } from "./usage.js";
+import { readProcessCpuSeconds, sampleProcessTree, type TreeSample } from "./usage.js";
+
+/** A container's process tree as light probes use it. */
+interface KnownTree {
+  user: number;
+  others: number;
+}
 
 /** The resource options of a function that limits read. */
 export interface LimitSpec {
@@ -42,8 +48,8 @@ interface Attached {
 /** Limits of every container of one executor. */
 export class ContainerLimits {
   private readonly attached = new Map<string, Attached>();
-  /** Per container: the processes its last full probe found (light probes read only these). */
-  private readonly trees = new Map<string, number[]>();
+  /** Per container, from its last full probe: the user's process, and the CPU of the others. */
+  private readonly trees = new Map<string, KnownTree>();
   private readonly log: (line: string) => void;
 
   constructor(private readonly o: ContainerLimitsOptions) {
@@ -154,19 +160,30 @@ export class ContainerLimits {
   probe(c: ContainerProcess, full = true): ProbeSample | null {
     const cgroupCpu = this.attached.get(c.id)?.cgroup?.cpuSeconds() ?? null;
     const root = c.usageRootPid;
-    if (root === null) return cgroupCpu === null ? null : { cpuSeconds: cgroupCpu, rssBytes: null };
     if (!full) {
-      // The processes of the last walk (a container's tree rarely changes): one stat read each.
-      let pids = this.trees.get(c.id);
-      if (!pids) this.trees.set(c.id, (pids = processTree(root)));
       if (cgroupCpu !== null) return { cpuSeconds: cgroupCpu, rssBytes: null };
-      const cpu = cpuOfProcesses(pids);
-      return cpu === null ? null : { cpuSeconds: cpu, rssBytes: null };
+      if (root === null) return null;
+      // One stat read: the user's process (whose reaped children are in its own figure); the rest of
+      // the tree (the sandbox's own processes, idle once it has started) counts as of the last walk.
+      const known = this.trees.get(c.id) ?? this.remember(c, sampleProcessTree(root));
+      if (!known) return null;
+      const own = readProcessCpuSeconds(known.user);
+      return own === null ? null : { cpuSeconds: own + known.others, rssBytes: null };
     }
+    if (root === null) return cgroupCpu === null ? null : { cpuSeconds: cgroupCpu, rssBytes: null };
     const tree = sampleProcessTree(root);
-    if (tree) this.trees.set(c.id, tree.pids);
+    this.remember(c, tree);
     if (!tree && cgroupCpu === null) return null;
     return { cpuSeconds: cgroupCpu ?? tree?.cpuSeconds ?? null, rssBytes: tree?.rssBytes ?? null };
+  }
+
+  /** Splits a walked tree into the user's process and the CPU of everything else, for light probes. */
+  private remember(c: ContainerProcess, tree: TreeSample | null): KnownTree | null {
+    if (!tree) return null;
+    const user = c.pid > 0 && tree.pids.includes(c.pid) ? c.pid : tree.pids[0]!;
+    const known = { user, others: Math.max(0, tree.cpuSeconds - (readProcessCpuSeconds(user) ?? 0)) };
+    this.trees.set(c.id, known);
+    return known;
   }
 
   /** Stops enforcing after the process exited; attributes a kernel OOM kill to the container. */

@@ -140,19 +140,6 @@ export interface TreeSample {
 }
 
 /**
- * Summed CPU seconds of `pids` (those still there), or null when none is.
- * @example cpuOfProcesses([bwrapPid, nodePid]); // 0.42
- */
-export function cpuOfProcesses(pids: readonly number[], procRoot = "/proc"): number | null {
-  let total: number | null = null;
-  for (const pid of pids) {
-    const cpu = readProcessCpuSeconds(pid, procRoot);
-    if (cpu !== null) total = (total ?? 0) + cpu;
-  }
-  return total;
-}
-
-/**
  * CPU and resident memory of the process tree under `root` (the container's processes).
  * @example const s = sampleProcessTree(bwrap.pid!); // { cpuSeconds: 1.23, rssBytes: 51380224 }
  */
