@@ -13,6 +13,7 @@ import { sql as cronSchedules } from "./004-cron-schedules.js";
 import { sql as requestHeaders } from "./005-request-headers.js";
 import { sql as attemptUsage } from "./006-attempt-usage.js";
 import { sql as serverLeases } from "./007-server-leases.js";
+import { sql as dropOwnerIndex } from "./008-drop-owner-index.js";
 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "init", sql: init },
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: "request-headers", sql: requestHeaders },
   { version: 6, name: "attempt-usage", sql: attemptUsage },
   { version: 7, name: "server-leases", sql: serverLeases },
+  { version: 8, name: "drop-owner-index", sql: dropOwnerIndex },
 ];
