@@ -130,7 +130,10 @@ describeDashboard(
       await screenshot(page, "requests-filtered-by-time");
       await page.getByRole("link", { name: "Clear" }).click();
       await page.waitForURL(/#\/apps\/dash_tree$/);
-      assert.equal(await page.getByLabel("Created from").inputValue(), "");
+      // The view re-renders after the hash changes: poll rather than read the field once.
+      const from = page.getByLabel("Created from");
+      for (let i = 0; i < 100 && (await from.inputValue()) !== ""; i++) await page.waitForTimeout(50);
+      assert.equal(await from.inputValue(), "");
       assertPageErrors(browser);
     });
 
