@@ -5,45 +5,25 @@
  * during a 10,000-item map.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { processTree } from "../../src/executor/limits/usage.js";
+import { rssOf } from "../cluster.js";
 import { mb, ms } from "../stats.js";
 import type { Workload } from "./context.js";
 
 const BIN = fileURLToPath(new URL("../../../bin/tributary.js", import.meta.url));
 
-/** Every live descendant of `root` (and `root`), from /proc. */
-function tree(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const ppid = Number(/^\d+ \(.*\) \S+ (\d+)/.exec(readFileSync(`/proc/${name}/stat`, "utf8"))?.[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
-    } catch {
-      /* exited while listed */
-    }
-  }
-  const out: number[] = [];
-  const stack = [root];
-  while (stack.length) {
-    const p = stack.pop()!;
-    out.push(p);
-    stack.push(...(children.get(p) ?? []));
-  }
-  return out;
-}
-
 /** Summed VmRSS of a process tree, and how many processes it has. */
 function treeRss(root: number): { bytes: number; processes: number } {
   let bytes = 0;
   let processes = 0;
-  for (const pid of tree(root)) {
+  for (const pid of processTree(root)) {
     try {
-      const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-      if (!m) continue; // a kernel thread or a zombie
-      bytes += Number(m[1]) * 1024;
+      const rss = rssOf(pid);
+      if (Number.isNaN(rss)) continue; // a zombie has no VmRSS
+      bytes += rss;
       processes++;
     } catch {
       /* exited */

@@ -3,18 +3,20 @@ import assert from "node:assert/strict";
 import type { RequestEvent } from "../../src/core/request.js";
 import { ProgressView } from "../../src/cli/progress-view.js";
 
+/** A progress event of call c1 (ocr), with the given fields. */
+const ev = (e: Partial<RequestEvent>): RequestEvent => ({
+  seq: 0,
+  at: 0,
+  kind: "progress",
+  callId: "c1",
+  functionName: "ocr",
+  ...e,
+});
+
 test("without a terminal, the view prints starts, failures and finishes but not each progress update", () => {
   let text = "";
   const out = { isTTY: false, write: (s: string) => ((text += s), true) } as unknown as NodeJS.WriteStream;
   const view = new ProgressView(out);
-  const ev = (e: Partial<RequestEvent>): RequestEvent => ({
-    seq: 0,
-    at: 0,
-    kind: "progress",
-    callId: "c1",
-    functionName: "ocr",
-    ...e,
-  });
   view.onEvent(ev({ kind: "attempt:started", attempt: 1 }));
   for (let i = 0; i < 100; i++)
     view.onEvent(ev({ kind: "progress", data: { current: i, total: 100, message: "page" } }));
@@ -49,14 +51,6 @@ test("on a terminal, an overall bar follows the request's aggregated fraction in
     removeListener: () => out,
   } as unknown as NodeJS.WriteStream;
   const view = new ProgressView(out);
-  const ev = (e: Partial<RequestEvent>): RequestEvent => ({
-    seq: 0,
-    at: 0,
-    kind: "progress",
-    callId: "c1",
-    functionName: "ocr",
-    ...e,
-  });
   view.onEvent(ev({ kind: "attempt:started", attempt: 1 }));
   view.onEvent(ev({ kind: "progress", data: { current: 1, total: 4 }, fraction: 0.25 }));
   view.onEvent(ev({ kind: "progress", data: { current: 3, total: 4 }, fraction: 0.75 }));
