@@ -26,10 +26,11 @@ import { devTree } from "./workloads/dev-tree.js";
 import { map } from "./workloads/map.js";
 import { progress } from "./workloads/progress.js";
 import { storeSize } from "./workloads/store-size.js";
+import { scaleOut } from "./workloads/scale-out.js";
 import { throughput } from "./workloads/throughput.js";
 
 /** In the order they run: cheap and latency-sensitive first, the store filler last. */
-const WORKLOADS: Workload[] = [trivial, chain, throughput, map, coldStart, progress, storeSize, devTree];
+const WORKLOADS: Workload[] = [trivial, chain, throughput, scaleOut, map, coldStart, progress, storeSize, devTree];
 
 interface Args {
   quick: boolean;
@@ -122,6 +123,7 @@ async function main(): Promise<void> {
         await sys.deploy(join(config.sourceDir, "apps.ts"));
         for (const w of selected) {
           if (w.sqliteOnly && !backend.store.startsWith("sqlite:")) continue;
+          if (w.sharedStoreOnly && backend.store.startsWith("sqlite:")) continue;
           const t0 = performance.now();
           log(`${backend.name}: ${w.name} … (load ${loadavg()[0]!.toFixed(2)})`);
           const got = await w.run(ctx);

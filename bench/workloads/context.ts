@@ -33,5 +33,7 @@ export interface Workload {
   name: string;
   /** True when the workload needs a SQLite store (it writes the file directly). */
   sqliteOnly?: boolean;
+  /** True when the workload needs a store several servers can share (PostgreSQL). */
+  sharedStoreOnly?: boolean;
   run(ctx: WorkloadContext): Promise<Row[]>;
 }
