@@ -317,12 +317,16 @@ export class Attempts implements Placer {
   /**
    * Ends a call (from a running attempt, or from pending when unplaceable), ends the request when it
    * is the root, and hands the outcome to whoever waits on the call.
+   *
+   * With `late`, the result is that of an earlier attempt the server had given up on (late-results.ts):
+   * `a`, if any, is the newer attempt it supersedes, which ends `cancelled` in the same transaction.
    */
   async finishCall(
     c: LiveCall,
     a: LiveAttempt | null,
     r: { ok: true; value: Uint8Array; contentType: string } | { ok: false; reason: FailureReason; error: PlainError },
     from: "running" | "pending" = "running",
+    late: { number: number; superseded: PlainError } | null = null,
   ): Promise<void> {
     const e = this.res;
     const now = e.clock.now();
@@ -334,27 +338,18 @@ export class Attempts implements Placer {
     const result = r.ok
       ? await e.payloads.put(`results/${req.id}`, r.value, r.contentType || STRUCTURED_CONTENT_TYPE)
       : null;
+    const attemptEvent = (kind: "attempt:succeeded" | "attempt:failed", attempt: number, data?: NewEvent["data"]) =>
+      events.push({ kind, at: now, callId: c.id, functionName: c.functionName, attempt, ...(data ? { data } : {}) });
+    if (late) {
+      attemptEvent("attempt:succeeded", late.number, { late: true });
+      if (a) attemptEvent("attempt:failed", a.number, { reason: "cancelled", error: late.superseded });
+    }
     if (r.ok) {
       status = "succeeded";
-      if (a)
-        events.push({
-          kind: "attempt:succeeded",
-          at: now,
-          callId: c.id,
-          functionName: c.functionName,
-          attempt: a.number,
-        });
+      if (a && !late) attemptEvent("attempt:succeeded", a.number);
     } else {
       status = r.reason === "cancelled" ? "cancelled" : "failed";
-      if (a)
-        events.push({
-          kind: "attempt:failed",
-          at: now,
-          callId: c.id,
-          functionName: c.functionName,
-          attempt: a.number,
-          data: { reason: r.reason, error: r.error },
-        });
+      if (a && !late) attemptEvent("attempt:failed", a.number, { reason: r.reason, error: r.error });
     }
     events.push({
       kind: "call:finished",
@@ -396,9 +391,9 @@ export class Attempts implements Placer {
       ? await e.store.finishAttempt(
           a.id,
           {
-            status: r.ok ? "succeeded" : status,
-            failureReason: r.ok ? null : r.reason,
-            error: r.ok ? null : r.error,
+            status: late ? "cancelled" : r.ok ? "succeeded" : status,
+            failureReason: late ? "cancelled" : r.ok ? null : r.reason,
+            error: late ? late.superseded : r.ok ? null : r.error,
             finishedAt: now,
             containerId: a.containerId ?? null,
             usage: a.usage ?? null,

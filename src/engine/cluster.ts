@@ -183,8 +183,12 @@ export class Cluster implements ClusterPort {
       }
       this.foreignAttempts.delete(id);
       const link = live.executors.get(executorId)?.link;
+      // Given up while foreign, but its call now runs here (claimed meanwhile): a result the
+      // executor holds may still finish the call (late-results.ts), so it is asked for again
+      // (before the cancel, which stops the attempt if it still runs) instead of acknowledged.
+      if (row && live.calls.has(row.callId)) link?.send({ t: "resend" });
       link?.send({ t: "cancel", attemptId: id });
-      link?.send({ t: "ack", attemptId: id });
+      if (!row || !live.calls.has(row.callId)) link?.send({ t: "ack", attemptId: id });
     }
   }
 

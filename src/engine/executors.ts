@@ -15,17 +15,27 @@ import type { EngineResources } from "./resources.js";
 import type { Scheduler } from "./scheduler.js";
 import type { Telemetry } from "./telemetry.js";
 import { eventLimitError } from "./event-limit.js";
+import { LateResults } from "./late-results.js";
 
 type Hello = Extract<FromExecutor, { t: "hello" }>;
+type Done = Extract<FromExecutor, { t: "done" }>;
+
+/** How often, and how far apart, an undecided late result is looked at again (then left to a re-send). */
+const LATE_TRIES = 20;
+const LATE_RETRY_MS = 500;
 
 export class Executors {
+  private readonly late: LateResults;
+
   constructor(
     private readonly res: EngineResources,
     private readonly scheduler: Scheduler,
     private readonly attempts: Attempts,
     private readonly children: Children,
     private readonly telemetry: Telemetry,
-  ) {}
+  ) {
+    this.late = new LateResults(res, scheduler, attempts);
+  }
 
   connected(link: ExecutorLink, hello: Hello): void {
     const e = this.res;
@@ -166,6 +176,23 @@ export class Executors {
     });
   }
 
+  /**
+   * A result for an attempt not live here (late-results.ts): acknowledged once decided; in a
+   * cluster, one still running in the store is maybe another server's, not yet taken over, and is
+   * acknowledged only once finished (cluster.ts). Undecided, it is looked at again shortly.
+   */
+  private lateDone(executorId: string, m: Done, tries = 0): void {
+    const e = this.res;
+    void this.late.accept(executorId, m).then(
+      (verdict) => {
+        if (verdict === "ack") e.live.executors.get(executorId)?.link?.send({ t: "ack", attemptId: m.attemptId });
+        else if (verdict === "foreign" && e.cluster) e.cluster.foreign(executorId, [m.attemptId]);
+        else if (tries < LATE_TRIES) e.clock.setTimer(LATE_RETRY_MS, () => this.lateDone(executorId, m, tries + 1));
+      },
+      (err) => process.stderr.write(`tributary: a late result for ${m.attemptId} failed: ${(err as Error).message}\n`),
+    );
+  }
+
   /** Routes one message from a connected executor. */
   onMessage(executorId: string, m: FromExecutor): void {
     const e = this.res;
@@ -175,11 +202,7 @@ export class Executors {
     }
     switch (m.t) {
       case "done":
-        if (e.cluster && !e.live.attempts.has(m.attemptId)) {
-          // Maybe another server's, not yet taken over: acknowledged only if already finished.
-          e.cluster.foreign(executorId, [m.attemptId]);
-          return;
-        }
+        if (!e.live.attempts.has(m.attemptId)) return this.lateDone(executorId, m);
         // Acknowledged only once committed: until then the executor keeps re-sending it.
         void this.attempts.onDone(executorId, m).then(
           () => e.live.executors.get(executorId)?.link?.send({ t: "ack", attemptId: m.attemptId }),

@@ -8,7 +8,7 @@
  */
 import os, { tmpdir } from "node:os";
 import { join } from "node:path";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { systemClock, type Clock } from "../core/clock.js";
 import { plainError, toPlainError, type PlainError } from "../core/errors.js";
@@ -31,6 +31,8 @@ import { BuildContexts } from "./build-contexts.js";
 import { containerInboxDir, containerTmpDir, type ContainerProcess } from "./container-process.js";
 import { InputSpool } from "./inputs.js";
 import { ServerConnection } from "./connection.js";
+import { Outbox } from "./outbox.js";
+import { rememberServer, stableId, stickyOrder } from "./identity.js";
 import { ContainerPool } from "./pool.js";
 import { explainExit } from "./exit-reason.js";
 import { isImageBuildError } from "./images/build-steps.js";
@@ -144,8 +146,12 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
   const capacity = defaultCapacity(o);
   const attempts = new Map<string, AttemptRun>();
   const rpcs = new Map<string, ExecutorRpc>();
-  /** Results sent but not yet acknowledged as committed: re-sent after a reconnect. */
-  const unacked = new Map<string, Extract<FromExecutor, { t: "done" }>>();
+  /**
+   * Results sent but not yet acknowledged as committed: re-sent after a reconnect, and kept in the
+   * outbox on disk so that a restart on the same data re-sends them too (outbox.ts).
+   */
+  const outbox = new Outbox(o.dataDir);
+  const unacked = new Map(outbox.load().map((m) => [m.attemptId, m]));
   const pool = new ContainerPool({ idleMs: o.containerIdleMs ?? 120_000 });
   const limits = new ContainerLimits({ units: resolveUnits(o), enforcement: chooseEnforcement(o.cgroupRoot) });
   // Unix socket paths are limited to ~107 bytes: keep them short, under the OS temp dir.
@@ -158,7 +164,8 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
   });
   /** Pool keys whose warm pool was started (warmContainers start once, when first seen). */
   const warmed = new Set<string>();
-  let currentServer = o.servers[0]!;
+  const servers = stickyOrder(o.dataDir, o.servers);
+  let currentServer = servers[0]!;
   const bundles = new BundleCache(o.dataDir, () => currentServer, o.token);
   const images = await createExecutorImages({
     images: o.images,
@@ -183,13 +190,15 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     resend: () => [...rpcs.values(), ...unacked.values()],
     onMessage: (m) => onServerMessage(m),
     onState: (connected, server) => {
-      if (connected) currentServer = server;
+      if (!connected) return;
+      currentServer = server;
+      rememberServer(o.dataDir, server);
     },
     onRefused: (reason) => o.onRefused?.(reason),
   };
   const conn: ExecutorTransport = o.transport
     ? o.transport(handlers)
-    : new ServerConnection({ ...handlers, servers: o.servers, token: o.token });
+    : new ServerConnection({ ...handlers, servers, token: o.token });
 
   function send(m: FromExecutor): void {
     conn.send(m);
@@ -210,6 +219,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     spool.discard(run.a.attemptId);
     for (const key of rpcs.keys()) if (key.startsWith(`${run.a.attemptId}:`)) rpcs.delete(key);
     unacked.set(run.a.attemptId, result);
+    outbox.put(result);
     send(result);
     if (run.container) pool.release(run.container);
   }
@@ -444,6 +454,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
       }
       case "ack":
         unacked.delete(m.attemptId);
+        outbox.remove(m.attemptId);
         break;
       case "resend":
         // A server took over attempts it did not know at our hello: their RPCs and results again.
@@ -490,23 +501,4 @@ function errorLogLines(attemptId: string, error: PlainError, ts: number): LogLin
 function stripOwn(m: Extract<FromContainer, { t: "done" }>): Extract<FromExecutor, { t: "done" }> {
   const { rss: _rss, cpuMicros: _cpu, ...rest } = m;
   return rest;
-}
-
-/**
- * The executor's id, kept in its data directory: an executor restarted on the same data says hello
- * with the same id and no running attempts, so the server reschedules them at once instead of
- * waiting out the disconnection grace.
- */
-function stableId(dataDir: string): string {
-  const file = join(dataDir, "executor-id");
-  try {
-    const saved = readFileSync(file, "utf8").trim();
-    if (/^ex-[a-z0-9-]{4,64}$/.test(saved)) return saved;
-  } catch {
-    /* first start */
-  }
-  const id = `ex-${randomUUID().slice(0, 8)}`;
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, id);
-  return id;
 }

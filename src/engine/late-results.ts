@@ -1,0 +1,73 @@
+/**
+ * Late results: an executor reports the result of an attempt this server no longer runs. It comes
+ * from an executor that was away longer than the grace (restarted on the same data with the result
+ * in its outbox, or cut off from the server) while the server gave the attempt up as lost and
+ * retried the call.
+ *
+ * The first result committed wins: a success for a call that is still pending or running here ends
+ * the call with it, and the newer attempt, if one runs, is superseded (it ends `cancelled` in the
+ * same transaction, and its executor is told to stop it). Work that finished is never thrown away to
+ * run again. A late failure changes nothing (the retry already answers it), and a call that already
+ * finished keeps its result (the store's compare-and-set on the newer attempt or the pending call
+ * refuses a second finish).
+ */
+import { plainError } from "../core/errors.js";
+import type { FromExecutor } from "../core/wire/executor.js";
+import type { Attempts } from "./attempts.js";
+import type { EngineResources } from "./resources.js";
+import type { Scheduler } from "./scheduler.js";
+
+type Done = Extract<FromExecutor, { t: "done" }>;
+
+/**
+ * What to tell the executor: `ack` (drop it: used, or not needed), `foreign` (running in the store
+ * but not here: in a cluster, perhaps another server's), `keep` (not decided now: the executor keeps
+ * it and re-sends it after its next hello).
+ */
+export type LateVerdict = "ack" | "foreign" | "keep";
+
+export class LateResults {
+  constructor(
+    private readonly res: EngineResources,
+    private readonly scheduler: Scheduler,
+    private readonly attempts: Attempts,
+  ) {}
+
+  /** Decides what a result for an attempt that is not live here means; see the file comment. */
+  async accept(executorId: string, m: Done): Promise<LateVerdict> {
+    const e = this.res;
+    const row = await e.store.getAttempt(m.attemptId).catch(() => undefined);
+    if (row === undefined) return "keep"; // the store is away: decide at the re-send
+    if (e.live.attempts.has(m.attemptId)) {
+      // Adopted while we read (a recovery or a takeover): an ordinary result after all.
+      await this.attempts.onDone(executorId, m);
+      return "ack";
+    }
+    if (row === null) return "ack";
+    if (row.status === "running") return "foreign";
+    const c = e.live.calls.get(row.callId);
+    const active = c && (c.req.status === "pending" || c.req.status === "running");
+    if (!m.ok || !c || !active || row.executorId !== executorId) return "ack";
+    const newer = [...e.live.attempts.values()].find((x) => x.call === c) ?? null;
+    if (newer && (await e.store.getAttempt(newer.id).catch(() => null))?.status !== "running") {
+      return "keep"; // the newer attempt is still being started: its row is not there to supersede yet
+    }
+    if (newer && !e.live.attempts.has(newer.id)) return "keep"; // it ended meanwhile: look again later
+    if (newer) this.attempts.release(newer);
+    else this.scheduler.remove(c.id);
+    const superseded = plainError(
+      "CancelledError",
+      `${c.functionName}: attempt ${row.number} finished after the server had given it up; its result is the call's and this attempt is no longer needed`,
+      { functionName: c.functionName },
+    );
+    await this.attempts.finishCall(
+      c,
+      newer,
+      { ok: true, value: m.value, contentType: m.contentType },
+      newer ? "running" : "pending",
+      { number: row.number, superseded },
+    );
+    if (newer) e.live.executors.get(newer.executorId)?.link?.send({ t: "cancel", attemptId: newer.id });
+    return "ack";
+  }
+}
