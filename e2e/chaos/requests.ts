@@ -125,8 +125,8 @@ export const starts = (dir: string, p: Planned): number => lines(join(dir, `${p.
  * Whether a re-run happened after the server had journaled the child's result (a real violation:
  * durable replay should have returned the journal) or before (the result was lost in flight: the
  * child finished, then its container, executor or the server died before the result was stored,
- * which at-least-once execution allows). Children map to calls in creation order (the parent
- * creates them in index order; the detail lists calls in creation order).
+ * which at-least-once execution allows). Child i is the root call's call at `seq` i + 1 (the parent
+ * makes its calls in index order; a call's seq is its position in the parent attempt).
  */
 export async function classifyRerun(target: Target, p: Planned, r: Rerun, dir: string): Promise<string> {
   const url = at(target);
@@ -134,12 +134,19 @@ export async function classifyRerun(target: Target, p: Planned, r: Rerun, dir: s
     const res = await fetch(`${url}/applications/chaos_tree/requests/${p.id}`, { signal: AbortSignal.timeout(5_000) });
     const d = (await res.json()) as {
       function_calls: Array<{
+        id: string;
+        parent_id: string | null;
+        seq: number;
         function_name: string;
         finished_at: number | null;
         attempts: Array<{ status: string; failure_reason: string | null; started_at: number }>;
       }>;
     };
-    const call = d.function_calls.filter((c) => c.function_name === "chaos_leaf")[r.child];
+    // Child i is the root's (i + 1)-th call: its `seq`, the same on every replay of the parent.
+    const root = d.function_calls.find((c) => c.parent_id === null);
+    const call = d.function_calls.find(
+      (c) => c.function_name === "chaos_leaf" && c.parent_id === root?.id && c.seq === r.child + 1,
+    );
     if (!call?.finished_at) return "unclassified (no such call)";
     const dones = lines(join(dir, `${p.input.req}.done`))
       .filter((l) => l.startsWith(`${r.child} `))

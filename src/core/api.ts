@@ -52,6 +52,12 @@ export interface AttemptInfo {
 export interface FunctionCallInfo {
   id: string;
   parent_id: string | null;
+  /**
+   * Its position in the parent attempt: the parent's n-th call (from 1; the root is 0), the same on
+   * every replay of the parent. With `item`, the index within a map/reduce issued there (else 0).
+   */
+  seq: number;
+  item: number;
   function_name: string;
   status: Status;
   failure_reason: FailureReason | null;

@@ -77,6 +77,8 @@ export function requestDetail(
   const function_calls: FunctionCallInfo[] = calls.map((c) => ({
     id: c.id,
     parent_id: c.parentCallId,
+    seq: c.seq,
+    item: c.item,
     function_name: c.functionName,
     status: c.status,
     failure_reason: c.failureReason,
