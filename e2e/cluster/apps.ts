@@ -21,3 +21,11 @@ export const cluster_limited = application(
     return process.pid;
   }),
 );
+
+/** Runs only on an executor serving eu-west-1 (`--region eu-west-1`); counts its runs. */
+export const cluster_eu = application(
+  fn({ region: "eu-west-1" }, async function cluster_eu(input: { dir: string }) {
+    appendFileSync(join(input.dir, "eu.txt"), `${process.pid}\n`);
+    return "ran in eu-west-1";
+  }),
+);

@@ -4,91 +4,19 @@
 // Skipped, with a notice, when PostgreSQL is not reachable.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { TributaryClient } from "../../src/client/index.js";
-import { deploy } from "../../src/client/deploy.js";
-import { remoteRequest } from "../../src/client/run-remote.js";
-import { freePort, lines, startTributary, stopAll, waitFor, type Proc } from "../harness/processes.js";
-import { schemaFactory, TEST_POSTGRES_URL, unreachableReason } from "../../test/helpers/postgres-database.js";
+import { lines, waitFor } from "../harness/processes.js";
+import { unreachableReason } from "../../test/helpers/postgres-database.js";
+import { clusterNodes, json, outcome, type Node } from "./nodes.js";
 
-const source = (path: string): string => new URL(path, import.meta.url).pathname.replace("/dist/", "/");
-const APPS = source("../faults/apps.ts");
-const CLUSTER_APPS = source("./apps.ts");
 const T = { timeout: 60_000 };
-const LEASE_MS = 2_000;
-const ENV = { TRIBUTARY_EXECUTOR_GRACE_MS: "3000", TRIBUTARY_LEASE_MS: String(LEASE_MS) };
 
 const skip = await unreachableReason();
 if (skip) process.stdout.write(`# cluster suite skipped: ${skip}\n`);
 
-const schemas = schemaFactory();
-let root: string;
-let store: string;
-
-interface Node {
-  url: string;
-  proc: Proc;
-  client: TributaryClient;
-}
-
-/** A server from its own working directory; blobs live in the database (nothing else is shared). */
-async function startServer(): Promise<Node> {
-  const port = await freePort();
-  const cwd = mkdtempSync(join(root, "server-"));
-  const url = `http://127.0.0.1:${port}`;
-  const proc = startTributary(["server", "--port", String(port), "--store", store], ENV, cwd);
-  await waitFor(`server on ${url}`, async () => {
-    if (proc.child.exitCode !== null) throw new Error(`server exited: ${proc.output()}`);
-    try {
-      return (await fetch(`${url}/healthz`)).ok;
-    } catch {
-      return false;
-    }
-  });
-  return { url, proc, client: new TributaryClient({ server: url }) };
-}
-
-function startExecutor(servers: Node[]): Proc {
-  const cwd = mkdtempSync(join(root, "executor-"));
-  return startTributary(
-    ["executor", "--server", servers.map((s) => s.url).join(","), "--cpu", "8", "--backend", "process"],
-    ENV,
-    cwd,
-  );
-}
-
-/** Waits until `node` has a connected executor (its Prometheus gauge). */
-async function executorOn(node: Node): Promise<void> {
-  await waitFor(`an executor on ${node.url}`, async () => {
-    const r = await fetch(`${node.url}/metrics`).catch(() => null);
-    if (!r?.ok) return false;
-    const m = /^tributary_connected_executors (\d+)$/m.exec(await r.text());
-    return Number(m?.[1] ?? 0) > 0;
-  });
-}
-
-function workDir(): string {
-  return mkdtempSync(join(root, "work-"));
-}
-
-const json = (v: unknown) => ({ bytes: new TextEncoder().encode(JSON.stringify(v)), contentType: "application/json" });
-
-async function outcome(
-  node: Node,
-  app: string,
-  id: string,
-): Promise<{ status: string; output?: unknown; why?: unknown }> {
-  const out = await remoteRequest(node.client, app, id).finished();
-  if (out.status === "failed") {
-    const detail = await node.client.getRequest(app, id);
-    return { status: out.status, why: detail.function_calls.map((c) => c.attempts) };
-  }
-  if (out.status !== "succeeded") return { status: out.status };
-  const bytes = await node.client.getOutput(app, id);
-  return { status: out.status, output: JSON.parse(new TextDecoder().decode(bytes.bytes)) };
-}
+const nodes = clusterNodes();
+const { startExecutor, executorOn, workDir } = nodes;
 
 /** The SSE stream of a request, read to its end: `[id, event]` pairs. */
 async function sse(node: Node, app: string, id: string): Promise<[number, string][]> {
@@ -107,27 +35,9 @@ async function sse(node: Node, app: string, id: string): Promise<[number, string
 }
 
 describe("cluster: several servers on one PostgreSQL", { skip: skip ?? false }, () => {
-  before(() => {
-    root = mkdtempSync(join(tmpdir(), "tributary-cluster-"));
-  });
-  after(async () => {
-    await stopAll();
-    await schemas.dropAll();
-    rmSync(root, { recursive: true, force: true });
-  });
-
-  /** A fresh schema and servers for one test (processes of earlier tests are stopped first). */
-  async function cluster(n: number): Promise<Node[]> {
-    await stopAll();
-    store = `${TEST_POSTGRES_URL}?schema=${schemas.next()}`;
-    const nodes: Node[] = [];
-    // One first, so migrations are not what this test measures; the rest start together.
-    nodes.push(await startServer());
-    nodes.push(...(await Promise.all(Array.from({ length: n - 1 }, () => startServer()))));
-    await deploy(APPS, nodes[0]!.client);
-    await deploy(CLUSTER_APPS, nodes[0]!.client);
-    return nodes;
-  }
+  before(() => nodes.setUp());
+  after(() => nodes.tearDown());
+  const cluster = (n: number): Promise<Node[]> => nodes.cluster(n);
 
   test("a request invoked on a server without executors runs on another server's executor", T, async () => {
     const [a, b] = await cluster(2);

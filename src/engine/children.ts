@@ -40,6 +40,11 @@ export class Children {
     for (const w of list) w(o);
   }
 
+  /** Drops what waits on a call whose request left this server (nothing here will answer it). */
+  forget(callId: string): void {
+    this.waiters.delete(callId);
+  }
+
   private wait(callId: string, w: Waiter): void {
     const list = this.waiters.get(callId);
     if (list) list.push(w);

@@ -5,8 +5,16 @@
  * serialises commits, so never one per row), a JSON object: `w` when unowned work was inserted, `e`
  * the ids of requests that got events (or `"*"` when the list would not fit a payload), `f` the ids
  * of requests this server finished without running them (a cancel), so that their owner winds them
- * down, `c` the ids of requests whose owner is asked to cancel them. A hint is never the truth: followers and claimers also poll, so a lost hint costs latency
- * only.
+ * down, `c` the ids of requests whose owner is asked to cancel them, `j` the id of a server that
+ * just started. A hint is never the truth: followers and claimers also poll, so a lost hint costs
+ * latency only.
+ *
+ * Alone: while the last lease renewal saw no other live server, hints that only wake others (`e`,
+ * `w`) are not published (NOTIFY takes a database-wide lock at commit). A server that joins says
+ * so at once (`j`), so the others publish again within a notification's latency rather than at
+ * their next renewal; what they skipped meanwhile the newcomer's first claim pass and poll read
+ * anyway (a skipped hint is a lost hint: latency, bounded by the poll). `c` and `f` are always
+ * published: they name another server's work, and no poll replaces them.
  *
  * Following: a subscriber of a request this server does not run reads the request's events from
  * the store, after each hint naming it and on the poll, from the last seq it delivered, so every
@@ -23,6 +31,7 @@ const MAX_PAYLOAD = 7_000;
 
 /** One notification's payload (JSON). */
 interface Hint {
+  j?: string;
   w?: 1;
   e?: string[] | "*";
   f?: string[];
@@ -44,11 +53,15 @@ export class ClusterHints implements Follower {
   private readonly cancels = new Set<string>();
   private workDue = false;
   private flushDue = false;
+  /** No other live server (as of the last renewal, or until a `j` hint says otherwise). */
+  private alone = false;
   private stopListening: (() => Promise<void>) | null = null;
 
   constructor(
     private readonly store: Store,
     private readonly channel: HintChannel,
+    /** This server's id (its own `j` hint is not news). */
+    private readonly serverId: string,
     /** Called when some server announced unowned work. */
     private readonly onWork: () => void,
     /** Called for each request some server finished without running it. */
@@ -59,6 +72,13 @@ export class ClusterHints implements Follower {
 
   async start(): Promise<void> {
     this.stopListening = await this.channel.listen((payload) => this.onHint(payload));
+    // Listening first: from here on this server misses nothing the others publish.
+    this.channel.publish(JSON.stringify({ j: this.serverId } satisfies Hint)).catch(() => {});
+  }
+
+  /** Whether another live server exists (the lease renewal tells). */
+  setAlone(alone: boolean): void {
+    this.alone = alone;
   }
 
   async stop(): Promise<void> {
@@ -125,6 +145,7 @@ export class ClusterHints implements Follower {
       this.finished.clear();
       this.cancels.clear();
       this.workDue = false;
+      if (this.alone && !hint.f && !hint.c) return; // nobody else to wake
       this.channel.publish(JSON.stringify(hint)).catch(() => {
         /* a hint: the poll covers a lost one */
       });
@@ -138,6 +159,7 @@ export class ClusterHints implements Follower {
     } catch {
       return; // not ours
     }
+    if (hint.j !== undefined && hint.j !== this.serverId) this.alone = false;
     if (hint.w) this.onWork();
     for (const id of hint.f ?? []) this.onFinished(id);
     for (const id of hint.c ?? []) this.onCancel(id);

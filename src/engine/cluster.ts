@@ -2,35 +2,45 @@
  * Scale-out (DESIGN.md §3): this server as one of several equal servers on one database.
  *
  * Ownership by lease: a server runs the state machine of the requests it owns (`requests.owner`),
- * exactly as a lone server does, and renews its lease (`servers.lease_until`) every third of the
- * lease. A server with connected executors claims, in batches, requests that are unowned (invoked
- * on a server whose executors could not run them) or whose owner's lease ran out (it died), and
- * loads each with the per-request recovery. Claims run on a hint (`w`), when executors connect,
+ * exactly as a lone server does, and renews its lease (cluster-lease.ts). A server with connected
+ * executors claims, in batches, requests that are unowned or whose owner's lease ran out (it died),
+ * and loads each with the per-request recovery. Claims run on a hint (`w`), when executors connect,
  * and on a short poll.
+ *
+ * Placement across servers: a server claims only requests its executors can run. A request is
+ * unowned with `needs` (the requirements of its ready call) when the server that had it could not
+ * run that call: a claim names the needs this server's executors meet, so a request nobody can run
+ * is never claimed (no claim/give-back churn) until a capable executor connects somewhere. An
+ * owner that finds a ready call no executor of its own can ever run hands the request over
+ * (`unrunnable`) when nothing of it runs here; it fails the call as unsatisfiable only when no
+ * live server's executors could run it (peers publish what theirs can with their lease).
  *
  * Takeover: an executor that fails over here re-announces its running attempts; the ones this
  * server does not track are "foreign". Their requests are claimed first once their owner's lease
  * runs out, and the attempts are adopted on the executor (which then re-sends its RPCs and
  * results). A foreign attempt the store no longer has running is stopped and acknowledged.
  * Adopted attempts no connected executor re-announces are retried as infrastructure faults after
- * the executor grace (executors.ts).
+ * the executor grace (executors.ts). A server whose lease lapsed (a stall) drops, on renewal, the
+ * requests others took over, and acts on nothing until then (`ClusterLease.whenHeld`).
  */
 import type { RequestRow } from "../store/types.js";
+import { couldRun, needsKey, parseNeeds, summarize } from "./capabilities.js";
 import type { ClusterHints } from "./cluster-hints.js";
+import { ClusterLease } from "./cluster-lease.js";
+import { forgetRequests } from "./cluster-forget.js";
+import type { LiveCall } from "./model.js";
+import { place, type Requirements } from "./placement.js";
 import { loadRequest, type RecoveryParts } from "./recovery.js";
 import type { ClusterOptions, ClusterPort } from "./resources.js";
+import { requirementsOf } from "./scheduler.js";
 
 const BATCH = 50;
-/** A request this server claimed but could never place is left to others for this long. */
-const SKIP_MS = 30_000;
 
 export class Cluster implements ClusterPort {
   readonly serverId: string;
-  private readonly leaseMs: number;
+  readonly lease: ClusterLease;
   private readonly pollMs: number;
-  private readonly startedAt: number;
   private timer: { cancel(): void } | null = null;
-  private lastRenew = 0;
   private claiming = false;
   /** Since when no executor is connected here (null while one is). */
   private alone: number | null = null;
@@ -40,8 +50,8 @@ export class Cluster implements ClusterPort {
   private readonly foreignAttempts = new Map<string, string>();
   /** Requests of foreign attempts: claimed first, as soon as they are claimable. */
   private readonly wanted = new Set<string>();
-  /** Requests given back because no executor here could ever run them, until when. */
-  private readonly skipped = new Map<string, number>();
+  /** Hand-overs whose release failed (store away): request → its needs, retried on the poll. */
+  private readonly unreleased = new Map<string, string>();
 
   constructor(
     private readonly parts: RecoveryParts,
@@ -49,13 +59,18 @@ export class Cluster implements ClusterPort {
     o: ClusterOptions,
   ) {
     this.serverId = o.serverId;
-    this.leaseMs = o.leaseMs;
     this.pollMs = Math.max(50, Math.min(o.pollMs ?? 1_000, o.leaseMs / 3));
-    this.startedAt = parts.res.clock.now();
+    this.lease = new ClusterLease(parts.res.store, parts.res.clock, {
+      serverId: o.serverId,
+      leaseMs: o.leaseMs,
+      capabilities: () => summarize(parts.scheduler.connectedViews()),
+      onLapsed: () => this.dropLost(),
+      onPeers: (n) => hints.setAlone(n === 0),
+    });
   }
 
   async start(): Promise<void> {
-    await this.renew();
+    await this.lease.renew();
     await this.hints.start();
     this.tick();
     this.claim();
@@ -69,12 +84,32 @@ export class Cluster implements ClusterPort {
     await this.parts.res.store.removeServer(this.serverId).catch(() => {});
   }
 
-  work(): void {
-    this.hints.work();
+  executorsChanged(): void {
+    // Peers learn what this server's executors can run now (for their hand-overs).
+    void this.lease.renew();
+    this.claim();
   }
 
-  executorsChanged(): void {
-    this.claim();
+  whenHeld(f: () => void): void {
+    this.lease.whenHeld(f);
+  }
+
+  unownedRequest(callId: string, r: Requirements): void {
+    if (this.lease.peerCanRun(r)) return this.hints.work();
+    void this.noExecutorAnywhere(callId, r).catch(() => {});
+  }
+
+  unrunnable(c: LiveCall, r: Requirements, reason: string): "handed" | "fail" | { wait: string } {
+    const peer = this.lease.peerCanRun(r);
+    if (c.req.liveAttempts.size === 0 && (peer || c.parentCallId === null)) {
+      // Nothing of it runs here: it goes back to the pool, for a server whose executors can.
+      const id = c.req.id;
+      forgetRequests(this.parts, new Set([id]));
+      void this.handOver(id, c.id, r, peer);
+      return "handed";
+    }
+    if (!peer) return "fail";
+    return { wait: `${reason} here; another server's executors can, but calls of this request run here` };
   }
 
   foreign(executorId: string, attemptIds: string[]): void {
@@ -109,29 +144,58 @@ export class Cluster implements ClusterPort {
     if (this.stopped) return;
     this.timer = this.parts.res.clock.setTimer(this.pollMs, () => {
       void (async () => {
-        if (this.parts.res.clock.now() - this.lastRenew >= this.leaseMs / 3) await this.renew();
+        if (this.lease.due()) await this.lease.renew();
         this.hints.poll();
         if (this.foreignAttempts.size) await this.checkForeign([...this.foreignAttempts.keys()]);
+        for (const [id, needs] of [...this.unreleased]) await this.release(id, needs);
         await this.giveBackWhenAlone();
         this.claim();
       })().finally(() => this.tick());
     });
   }
 
-  private async renew(): Promise<void> {
-    const now = this.parts.res.clock.now();
-    if (this.lastRenew > 0 && now > this.lastRenew + this.leaseMs)
-      // Stalled (a long pause, or the database was away): other servers may have claimed requests
-      // this one still runs. Compare-and-set transitions keep them from being finished twice.
-      process.stderr.write(
-        `tributary: this server's lease lapsed (${now - this.lastRenew} ms since the last renewal, lease ${this.leaseMs} ms); other servers may have taken over some of its requests\n`,
-      );
+  /** After a lapse: the requests another server claimed (or that were given back) are forgotten here. */
+  private async dropLost(): Promise<void> {
+    const { live, store } = this.parts.res;
+    if (live.requests.size === 0) return;
+    const lost = await store.notOwned(this.serverId, [...live.requests.keys()]);
+    if (lost.length === 0) return;
+    process.stderr.write(
+      `tributary: ${lost.length} request(s) were taken over by other servers; forgetting them here\n`,
+    );
+    forgetRequests(this.parts, new Set(lost));
+  }
+
+  /** Gives a forgotten request back with its needs; says so on its call when no server can run it. */
+  private async handOver(requestId: string, callId: string, r: Requirements, peer: boolean): Promise<void> {
+    if (!peer) await this.noExecutorAnywhere(callId, r).catch(() => {});
+    await this.release(requestId, needsKey(r));
+    if (peer) this.hints.work();
+  }
+
+  private async release(requestId: string, needs: string): Promise<void> {
     try {
-      await this.parts.res.store.renewServerLease(this.serverId, this.startedAt, now + this.leaseMs);
-      this.lastRenew = now;
-    } catch (e) {
-      process.stderr.write(`tributary: renewing this server's lease failed: ${(e as Error).message}\n`);
+      await this.parts.res.store.releaseRequests(this.serverId, [requestId], needs);
+      this.unreleased.delete(requestId);
+    } catch {
+      this.unreleased.set(requestId, needs); // still ours in the store: the poll retries
     }
+  }
+
+  /** The pending reason of a call no live server's executors can run (it waits, unowned). */
+  private async noExecutorAnywhere(callId: string, r: Requirements): Promise<void> {
+    const views = [...this.parts.scheduler.connectedViews(), ...this.lease.peerViews()];
+    const p = place(r, views);
+    const why = p.kind === "never" ? p.reason.replace(/^no executor can provide /, "") : "none is connected";
+    await this.parts.res.store.transitionCall(
+      callId,
+      "pending",
+      {
+        status: "pending",
+        pendingReason: `no executor in the cluster can run it (${why}); waiting for one to connect`,
+      },
+      [],
+    );
   }
 
   /**
@@ -156,13 +220,7 @@ export class Cluster implements ClusterPort {
     } catch {
       return; // still ours: the next tick tries again
     }
-    for (const c of [...live.calls.values()]) {
-      if (!ids.has(c.req.id)) continue;
-      this.parts.scheduler.remove(c.id);
-      c.req.pendingCalls.delete(c.id);
-      live.calls.delete(c.id);
-    }
-    for (const id of ids) live.requests.delete(id);
+    forgetRequests(this.parts, ids);
   }
 
   /** Foreign attempts the store no longer has running are stopped (and their results acknowledged). */
@@ -222,36 +280,44 @@ export class Cluster implements ClusterPort {
       for (const r of rows) this.wanted.delete(r.id);
       await this.load(rows);
     }
+    const needs = await this.needsMet();
     for (;;) {
-      const rows = await store.claimRequests(this.serverId, clock.now(), BATCH);
-      const gaveBack = await this.load(rows);
-      // Given-back rows are claimable again at once: the next pass (not this loop) retries.
-      if (rows.length < BATCH || gaveBack || this.stopped) return;
+      const rows = await store.claimRequests(this.serverId, clock.now(), BATCH, undefined, needs);
+      await this.load(rows);
+      if (rows.length < BATCH || this.stopped) return;
     }
   }
 
-  /** Loads claimed requests; true when some were given back. */
-  private async load(rows: RequestRow[]): Promise<boolean> {
-    const now = this.parts.res.clock.now();
-    const giveBack: string[] = [];
+  /** The needs of claimable requests that the executors connected here meet. */
+  private async needsMet(): Promise<string[]> {
+    const views = this.parts.scheduler.connectedViews();
+    const all = await this.parts.res.store.claimableNeeds(this.serverId, this.parts.res.clock.now());
+    return all.filter((text) => {
+      const r = parseNeeds(text);
+      return r !== null && couldRun(r, views);
+    });
+  }
+
+  /**
+   * Loads claimed requests. A pending one whose root call no executor here can run (it had no
+   * needs yet: its owner died, or stopped) goes back at once with its needs, so it is not claimed
+   * again by a server that cannot run it.
+   */
+  private async load(rows: RequestRow[]): Promise<void> {
     for (const row of rows) {
-      const until = this.skipped.get(row.id);
-      if ((until !== undefined && until > now) || (row.status === "pending" && !(await this.runnable(row)))) {
-        if (until === undefined || until <= now) this.skipped.set(row.id, now + SKIP_MS);
-        giveBack.push(row.id);
+      const r = row.status === "pending" ? await this.rootNeeds(row) : null;
+      if (r && !couldRun(r, this.parts.scheduler.connectedViews())) {
+        await this.handOver(row.id, row.rootCallId, r, this.lease.peerCanRun(r));
         continue;
       }
-      this.skipped.delete(row.id);
       await loadRequest(this.parts, row);
     }
-    if (giveBack.length) await this.parts.res.store.releaseRequests(this.serverId, giveBack);
-    return giveBack.length > 0;
   }
 
-  /** Whether the executors connected here could ever run a pending request's root call. */
-  private async runnable(row: RequestRow): Promise<boolean> {
+  /** What a request's root call requires (null when its application is gone: loading sorts it). */
+  private async rootNeeds(row: RequestRow): Promise<Requirements | null> {
     const app = await this.parts.apps.get(row.namespace, row.application, row.version);
     const spec = app?.functions.get(row.application);
-    return !app || !spec || this.parts.scheduler.couldRunHere(spec, app);
+    return app && spec ? requirementsOf(spec, app) : null;
   }
 }

@@ -162,12 +162,15 @@ class EngineCore implements Engine {
       requests: this.requests,
       scheduler: this.scheduler,
       executors: this.executors,
+      attempts: this.attempts,
+      children: this.children,
     };
     const channel = res.store.hints;
     if (clusterOptions && channel) {
       const hints = new ClusterHints(
         res.store,
         channel,
+        clusterOptions.serverId,
         () => this.cluster?.onWorkHint(),
         (id) => this.cluster?.onFinishedElsewhere(id),
         (id) => this.cluster?.onCancelAsked(id),

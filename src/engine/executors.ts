@@ -108,6 +108,12 @@ export class Executors {
 
   private lost(executorId: string): void {
     const e = this.res;
+    if (e.cluster) return e.cluster.whenHeld(() => this.lostNow(executorId));
+    this.lostNow(executorId);
+  }
+
+  private lostNow(executorId: string): void {
+    const e = this.res;
     const ex = e.live.executors.get(executorId);
     if (!ex || ex.link) return;
     for (const a of [...e.live.attempts.values()])
@@ -195,6 +201,13 @@ export class Executors {
 
   /** Routes one message from a connected executor. */
   onMessage(executorId: string, m: FromExecutor): void {
+    const e = this.res;
+    // A stalled server acts on nothing until it knows which requests are still its own.
+    if (e.cluster) e.cluster.whenHeld(() => this.route(executorId, m));
+    else this.route(executorId, m);
+  }
+
+  private route(executorId: string, m: FromExecutor): void {
     const e = this.res;
     if ("attemptId" in m) {
       const a = e.live.attempts.get(m.attemptId);

@@ -8,6 +8,8 @@
  */
 import type { RequestRow } from "../store/types.js";
 import type { Applications } from "./applications.js";
+import type { Attempts } from "./attempts.js";
+import type { Children } from "./children.js";
 import type { Executors } from "./executors.js";
 import { newLiveCall } from "./model.js";
 import type { Requests } from "./requests.js";
@@ -21,6 +23,8 @@ export interface RecoveryParts {
   requests: Requests;
   scheduler: Scheduler;
   executors: Executors;
+  attempts: Attempts;
+  children: Children;
 }
 
 /** Loads every unfinished request of the store (one server owning its store). */

@@ -21,7 +21,8 @@ import { EngineError } from "./errors.js";
 import { inputHash, sha256Hex } from "./input-hash.js";
 import { newLiveCall, type AppVersion, type LiveRequest } from "./model.js";
 import type { EngineResources } from "./resources.js";
-import type { Scheduler } from "./scheduler.js";
+import { requirementsOf, type Scheduler } from "./scheduler.js";
+import { needsKey } from "./capabilities.js";
 
 /** How long a cancel forwarded to the request's owner may take before this server cancels it itself. */
 const CANCEL_FORWARD_MS = 5_000;
@@ -77,6 +78,7 @@ export class Requests {
     // call (no extra write); otherwise it is left unowned for a server whose executors can.
     const cluster = this.res.cluster;
     const mine = cluster === null || this.scheduler.couldRunHere(spec, app);
+    const needs = mine ? null : requirementsOf(spec, app);
     const { request, created, events } = await store.createRequest(
       {
         id,
@@ -89,7 +91,7 @@ export class Requests {
         ...(headers.length ? { headers } : {}),
         rootCallId: root,
         createdAt: now,
-        ...(cluster ? { owner: mine ? cluster.serverId : null } : {}),
+        ...(cluster ? { owner: mine ? cluster.serverId : null, needs: needs && needsKey(needs) } : {}),
       },
       {
         id: root,
@@ -119,9 +121,9 @@ export class Requests {
       }
       return { requestId: request.id, created: false };
     }
-    if (!mine) {
+    if (needs) {
       this.res.publish(id, events);
-      cluster?.work();
+      cluster?.unownedRequest(root, needs);
       return { requestId: id, created: true };
     }
     const live = this.liveRequest(request, app);

@@ -17,6 +17,7 @@ import type { BlobStore, Store } from "../store/types.js";
 import { EventBus } from "./event-bus.js";
 import { countEvents, DEFAULT_MAX_EVENTS_PER_REQUEST } from "./event-limit.js";
 import type { LiveAttempt, LiveCall, LiveExecutor, LiveRequest } from "./model.js";
+import type { Requirements } from "./placement.js";
 import { Payloads } from "./payloads.js";
 
 /** Tuning of failure detection and the secrets hook; every field has a default. */
@@ -63,8 +64,11 @@ export interface EngineDeps {
 /** What the cluster part offers the other parts (a port: it is built last, from them). */
 export interface ClusterPort {
   readonly serverId: string;
-  /** Unowned work was inserted: wake the servers that may claim it. */
-  work(): void;
+  /**
+   * A request was inserted unowned, because no executor here can run its root call `callId`
+   * (requirements `r`): wakes the servers whose executors can, or, when none can, says so on the call.
+   */
+  unownedRequest(callId: string, r: Requirements): void;
   /** An executor connected here runs attempts this engine does not track (it failed over). */
   foreign(executorId: string, attemptIds: string[]): void;
   /** Connected executors changed: a claim pass may now find work it can run. */
@@ -73,6 +77,18 @@ export interface ClusterPort {
   finishedHere(requestId: string): void;
   /** Asks the (live) server that runs `requestId` to cancel it. */
   cancelOnOwner(requestId: string): void;
+  /**
+   * No executor connected here can ever run pending call `c` (requirements `r`, missing `reason`).
+   * `handed`: its request left this server, to be claimed by one whose executors can (it is no
+   * longer queued, synchronously); `fail`: no server's executors can, fail it as unsatisfiable;
+   * `wait`: it stays queued here, for the reason given.
+   */
+  unrunnable(c: LiveCall, r: Requirements, reason: string): "handed" | "fail" | { wait: string };
+  /**
+   * Runs `f` now while this server's lease holds; else after the renewal that tells which requests
+   * are still this server's (a stalled server must not act on requests others took over).
+   */
+  whenHeld(f: () => void): void;
 }
 
 export type ResolvedOptions = Required<Omit<EngineOptions, "resolveSecrets">> & Pick<EngineOptions, "resolveSecrets">;

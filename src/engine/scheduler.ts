@@ -12,7 +12,8 @@
  */
 import type { FunctionSpec } from "../core/options.js";
 import type { AppVersion, LiveCall } from "./model.js";
-import { maxContainersReason, place, type Requirements } from "./placement.js";
+import { couldRun } from "./capabilities.js";
+import { maxContainersReason, place, type ExecutorView, type Requirements } from "./placement.js";
 import type { EngineResources } from "./resources.js";
 
 /**
@@ -123,7 +124,9 @@ export class Scheduler {
     this.scheduled = true;
     queueMicrotask(() => {
       this.scheduled = false;
-      this.drain();
+      // A stalled server starts nothing until it knows which requests are still its own.
+      if (this.res.cluster) this.res.cluster.whenHeld(() => this.drain());
+      else this.drain();
     });
   }
 
@@ -134,8 +137,12 @@ export class Scheduler {
 
   /** Whether an executor connected here could ever run `spec` of `app` (a cluster's claim check). */
   couldRunHere(spec: FunctionSpec, app: AppVersion): boolean {
-    const views = [...this.res.live.executors.values()].filter((e) => e.link !== null).map((e) => e.view);
-    return views.length > 0 && place(requirementsOf(spec, app), views).kind !== "never";
+    return couldRun(requirementsOf(spec, app), this.connectedViews());
+  }
+
+  /** Views of the executors connected here now. */
+  connectedViews(): ExecutorView[] {
+    return [...this.res.live.executors.values()].filter((e) => e.link !== null).map((e) => e.view);
   }
 
   requirements(c: LiveCall): Requirements {
@@ -168,6 +175,19 @@ export class Scheduler {
           c.req.pendingCalls.delete(c.id);
           this.placer.start(c, p.executorId, p.gpus);
           continue;
+        }
+        if (p.kind === "never" && now - startedAt >= options.unsatisfiableGraceMs && this.res.cluster) {
+          // In a cluster, another server's executors may run it: the cluster part decides.
+          const d = this.res.cluster.unrunnable(c, g.req, p.reason);
+          if (d === "handed") continue; // c's request left this server (c is no longer queued)
+          if (d === "fail") {
+            this.take(g);
+            c.req.pendingCalls.delete(c.id);
+            this.placer.unplaceable(c, p.reason);
+            continue;
+          }
+          g.reason = d.wait;
+          break;
         }
         if (p.kind === "never" && now - startedAt >= options.unsatisfiableGraceMs) {
           // Nothing of this shape can ever run: fail the whole group fast.
@@ -245,7 +265,8 @@ export class Scheduler {
   }
 }
 
-function requirementsOf(s: FunctionSpec, app: AppVersion): Requirements {
+/** What placing a call of `s` in `app` requires. */
+export function requirementsOf(s: FunctionSpec, app: AppVersion): Requirements {
   return {
     cpu: s.cpu,
     memory: s.memory,

@@ -6,6 +6,11 @@
  * Invariant: outgoing messages are never dropped while disconnected: they wait in the queue and go
  * out after the next `hello`, so a finished attempt's result survives a server restart.
  *
+ * A server that stays silent (no message, no pong to the pings sent with each heartbeat) for
+ * `silenceMs` is treated as gone, as a closed connection is: a stalled server process keeps its
+ * TCP connections open, and its work must move to the next server of the list (which adopts the
+ * attempts running here) instead of waiting for it.
+ *
  * A server that answers the upgrade with 401 or 403 refused the token: the connection stops and
  * reports why (`onRefused`) instead of retrying forever with credentials that cannot work.
  */
@@ -22,6 +27,15 @@ import {
 export interface ConnectionOptions extends TransportHandlers {
   servers: string[];
   token?: string | undefined;
+  /** Silence after which the server counts as gone (default `TRIBUTARY_SERVER_SILENCE_MS` or 10 s). */
+  silenceMs?: number | undefined;
+}
+
+const HEARTBEAT_MS = 2000;
+
+function defaultSilenceMs(): number {
+  const env = Number(process.env.TRIBUTARY_SERVER_SILENCE_MS);
+  return Number.isFinite(env) && env > 0 ? env : 10_000;
 }
 
 export class ServerConnection implements ExecutorTransport {
@@ -98,7 +112,22 @@ export class ServerConnection implements ExecutorTransport {
       const first: FromExecutor[] = [this.opts.hello(), ...this.opts.resend()];
       this.queue = [...first, ...this.queue.filter((m) => !isResent(m))];
       this.flush();
-      this.heartbeat = setInterval(() => this.send({ t: "heartbeat" }), 2000);
+      let heard = Date.now();
+      let tick = heard;
+      const silenceMs = this.opts.silenceMs ?? defaultSilenceMs();
+      // Several pings per silence period, so one late pong is not taken for silence.
+      const everyMs = Math.min(HEARTBEAT_MS, silenceMs / 4);
+      ws.on("pong", () => (heard = Date.now()));
+      ws.on("message", () => (heard = Date.now()));
+      this.heartbeat = setInterval(() => {
+        const now = Date.now();
+        // Late ourselves (this process stalled): replies may wait behind this timer; not the server's fault.
+        if (now - tick > 2 * everyMs) heard = now;
+        tick = now;
+        if (now - heard > silenceMs) return ws.terminate(); // 'close' follows: next server
+        this.send({ t: "heartbeat" });
+        ws.ping();
+      }, everyMs);
       this.heartbeat.unref();
       this.opts.onState?.(true, base);
     });

@@ -140,7 +140,29 @@ export type NewRequest = Omit<
    * a server with executors to claim (`claimRequests`).
    */
   owner?: string | null | undefined;
+  /** With no owner: the root call's requirements, so only a server that meets them claims it. */
+  needs?: string | null | undefined;
 };
+
+/** The scale-out part of a Store (each adapter's servers.ts). */
+export type ServerMethods = Pick<
+  Store,
+  | "renewServerLease"
+  | "removeServer"
+  | "claimRequests"
+  | "claimableNeeds"
+  | "notOwned"
+  | "liveOwner"
+  | "releaseRequests"
+>;
+
+/** What a lease renewal answers (`Store.renewServerLease`). */
+export interface LeaseRenewal {
+  /** Other servers whose lease reaches `now`, with the capabilities they published. */
+  peers: { id: string; capabilities: string | null }[];
+  /** This server's lease had run out (or its row was gone) before this renewal. */
+  lapsed: boolean;
+}
 
 export type NewCall = Omit<
   CallRow,
@@ -416,20 +438,45 @@ export interface Store {
   claimCronTick(id: string, tickMs: number, nextMs: number): Promise<boolean>;
 
   // ---- servers: leases on unfinished requests (scale-out, DESIGN.md §3) ----
-  /** Inserts or renews a server's lease, valid until `leaseUntil` (ms). */
-  renewServerLease(id: string, startedAt: number, leaseUntil: number): Promise<void>;
+  /**
+   * Inserts or renews a server's lease, valid until `leaseUntil` (ms), with what its executors can
+   * run (`capabilities`, opaque to the store). Answers the other servers whose lease reaches `now`
+   * and whether this server's own lease had run out before this renewal (others may have claimed
+   * its requests meanwhile).
+   */
+  renewServerLease(
+    id: string,
+    startedAt: number,
+    now: number,
+    leaseUntil: number,
+    capabilities: string | null,
+  ): Promise<LeaseRenewal>;
   /** A server stopping cleanly: its row goes and its unfinished requests become unowned at once. */
   removeServer(id: string): Promise<void>;
   /**
    * Claims for `owner` up to `limit` unfinished requests, oldest first, that are unowned or whose
-   * owner (another server) holds no lease reaching `now`; only among `ids` when given. Two
-   * concurrent claimers never get the same request. Returns the claimed rows.
+   * owner (another server) holds no lease reaching `now`: only among `ids` when given, else only
+   * those whose `needs` is null or one of `needs`. Two concurrent claimers never get the same
+   * request. A claim clears `needs`. Returns the claimed rows.
    */
-  claimRequests(owner: string, now: number, limit: number, ids?: readonly string[]): Promise<RequestRow[]>;
+  claimRequests(
+    owner: string,
+    now: number,
+    limit: number,
+    ids?: readonly string[],
+    needs?: readonly string[],
+  ): Promise<RequestRow[]>;
+  /** The distinct `needs` of requests `owner` could claim at `now` (`claimRequests`' conditions). */
+  claimableNeeds(owner: string, now: number): Promise<string[]>;
+  /** Those of `ids` that `owner` no longer owns (another server claimed them, or they were given back). */
+  notOwned(owner: string, ids: readonly string[]): Promise<string[]>;
   /** The server that owns request `id` while its lease reaches `now`; null when unowned or its owner is gone. */
   liveOwner(id: string, now: number): Promise<string | null>;
-  /** Gives back (owner cleared) those of `ids` that `owner` still holds. */
-  releaseRequests(owner: string, ids: readonly string[]): Promise<void>;
+  /**
+   * Gives back (owner cleared) those of `ids` that `owner` still holds, with `needs` (null: any
+   * server may claim them).
+   */
+  releaseRequests(owner: string, ids: readonly string[], needs?: string | null): Promise<void>;
 
   /**
    * Wake-ups between servers sharing this store (PostgreSQL: LISTEN/NOTIFY on a channel of the

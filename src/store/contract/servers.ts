@@ -11,8 +11,8 @@ export function serverContract(makeStore: MakeStore): void {
     const b = await seedRequest(s, { createdAt: 2_000 });
     const done = await seedRequest(s, { createdAt: 500 });
     assert.ok(await s.finishRequest(done.request.id, { status: "cancelled", finishedAt: 3_000 }, []));
-    await s.renewServerLease("srv-1", 0, 10_000);
-    await s.renewServerLease("srv-2", 0, 10_000);
+    await s.renewServerLease("srv-1", 0, 0, 10_000, null);
+    await s.renewServerLease("srv-2", 0, 0, 10_000, null);
     const first = await s.claimRequests("srv-1", 5_000, 1);
     assert.deepEqual(
       first.map((r) => r.id),
@@ -30,8 +30,8 @@ export function serverContract(makeStore: MakeStore): void {
   storeTest(makeStore, "an owner set at creation holds the request until its lease runs out", async (s) => {
     const { request, root } = newRequest();
     await s.createRequest({ ...request, owner: "srv-a" }, root, []);
-    await s.renewServerLease("srv-a", 0, 10_000);
-    await s.renewServerLease("srv-b", 0, 1e12);
+    await s.renewServerLease("srv-a", 0, 0, 10_000, null);
+    await s.renewServerLease("srv-b", 0, 0, 1e12, null);
     assert.deepEqual(await s.claimRequests("srv-b", 10_000, 10), [], "the lease reaches now");
     assert.deepEqual(await s.claimRequests("srv-a", 20_000, 10), [], "a server never claims its own requests");
     assert.deepEqual(
@@ -39,7 +39,7 @@ export function serverContract(makeStore: MakeStore): void {
       [request.id],
       "expired: a survivor takes it over",
     );
-    await s.renewServerLease("srv-a", 0, 50_000);
+    await s.renewServerLease("srv-a", 0, 0, 50_000, null);
     assert.deepEqual(await s.claimRequests("srv-a", 20_000, 10), [], "now owned by srv-b");
     assert.equal(await s.liveOwner(request.id, 20_000), "srv-b");
     assert.equal(await s.liveOwner(request.id, 1e12 + 1), null, "its lease ran out");
@@ -71,8 +71,8 @@ export function serverContract(makeStore: MakeStore): void {
   storeTest(makeStore, "removeServer and releaseRequests make requests claimable again", async (s) => {
     const a = await seedRequest(s);
     const b = await seedRequest(s);
-    await s.renewServerLease("srv-1", 0, 1e12);
-    await s.renewServerLease("srv-2", 0, 1e12);
+    await s.renewServerLease("srv-1", 0, 0, 1e12, null);
+    await s.renewServerLease("srv-2", 0, 0, 1e12, null);
     assert.equal((await s.claimRequests("srv-1", 0, 10)).length, 2);
     await s.releaseRequests("srv-2", [a.request.id]);
     assert.deepEqual(await s.claimRequests("srv-2", 0, 10), [], "only the owner can release");
@@ -89,11 +89,55 @@ export function serverContract(makeStore: MakeStore): void {
     );
   });
 
+  storeTest(
+    makeStore,
+    "a renewal answers the live peers with their capabilities, and whether the lease lapsed",
+    async (s) => {
+      assert.deepEqual(await s.renewServerLease("srv-a", 0, 1_000, 5_000, "caps-a"), { peers: [], lapsed: true });
+      assert.deepEqual(await s.renewServerLease("srv-b", 0, 1_000, 9_000, null), {
+        peers: [{ id: "srv-a", capabilities: "caps-a" }],
+        lapsed: true,
+      });
+      assert.deepEqual(await s.renewServerLease("srv-a", 0, 4_000, 8_000, "caps-a2"), {
+        peers: [{ id: "srv-b", capabilities: null }],
+        lapsed: false,
+      });
+      const late = await s.renewServerLease("srv-a", 0, 8_500, 12_000, "caps-a2");
+      assert.deepEqual(late, { peers: [{ id: "srv-b", capabilities: null }], lapsed: true }, "8,000 < 8,500");
+      assert.deepEqual((await s.renewServerLease("srv-b", 0, 12_001, 20_000, null)).peers, [], "srv-a's ran out");
+    },
+  );
+
+  storeTest(makeStore, "needs: only a claimer that names them takes such a request; a claim clears them", async (s) => {
+    for (const srv of ["srv-1", "srv-2", "srv-3"]) await s.renewServerLease(srv, 0, 0, 1e12, null);
+    const plain = await seedRequest(s, { createdAt: 1 });
+    const { request, root } = newRequest({ createdAt: 2 });
+    await s.createRequest({ ...request, needs: "gpu" }, root, []);
+    assert.deepEqual(await s.claimableNeeds("srv-1", 0), ["gpu"]);
+    assert.deepEqual(
+      (await s.claimRequests("srv-1", 0, 10)).map((r) => r.id),
+      [plain.request.id],
+      "without the needs named, only requests without needs",
+    );
+    assert.deepEqual(
+      (await s.claimRequests("srv-2", 0, 10, undefined, ["cpu", "gpu"])).map((r) => r.id),
+      [request.id],
+    );
+    assert.deepEqual(await s.claimableNeeds("srv-3", 0), [], "claimed (and cleared)");
+    await s.releaseRequests("srv-2", [request.id], "region");
+    assert.deepEqual(await s.claimableNeeds("srv-3", 0), ["region"], "released with new needs");
+    assert.deepEqual(await s.claimRequests("srv-3", 0, 10, undefined, ["gpu"]), []);
+    assert.equal((await s.claimRequests("srv-3", 0, 10, [request.id])).length, 1, "named by id: taken anyway");
+    assert.deepEqual(await s.notOwned("srv-3", [request.id, plain.request.id, "nope"]), [plain.request.id]);
+  });
+
   storeTest(makeStore, "concurrent claimers never get the same request", async (s) => {
     const ids = new Set<string>();
     for (let i = 0; i < 20; i++) ids.add((await seedRequest(s, { createdAt: i })).request.id);
     const got = await Promise.all(
-      ["x", "y", "z", "x2"].map((srv) => s.renewServerLease(srv, 0, 1e12).then(() => s.claimRequests(srv, 0, 20))),
+      ["x", "y", "z", "x2"].map((srv) =>
+        s.renewServerLease(srv, 0, 0, 1e12, null).then(() => s.claimRequests(srv, 0, 20)),
+      ),
     );
     const all = got.flat().map((r) => r.id);
     assert.equal(new Set(all).size, all.length, "no request claimed twice");

@@ -58,9 +58,9 @@ export function requestMethods(sql: Sql, begin: Begin): RequestMethods {
       const [inserted] = await tx<{ created: boolean; root: boolean }[]>`
         WITH req AS (
           INSERT INTO requests (id, namespace, application, version, status, input_type, input_size, input_inline,
-            input_blob, idempotency_key, input_hash, headers, root_call_id, created_at, event_seq, owner)
+            input_blob, idempotency_key, input_hash, headers, root_call_id, created_at, event_seq, owner, needs)
           VALUES (${r.id}, ${r.namespace}, ${r.application}, ${r.version}, 'pending', ${input.type}, ${input.size},
-            ${input.inline}, ${input.blob}, ${r.idempotencyKey}, ${r.inputHash}, ${r.headers?.length ? JSON.stringify(r.headers) : null}, ${r.rootCallId}, ${r.createdAt}, ${evs.length}, ${r.owner ?? null})
+            ${input.inline}, ${input.blob}, ${r.idempotencyKey}, ${r.inputHash}, ${r.headers?.length ? JSON.stringify(r.headers) : null}, ${r.rootCallId}, ${r.createdAt}, ${evs.length}, ${r.owner ?? null}, ${r.needs ?? null})
           ON CONFLICT (namespace, application, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
           RETURNING id
         ), root AS (${callInsert(tx, root)} FROM req ON CONFLICT (id) DO NOTHING RETURNING id),
@@ -77,7 +77,7 @@ export function requestMethods(sql: Sql, begin: Begin): RequestMethods {
       if (!inserted!.root) throw new Error(`root call ${JSON.stringify(root.id)} already exists`);
       const events = evs.map((e, i) => ({ ...e, seq: 1 + i }));
       // Built from what was written rather than read back: the caller's payload bytes as given.
-      const { owner: _owner, ...fields } = r;
+      const { owner: _owner, needs: _needs, ...fields } = r;
       const request: RequestRow = {
         ...fields,
         status: "pending",

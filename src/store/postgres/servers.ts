@@ -6,22 +6,35 @@
  * skip each other's rows instead of waiting, and a row is only ever handed to one of them.
  */
 import { toRequest, type SqlRequest } from "../shared/rows.js";
-import type { Store } from "../types.js";
+import type { ServerMethods } from "../types.js";
 import type { Sql } from "./connect.js";
 import { REQUEST_COLUMNS } from "./requests.js";
 
-type ServerMethods = Pick<
-  Store,
-  "renewServerLease" | "removeServer" | "claimRequests" | "liveOwner" | "releaseRequests"
->;
-
 export function serverMethods(sql: Sql): ServerMethods {
   const returning = sql(REQUEST_COLUMNS.map((c) => `r.${c}`));
+  /** Row `q` is unowned, or its owner (not `owner`) holds no lease reaching `now`. */
+  const claimable = (owner: string, now: number) => sql`
+    (q.owner IS NULL OR (q.owner <> ${owner}
+      AND NOT EXISTS (SELECT 1 FROM servers s WHERE s.id = q.owner AND s.lease_until >= ${now})))`;
   return {
-    async renewServerLease(id, startedAt, leaseUntil) {
-      await sql`
-        INSERT INTO servers (id, started_at, lease_until) VALUES (${id}, ${startedAt}, ${leaseUntil})
-        ON CONFLICT (id) DO UPDATE SET lease_until = excluded.lease_until`;
+    async renewServerLease(id, startedAt, now, leaseUntil, capabilities) {
+      // One statement: every part sees the snapshot from before the upsert, so `old` is the lease
+      // this renewal replaces; the first row is this server's own, the others its live peers.
+      const rows = await sql<{ id: string; capabilities: string | null; mine: boolean; until: number | null }[]>`
+        WITH old AS (SELECT lease_until FROM servers WHERE id = ${id}),
+        up AS (
+          INSERT INTO servers (id, started_at, lease_until, capabilities)
+          VALUES (${id}, ${startedAt}, ${leaseUntil}, ${capabilities})
+          ON CONFLICT (id) DO UPDATE SET lease_until = excluded.lease_until, capabilities = excluded.capabilities
+        )
+        SELECT ${id}::text AS id, NULL::text AS capabilities, true AS mine, (SELECT lease_until FROM old) AS until
+        UNION ALL
+        SELECT id, capabilities, false, NULL FROM servers WHERE id <> ${id} AND lease_until >= ${now}`;
+      const own = rows.find((r) => r.mine);
+      return {
+        peers: rows.filter((r) => !r.mine).map((r) => ({ id: r.id, capabilities: r.capabilities })),
+        lapsed: own?.until == null || Number(own.until) < now,
+      };
     },
     async removeServer(id) {
       await sql.begin(async (tx) => {
@@ -29,15 +42,16 @@ export function serverMethods(sql: Sql): ServerMethods {
         await tx`UPDATE requests SET owner = NULL WHERE owner = ${id} AND status IN ('pending', 'running')`;
       });
     },
-    async claimRequests(owner, now, limit, ids) {
-      const only = ids === undefined ? sql`` : sql`AND id = ANY(${ids as string[]})`;
+    async claimRequests(owner, now, limit, ids, needs) {
+      const only =
+        ids === undefined
+          ? sql`AND (needs IS NULL OR needs = ANY(${(needs ?? []) as string[]}))`
+          : sql`AND id = ANY(${ids as string[]})`;
       const rows = await sql<SqlRequest[]>`
-        UPDATE requests r SET owner = ${owner}
+        UPDATE requests r SET owner = ${owner}, needs = NULL
         FROM (
           SELECT id AS claim_id FROM requests q
-          WHERE status IN ('pending', 'running') ${only}
-            AND (owner IS NULL OR (owner <> ${owner}
-              AND NOT EXISTS (SELECT 1 FROM servers s WHERE s.id = q.owner AND s.lease_until >= ${now})))
+          WHERE status IN ('pending', 'running') ${only} AND ${claimable(owner, now)}
           ORDER BY created_at LIMIT ${limit}
           FOR UPDATE SKIP LOCKED
         ) c
@@ -45,15 +59,29 @@ export function serverMethods(sql: Sql): ServerMethods {
         RETURNING ${returning}`;
       return rows.map(toRequest);
     },
+    async claimableNeeds(owner, now) {
+      const rows = await sql<{ needs: string }[]>`
+        SELECT DISTINCT needs FROM requests q
+        WHERE needs IS NOT NULL AND status IN ('pending', 'running') AND ${claimable(owner, now)}`;
+      return rows.map((r) => r.needs);
+    },
+    async notOwned(owner, ids) {
+      if (ids.length === 0) return [];
+      const rows = await sql<{ id: string }[]>`
+        SELECT id FROM requests WHERE id = ANY(${ids as string[]}) AND owner IS DISTINCT FROM ${owner}`;
+      return rows.map((r) => r.id);
+    },
     async liveOwner(id, now) {
       const [row] = await sql<{ owner: string }[]>`
         SELECT r.owner FROM requests r JOIN servers s ON s.id = r.owner
         WHERE r.id = ${id} AND s.lease_until >= ${now}`;
       return row?.owner ?? null;
     },
-    async releaseRequests(owner, ids) {
+    async releaseRequests(owner, ids, needs = null) {
       if (ids.length === 0) return;
-      await sql`UPDATE requests SET owner = NULL WHERE owner = ${owner} AND id = ANY(${ids as string[]})`;
+      await sql`
+        UPDATE requests SET owner = NULL, needs = ${needs}
+        WHERE owner = ${owner} AND id = ANY(${ids as string[]})`;
     },
   };
 }

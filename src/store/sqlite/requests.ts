@@ -27,9 +27,9 @@ export function requestMethods(db: Database.Database, events: EventLog, writes: 
   );
   const insert = db.prepare(
     `INSERT INTO requests (id, namespace, application, version, status, input_type, input_size, input_inline,
-       input_blob, idempotency_key, input_hash, headers, root_call_id, created_at, event_seq, owner)
+       input_blob, idempotency_key, input_hash, headers, root_call_id, created_at, event_seq, owner, needs)
      VALUES (@id, @namespace, @application, @version, 'pending', @input_type, @input_size, @input_inline,
-       @input_blob, @idempotency_key, @input_hash, @headers, @root_call_id, @created_at, @event_seq, @owner)`,
+       @input_blob, @idempotency_key, @input_hash, @headers, @root_call_id, @created_at, @event_seq, @owner, @needs)`,
   );
   // (created_at, id) < (cursor) with a row value: SQLite walks the (ns, app[, status], created_at
   // DESC, id DESC) index from the cursor, so a page costs O(limit) whatever its depth. The optional
@@ -91,11 +91,12 @@ export function requestMethods(db: Database.Database, events: EventLog, writes: 
         created_at: r.createdAt,
         event_seq: evs.length,
         owner: r.owner ?? null,
+        needs: r.needs ?? null,
       });
       if (!writes.insertCall(root)) throw new Error(`root call ${JSON.stringify(root.id)} already exists`);
       // The row is built from what was written rather than read back: one statement fewer on the
       // hottest path, and the caller's payload bytes are returned as given.
-      const { owner: _owner, ...fields } = r;
+      const { owner: _owner, needs: _needs, ...fields } = r;
       const request: RequestRow = {
         ...fields,
         status: "pending",

@@ -15,6 +15,7 @@ import { sql as requestHeaders } from "./005-request-headers.js";
 import { sql as attemptUsage } from "./006-attempt-usage.js";
 import { sql as serverLeases } from "./007-server-leases.js";
 import { sql as blobs } from "./008-blobs.js";
+import { sql as capabilities } from "./009-capabilities.js";
 
 export type { Migration };
 
@@ -27,4 +28,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: "attempt-usage", sql: attemptUsage },
   { version: 7, name: "server-leases", sql: serverLeases },
   { version: 8, name: "blobs", sql: blobs },
+  { version: 9, name: "capabilities", sql: capabilities },
 ];

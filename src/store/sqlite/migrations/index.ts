@@ -14,6 +14,7 @@ import { sql as requestHeaders } from "./005-request-headers.js";
 import { sql as attemptUsage } from "./006-attempt-usage.js";
 import { sql as serverLeases } from "./007-server-leases.js";
 import { sql as dropOwnerIndex } from "./008-drop-owner-index.js";
+import { sql as capabilities } from "./009-capabilities.js";
 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "init", sql: init },
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: "attempt-usage", sql: attemptUsage },
   { version: 7, name: "server-leases", sql: serverLeases },
   { version: 8, name: "drop-owner-index", sql: dropOwnerIndex },
+  { version: 9, name: "capabilities", sql: capabilities },
 ];
