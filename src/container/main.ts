@@ -16,6 +16,7 @@ import { scopeStorage } from "../core/scope.js";
 import { cleanStack, hideHostPath } from "../core/stack.js";
 import type { ContainerTarget, ToContainer } from "../core/wire/container.js";
 import { Channel } from "./channel.js";
+import { childCpuMark, childCpuSince, trackChildProcesses } from "./child-cpu.js";
 import { decodeInputFile } from "./input-file.js";
 import { createScope, type ContainerScope } from "./runtime.js";
 import { openTransport } from "./transport.js";
@@ -27,6 +28,7 @@ if (process.env.TRIBUTARY_NODE) {
   delete process.env.TRIBUTARY_NODE;
 }
 
+trackChildProcesses();
 const transport = openTransport();
 const ch = new Channel(transport);
 // Booting (process start, sandbox set-up, the runtime's own modules) is not the function's time.
@@ -55,6 +57,7 @@ async function init(bundlePath: string, t: ContainerTarget): Promise<void> {
 
 async function run(msg: Extract<ToContainer, { t: "run" }>): Promise<void> {
   const cpuStart = process.cpuUsage();
+  const childStart = childCpuMark();
   const ac = new AbortController();
   aborts.set(msg.attemptId, ac);
   const entry = lookupFunction(msg.functionName) as FunctionEntry | undefined;
@@ -90,7 +93,7 @@ async function run(msg: Extract<ToContainer, { t: "run" }>): Promise<void> {
         ok: true,
         value: out.bytes,
         contentType: out.contentType,
-        ...measure(cpuStart),
+        ...measure(cpuStart, childStart),
       });
     } else {
       ch.send({
@@ -99,7 +102,7 @@ async function run(msg: Extract<ToContainer, { t: "run" }>): Promise<void> {
         ok: true,
         value: encodeStructured(value, `result of ${msg.functionName}`),
         contentType: "",
-        ...measure(cpuStart),
+        ...measure(cpuStart, childStart),
       });
     }
   } catch (e) {
@@ -109,7 +112,7 @@ async function run(msg: Extract<ToContainer, { t: "run" }>): Promise<void> {
       ok: false,
       error: toPlainError(e, msg.functionName),
       reason: attemptFailureReason(e, ac.signal),
-      ...measure(cpuStart),
+      ...measure(cpuStart, childStart),
     });
   } finally {
     scope?.close();
@@ -118,13 +121,14 @@ async function run(msg: Extract<ToContainer, { t: "run" }>): Promise<void> {
 }
 
 /**
- * This process's own figures as the attempt finishes: its resident memory and its CPU time since the
- * run began (µs; the container runs one attempt at a time). The executor measures the whole process
- * tree where it can and uses these where it cannot (an OCI container, no procfs).
+ * This process's own figures as the attempt finishes: its resident memory, and its CPU time since
+ * the run began (µs, every thread) plus that of the child processes it reaped meanwhile (the
+ * container runs one attempt at a time). The executor takes this as the attempt's CPU instead of a
+ * `/proc` reading of its own at the end (see executor/limits/attempt-meter.ts).
  */
-function measure(cpuStart: NodeJS.CpuUsage): { rss: number; cpuMicros: number } {
+function measure(cpuStart: NodeJS.CpuUsage, childStart: number | null): { rss: number; cpuMicros: number } {
   const d = process.cpuUsage(cpuStart);
-  return { rss: process.memoryUsage.rss(), cpuMicros: d.user + d.system };
+  return { rss: process.memoryUsage.rss(), cpuMicros: d.user + d.system + childCpuSince(childStart) };
 }
 
 transport.onMessage((msg: ToContainer) => {

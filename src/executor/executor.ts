@@ -330,7 +330,11 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
       );
       run.timer.start();
       run.coldStart = container.attemptsServed++ === 0 && !container.prewarmed;
-      run.meter = new AttemptMeter({ probe: (full) => limits.probe(container, full), now: () => clock.now() });
+      run.meter = new AttemptMeter({
+        probe: (full) => limits.probe(container, full),
+        now: () => clock.now(),
+        alwaysReadAtEnd: limits.readsCgroup(container),
+      });
       container.send({
         t: "run",
         attemptId: a.attemptId,

@@ -67,7 +67,8 @@ export type FromContainer =
   | { t: "metric"; attemptId: string; sample: MetricSample }
   /**
    * `rss`: the container's resident memory as it finished, for the executor's limit check.
-   * `cpuMicros`: the container process's own CPU time (user + system) since the run began.
+   * `cpuMicros`: the container process's own CPU time (user + system, every thread) since the run
+   * began, plus that of the child processes it reaped meanwhile.
    */
   | { t: "done"; attemptId: string; ok: true; value: Uint8Array; contentType: string; rss?: number; cpuMicros?: number }
   | {

@@ -88,3 +88,24 @@ test("the start and end of an attempt read CPU only (light probes); only periodi
   assert.ok(asked.slice(1, -1).length > 0 && asked.slice(1, -1).every((f) => f), "samples in between: full");
   assert.equal(u.peakMemoryBytes, 1e6);
 });
+
+test("the container's own CPU stands in for the end reading; a cgroup is still read at the end", () => {
+  const readings: ProbeSample[] = [
+    { cpuSeconds: 10, rssBytes: null },
+    { cpuSeconds: 12, rssBytes: null },
+  ];
+  let reads = 0;
+  const probe = () => readings[Math.min(reads++, 1)]!;
+  const own = new AttemptMeter({ probe, now: () => 0 }).end({
+    memoryGb: 1,
+    containerStarted: false,
+    ownCpuMicros: 5000,
+  });
+  assert.equal(reads, 1, "only the start was read");
+  assert.equal(own.cpuSeconds, 0.005);
+  reads = 0;
+  const cg = new AttemptMeter({ probe, now: () => 0, alwaysReadAtEnd: true });
+  const u = cg.end({ memoryGb: 1, containerStarted: false, ownCpuMicros: 5000 });
+  assert.equal(reads, 2);
+  assert.equal(u.cpuSeconds, 2);
+});

@@ -10,13 +10,17 @@
  *
  * Peak memory is the highest resident memory sampled while the attempt runs (every `intervalMs`,
  * and the container's own figure as it finished): a spike shorter than the interval can be missed.
- * The start and end readings are CPU only: one read of the user's process (which includes the
- * children it reaped, in its `cutime`) plus the rest of the tree as of the last walk (the sandbox's
- * own processes, idle once started). A process started since that walk counts once the next walk
- * finds it, or once a process of the tree reaps it. When the container died (killed, crashed)
- * the last sample taken before its death stands.
+ * The start reading is CPU only: one read of the user's process (which includes the children it
+ * reaped, in its `cutime`) plus the rest of the tree as of the last walk (the sandbox's own
+ * processes, idle once started). A process started since that walk counts once the next walk
+ * finds it, or once a process of the tree reaps it. At the end, the container's own figure (its
+ * Node process and the children it reaped, exact to the µs) stands in for a last reading: for the
+ * tree it is the same quantity, since the rest of the tree only changes at a walk. Where the
+ * container did not report (killed, crashed), or a cgroup is read, a last reading is taken; when
+ * the container is gone, the last sample taken before its death stands.
  *
- * Invariant: after `end()` or `stop()` no sample is taken; the interval is unref'd.
+ * Invariant: after `end()` or `stop()` no sample is taken. One unref'd interval samples every
+ * running meter of the same period (no timer per attempt).
  */
 import type { AttemptUsage } from "../../core/usage.js";
 
@@ -37,6 +41,11 @@ export interface AttemptMeterOptions {
   /** Epoch ms (the executor's clock). */
   now: () => number;
   intervalMs?: number | undefined;
+  /**
+   * Take the last reading even when the container reported its own CPU: where the probe reads a
+   * cgroup, whose counter also covers processes of the container that its Node never reaped.
+   */
+  alwaysReadAtEnd?: boolean | undefined;
 }
 
 /** What the attempt's end adds to the meter's own readings. */
@@ -61,7 +70,7 @@ export class AttemptMeter {
   private readonly startCpu: number | null;
   private lastCpu: number | null;
   private peak: number | null;
-  private timer: NodeJS.Timeout | null;
+  private ticker: Ticker | null;
 
   constructor(private readonly o: AttemptMeterOptions) {
     this.startedAt = o.now();
@@ -69,11 +78,12 @@ export class AttemptMeter {
     this.startCpu = s?.cpuSeconds ?? null;
     this.lastCpu = this.startCpu;
     this.peak = s?.rssBytes ?? null;
-    this.timer = setInterval(() => this.sample(), o.intervalMs ?? 250);
-    this.timer.unref();
+    this.ticker = tickerFor(o.intervalMs ?? 250);
+    this.ticker.meters.add(this);
   }
 
-  private sample(full = true): void {
+  /** @internal A periodic sample (the shared ticker's). */
+  sample(full = true): void {
     const s = this.o.probe(full);
     if (!s) return;
     if (s.cpuSeconds !== null && (this.lastCpu === null || s.cpuSeconds > this.lastCpu)) this.lastCpu = s.cpuSeconds;
@@ -82,18 +92,19 @@ export class AttemptMeter {
 
   /** Stops sampling without a result (an attempt dropped unreported). */
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.ticker?.meters.delete(this);
+    this.ticker = null;
   }
 
-  /** The attempt's usage, with one last sample. */
+  /** The attempt's usage, with one last reading unless the container reported its own CPU. */
   end(e: AttemptEnd): AttemptUsage {
-    if (this.timer) this.sample(false);
+    if (this.ticker && (e.ownCpuMicros === undefined || this.o.alwaysReadAtEnd)) this.sample(false);
     this.stop();
     const wallSeconds = Math.max(0, this.o.now() - this.startedAt) / 1000;
     const tree = this.startCpu !== null && this.lastCpu !== null ? this.lastCpu - this.startCpu : null;
-    // The container's own figure is exact for its Node process and is part of the tree: the larger
-    // of the two wins (procfs counts in 10 ms ticks). Alone, it stands where no tree is readable.
+    // The container's own figure is exact for its Node process and the children it reaped, and is
+    // part of the tree: the larger of the two wins (procfs counts in 10 ms ticks; the tree's last
+    // walk may have seen processes not yet reaped). Alone, it stands where no tree is readable.
     const own = e.ownCpuMicros === undefined ? null : e.ownCpuMicros / 1e6;
     const cpuSeconds = tree === null ? own : Math.max(tree, own ?? 0);
     const peakMemoryBytes = e.ownRss === undefined ? this.peak : Math.max(this.peak ?? 0, e.ownRss);
@@ -105,4 +116,30 @@ export class AttemptMeter {
       containerStarted: e.containerStarted,
     };
   }
+}
+
+/** Meters sampled by one interval. */
+interface Ticker {
+  meters: Set<AttemptMeter>;
+}
+
+const tickers = new Map<number, Ticker>();
+
+/** The interval shared by every meter of period `ms`; it stops when its last meter does. */
+function tickerFor(ms: number): Ticker {
+  let t = tickers.get(ms);
+  if (t) return t;
+  const meters = new Set<AttemptMeter>();
+  const interval = setInterval(() => {
+    if (meters.size === 0) {
+      clearInterval(interval);
+      tickers.delete(ms);
+      return;
+    }
+    for (const m of meters) m.sample();
+  }, ms);
+  interval.unref();
+  t = { meters };
+  tickers.set(ms, t);
+  return t;
 }

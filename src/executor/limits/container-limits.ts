@@ -15,12 +15,14 @@ import { ENFORCEMENT_LABEL, type Enforcement } from "./enforcement.js";
 import type { ResourceUnits } from "./units.js";
 import { formatBytes, startWatchdog, type Watchdog } from "./watchdog.js";
 import type { ProbeSample } from "./attempt-meter.js";
-import { readProcessCpuSeconds, sampleProcessTree, type TreeSample } from "./usage.js";
+import { openProcessCpu, sampleProcessTree, type ProcessCpuReader, type TreeSample } from "./usage.js";
 
 /** A container's process tree as light probes use it. */
 interface KnownTree {
   user: number;
   others: number;
+  /** The user's process's stat file, kept open: a light probe is one `pread`. */
+  cpu: ProcessCpuReader | null;
 }
 
 /** The resource options of a function that limits read. */
@@ -167,7 +169,7 @@ export class ContainerLimits {
       // the tree (the sandbox's own processes, idle once it has started) counts as of the last walk.
       const known = this.trees.get(c.id) ?? this.remember(c, sampleProcessTree(root));
       if (!known) return null;
-      const own = readProcessCpuSeconds(known.user);
+      const own = known.cpu?.read() ?? null;
       return own === null ? null : { cpuSeconds: own + known.others, rssBytes: null };
     }
     if (root === null) return cgroupCpu === null ? null : { cpuSeconds: cgroupCpu, rssBytes: null };
@@ -177,17 +179,29 @@ export class ContainerLimits {
     return { cpuSeconds: cgroupCpu ?? tree?.cpuSeconds ?? null, rssBytes: tree?.rssBytes ?? null };
   }
 
+  /** Its CPU is read from a cgroup (which counts every process it ran, reaped or not). */
+  readsCgroup(c: ContainerProcess): boolean {
+    return !!this.attached.get(c.id)?.cgroup;
+  }
+
   /** Splits a walked tree into the user's process and the CPU of everything else, for light probes. */
   private remember(c: ContainerProcess, tree: TreeSample | null): KnownTree | null {
     if (!tree) return null;
     const user = c.pid > 0 && tree.pids.includes(c.pid) ? c.pid : tree.pids[0]!;
-    const known = { user, others: Math.max(0, tree.cpuSeconds - (readProcessCpuSeconds(user) ?? 0)) };
+    const before = this.trees.get(c.id);
+    let cpu = before?.cpu ?? null;
+    if (before?.user !== user) {
+      cpu?.close();
+      cpu = openProcessCpu(user);
+    }
+    const known = { user, others: Math.max(0, tree.cpuSeconds - (cpu?.read() ?? 0)), cpu };
     this.trees.set(c.id, known);
     return known;
   }
 
   /** Stops enforcing after the process exited; attributes a kernel OOM kill to the container. */
   detach(c: ContainerProcess): void {
+    this.trees.get(c.id)?.cpu?.close();
     this.trees.delete(c.id);
     const a = this.attached.get(c.id);
     if (!a) return;
