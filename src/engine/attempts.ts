@@ -132,6 +132,8 @@ export class Attempts implements Placer {
       this.scheduler.enqueue(c);
       return;
     }
+    // Started in the commit that created the call: its creation's events go out first.
+    if (c.creating && !(await c.creating)) return this.release(a);
     c.attemptsUsed = attemptsUsed;
     if (c.req.status === "pending") c.req.status = "running";
     e.publish(c.req.id, evs);

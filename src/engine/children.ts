@@ -51,6 +51,12 @@ export class Children {
     else this.waiters.set(callId, [w]);
   }
 
+  private unwait(callId: string, w: Waiter): void {
+    const list = this.waiters.get(callId)?.filter((x) => x !== w);
+    if (list?.length) this.waiters.set(callId, list);
+    else this.waiters.delete(callId);
+  }
+
   /** Answers an RPC of a running attempt (dropped if the attempt is gone: its retry will replay). */
   reply(
     a: LiveAttempt,
@@ -216,6 +222,44 @@ export class Children {
     const now = e.clock.now();
     const payload = await e.payloads.put(`args/${req.id}`, args, STRUCTURED_CONTENT_TYPE);
     const created = { kind: "call:created" as const, at: now, callId: id, parentCallId: parent.id, functionName: fn };
+    const newCall = {
+      id,
+      requestId: req.id,
+      parentCallId: parent.id,
+      seq,
+      item,
+      functionName: fn,
+      args: payload,
+      notBefore: now,
+      createdAt: now,
+    };
+    if (!existing && e.store.appliedAtCall && !e.live.calls.has(id)) {
+      // Queued at once: its first attempt's start shares the commit that creates it.
+      const c = newLiveCall(req, id, parent.id, fn, spec, payload, now);
+      const creating = e.store.createCall(newCall, [created]);
+      let why = `call ${id} changed concurrently`;
+      c.creating = creating.then(
+        (evs) => {
+          c.creating = undefined;
+          if (!evs) return false;
+          e.publish(req.id, evs);
+          return true;
+        },
+        (err: unknown) => {
+          why = (err as Error).message;
+          return false;
+        },
+      );
+      this.wait(id, done);
+      this.scheduler.enqueue(c);
+      if (await c.creating) return;
+      // Not stored: the call never runs (an attempt started meanwhile is released).
+      this.scheduler.remove(id);
+      req.pendingCalls.delete(id);
+      e.live.calls.delete(id);
+      this.unwait(id, done);
+      return done({ ok: false, own: true, error: plainError("InternalError", why) });
+    }
     const evs = existing
       ? await e.store.transitionCall(
           existing.id,
@@ -232,20 +276,7 @@ export class Children {
           },
           [{ ...created, data: { rerun: true } }],
         )
-      : await e.store.createCall(
-          {
-            id,
-            requestId: req.id,
-            parentCallId: parent.id,
-            seq,
-            item,
-            functionName: fn,
-            args: payload,
-            notBefore: now,
-            createdAt: now,
-          },
-          [created],
-        );
+      : await e.store.createCall(newCall, [created]);
     if (!evs)
       return done({ ok: false, own: true, error: plainError("InternalError", `call ${id} changed concurrently`) });
     if (existing) req.progress.reopen(id);

@@ -60,6 +60,13 @@ export interface LiveCall {
   infraRetries: number;
   notBefore: number;
   backoff?: TimerHandle | undefined;
+  /**
+   * Set while the call's creation, issued together with its first attempt's start so that both
+   * share one commit (`Store.appliedAtCall`), is not yet known committed: true once it is and its
+   * events are published, false when it was not created. The attempt publishes and dispatches
+   * nothing before it settles, so the stream shows the creation first.
+   */
+  creating?: Promise<boolean> | undefined;
 }
 
 export interface Reservation {

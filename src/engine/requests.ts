@@ -14,7 +14,8 @@ import { ProgressTree } from "../core/progress-tree.js";
 import { rootCallId } from "../core/durable-id.js";
 import { plainError, type PlainError } from "../core/errors.js";
 import { outcomeOf, type FailureReason } from "../core/status.js";
-import type { RequestRow, Payload } from "../store/types.js";
+import { newRequestRow } from "../store/shared/rows.js";
+import type { NewEvent, RequestRow, Payload } from "../store/types.js";
 import type { Applications } from "./applications.js";
 import type { Children } from "./children.js";
 import { EngineError } from "./errors.js";
@@ -79,36 +80,62 @@ export class Requests {
     const cluster = this.res.cluster;
     const mine = cluster === null || this.scheduler.couldRunHere(spec, app);
     const needs = mine ? null : requirementsOf(spec, app);
-    const { request, created, events } = await store.createRequest(
-      {
-        id,
-        namespace,
-        application,
-        version: app.version,
-        input: payload.size > 0 || payload.contentType ? payload : null,
-        idempotencyKey,
-        inputHash: hash,
-        ...(headers.length ? { headers } : {}),
-        rootCallId: root,
-        createdAt: now,
-        ...(cluster ? { owner: mine ? cluster.serverId : null, needs: needs && needsKey(needs) } : {}),
-      },
-      {
-        id: root,
-        requestId: id,
-        parentCallId: null,
-        seq: 0,
-        item: 0,
-        functionName: application,
-        args: payload,
-        notBefore: now,
-        createdAt: now,
-      },
-      [
-        { kind: "request:started", at: now },
-        { kind: "call:created", at: now, callId: root, parentCallId: null, functionName: application },
-      ],
-    );
+    const newRequest = {
+      id,
+      namespace,
+      application,
+      version: app.version,
+      input: payload.size > 0 || payload.contentType ? payload : null,
+      idempotencyKey,
+      inputHash: hash,
+      ...(headers.length ? { headers } : {}),
+      rootCallId: root,
+      createdAt: now,
+      ...(cluster ? { owner: mine ? cluster.serverId : null, needs: needs && needsKey(needs) } : {}),
+    };
+    const rootCall = {
+      id: root,
+      requestId: id,
+      parentCallId: null,
+      seq: 0,
+      item: 0,
+      functionName: application,
+      args: payload,
+      notBefore: now,
+      createdAt: now,
+    };
+    const startEvents: NewEvent[] = [
+      { kind: "request:started", at: now },
+      { kind: "call:created", at: now, callId: root, parentCallId: null, functionName: application },
+    ];
+    if (store.appliedAtCall && idempotencyKey === null && mine) {
+      // No key, so it is always created: the root call is queued at once and its first attempt's
+      // start shares this commit (one commit fewer before the function runs).
+      const creating = store.createRequest(newRequest, rootCall, startEvents);
+      const live = this.liveRequest(newRequestRow(newRequest), app);
+      const call = newLiveCall(live, root, null, application, spec, payload, now);
+      call.creating = creating.then(
+        (r) => {
+          call.creating = undefined;
+          this.res.publish(id, r.events);
+          return true;
+        },
+        () => false,
+      );
+      this.scheduler.enqueue(call);
+      try {
+        await creating;
+      } catch (e) {
+        // Nothing was stored: forget the request (an attempt started meanwhile is released).
+        this.scheduler.remove(root);
+        live.pendingCalls.delete(root);
+        this.res.live.calls.delete(root);
+        this.res.live.requests.delete(id);
+        throw e;
+      }
+      return { requestId: id, created: true };
+    }
+    const { request, created, events } = await store.createRequest(newRequest, rootCall, startEvents);
     if (!created) {
       if (payload.blobKey) await this.res.blobs.delete(payload.blobKey).catch(() => {});
       // A request stored before input hashes were kept has none: its key is honoured as before.

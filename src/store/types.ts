@@ -484,6 +484,15 @@ export interface Store {
    * where one process owns the store (SQLite).
    */
   readonly hints?: HintChannel | undefined;
+
+  /**
+   * True when every write applies its statements when it is called, in call order, on one
+   * connection (SQLite): a write issued later sees what an earlier one wrote even before the
+   * earlier one's promise settles, and a write's promise settles only after a commit that covers
+   * every earlier write. The engine then issues a call's creation and its first attempt's start
+   * together, so both share one commit; it still publishes and dispatches only after that commit.
+   */
+  readonly appliedAtCall?: boolean | undefined;
 }
 
 /** See `Store.hints`. Payloads are short strings (at most ~7,000 bytes). */

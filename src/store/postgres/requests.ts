@@ -4,7 +4,7 @@
  */
 import type { RequestEvent } from "../../core/request.js";
 import { encodeCursor, pageStart } from "../cursor.js";
-import { payloadParams, toRequest, type SqlRequest } from "../shared/rows.js";
+import { newRequestRow, payloadParams, toRequest, type SqlRequest } from "../shared/rows.js";
 import type { NewCall, NewEvent, NewRequest, RequestRow, Store } from "../types.js";
 import type { Sql } from "./connect.js";
 import type { Begin } from "./group-commit.js";
@@ -76,18 +76,7 @@ export function requestMethods(sql: Sql, begin: Begin): RequestMethods {
       }
       if (!inserted!.root) throw new Error(`root call ${JSON.stringify(root.id)} already exists`);
       const events = evs.map((e, i) => ({ ...e, seq: 1 + i }));
-      // Built from what was written rather than read back: the caller's payload bytes as given.
-      const { owner: _owner, needs: _needs, ...fields } = r;
-      const request: RequestRow = {
-        ...fields,
-        status: "pending",
-        failureReason: null,
-        requestError: null,
-        error: null,
-        output: null,
-        finishedAt: null,
-      };
-      return { request, created: true, events };
+      return { request: newRequestRow(r), created: true, events };
     });
   }
 

@@ -9,7 +9,7 @@
 import type { PlainError } from "../../core/errors.js";
 import type { AttemptStatus, FailureReason, Status } from "../../core/status.js";
 import type { AttemptUsage } from "../../core/usage.js";
-import type { AttemptRow, CallRow, Payload, RequestError, RequestRow } from "../types.js";
+import type { AttemptRow, CallRow, NewRequest, Payload, RequestError, RequestRow } from "../types.js";
 
 /** The four columns of a payload, as bound parameters. `type === null` means no payload. */
 export interface PayloadParams {
@@ -211,5 +211,22 @@ export function toAttempt(r: SqlAttempt): AttemptRow {
     startedAt: r.started_at,
     finishedAt: r.finished_at,
     usage: toUsage(r),
+  };
+}
+
+/**
+ * The row a new request is inserted as, built from what is written rather than read back (one
+ * statement fewer on the hottest path; the caller's payload bytes returned as given).
+ */
+export function newRequestRow(r: NewRequest): RequestRow {
+  const { owner: _owner, needs: _needs, ...fields } = r;
+  return {
+    ...fields,
+    status: "pending",
+    failureReason: null,
+    requestError: null,
+    error: null,
+    output: null,
+    finishedAt: null,
   };
 }

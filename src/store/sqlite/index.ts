@@ -45,6 +45,8 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
       events.append(requestId, evs),
     );
     const store: Store = {
+      // better-sqlite3 is synchronous: each method's statements run before it returns.
+      appliedAtCall: true,
       async migrate() {
         // Already applied at open; running it again is a no-op that re-checks the schema version.
         applyMigrations(db);
