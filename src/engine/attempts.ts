@@ -134,6 +134,7 @@ export class Attempts implements Placer {
     }
     // Started in the commit that created the call: its creation's events go out first.
     if (c.creating && !(await c.creating)) return this.release(a);
+    a.stored = true;
     c.attemptsUsed = attemptsUsed;
     if (c.req.status === "pending") c.req.status = "running";
     e.publish(c.req.id, evs);

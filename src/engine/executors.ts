@@ -167,6 +167,7 @@ export class Executors {
       e.live.executors.set(executorId, ex);
     }
     const a = this.attempts.track(row.id, row.number, c, executorId, []);
+    a.stored = true;
     if (!ex.link) return;
     // Connected already (a takeover: it failed over here before this server claimed the request).
     if (!ex.announced.has(row.id)) {

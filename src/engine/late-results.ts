@@ -49,10 +49,8 @@ export class LateResults {
     const active = c && (c.req.status === "pending" || c.req.status === "running");
     if (!m.ok || !c || !active || row.executorId !== executorId) return "ack";
     const newer = [...e.live.attempts.values()].find((x) => x.call === c) ?? null;
-    if (newer && (await e.store.getAttempt(newer.id).catch(() => null))?.status !== "running") {
-      return "keep"; // the newer attempt is still being started: its row is not there to supersede yet
-    }
-    if (newer && !e.live.attempts.has(newer.id)) return "keep"; // it ended meanwhile: look again later
+    // The newer attempt is still being started (its row is not there to supersede yet): look again.
+    if (newer && !newer.stored) return "keep";
     if (newer) this.attempts.release(newer);
     else this.scheduler.remove(c.id);
     const superseded = plainError(

@@ -88,6 +88,8 @@ export interface LiveAttempt {
   blocking: number;
   target: ContainerTarget;
   containerId?: string | undefined;
+  /** Its row is in the store (started there, or found there by recovery): a CAS can end it. */
+  stored?: boolean | undefined;
   /** Last sign of life (start, progress, RPC, reply), for the server-side backstop. */
   lastActivity: number;
   /** The executor's usage report, set when its result arrives (stored with the attempt's outcome). */

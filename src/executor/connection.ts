@@ -24,6 +24,9 @@ import {
   type TransportHandlers,
 } from "../core/wire/executor.js";
 
+/** The longest pause between reconnects. */
+const MAX_RETRY_MS = 500;
+
 export interface ConnectionOptions extends TransportHandlers {
   servers: string[];
   token?: string | undefined;
@@ -183,7 +186,10 @@ export class ServerConnection implements ExecutorTransport {
     if (this.closed) return;
     this.serverIndex++;
     const delay = this.retryMs;
-    this.retryMs = Math.min(this.retryMs * 2, 2000);
+    // Capped well inside the server's executor grace (2 s in the chaos runs): a server that comes
+    // back (recovering its attempts, each with that grace) must hear from us before it gives them
+    // up, or their finished results here lose to a retry. A refused connect costs next to nothing.
+    this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
     // Not unref'd: a disconnected executor must stay alive to reconnect.
     setTimeout(() => this.connect(), delay);
   }

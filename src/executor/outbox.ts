@@ -6,17 +6,19 @@
  * finished call whose result was in flight when the executor died (a SIGKILL, a machine crash) is
  * not run again.
  *
- * Entry lifecycle: written (temp file, fsync, rename) → acknowledged (deleted) | loaded at start-up
+ * Entry lifecycle: written (temp file, rename) → acknowledged (deleted) | loaded at start-up
  * (re-sent, then acknowledged).
  *
- * The result is sent without waiting for the write: if the server commits it first, nothing was
- * needed; if the executor dies first, the write is what survives. Only a death between the
- * container's result and the end of the write loses it (the same as dying a moment earlier). The
- * directory is not fsynced after the rename: a power loss may forget an entry, and its call then runs
- * again (at-least-once), which a process kill, the common case, never does.
+ * The write is synchronous, in the turn the result is sent, so the only loss left is a death between
+ * the function's return and that write (the result in the pipe from its container, or in the
+ * executor's hands for one event-loop turn), as for any side effect a function makes just before
+ * it returns: at-least-once, in any system. A process
+ * kill (SIGKILL, the OOM killer, a crash of the executor) never loses a written entry; the file is
+ * not fsynced, so a power loss may lose one the kernel had not yet flushed, and its call then runs
+ * again: an fsync per result would cost every call a disk flush for that rarer case.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { open, rename, unlink } from "node:fs/promises";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { unlink } from "node:fs/promises";
 import { join } from "node:path";
 import v8 from "node:v8";
 import type { FromExecutor } from "../core/wire/executor.js";
@@ -29,8 +31,6 @@ const NAME = /^[A-Za-z0-9_-]{1,128}$/;
 
 export class Outbox {
   private readonly dir: string;
-  /** Writes in progress: an `ack` that overtakes its write deletes the file once it is written. */
-  private readonly writing = new Map<string, Promise<void>>();
 
   constructor(dataDir: string) {
     this.dir = join(dataDir, "outbox");
@@ -60,37 +60,20 @@ export class Outbox {
     return out;
   }
 
-  /** Makes a result durable (temp file + fsync + rename: a reader sees all of it or nothing). */
+  /** Keeps a result (temp file + rename: a reader sees all of it or nothing). */
   put(m: OutboxEntry): void {
     if (!NAME.test(m.attemptId)) return; // not a file name: kept in memory only, as before
-    const write = this.write(m).catch((e: unknown) => {
-      process.stderr.write(`tributary: could not keep the result of ${m.attemptId}: ${(e as Error).message}\n`);
-    });
-    this.writing.set(m.attemptId, write);
-    void write.finally(() => {
-      if (this.writing.get(m.attemptId) === write) this.writing.delete(m.attemptId);
-    });
-  }
-
-  /** The server committed the result: forget it (after its write, if that is still going). */
-  remove(attemptId: string): void {
-    if (!NAME.test(attemptId)) return;
-    const file = join(this.dir, attemptId);
-    const drop = (): Promise<void> => unlink(file).catch(() => {});
-    const pending = this.writing.get(attemptId);
-    void (pending ? pending.then(drop) : drop());
-  }
-
-  private async write(m: OutboxEntry): Promise<void> {
     const file = join(this.dir, m.attemptId);
-    const tmp = `${file}.tmp`;
-    const fh = await open(tmp, "w");
     try {
-      await fh.writeFile(v8.serialize(m));
-      await fh.sync();
-    } finally {
-      await fh.close();
+      writeFileSync(`${file}.tmp`, v8.serialize(m));
+      renameSync(`${file}.tmp`, file);
+    } catch (e) {
+      process.stderr.write(`tributary: could not keep the result of ${m.attemptId}: ${(e as Error).message}\n`);
     }
-    await rename(tmp, file);
+  }
+
+  /** The server committed the result: forget it. */
+  remove(attemptId: string): void {
+    if (NAME.test(attemptId)) void unlink(join(this.dir, attemptId)).catch(() => {});
   }
 }
