@@ -8,8 +8,10 @@
  * two `tributary executor` processes, while a seeded monkey SIGKILLs containers, executors and the
  * server and restarts them on the same data and port. Then it waits for every request and reports:
  *   - requests lost: acknowledged but never finished, or finished without the right output;
- *   - finished calls re-run: a child that appended its "done" line appended it again.
- * Exits 1 when either is above 0 (or a request was never acknowledged). Not part of `npm test`.
+ *   - finished calls re-run: a child that appended its "done" line appended it again, each with its
+ *     cause from the journal and the kills (e2e/chaos/rerun-cause.ts).
+ * Exits 1 when a request was lost or never acknowledged, or a re-run was the system's fault (all
+ * but a process SIGKILLed between its side effect and its return). Not part of `npm test`.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -127,14 +129,14 @@ async function main(): Promise<number> {
   const lost = plan.filter((p) => p.id !== undefined && !delivered(p));
   const unacknowledged = plan.filter((p) => p.id === undefined);
   const rerunList = plan.flatMap((p) => reruns(workDir, p).map((r) => ({ p, r })));
-  const rerunNotes = await Promise.all(rerunList.map(({ p, r }) => classifyRerun(target, p, r, workDir)));
+  const verdicts = await Promise.all(rerunList.map(({ p, r }) => classifyRerun(target, p, r, workDir, kills)));
   const failed = printSummary({
     n: N,
     seed: SEED,
     plan,
     lost,
     unacknowledged,
-    reruns: rerunList.map(({ r }, i) => ({ ...r, note: rerunNotes[i]! })),
+    reruns: rerunList.map(({ r }, i) => ({ ...r, ...verdicts[i]! })),
     kills,
     idleRounds,
     childStarts: plan.reduce((s, p) => s + starts(workDir, p), 0),

@@ -6,6 +6,8 @@
 import { join } from "node:path";
 import { lines } from "../harness/processes.js";
 import type { TreeInput } from "./apps.js";
+import type { Kill } from "./monkey.js";
+import { rerunCause, type JournaledCall, type RerunVerdict } from "./rerun-cause.js";
 
 export interface Planned {
   input: TreeInput;
@@ -122,43 +124,31 @@ export function reruns(dir: string, p: Planned): Rerun[] {
 export const starts = (dir: string, p: Planned): number => lines(join(dir, `${p.input.req}.start`)).length;
 
 /**
- * Whether a re-run happened after the server had journaled the child's result (a real violation:
- * durable replay should have returned the journal) or before (the result was lost in flight: the
- * child finished, then its container, executor or the server died before the result was stored,
- * which at-least-once execution allows). Child i is the root call's call at `seq` i + 1 (the parent
- * makes its calls in index order; a call's seq is its position in the parent attempt).
+ * Why a child completed more than once, from the server's journal of its call (found by `seq`: child
+ * i is the root call's call at seq i + 1, the same on every replay of the parent) and the monkey's
+ * kills; see `rerunCause`.
  */
-export async function classifyRerun(target: Target, p: Planned, r: Rerun, dir: string): Promise<string> {
+export async function classifyRerun(
+  target: Target,
+  p: Planned,
+  r: Rerun,
+  dir: string,
+  kills: Kill[],
+): Promise<RerunVerdict> {
   const url = at(target);
   try {
     const res = await fetch(`${url}/applications/chaos_tree/requests/${p.id}`, { signal: AbortSignal.timeout(5_000) });
-    const d = (await res.json()) as {
-      function_calls: Array<{
-        id: string;
-        parent_id: string | null;
-        seq: number;
-        function_name: string;
-        finished_at: number | null;
-        attempts: Array<{ status: string; failure_reason: string | null; started_at: number }>;
-      }>;
-    };
-    // Child i is the root's (i + 1)-th call: its `seq`, the same on every replay of the parent.
+    const d = (await res.json()) as { function_calls: Array<JournaledCall & { id: string; parent_id: string | null }> };
     const root = d.function_calls.find((c) => c.parent_id === null);
     const call = d.function_calls.find(
       (c) => c.function_name === "chaos_leaf" && c.parent_id === root?.id && c.seq === r.child + 1,
     );
-    if (!call?.finished_at) return "unclassified (no such call)";
-    const dones = lines(join(dir, `${p.input.req}.done`))
+    if (!call?.finished_at) return { kind: "unclassified", note: "unclassified (no such call)" };
+    const completions = lines(join(dir, `${p.input.req}.done`))
       .filter((l) => l.startsWith(`${r.child} `))
-      .map((l) => Number(l.split(" ")[2]));
-    const after = dones.filter((t) => t > call.finished_at!).length;
-    const attempts = call.attempts
-      .map((a) => `${a.status}${a.failure_reason ? `(${a.failure_reason})` : ""}`)
-      .join(", ");
-    return after > 0
-      ? `VIOLATION: ${after} completion(s) after the result was journaled at ${call.finished_at}; attempts ${attempts}`
-      : `result lost in flight: every completion precedes the journal (${call.finished_at}); attempts ${attempts}`;
+      .map((l) => ({ pid: Number(l.split(" ")[1]), at: Number(l.split(" ")[2]) }));
+    return rerunCause(call, completions, kills);
   } catch (e) {
-    return `unclassified (${(e as Error).message})`;
+    return { kind: "unclassified", note: `unclassified (${(e as Error).message})` };
   }
 }
