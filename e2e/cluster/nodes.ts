@@ -1,6 +1,7 @@
 // Real `tributary server` and `executor` processes on one PostgreSQL schema, for the cluster
 // suites: each server from its own working directory, blobs in the database (nothing else shared).
 import { mkdtempSync, rmSync } from "node:fs";
+import postgres from "postgres";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TributaryClient } from "../../src/client/index.js";
@@ -97,6 +98,18 @@ export function clusterNodes() {
         const m = /^tributary_connected_executors (\d+)$/m.exec(await r.text());
         return Number(m?.[1] ?? 0) >= count;
       });
+    },
+
+    /** A request's row version (`xmin` changes with every UPDATE: a claim, a release), owner and needs. */
+    async requestRow(id: string): Promise<{ xmin: string; owner: string | null; needs: string | null }> {
+      const sql = postgres(TEST_POSTGRES_URL, { max: 1, onnotice: () => {} });
+      try {
+        const [row] = await sql<{ xmin: string; owner: string | null; needs: string | null }[]>`
+          SELECT xmin::text AS xmin, owner, needs FROM ${sql(nodes.schema)}.requests WHERE id = ${id}`;
+        return row!;
+      } finally {
+        await sql.end({ timeout: 5 });
+      }
     },
 
     workDir(): string {

@@ -5,9 +5,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import postgres from "postgres";
 import { lines, waitFor } from "../harness/processes.js";
-import { TEST_POSTGRES_URL, unreachableReason } from "../../test/helpers/postgres-database.js";
+import { unreachableReason } from "../../test/helpers/postgres-database.js";
 import { clusterNodes, json, outcome } from "./nodes.js";
 
 const T = { timeout: 60_000 };
@@ -18,18 +17,6 @@ if (skip) process.stdout.write(`# cluster placement suite skipped: ${skip}\n`);
 
 const nodes = clusterNodes();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** The request's row version (`xmin` changes with every UPDATE: a claim, a release) and owner. */
-async function rowVersion(id: string): Promise<{ xmin: string; owner: string | null; needs: string | null }> {
-  const sql = postgres(TEST_POSTGRES_URL, { max: 1, onnotice: () => {} });
-  try {
-    const [row] = await sql<{ xmin: string; owner: string | null; needs: string | null }[]>`
-      SELECT xmin::text AS xmin, owner, needs FROM ${sql(nodes.schema)}.requests WHERE id = ${id}`;
-    return row!;
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-}
 
 describe("cluster placement: requests go to a server whose executors can run them", { skip: skip ?? false }, () => {
   before(() => nodes.setUp());
@@ -64,11 +51,11 @@ describe("cluster placement: requests go to a server whose executors can run the
       });
       assert.match(reason, /no executor in the cluster can run it \(region eu-west-1\)/);
       // No churn: over several claim polls (1 s) no server claims or gives it back.
-      const first = await rowVersion(request_id);
+      const first = await nodes.requestRow(request_id);
       assert.equal(first.owner, null);
       assert.ok(first.needs);
       await sleep(3_500);
-      assert.deepEqual(await rowVersion(request_id), first, "the row was not updated: never claimed");
+      assert.deepEqual(await nodes.requestRow(request_id), first, "the row was not updated: never claimed");
       assert.equal((await a!.client.getRequest("cluster_eu", request_id)).status, "pending");
       // A capable executor joins (on B): B claims it and runs it.
       nodes.startExecutor([b!], EU);

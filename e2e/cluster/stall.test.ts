@@ -1,0 +1,57 @@
+// A server that stalls past its lease (SIGSTOP, then SIGCONT): its executor fails over, another
+// server takes its request over, and when it resumes it learns on renewal what it lost, forgets
+// it and never acts on it again. Every call runs exactly once (counted in files, process backend).
+// Skipped, with a notice, when PostgreSQL is not reachable.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { lines, waitFor } from "../harness/processes.js";
+import { unreachableReason } from "../../test/helpers/postgres-database.js";
+import { clusterNodes, json, LEASE_MS, outcome } from "./nodes.js";
+
+const skip = await unreachableReason();
+if (skip) process.stdout.write(`# cluster stall suite skipped: ${skip}\n`);
+
+const nodes = clusterNodes();
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe("cluster: a server stalled past its lease", { skip: skip ?? false }, () => {
+  before(() => nodes.setUp());
+  after(() => nodes.tearDown());
+
+  test(
+    "SIGSTOP past the lease, then SIGCONT: the other server finishes the request, every call ran once",
+    { timeout: 90_000 },
+    async () => {
+      const [a, b] = await nodes.cluster(2);
+      nodes.startExecutor([a!, b!]);
+      await nodes.executorOn(a!);
+      const dir = nodes.workDir();
+      const { request_id } = await a!.client.invoke("fault_parent", json({ dir, steps: 100 }));
+      await waitFor("the slow call to start", () => lines(join(dir, "slow-start")).length > 0);
+      const ownerA = (await nodes.requestRow(request_id)).owner;
+      assert.ok(ownerA, "A owns the request it runs");
+      const pid = a!.proc.child.pid!;
+      process.kill(pid, "SIGSTOP");
+      try {
+        // The executor finds A silent and fails over to B; A's lease runs out; B claims the request
+        // and adopts the attempts the executor re-announced.
+        await waitFor("B to take the request over", async () => {
+          const { owner } = await nodes.requestRow(request_id);
+          return owner !== null && owner !== ownerA;
+        });
+        await sleep(LEASE_MS);
+        assert.equal(lines(join(dir, "slow-done")).length, 0, "A resumes while the request still runs");
+      } finally {
+        process.kill(pid, "SIGCONT");
+      }
+      await waitFor("A to forget what B took over", () => /taken over by other servers/.test(a!.proc.output()));
+      assert.match(a!.proc.output(), /lease lapsed/);
+      assert.deepEqual(await outcome(b!, "fault_parent", request_id), { status: "succeeded", output: 3 });
+      assert.deepEqual(await outcome(a!, "fault_parent", request_id), { status: "succeeded", output: 3 });
+      for (const name of ["parent-start", "sibling", "slow-start", "slow-done", "parent-done"])
+        assert.equal(lines(join(dir, name)).length, 1, `${name} ran once`);
+      assert.ok((await fetch(`${a!.url}/healthz`)).ok, "A keeps serving");
+    },
+  );
+});
