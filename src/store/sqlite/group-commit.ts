@@ -19,7 +19,8 @@ import type { Store } from "../types.js";
 
 const READS = /^(get|list|find|migrate|close)/;
 
-export function withGroupCommit(db: Database.Database, store: Store): Store {
+/** `onCommit`: called after each successful COMMIT (the WAL checkpointer's cue). */
+export function withGroupCommit(db: Database.Database, store: Store, onCommit?: () => void): Store {
   let open = false;
   let waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
 
@@ -38,6 +39,7 @@ export function withGroupCommit(db: Database.Database, store: Store): Store {
       for (const w of batch) w.reject(e);
       return;
     }
+    onCommit?.();
     for (const w of batch) w.resolve();
   };
 

@@ -16,12 +16,13 @@ import { callMethods } from "./calls.js";
 import { clusterMethods } from "./cluster.js";
 import { createEventLog } from "./events.js";
 import { applyMigrations } from "./migrate.js";
-import { openDatabase, type SqliteStoreOptions } from "./open-db.js";
+import { isMemoryPath, openDatabase, type SqliteStoreOptions } from "./open-db.js";
 import { requestDataMethods } from "./request-data.js";
 import { requestMethods } from "./requests.js";
 import { serverMethods } from "./servers.js";
 import { prepareWrites } from "./writes.js";
 import { withGroupCommit } from "./group-commit.js";
+import { startCheckpointer, type Checkpointer } from "./checkpointer.js";
 
 export type { SqliteStoreOptions } from "./open-db.js";
 export { SchemaTooNewError } from "../shared/migrations.js";
@@ -37,6 +38,7 @@ export { UnknownRequestError } from "../shared/events.js";
  */
 export function createSqliteStore(path: string, options: SqliteStoreOptions = {}): Store {
   const db = openDatabase(path, options);
+  let checkpointer: Checkpointer | null = null;
   try {
     applyMigrations(db);
     const events = createEventLog(db);
@@ -52,6 +54,8 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
         applyMigrations(db);
       },
       async close() {
+        // The worker's connection first: the store's, closing last, checkpoints and removes the WAL.
+        await checkpointer?.close();
         if (db.open) db.close();
       },
       ...applicationMethods(db),
@@ -73,7 +77,11 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
       ...cronScheduleMethods(db),
       ...serverMethods(db),
     };
-    return options.groupCommit === false ? store : withGroupCommit(db, store);
+    if (options.groupCommit === false) return store;
+    // Checkpoints leave the committing thread (see checkpointer.ts); a memory database has no WAL.
+    const cp = isMemoryPath(path) ? null : startCheckpointer(db, path);
+    checkpointer = cp;
+    return withGroupCommit(db, store, cp ? () => cp.committed() : undefined);
   } catch (e) {
     db.close();
     throw e;
