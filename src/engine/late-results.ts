@@ -65,6 +65,13 @@ export class LateResults {
       newer ? "running" : "pending",
       { number: row.number, superseded },
     );
+    if (e.live.calls.get(c.id) === c) {
+      // The compare-and-set refused: the call moved meanwhile (a retry was placed while the result
+      // was being stored, or its retry was still being written). It goes back to the queue if
+      // nothing runs it, and the result is looked at again shortly, against what the call is then.
+      if (!newer && ![...e.live.attempts.values()].some((x) => x.call === c)) this.scheduler.enqueue(c);
+      return "keep";
+    }
     if (newer) e.live.executors.get(newer.executorId)?.link?.send({ t: "cancel", attemptId: newer.id });
     return "ack";
   }
