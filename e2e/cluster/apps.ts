@@ -29,3 +29,11 @@ export const cluster_eu = application(
     return "ran in eu-west-1";
   }),
 );
+
+/** A cron target: each run appends a line (the cron suite counts runs per tick). */
+export const cluster_tick = application(
+  fn(async function cluster_tick(input: { dir: string }) {
+    appendFileSync(join(input.dir, "ticks.txt"), `${Date.now()}\n`);
+    return "tick";
+  }),
+);

@@ -100,16 +100,23 @@ export function clusterNodes() {
       });
     },
 
-    /** A request's row version (`xmin` changes with every UPDATE: a claim, a release), owner and needs. */
-    async requestRow(id: string): Promise<{ xmin: string; owner: string | null; needs: string | null }> {
+    /** Runs `f` on a short-lived connection to the database, with the cluster's schema. */
+    async db<T>(f: (sql: postgres.Sql, schema: string) => Promise<T>): Promise<T> {
       const sql = postgres(TEST_POSTGRES_URL, { max: 1, onnotice: () => {} });
       try {
-        const [row] = await sql<{ xmin: string; owner: string | null; needs: string | null }[]>`
-          SELECT xmin::text AS xmin, owner, needs FROM ${sql(nodes.schema)}.requests WHERE id = ${id}`;
-        return row!;
+        return await f(sql, nodes.schema);
       } finally {
         await sql.end({ timeout: 5 });
       }
+    },
+
+    /** A request's row version (`xmin` changes with every UPDATE: a claim, a release), owner and needs. */
+    requestRow(id: string): Promise<{ xmin: string; owner: string | null; needs: string | null }> {
+      return nodes.db(async (sql, schema) => {
+        const [row] = await sql<{ xmin: string; owner: string | null; needs: string | null }[]>`
+          SELECT xmin::text AS xmin, owner, needs FROM ${sql(schema)}.requests WHERE id = ${id}`;
+        return row!;
+      });
     },
 
     workDir(): string {
