@@ -2,44 +2,30 @@
 // every tick, and each tick makes exactly one request, which runs once. Schedules have minute
 // granularity, so this suite waits through three real minute boundaries (about three minutes).
 // Skipped, with a notice, when PostgreSQL is not reachable.
-import { after, before, describe, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { lines, waitFor } from "../harness/processes.js";
-import { unreachableReason } from "../../test/helpers/postgres-database.js";
-import { clusterNodes } from "./nodes.js";
+import { clusterSuite, sleep } from "./nodes.js";
 
 const TICKS = 3;
 const MINUTE = 60_000;
 
-const skip = await unreachableReason();
-if (skip) process.stdout.write(`# cluster cron suite skipped: ${skip}\n`);
-
-const nodes = clusterNodes();
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-describe("cluster cron: one tick is one request", { skip: skip ?? false }, () => {
-  before(() => nodes.setUp());
-  after(() => nodes.tearDown());
-
+await clusterSuite("cluster cron: one tick is one request", (nodes) => {
   test(
     `two servers, ${TICKS} ticks of "* * * * *": exactly ${TICKS} requests, each run once`,
     { timeout: 300_000 },
     async () => {
-      const [a, b] = await nodes.cluster(2);
-      nodes.startExecutor([a!]);
-      nodes.startExecutor([b!]);
-      await nodes.executorOn(a!);
-      await nodes.executorOn(b!);
+      const [a, b] = await nodes.twoWithExecutors();
       const dir = nodes.workDir();
-      const id = await a!.client.createCronSchedule("cluster_tick", "* * * * *", { dir });
-      const [schedule] = await b!.client.listCronSchedules("cluster_tick");
+      const id = await a.client.createCronSchedule("cluster_tick", "* * * * *", { dir });
+      const [schedule] = await b.client.listCronSchedules("cluster_tick");
       const first = schedule!.next_fire_time_ms;
       assert.equal(first % MINUTE, 0);
       const ticks = Array.from({ length: TICKS }, (_, i) => first + i * MINUTE);
       // Past the last tick (with room for both tickers' passes), before the next one: stop there.
       await sleep(ticks.at(-1)! + 5_000 - Date.now());
-      await a!.client.deleteCronSchedule("cluster_tick", id);
+      await a.client.deleteCronSchedule("cluster_tick", id);
       const rows = await nodes.db(
         (sql, schema) => sql<{ id: string; idempotency_key: string }[]>`
         SELECT id, idempotency_key FROM ${sql(schema)}.requests WHERE application = 'cluster_tick' ORDER BY created_at`,
@@ -51,7 +37,7 @@ describe("cluster cron: one tick is one request", { skip: skip ?? false }, () =>
       );
       await waitFor("every tick's request to finish", async () => {
         for (const r of rows)
-          if ((await a!.client.getRequest("cluster_tick", r.id)).status !== "succeeded") return false;
+          if ((await a.client.getRequest("cluster_tick", r.id)).status !== "succeeded") return false;
         return true;
       });
       assert.equal(lines(join(dir, "ticks.txt")).length, TICKS, "each request ran once");

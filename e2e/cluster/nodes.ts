@@ -1,5 +1,6 @@
 // Real `tributary server` and `executor` processes on one PostgreSQL schema, for the cluster
 // suites: each server from its own working directory, blobs in the database (nothing else shared).
+import { after, before, describe } from "node:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import postgres from "postgres";
 import { tmpdir } from "node:os";
@@ -8,7 +9,7 @@ import { TributaryClient } from "../../src/client/index.js";
 import { deploy } from "../../src/client/deploy.js";
 import { remoteRequest } from "../../src/client/run-remote.js";
 import { freePort, startTributary, stopAll, waitFor, type Proc } from "../harness/processes.js";
-import { schemaFactory, TEST_POSTGRES_URL } from "../../test/helpers/postgres-database.js";
+import { schemaFactory, TEST_POSTGRES_URL, unreachableReason } from "../../test/helpers/postgres-database.js";
 
 const source = (path: string): string => new URL(path, import.meta.url).pathname.replace("/dist/", "/");
 export const APPS = source("../faults/apps.ts");
@@ -62,6 +63,16 @@ export function clusterNodes() {
       await deploy(APPS, out[0]!.client);
       await deploy(CLUSTER_APPS, out[0]!.client);
       return out;
+    },
+
+    /** Two servers, each with one executor of its own (`flagsA`/`flagsB`: its extra flags), connected. */
+    async twoWithExecutors(flagsA: string[] = [], flagsB: string[] = []): Promise<[Node, Node]> {
+      const [a, b] = await nodes.cluster(2);
+      nodes.startExecutor([a!], flagsA);
+      nodes.startExecutor([b!], flagsB);
+      await nodes.executorOn(a!);
+      await nodes.executorOn(b!);
+      return [a!, b!];
     },
 
     async startServer(): Promise<Node> {
@@ -124,6 +135,25 @@ export function clusterNodes() {
     },
   };
   return nodes;
+}
+
+export type ClusterNodes = ReturnType<typeof clusterNodes>;
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A cluster suite: `describe(name)` with its own processes and schemas, set up and torn down around
+ * it; skipped, with a notice, when PostgreSQL is not reachable.
+ */
+export async function clusterSuite(name: string, body: (nodes: ClusterNodes) => void): Promise<void> {
+  const skip = await unreachableReason();
+  if (skip) process.stdout.write(`# ${name}: skipped: ${skip}\n`);
+  const nodes = clusterNodes();
+  describe(name, { skip: skip ?? false }, () => {
+    before(() => nodes.setUp());
+    after(() => nodes.tearDown());
+    body(nodes);
+  });
 }
 
 /** How a request ended: its output when it succeeded, its attempts when it failed. */

@@ -2,23 +2,13 @@
 // server takes its request over, and when it resumes it learns on renewal what it lost, forgets
 // it and never acts on it again. Every call runs exactly once (counted in files, process backend).
 // Skipped, with a notice, when PostgreSQL is not reachable.
-import { after, before, describe, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { lines, waitFor } from "../harness/processes.js";
-import { unreachableReason } from "../../test/helpers/postgres-database.js";
-import { clusterNodes, json, LEASE_MS, outcome } from "./nodes.js";
+import { clusterSuite, sleep, json, LEASE_MS, outcome } from "./nodes.js";
 
-const skip = await unreachableReason();
-if (skip) process.stdout.write(`# cluster stall suite skipped: ${skip}\n`);
-
-const nodes = clusterNodes();
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-describe("cluster: a server stalled past its lease", { skip: skip ?? false }, () => {
-  before(() => nodes.setUp());
-  after(() => nodes.tearDown());
-
+await clusterSuite("cluster: a server stalled past its lease", (nodes) => {
   test(
     "SIGSTOP past the lease, then SIGCONT: the other server finishes the request, every call ran once",
     { timeout: 90_000 },
