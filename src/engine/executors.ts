@@ -75,12 +75,17 @@ export class Executors {
     // decides whether to adopt or stop them. Alone, an unknown attempt is one we gave up on.
     const kill = e.cluster ? [] : unknown;
     if (e.cluster && unknown.length) e.cluster.foreign(hello.executorId, unknown);
-    for (const a of [...e.live.attempts.values()]) {
-      if (a.executorId === hello.executorId && !running.has(a.id) && a.number >= 0) {
-        // The executor does not run it (it restarted, or never got the assignment).
-        void this.attempts.infraFail(a, "the executor restarted or lost the attempt");
-      }
-    }
+    // The executor does not run these (it restarted, or never got the assignment).
+    const missing = [...e.live.attempts.values()].filter(
+      (a) => a.executorId === hello.executorId && !running.has(a.id) && a.number >= 0,
+    );
+    const fail = (): void => {
+      for (const a of missing)
+        if (e.live.attempts.get(a.id) === a)
+          void this.attempts.infraFail(a, "the executor restarted or lost the attempt");
+    };
+    if (missing.length && e.cluster) e.cluster.whenHeld(fail);
+    else fail();
     link.send({ t: "welcome", kill, heartbeatMs: 2000 });
     void e.store
       .upsertExecutor({
@@ -104,6 +109,7 @@ export class Executors {
     ex.view.connected = false;
     ex.grace?.cancel();
     ex.grace = e.clock.setTimer(e.options.executorGraceMs, () => this.lost(executorId));
+    e.cluster?.executorsChanged(); // peers learn what this server's executors can run now
   }
 
   private lost(executorId: string): void {
@@ -128,6 +134,13 @@ export class Executors {
    * executor. The attempt is told to stop and retried elsewhere as an infrastructure fault.
    */
   sweep(marginMs: number): void {
+    const e = this.res;
+    // After a stall every attempt looks silent: first learn which requests are still ours.
+    if (e.cluster) return e.cluster.whenHeld(() => this.sweepNow(marginMs));
+    this.sweepNow(marginMs);
+  }
+
+  private sweepNow(marginMs: number): void {
     const e = this.res;
     const now = e.clock.now();
     for (const a of [...e.live.attempts.values()]) {
