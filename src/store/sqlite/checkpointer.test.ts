@@ -1,9 +1,11 @@
 /**
  * The checkpoint worker: the store's connection never checkpoints, yet committed pages reach the
  * database file (the worker copies them), and closing the store ends the worker so the store's
- * connection, closing last, checkpoints and removes the WAL.
+ * connection, closing last, checkpoints and removes the WAL. A store left open never keeps its
+ * process alive.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,3 +45,15 @@ test(
     }
   },
 );
+
+test("a process that leaves its store open still exits", { timeout: 20_000 }, () => {
+  const adapter = new URL("./index.js", import.meta.url).href;
+  const script = `
+    const { createSqliteStore } = await import(${JSON.stringify(adapter)});
+    const store = createSqliteStore(${JSON.stringify(join(root, "open.db"))});
+    await store.createApplicationVersion("default", "app", { applications: [], functions: [] }, "b", 1);
+  `;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { timeout: 10_000 });
+  assert.equal(r.error, undefined, "the child exited on its own");
+  assert.equal(r.status, 0, r.stderr.toString());
+});

@@ -46,14 +46,15 @@ export function startCheckpointer(db: Database.Database, path: string): Checkpoi
     worker = new Worker(new URL("./checkpoint-worker.js", import.meta.url), {
       workerData: { path, minIntervalMs: MIN_INTERVAL_MS },
     });
-    // Never keeps a process alive on its own (a store left open must not hang an exit).
-    worker.unref();
     worker.on("message", () => (outstanding = false));
     worker.on("error", (e: Error) => {
       process.stderr.write(`tributary: SQLite checkpoint worker failed (${e.message}); checkpointing inline\n`);
       fallBack();
     });
     worker.on("exit", fallBack);
+    // Never keeps a process alive on its own (a store left open must not hang an exit). After the
+    // listeners: adding a 'message' listener refs the worker's port again.
+    worker.unref();
     db.pragma("wal_autocheckpoint = 0");
   } catch {
     fallBack();
