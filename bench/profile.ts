@@ -26,12 +26,14 @@ export interface SelfTime {
   share: number;
 }
 
-/** The newest `.cpuprofile` in `dir`, or null. */
+/** The newest main-thread `.cpuprofile` in `dir`, or null. */
 export function newestProfile(dir: string): string | null {
   // In the dev topology the executor runs in the server's process: no profile directory of its own.
   if (!existsSync(dir)) return null;
+  // `--cpu-prof` names files CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile and profiles worker
+  // threads too (the SQLite checkpointer): thread 0 is the event loop.
   const files = readdirSync(dir)
-    .filter((f) => f.endsWith(".cpuprofile"))
+    .filter((f) => /\.0\.\d+\.cpuprofile$/.test(f))
     .sort();
   return files.length ? join(dir, files[files.length - 1]!) : null;
 }
