@@ -40,6 +40,14 @@ export class Cluster implements ClusterPort {
   readonly serverId: string;
   readonly lease: ClusterLease;
   private readonly pollMs: number;
+  /**
+   * The head start a server that wants a dead owner's request (an executor connected here runs its
+   * attempts, maybe holding their results) has over the others, which claim it only this long after
+   * the lease ran out: two of its claim polls. Won by another server, the request's attempts would be
+   * adopted on an executor not connected there, given up after the grace, and finished calls run
+   * again (seen in npm run chaos --cluster).
+   */
+  private readonly headStartMs: number;
   private timer: { cancel(): void } | null = null;
   private claiming = false;
   /** Since when no executor is connected here (null while one is). */
@@ -60,6 +68,7 @@ export class Cluster implements ClusterPort {
   ) {
     this.serverId = o.serverId;
     this.pollMs = Math.max(50, Math.min(o.pollMs ?? 1_000, o.leaseMs / 3));
+    this.headStartMs = Math.round(2 * this.pollMs); // a bigint column compares with it
     this.lease = new ClusterLease(parts.res.store, parts.res.clock, {
       serverId: o.serverId,
       leaseMs: o.leaseMs,
@@ -282,7 +291,8 @@ export class Cluster implements ClusterPort {
     }
     const needs = await this.needsMet();
     for (;;) {
-      const rows = await store.claimRequests(this.serverId, clock.now(), BATCH, undefined, needs);
+      // A dead owner's requests only once its lease is `headStartMs` over (unowned ones at once).
+      const rows = await store.claimRequests(this.serverId, clock.now() - this.headStartMs, BATCH, undefined, needs);
       await this.load(rows);
       if (rows.length < BATCH || this.stopped) return;
     }
