@@ -3,12 +3,13 @@
 // same data directory, delivers that result, and the call does not run again.
 import { after, afterEach, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { TributaryClient } from "../../src/client/index.js";
 import { deploy } from "../../src/client/deploy.js";
 import { remoteRequest } from "../../src/client/run-remote.js";
 import { deployment, lines, stopAll, waitFor, type Deployment } from "../harness/processes.js";
+import { Outbox } from "../../src/executor/outbox.js";
 
 const APPS = new URL("./apps.ts", import.meta.url).pathname.replace("/dist/", "/");
 
@@ -18,12 +19,10 @@ afterEach(async () => {
 });
 after(stopAll);
 
+/** The attempts whose results an executor's outbox (its log and its files) holds. */
 const outboxOf = (dir: string): string[] => {
-  try {
-    return readdirSync(join(dir, "outbox"));
-  } catch {
-    return [];
-  }
+  const { logged, files } = Outbox.read(join(dir, "outbox"));
+  return [...logged, ...files].map((m) => m.attemptId);
 };
 
 test(

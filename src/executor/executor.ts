@@ -490,6 +490,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     async stop() {
       await conn.close();
       await pool.shutdown();
+      outbox.close();
       rmSync(socketDir, { recursive: true, force: true });
     },
   };
