@@ -213,11 +213,20 @@ export class Requests {
       outcome: { failure: "cancelled" as const },
       failureReason: "cancelled" as const,
     };
-    const evs = await store.finishRequest(
-      requestId,
-      { status: "cancelled", failureReason: "cancelled", finishedAt: now },
-      [{ kind: "request:finished", at: now, data: outcome }],
-    );
+    const evs = await store
+      .finishRequest(requestId, { status: "cancelled", failureReason: "cancelled", finishedAt: now }, [
+        { kind: "request:finished", at: now, data: outcome },
+      ])
+      .catch(async (e: unknown) => {
+        // In a cluster the store refuses a change to a request another live server owns (it did
+        // not answer the forwarded cancel in time): a conflict the client may retry.
+        if (this.res.cluster && (await store.liveOwner(requestId, clock.now())) !== this.res.cluster.serverId)
+          throw new EngineError(
+            "conflict",
+            `request '${requestId}' runs on another server, which did not answer the cancel in time; retry`,
+          );
+        throw e;
+      });
     if (!evs) return false;
     const live = this.res.live.requests.get(requestId);
     if (live) {

@@ -174,8 +174,17 @@ export class Telemetry {
     this.inflight = this.inflight
       .then(async () => {
         const byArrival = (a: NewEvent, b: NewEvent): number => this.arrival.get(a)! - this.arrival.get(b)!;
-        for (const [requestId, perCall] of progress)
-          publish(requestId, await store.appendEvents(requestId, [...perCall.values()].flat().sort(byArrival)));
+        // One request's refusal (in a cluster: another server took it over) spares the others.
+        const failed: Error[] = [];
+        for (const [requestId, perCall] of progress) {
+          const evs = [...perCall.values()].flat().sort(byArrival);
+          const stored = await store.appendEvents(requestId, evs).catch((e: Error) => void failed.push(e));
+          if (stored) publish(requestId, stored);
+        }
+        if (failed.length)
+          process.stderr.write(
+            `tributary: progress of ${failed.length} request(s) not stored: ${failed[0]!.message}\n`,
+          );
         if (metrics.length) {
           await store.addMetrics(metrics);
           metrics.forEach((m, k) =>

@@ -104,7 +104,9 @@ export async function createServer(o: ServerOptions): Promise<RunningServer> {
   if (o.blobs !== undefined && /^[a-z][a-z0-9+.-]+:/i.test(o.blobs))
     throw new Error(`blobs ${JSON.stringify(o.blobs)}: only a local directory is supported`);
   if (o.blobs !== undefined) mkdirSync(o.blobs, { recursive: true });
-  const store = await openStore(o.store);
+  // This server's id in a cluster (new at every start); the store fences its writes with it.
+  const serverId = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const store = await openStore(o.store, { serverId });
   await store.migrate();
   const dbBlobs = o.blobs === undefined ? await openPostgresBlobStore(o.store) : null;
   const blobs = dbBlobs ?? createLocalBlobStore(o.blobs!);
@@ -116,7 +118,7 @@ export async function createServer(o: ServerOptions): Promise<RunningServer> {
     ...(store.hints
       ? {
           cluster: {
-            serverId: `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`,
+            serverId,
             leaseMs: o.leaseMs ?? 15_000,
           },
         }

@@ -19,14 +19,17 @@ export type { PostgresBlobStore } from "./postgres/blobs.js";
  * open; PostgreSQL is connected and migrated here, so a wrong URL fails now, with the password
  * hidden, rather than at the first request).
  *
+ * `serverId`: with PostgreSQL, the id this server has in a cluster (its writes are fenced by
+ * request ownership, postgres/connect.ts).
+ *
  * @example
  * const store = await openStore("sqlite:.tributary/tributary.db");
  * const shared = await openStore("postgres://tributary:secret@db:5432/tributary");
  */
-export async function openStore(url: string): Promise<Store> {
+export async function openStore(url: string, o: { serverId?: string } = {}): Promise<Store> {
   const value = url.trim();
   if (value === "") throw new Error("--store is empty: pass sqlite:PATH or a file path");
-  if (/^postgres(ql)?:\/\//i.test(value)) return openPostgres(value);
+  if (/^postgres(ql)?:\/\//i.test(value)) return openPostgres(value, o.serverId);
   if (/^sqlite:/i.test(value)) {
     let path = value.slice("sqlite:".length);
     if (path.startsWith("//")) path = path.slice(2); // sqlite:///abs/path and sqlite://rel/path
@@ -75,12 +78,15 @@ function splitSchema(url: string): { url: string; schema: string | undefined } {
   return { url: parsed.toString(), schema };
 }
 
-async function openPostgres(url: string): Promise<Store> {
+async function openPostgres(url: string, serverId: string | undefined): Promise<Store> {
   let store: Store;
   try {
     const { url: server, schema } = splitSchema(url);
     const { createPostgresStore } = await import("./postgres/index.js");
-    store = createPostgresStore(server, schema === undefined ? {} : { schema });
+    store = createPostgresStore(server, {
+      ...(schema === undefined ? {} : { schema }),
+      ...(serverId === undefined ? {} : { serverId }),
+    });
   } catch (e) {
     // eslint-disable-next-line preserve-caught-error -- the cause may hold the URL's password
     throw new Error(`--store ${redactUrl(url)}: ${hidePassword(url, e)}`);

@@ -9,8 +9,7 @@ import { ATTEMPT_USAGE_COLUMNS, json, toAttempt, usageColumns, type SqlAttempt }
 import type { ContainerLimit, Store } from "../types.js";
 import type { Sql, Tx } from "./connect.js";
 import type { Begin } from "./group-commit.js";
-import { appendEvents, eventsInsert } from "./events.js";
-import { UnknownRequestError } from "../shared/events.js";
+import { appendEvents, eventsInsert, ownerFence, refused } from "./events.js";
 import { callSet, requestSet } from "./writes.js";
 
 type AttemptMethods = Pick<
@@ -71,7 +70,7 @@ export function attemptMethods(sql: Sql, begin: Begin): AttemptMethods {
           ), counter AS (
             UPDATE requests SET event_seq = event_seq + ${n},
               status = CASE WHEN status = 'pending' THEN 'running' ELSE status END
-            WHERE id = ${a.requestId} AND EXISTS (SELECT 1 FROM claimed) RETURNING event_seq
+            WHERE id = ${a.requestId} AND EXISTS (SELECT 1 FROM claimed) AND ${ownerFence(tx)} RETURNING event_seq
           ), attempt AS (
             INSERT INTO attempts (id, call_id, request_id, number, executor_id, container_id, status, started_at)
             SELECT ${a.id}, ${a.callId}, ${a.requestId}, ${a.number}, ${a.executorId}, ${a.containerId}, 'running',
@@ -79,7 +78,7 @@ export function attemptMethods(sql: Sql, begin: Begin): AttemptMethods {
           ), events AS (${eventsInsert(tx, a.requestId, evs, tx`counter.event_seq - ${n} + 1`, tx`counter`)})
           SELECT EXISTS (SELECT 1 FROM claimed) AS claimed, (SELECT event_seq FROM counter) AS event_seq`;
         if (!row!.claimed) return null;
-        if (row!.event_seq === null) throw new UnknownRequestError(a.requestId);
+        if (row!.event_seq === null) throw await refused(tx, a.requestId);
         return evs.map((e, i) => ({ ...e, seq: row!.event_seq! - n + 1 + i }));
       });
     },

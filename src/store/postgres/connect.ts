@@ -17,6 +17,13 @@ export interface PostgresStoreOptions {
   max?: number;
   /** Seconds to wait for a connection before failing (default 10). */
   connectTimeoutSeconds?: number;
+  /**
+   * The id of the server writing through this store, in a cluster (DESIGN.md §3). Every connection
+   * carries it (`tributary.server`), and a write that journals events for a request another live
+   * server owns is refused (`ownerFence`): a server that stalled past its lease cannot change a
+   * request taken over meanwhile. Absent: no fence (one server owns the store).
+   */
+  serverId?: string;
 }
 
 /** The pool, typed without custom type parameters so helpers accept any `sql`/transaction. */
@@ -39,6 +46,7 @@ export function checkSchemaName(schema: string): string {
 export function connect(url: string, options: PostgresStoreOptions): Sql {
   const connection: Record<string, string> = { application_name: "tributary" };
   if (options.schema !== undefined) connection.search_path = checkSchemaName(options.schema);
+  if (options.serverId !== undefined) connection["tributary.server"] = options.serverId;
   const sql = postgres(url, {
     max: options.max ?? 10,
     connect_timeout: options.connectTimeoutSeconds ?? 10,

@@ -12,6 +12,30 @@ import { toEvent, UnknownRequestError, type SqlEvent } from "../shared/events.js
 import type { NewEvent } from "../types.js";
 import type { Sql, Tx } from "./connect.js";
 
+/**
+ * The owner fence (connect.ts `serverId`), a condition on the `requests` row being updated: its
+ * events may be journaled by this connection's server when the request is unowned, is its own, or
+ * its owner holds no live lease (by the database's clock); or when the connection names no server.
+ * Every transition journals events through the `event_seq` counter, so fencing the counter fences
+ * them all; a refused write rolls its whole transaction back.
+ */
+export function ownerFence(tx: Tx) {
+  return tx`(requests.owner IS NULL
+    OR current_setting('tributary.server', true) IS NULL
+    OR requests.owner = current_setting('tributary.server', true)
+    OR NOT EXISTS (SELECT 1 FROM servers s WHERE s.id = requests.owner
+      AND s.lease_until >= (extract(epoch FROM clock_timestamp()) * 1000)::bigint))`;
+}
+
+/** A refused write: the request exists but another live server owns it (or it does not exist). */
+export async function refused(tx: Tx, requestId: string): Promise<Error> {
+  const [row] = await tx<{ owner: string | null }[]>`SELECT owner FROM requests WHERE id = ${requestId}`;
+  if (!row) return new UnknownRequestError(requestId);
+  return new Error(
+    `request ${JSON.stringify(requestId)} is owned by server ${JSON.stringify(row.owner)}: this server no longer runs it`,
+  );
+}
+
 /** An event's columns but its request and seq. */
 function columns(e: NewEvent) {
   return {
@@ -36,11 +60,11 @@ export async function appendEvents(tx: Tx, requestId: string, events: readonly N
   const n = events.length;
   const inserted = await tx<{ seq: number }[]>`
     WITH counter AS (
-      UPDATE requests SET event_seq = event_seq + ${n} WHERE id = ${requestId} RETURNING event_seq
+      UPDATE requests SET event_seq = event_seq + ${n} WHERE id = ${requestId} AND ${ownerFence(tx)} RETURNING event_seq
     )
     ${eventsInsert(tx, requestId, events, tx`counter.event_seq - ${n} + 1`, tx`counter`)}
     RETURNING seq`;
-  if (inserted.length === 0) throw new UnknownRequestError(requestId);
+  if (inserted.length === 0) throw await refused(tx, requestId);
   const first = Math.min(...inserted.map((r) => r.seq));
   return events.map((e, i) => ({ ...e, seq: first + i }));
 }
