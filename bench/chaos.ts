@@ -77,8 +77,8 @@ async function main(): Promise<number> {
   const target: Target = cluster ? cluster.pick : d.url;
   const workDir = join(d.dir, "work");
   mkdirSync(workDir);
-  const restartExecutor = (slot: number): Promise<Proc> =>
-    d.startExecutor(["--data", join(d.dir, `executor-slot-${slot}`)]);
+  const executorData = (slot: number): string => join(d.dir, `executor-slot-${slot}`);
+  const restartExecutor = (slot: number): Promise<Proc> => d.startExecutor(["--data", executorData(slot)]);
   if (!cluster) await d.startServer();
   const executors = [await restartExecutor(0), await restartExecutor(1)];
   await deploy(APPS, new TributaryClient({ server: d.url, apiKey: "" }));
@@ -113,6 +113,7 @@ async function main(): Promise<number> {
     d,
     executors,
     restartExecutor,
+    executorData,
     workDir,
     rng: createRng(SEED ^ 0x9e3779b9),
     minGapMs: KILL_MIN_MS,

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { lines, type Deployment, type Proc } from "../harness/processes.js";
 import { alive, childrenOf } from "../harness/procfs.js";
 import type { Rng } from "./rng.js";
+import { Outbox } from "../../src/executor/outbox.js";
 
 export type KillKind = "container" | "executor" | "server";
 
@@ -20,6 +21,13 @@ export interface Kill {
   at: number;
   /** Every pid that died with it (an executor's containers die with it). */
   pids: number[];
+  /**
+   * An executor kill: the attempts whose results its outbox held right after it died (what a
+   * restart on the same data will deliver), read before the restart.
+   */
+  outbox?: string[];
+  /** Likewise, the attempts whose results it kept and had seen acknowledged (since its last start). */
+  acked?: string[];
   note: string;
 }
 
@@ -27,6 +35,8 @@ export interface MonkeyOptions {
   d: Deployment;
   executors: Proc[];
   restartExecutor(slot: number): Promise<Proc>;
+  /** The data directory of the executor in `slot`. */
+  executorData(slot: number): string;
   workDir: string;
   rng: Rng;
   minGapMs: number;
@@ -87,6 +97,9 @@ export async function runMonkey(o: MonkeyOptions): Promise<{ kills: Kill[]; idle
         note: `executor slot ${slot} (pid ${ex.child.pid}, ${pids.length - 1} containers), restart after ${restartDelay} ms`,
       });
       await ex.kill9(true);
+      const { logged, files, acked } = Outbox.read(join(o.executorData(slot), "outbox"));
+      kills[kills.length - 1]!.outbox = [...logged, ...files].map((m) => m.attemptId);
+      kills[kills.length - 1]!.acked = acked;
       await sleep(restartDelay);
       o.executors[slot] = await o.restartExecutor(slot);
     } else {

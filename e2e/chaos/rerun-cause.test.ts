@@ -11,8 +11,8 @@ const call = (attempts: JournaledCall["attempts"], finishedAt = 15_000): Journal
   attempts,
 });
 const lostThenRetried = call([
-  { number: 1, status: "failed", failure_reason: "internal_error", started_at: 4_800 },
-  { number: 2, status: "succeeded", failure_reason: null, started_at: 10_200 },
+  { id: "a1", number: 1, status: "failed", failure_reason: "internal_error", started_at: 4_800 },
+  { id: "a2", number: 2, status: "succeeded", failure_reason: null, started_at: 10_200 },
 ]);
 const completions = [
   { pid: 101, at: 5_300 },
@@ -45,4 +45,21 @@ test("a retry that started before the late first result, and finished just after
   const v = rerunCause(call(lostThenRetried.attempts, 13_100), completions, []);
   assert.equal(v.kind, "result-lost");
   assert.match(v.note, /1 completion\(s\) after it/);
+});
+
+test("an executor killed with the result in its outbox: the system lost it, however soon after", () => {
+  const kept: Kill = { ...executorKill(5_310), outbox: ["a1"] };
+  assert.equal(rerunCause(lostThenRetried, completions, [kept]).kind, "result-lost");
+});
+
+test("an executor killed without the result in its outbox: killed after the last act, however late", () => {
+  const empty: Kill = { ...executorKill(5_700), outbox: ["other"] };
+  const v = rerunCause(lostThenRetried, completions, [empty]);
+  assert.equal(v.kind, "killed-after-last-act");
+  assert.match(v.note, /did not hold the result/);
+});
+
+test("an executor whose outbox saw the result acknowledged, yet the call re-ran: the system lost it", () => {
+  const acked: Kill = { ...executorKill(5_700), outbox: [], acked: ["a1"] };
+  assert.match(rerunCause(lostThenRetried, completions, [acked]).note, /acknowledged by a server/);
 });

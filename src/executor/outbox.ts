@@ -147,10 +147,11 @@ export class Outbox {
 
   /**
    * What an outbox directory holds, read only: the unacknowledged results of its log, those in files
-   * of their own (the earlier format), and the names of files that are neither (half-written,
-   * unreadable).
+   * of their own (the earlier format), the names of files that are neither (half-written,
+   * unreadable), and the attempts whose results the log kept and saw acknowledged since its last
+   * load or emptying (evidence for the chaos report).
    */
-  static read(dir: string): { logged: OutboxEntry[]; files: OutboxEntry[]; junk: string[] } {
+  static read(dir: string): { logged: OutboxEntry[]; files: OutboxEntry[]; junk: string[]; acked: string[] } {
     const results = new Map<string, OutboxEntry>();
     const acked = new Set<string>();
     const files: OutboxEntry[] = [];
@@ -159,7 +160,7 @@ export class Outbox {
     try {
       names = readdirSync(dir);
     } catch {
-      return { logged: [], files: [], junk };
+      return { logged: [], files: [], junk, acked: [] };
     }
     for (const name of names) {
       const file = join(dir, name);
@@ -176,7 +177,12 @@ export class Outbox {
         junk.push(name);
       }
     }
-    return { logged: [...results.values()].filter((m) => !acked.has(m.attemptId)), files, junk };
+    return {
+      logged: [...results.values()].filter((m) => !acked.has(m.attemptId)),
+      files,
+      junk,
+      acked: [...acked].filter((id) => results.has(id)),
+    };
   }
 
   private removeFile(attemptId: string): void {
