@@ -2,7 +2,7 @@
 // Runs every compiled test file (unit tests beside the code, test/, e2e/) with node's test runner.
 // Node 20 has no glob support in `node --test`, so the files are collected here.
 // Usage: node scripts/test.js [filter-substring ...]
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
@@ -43,16 +43,40 @@ if (selected.length === 0) {
 // --test-force-exit: a file whose tests are done but leaves a handle open must not stall the run.
 // --test-timeout: no single test may hang the suite. The whole run is bounded too (CI has a limit).
 const limitMin = Number(process.env.TEST_TIMEOUT_MIN ?? 25);
+// Every process of this run inherits a marker, so that what a test file left behind (its cleanup
+// never runs when the runner stops it at its time limit, and the servers and executors it started
+// lead process groups of their own) is found and stopped when the run ends. Such a file has already
+// failed, so this stops processes without hiding anything.
+const RUN_ID = `${process.pid}-${Date.now()}`;
+const RUN_MARKER = `TRIBUTARY_TEST_RUN=${RUN_ID}`;
 const child = spawn(
   process.execPath,
   ["--test", "--test-reporter=spec", "--test-concurrency=2", "--test-force-exit", "--test-timeout=180000", ...selected],
-  { stdio: "inherit", detached: true },
+  { stdio: "inherit", detached: true, env: { ...process.env, TRIBUTARY_TEST_RUN: RUN_ID } },
 );
+/** SIGKILLs every process still carrying this run's marker (Linux: read from /proc/<pid>/environ). */
+function stopLeftovers() {
+  let pids;
+  try {
+    pids = readdirSync("/proc").filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid);
+  } catch {
+    return; // no procfs: nothing to look at
+  }
+  for (const pid of pids) {
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(RUN_MARKER))
+        process.kill(Number(pid), "SIGKILL");
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+}
 const watchdog = setTimeout(() => {
   console.error(`\ntest run exceeded ${limitMin} minutes: stopping it`);
   try {
     process.kill(-child.pid, "SIGKILL");
   } catch {}
+  stopLeftovers();
   console.log("0 passed, 1 failed");
   process.exit(1);
 }, limitMin * 60_000);
@@ -64,4 +88,7 @@ const stop = (sig) => {
 };
 process.on("SIGINT", () => stop("SIGINT"));
 process.on("SIGTERM", () => stop("SIGTERM"));
-child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+child.on("exit", (code, signal) => {
+  stopLeftovers();
+  process.exit(code ?? (signal ? 1 : 0));
+});
