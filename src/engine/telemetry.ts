@@ -64,6 +64,8 @@ export class Telemetry {
   private logRows: LogRow[] = [];
   private timer: NodeJS.Timeout | null = null;
   private inflight: Promise<void> = Promise.resolve();
+  /** Flushes chained on `inflight` and not yet settled. */
+  private flushing = 0;
   /** Attempts that finished recently, so their late log lines still find their call. */
   private readonly recent = new Map<string, AttemptInfo>();
 
@@ -171,6 +173,7 @@ export class Telemetry {
     this.metricScopes = [];
     this.logRows = [];
     const { store, publish } = this.res;
+    this.flushing++;
     this.inflight = this.inflight
       .then(async () => {
         const byArrival = (a: NewEvent, b: NewEvent): number => this.arrival.get(a)! - this.arrival.get(b)!;
@@ -201,11 +204,19 @@ export class Telemetry {
       })
       .catch((e) => {
         process.stderr.write(`tributary: telemetry write failed: ${(e as Error).message}\n`);
-      });
+      })
+      .finally(() => void this.flushing--);
   }
 
+  /**
+   * True while anything buffered is not yet committed: waiting for its timer, or being written.
+   * A call's end waits for it (attempts.ts), so a progress update sent before a result is stored
+   * and published before the call's end, and so before `request:finished`: a stream that stops at
+   * `RequestFinished` has seen every update. (Counting only the timer missed a flush already under
+   * way when the result arrived: the final update then reached the bus after `RequestFinished`.)
+   */
   get pending(): boolean {
-    return this.timer !== null;
+    return this.timer !== null || this.flushing > 0;
   }
 
   /** Resolves once buffered writes are committed. */
