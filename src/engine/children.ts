@@ -254,9 +254,7 @@ export class Children {
       this.scheduler.enqueue(c);
       if (await c.creating) return;
       // Not stored: the call never runs (an attempt started meanwhile is released).
-      this.scheduler.remove(id);
-      req.pendingCalls.delete(id);
-      e.live.calls.delete(id);
+      this.scheduler.withdraw(c);
       this.unwait(id, done);
       return done({ ok: false, own: true, error: plainError("InternalError", why) });
     }

@@ -25,10 +25,8 @@ export function forgetRequests(parts: RecoveryParts, ids: ReadonlySet<string>): 
   }
   for (const c of [...live.calls.values()]) {
     if (!ids.has(c.req.id)) continue;
-    parts.scheduler.remove(c.id);
+    parts.scheduler.withdraw(c);
     parts.children.forget(c.id);
-    c.req.pendingCalls.delete(c.id);
-    live.calls.delete(c.id);
   }
   for (const id of ids) live.requests.delete(id);
 }

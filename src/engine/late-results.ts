@@ -14,6 +14,7 @@
 import { plainError } from "../core/errors.js";
 import type { FromExecutor } from "../core/wire/executor.js";
 import type { Attempts } from "./attempts.js";
+import type { LiveAttempt, LiveCall } from "./model.js";
 import type { EngineResources } from "./resources.js";
 import type { Scheduler } from "./scheduler.js";
 
@@ -48,7 +49,7 @@ export class LateResults {
     const c = e.live.calls.get(row.callId);
     const active = c && (c.req.status === "pending" || c.req.status === "running");
     if (!m.ok || !c || !active || row.executorId !== executorId) return "ack";
-    const newer = [...e.live.attempts.values()].find((x) => x.call === c) ?? null;
+    const newer = liveAttemptOf(c, e);
     // The newer attempt is still being started (its row is not there to supersede yet): look again.
     if (newer && !newer.stored) return "keep";
     if (newer) this.attempts.release(newer);
@@ -69,10 +70,19 @@ export class LateResults {
       // The compare-and-set refused: the call moved meanwhile (a retry was placed while the result
       // was being stored, or its retry was still being written). It goes back to the queue if
       // nothing runs it, and the result is looked at again shortly, against what the call is then.
-      if (!newer && ![...e.live.attempts.values()].some((x) => x.call === c)) this.scheduler.enqueue(c);
+      if (!newer && !liveAttemptOf(c, e)) this.scheduler.enqueue(c);
       return "keep";
     }
     if (newer) e.live.executors.get(newer.executorId)?.link?.send({ t: "cancel", attemptId: newer.id });
     return "ack";
   }
+}
+
+/** The attempt running `c` here, if any (looked up among its request's live attempts only). */
+function liveAttemptOf(c: LiveCall, e: EngineResources): LiveAttempt | null {
+  for (const id of c.req.liveAttempts) {
+    const a = e.live.attempts.get(id);
+    if (a?.call === c) return a;
+  }
+  return null;
 }

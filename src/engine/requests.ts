@@ -127,9 +127,7 @@ export class Requests {
         await creating;
       } catch (e) {
         // Nothing was stored: forget the request (an attempt started meanwhile is released).
-        this.scheduler.remove(root);
-        live.pendingCalls.delete(root);
-        this.res.live.calls.delete(root);
+        this.scheduler.withdraw(call);
         this.res.live.requests.delete(id);
         throw e;
       }

@@ -91,6 +91,16 @@ export class Scheduler {
     this.groupOf.delete(callId);
   }
 
+  /**
+   * Undoes `enqueue` for a call that will never run here (its creation was not stored, or its
+   * request left this server): out of the queue, its request's pending set and the live calls.
+   */
+  withdraw(c: LiveCall): void {
+    this.remove(c.id);
+    c.req.pendingCalls.delete(c.id);
+    this.res.live.calls.delete(c.id);
+  }
+
   /** Why a pending call waits, if it does. */
   reasonOf(callId: string): string | null {
     const g = this.groupOf.get(callId);
