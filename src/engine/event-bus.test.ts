@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { RequestEvent } from "../core/request.js";
-import { EventBus, JOURNAL_MAX } from "./event-bus.js";
+import { EventBus, HOLD_MS, JOURNAL_MAX } from "./event-bus.js";
 
 const ev = (seq: number, kind: RequestEvent["kind"] = "progress"): RequestEvent => ({ seq, kind, at: seq });
 const seqs = (events: RequestEvent[]): number[] => events.map((e) => e.seq);
@@ -58,4 +58,43 @@ test("no replay where memory does not hold every event after the position", () =
     null,
     "a finished request's journal is dropped",
   );
+});
+
+test("events published out of seq order reach subscribers in order", () => {
+  const bus = new EventBus();
+  const got: RequestEvent[] = [];
+  bus.publish("r", [ev(1, "request:started"), ev(2, "call:created")]);
+  bus.subscribe("r", (e) => got.push(e));
+  // A progress flush (seq 3) settles after a child's creation (seqs 4, 5) committed with it.
+  bus.publish("r", [ev(4, "call:created"), ev(5, "attempt:started")]);
+  assert.deepEqual(seqs(got), [], "held: seq 3 is missing");
+  bus.publish("r", [ev(3)]);
+  assert.deepEqual(seqs(got), [3, 4, 5]);
+  bus.publish("r", [ev(5, "attempt:started")]);
+  assert.deepEqual(seqs(got), [3, 4, 5], "a late duplicate is not delivered again");
+  bus.publish("r", [ev(6, "request:finished")]);
+  assert.deepEqual(seqs(got), [3, 4, 5, 6]);
+});
+
+test("an event past a gap nobody fills is delivered after a short hold", async () => {
+  const bus = new EventBus();
+  const got: RequestEvent[] = [];
+  bus.subscribe("r", (e) => got.push(e));
+  bus.publish("r", [ev(1, "request:started")]);
+  bus.publish("r", [ev(3)]);
+  bus.publish("r", [ev(5, "request:finished")]);
+  assert.deepEqual(seqs(got), [1]);
+  await new Promise((r) => setTimeout(r, HOLD_MS + 30));
+  assert.deepEqual(seqs(got), [1, 3, 5], "in order, once the hold ran out");
+  bus.publish("r", [ev(6)]);
+  assert.deepEqual(seqs(got), [1, 3, 5, 6], "a request whose order was dropped delivers as published");
+});
+
+test("a request first seen past seq 1 is delivered as published", () => {
+  const bus = new EventBus();
+  const got: RequestEvent[] = [];
+  bus.subscribe("r", (e) => got.push(e));
+  bus.publish("r", [ev(9)]);
+  bus.publish("r", [ev(8)]);
+  assert.deepEqual(seqs(got), [9, 8]);
 });

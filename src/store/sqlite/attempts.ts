@@ -8,6 +8,7 @@ import type { RequestEvent } from "../../core/request.js";
 import type { EventLog } from "./events.js";
 import { ATTEMPT_USAGE_COLUMNS, json, toAttempt, usageColumns, type SqlAttempt } from "../shared/rows.js";
 import type { Writes } from "./writes.js";
+import { UnknownRequestError } from "../shared/events.js";
 
 type AttemptMethods = Pick<
   Store,
@@ -26,8 +27,10 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
     `INSERT INTO attempts (id, call_id, request_id, number, executor_id, container_id, status, started_at)
      VALUES (?, ?, ?, ?, ?, ?, 'running', ?)`,
   );
-  const requestRunning = db.prepare<[string]>(
-    "UPDATE requests SET status = 'running' WHERE id = ? AND status = 'pending'",
+  // The request turns running and its event seqs are reserved in one statement.
+  const requestRunning = db.prepare<[number, string], { event_seq: number }>(
+    `UPDATE requests SET status = CASE WHEN status = 'pending' THEN 'running' ELSE status END,
+       event_seq = event_seq + ? WHERE id = ? RETURNING event_seq`,
   );
   const finish = db.prepare<Record<string, unknown>, { call_id: string; request_id: string }>(
     `UPDATE attempts SET status = @status, finished_at = @finished_at,
@@ -72,8 +75,9 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
         return "full" as const;
       if (claimCall.run(call.attemptsUsed, call.infraRetries, a.callId).changes === 0) return null;
       insert.run(a.id, a.callId, a.requestId, a.number, a.executorId, a.containerId, a.startedAt);
-      requestRunning.run(a.requestId);
-      return events.append(a.requestId, evs);
+      const row = requestRunning.get(evs.length, a.requestId);
+      if (!row) throw new UnknownRequestError(a.requestId);
+      return events.insert(a.requestId, row.event_seq - evs.length + 1, evs);
     },
   );
 
@@ -94,11 +98,16 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
       });
       if (!owner) return null;
       const callChanged = writes.patchCall(owner.call_id, "running", c) !== null;
-      const requestChanged = r !== null && writes.patchRequest(owner.request_id, r);
+      let requestChanged = false;
+      if (r !== null && callChanged) {
+        // The usual end of a root call: the request's finish reserves the events' seqs with it.
+        const last = writes.patchRequestReserving(owner.request_id, r, evs.length);
+        if (last !== null) return events.insert(owner.request_id, last - evs.length + 1, evs);
+      } else if (r !== null) requestChanged = writes.patchRequest(owner.request_id, r);
       // An event announcing a change that did not happen is dropped: the stream never shows what
       // the store does not hold (e.g. no second `request:finished` after a cancellation).
       const kept =
-        callChanged && requestChanged
+        callChanged && (r === null || requestChanged)
           ? evs
           : evs.filter(
               (e) => (e.kind !== "call:finished" || callChanged) && (e.kind !== "request:finished" || requestChanged),

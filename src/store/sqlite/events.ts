@@ -11,6 +11,9 @@ import type { RequestEvent } from "../../core/request.js";
 import { toEvent, UnknownRequestError, type SqlEvent } from "../shared/events.js";
 import type { NewEvent } from "../types.js";
 
+/** Most events one INSERT statement writes (9 parameters each, far below SQLite's limit). */
+const MULTI_MAX = 16;
+
 export interface EventLog {
   /** Allocates seqs after the request's last one and inserts the events. In a transaction. */
   append(requestId: string, events: readonly NewEvent[]): RequestEvent[];
@@ -24,12 +27,14 @@ export function createEventLog(db: Database.Database): EventLog {
   const bump = db.prepare<[number, string], { event_seq: number }>(
     "UPDATE requests SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq",
   );
-  const insertOne = db.prepare<
-    [string, number, string, number, string | null, string | null, string | null, number | null, string | null]
-  >(
-    `INSERT INTO events (request_id, seq, kind, at, call_id, parent_call_id, function_name, attempt, data)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  // One INSERT per event count up to MULTI_MAX (a transition writes 1–3 events): one statement
+  // run, not one per event. Larger batches (a map's items) go in chunks of MULTI_MAX.
+  const inserts: Database.Statement<unknown[]>[] = [];
+  const insertOf = (n: number): Database.Statement<unknown[]> =>
+    (inserts[n] ??= db.prepare<unknown[]>(
+      `INSERT INTO events (request_id, seq, kind, at, call_id, parent_call_id, function_name, attempt, data)
+       VALUES ${Array.from({ length: n }, () => "(?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
+    ));
   const select = db.prepare<[string, number, number], SqlEvent>(
     `SELECT seq, kind, at, call_id, parent_call_id, function_name, attempt, data
      FROM events WHERE request_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
@@ -43,21 +48,25 @@ export function createEventLog(db: Database.Database): EventLog {
 
   function insert(requestId: string, firstSeq: number, events: readonly NewEvent[]): RequestEvent[] {
     const out: RequestEvent[] = new Array(events.length);
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i]!;
-      const seq = firstSeq + i;
-      insertOne.run(
-        requestId,
-        seq,
-        e.kind,
-        e.at,
-        e.callId ?? null,
-        e.parentCallId === undefined ? null : (e.parentCallId ?? ""),
-        e.functionName ?? null,
-        e.attempt ?? null,
-        e.data === undefined ? null : JSON.stringify(e.data),
-      );
-      out[i] = { ...e, seq };
+    for (let from = 0; from < events.length; from += MULTI_MAX) {
+      const n = Math.min(MULTI_MAX, events.length - from);
+      const params: unknown[] = new Array(n * 9);
+      for (let i = 0; i < n; i++) {
+        const e = events[from + i]!;
+        const seq = firstSeq + from + i;
+        const p = i * 9;
+        params[p] = requestId;
+        params[p + 1] = seq;
+        params[p + 2] = e.kind;
+        params[p + 3] = e.at;
+        params[p + 4] = e.callId ?? null;
+        params[p + 5] = e.parentCallId === undefined ? null : (e.parentCallId ?? "");
+        params[p + 6] = e.functionName ?? null;
+        params[p + 7] = e.attempt ?? null;
+        params[p + 8] = e.data === undefined ? null : JSON.stringify(e.data);
+        out[from + i] = { ...e, seq };
+      }
+      insertOf(n).run(params);
     }
     return out;
   }

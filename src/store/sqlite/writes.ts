@@ -17,6 +17,11 @@ export interface Writes {
   patchCall(id: string, from: string, patch: CallPatch): string | null;
   /** CAS on the request being unfinished (pending or running); false when it already finished. */
   patchRequest(id: string, patch: RequestPatch): boolean;
+  /**
+   * `patchRequest` that also reserves `n` event seqs in the same statement: the request's last
+   * reserved seq, or null when it already finished (then nothing is reserved).
+   */
+  patchRequestReserving(id: string, patch: RequestPatch, n: number): number | null;
 }
 
 const keep = (col: string) => `${col} = CASE WHEN @set_${col} THEN @${col} ELSE ${col} END`;
@@ -43,12 +48,36 @@ export function prepareWrites(db: Database.Database): Writes {
      WHERE id = @id AND status = @from
      RETURNING request_id`,
   );
-  const patchRequest = db.prepare<Record<string, unknown>>(
-    `UPDATE requests SET status = @status,
+  const requestSet = `status = @status,
        ${["failure_reason", "request_error", "error", "finished_at"].map(keep).join(",\n       ")},
-       ${keepPayload("output")}
-     WHERE id = @id AND status IN ('pending', 'running')`,
+       ${keepPayload("output")}`;
+  const patchRequest = db.prepare<Record<string, unknown>>(
+    `UPDATE requests SET ${requestSet} WHERE id = @id AND status IN ('pending', 'running')`,
   );
+  const patchRequestReserving = db.prepare<Record<string, unknown>, { event_seq: number }>(
+    `UPDATE requests SET ${requestSet}, event_seq = event_seq + @reserve
+     WHERE id = @id AND status IN ('pending', 'running') RETURNING event_seq`,
+  );
+  const requestParams = (id: string, p: RequestPatch): Record<string, unknown> => {
+    const o = payloadParams(p.output);
+    return {
+      id,
+      status: p.status,
+      set_failure_reason: flag(p.failureReason),
+      failure_reason: p.failureReason ?? null,
+      set_request_error: flag(p.requestError),
+      request_error: json(p.requestError),
+      set_error: flag(p.error),
+      error: json(p.error),
+      set_finished_at: flag(p.finishedAt),
+      finished_at: p.finishedAt ?? null,
+      set_output: flag(p.output),
+      output_type: o.type,
+      output_size: o.size,
+      output_inline: o.inline,
+      output_blob: o.blob,
+    };
+  };
 
   return {
     insertCall(c) {
@@ -99,26 +128,10 @@ export function prepareWrites(db: Database.Database): Writes {
       return row ? row.request_id : null;
     },
     patchRequest(id, p) {
-      const o = payloadParams(p.output);
-      return (
-        patchRequest.run({
-          id,
-          status: p.status,
-          set_failure_reason: flag(p.failureReason),
-          failure_reason: p.failureReason ?? null,
-          set_request_error: flag(p.requestError),
-          request_error: json(p.requestError),
-          set_error: flag(p.error),
-          error: json(p.error),
-          set_finished_at: flag(p.finishedAt),
-          finished_at: p.finishedAt ?? null,
-          set_output: flag(p.output),
-          output_type: o.type,
-          output_size: o.size,
-          output_inline: o.inline,
-          output_blob: o.blob,
-        }).changes > 0
-      );
+      return patchRequest.run(requestParams(id, p)).changes > 0;
+    },
+    patchRequestReserving(id, p, n) {
+      return patchRequestReserving.get({ ...requestParams(id, p), reserve: n })?.event_seq ?? null;
     },
   };
 }
