@@ -18,6 +18,7 @@ import type { ContainerTarget, ToContainer } from "../core/wire/container.js";
 import { Channel } from "./channel.js";
 import { childCpuMark, childCpuSince, trackChildProcesses } from "./child-cpu.js";
 import { decodeInputFile } from "./input-file.js";
+import { residentBytes } from "./resident.js";
 import { createScope, type ContainerScope } from "./runtime.js";
 import { openTransport } from "./transport.js";
 
@@ -128,7 +129,7 @@ async function run(msg: Extract<ToContainer, { t: "run" }>): Promise<void> {
  */
 function measure(cpuStart: NodeJS.CpuUsage, childStart: number | null): { rss: number; cpuMicros: number } {
   const d = process.cpuUsage(cpuStart);
-  return { rss: process.memoryUsage.rss(), cpuMicros: d.user + d.system + childCpuSince(childStart) };
+  return { rss: residentBytes(), cpuMicros: d.user + d.system + childCpuSince(childStart) };
 }
 
 transport.onMessage((msg: ToContainer) => {

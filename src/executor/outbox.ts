@@ -6,12 +6,17 @@
  * died (a SIGKILL, a machine crash) is not run again.
  *
  * Storage, in `<data>/outbox/`: two append-only log segments (`log-0`, `log-1`) of records, each
- * `[u32 length][v8 body]`: a result (`{ t: "done", … }`) when it is kept and a tombstone
- * (`{ t: "ack", attemptId }`) when it is forgotten; loading replays both segments (results minus
- * tombstones, in any order). Each record is one synchronous `write` to an open descriptor, in the
- * turn the result is sent: a few microseconds, where a file per result (create, rename, unlink)
- * cost 0.1–0.6 ms of CPU each on the loaded bench machine (BENCHMARKS.md, session of 2026-11-26
- * evening). A segment whose every result was forgotten is emptied once it passes
+ * `[u32 length][body]`: a result (`{ t: "done", … }`) when it is kept and a tombstone (its attempt
+ * id) when it is forgotten; loading replays both segments (results minus tombstones, in any order).
+ * A body is a result as JSON followed by its value's raw bytes, a tombstone's attempt id, or (a
+ * result the JSON form cannot hold, and records of earlier versions) a `v8.serialize` of the
+ * message, told apart by their first byte: `v8.serialize` cost 12 µs a record, more than the write.
+ * Each result is one synchronous write to an open descriptor, in the turn the result is sent: a few
+ * microseconds, where a file per result (create, rename, unlink) cost 0.1–0.6 ms of CPU each on the
+ * loaded bench machine (BENCHMARKS.md, session of 2026-11-26 evening). Tombstones are not written on
+ * their own: they wait for the next result's write to their segment (one `writev`), or at most
+ * {@link TOMBSTONE_DELAY_MS}; one lost to a death only makes a restart re-send a result the server
+ * already committed, which it acknowledges and ignores (wire/executor.ts). A segment whose every result was forgotten is emptied once it passes
  * {@link SEGMENT_BYTES}; appends move to the other segment when it is empty, so the log stays
  * bounded while results are acknowledged. Files named by an attempt id (the earlier format, one file
  * per result) are still loaded, and deleted on their ack.
@@ -29,6 +34,7 @@
  */
 import {
   closeSync,
+  writevSync,
   ftruncateSync,
   mkdirSync,
   openSync,
@@ -51,12 +57,20 @@ const NAME = /^[A-Za-z0-9_-]{1,128}$/;
 /** A segment whose results were all acknowledged is emptied once it is this large. */
 const SEGMENT_BYTES = 1 << 20;
 const SEGMENTS = ["log-0", "log-1"] as const;
+/** The longest a tombstone waits for a result's write to share before it is written alone. */
+const TOMBSTONE_DELAY_MS = 100;
+/** First byte of a body: a result as JSON and bytes, or a tombstone; 0xFF starts a `v8.serialize`. */
+const RESULT = 0x01;
+const TOMBSTONE = 0x02;
+const V8_VERSION_TAG = 0xff;
 
 interface Segment {
   fd: number;
   bytes: number;
   /** Results appended here and not yet acknowledged. */
   live: number;
+  /** Tombstones of results appended here, not yet written (counted in `bytes` already). */
+  tombstones: Buffer[];
 }
 
 type LogRecord = OutboxEntry | { t: "ack"; attemptId: string };
@@ -69,6 +83,7 @@ export class Outbox {
   private readonly where = new Map<string, number>();
   /** Results loaded from files of their own (the earlier format), deleted on their ack. */
   private readonly files = new Set<string>();
+  private tombstoneTimer: NodeJS.Timeout | null = null;
 
   constructor(dataDir: string) {
     this.dir = join(dataDir, "outbox");
@@ -88,14 +103,21 @@ export class Outbox {
     const fd = openSync(fresh, "w");
     let bytes = 0;
     for (const m of found.logged) {
-      bytes += append(fd, m);
+      const rec = record(m);
+      writeSync(fd, rec);
+      bytes += rec.length;
       this.where.set(m.attemptId, 0);
     }
     closeSync(fd);
     renameSync(fresh, join(this.dir, SEGMENTS[0]));
     rmSync(join(this.dir, SEGMENTS[1]), { force: true });
     for (const [i, name] of SEGMENTS.entries()) {
-      this.segments.push({ fd: openSync(join(this.dir, name), "a"), bytes: i === 0 ? bytes : 0, live: 0 });
+      this.segments.push({
+        fd: openSync(join(this.dir, name), "a"),
+        bytes: i === 0 ? bytes : 0,
+        live: 0,
+        tombstones: [],
+      });
     }
     this.segments[0]!.live = found.logged.length;
     for (const m of found.files) this.files.add(m.attemptId);
@@ -105,8 +127,8 @@ export class Outbox {
   /** Keeps a result until {@link remove} (after {@link load}, which opens the log). */
   put(m: OutboxEntry): void {
     if (!NAME.test(m.attemptId)) return; // not a file name: kept in memory only, as before
-    const body = v8.serialize(m);
     if (this.segments.length === 0) return; // not loaded yet, or closed: kept in memory only
+    const rec = record(m);
     let s = this.segments[this.active]!;
     const other = this.segments[1 - this.active]!;
     if (s.bytes >= SEGMENT_BYTES && other.live === 0) {
@@ -115,7 +137,10 @@ export class Outbox {
       s = other;
     }
     try {
-      s.bytes += append(s.fd, null, body);
+      // One write, with O_APPEND landing whole at the end: the waiting tombstones, then the result.
+      if (s.tombstones.length === 0) writeSync(s.fd, rec);
+      else writevSync(s.fd, [...s.tombstones.splice(0), rec]);
+      s.bytes += rec.length;
       s.live++;
       this.where.set(m.attemptId, this.active);
     } catch (e) {
@@ -133,16 +158,33 @@ export class Outbox {
     if (!s) return; // closed
     s.live--;
     if (s.live === 0 && s.bytes >= SEGMENT_BYTES) return this.empty(s);
-    try {
-      s.bytes += append(s.fd, { t: "ack", attemptId });
-    } catch {
-      /* the result stays: re-sent after a restart, acknowledged and ignored by the server */
+    const rec = tombstone(attemptId);
+    s.tombstones.push(rec);
+    s.bytes += rec.length;
+    if (!this.tombstoneTimer) {
+      this.tombstoneTimer = setTimeout(() => this.writeTombstones(), TOMBSTONE_DELAY_MS);
+      this.tombstoneTimer.unref();
     }
   }
 
-  /** Closes the log (the executor stops). */
+  /** Closes the log (the executor stops), writing the tombstones still waiting. */
   close(): void {
+    this.writeTombstones();
     for (const s of this.segments.splice(0)) closeSync(s.fd);
+  }
+
+  /** Writes the tombstones no result's write took along. */
+  private writeTombstones(): void {
+    if (this.tombstoneTimer) clearTimeout(this.tombstoneTimer);
+    this.tombstoneTimer = null;
+    for (const s of this.segments) {
+      if (s.tombstones.length === 0) continue;
+      try {
+        writevSync(s.fd, s.tombstones.splice(0));
+      } catch {
+        /* the results stay: re-sent after a restart, acknowledged and ignored by the server */
+      }
+    }
   }
 
   /**
@@ -196,20 +238,79 @@ export class Outbox {
 
   /** Empties a segment that holds no unacknowledged result. */
   private empty(s: Segment): void {
+    s.tombstones = [];
     if (s.bytes === 0) return;
     ftruncateSync(s.fd, 0);
     s.bytes = 0;
   }
 }
 
-/** Appends one record (a message, or its serialized `body`); returns the bytes written. */
-function append(fd: number, m: LogRecord | null, body: Buffer = v8.serialize(m)): number {
-  const rec = Buffer.allocUnsafe(4 + body.length);
-  rec.writeUInt32LE(body.length, 0);
-  body.copy(rec, 4);
-  // One write: with O_APPEND it lands whole at the end, never interleaved with another record.
-  writeSync(fd, rec);
-  return rec.length;
+/** The fields a result's JSON form holds; a result with any other is kept as `v8.serialize`. */
+const JSON_FIELDS = new Set(["t", "attemptId", "ok", "value", "contentType", "error", "reason", "usage"]);
+
+/**
+ * A result as one framed record: `[u32 length][RESULT][u32 json length][json][value bytes]`, the
+ * JSON being the result without its value (plain data: ids, a PlainError, usage figures).
+ */
+function record(m: OutboxEntry): Buffer {
+  let plain = m.ok ? m.value instanceof Uint8Array : true;
+  for (const k in m) if (!JSON_FIELDS.has(k)) plain = false;
+  if (!plain) return frame(v8.serialize(m));
+  let json: string;
+  let value: Uint8Array | null = null;
+  if (m.ok) {
+    const { value: v, ...rest } = m;
+    json = JSON.stringify(rest);
+    value = v;
+  } else {
+    json = JSON.stringify(m);
+  }
+  const jsonBytes = Buffer.byteLength(json);
+  const body = 1 + 4 + jsonBytes + (value?.byteLength ?? 0);
+  const rec = Buffer.allocUnsafe(4 + body);
+  rec.writeUInt32LE(body, 0);
+  rec[4] = RESULT;
+  rec.writeUInt32LE(jsonBytes, 5);
+  rec.write(json, 9, "utf8");
+  if (value) rec.set(value, 9 + jsonBytes);
+  return rec;
+}
+
+/** The record that forgets a result: `[u32 length][TOMBSTONE][attempt id]`. */
+function tombstone(attemptId: string): Buffer {
+  const idBytes = Buffer.byteLength(attemptId);
+  const rec = Buffer.allocUnsafe(5 + idBytes);
+  rec.writeUInt32LE(1 + idBytes, 0);
+  rec[4] = TOMBSTONE;
+  rec.write(attemptId, 5, "utf8");
+  return rec;
+}
+
+/** `[u32 length][body]`. */
+function frame(body: Uint8Array): Buffer {
+  const rec = Buffer.allocUnsafe(4 + body.byteLength);
+  rec.writeUInt32LE(body.byteLength, 0);
+  rec.set(body, 4);
+  return rec;
+}
+
+/** One record's body, or null when it is unreadable. */
+function parseBody(body: Buffer): LogRecord | null {
+  if (body.length === 0) return null;
+  if (body[0] === TOMBSTONE) return { t: "ack", attemptId: body.toString("utf8", 1) };
+  if (body[0] === RESULT) {
+    if (body.length < 5) return null;
+    const jsonBytes = body.readUInt32LE(1);
+    if (5 + jsonBytes > body.length) return null;
+    const m = JSON.parse(body.toString("utf8", 5, 5 + jsonBytes)) as LogRecord;
+    if (m.t === "done" && m.ok) {
+      // A copy of its own: the segment's buffer is not kept alive by one small result.
+      m.value = new Uint8Array(body.subarray(5 + jsonBytes));
+    }
+    return m;
+  }
+  if (body[0] === V8_VERSION_TAG) return v8.deserialize(body) as LogRecord;
+  return null;
 }
 
 /** The records of a segment; a torn or unreadable record ends it (only ever the last one). */
@@ -218,12 +319,13 @@ function* records(buf: Buffer): Generator<LogRecord> {
   while (at + 4 <= buf.length) {
     const len = buf.readUInt32LE(at);
     if (at + 4 + len > buf.length) return;
-    let r: LogRecord;
+    let r: LogRecord | null;
     try {
-      r = v8.deserialize(buf.subarray(at + 4, at + 4 + len)) as LogRecord;
+      r = parseBody(buf.subarray(at + 4, at + 4 + len));
     } catch {
       return;
     }
+    if (r === null) return;
     at += 4 + len;
     if ((r?.t === "done" || r?.t === "ack") && typeof r.attemptId === "string") yield r;
   }

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AttemptMeter, type ProbeSample } from "./attempt-meter.js";
-import { processTree, readProcessCpuSeconds, sampleProcessTree } from "./usage.js";
+import { openProcessCpu, processTree, readProcessCpuSeconds, sampleProcessTree } from "./usage.js";
 
 /** A meter over scripted readings and a manual clock. */
 function scripted(readings: (ProbeSample | null)[]) {
@@ -108,4 +108,15 @@ test("the container's own CPU stands in for the end reading; a cgroup is still r
   const u = cg.end({ memoryGb: 1, containerStarted: false, ownCpuMicros: 5000 });
   assert.equal(reads, 2);
   assert.equal(u.cpuSeconds, 2);
+});
+
+test("an open stat reader reads the same figure as a fresh read of the file", () => {
+  const r = openProcessCpu(process.pid)!;
+  try {
+    const kept = r.read()!;
+    const fresh = readProcessCpuSeconds(process.pid)!;
+    assert.ok(kept > 0 && Math.abs(fresh - kept) < 0.5, `kept ${kept}, fresh ${fresh}`);
+  } finally {
+    r.close();
+  }
 });

@@ -118,22 +118,48 @@ export function processTree(pid: number, procRoot = "/proc"): number[] {
  * only grows: a child that exits moves its time into its parent's `cutime` when it is reaped.
  */
 export function readProcessCpuSeconds(pid: number, procRoot = "/proc"): number | null {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(join(procRoot, String(pid), "stat"), "utf8");
+    bytes = readFileSync(join(procRoot, String(pid), "stat"));
   } catch {
     return null;
   }
-  return statCpuSeconds(text);
+  return statCpuSeconds(bytes, bytes.length);
 }
 
-/** CPU seconds from the text of a `/proc/<pid>/stat` (see {@link readProcessCpuSeconds}). */
-function statCpuSeconds(text: string): number | null {
+const SPACE = 0x20;
+const CLOSE_PAREN = 0x29;
+
+/**
+ * CPU seconds from the first `n` bytes of a `/proc/<pid>/stat` (see {@link readProcessCpuSeconds}).
+ * Parsed from the bytes, with no string made: this runs at the start of every attempt, where
+ * decoding the line and splitting it into its 52 fields cost more than the read itself.
+ */
+function statCpuSeconds(buf: Uint8Array, n: number): number | null {
   // "pid (comm) state …": comm may hold spaces and parentheses, so fields start after the last ')'.
-  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  let at = buf.lastIndexOf(CLOSE_PAREN, n - 1);
+  if (at < 0) return null;
+  at += 2; // ") "
   // Fields 14–17 of proc(5) (utime, stime, cutime, cstime) are at 11–14 counting from field 3.
-  const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
-  return Number.isFinite(ticks) ? ticks / CLOCK_TICKS_PER_SECOND : null;
+  for (let field = 0; field < 11; field++) {
+    at = buf.indexOf(SPACE, at);
+    if (at < 0 || at >= n) return null;
+    at++;
+  }
+  let ticks = 0;
+  for (let field = 11; field <= 14; field++) {
+    let value = 0;
+    let digits = 0;
+    for (; at < n; at++, digits++) {
+      const d = buf[at]! - 0x30;
+      if (d < 0 || d > 9) break;
+      value = value * 10 + d;
+    }
+    if (digits === 0 || (at < n && buf[at] !== SPACE && buf[at] !== 0x0a)) return null;
+    ticks += value;
+    at++;
+  }
+  return ticks / CLOCK_TICKS_PER_SECOND;
 }
 
 /** {@link readProcessCpuSeconds} of one process, kept open: see {@link openProcessCpu}. */
@@ -166,7 +192,7 @@ export function openProcessCpu(pid: number, procRoot = "/proc"): ProcessCpuReade
       if (fd === null) return null;
       try {
         const n = readSync(fd, statBuf, 0, statBuf.length, 0);
-        return statCpuSeconds(statBuf.toString("latin1", 0, n));
+        return statCpuSeconds(statBuf, n);
       } catch {
         return null;
       }
