@@ -6,9 +6,8 @@
  * `/healthz` and the `/ui` page shell are open whatever the keys.
  */
 import { Hono } from "hono";
-import { EngineError } from "../engine/index.js";
 import type { ServerContext } from "./context.js";
-import { ApiError, errorResponse, fromEngineError } from "./http-error.js";
+import { ApiError, errorResponse, toApiError } from "./http-error.js";
 import { applicationRoutes } from "./routes/applications.js";
 import { cronScheduleRoutes } from "./routes/cron-schedules.js";
 import { invokeRoutes } from "./routes/invoke.js";
@@ -39,12 +38,7 @@ export function createApp(s: ServerContext, auth: AuthOptions | Credentials): Ho
   const creds = auth instanceof Credentials ? auth : new Credentials(s.store, auth);
   const guard = createGuards(creds, s.engine);
   const app = new Hono();
-  app.onError((e, c) => {
-    if (e instanceof ApiError) return errorResponse(c, e);
-    if (e instanceof EngineError) return errorResponse(c, fromEngineError(e));
-    process.stderr.write(`tributary server: ${(e as Error).stack ?? String(e)}\n`);
-    return errorResponse(c, new ApiError(500, "internal", "internal error"));
-  });
+  app.onError((e, c) => errorResponse(c, toApiError(e)));
   app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`)));
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));

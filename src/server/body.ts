@@ -6,40 +6,16 @@ import type { IncomingMessage } from "node:http";
 import type { Context } from "hono";
 import { tooLarge } from "./http-error.js";
 
-export async function readBody(req: Request | Context, limit: number): Promise<Uint8Array> {
-  // On the Node adapter, read the IncomingMessage itself: building the Web Request (and its
-  // AbortSignal and stream) costs more than the body for the small bodies of the hot path.
-  const incoming = "env" in req ? (req.env as { incoming?: IncomingMessage } | undefined)?.incoming : undefined;
-  const raw = (): Request => ("env" in req ? req.req.raw : req);
-  const declared = Number((incoming ? incoming.headers["content-length"] : raw().headers.get("content-length")) ?? NaN);
-  if (Number.isFinite(declared) && declared > limit)
-    throw tooLarge(`body of ${declared} bytes exceeds the limit of ${limit} bytes`);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (incoming) {
-    for await (const chunk of incoming as AsyncIterable<Buffer>) {
-      size += chunk.byteLength;
-      if (size > limit) {
-        incoming.destroy();
-        throw tooLarge(`body exceeds the limit of ${limit} bytes`);
-      }
-      chunks.push(chunk);
-    }
-  } else {
-    const body = raw().body;
-    if (!body) return new Uint8Array(0);
-    const reader = body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > limit) {
-        await reader.cancel().catch(() => {});
-        throw tooLarge(`body exceeds the limit of ${limit} bytes`);
-      }
-      chunks.push(value);
-    }
-  }
+function checkDeclared(declared: string | null | undefined, limit: number): void {
+  const n = Number(declared ?? NaN);
+  if (Number.isFinite(n) && n > limit) throw tooLarge(`body of ${n} bytes exceeds the limit of ${limit} bytes`);
+}
+
+function overLimit(limit: number): Error {
+  return tooLarge(`body exceeds the limit of ${limit} bytes`);
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
   if (chunks.length === 0) return new Uint8Array(0);
   if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(size);
@@ -49,6 +25,47 @@ export async function readBody(req: Request | Context, limit: number): Promise<U
     off += c.byteLength;
   }
   return out;
+}
+
+/** The body of a Node request (the invoke fast path, and Hono's Node adapter underneath). */
+export async function readIncomingBody(incoming: IncomingMessage, limit: number): Promise<Uint8Array> {
+  checkDeclared(incoming.headers["content-length"], limit);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of incoming as AsyncIterable<Buffer>) {
+    size += chunk.byteLength;
+    if (size > limit) {
+      incoming.destroy();
+      throw overLimit(limit);
+    }
+    chunks.push(chunk);
+  }
+  return concat(chunks, size);
+}
+
+export async function readBody(req: Request | Context, limit: number): Promise<Uint8Array> {
+  // On the Node adapter, read the IncomingMessage itself: building the Web Request (and its
+  // AbortSignal and stream) costs more than the body for the small bodies of the hot path.
+  const incoming = "env" in req ? (req.env as { incoming?: IncomingMessage } | undefined)?.incoming : undefined;
+  if (incoming) return readIncomingBody(incoming, limit);
+  const raw = "env" in req ? req.req.raw : req;
+  checkDeclared(raw.headers.get("content-length"), limit);
+  const body = raw.body;
+  if (!body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw overLimit(limit);
+    }
+    chunks.push(value);
+  }
+  return concat(chunks, size);
 }
 
 /** Streams a body as an async iterable of chunks (for multi-GB `File` inputs). */

@@ -3,7 +3,7 @@
  */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { EngineError, EngineErrorCode } from "../engine/index.js";
+import { EngineError, type EngineErrorCode } from "../engine/index.js";
 
 export class ApiError extends Error {
   constructor(
@@ -41,11 +41,26 @@ export function fromEngineError(e: EngineError): ApiError {
   return new ApiError(status, code, e.message, e.details);
 }
 
+/**
+ * The `ApiError` a thrown error answers with: itself, an engine error's mapping, else a logged 500
+ * (the message of an unexpected error never reaches the client).
+ */
+export function toApiError(e: unknown): ApiError {
+  if (e instanceof ApiError) return e;
+  if (e instanceof EngineError) return fromEngineError(e);
+  process.stderr.write(`tributary server: ${(e as Error).stack ?? String(e)}\n`);
+  return new ApiError(500, "internal", "internal error");
+}
+
+/** The JSON body of an error answer. */
+export function errorBody(e: ApiError): { error: { code: string; message: string; details?: unknown } } {
+  return { error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } };
+}
+
+/** RFC 6750: a 401 names the scheme the client should use. */
+export const WWW_AUTHENTICATE = 'Bearer realm="tributary"';
+
 export function errorResponse(c: Context, e: ApiError): Response {
-  // RFC 6750: a 401 names the scheme the client should use.
-  if (e.status === 401) c.header("www-authenticate", 'Bearer realm="tributary"');
-  return c.json(
-    { error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } },
-    e.status,
-  );
+  if (e.status === 401) c.header("www-authenticate", WWW_AUTHENTICATE);
+  return c.json(errorBody(e), e.status);
 }

@@ -6,13 +6,14 @@ import { mkdirSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
-import { serve } from "@hono/node-server";
+import { createServer as createHttpServer } from "node:http";
+import { getRequestListener } from "@hono/node-server";
 import type { Hono } from "hono";
 import { DEFAULT_REGIONS } from "../core/options.js";
 import { createEngine, type Engine } from "../engine/index.js";
 import { createLocalBlobStore, openPostgresBlobStore, openStore, type PostgresBlobStore } from "../store/index.js";
 import { createApp } from "./app.js";
+import { createFastInvoke } from "./fast-invoke.js";
 import { startCronTicker } from "./cron/ticker.js";
 import { systemClock } from "../core/clock.js";
 import { authNotice as checkBind } from "./auth/bind-policy.js";
@@ -161,9 +162,13 @@ export async function createServer(o: ServerOptions): Promise<RunningServer> {
   ctx.onSchedulesChanged = ticker.changed;
   const creds = new Credentials(store, { apiKeys: o.apiKeys ?? [], executorToken: o.executorToken ?? null });
   const app = createApp(ctx, creds);
-  const http = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port: o.port ?? 8900 }, () => resolve(s as Server));
+  // The hot invoke requests are served on node:http directly (fast-invoke.ts); the rest by Hono.
+  const fast = createFastInvoke(ctx, creds);
+  const hono = getRequestListener(app.fetch, { hostname: host });
+  const http = createHttpServer((req, res) => {
+    if (!fast(req, res)) void hono(req, res);
   });
+  await new Promise<void>((resolve) => http.listen(o.port ?? 8900, host, () => resolve()));
   http.keepAliveTimeout = 65_000;
   const detach = attachExecutorSocket(http, engine, creds);
   const port = (http.address() as AddressInfo).port;

@@ -40,6 +40,94 @@ export interface EventStreamOptions {
   prelude?: string;
 }
 
+/** Where `followEvents` writes: SSE text, then exactly one of `end` or `fail`. */
+export interface EventSink {
+  write(text: string): void;
+  /** The stream is over; `last` (the `RequestFinished` frame) is its final text. */
+  end(last?: string): void;
+  fail(e: unknown): void;
+}
+
+/**
+ * Writes `requestId`'s events after `o.afterSeq` to `sink` until `RequestFinished` (or a failure);
+ * returns `cancel`, which stops it (the client went away) without writing anything more.
+ */
+export function followEvents(
+  s: Pick<ServerContext, "engine" | "store">,
+  requestId: string,
+  o: EventStreamOptions,
+  sink: EventSink,
+): () => void {
+  let cleanup = (): void => {};
+  /** Closed, failed or cancelled by the client: nothing more may be written. */
+  let done = false;
+  let last = o.afterSeq;
+  /** Set once `request:finished` is seen: nothing but its frame is written after it. */
+  let finishing = false;
+  let historyRead = false;
+  const queued: RequestEvent[] = [];
+  const fail = (e: unknown): void => {
+    if (done) return;
+    done = true;
+    cleanup();
+    sink.fail(e);
+  };
+  const write = (ev: RequestEvent): void => {
+    if (done || finishing || ev.seq <= last) return;
+    last = ev.seq;
+    if (ev.kind === "request:finished") {
+      finishing = true;
+      // The outcome's frame needs the outcome (and the output): from memory when this event is
+      // being published right now, else from the store; then the stream ends.
+      requestFinishedData(s, requestId, ev, s.engine.finalOutcome(requestId)).then((data) => {
+        if (done) return;
+        done = true;
+        cleanup();
+        sink.end(frame(ev.seq, FINISHED_EVENT, data));
+      }, fail);
+      return;
+    }
+    if (inEventSet(ev.kind, o.events)) sink.write(frame(ev.seq, ev.kind, withFraction(ev)));
+  };
+  if (o.prelude) sink.write(o.prelude);
+  // A request that started here replays from memory: no history to read from the store.
+  const replayed = s.engine.subscribeFrom(requestId, o.afterSeq, write);
+  if (replayed) historyRead = true;
+  const unsubscribe = replayed ?? s.engine.subscribe(requestId, (ev) => (historyRead ? write(ev) : queued.push(ev)));
+  const beat = setInterval(() => !done && sink.write(": keep-alive\n\n"), HEARTBEAT_MS);
+  cleanup = () => {
+    unsubscribe();
+    clearInterval(beat);
+  };
+  if (!replayed)
+    void (async () => {
+      try {
+        for (;;) {
+          const page = await s.store.listEvents(requestId, last, PAGE);
+          for (const ev of page) write(ev);
+          if (page.length < PAGE || finishing || done) break;
+        }
+        historyRead = true;
+        queued.sort((a, b) => a.seq - b.seq).forEach(write);
+      } catch (e) {
+        fail(e);
+      }
+    })();
+  return () => {
+    if (done) return;
+    done = true;
+    cleanup();
+  };
+}
+
+/** The headers of every progress stream. */
+export const EVENT_STREAM_HEADERS: Readonly<Record<string, string>> = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache",
+  connection: "keep-alive",
+  "x-accel-buffering": "no",
+};
+
 /** A streaming Response of `requestId`'s events after `afterSeq`. */
 export function eventStream(
   s: Pick<ServerContext, "engine" | "store">,
@@ -47,81 +135,21 @@ export function eventStream(
   o: EventStreamOptions,
 ): Response {
   const enc = new TextEncoder();
-  let cleanup = (): void => {};
-  /** Closed, failed or cancelled by the client: nothing more may be enqueued. */
-  let done = false;
+  let cancel = (): void => {};
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
-      let last = o.afterSeq;
-      /** Set once `request:finished` is seen: nothing but its frame is written after it. */
-      let finishing = false;
-      let historyRead = false;
-      const queued: RequestEvent[] = [];
-      const fail = (e: unknown): void => {
-        if (done) return;
-        done = true;
-        cleanup();
-        controller.error(e);
-      };
-      const finish = (): void => {
-        if (done) return;
-        done = true;
-        cleanup();
-        controller.close();
-      };
-      const write = (ev: RequestEvent): void => {
-        if (done || finishing || ev.seq <= last) return;
-        last = ev.seq;
-        if (ev.kind === "request:finished") {
-          finishing = true;
-          // The outcome's frame needs the outcome (and the output): from memory when this event is
-          // being published right now, else from the store; then the stream ends.
-          requestFinishedData(s, requestId, ev, s.engine.finalOutcome(requestId)).then((data) => {
-            if (done) return;
-            controller.enqueue(enc.encode(frame(ev.seq, FINISHED_EVENT, data)));
-            finish();
-          }, fail);
-          return;
-        }
-        if (inEventSet(ev.kind, o.events)) controller.enqueue(enc.encode(frame(ev.seq, ev.kind, withFraction(ev))));
-      };
-      if (o.prelude) controller.enqueue(enc.encode(o.prelude));
-      // A request that started here replays from memory: no history to read from the store.
-      const replayed = s.engine.subscribeFrom(requestId, o.afterSeq, write);
-      if (replayed) historyRead = true;
-      const unsubscribe =
-        replayed ?? s.engine.subscribe(requestId, (ev) => (historyRead ? write(ev) : queued.push(ev)));
-      const beat = setInterval(() => !done && controller.enqueue(enc.encode(": keep-alive\n\n")), HEARTBEAT_MS);
-      cleanup = () => {
-        unsubscribe();
-        clearInterval(beat);
-      };
-      if (!replayed)
-        void (async () => {
-          try {
-            for (;;) {
-              const page = await s.store.listEvents(requestId, last, PAGE);
-              for (const ev of page) write(ev);
-              if (page.length < PAGE || finishing || done) break;
-            }
-            historyRead = true;
-            queued.sort((a, b) => a.seq - b.seq).forEach(write);
-          } catch (e) {
-            fail(e);
-          }
-        })();
+      cancel = followEvents(s, requestId, o, {
+        write: (text) => controller.enqueue(enc.encode(text)),
+        end: (text) => {
+          if (text) controller.enqueue(enc.encode(text));
+          controller.close();
+        },
+        fail: (e) => controller.error(e),
+      });
     },
     cancel() {
-      done = true;
-      cleanup();
+      cancel();
     },
   });
-  return new Response(stream, {
-    headers: {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache",
-      connection: "keep-alive",
-      "x-accel-buffering": "no",
-    },
-  });
+  return new Response(stream, { headers: { ...EVENT_STREAM_HEADERS } });
 }

@@ -30,19 +30,39 @@ async function principalOf(creds: Credentials, c: Context): Promise<Principal> {
 }
 
 /** True when the request invokes an application deployed with `allow: ["unauthenticated_requests"]`. */
-async function isPublicInvoke(engine: Engine, c: Context): Promise<boolean> {
-  if (c.req.method !== "POST") return false;
-  const m = INVOKE_PATH.exec(c.req.path);
+async function isPublicInvoke(engine: Engine, r: UserRequest): Promise<boolean> {
+  if (r.method !== "POST") return false;
+  const m = INVOKE_PATH.exec(r.path);
   if (!m) return false;
-  const namespace = c.req.param("ns") ?? "default";
   let app;
   try {
-    app = await engine.application(namespace, m[1]!);
+    app = await engine.application(r.namespace ?? "default", m[1]!);
   } catch {
     return false; // a hostile namespace: not public, so the caller gets 401 like any other
   }
   const entry = app?.manifest.applications.find((a) => a.name === m[1]);
   return entry?.spec.allow?.includes("unauthenticated_requests") ?? false;
+}
+
+/** What the user guard looks at in a request. */
+export interface UserRequest {
+  method: string;
+  /** The URL's path (no query). */
+  path: string;
+  /** The `{ns}` path segment; undefined on the default namespace's short paths. */
+  namespace: string | undefined;
+  authorization: string | undefined;
+}
+
+/**
+ * Throws the 401/403 `ApiError` for a namespaced user route the caller may not use; returns when
+ * it may. Shared by the Hono middleware and the invoke fast path (fast-invoke.ts).
+ */
+export async function checkUserAccess(creds: Credentials, engine: Engine, r: UserRequest): Promise<void> {
+  if (!creds.keysRequired) return;
+  const p = await creds.identify(r.authorization);
+  if (p === null && (await isPublicInvoke(engine, r))) return;
+  mayUseNamespace(authenticated(p, r.authorization !== undefined), r.namespace ?? "default");
 }
 
 /**
@@ -55,11 +75,13 @@ async function isPublicInvoke(engine: Engine, c: Context): Promise<boolean> {
 export function createGuards(creds: Credentials, engine: Engine): Guards {
   return {
     async user(c, next) {
-      if (!creds.keysRequired) return next();
-      const header = c.req.header("authorization");
-      const p = await creds.identify(header);
-      if (p === null && (await isPublicInvoke(engine, c))) return next();
-      mayUseNamespace(authenticated(p, header !== undefined), c.req.param("ns") ?? "default");
+      const authorization = c.req.header("authorization");
+      await checkUserAccess(creds, engine, {
+        method: c.req.method,
+        path: c.req.path,
+        namespace: c.req.param("ns"),
+        authorization,
+      });
       return next();
     },
     async spanning(c, next) {
