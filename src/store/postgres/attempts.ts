@@ -9,7 +9,7 @@ import { ATTEMPT_USAGE_COLUMNS, json, toAttempt, usageColumns, type SqlAttempt }
 import type { ContainerLimit, Store } from "../types.js";
 import type { Sql, Tx } from "./connect.js";
 import type { Begin } from "./group-commit.js";
-import { appendEvents, eventsInsert, ownerFence, refused } from "./events.js";
+import { eventsInsert, keptCount, ownerFence, refused } from "./events.js";
 import { callSet, requestSet } from "./writes.js";
 
 type AttemptMethods = Pick<
@@ -56,10 +56,10 @@ export function attemptMethods(sql: Sql, begin: Begin): AttemptMethods {
       // One statement (one round trip). The main SELECT runs `claimed` (the call's lock) and then
       // `counter` (the request's); the INSERTs, new rows only, complete after it. Nothing but the
       // claim happens when the call is no longer pending.
-      // A limited start (maxContainers) runs in a transaction of its own, not in a commit group: its
-      // count must see every start of the same key before it, which a shared transaction could
-      // interleave.
-      return (limit ? sql.begin.bind(sql) : begin)(async (tx: Tx) => {
+      // A limited start (maxContainers) runs in a transaction of its own (`begin.alone`), still in
+      // issue order: its count must see every start of the same key before it, which a shared
+      // transaction could interleave, and its claim the call's creation issued before it.
+      return (limit ? begin.alone : begin)(async (tx: Tx) => {
         if (limit && (await runningOf(tx, limit)) >= limit.max) return "full" as const;
         const n = evs.length;
         const [row] = await tx<{ claimed: boolean; event_seq: number | null }[]>`
@@ -89,34 +89,47 @@ export function attemptMethods(sql: Sql, begin: Begin): AttemptMethods {
         if (a.error !== undefined) set.error = json(a.error);
         if (a.containerId !== undefined) set.container_id = a.containerId;
         if (a.usage !== undefined) Object.assign(set, usageColumns(a.usage));
-        // The three CAS in one statement (one round trip), in lock order: the main SELECT reads
-        // `att` (the attempt's lock), then `call`, then `req` (the request's).
-        const request =
+        // The three CAS and the events in one statement (one round trip), in lock order: `att` (the
+        // attempt's lock), then `call` (read by the requests' SET), then the request, updated once:
+        // by `fin` when the request patch applies (it is unfinished), else by `counter`. An event
+        // announcing a change that did not happen is not inserted: the stream never shows what the
+        // store does not hold (e.g. no second `request:finished` after a cancellation).
+        const called = tx`EXISTS (SELECT 1 FROM call)`;
+        const fenced = ownerFence(tx);
+        const fin =
           r === null
-            ? tx`SELECT 1 WHERE false`
-            : tx`UPDATE requests SET ${tx(requestSet(r))} FROM att
-                WHERE requests.id = att.request_id AND requests.status IN ('pending', 'running') RETURNING 1`;
-        const [owner] = await tx<
-          { call_id: string; request_id: string; call_changed: boolean; request_changed: boolean }[]
+            ? tx`SELECT NULL::bigint AS event_seq WHERE false`
+            : tx`UPDATE requests SET ${tx(requestSet(r))},
+                event_seq = event_seq + ${keptCount(tx, evs, { call: called, request: tx`true` })}
+              FROM att WHERE requests.id = att.request_id AND requests.status IN ('pending', 'running') AND ${fenced}
+              RETURNING event_seq`;
+        const keep = { call: called, request: tx`seqs.finished` };
+        const [row] = await tx<
+          { request_id: string; call_changed: boolean; request_changed: boolean | null; event_seq: number | null }[]
         >`
           WITH att AS (
             UPDATE attempts SET ${tx(set)} WHERE id = ${id} AND status = 'running' RETURNING call_id, request_id
           ), call AS (
             UPDATE function_calls SET ${tx(callSet(c))} FROM att
             WHERE function_calls.id = att.call_id AND function_calls.status = 'running' RETURNING 1
-          ), req AS (${request})
-          SELECT att.call_id, att.request_id, EXISTS (SELECT 1 FROM call) AS call_changed,
-            EXISTS (SELECT 1 FROM req) AS request_changed
+          ), fin AS (${fin}), counter AS (
+            UPDATE requests SET event_seq = event_seq + ${keptCount(tx, evs, { call: called, request: tx`false` })}
+            FROM att WHERE requests.id = att.request_id AND NOT EXISTS (SELECT 1 FROM fin) AND ${fenced}
+            RETURNING event_seq
+          ), seqs AS (
+            SELECT event_seq, true AS finished FROM fin UNION ALL SELECT event_seq, false FROM counter
+          ), events AS (${eventsInsert(tx, tx`att.request_id`, evs, tx`seqs.event_seq - ${keptCount(tx, evs, keep)} + 1`, tx`seqs, att`, keep)})
+          SELECT att.request_id, ${called} AS call_changed, (SELECT finished FROM seqs) AS request_changed,
+            (SELECT event_seq FROM seqs) AS event_seq
           FROM att`;
-        if (!owner) return null;
-        const callChanged = owner.call_changed;
-        const requestChanged = owner.request_changed;
-        // An event announcing a change that did not happen is dropped: the stream never shows what
-        // the store does not hold (e.g. no second `request:finished` after a cancellation).
+        if (!row) return null;
+        if (row.event_seq === null) throw await refused(tx, row.request_id);
         const kept = evs.filter(
-          (e) => (e.kind !== "call:finished" || callChanged) && (e.kind !== "request:finished" || requestChanged),
+          (e) =>
+            (e.kind !== "call:finished" || row.call_changed) && (e.kind !== "request:finished" || row.request_changed),
         );
-        return appendEvents(tx, owner.request_id, kept);
+        const first = row.event_seq - kept.length + 1;
+        return kept.map((e, i) => ({ ...e, seq: first + i }));
       });
     },
     async getAttempt(id) {

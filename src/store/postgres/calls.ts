@@ -5,8 +5,8 @@ import { toCall, type SqlCall } from "../shared/rows.js";
 import type { Store } from "../types.js";
 import type { Sql } from "./connect.js";
 import type { Begin } from "./group-commit.js";
-import { appendEvents } from "./events.js";
-import { insertCall, patchCall } from "./writes.js";
+import { appendEvents, eventsInsert, ownerFence, refused } from "./events.js";
+import { callInsert, patchCall } from "./writes.js";
 
 type CallMethods = Pick<
   Store,
@@ -61,7 +61,22 @@ export function callMethods(sql: Sql, begin: Begin): CallMethods {
       return row ? toCall(row) : null;
     },
     async createCall(call, evs) {
-      return begin(async (tx) => ((await insertCall(tx, call)) ? appendEvents(tx, call.requestId, evs) : null));
+      return begin(async (tx) => {
+        // One statement: the call, then its events numbered from the request's counter (locked
+        // last), so a start of the call issued after it in the same batch (`Store.appliedAtCall`)
+        // claims it and numbers its events after these. ON CONFLICT (id) only: a different id at a
+        // taken (parent, seq, item) is an engine bug and fails loudly (see `insertCall`).
+        const n = evs.length;
+        const [row] = await tx<{ created: boolean; event_seq: number | null }[]>`
+          WITH created AS (${callInsert(tx, call)} ON CONFLICT (id) DO NOTHING RETURNING 1), counter AS (
+            UPDATE requests SET event_seq = event_seq + ${n}
+            WHERE id = ${call.requestId} AND EXISTS (SELECT 1 FROM created) AND ${ownerFence(tx)} RETURNING event_seq
+          ), events AS (${eventsInsert(tx, call.requestId, evs, tx`counter.event_seq - ${n} + 1`, tx`counter`)})
+          SELECT EXISTS (SELECT 1 FROM created) AS created, (SELECT event_seq FROM counter) AS event_seq`;
+        if (!row!.created) return null;
+        if (row!.event_seq === null) throw await refused(tx, call.requestId);
+        return evs.map((e, i) => ({ ...e, seq: row!.event_seq! - n + 1 + i }));
+      });
     },
     async listPendingCalls() {
       // Walks the partial index of pending calls (oldest first, ties in insertion order) and drops

@@ -33,6 +33,8 @@ export type Sql = postgres.Sql;
  * commit batch (group-commit.ts) inside its BEGIN … COMMIT.
  */
 export type Tx = postgres.ISql;
+/** A piece of SQL (`tx\`…\``) interpolated into a statement. */
+export type Fragment = postgres.PendingQuery<postgres.Row[]>;
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 

@@ -10,7 +10,7 @@
 import type { RequestEvent } from "../../core/request.js";
 import { toEvent, UnknownRequestError, type SqlEvent } from "../shared/events.js";
 import type { NewEvent } from "../types.js";
-import type { Sql, Tx } from "./connect.js";
+import type { Fragment, Sql, Tx } from "./connect.js";
 
 /**
  * The owner fence (connect.ts `serverId`), a condition on the `requests` row being updated: its
@@ -71,22 +71,44 @@ export async function appendEvents(tx: Tx, requestId: string, events: readonly N
 
 /**
  * `INSERT INTO events … SELECT` of `events` numbered from the SQL expression `firstSeq`, one row
- * per row of `from` (a CTE of the statement; none, nothing is inserted): how a single statement
- * reserves seqs and inserts the events together.
+ * per row of `from` (a CTE of the statement; none, nothing is inserted), for `requestId` (a value
+ * or a SQL expression over `from`): how a single statement reserves seqs and inserts the events together. With `keep`, a `call:finished` event is inserted
+ * only where `keep.call` holds and a `request:finished` only where `keep.request` does, and the
+ * events kept are numbered consecutively (as `keptCount` counts them).
  */
 export function eventsInsert(
   tx: Tx,
-  requestId: string,
+  requestId: string | Fragment,
   events: readonly NewEvent[],
-  firstSeq: ReturnType<Tx>,
-  from: ReturnType<Tx>,
+  firstSeq: Fragment,
+  from: Fragment,
+  keep?: EventFilter,
 ) {
   const rows = JSON.stringify(events.map((e, i) => ({ i, ...columns(e) })));
+  const seq = keep ? tx`(row_number() OVER (ORDER BY e.i))::int - 1` : tx`e.i`;
+  const where = keep
+    ? tx`WHERE (e.kind <> 'call:finished' OR ${keep.call}) AND (e.kind <> 'request:finished' OR ${keep.request})`
+    : tx``;
   return tx`
     INSERT INTO events (request_id, seq, kind, at, call_id, parent_call_id, function_name, attempt, data)
-    SELECT ${requestId}, ${firstSeq} + e.i, e.kind, e.at, e.call_id, e.parent_call_id, e.function_name, e.attempt, e.data
+    SELECT ${requestId}, ${firstSeq} + ${seq}, e.kind, e.at, e.call_id, e.parent_call_id, e.function_name, e.attempt, e.data
     FROM ${from}, jsonb_to_recordset(${rows}::text::jsonb) AS e(i int, kind text, at bigint, call_id text,
-      parent_call_id text, function_name text, attempt int, data text)`;
+      parent_call_id text, function_name text, attempt int, data text) ${where}`;
+}
+
+/** SQL conditions under which the `call:finished` and `request:finished` events are kept. */
+export interface EventFilter {
+  call: Fragment;
+  request: Fragment;
+}
+
+/** How many of `events` a filter keeps, as a SQL expression over its conditions. */
+export function keptCount(tx: Tx, events: readonly NewEvent[], keep: EventFilter) {
+  const calls = events.filter((e) => e.kind === "call:finished").length;
+  const requests = events.filter((e) => e.kind === "request:finished").length;
+  const always = events.length - calls - requests;
+  return tx`(${always}::int + CASE WHEN ${keep.call} THEN ${calls}::int ELSE 0 END
+    + CASE WHEN ${keep.request} THEN ${requests}::int ELSE 0 END)`;
 }
 
 /** Events with seq > afterSeq, ascending, at most `limit`. */

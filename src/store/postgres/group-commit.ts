@@ -13,6 +13,10 @@
  * - Jobs of one batch run concurrently inside the transaction, their statements interleaved on
  *   the one connection. That is no weaker than separate READ COMMITTED transactions: every
  *   transition is a compare-and-set, and a later statement sees an earlier one's writes.
+ * - Jobs apply in the order they are issued: a batch calls its jobs in that order, each sends its
+ *   first statement before it yields, and a job issued while a batch runs goes to a later batch,
+ *   which starts once that one settled. So a job's first statement sees what every job issued
+ *   before it wrote in its own first statement, committed or not (`Store.appliedAtCall`).
  * - One batch at a time per store: batches of one server can never deadlock each other (jobs in
  *   one batch share its locks). A batch that meets a deadlock with another server is retried.
  * - If any job of a batch fails, the batch is rolled back and every job runs again alone, so one
@@ -32,6 +36,12 @@ export type Begin = (<T>(fn: (tx: Tx) => Promise<T>) => Promise<T>) & {
    * rather than hold up the next batch.
    */
   ride(fn: (tx: Tx) => Promise<unknown>): Promise<void>;
+  /**
+   * Runs `fn` in a transaction of its own, after every job issued before it has settled and before
+   * any issued after it: for a job whose reads must not interleave with other jobs' writes in a
+   * shared transaction (a `maxContainers` count), yet must see every write issued before it.
+   */
+  alone<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
 };
 
 /** Options of {@link groupCommit}. */
@@ -42,6 +52,7 @@ export interface GroupCommitOptions {
 
 interface Job {
   fn: (tx: Tx) => Promise<unknown>;
+  alone: boolean;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -65,8 +76,10 @@ export function groupCommit(sql: Sql, options: GroupCommitOptions = {}): Begin {
     scheduled = false;
     if (busy || queue.length === 0) return;
     busy = true;
-    const batch = queue.slice(0, maxBatch);
-    queue = queue.slice(batch.length);
+    let n = 1;
+    if (!queue[0]!.alone) while (n < queue.length && n < maxBatch && !queue[n]!.alone) n++;
+    const batch = queue.slice(0, n);
+    queue = queue.slice(n);
     void runBatch(batch).finally(() => {
       busy = false;
       // What arrived meanwhile is the next batch: run it at once, no tick of delay.
@@ -97,16 +110,18 @@ export function groupCommit(sql: Sql, options: GroupCommitOptions = {}): Begin {
     for (const j of batch) await runBatch([j]);
   }
 
-  const begin = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> =>
+  const enqueue = <T>(fn: (tx: Tx) => Promise<T>, alone: boolean): Promise<T> =>
     new Promise<T>((resolve, reject) => {
-      queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      queue.push({ fn, alone, resolve: resolve as (v: unknown) => void, reject });
       if (!busy && !scheduled) {
         scheduled = true;
         // A tick's worth of callers (e.g. HTTP requests parsed together) join the first batch.
         setImmediate(drain);
       }
     });
+  const begin = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => enqueue(fn, false);
   return Object.assign(begin, {
+    alone: <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => enqueue(fn, true),
     async ride(fn: (tx: Tx) => Promise<unknown>): Promise<void> {
       await (queue.length > 0 ? begin(fn) : fn(sql));
     },

@@ -43,6 +43,9 @@ export function createPostgresStore(url: string, options: PostgresStoreOptions =
   const sql = connect(url, options);
   const begin = groupCommit(sql);
   return {
+    // Group commit applies writes in issue order (group-commit.ts): a call's creation and its first
+    // attempt's start share one transaction when issued together.
+    appliedAtCall: true,
     async migrate() {
       await applyMigrations(sql, options.schema);
     },
