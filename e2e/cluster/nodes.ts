@@ -37,6 +37,8 @@ export function clusterNodes() {
   const schemas = schemaFactory();
   let root = "";
   let store = "";
+  /** The current cluster's settings over ENV (`cluster(n, env)`), for its servers and executors. */
+  let env: Record<string, string> = ENV;
 
   const nodes = {
     /** The PostgreSQL schema of the current cluster (for tests that read the database). */
@@ -52,9 +54,13 @@ export function clusterNodes() {
       rmSync(root, { recursive: true, force: true });
     },
 
-    /** A fresh schema and `n` servers with the suites' applications (earlier processes stopped first). */
-    async cluster(n: number): Promise<Node[]> {
+    /**
+     * A fresh schema and `n` servers with the suites' applications (earlier processes stopped
+     * first); `settings` override ENV for this cluster's servers and executors.
+     */
+    async cluster(n: number, settings: Record<string, string> = {}): Promise<Node[]> {
       await stopAll();
+      env = { ...ENV, ...settings };
       store = `${TEST_POSTGRES_URL}?schema=${schemas.next()}`;
       const out: Node[] = [];
       // One first, so migrations are not what a test measures; the rest start together.
@@ -79,7 +85,7 @@ export function clusterNodes() {
       const port = await freePort();
       const cwd = mkdtempSync(join(root, "server-"));
       const url = `http://127.0.0.1:${port}`;
-      const proc = startTributary(["server", "--port", String(port), "--store", store], ENV, cwd);
+      const proc = startTributary(["server", "--port", String(port), "--store", store], env, cwd);
       await waitFor(`server on ${url}`, async () => {
         if (proc.child.exitCode !== null) throw new Error(`server exited: ${proc.output()}`);
         try {
@@ -96,7 +102,7 @@ export function clusterNodes() {
       const cwd = mkdtempSync(join(root, "executor-"));
       return startTributary(
         ["executor", "--server", servers.map((s) => s.url).join(","), "--cpu", "8", "--backend", "process", ...extra],
-        ENV,
+        env,
         cwd,
       );
     },

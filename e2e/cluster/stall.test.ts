@@ -44,4 +44,38 @@ await clusterSuite("cluster: a server stalled past its lease", (nodes) => {
       assert.ok((await fetch(`${a!.url}/healthz`)).ok, "A keeps serving");
     },
   );
+
+  test(
+    "a stall shorter than the lease: the executor moves, the live owner hands the request over, every call ran once",
+    { timeout: 90_000 },
+    async () => {
+      // The lease outlasts the stall; the executor's silence limit and the grace do not.
+      const [a, b] = await nodes.cluster(2, {
+        TRIBUTARY_LEASE_MS: "20000",
+        TRIBUTARY_SERVER_SILENCE_MS: "1000",
+        TRIBUTARY_EXECUTOR_GRACE_MS: "2000",
+      });
+      nodes.startExecutor([a!, b!]);
+      await nodes.executorOn(a!);
+      const dir = nodes.workDir();
+      const { request_id } = await a!.client.invoke("fault_parent", json({ dir, steps: 100 }));
+      await waitFor("the slow call to start", () => lines(join(dir, "slow-start")).length > 0);
+      const ownerA = (await nodes.requestRow(request_id)).owner;
+      assert.ok(ownerA);
+      const pid = a!.proc.child.pid!;
+      process.kill(pid, "SIGSTOP");
+      try {
+        await nodes.executorOn(b!);
+      } finally {
+        process.kill(pid, "SIGCONT");
+      }
+      // A is back well within its lease, and past it the executor's grace would give the attempts up.
+      await waitFor("A to hand the request over", () => /handed 1 request\(s\) over/.test(a!.proc.output()));
+      assert.notEqual((await nodes.requestRow(request_id)).owner, ownerA);
+      assert.doesNotMatch(a!.proc.output(), /lease lapsed/, "A's lease held throughout");
+      assert.deepEqual(await outcome(b!, "fault_parent", request_id), { status: "succeeded", output: 3 });
+      for (const name of ["parent-start", "sibling", "slow-start", "slow-done", "parent-done"])
+        assert.equal(lines(join(dir, name)).length, 1, `${name} ran once`);
+    },
+  );
 });

@@ -69,3 +69,30 @@ test("a joining server's announcement ends being alone at once; the server's own
   c.deliver({ w: 1 });
   assert.deepEqual(work, ["w"], "hints from others still wake this server");
 });
+
+test("a hand-over request is published even when alone, and reaches other servers, not its sender", async () => {
+  const c = channel();
+  const asked: [string, string[]][] = [];
+  const hints = new ClusterHints(
+    {} as Store,
+    c.ch,
+    "srv-me",
+    () => {},
+    () => {},
+    () => {},
+    (to, ids) => asked.push([to, ids]),
+  );
+  await hints.start();
+  await turn();
+  c.published.length = 0;
+  hints.setAlone(true);
+  hints.askHandOver(["req-1", "req-2"]);
+  hints.askHandOver(["req-1"]);
+  await turn();
+  assert.deepEqual(c.published, [{ e: [], h: ["srv-me", ["req-1", "req-2"]] }], "one hint, each id once");
+  c.deliver({ h: ["srv-me", ["req-1"]] });
+  assert.deepEqual(asked, [], "its own ask is not for it");
+  c.deliver({ h: ["srv-other", ["req-3"]] });
+  c.deliver({ h: "garbage" });
+  assert.deepEqual(asked, [["srv-other", ["req-3"]]]);
+});

@@ -6,15 +6,17 @@
  * the ids of requests that got events (or `"*"` when the list would not fit a payload), `f` the ids
  * of requests this server finished without running them (a cancel), so that their owner winds them
  * down, `c` the ids of requests whose owner is asked to cancel them, `j` the id of a server that
- * just started. A hint is never the truth: followers and claimers also poll, so a lost hint costs
+ * just started, `h` a server and the ids of requests whose attempts run on executors that moved to
+ * it (their owner is asked to hand them over: cluster.ts). A hint is never the truth: followers and claimers also poll, so a lost hint costs
  * latency only.
  *
  * Alone: while the last lease renewal saw no other live server, hints that only wake others (`e`,
  * `w`) are not published (NOTIFY takes a database-wide lock at commit). A server that joins says
  * so at once (`j`), so the others publish again within a notification's latency rather than at
  * their next renewal; what they skipped meanwhile the newcomer's first claim pass and poll read
- * anyway (a skipped hint is a lost hint: latency, bounded by the poll). `c` and `f` are always
- * published: they name another server's work, and no poll replaces them.
+ * anyway (a skipped hint is a lost hint: latency, bounded by the poll). `c`, `f` and `h` are always
+ * published: they name another server's work, and no poll replaces them (`h` is asked again on
+ * every poll while it is wanted).
  *
  * Following: a subscriber of a request this server does not run reads the request's events from
  * the store, after each hint naming it and on the poll, from the last seq it delivered, so every
@@ -36,6 +38,8 @@ interface Hint {
   e?: string[] | "*";
   f?: string[];
   c?: string[];
+  /** [the asking server, request ids]. */
+  h?: [string, string[]];
 }
 
 interface Follow {
@@ -51,6 +55,7 @@ export class ClusterHints implements Follower {
   private readonly changed = new Set<string>();
   private readonly finished = new Set<string>();
   private readonly cancels = new Set<string>();
+  private readonly handOvers = new Set<string>();
   private workDue = false;
   private flushDue = false;
   /** No other live server (as of the last renewal, or until a `j` hint says otherwise). */
@@ -68,6 +73,8 @@ export class ClusterHints implements Follower {
     private readonly onFinished: (requestId: string) => void,
     /** Called for each request some server asks its owner to cancel. */
     private readonly onCancel: (requestId: string) => void,
+    /** Called when server `to` asks the owners of `requestIds` to hand them over. */
+    private readonly onHandOver: (to: string, requestIds: string[]) => void = () => {},
   ) {}
 
   async start(): Promise<void> {
@@ -101,6 +108,12 @@ export class ClusterHints implements Follower {
   /** Asks the server that runs a request to cancel it. */
   cancel(requestId: string): void {
     this.cancels.add(requestId);
+    this.scheduleFlush();
+  }
+
+  /** Asks the servers that own these requests to hand them over to this one. */
+  askHandOver(requestIds: readonly string[]): void {
+    for (const id of requestIds) this.handOvers.add(id);
     this.scheduleFlush();
   }
 
@@ -141,11 +154,13 @@ export class ClusterHints implements Follower {
       if (this.workDue) hint.w = 1;
       if (this.finished.size) hint.f = [...this.finished].slice(0, 100);
       if (this.cancels.size) hint.c = [...this.cancels].slice(0, 100);
+      if (this.handOvers.size) hint.h = [this.serverId, [...this.handOvers].slice(0, 100)];
       this.changed.clear();
       this.finished.clear();
       this.cancels.clear();
+      this.handOvers.clear();
       this.workDue = false;
-      if (this.alone && !hint.f && !hint.c) return; // nobody else to wake
+      if (this.alone && !hint.f && !hint.c && !hint.h) return; // nobody else to wake
       this.channel.publish(JSON.stringify(hint)).catch(() => {
         /* a hint: the poll covers a lost one */
       });
@@ -163,6 +178,8 @@ export class ClusterHints implements Follower {
     if (hint.w) this.onWork();
     for (const id of hint.f ?? []) this.onFinished(id);
     for (const id of hint.c ?? []) this.onCancel(id);
+    if (Array.isArray(hint.h) && hint.h[0] !== this.serverId && Array.isArray(hint.h[1]))
+      this.onHandOver(hint.h[0], hint.h[1]);
     if (hint.e === "*") return this.poll();
     if (!Array.isArray(hint.e) || this.follows.size === 0) return;
     for (const id of hint.e) {

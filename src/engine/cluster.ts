@@ -18,7 +18,11 @@
  * Takeover: an executor that fails over here re-announces its running attempts; the ones this
  * server does not track are "foreign". Their requests are claimed first once their owner's lease
  * runs out, and the attempts are adopted on the executor (which then re-sends its RPCs and
- * results). A foreign attempt the store no longer has running is stopped and acknowledged.
+ * results). A foreign attempt the store no longer has running is stopped and acknowledged. When
+ * the owner is alive (its executor moved here after a network fault or a short stall, shorter than
+ * the lease), this server asks it for the request (`h` hint); the owner hands it over (store CAS,
+ * then forgets it) when nothing of it runs on an executor still connected there, so the attempts
+ * are adopted here instead of being given up after the grace and run again.
  * Adopted attempts no connected executor re-announces are retried as infrastructure faults after
  * the executor grace (executors.ts). A server whose lease lapsed (a stall) drops, on renewal, the
  * requests others took over, and acts on nothing until then (`ClusterLease.whenHeld`).
@@ -134,6 +138,40 @@ export class Cluster implements ClusterPort {
     this.hints.cancel(requestId);
   }
 
+  /**
+   * Server `to` runs attempts of these requests on executors that left this server: those that run
+   * here and have nothing running on an executor still connected here are handed to it.
+   */
+  onHandOverAsked(to: string, requestIds: string[]): void {
+    const { live } = this.parts.res;
+    const eligible = requestIds.filter((id) => {
+      const req = live.requests.get(id);
+      if (!req || req.final || req.liveAttempts.size === 0) return false;
+      for (const attemptId of req.liveAttempts) {
+        const a = live.attempts.get(attemptId);
+        if (a && live.executors.get(a.executorId)?.link) return false;
+      }
+      return true;
+    });
+    if (eligible.length === 0) return;
+    this.lease.whenHeld(() => void this.transfer(to, eligible));
+  }
+
+  private async transfer(to: string, ids: string[]): Promise<void> {
+    let moved: string[];
+    try {
+      moved = await this.parts.res.store.transferRequests(this.serverId, to, ids);
+    } catch {
+      return; // the store is away: the other server asks again on its next poll
+    }
+    if (moved.length === 0) return;
+    process.stderr.write(
+      `tributary: handed ${moved.length} request(s) over to server ${to}, where their executor reconnected\n`,
+    );
+    forgetRequests(this.parts, new Set(moved));
+    this.hints.work();
+  }
+
   /** Another server asks to cancel a request: done here if it runs here. */
   onCancelAsked(requestId: string): void {
     if (this.parts.res.live.requests.has(requestId)) void this.parts.requests.cancel(requestId).catch(() => {});
@@ -235,6 +273,7 @@ export class Cluster implements ClusterPort {
   /** Foreign attempts the store no longer has running are stopped (and their results acknowledged). */
   private async checkForeign(ids: string[]): Promise<void> {
     const { store, live } = this.parts.res;
+    const ask = new Set<string>();
     for (const id of ids) {
       const executorId = this.foreignAttempts.get(id);
       if (executorId === undefined) continue;
@@ -246,6 +285,7 @@ export class Cluster implements ClusterPort {
       if (row === undefined) continue; // store away: try again on the next tick
       if (row && row.status === "running") {
         this.wanted.add(row.requestId);
+        ask.add(row.requestId);
         continue;
       }
       this.foreignAttempts.delete(id);
@@ -257,6 +297,8 @@ export class Cluster implements ClusterPort {
       link?.send({ t: "cancel", attemptId: id });
       if (!row || !live.calls.has(row.callId)) link?.send({ t: "ack", attemptId: id });
     }
+    // Its owner may be alive (the executor moved, the owner did not die): ask it for the request.
+    if (ask.size) this.hints.askHandOver([...ask]);
   }
 
   private claim(): void {

@@ -174,6 +174,7 @@ class EngineCore implements Engine {
         () => this.cluster?.onWorkHint(),
         (id) => this.cluster?.onFinishedElsewhere(id),
         (id) => this.cluster?.onCancelAsked(id),
+        (to, ids) => this.cluster?.onHandOverAsked(to, ids),
       );
       this.cluster = new Cluster(this.parts, hints, clusterOptions);
       res.follower = hints;

@@ -154,6 +154,7 @@ export type ServerMethods = Pick<
   | "notOwned"
   | "liveOwner"
   | "releaseRequests"
+  | "transferRequests"
 >;
 
 /** What a lease renewal answers (`Store.renewServerLease`). */
@@ -477,6 +478,12 @@ export interface Store {
    * server may claim them).
    */
   releaseRequests(owner: string, ids: readonly string[], needs?: string | null): Promise<void>;
+  /**
+   * Hands those of `ids` that `from` still holds, unfinished, straight to `to` (no claim race in
+   * between); returns the ids moved. `to` loads them with `claimRequests(to, …, ids)`, which
+   * takes, by id, a request its caller already owns.
+   */
+  transferRequests(from: string, to: string, ids: readonly string[]): Promise<string[]>;
 
   /**
    * Wake-ups between servers sharing this store (PostgreSQL: LISTEN/NOTIFY on a channel of the

@@ -68,6 +68,34 @@ export function serverContract(makeStore: MakeStore): void {
     );
   });
 
+  storeTest(
+    makeStore,
+    "transferRequests hands a held request to another server, which then loads it by id",
+    async (s) => {
+      const a = await seedRequest(s);
+      const done = await seedRequest(s);
+      await s.renewServerLease("srv-1", 0, 0, 1e12, null);
+      await s.renewServerLease("srv-2", 0, 0, 1e12, null);
+      assert.equal((await s.claimRequests("srv-1", 0, 10)).length, 2);
+      assert.ok(await s.finishRequest(done.request.id, { status: "cancelled", finishedAt: 1 }, []));
+      assert.deepEqual(await s.transferRequests("srv-2", "srv-3", [a.request.id]), [], "only the owner hands over");
+      assert.deepEqual(
+        await s.transferRequests("srv-1", "srv-2", [a.request.id, done.request.id, "nope"]),
+        [a.request.id],
+        "finished requests stay where they are",
+      );
+      assert.equal(await s.liveOwner(a.request.id, 0), "srv-2");
+      assert.deepEqual(await s.claimRequests("srv-2", 0, 10), [], "not claimable without its id: srv-2 owns it");
+      assert.deepEqual(
+        (await s.claimRequests("srv-2", 0, 10, [a.request.id])).map((r) => r.id),
+        [a.request.id],
+        "by id, its owner takes it",
+      );
+      assert.deepEqual(await s.claimRequests("srv-1", 0, 10, [a.request.id]), [], "the old owner cannot");
+      assert.deepEqual(await s.transferRequests("srv-1", "srv-2", []), []);
+    },
+  );
+
   storeTest(makeStore, "removeServer and releaseRequests make requests claimable again", async (s) => {
     const a = await seedRequest(s);
     const b = await seedRequest(s);

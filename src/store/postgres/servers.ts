@@ -43,15 +43,16 @@ export function serverMethods(sql: Sql): ServerMethods {
       });
     },
     async claimRequests(owner, now, limit, ids, needs) {
+      // By id, a request the caller already owns is taken too (handed over to it: transferRequests).
       const only =
         ids === undefined
-          ? sql`AND (needs IS NULL OR needs = ANY(${(needs ?? []) as string[]}))`
-          : sql`AND id = ANY(${ids as string[]})`;
+          ? sql`AND (needs IS NULL OR needs = ANY(${(needs ?? []) as string[]})) AND ${claimable(owner, now)}`
+          : sql`AND id = ANY(${ids as string[]}) AND (q.owner = ${owner} OR ${claimable(owner, now)})`;
       const rows = await sql<SqlRequest[]>`
         UPDATE requests r SET owner = ${owner}, needs = NULL
         FROM (
           SELECT id AS claim_id FROM requests q
-          WHERE status IN ('pending', 'running') ${only} AND ${claimable(owner, now)}
+          WHERE status IN ('pending', 'running') ${only}
           ORDER BY created_at LIMIT ${limit}
           FOR UPDATE SKIP LOCKED
         ) c
@@ -76,6 +77,14 @@ export function serverMethods(sql: Sql): ServerMethods {
         SELECT r.owner FROM requests r JOIN servers s ON s.id = r.owner
         WHERE r.id = ${id} AND s.lease_until >= ${now}`;
       return row?.owner ?? null;
+    },
+    async transferRequests(from, to, ids) {
+      if (ids.length === 0) return [];
+      const rows = await sql<{ id: string }[]>`
+        UPDATE requests SET owner = ${to}, needs = NULL
+        WHERE owner = ${from} AND id = ANY(${ids as string[]}) AND status IN ('pending', 'running')
+        RETURNING id`;
+      return rows.map((r) => r.id);
     },
     async releaseRequests(owner, ids, needs = null) {
       if (ids.length === 0) return;

@@ -31,8 +31,10 @@ export function serverMethods(db: Database.Database): ServerMethods {
        AND (needs IS NULL OR needs IN (SELECT value FROM json_each(@needs)))
      ORDER BY created_at LIMIT @limit`,
   );
+  // By id, a request the caller already owns is taken too (handed over to it: `transferRequests`).
   const claimableOne = db.prepare<{ owner: string; now: number; id: string }, SqlRequest>(
-    `SELECT ${REQUEST_COLUMNS} FROM requests WHERE id = @id AND ${CLAIMABLE}`,
+    `SELECT ${REQUEST_COLUMNS} FROM requests WHERE id = @id
+       AND (${CLAIMABLE} OR (owner = @owner AND status IN ('pending', 'running')))`,
   );
   const needsOf = db.prepare<{ owner: string; now: number }, { needs: string }>(
     `SELECT DISTINCT needs FROM requests WHERE needs IS NOT NULL AND ${CLAIMABLE}`,
@@ -67,6 +69,12 @@ export function serverMethods(db: Database.Database): ServerMethods {
       return rows.map(toRequest);
     },
   );
+  const transfer = db.prepare<[string, string, string], { id: string }>(
+    "UPDATE requests SET owner = ?, needs = NULL WHERE owner = ? AND id = ? AND status IN ('pending', 'running') RETURNING id",
+  );
+  const transferAll = db.transaction((from: string, to: string, ids: readonly string[]) =>
+    ids.filter((id) => transfer.get(to, from, id) !== undefined),
+  );
   const releaseAll = db.transaction((owner: string, ids: readonly string[], needs: string | null) => {
     for (const id of ids) release.run(needs, owner, id);
   });
@@ -95,6 +103,9 @@ export function serverMethods(db: Database.Database): ServerMethods {
     },
     async releaseRequests(owner, ids, needs = null) {
       releaseAll.immediate(owner, ids, needs);
+    },
+    async transferRequests(from, to, ids) {
+      return transferAll.immediate(from, to, ids);
     },
   };
 }
