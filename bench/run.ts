@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { backends } from "./backends.js";
 import { newestProfile, topSelfTime, formatSelfTime } from "./profile.js";
+import { calibrate } from "./calibrate.js";
 import { printTable, writeJson, type Row } from "./results.js";
 import { pct } from "./stats.js";
 import { startSystem } from "./system.js";
@@ -72,7 +73,7 @@ function parseArgs(argv: string[]): Args {
     "bench/results",
     `${a.quick ? "quick" : a.only ? `only-${a.only.join("-")}` : "latest"}${a.store ? `-${a.store.split(":")[0]}` : ""}.json`,
   );
-  const names = WORKLOADS.map((w) => w.name);
+  const names = ["floor", ...WORKLOADS.map((w) => w.name)];
   for (const o of a.only ?? [])
     if (!names.includes(o)) throw new Error(`--only ${o}: unknown workload; one of ${names.join(", ")}`);
   return a;
@@ -95,7 +96,11 @@ async function main(): Promise<void> {
   const profiles: Record<string, string> = {};
   const selected = WORKLOADS.filter((w) => !args.only || args.only.includes(w.name));
   try {
-    for (const backend of await backends(workDir, args.store)) {
+    if (!args.only || args.only.includes("floor")) {
+      log("machine: floor (IPC, HTTP, SQLite commit) …");
+      rows.push(...(await calibrate()));
+    }
+    for (const backend of selected.length ? await backends(workDir, args.store) : []) {
       if (!backend.available) {
         log(`${backend.name}: skipped (${backend.reason})`);
         continue;
