@@ -10,12 +10,13 @@
 import { childCallId, itemCallId } from "../core/durable-id.js";
 import { joinArgs, STRUCTURED_CONTENT_TYPE } from "../core/codec.js";
 import { plainError, type PlainError } from "../core/errors.js";
+import type { FunctionSpec } from "../core/options.js";
 import type { FailureReason } from "../core/status.js";
 import type { ExecutorRpc } from "../core/wire/executor.js";
-import { newLiveCall, type LiveAttempt } from "./model.js";
+import { newLiveCall, type LiveAttempt, type LiveCall } from "./model.js";
 import type { EngineResources } from "./resources.js";
 import { eventLimitError } from "./event-limit.js";
-import type { CallRow } from "../store/types.js";
+import type { CallRow, NewCall, NewEvent } from "../store/types.js";
 import type { Scheduler } from "./scheduler.js";
 
 export type CallOutcome = { ok: true; value: Uint8Array } | { ok: false; reason: FailureReason; error: PlainError };
@@ -304,17 +305,119 @@ export class Children {
     );
     if (over && !(await this.res.store.findChildCall(a.call.id, m.seq, 0)))
       return this.answer(a, m.rpc, { ok: false, own: true, error: { ...over, functionName: a.call.functionName } });
-    // All items at once: their reads and inserts interleave, so the inserts share one group commit
-    // instead of waiting a commit each.
-    await Promise.all(
-      m.items.map((args, i) =>
-        this.child(a, m.seq, i, m.functionName, args, "map", (o) => {
-          if (!o.ok) return finish(o);
-          results[i] = o.value;
-          if (--remaining === 0) finish({ ok: true, value: results });
-        }),
-      ),
-    );
+    const onItem =
+      (i: number): Waiter =>
+      (o) => {
+        if (!o.ok) return finish(o);
+        results[i] = o.value;
+        if (--remaining === 0) finish({ ok: true, value: results });
+      };
+    if (await this.createAll(a, m, onItem)) return;
+    // A replay (or a map the bulk path could not create): item by item, each found in the journal
+    // or created. All at once: their reads and inserts interleave and share one group commit.
+    await Promise.all(m.items.map((args, i) => this.child(a, m.seq, i, m.functionName, args, "map", onItem(i))));
+  }
+
+  /**
+   * A new map: journals every item (its call and `call:created`) in one transaction and queues them
+   * all. False, with nothing journaled or queued, when the map is not new (its first item is in the
+   * journal: a replayed attempt), or when the bulk creation is refused; the item-by-item path then
+   * answers each item as a single call would (journal, re-attach, refusal).
+   */
+  private async createAll(
+    a: LiveAttempt,
+    m: Extract<ExecutorRpc, { t: "map" }>,
+    onItem: (i: number) => Waiter,
+  ): Promise<boolean> {
+    const e = this.res;
+    const parent = a.call;
+    const req = parent.req;
+    const fn = m.functionName;
+    const n = m.items.length;
+    const spec = req.app.functions.get(fn);
+    if (!spec || (req.status !== "pending" && req.status !== "running")) return false;
+    if (eventLimitError(req, e.options.maxEventsPerRequest, n, "")) return false;
+    // Reserved from the check above (no await between) until the events are published.
+    req.events.reserved += n;
+    try {
+      return await this.journalAll(a, m, spec, onItem);
+    } finally {
+      req.events.reserved -= n;
+    }
+  }
+
+  /** `createAll` past its checks, with the map's events reserved. */
+  private async journalAll(
+    a: LiveAttempt,
+    m: Extract<ExecutorRpc, { t: "map" }>,
+    spec: FunctionSpec,
+    onItem: (i: number) => Waiter,
+  ): Promise<boolean> {
+    const { res: e } = this;
+    const { call: parent } = a;
+    const { seq, functionName: fn, items } = m;
+    const req = parent.req;
+    if (await e.store.findChildCall(parent.id, seq, 0)) return false;
+    const now = e.clock.now();
+    const calls: NewCall[] = new Array(items.length);
+    const created: NewEvent[] = new Array(items.length);
+    for (let i = 0; i < items.length; i++) {
+      const id = itemCallId(parent.id, seq, fn, "map", i);
+      const args = await e.payloads.put(`args/${req.id}`, items[i]!, STRUCTURED_CONTENT_TYPE);
+      calls[i] = {
+        id,
+        requestId: req.id,
+        parentCallId: parent.id,
+        seq: seq,
+        item: i,
+        functionName: fn,
+        args,
+        notBefore: now,
+        createdAt: now,
+      };
+      created[i] = { kind: "call:created", at: now, callId: id, parentCallId: parent.id, functionName: fn };
+    }
+    // A store error here is left to the item-by-item path, which reports it per item.
+    const creating = e.store.createCalls(req.id, calls, created).catch(() => null);
+    const live = calls.map((c) => newLiveCall(req, c.id, parent.id, fn, spec, c.args, now));
+    // Where the store applies writes as they are issued (SQLite), the items are queued at once, so
+    // the first attempts' starts share the commit that creates them (as `create` does for one call).
+    const early = e.store.appliedAtCall === true;
+    if (early) {
+      const stored = creating.then((evs) => {
+        for (const c of live) c.creating = undefined;
+        if (evs) e.publish(req.id, evs);
+        return evs !== null;
+      });
+      for (const c of live) c.creating = stored;
+      this.queue(live, onItem);
+    }
+    const evs = await creating;
+    if (!evs) {
+      // Not stored: nothing of it runs (an attempt started meanwhile is released by `launch`).
+      if (early) {
+        for (const c of live) {
+          this.scheduler.withdraw(c);
+          this.waiters.delete(c.id);
+        }
+      }
+      return false;
+    }
+    if (!early) {
+      e.publish(req.id, evs);
+      this.queue(live, onItem);
+    }
+    return true;
+  }
+
+  /** Queues newly journaled items of a map and waits for each. */
+  private queue(live: LiveCall[], onItem: (i: number) => Waiter): void {
+    for (let i = 0; i < live.length; i++) {
+      const c = live[i]!;
+      c.req.progress.add(c.id, c.parentCallId);
+      this.wait(c.id, onItem(i));
+      this.scheduler.enqueue(c);
+    }
   }
 
   private async reduce(a: LiveAttempt, m: Extract<ExecutorRpc, { t: "reduce" }>): Promise<void> {

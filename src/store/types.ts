@@ -347,6 +347,13 @@ export interface Store {
   findChildCall(parentCallId: string, seq: number, item: number): Promise<CallRow | null>;
   /** Inserts a pending call (no-op returning null if the id exists) with its events. */
   createCall(call: NewCall, events: NewEvent[]): Promise<RequestEvent[] | null>;
+  /**
+   * Inserts many pending calls of one request (a `map`'s items) with their events, all in one
+   * transaction: either every call is new and all are inserted, or none is (null; nothing is
+   * written, not even an event). Throws where `createCall` would (a taken (parent, seq, item)).
+   * The events are journaled in the order given, after the calls.
+   */
+  createCalls(requestId: string, calls: NewCall[], events: NewEvent[]): Promise<RequestEvent[] | null>;
   /** Every pending call of unfinished requests, oldest first (the scheduler's queue on start-up). */
   listPendingCalls(): Promise<CallRow[]>;
   /**

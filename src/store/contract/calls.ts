@@ -60,6 +60,60 @@ export function callContract(makeStore: MakeStore): void {
     },
   );
 
+  storeTest(
+    makeStore,
+    "createCalls inserts a map's calls and their events in one go, or nothing when one exists",
+    async (s) => {
+      const { request, root } = await seedRunning(s);
+      const items = Array.from({ length: 1_200 }, (_, i) =>
+        newCall(request.id, root.id, 5, i, "item", {
+          args: i === 7 ? inline(ALL_BYTES, "application/octet-stream") : inline(`[${i}]`),
+          notBefore: 9,
+        }),
+      );
+      items[3] = { ...items[3]!, args: blob("k/item3", 99) };
+      const created = items.map((c) =>
+        ev("call:created", { callId: c.id, parentCallId: root.id, functionName: "item" }),
+      );
+      const evs = await s.createCalls(request.id, items, created);
+      assert.deepEqual(
+        evs?.map((e) => e.seq),
+        items.map((_, i) => i + 1),
+      );
+      assert.deepEqual(
+        evs?.map((e) => e.callId),
+        items.map((c) => c.id),
+      );
+      const stored = await s.listCalls(request.id);
+      assert.deepEqual(
+        stored.map((c) => c.id),
+        [root.id, ...items.map((c) => c.id)],
+        "inserted in the order given",
+      );
+      assert.deepEqual(await s.getCall(items[7]!.id), {
+        ...items[7],
+        status: "pending",
+        attemptsUsed: 0,
+        infraRetries: 0,
+        result: null,
+        error: null,
+        failureReason: null,
+        pendingReason: null,
+        finishedAt: null,
+      });
+      assert.deepEqual((await s.getCall(items[3]!.id))?.args, blob("k/item3", 99));
+      assert.equal((await s.findChildCall(root.id, 5, 1_199))?.id, items[1_199]!.id);
+
+      // One call already there: nothing of the batch is written, not even its events.
+      const more = [newCall(request.id, root.id, 6, 0, "item"), items[0]!, newCall(request.id, root.id, 6, 2, "item")];
+      assert.equal(await s.createCalls(request.id, more, [ev("call:created"), ev("call:created")]), null);
+      assert.equal(await s.getCall(more[0]!.id), null);
+      assert.equal(await s.getCall(more[2]!.id), null);
+      assert.equal((await s.listEvents(request.id, 0, 10_000)).length, items.length);
+      assert.deepEqual(await s.createCalls(request.id, [], []), []);
+    },
+  );
+
   storeTest(makeStore, "listPendingCalls is oldest first and skips running calls and finished requests", async (s) => {
     const live = await seedRunning(s, { createdAt: 10 });
     const late = newCall(live.request.id, live.root.id, 1, 0, "f", { createdAt: 50 });

@@ -6,11 +6,11 @@ import type { Store } from "../types.js";
 import type { Sql } from "./connect.js";
 import type { Begin } from "./group-commit.js";
 import { appendEvents, eventsInsert, ownerFence, refused } from "./events.js";
-import { callInsert, patchCall } from "./writes.js";
+import { callInsert, callsInsert, patchCall } from "./writes.js";
 
 type CallMethods = Pick<
   Store,
-  "getCall" | "listCalls" | "findChildCall" | "createCall" | "listPendingCalls" | "transitionCall"
+  "getCall" | "listCalls" | "findChildCall" | "createCall" | "createCalls" | "listPendingCalls" | "transitionCall"
 >;
 
 const COLUMNS = [
@@ -77,6 +77,31 @@ export function callMethods(sql: Sql, begin: Begin): CallMethods {
         if (row!.event_seq === null) throw await refused(tx, call.requestId);
         return evs.map((e, i) => ({ ...e, seq: row!.event_seq! - n + 1 + i }));
       });
+    },
+    async createCalls(requestId, calls, evs) {
+      // One statement, as `createCall`: a start of one of the calls issued after it in the same
+      // batch numbers its events after these. A call that exists already leaves the counter and the
+      // events alone and rolls the whole transaction back (the group commit then runs this job
+      // alone, where it fails again): all the calls are inserted, or none.
+      const exists = new Error("a call exists");
+      const n = evs.length;
+      try {
+        return await begin(async (tx) => {
+          const [row] = await tx<{ created: number; event_seq: number | null }[]>`
+            WITH created AS (${callsInsert(tx, calls)} ON CONFLICT (id) DO NOTHING RETURNING 1), counter AS (
+              UPDATE requests SET event_seq = event_seq + ${n}
+              WHERE id = ${requestId} AND (SELECT count(*) FROM created) = ${calls.length} AND ${ownerFence(tx)}
+              RETURNING event_seq
+            ), events AS (${eventsInsert(tx, requestId, evs, tx`counter.event_seq - ${n} + 1`, tx`counter`)})
+            SELECT (SELECT count(*) FROM created)::int AS created, (SELECT event_seq FROM counter) AS event_seq`;
+          if (row!.created !== calls.length) throw exists;
+          if (row!.event_seq === null) throw await refused(tx, requestId);
+          return evs.map((e, i) => ({ ...e, seq: row!.event_seq! - n + 1 + i }));
+        });
+      } catch (e) {
+        if (e === exists) return null;
+        throw e;
+      }
     },
     async listPendingCalls() {
       // Walks the partial index of pending calls (oldest first, ties in insertion order) and drops

@@ -23,6 +23,44 @@ export async function insertCall(tx: Tx, c: NewCall): Promise<boolean> {
   return rows.count > 0;
 }
 
+/**
+ * `INSERT INTO function_calls (…) SELECT` of many pending calls, in the order given (a statement may
+ * add ON CONFLICT and RETURNING): one parameter, the rows as JSON, inline arguments in base64.
+ */
+export function callsInsert(tx: Tx, calls: readonly NewCall[]) {
+  const rows = JSON.stringify(
+    calls.map((c, i) => {
+      const a = payloadParams(c.args);
+      return {
+        i,
+        id: c.id,
+        request_id: c.requestId,
+        parent_call_id: c.parentCallId,
+        seq: c.seq,
+        item: c.item,
+        function_name: c.functionName,
+        args_type: a.type,
+        args_size: a.size,
+        args_inline: a.inline
+          ? Buffer.from(a.inline.buffer, a.inline.byteOffset, a.inline.byteLength).toString("base64")
+          : null,
+        args_blob: a.blob,
+        not_before: c.notBefore,
+        created_at: c.createdAt,
+      };
+    }),
+  );
+  return tx`
+    INSERT INTO function_calls (id, request_id, parent_call_id, seq, item, function_name,
+      args_type, args_size, args_inline, args_blob, status, not_before, created_at)
+    SELECT c.id, c.request_id, c.parent_call_id, c.seq, c.item, c.function_name,
+      c.args_type, c.args_size, decode(c.args_inline, 'base64'), c.args_blob, 'pending', c.not_before, c.created_at
+    FROM jsonb_to_recordset(${rows}::text::jsonb) AS c(i int, id text, request_id text,
+      parent_call_id text, seq int, item int, function_name text, args_type text, args_size bigint,
+      args_inline text, args_blob text, not_before bigint, created_at bigint)
+    ORDER BY c.i`;
+}
+
 /** `INSERT INTO function_calls (…) SELECT <the pending call>` (a statement may add a FROM). */
 export function callInsert(tx: Tx, c: NewCall) {
   const a = payloadParams(c.args);

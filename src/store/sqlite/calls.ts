@@ -9,7 +9,7 @@ import type { Writes } from "./writes.js";
 
 type CallMethods = Pick<
   Store,
-  "getCall" | "listCalls" | "findChildCall" | "createCall" | "listPendingCalls" | "transitionCall"
+  "getCall" | "listCalls" | "findChildCall" | "createCall" | "createCalls" | "listPendingCalls" | "transitionCall"
 >;
 
 const CALL_COLUMNS = `c.id, c.request_id, c.parent_call_id, c.seq, c.item, c.function_name,
@@ -37,6 +37,14 @@ export function callMethods(db: Database.Database, events: EventLog, writes: Wri
   const create = db.transaction((call: Parameters<Writes["insertCall"]>[0], evs: Parameters<EventLog["append"]>[1]) =>
     writes.insertCall(call) ? events.append(call.requestId, evs) : null,
   );
+  /** Thrown inside `createMany` to roll it back whole when one of its calls exists already. */
+  const exists = new Error("a call exists");
+  const createMany = db.transaction(
+    (requestId: string, calls: Parameters<Writes["insertCall"]>[0][], evs: Parameters<EventLog["append"]>[1]) => {
+      for (const c of calls) if (!writes.insertCall(c)) throw exists;
+      return events.append(requestId, evs);
+    },
+  );
   const transition = db.transaction(
     (id: string, from: string, patch: Parameters<Writes["patchCall"]>[2], evs: Parameters<EventLog["append"]>[1]) => {
       const requestId = writes.patchCall(id, from, patch);
@@ -58,6 +66,14 @@ export function callMethods(db: Database.Database, events: EventLog, writes: Wri
     },
     async createCall(call, evs) {
       return create.immediate(call, evs);
+    },
+    async createCalls(requestId, calls, evs) {
+      try {
+        return createMany.immediate(requestId, calls, evs);
+      } catch (e) {
+        if (e === exists) return null;
+        throw e;
+      }
     },
     async listPendingCalls() {
       return pending.all().map(toCall);
