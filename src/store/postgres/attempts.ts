@@ -9,7 +9,7 @@ import { ATTEMPT_USAGE_COLUMNS, json, toAttempt, usageColumns, type SqlAttempt }
 import type { ContainerLimit, Store } from "../types.js";
 import type { Sql, Tx } from "./connect.js";
 import type { Begin } from "./group-commit.js";
-import { eventsInsert, keptCount, ownerFence, refused } from "./events.js";
+import { eventsInsert, keptCount, ownerFence, refusedUnless } from "./events.js";
 import { callSet, requestSet } from "./writes.js";
 
 type AttemptMethods = Pick<
@@ -59,7 +59,7 @@ export function attemptMethods(sql: Sql, begin: Begin): AttemptMethods {
       // A limited start (maxContainers) runs in a transaction of its own (`begin.alone`), still in
       // issue order: its count must see every start of the same key before it, which a shared
       // transaction could interleave, and its claim the call's creation issued before it.
-      return (limit ? begin.alone : begin)(async (tx: Tx) => {
+      return (limit ? begin.alone : begin.one)(async (tx: Tx) => {
         if (limit && (await runningOf(tx, limit)) >= limit.max) return "full" as const;
         const n = evs.length;
         const [row] = await tx<{ claimed: boolean; event_seq: number | null }[]>`
@@ -76,14 +76,14 @@ export function attemptMethods(sql: Sql, begin: Begin): AttemptMethods {
             SELECT ${a.id}, ${a.callId}, ${a.requestId}, ${a.number}, ${a.executorId}, ${a.containerId}, 'running',
               ${a.startedAt} FROM claimed
           ), events AS (${eventsInsert(tx, a.requestId, evs, tx`counter.event_seq - ${n} + 1`, tx`counter`)})
-          SELECT EXISTS (SELECT 1 FROM claimed) AS claimed, (SELECT event_seq FROM counter) AS event_seq`;
+          SELECT EXISTS (SELECT 1 FROM claimed) AS claimed, (SELECT event_seq FROM counter) AS event_seq,
+            ${refusedUnless(tx, tx`EXISTS (SELECT 1 FROM claimed)`, tx`counter`, a.requestId)} AS refused`;
         if (!row!.claimed) return null;
-        if (row!.event_seq === null) throw await refused(tx, a.requestId);
         return evs.map((e, i) => ({ ...e, seq: row!.event_seq! - n + 1 + i }));
       });
     },
     async finishAttempt(id, a, c, r, evs) {
-      return begin(async (tx) => {
+      return begin.one(async (tx) => {
         const set: Record<string, string | number | boolean | null> = { status: a.status, finished_at: a.finishedAt };
         if (a.failureReason !== undefined) set.failure_reason = a.failureReason;
         if (a.error !== undefined) set.error = json(a.error);
@@ -105,7 +105,7 @@ export function attemptMethods(sql: Sql, begin: Begin): AttemptMethods {
               RETURNING event_seq`;
         const keep = { call: called, request: tx`seqs.finished` };
         const [row] = await tx<
-          { request_id: string; call_changed: boolean; request_changed: boolean | null; event_seq: number | null }[]
+          { request_id: string; call_changed: boolean; request_changed: boolean | null; event_seq: number }[]
         >`
           WITH att AS (
             UPDATE attempts SET ${tx(set)} WHERE id = ${id} AND status = 'running' RETURNING call_id, request_id
@@ -120,10 +120,9 @@ export function attemptMethods(sql: Sql, begin: Begin): AttemptMethods {
             SELECT event_seq, true AS finished FROM fin UNION ALL SELECT event_seq, false FROM counter
           ), events AS (${eventsInsert(tx, tx`att.request_id`, evs, tx`seqs.event_seq - ${keptCount(tx, evs, keep)} + 1`, tx`seqs, att`, keep)})
           SELECT att.request_id, ${called} AS call_changed, (SELECT finished FROM seqs) AS request_changed,
-            (SELECT event_seq FROM seqs) AS event_seq
+            (SELECT event_seq FROM seqs) AS event_seq, ${refusedUnless(tx, tx`true`, tx`seqs`, tx`att.request_id`)} AS refused
           FROM att`;
         if (!row) return null;
-        if (row.event_seq === null) throw await refused(tx, row.request_id);
         const kept = evs.filter(
           (e) =>
             (e.kind !== "call:finished" || row.call_changed) && (e.kind !== "request:finished" || row.request_changed),

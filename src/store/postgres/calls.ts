@@ -5,7 +5,7 @@ import { toCall, type SqlCall } from "../shared/rows.js";
 import type { Store } from "../types.js";
 import type { Sql } from "./connect.js";
 import type { Begin } from "./group-commit.js";
-import { appendEvents, eventsInsert, ownerFence, refused } from "./events.js";
+import { appendEvents, eventsInsert, ownerFence, refused, refusedUnless } from "./events.js";
 import { callInsert, callsInsert, patchCall } from "./writes.js";
 
 type CallMethods = Pick<
@@ -61,7 +61,7 @@ export function callMethods(sql: Sql, begin: Begin): CallMethods {
       return row ? toCall(row) : null;
     },
     async createCall(call, evs) {
-      return begin(async (tx) => {
+      return begin.one(async (tx) => {
         // One statement: the call, then its events numbered from the request's counter (locked
         // last), so a start of the call issued after it in the same batch (`Store.appliedAtCall`)
         // claims it and numbers its events after these. ON CONFLICT (id) only: a different id at a
@@ -72,9 +72,9 @@ export function callMethods(sql: Sql, begin: Begin): CallMethods {
             UPDATE requests SET event_seq = event_seq + ${n}
             WHERE id = ${call.requestId} AND EXISTS (SELECT 1 FROM created) AND ${ownerFence(tx)} RETURNING event_seq
           ), events AS (${eventsInsert(tx, call.requestId, evs, tx`counter.event_seq - ${n} + 1`, tx`counter`)})
-          SELECT EXISTS (SELECT 1 FROM created) AS created, (SELECT event_seq FROM counter) AS event_seq`;
+          SELECT EXISTS (SELECT 1 FROM created) AS created, (SELECT event_seq FROM counter) AS event_seq,
+            ${refusedUnless(tx, tx`EXISTS (SELECT 1 FROM created)`, tx`counter`, call.requestId)} AS refused`;
         if (!row!.created) return null;
-        if (row!.event_seq === null) throw await refused(tx, call.requestId);
         return evs.map((e, i) => ({ ...e, seq: row!.event_seq! - n + 1 + i }));
       });
     },

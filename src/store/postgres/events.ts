@@ -36,6 +36,14 @@ export async function refused(tx: Tx, requestId: string): Promise<Error> {
   );
 }
 
+/**
+ * A column that raises the fence's refusal (SQLSTATE TRB01, migration 010) when `wrote` holds but
+ * the event counter `counter` (a CTE) updated nothing: the statement then fails and writes nothing.
+ */
+export function refusedUnless(tx: Tx, wrote: Fragment, counter: Fragment, requestId: string | Fragment) {
+  return tx`CASE WHEN ${wrote} AND NOT EXISTS (SELECT 1 FROM ${counter}) THEN tributary_refuse(${requestId}) END`;
+}
+
 /** An event's columns but its request and seq. */
 function columns(e: NewEvent) {
   return {

@@ -112,4 +112,62 @@ describe("postgres group commit", { skip: skip ?? false }, () => {
     await begin.ride((tx) => tx`INSERT INTO t VALUES ('c0', 0)`);
     assert.deepEqual(await rows("c"), ["c0"]);
   });
+
+  test("one-statement jobs: a failed statement rolls the batch back and fails alone; a throw after commit is the job's own", async () => {
+    const runs = new Map<number, number>();
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, (_, i) =>
+        begin.one(async (tx) => {
+          runs.set(i, (runs.get(i) ?? 0) + 1);
+          if (i === 1)
+            await tx`INSERT INTO t SELECT ${`e${i}`}, 1 / (${i} - 1)`; // division by zero
+          else await tx`INSERT INTO t VALUES (${`e${i}`}, ${i})`;
+          return i;
+        }),
+      ),
+    );
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ["fulfilled", "rejected", "fulfilled", "fulfilled", "fulfilled"],
+    );
+    assert.deepEqual(await rows("e"), ["e0", "e2", "e3", "e4"]);
+    assert.deepEqual([...runs.values()], [2, 2, 2, 2, 2], "rolled back once, then each alone");
+
+    runs.clear();
+    const late = await Promise.allSettled(
+      Array.from({ length: 3 }, (_, i) =>
+        begin.one(async (tx) => {
+          runs.set(i, (runs.get(i) ?? 0) + 1);
+          const r = await tx`INSERT INTO t SELECT ${`f${i}`}, ${i} WHERE ${i} <> 1`;
+          if (r.count === 0) throw new Error("nothing written");
+          return i;
+        }),
+      ),
+    );
+    assert.deepEqual(
+      late.map((r) => r.status),
+      ["fulfilled", "rejected", "fulfilled"],
+    );
+    assert.deepEqual(await rows("f"), ["f0", "f2"]);
+    assert.deepEqual([...runs.values()], [1, 1, 1], "the batch committed: nothing ran twice");
+  });
+
+  test("alone runs in a transaction of its own, in issue order", async () => {
+    const txid = (tx: Parameters<Parameters<Begin>[0]>[0]) =>
+      tx<{ id: string }[]>`SELECT txid_current()::text AS id`.then((r) => r[0]!.id);
+    const order: string[] = [];
+    const [a, b, c, d] = await Promise.all([
+      begin(async (tx) => (await tx`INSERT INTO t VALUES ('g0', 0)`, order.push("a"), txid(tx))),
+      begin.alone(async (tx) => {
+        const [row] = await tx<{ n: number }[]>`SELECT count(*)::int AS n FROM t WHERE k = 'g0'`;
+        order.push(`b${row!.n}`);
+        return txid(tx);
+      }),
+      begin(async (tx) => (order.push("c"), txid(tx))),
+      begin(async (tx) => (order.push("d"), txid(tx))),
+    ]);
+    assert.deepEqual(order, ["a", "b1", "c", "d"]);
+    assert.equal(new Set([a, b, c]).size, 3);
+    assert.equal(c, d);
+  });
 });

@@ -25,6 +25,11 @@
  *   so nothing is re-run.
  * - A job uses only its `tx`: it must not wait on anything outside the transaction, or it would
  *   hold up every write of the server.
+ * - A batch of one-statement jobs (`begin.one`) is ONE round trip: BEGIN, the statements and COMMIT
+ *   go out together. Should a statement fail, PostgreSQL answers the COMMIT with ROLLBACK and the
+ *   jobs run again alone, as above. Such a job writes nothing but in its first statement and never
+ *   throws after that statement wrote (a refusal is raised by the statement itself), because its
+ *   COMMIT is already sent; it may read afterwards (outside the transaction once it committed).
  */
 import type { Sql, Tx } from "./connect.js";
 
@@ -42,6 +47,11 @@ export type Begin = (<T>(fn: (tx: Tx) => Promise<T>) => Promise<T>) & {
    * shared transaction (a `maxContainers` count), yet must see every write issued before it.
    */
   alone<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * As `begin`, for a job whose writes are all in its first statement, sent before it yields, and
+   * that never throws once that statement wrote: its batch's COMMIT is pipelined with it.
+   */
+  one<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
 };
 
 /** Options of {@link groupCommit}. */
@@ -53,6 +63,7 @@ export interface GroupCommitOptions {
 interface Job {
   fn: (tx: Tx) => Promise<unknown>;
   alone: boolean;
+  one: boolean;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -98,7 +109,11 @@ export function groupCommit(sql: Sql, options: GroupCommitOptions = {}): Begin {
       return;
     }
     if (outcome.ok) {
-      batch.forEach((j, i) => j.resolve(outcome.values[i]));
+      batch.forEach((j, i) => {
+        const v = outcome.values[i];
+        if (v instanceof Failed) j.reject(v.reason);
+        else j.resolve(v);
+      });
       return;
     }
     if (batch.length === 1) {
@@ -110,35 +125,62 @@ export function groupCommit(sql: Sql, options: GroupCommitOptions = {}): Begin {
     for (const j of batch) await runBatch([j]);
   }
 
-  const enqueue = <T>(fn: (tx: Tx) => Promise<T>, alone: boolean): Promise<T> =>
+  const enqueue = <T>(fn: (tx: Tx) => Promise<T>, kind: "alone" | "one" | "any"): Promise<T> =>
     new Promise<T>((resolve, reject) => {
-      queue.push({ fn, alone, resolve: resolve as (v: unknown) => void, reject });
+      queue.push({
+        fn,
+        alone: kind === "alone",
+        one: kind === "one",
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      });
       if (!busy && !scheduled) {
         scheduled = true;
         // A tick's worth of callers (e.g. HTTP requests parsed together) join the first batch.
         setImmediate(drain);
       }
     });
-  const begin = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => enqueue(fn, false);
+  const begin = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => enqueue(fn, "any");
   return Object.assign(begin, {
-    alone: <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => enqueue(fn, true),
+    alone: <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => enqueue(fn, "alone"),
+    one: <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => enqueue(fn, "one"),
     async ride(fn: (tx: Tx) => Promise<unknown>): Promise<void> {
-      await (queue.length > 0 ? begin(fn) : fn(sql));
+      await (queue.length > 0 ? enqueue(fn, "one") : fn(sql));
     },
   });
 }
 
 type Outcome = { ok: true; values: unknown[] } | { ok: false; error: unknown };
 
-/** One transaction for `batch`: BEGIN is pipelined with the jobs' first statements. */
+/**
+ * One transaction for `batch`: BEGIN is pipelined with the jobs' first statements, and so is COMMIT
+ * when every job is one statement. A job that fails while the others commit (it threw after a
+ * statement that wrote nothing, allowed for `one` jobs) fails alone: `values` then holds its error
+ * as a `Failed`.
+ */
 async function once(sql: Sql, batch: Job[]): Promise<Outcome> {
   const conn = await sql.reserve();
   try {
     const begin = conn`BEGIN`.execute();
     begin.catch(() => {}); // awaited below; the jobs' statements fail too if it does
-    const settled = await Promise.allSettled(batch.map((j) => j.fn(conn)));
+    const running = batch.map((j) => j.fn(conn));
+    // postgres.js sends a query a few microtasks after it is awaited or executed: COMMIT goes out
+    // on the next tick, after the microtasks that send the jobs' statements.
+    const pipelined = batch.every((j) => j.one)
+      ? new Promise<{ command: string }>((resolve, reject) =>
+          process.nextTick(() => conn`COMMIT`.execute().then(resolve, reject)),
+        )
+      : null;
+    pipelined?.catch(() => {}); // awaited below
+    const settled = await Promise.allSettled(running);
     await begin;
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+    if (pipelined) {
+      // ROLLBACK: a statement failed and nothing was committed.
+      if ((await pipelined).command !== "COMMIT")
+        return { ok: false, error: failed ? failed.reason : new Error("group commit: the batch was rolled back") };
+      return { ok: true, values: settled.map((s) => (s.status === "fulfilled" ? s.value : new Failed(s.reason))) };
+    }
     if (failed) {
       await conn`ROLLBACK`;
       return { ok: false, error: failed.reason };
@@ -148,6 +190,11 @@ async function once(sql: Sql, batch: Job[]): Promise<Outcome> {
   } finally {
     conn.release();
   }
+}
+
+/** A job's error in a batch that committed (see `once`). */
+class Failed {
+  constructor(readonly reason: unknown) {}
 }
 
 function isRetryable(e: unknown): boolean {

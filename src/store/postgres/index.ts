@@ -58,7 +58,8 @@ export function createPostgresStore(url: string, options: PostgresStoreOptions =
     ...callMethods(sql, begin),
     ...attemptMethods(sql, begin),
     async appendEvents(requestId, evs) {
-      return begin((tx) => appendEvents(tx, requestId, evs));
+      // One statement; a refusal writes nothing (it throws after a statement that inserted nothing).
+      return begin.one((tx) => appendEvents(tx, requestId, evs));
     },
     async listEvents(requestId, afterSeq, limit) {
       return listEvents(sql, requestId, afterSeq, limit);

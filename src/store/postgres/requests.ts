@@ -48,14 +48,13 @@ export function requestMethods(sql: Sql, begin: Begin): RequestMethods {
   const cols = sql(REQUEST_COLUMNS);
 
   async function create(r: NewRequest, root: NewCall, evs: NewEvent[]): Promise<Created> {
-    return begin(async (tx): Promise<Created> => {
+    const created = await begin.one(async (tx) => {
       const input = payloadParams(r.input);
       // One statement (one round trip): the request, then its root call and first events from the
       // request's RETURNING, so they are inserted only if the request was. ON CONFLICT on the
       // partial unique index: a concurrent create with the same key waits for the first to commit,
-      // then inserts nothing; the re-select below (a new snapshot under READ COMMITTED) then sees
-      // the winner. A primary-key clash on `id` still throws.
-      const [inserted] = await tx<{ created: boolean; root: boolean }[]>`
+      // then inserts nothing. A clash on the request's or the root call's id fails the statement.
+      const [inserted] = await tx<{ created: boolean }[]>`
         WITH req AS (
           INSERT INTO requests (id, namespace, application, version, status, input_type, input_size, input_inline,
             input_blob, idempotency_key, input_hash, headers, root_call_id, created_at, event_seq, owner, needs)
@@ -63,21 +62,22 @@ export function requestMethods(sql: Sql, begin: Begin): RequestMethods {
             ${input.inline}, ${input.blob}, ${r.idempotencyKey}, ${r.inputHash}, ${r.headers?.length ? JSON.stringify(r.headers) : null}, ${r.rootCallId}, ${r.createdAt}, ${evs.length}, ${r.owner ?? null}, ${r.needs ?? null})
           ON CONFLICT (namespace, application, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
           RETURNING id
-        ), root AS (${callInsert(tx, root)} FROM req ON CONFLICT (id) DO NOTHING RETURNING id),
+        ), root AS (${callInsert(tx, root)} FROM req),
         events AS (${eventsInsert(tx, r.id, evs, tx`1`, tx`req`)})
-        SELECT EXISTS (SELECT 1 FROM req) AS created, EXISTS (SELECT 1 FROM root) AS root`;
-      if (!inserted!.created) {
-        const [existing] = await tx<SqlRequest[]>`
-          SELECT ${cols} FROM requests
-          WHERE namespace = ${r.namespace} AND application = ${r.application} AND idempotency_key = ${r.idempotencyKey}`;
-        if (!existing)
-          throw new Error(`createRequest ${JSON.stringify(r.id)}: idempotency conflict but no existing request`);
-        return { request: toRequest(existing), created: false, events: [] };
-      }
-      if (!inserted!.root) throw new Error(`root call ${JSON.stringify(root.id)} already exists`);
-      const events = evs.map((e, i) => ({ ...e, seq: 1 + i }));
-      return { request: newRequestRow(r), created: true, events };
+        SELECT EXISTS (SELECT 1 FROM req) AS created`;
+      return inserted!.created;
     });
+    if (!created) {
+      // The winner of the key committed before our insert gave way: a new snapshot sees it.
+      const [existing] = await sql<SqlRequest[]>`
+        SELECT ${cols} FROM requests
+        WHERE namespace = ${r.namespace} AND application = ${r.application} AND idempotency_key = ${r.idempotencyKey}`;
+      if (!existing)
+        throw new Error(`createRequest ${JSON.stringify(r.id)}: idempotency conflict but no existing request`);
+      return { request: toRequest(existing), created: false, events: [] };
+    }
+    const events = evs.map((e, i) => ({ ...e, seq: 1 + i }));
+    return { request: newRequestRow(r), created: true, events };
   }
 
   return {

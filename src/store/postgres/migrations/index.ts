@@ -16,6 +16,7 @@ import { sql as attemptUsage } from "./006-attempt-usage.js";
 import { sql as serverLeases } from "./007-server-leases.js";
 import { sql as blobs } from "./008-blobs.js";
 import { sql as capabilities } from "./009-capabilities.js";
+import { sql as fenceRefusal } from "./010-fence-refusal.js";
 
 export type { Migration };
 
@@ -29,4 +30,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: "server-leases", sql: serverLeases },
   { version: 8, name: "blobs", sql: blobs },
   { version: 9, name: "capabilities", sql: capabilities },
+  { version: 10, name: "fence-refusal", sql: fenceRefusal },
 ];
