@@ -94,7 +94,9 @@ export function callSet(p: CallPatch): Columns {
 
 /** CAS on the request being unfinished (pending or running); false when it already finished. */
 export async function patchRequest(tx: Tx, id: string, p: RequestPatch): Promise<boolean> {
-  const rows = await tx`UPDATE requests SET ${tx(requestSet(p))} WHERE id = ${id} AND status IN ('pending', 'running')`;
+  // The statuses are parameters, so a generic plan never scans a partial index (see attempts.ts).
+  const rows =
+    await tx`UPDATE requests SET ${tx(requestSet(p))} WHERE id = ${id} AND status IN (${"pending"}, ${"running"})`;
   return rows.count > 0;
 }
 
