@@ -64,7 +64,8 @@ export function createFastInvoke(s: ServerContext, creds: Credentials): FastInvo
       chunks: () => req,
     };
     const path = query === undefined ? req.url : req.url.slice(0, req.url.length - query.length - 1);
-    void serve(s, creds, src, path, req, res);
+    // serve() answers every error itself; this only guards against one thrown while answering.
+    serve(s, creds, src, path, req, res).catch(() => res.destroy());
     return true;
   };
 }

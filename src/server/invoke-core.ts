@@ -36,12 +36,14 @@ export interface InvokeSource {
 }
 
 /** The headers of a Node request as `[name, value]` pairs (a repeated `set-cookie` as several). */
-export function* nodeHeaderEntries(headers: IncomingHttpHeaders): Iterable<readonly [string, string]> {
-  for (const [k, v] of Object.entries(headers)) {
-    if (v === undefined) continue;
-    if (Array.isArray(v)) for (const x of v) yield [k, x];
-    else yield [k, v];
+export function nodeHeaderEntries(headers: IncomingHttpHeaders): [string, string][] {
+  const out: [string, string][] = [];
+  for (const k in headers) {
+    const v = headers[k];
+    if (typeof v === "string") out.push([k, v]);
+    else if (v !== undefined) for (const x of v) out.push([k, x]);
   }
+  return out;
 }
 
 /** A complete answer: status, headers and body. */

@@ -21,6 +21,32 @@ import { badRequest } from "./http-error.js";
 const PAGE = 1000;
 const HEARTBEAT_MS = 15_000;
 
+/** The keep-alive writers of every open stream, and the one timer that calls them. */
+const beating = new Set<() => void>();
+let beatTimer: ReturnType<typeof setInterval> | null = null;
+
+/**
+ * Calls `beat` every HEARTBEAT_MS until the returned function is called. One timer serves every
+ * stream (a timer of its own per stream cost more than a short stream's frames), so a stream's first
+ * keep-alive comes within HEARTBEAT_MS rather than exactly after it; the gap between two never
+ * exceeds it. Unref'd: an idle server's timer keeps nothing alive.
+ */
+function heartbeat(beat: () => void): () => void {
+  beating.add(beat);
+  if (beatTimer === null) {
+    beatTimer = setInterval(() => {
+      for (const b of beating)
+        try {
+          b();
+        } catch {
+          /* a broken stream: its own end or failure cleans it up; the others still get theirs */
+        }
+    }, HEARTBEAT_MS);
+    beatTimer.unref();
+  }
+  return () => beating.delete(beat);
+}
+
 function frame(id: number, event: string, data: unknown): string {
   return `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
@@ -94,10 +120,10 @@ export function followEvents(
   const replayed = s.engine.subscribeFrom(requestId, o.afterSeq, write);
   if (replayed) historyRead = true;
   const unsubscribe = replayed ?? s.engine.subscribe(requestId, (ev) => (historyRead ? write(ev) : queued.push(ev)));
-  const beat = setInterval(() => !done && sink.write(": keep-alive\n\n"), HEARTBEAT_MS);
+  const stopBeat = heartbeat(() => !done && sink.write(": keep-alive\n\n"));
   cleanup = () => {
     unsubscribe();
-    clearInterval(beat);
+    stopBeat();
   };
   if (!replayed)
     void (async () => {
