@@ -1,5 +1,5 @@
 /**
- * The container's side of its channel to the executor: typed send, and request/reply correlation for RPCs
+ * The container's side of the IPC channel: typed send, and request/reply correlation for RPCs
  * (child calls, state reads and writes).
  */
 import { errorForCaller } from "../core/failures.js";

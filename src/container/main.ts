@@ -1,7 +1,7 @@
 /**
  * The container process: hosts one function (or one class instance) of one application bundle and
- * runs one call at a time for its executor, over the channel transport.ts opens; the V8 heap limit
- * is set by the executor.
+ * runs one call at a time for its executor. Started with `child_process.fork` and
+ * `serialization: "advanced"`; the V8 heap limit is set by the executor.
  *
  * Container lifecycle: starting → init (import bundle; construct the class) → ready ⇄ busy → exit.
  */

@@ -1,12 +1,9 @@
 /**
- * How a container talks to its executor: the socket pair at the fd named by
- * `TRIBUTARY_CONTAINER_FD` (the sandbox and process backends), in the protocol's byte frames
- * (core/wire/byte-frames.ts); a Unix socket named by `TRIBUTARY_CONTAINER_SOCKET` (the OCI backend,
- * where no inherited fd reaches the container; the process backend can use it too), in v8 frames.
- * Same messages, same order, either way.
+ * How a container talks to its executor: Node's fork channel (the process backend), or a Unix
+ * socket named by `TRIBUTARY_CONTAINER_SOCKET` (the OCI backend, where no fork channel reaches the
+ * container; the process backend can use it too). Same messages, same order, either way.
  */
-import { connect, Socket } from "node:net";
-import { encodeMessage, MessageDecoder } from "../core/wire/byte-frames.js";
+import { connect } from "node:net";
 import { encodeFrame, FrameDecoder } from "../core/wire/frames.js";
 import type { FromContainer, ToContainer } from "../core/wire/container.js";
 
@@ -17,21 +14,15 @@ export interface ContainerTransport {
   onClose(h: () => void): void;
 }
 
-function pipeTransport(fd: number): ContainerTransport {
-  const socket = new Socket({ fd, readable: true, writable: true });
-  const decoder = new MessageDecoder();
-  let onMsg: (m: ToContainer) => void = () => {};
-  socket.on("data", (chunk: Buffer) => {
-    for (const m of decoder.push(chunk)) onMsg(m as ToContainer);
-  });
+function ipcTransport(): ContainerTransport {
   return {
-    send: (msg) => void socket.write(encodeMessage(msg)),
-    onMessage: (h) => (onMsg = h),
-    onClose: (h) => {
-      socket.on("end", h);
-      socket.on("close", h);
-      socket.on("error", h);
+    send(msg) {
+      // process.send is only absent when run outside a fork; failing loudly beats hanging.
+      if (!process.send) throw new Error("container: no IPC channel (start it with child_process.fork)");
+      process.send(msg);
     },
+    onMessage: (h) => void process.on("message", (m) => h(m as ToContainer)),
+    onClose: (h) => void process.on("disconnect", h),
   };
 }
 
@@ -53,12 +44,6 @@ function socketTransport(path: string): ContainerTransport {
 }
 
 export function openTransport(): ContainerTransport {
-  const fd = process.env.TRIBUTARY_CONTAINER_FD;
-  // Not the function's business (as TRIBUTARY_NODE in main.ts).
-  delete process.env.TRIBUTARY_CONTAINER_FD;
-  if (fd) return pipeTransport(Number(fd));
   const path = process.env.TRIBUTARY_CONTAINER_SOCKET;
-  // Started by hand: failing loudly beats hanging.
-  if (!path) throw new Error("container: no channel (TRIBUTARY_CONTAINER_FD or TRIBUTARY_CONTAINER_SOCKET)");
-  return socketTransport(path);
+  return path ? socketTransport(path) : ipcTransport();
 }

@@ -2,10 +2,8 @@
  * Container backends: how a container process is started and how the executor talks to it.
  *
  * - `sandbox` (the default on Linux, see backends/sandbox.ts): Node inside bubblewrap namespaces,
- *   over the same pipe channel (fd 3 passes through bwrap).
- * - `fork` (the process backend's default): a Node child process with the pipe channel: a socket
- *   pair at its fd 3 (`TRIBUTARY_CONTAINER_FD`) carrying the container protocol's own frames
- *   (core/wire/byte-frames.ts), cheaper per message than Node's IPC channel.
+ *   over the same fork channel (the IPC fd passes through bwrap).
+ * - `fork` (the process backend's default): a Node child process with the fork channel.
  * - `socket`: a Node child process that connects back over a Unix socket (the OCI backend's
  *   channel, runnable without an OCI engine, which is how that channel is tested for real here).
  * - `oci`: `docker run` / `podman run` of the function's image, with the socket directory and the
@@ -13,13 +11,11 @@
  *
  * Invariant: messages sent before a socket container connects are queued and delivered in order.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { fork, spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Socket as NetSocket } from "node:net";
-import { encodeMessage, MessageDecoder } from "../core/wire/byte-frames.js";
 import { encodeFrame, FrameDecoder } from "../core/wire/frames.js";
 import type { FromContainer, ToContainer } from "../core/wire/container.js";
 import { ociRunArgs, type OciEngine } from "./images/oci-run.js";
@@ -92,38 +88,29 @@ export const nodeArgs = (s: LaunchSpec): string[] => [
   "--enable-source-maps",
 ];
 
-/** The stdio of a container with the pipe channel: its fd 3 is the channel. */
-export const PIPE_STDIO = ["ignore", "pipe", "pipe", "pipe"] as const;
-/** Tells the container entry which fd is its channel (see container/transport.ts). */
-export const PIPE_CHANNEL_ENV = { TRIBUTARY_CONTAINER_FD: "3" } as const;
-
-/** The link over a child's fd 3, a socket pair (a "pipe" stdio slot), in byte frames. */
-export function pipeLink(child: ChildProcess): ContainerLink {
-  const socket = child.stdio[3] as NetSocket;
-  const decoder = new MessageDecoder();
-  let handler: (m: FromContainer) => void = () => {};
-  socket.on("data", (chunk: Buffer) => {
-    for (const m of decoder.push(chunk)) handler(m as FromContainer);
-  });
-  // A write can race with the child's death (EPIPE); the exit handler reports the attempt.
-  socket.on("error", () => {});
+/** The link over a child's Node IPC channel (`fork`, or `spawn` with an "ipc" stdio slot). */
+export function ipcLink(child: ChildProcess): ContainerLink {
   return {
     send(msg) {
-      if (socket.writable) socket.write(encodeMessage(msg));
+      if (!child.connected) return;
+      // A send can race with the child's death; the exit handler reports the attempt.
+      child.send(msg, () => {});
     },
-    onMessage: (h) => void (handler = h),
-    close: () => void socket.destroy(),
+    onMessage: (h) => void child.on("message", (m) => h(m as FromContainer)),
+    close: () => child.disconnect?.(),
   };
 }
 
-/** The process backend over the pipe channel. */
+/** The process backend over Node's fork channel. */
 export const forkLauncher: Launcher = (s) => {
-  const child = spawn(process.execPath, [...nodeArgs(s), CONTAINER_MAIN], {
+  const child = fork(CONTAINER_MAIN, [], {
     cwd: s.cwd,
-    env: { ...s.env, ...PIPE_CHANNEL_ENV },
-    stdio: [...PIPE_STDIO],
+    env: s.env,
+    execArgv: nodeArgs(s),
+    serialization: "advanced",
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
-  return { child, link: pipeLink(child), kill: () => void child.kill("SIGKILL") };
+  return { child, link: ipcLink(child), kill: () => void child.kill("SIGKILL") };
 };
 
 /** A Unix-socket link: listens before the container starts, queues until it connects. */

@@ -1,7 +1,6 @@
 /**
- * The container protocol: messages between an executor and one container process, sent over a
- * socket pair in byte frames (byte-frames.ts: JSON, with every `Uint8Array` as raw bytes), or in
- * v8 frames over a Unix socket (frames.ts, the OCI backend). Messages are plain data.
+ * The container protocol: messages between an executor and one container process, sent over the
+ * child-process channel with `serialization: "advanced"` (structured clone, so bytes stay bytes).
  *
  * Container lifecycle: starting → (init) → ready → busy ⇄ ready → exited. A container serves one
  * call at a time; `run` is only sent to a ready container.

@@ -1,7 +1,7 @@
 /**
  * Length-prefixed frames for the container protocol over a byte stream (a Unix socket), used where
- * no inherited fd reaches the container (the OCI backend): a 4-byte big-endian length, then
- * `v8.serialize` of one message, so bytes stay bytes (as in byte-frames.ts, the other backends').
+ * Node's fork channel cannot reach the container (the OCI backend): a 4-byte big-endian length,
+ * then `v8.serialize` of one message, so bytes stay bytes exactly as over the fork channel.
  */
 import v8 from "node:v8";
 

@@ -96,7 +96,7 @@ export function sandboxPaths(bundlePath: string): { main: string; bundle: string
 
 /**
  * The command and arguments that start one container.
- * @example const { command, args } = sandboxCommand(spec); spawn(command, args, { stdio: ["ignore", "pipe", "pipe", "pipe"] });
+ * @example const { command, args } = sandboxCommand(spec); spawn(command, args, { stdio: ["ignore", "pipe", "pipe", "ipc"] });
  */
 export function sandboxCommand(s: SandboxCommandSpec): { command: string; args: string[] } {
   const { main, bundle } = sandboxPaths(s.bundlePath);

@@ -1,5 +1,5 @@
 // The sandbox backend's pieces: the bwrap command as written, core pinning, the kernel-limit
-// classification, and (where this machine supports it) a real container over its channel.
+// classification, and (where this machine supports it) a real container over the IPC channel.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -187,7 +187,7 @@ test("the data limit keeps RSS under 1.25× memory; kernel refusals are recognis
   assert.equal(kernelLimitFailure({ name: "Error", message: "disk said ENOSPC", retryable: true }), null);
 });
 
-test("a real sandboxed container answers over its channel, pinned, as nobody", { timeout: 30_000 }, async (t) => {
+test("a real sandboxed container answers over the IPC channel, pinned, as nobody", { timeout: 30_000 }, async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), "tributary-sbx-"));
   try {
     const support = await detectSandbox(sandboxRuntime(dataDir));

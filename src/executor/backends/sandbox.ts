@@ -4,8 +4,8 @@
  * exactly its ephemeral disk, pinned to ⌈cpu⌉ cores and under a data limit sized from its memory.
  * See sandbox-command.ts for what the container sees and sandbox-host.ts for detection.
  *
- * The channel is a socket pair at fd 3 (launch.ts `pipeLink`): bwrap passes the fd and
- * `TRIBUTARY_CONTAINER_FD` on to Node unchanged, so messages cost the same as with a plain process.
+ * The channel is Node's IPC pipe: `spawn` with an "ipc" stdio slot hands fd 3 and NODE_CHANNEL_FD to
+ * bwrap, which passes both on to Node unchanged, so messages cost the same as with a plain fork.
  *
  * Invariant: the cores a container was pinned to are released exactly once, when `bwrap` exits
  * (`--die-with-parent` and the pid namespace guarantee nothing of the container outlives it).
@@ -13,7 +13,7 @@
 import { spawn } from "node:child_process";
 import { dataLimitBytes } from "../limits/kernel-limits.js";
 import type { CpuAffinity } from "../limits/cpu-affinity.js";
-import { nodeArgs, PIPE_CHANNEL_ENV, PIPE_STDIO, pipeLink, type Launcher, type LaunchSpec } from "../launch.js";
+import { ipcLink, nodeArgs, type Launcher, type LaunchSpec } from "../launch.js";
 import { findDescendant } from "./process-tree.js";
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -82,14 +82,13 @@ export function sandboxLauncher(o: SandboxLauncherOptions): Launcher {
       TMPDIR: "/tmp",
       TMP: "/tmp",
       TEMP: "/tmp",
-      ...PIPE_CHANNEL_ENV,
     };
     if (image) {
       env.NODE_PATH = image.nodePath.join(":");
       env.PATH = `${SANDBOX_PATH}:${dirname(SANDBOX_NODE_WRAPPER)}`;
       env.TRIBUTARY_NODE = SANDBOX_NODE_WRAPPER;
     }
-    const child = spawn(command, args, { env, stdio: [...PIPE_STDIO] });
+    const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe", "ipc"], serialization: "advanced" });
     let released = false;
     const release = (): void => {
       if (released) return;
@@ -101,7 +100,7 @@ export function sandboxLauncher(o: SandboxLauncherOptions): Launcher {
     let pid: number | null = null;
     return {
       child,
-      link: pipeLink(child),
+      link: ipcLink(child),
       kill: () => void child.kill("SIGKILL"),
       bundlePath: sandboxPaths(s.bundlePath).bundle,
       ...(s.inboxDir ? { inboxPath: SANDBOX_INBOX_DIR } : {}),
