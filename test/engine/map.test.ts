@@ -69,3 +69,36 @@ test("a map journals its items in order, and a retried parent gets the finished 
     await h.close();
   }
 });
+
+test("cancelling a request mid-map cancels every pending item, each with its call:finished", async () => {
+  const h = await createHarness([fnSpec("parent"), fnSpec("child")]);
+  try {
+    const ex = h.executor("ex", { cpu: 5, memory: 5 });
+    const id = await h.invoke("parent");
+    const parent = ex.assignment("parent")!;
+    const items = Array.from({ length: 2_000 }, (_, i) => enc.encode(`[${i}]`));
+    h.engine.executorMessage("ex", {
+      t: "map",
+      attemptId: parent.attemptId,
+      rpc: 1,
+      seq: 1,
+      functionName: "child",
+      items,
+    });
+    await h.settle();
+    const running = ex.assignments().filter((a) => a.functionName === "child");
+    assert.equal(running.length, 4, "the rest wait for room");
+    assert.equal(await h.engine.cancel(id), true);
+    await h.settle();
+    const calls = (await h.store.listCalls(id)).filter((c) => c.functionName === "child");
+    assert.equal(calls.filter((c) => c.status === "pending").length, 0);
+    assert.equal(calls.filter((c) => c.status === "cancelled").length, 2_000 - 4, "every waiting item is cancelled");
+    const finished = (await h.store.listEvents(id, 0, 10_000)).filter(
+      (e) => e.kind === "call:finished" && e.functionName === "child",
+    );
+    assert.equal(new Set(finished.map((e) => e.callId)).size, 2_000 - 4);
+    for (const a of running) assert.ok(ex.sent.some((m) => m.t === "cancel" && m.attemptId === a.attemptId));
+  } finally {
+    await h.close();
+  }
+});
