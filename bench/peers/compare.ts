@@ -3,7 +3,7 @@
  * after warm-up), a chain of 10 nested durable calls (per-call cost = (p50 chain − p50 trivial)/10),
  * and 32 closed-loop clients for 10 s.
  */
-import { closedLoop, quantile, timeSequential } from "../stats.js";
+import { closedLoop, quantile, timeSequential, warmUp, warmUpMs } from "../stats.js";
 
 export interface Target {
   trivial(): Promise<unknown>;
@@ -22,10 +22,10 @@ export interface Figures {
 
 export async function measure(t: Target, quick: boolean, log: (m: string) => void): Promise<Figures> {
   const n = quick ? 100 : 300;
-  await timeSequential(quick ? 20 : 50, () => t.trivial());
+  await warmUp(warmUpMs(quick), () => t.trivial());
   const triv = await timeSequential(n, () => t.trivial());
   log(`  trivial p50 ${quantile(triv, 0.5).toFixed(2)} ms`);
-  await timeSequential(quick ? 3 : 10, () => t.chain10());
+  await warmUp(warmUpMs(quick), () => t.chain10());
   const chain = await timeSequential(quick ? 20 : 100, () => t.chain10());
   log(`  chain10 p50 ${quantile(chain, 0.5).toFixed(2)} ms`);
   await closedLoop(32, 1000, () => t.trivial());

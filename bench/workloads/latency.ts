@@ -2,7 +2,7 @@
  * Invoke → output of a trivial request, sequential, and the latency each nested durable call adds
  * (a chain of 10 calls across containers, minus the trivial request, divided by 10).
  */
-import { ms, quantile, timeSequential } from "../stats.js";
+import { ms, quantile, timeSequential, warmUp, warmUpMs } from "../stats.js";
 import type { Workload, WorkloadContext } from "./context.js";
 
 /** The two client paths of the docs: `?wait=` (one round trip) and the SSE invoke. */
@@ -14,7 +14,7 @@ export function invokeOn(ctx: WorkloadContext, path: ClientPath, app: string, in
 }
 
 export async function trivialLatencies(ctx: WorkloadContext, n: number, path: ClientPath = "wait"): Promise<number[]> {
-  await timeSequential(ctx.config.quick ? 20 : 50, () => invokeOn(ctx, path, "trivial", null));
+  await warmUp(warmUpMs(ctx.config.quick), () => invokeOn(ctx, path, "trivial", null));
   return timeSequential(n, () => invokeOn(ctx, path, "trivial", null));
 }
 
@@ -30,7 +30,7 @@ export const trivial: Workload = {
       const lat = await trivialLatencies(ctx, n, path);
       const p50 = quantile(lat, 0.5);
       const p99 = quantile(lat, 0.99);
-      const note = `n=${n} sequential after warm-up; client path ${path === "sse" ? "SSE invoke (output from RequestFinished)" : "?wait="}`;
+      const note = `n=${n} sequential after ${warmUpMs(ctx.config.quick) / 1000} s of warm-up; client path ${path === "sse" ? "SSE invoke (output from RequestFinished)" : "?wait="}`;
       const workload = `trivial invoke→output (${path === "sse" ? "SSE" : "?wait="})`;
       rows.push(
         ctx.row({
@@ -55,7 +55,7 @@ export const chain: Workload = {
   async run(ctx) {
     const n = ctx.config.quick ? 20 : 100;
     // Warm-up builds the 10 warm `link` containers (a waiting parent keeps its container).
-    await timeSequential(ctx.config.quick ? 3 : 10, () => ctx.http.invokeAndWait("chain10", null));
+    await warmUp(warmUpMs(ctx.config.quick), () => ctx.http.invokeAndWait("chain10", null));
     const chainLat = await timeSequential(n, async () => {
       const out = await ctx.http.invokeAndWait("chain10", null);
       if (out.trim() !== "10") throw new Error(`chain10 returned ${out}`);
