@@ -7,8 +7,8 @@
  * of requests this server finished without running them (a cancel), so that their owner winds them
  * down, `c` the ids of requests whose owner is asked to cancel them, `j` the id of a server that
  * just started, `h` a server and the ids of requests whose attempts run on executors that moved to
- * it (their owner is asked to hand them over: cluster.ts). A hint is never the truth: followers and claimers also poll, so a lost hint costs
- * latency only.
+ * it (their owner is asked to hand them over: cluster.ts). A hint is never the truth: followers
+ * and claimers also poll, so a lost hint costs latency only.
  *
  * Alone: while the last lease renewal saw no other live server, hints that only wake others (`e`,
  * `w`) are not published (NOTIFY takes a database-wide lock at commit). A server that joins says
