@@ -7,6 +7,7 @@ import {
   inline,
   newAttempt,
   newCall,
+  newRequest,
   seedRunning,
   storeTest,
   type MakeStore,
@@ -91,6 +92,47 @@ export function attemptContract(makeStore: MakeStore): void {
     );
     assert.equal((await s.getCall(root.id))?.status, "running", "the engine decides retry vs. failure next");
   });
+
+  storeTest(
+    makeStore,
+    "a finish that changes neither call nor request journals only its own events, gap-free",
+    async (s) => {
+      const { request, root } = newRequest();
+      await s.createRequest(request, root, [ev("request:started")]);
+      const attempt = newAttempt(root);
+      await s.startAttempt(attempt, { attemptsUsed: 1, infraRetries: 0 }, [ev("attempt:started")]);
+      await s.transitionCall(root.id, "running", { status: "cancelled", finishedAt: 3 }, [ev("call:finished")]);
+      await s.finishRequest(request.id, { status: "cancelled", failureReason: "cancelled", finishedAt: 3 }, [
+        ev("request:finished"),
+      ]);
+      const evs = await s.finishAttempt(
+        attempt.id,
+        { status: "succeeded", finishedAt: 4 },
+        { status: "succeeded", result: inline("1"), finishedAt: 4 },
+        { status: "succeeded", output: inline("1"), finishedAt: 4 },
+        [ev("attempt:succeeded"), ev("call:finished"), ev("request:finished"), ev("progress")],
+      );
+      assert.deepEqual(
+        evs?.map((e) => [e.seq, e.kind]),
+        [
+          [5, "attempt:succeeded"],
+          [6, "progress"],
+        ],
+      );
+      assert.deepEqual(
+        (await s.listEvents(request.id, 0, 100)).map((e) => [e.seq, e.kind]),
+        [
+          [1, "request:started"],
+          [2, "attempt:started"],
+          [3, "call:finished"],
+          [4, "request:finished"],
+          [5, "attempt:succeeded"],
+          [6, "progress"],
+        ],
+      );
+      assert.equal((await s.getRequest(request.id))?.status, "cancelled");
+    },
+  );
 
   storeTest(
     makeStore,

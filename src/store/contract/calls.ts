@@ -7,6 +7,7 @@ import {
   inline,
   newAttempt,
   newCall,
+  pendingCallRow,
   seedRequest,
   seedRunning,
   storeTest,
@@ -30,17 +31,7 @@ export function callContract(makeStore: MakeStore): void {
         evs?.map((e) => e.seq),
         [1],
       );
-      assert.deepEqual(await s.getCall(child.id), {
-        ...child,
-        status: "pending",
-        attemptsUsed: 0,
-        infraRetries: 0,
-        result: null,
-        error: null,
-        failureReason: null,
-        pendingReason: null,
-        finishedAt: null,
-      });
+      assert.deepEqual(await s.getCall(child.id), pendingCallRow(child));
       assert.equal(await s.createCall(child, [ev("call:created")]), null, "an existing id is a no-op");
       assert.equal((await s.listEvents(request.id, 0, 100)).length, 1);
 
@@ -90,17 +81,7 @@ export function callContract(makeStore: MakeStore): void {
         [root.id, ...items.map((c) => c.id)],
         "inserted in the order given",
       );
-      assert.deepEqual(await s.getCall(items[7]!.id), {
-        ...items[7],
-        status: "pending",
-        attemptsUsed: 0,
-        infraRetries: 0,
-        result: null,
-        error: null,
-        failureReason: null,
-        pendingReason: null,
-        finishedAt: null,
-      });
+      assert.deepEqual(await s.getCall(items[7]!.id), pendingCallRow(items[7]!));
       assert.deepEqual((await s.getCall(items[3]!.id))?.args, blob("k/item3", 99));
       assert.equal((await s.findChildCall(root.id, 5, 1_199))?.id, items[1_199]!.id);
 

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import type { Manifest } from "../../core/manifest.js";
 import type { EventKind } from "../../core/status.js";
-import type { NewAttempt, NewCall, NewEvent, NewRequest, Payload, RequestRow, Store } from "../types.js";
+import type { CallRow, NewAttempt, NewCall, NewEvent, NewRequest, Payload, RequestRow, Store } from "../types.js";
 
 let counter = 0;
 /** Unique per process and per call, sortable within a prefix. */
@@ -75,6 +75,21 @@ export function newCall(
     notBefore: 0,
     createdAt: 1_000,
     ...over,
+  };
+}
+
+/** The row a store reads back for `call` just created: pending, never attempted. */
+export function pendingCallRow(call: NewCall): CallRow {
+  return {
+    ...call,
+    status: "pending",
+    attemptsUsed: 0,
+    infraRetries: 0,
+    result: null,
+    error: null,
+    failureReason: null,
+    pendingReason: null,
+    finishedAt: null,
   };
 }
 

@@ -7,7 +7,7 @@
  * exists per patch shape; shapes are few, and each is prepared once per connection.
  */
 import type { CallPatch, NewCall, Payload, RequestPatch } from "../types.js";
-import { json, payloadParams } from "../shared/rows.js";
+import { callColumns, json, payloadParams } from "../shared/rows.js";
 import type { Tx } from "./connect.js";
 
 /** SET columns of an UPDATE (`tx(columns)` builds `"col" = $n, …`). */
@@ -30,23 +30,12 @@ export async function insertCall(tx: Tx, c: NewCall): Promise<boolean> {
 export function callsInsert(tx: Tx, calls: readonly NewCall[]) {
   const rows = JSON.stringify(
     calls.map((c, i) => {
-      const a = payloadParams(c.args);
+      const row = callColumns(c);
+      const a = row.args_inline;
       return {
         i,
-        id: c.id,
-        request_id: c.requestId,
-        parent_call_id: c.parentCallId,
-        seq: c.seq,
-        item: c.item,
-        function_name: c.functionName,
-        args_type: a.type,
-        args_size: a.size,
-        args_inline: a.inline
-          ? Buffer.from(a.inline.buffer, a.inline.byteOffset, a.inline.byteLength).toString("base64")
-          : null,
-        args_blob: a.blob,
-        not_before: c.notBefore,
-        created_at: c.createdAt,
+        ...row,
+        args_inline: a ? Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64") : null,
       };
     }),
   );

@@ -9,7 +9,26 @@
 import type { PlainError } from "../../core/errors.js";
 import type { AttemptStatus, FailureReason, Status } from "../../core/status.js";
 import type { AttemptUsage } from "../../core/usage.js";
-import type { AttemptRow, CallRow, NewRequest, Payload, RequestError, RequestRow } from "../types.js";
+import type { AttemptRow, CallRow, NewCall, NewRequest, Payload, RequestError, RequestRow } from "../types.js";
+
+/** A new pending call's columns as both stores insert them (arguments' bytes inline as they are). */
+export function callColumns(c: NewCall) {
+  const a = payloadParams(c.args);
+  return {
+    id: c.id,
+    request_id: c.requestId,
+    parent_call_id: c.parentCallId,
+    seq: c.seq,
+    item: c.item,
+    function_name: c.functionName,
+    args_type: a.type,
+    args_size: a.size,
+    args_inline: a.inline,
+    args_blob: a.blob,
+    not_before: c.notBefore,
+    created_at: c.createdAt,
+  };
+}
 
 /** The four columns of a payload, as bound parameters. `type === null` means no payload. */
 export interface PayloadParams {

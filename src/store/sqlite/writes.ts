@@ -8,7 +8,7 @@
  */
 import type Database from "better-sqlite3";
 import type { CallPatch, NewCall, RequestPatch } from "../types.js";
-import { json, payloadParams } from "../shared/rows.js";
+import { callColumns, json, payloadParams } from "../shared/rows.js";
 
 export interface Writes {
   /** Inserts a pending call; false if the id exists. Throws if its (parent, seq, item) is taken. */
@@ -81,23 +81,7 @@ export function prepareWrites(db: Database.Database): Writes {
 
   return {
     insertCall(c) {
-      const a = payloadParams(c.args);
-      return (
-        insertCall.run({
-          id: c.id,
-          request_id: c.requestId,
-          parent_call_id: c.parentCallId,
-          seq: c.seq,
-          item: c.item,
-          function_name: c.functionName,
-          args_type: a.type,
-          args_size: a.size,
-          args_inline: a.inline,
-          args_blob: a.blob,
-          not_before: c.notBefore,
-          created_at: c.createdAt,
-        }).changes > 0
-      );
+      return insertCall.run(callColumns(c)).changes > 0;
     },
     patchCall(id, from, p) {
       const r = payloadParams(p.result);
