@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { backends } from "./backends.js";
 import { newestProfile, topSelfTime, formatSelfTime } from "./profile.js";
 import { calibrate } from "./calibrate.js";
+import { pipelineFloor } from "./pipeline-floor.js";
 import { printTable, writeJson, type Row } from "./results.js";
 import { pct } from "./stats.js";
 import { startSystem } from "./system.js";
@@ -99,6 +100,8 @@ async function main(): Promise<void> {
     if (!args.only || args.only.includes("floor")) {
       log("machine: floor (IPC, HTTP, SQLite commit) …");
       rows.push(...(await calibrate()));
+      log("machine: floor pipeline (HTTP, commits, IPC; no Tributary code) …");
+      rows.push(...(await pipelineFloor(args.quick)));
     }
     for (const backend of selected.length ? await backends(workDir, args.store) : []) {
       if (!backend.available) {
