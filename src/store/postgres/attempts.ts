@@ -7,8 +7,8 @@
  *
  * A compare-and-set by id names the status it expects as a parameter (`status = ${"pending"}`), not
  * a literal: a prepared statement's generic plan, made while the tables were small, could otherwise
- * match the literal to a partial index's predicate (`calls_pending`, `attempts_running`,
- * `requests_unfinished_owner`) and scan that whole index on every call instead of the primary key.
+ * match the literal to a partial index's predicate (`requests_unfinished_owner`; before migration
+ * 011 also `calls_pending`, `attempts_running`) and scan that whole index on every call instead of the primary key.
  * Measured on a fresh schema: 820 index tuples read per attempt's finish, and every start scanning
  * all pending calls. For the same reason a row is found by `id = (SELECT … FROM cte)` (a primary
  * key lookup whatever the plan), not by a join with the CTE (a generic plan made on a small table
@@ -149,6 +149,8 @@ export function attemptMethods(sql: Sql, begin: Begin): AttemptMethods {
       return rows.map(toAttempt);
     },
     async listRunningAttempts(executorId) {
+      // A scan: no server path reads this (tools and tests do), and an index on `status` would
+      // make every attempt's finish update each index of the table (migration 011).
       const on = executorId === undefined ? sql`` : sql`AND executor_id = ${executorId}`;
       const rows = await sql<
         SqlAttempt[]

@@ -104,8 +104,8 @@ export function callMethods(sql: Sql, begin: Begin): CallMethods {
       }
     },
     async listPendingCalls() {
-      // Walks the partial index of pending calls (oldest first, ties in insertion order) and drops
-      // those whose request already finished.
+      // Oldest first, ties in insertion order. No server path reads this (tools and tests do), so
+      // no index serves it (migration 011): it walks the unfinished requests and their calls.
       const rows = await sql<SqlCall[]>`
         SELECT ${prefixed} FROM function_calls c JOIN requests r ON r.id = c.request_id
         WHERE c.status = 'pending' AND r.status IN ('pending', 'running')

@@ -17,6 +17,7 @@ import { sql as serverLeases } from "./007-server-leases.js";
 import { sql as blobs } from "./008-blobs.js";
 import { sql as capabilities } from "./009-capabilities.js";
 import { sql as fenceRefusal } from "./010-fence-refusal.js";
+import { sql as hotPathWrites } from "./011-hot-path-writes.js";
 
 export type { Migration };
 
@@ -31,4 +32,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: "blobs", sql: blobs },
   { version: 9, name: "capabilities", sql: capabilities },
   { version: 10, name: "fence-refusal", sql: fenceRefusal },
+  { version: 11, name: "hot-path-writes", sql: hotPathWrites },
 ];
