@@ -27,17 +27,22 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
     `INSERT INTO attempts (id, call_id, request_id, number, executor_id, container_id, status, started_at)
      VALUES (?, ?, ?, ?, ?, ?, 'running', ?)`,
   );
-  // Two statements, not one: an UPDATE that names `status` (an indexed column) in its SET costs
-  // SQLite the index work even when the value stays, so one statement that also reserves the event
-  // seqs measured 40-60 us slower per start than these two (the first one is a no-op lookup once
-  // the request runs: nearly every start).
-  const requestRunning = db.prepare<[string]>(
-    "UPDATE requests SET status = 'running' WHERE id = ? AND status = 'pending'",
+  // The request is read, then written by one of two UPDATEs: naming `status` (an indexed column)
+  // in a SET costs SQLite the index work even when the value stays, and nearly every start finds
+  // the request running already. No `UPDATE … RETURNING` (here and below): SQLite buffers the rows
+  // it returns in a temporary B-tree created on every execution, dearer than a point SELECT; the
+  // write transaction is held, so nothing comes between the read and the write.
+  const requestState = db.prepare<[string], { status: string; event_seq: number }>(
+    "SELECT status, event_seq FROM requests WHERE id = ?",
   );
-  const reserveSeqs = db.prepare<[number, string], { event_seq: number }>(
-    "UPDATE requests SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq",
+  const startRequest = db.prepare<[number, string]>(
+    "UPDATE requests SET status = 'running', event_seq = ? WHERE id = ?",
   );
-  const finish = db.prepare<Record<string, unknown>, { call_id: string; request_id: string }>(
+  const setLastSeq = db.prepare<[number, string]>("UPDATE requests SET event_seq = ? WHERE id = ?");
+  const runningOwner = db.prepare<[string], { call_id: string; request_id: string }>(
+    "SELECT call_id, request_id FROM attempts WHERE id = ? AND status = 'running'",
+  );
+  const finish = db.prepare<Record<string, unknown>>(
     `UPDATE attempts SET status = @status, finished_at = @finished_at,
        failure_reason = CASE WHEN @set_failure_reason THEN @failure_reason ELSE failure_reason END,
        error = CASE WHEN @set_error THEN @error ELSE error END,
@@ -47,8 +52,7 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
        peak_memory_bytes = CASE WHEN @set_usage THEN @peak_memory_bytes ELSE peak_memory_bytes END,
        memory_gb_seconds = CASE WHEN @set_usage THEN @memory_gb_seconds ELSE memory_gb_seconds END,
        container_started = CASE WHEN @set_usage THEN @container_started ELSE container_started END
-     WHERE id = @id AND status = 'running'
-     RETURNING call_id, request_id`,
+     WHERE id = @id`,
   );
   const byId = db.prepare<[string], SqlAttempt>(`SELECT ${COLUMNS} FROM attempts WHERE id = ?`);
   const byRequest = db.prepare<[string], SqlAttempt>(
@@ -80,16 +84,18 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
         return "full" as const;
       if (claimCall.run(call.attemptsUsed, call.infraRetries, a.callId).changes === 0) return null;
       insert.run(a.id, a.callId, a.requestId, a.number, a.executorId, a.containerId, a.startedAt);
-      requestRunning.run(a.requestId);
-      const row = reserveSeqs.get(evs.length, a.requestId);
-      if (!row) throw new UnknownRequestError(a.requestId);
-      return events.insert(a.requestId, row.event_seq - evs.length + 1, evs);
+      const req = requestState.get(a.requestId);
+      if (!req) throw new UnknownRequestError(a.requestId);
+      (req.status === "pending" ? startRequest : setLastSeq).run(req.event_seq + evs.length, a.requestId);
+      return events.insert(a.requestId, req.event_seq + 1, evs);
     },
   );
 
   const end = db.transaction(
     (id: string, a: AttemptPatch, c: CallPatch, r: RequestPatch | null, evs: NewEvent[]): RequestEvent[] | null => {
-      const owner = finish.get({
+      const owner = runningOwner.get(id);
+      if (!owner) return null;
+      finish.run({
         id,
         status: a.status,
         finished_at: a.finishedAt,
@@ -102,8 +108,7 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
         set_usage: a.usage === undefined ? 0 : 1,
         ...sqliteUsage(a.usage ?? null),
       });
-      if (!owner) return null;
-      const callChanged = writes.patchCall(owner.call_id, "running", c) !== null;
+      const callChanged = writes.patchCall(owner.call_id, "running", c);
       let requestChanged = false;
       if (r !== null && callChanged) {
         // The usual end of a root call: the request's finish reserves the events' seqs with it.

@@ -45,10 +45,11 @@ export function callMethods(db: Database.Database, events: EventLog, writes: Wri
       return events.append(requestId, evs);
     },
   );
+  const requestOf = db.prepare<[string], { request_id: string }>("SELECT request_id FROM function_calls WHERE id = ?");
   const transition = db.transaction(
     (id: string, from: string, patch: Parameters<Writes["patchCall"]>[2], evs: Parameters<EventLog["append"]>[1]) => {
-      const requestId = writes.patchCall(id, from, patch);
-      return requestId === null ? null : events.append(requestId, evs);
+      const call = requestOf.get(id);
+      return call && writes.patchCall(id, from, patch) ? events.append(call.request_id, evs) : null;
     },
   );
 

@@ -24,9 +24,11 @@ export interface EventLog {
 }
 
 export function createEventLog(db: Database.Database): EventLog {
-  const bump = db.prepare<[number, string], { event_seq: number }>(
-    "UPDATE requests SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq",
-  );
+  // A read, then a write, rather than one `UPDATE … RETURNING`: SQLite buffers RETURNING rows in a
+  // temporary B-tree that it creates on every execution (~20k instructions, more than this SELECT).
+  // Both run inside the caller's write transaction, so nothing can come between them.
+  const lastSeq = db.prepare<[string], { event_seq: number }>("SELECT event_seq FROM requests WHERE id = ?");
+  const setLastSeq = db.prepare<[number, string]>("UPDATE requests SET event_seq = ? WHERE id = ?");
   // One INSERT per event count up to MULTI_MAX (a transition writes 1–3 events): one statement
   // run, not one per event. Larger batches (a map's items) go in chunks of MULTI_MAX.
   const inserts: Database.Statement<unknown[]>[] = [];
@@ -75,9 +77,10 @@ export function createEventLog(db: Database.Database): EventLog {
     insert,
     append(requestId, events) {
       if (events.length === 0) return [];
-      const row = bump.get(events.length, requestId);
+      const row = lastSeq.get(requestId);
       if (!row) throw new UnknownRequestError(requestId);
-      return insert(requestId, row.event_seq - events.length + 1, events);
+      setLastSeq.run(row.event_seq + events.length, requestId);
+      return insert(requestId, row.event_seq + 1, events);
     },
     list(requestId, afterSeq, limit) {
       return select.all(requestId, afterSeq, limit).map(toEvent);

@@ -60,12 +60,14 @@ test("opening a store applies every migration once and records it", { timeout: 1
   }
 });
 
-test("pragmas: WAL, synchronous NORMAL by default, foreign keys on, busy timeout set", () => {
+test("pragmas: WAL, synchronous NORMAL by default, foreign keys on, busy timeout set, journals in memory", () => {
   const db = openDatabase(join(root, "pragmas.db"));
   try {
     assert.equal(db.pragma("journal_mode", { simple: true }), "wal");
     assert.equal(db.pragma("synchronous", { simple: true }), 1); // NORMAL
     assert.equal(db.pragma("foreign_keys", { simple: true }), 1);
+    assert.equal(db.pragma("temp_store", { simple: true }), 2); // MEMORY
+    assert.equal(db.pragma("ignore_check_constraints", { simple: true }), 1);
     assert.ok((db.pragma("busy_timeout", { simple: true }) as number) > 0);
   } finally {
     db.close();
