@@ -18,6 +18,7 @@ import type { ContainerTarget, ToContainer } from "../core/wire/container.js";
 import { Channel } from "./channel.js";
 import { childCpuMark, childCpuSince, trackChildProcesses } from "./child-cpu.js";
 import { decodeInputFile } from "./input-file.js";
+import { LazyAbort } from "./lazy-abort.js";
 import { residentBytes } from "./resident.js";
 import { createScope, type ContainerScope } from "./runtime.js";
 import { openTransport } from "./transport.js";
@@ -34,7 +35,7 @@ const transport = openTransport();
 const ch = new Channel(transport);
 // Booting (process start, sandbox set-up, the runtime's own modules) is not the function's time.
 ch.send({ t: "booted" });
-const aborts = new Map<string, AbortController>();
+const aborts = new Map<string, LazyAbort>();
 let target: ContainerTarget | null = null;
 
 async function init(bundlePath: string, t: ContainerTarget): Promise<void> {
@@ -59,7 +60,7 @@ async function init(bundlePath: string, t: ContainerTarget): Promise<void> {
 async function run(msg: Extract<ToContainer, { t: "run" }>): Promise<void> {
   const cpuStart = process.cpuUsage();
   const childStart = childCpuMark();
-  const ac = new AbortController();
+  const ac = new LazyAbort();
   aborts.set(msg.attemptId, ac);
   const entry = lookupFunction(msg.functionName) as FunctionEntry | undefined;
   let scope: ContainerScope | undefined;
@@ -83,7 +84,7 @@ async function run(msg: Extract<ToContainer, { t: "run" }>): Promise<void> {
     } else {
       args = decodeArgs(msg.args);
     }
-    scope = createScope(ch, { ...msg, signal: ac.signal });
+    scope = createScope(ch, msg, ac);
     let value = await scopeStorage().run(scope, () => invokeEntry(entry, args));
     if (msg.root) {
       if (entry.app?.output) value = await validateSchema(entry.app.output, value, "output");
@@ -112,7 +113,7 @@ async function run(msg: Extract<ToContainer, { t: "run" }>): Promise<void> {
       attemptId: msg.attemptId,
       ok: false,
       error: toPlainError(e, msg.functionName),
-      reason: attemptFailureReason(e, ac.signal),
+      reason: attemptFailureReason(e, ac),
       ...measure(cpuStart, childStart),
     });
   } finally {

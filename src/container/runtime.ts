@@ -20,7 +20,6 @@ export interface RunInfo {
   requestId: string;
   callId: string;
   functionName: string;
-  signal: AbortSignal;
   /** The attempt's timeout, for the mirror of the executor's timer. */
   timeoutMs: number;
   /** The invoke's headers without credentials. */
@@ -33,14 +32,14 @@ export interface ContainerScope extends Scope {
   close(): void;
 }
 
-export function createScope(ch: Channel, run: RunInfo): ContainerScope {
+/** `abort.signal` is read only when user code reads `ctx.signal` (see lazy-abort.ts). */
+export function createScope(ch: Channel, run: RunInfo, abort: { readonly signal: AbortSignal }): ContainerScope {
   let seq = 0;
   const { attemptId } = run;
-  const timer = new AttemptTimer(
-    systemClock,
-    run.timeoutMs,
-    () => {},
-    (e) => console.error(`onDeadline handler of '${run.functionName}' failed:`, e),
+  // No expiry callback: the executor's timer is the one that kills, so the mirror arms no timer of
+  // its own (only deadline handlers, when a function registers one, schedule timers).
+  const timer = new AttemptTimer(systemClock, run.timeoutMs, null, (e) =>
+    console.error(`onDeadline handler of '${run.functionName}' failed:`, e),
   );
   timer.start();
   /** A child call: the clock is paused while it is in flight, as the executor's is. */
@@ -85,7 +84,9 @@ export function createScope(ch: Channel, run: RunInfo): ContainerScope {
     requestId: run.requestId,
     functionName: run.functionName,
     callId: run.callId,
-    signal: run.signal,
+    get signal() {
+      return abort.signal;
+    },
     headers: run.headers ?? [],
     async stateGet(key) {
       const v = await ch.request<Uint8Array | null>((id) => ({ t: "state-get", id, attemptId, key }));

@@ -95,3 +95,21 @@ test("the default lead is 10 % of the timeout within 0.5–30 s; a lead not belo
       e instanceof SDKUsageError && /must be less than the function's timeout \(3000 ms\)/.test(e.message),
   );
 });
+
+test("a mirror without an expiry callback tracks the deadline and runs handlers, arming no timer of its own", async () => {
+  const clock = createFakeClock(0);
+  const timer = new AttemptTimer(clock, 3_000, null);
+  timer.start();
+  assert.equal(timer.deadline, 3_000);
+  assert.equal(clock.pendingTimers(), 0, "no expiry timer");
+  const fired: number[] = [];
+  const off = timer.onDeadline(() => void fired.push(clock.now()), 1_000);
+  assert.equal(clock.pendingTimers(), 1, "the handler's timer only");
+  await clock.advance(2_000);
+  assert.deepEqual(fired, [2_000]);
+  timer.reset();
+  assert.equal(timer.deadline, 5_000);
+  off();
+  timer.stop();
+  assert.equal(clock.pendingTimers(), 0);
+});

@@ -38,7 +38,8 @@ export class AttemptTimer {
   constructor(
     private readonly clock: Clock,
     readonly timeoutMs: number,
-    private readonly onExpire: () => void,
+    /** Null: a mirror that only tracks the deadline and runs handlers; no expiry timer is armed. */
+    private readonly onExpire: (() => void) | null,
     private readonly onHandlerError: (e: unknown) => void = () => {},
   ) {}
 
@@ -85,12 +86,14 @@ export class AttemptTimer {
     this.disarm();
     const deadline = this.clock.now() + this.timeoutMs;
     this.deadline = deadline;
-    this.handle = this.clock.setTimer(this.timeoutMs, () => {
-      this.handle = null;
-      if (this.stopped || this.waiting > 0) return;
-      this.stopped = true;
-      this.onExpire();
-    });
+    const onExpire = this.onExpire;
+    if (onExpire !== null)
+      this.handle = this.clock.setTimer(this.timeoutMs, () => {
+        this.handle = null;
+        if (this.stopped || this.waiting > 0) return;
+        this.stopped = true;
+        onExpire();
+      });
     for (const reg of this.handlers) this.schedule(reg, deadline);
   }
 

@@ -37,7 +37,7 @@ export function failureReasonOf(e: unknown): FailureReason {
  * @example
  * attemptFailureReason(new Error("aborted"), ac.signal) // "function_timeout" after a timeout abort
  */
-export function attemptFailureReason(e: unknown, signal: AbortSignal): FailureReason {
+export function attemptFailureReason(e: unknown, signal: Pick<AbortSignal, "aborted" | "reason">): FailureReason {
   if (!signal.aborted) return failureReasonOf(e);
   return isErrorNamed(signal.reason, "CancelledError") ? "cancelled" : "function_timeout";
 }
