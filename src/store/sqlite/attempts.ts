@@ -6,8 +6,9 @@ import type Database from "better-sqlite3";
 import type { AttemptPatch, CallPatch, ContainerLimit, NewAttempt, NewEvent, RequestPatch, Store } from "../types.js";
 import type { RequestEvent } from "../../core/request.js";
 import type { EventLog } from "./events.js";
-import { ATTEMPT_USAGE_COLUMNS, json, toAttempt, usageColumns, type SqlAttempt } from "../shared/rows.js";
-import type { Writes } from "./writes.js";
+import { ATTEMPT_USAGE_COLUMNS, toAttempt, usageColumns, type SqlAttempt } from "../shared/rows.js";
+import { jsonField, type Writes } from "./writes.js";
+import { column, preparePatch, type PatchField } from "./patch-update.js";
 import { UnknownRequestError } from "../shared/events.js";
 
 type AttemptMethods = Pick<
@@ -42,18 +43,7 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
   const runningOwner = db.prepare<[string], { call_id: string; request_id: string }>(
     "SELECT call_id, request_id FROM attempts WHERE id = ? AND status = 'running'",
   );
-  const finish = db.prepare<Record<string, unknown>>(
-    `UPDATE attempts SET status = @status, finished_at = @finished_at,
-       failure_reason = CASE WHEN @set_failure_reason THEN @failure_reason ELSE failure_reason END,
-       error = CASE WHEN @set_error THEN @error ELSE error END,
-       container_id = CASE WHEN @set_container_id THEN @container_id ELSE container_id END,
-       wall_seconds = CASE WHEN @set_usage THEN @wall_seconds ELSE wall_seconds END,
-       cpu_seconds = CASE WHEN @set_usage THEN @cpu_seconds ELSE cpu_seconds END,
-       peak_memory_bytes = CASE WHEN @set_usage THEN @peak_memory_bytes ELSE peak_memory_bytes END,
-       memory_gb_seconds = CASE WHEN @set_usage THEN @memory_gb_seconds ELSE memory_gb_seconds END,
-       container_started = CASE WHEN @set_usage THEN @container_started ELSE container_started END
-     WHERE id = @id`,
-  );
+  const finish = preparePatch(db, "attempts", ["status", "finished_at"], ATTEMPT_FIELDS, "id = ?");
   const byId = db.prepare<[string], SqlAttempt>(`SELECT ${COLUMNS} FROM attempts WHERE id = ?`);
   const byRequest = db.prepare<[string], SqlAttempt>(
     `SELECT ${COLUMNS} FROM attempts WHERE request_id = ? ORDER BY rowid`,
@@ -95,19 +85,7 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
     (id: string, a: AttemptPatch, c: CallPatch, r: RequestPatch | null, evs: NewEvent[]): RequestEvent[] | null => {
       const owner = runningOwner.get(id);
       if (!owner) return null;
-      finish.run({
-        id,
-        status: a.status,
-        finished_at: a.finishedAt,
-        set_failure_reason: a.failureReason === undefined ? 0 : 1,
-        failure_reason: a.failureReason ?? null,
-        set_error: a.error === undefined ? 0 : 1,
-        error: json(a.error),
-        set_container_id: a.containerId === undefined ? 0 : 1,
-        container_id: a.containerId ?? null,
-        set_usage: a.usage === undefined ? 0 : 1,
-        ...sqliteUsage(a.usage ?? null),
-      });
+      finish([a.status, a.finishedAt], a, [id]);
       const callChanged = writes.patchCall(owner.call_id, "running", c);
       let requestChanged = false;
       if (r !== null && callChanged) {
@@ -147,8 +125,19 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
   };
 }
 
-/** Usage columns as SQLite binds them (booleans as 0/1). */
-function sqliteUsage(u: Parameters<typeof usageColumns>[0]): Record<string, number | null> {
-  const c = usageColumns(u);
-  return { ...c, container_started: c.container_started === null ? null : c.container_started ? 1 : 0 };
-}
+/** What an attempt's finish may set besides its status and time. */
+const ATTEMPT_FIELDS: readonly PatchField<AttemptPatch>[] = [
+  column("failure_reason", (a) => a.failureReason),
+  jsonField("error", (a) => a.error),
+  column("container_id", (a) => a.containerId),
+  {
+    columns: ATTEMPT_USAGE_COLUMNS,
+    values: (a) => {
+      if (a.usage === undefined) return undefined;
+      const c = usageColumns(a.usage);
+      // Booleans as SQLite stores them (0/1).
+      const started = c.container_started === null ? null : c.container_started ? 1 : 0;
+      return [c.wall_seconds, c.cpu_seconds, c.peak_memory_bytes, c.memory_gb_seconds, started];
+    },
+  },
+];

@@ -25,11 +25,10 @@ export function requestMethods(db: Database.Database, events: EventLog, writes: 
   const byKey = db.prepare<[string, string, string], SqlRequest>(
     `SELECT ${REQUEST_COLUMNS} FROM requests WHERE namespace = ? AND application = ? AND idempotency_key = ?`,
   );
-  const insert = db.prepare(
+  const insert = db.prepare<unknown[]>(
     `INSERT INTO requests (id, namespace, application, version, status, input_type, input_size, input_inline,
        input_blob, idempotency_key, input_hash, headers, root_call_id, created_at, event_seq, owner, needs)
-     VALUES (@id, @namespace, @application, @version, 'pending', @input_type, @input_size, @input_inline,
-       @input_blob, @idempotency_key, @input_hash, @headers, @root_call_id, @created_at, @event_seq, @owner, @needs)`,
+     VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   // (created_at, id) < (cursor) with a row value: SQLite walks the (ns, app[, status], created_at
   // DESC, id DESC) index from the cursor, so a page costs O(limit) whatever its depth. The optional
@@ -75,24 +74,25 @@ export function requestMethods(db: Database.Database, events: EventLog, writes: 
         if (existing) return { request: toRequest(existing), created: false, events: [] };
       }
       const input = payloadParams(r.input);
-      insert.run({
-        id: r.id,
-        namespace: r.namespace,
-        application: r.application,
-        version: r.version,
-        input_type: input.type,
-        input_size: input.size,
-        input_inline: input.inline,
-        input_blob: input.blob,
-        idempotency_key: r.idempotencyKey,
-        input_hash: r.inputHash,
-        headers: r.headers?.length ? JSON.stringify(r.headers) : null,
-        root_call_id: r.rootCallId,
-        created_at: r.createdAt,
-        event_seq: evs.length,
-        owner: r.owner ?? null,
-        needs: r.needs ?? null,
-      });
+      // Parameters by position: binding named ones from an object costs a lookup per parameter.
+      insert.run(
+        r.id,
+        r.namespace,
+        r.application,
+        r.version,
+        input.type,
+        input.size,
+        input.inline,
+        input.blob,
+        r.idempotencyKey,
+        r.inputHash,
+        r.headers?.length ? JSON.stringify(r.headers) : null,
+        r.rootCallId,
+        r.createdAt,
+        evs.length,
+        r.owner ?? null,
+        r.needs ?? null,
+      );
       if (!writes.insertCall(root)) throw new Error(`root call ${JSON.stringify(root.id)} already exists`);
       return { request: newRequestRow(r), created: true, events: events.insert(r.id, 1, evs) };
     },

@@ -2,13 +2,13 @@
  * Prepared writes shared by several method groups: inserting a call, and applying a `CallPatch` or
  * a `RequestPatch` as a compare-and-set UPDATE.
  *
- * A patch distinguishes "leave unchanged" (`undefined`) from "set to null" (`null`). One cached
- * statement serves every patch shape: each optional column is written as
- * `CASE WHEN @set_x THEN @x ELSE x END`, with `@set_x` bound to 1 or 0.
+ * A patch distinguishes "leave unchanged" (`undefined`) from "set to null" (`null`): each UPDATE
+ * sets only the columns its patch gives (patch-update.ts).
  */
 import type Database from "better-sqlite3";
-import type { CallPatch, NewCall, RequestPatch } from "../types.js";
+import type { CallPatch, NewCall, Payload, RequestPatch } from "../types.js";
 import { callColumns, json, payloadParams } from "../shared/rows.js";
+import { column, preparePatch, type PatchField } from "./patch-update.js";
 
 export interface Writes {
   /** Inserts a pending call; false if the id exists. Throws if its (parent, seq, item) is taken. */
@@ -24,104 +24,101 @@ export interface Writes {
   patchRequestReserving(id: string, patch: RequestPatch, n: number): number | null;
 }
 
-const keep = (col: string) => `${col} = CASE WHEN @set_${col} THEN @${col} ELSE ${col} END`;
-const keepPayload = (p: string) =>
-  [`${p}_type`, `${p}_size`, `${p}_inline`, `${p}_blob`]
-    .map((c) => `${c} = CASE WHEN @set_${p} THEN @${c} ELSE ${c} END`)
-    .join(", ");
-const flag = (v: unknown) => (v === undefined ? 0 : 1);
+/** The four columns of a payload (`<prefix>_type`, …) as one field of a patch. */
+export function payloadField<P>(prefix: string, get: (patch: P) => Payload | null | undefined): PatchField<P> {
+  return {
+    columns: [`${prefix}_type`, `${prefix}_size`, `${prefix}_inline`, `${prefix}_blob`],
+    values: (patch) => {
+      const p = get(patch);
+      if (p === undefined) return undefined;
+      const v = payloadParams(p);
+      return [v.type, v.size, v.inline, v.blob];
+    },
+  };
+}
+
+/** A JSON text column as a field of a patch. */
+export function jsonField<P>(name: string, get: (patch: P) => unknown): PatchField<P> {
+  return column(name, (p) => {
+    const v = get(p);
+    return v === undefined ? undefined : json(v);
+  });
+}
+
+const CALL_FIELDS: readonly PatchField<CallPatch>[] = [
+  column("attempts_used", (p) => p.attemptsUsed),
+  column("infra_retries", (p) => p.infraRetries),
+  column("not_before", (p) => p.notBefore),
+  jsonField("error", (p) => p.error),
+  column("failure_reason", (p) => p.failureReason),
+  column("pending_reason", (p) => p.pendingReason),
+  column("finished_at", (p) => p.finishedAt),
+  payloadField("result", (p) => p.result),
+];
+
+const REQUEST_FIELDS: readonly PatchField<RequestPatch>[] = [
+  column("failure_reason", (p) => p.failureReason),
+  jsonField("request_error", (p) => p.requestError),
+  jsonField("error", (p) => p.error),
+  column("finished_at", (p) => p.finishedAt),
+  payloadField("output", (p) => p.output),
+];
 
 export function prepareWrites(db: Database.Database): Writes {
   // ON CONFLICT(id) only: a different id at a taken (parent, seq, item) is an engine bug (it must
   // check findChildCall first), so it fails loudly instead of looking like a re-attach.
-  const insertCall = db.prepare(
+  const insertCall = db.prepare<unknown[]>(
     `INSERT INTO function_calls (id, request_id, parent_call_id, seq, item, function_name,
        args_type, args_size, args_inline, args_blob, status, not_before, created_at)
-     VALUES (@id, @request_id, @parent_call_id, @seq, @item, @function_name,
-       @args_type, @args_size, @args_inline, @args_blob, 'pending', @not_before, @created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
      ON CONFLICT (id) DO NOTHING`,
   );
   // No `RETURNING` on the hot path: SQLite buffers its rows in a temporary B-tree created on every
   // execution (~20k instructions); a point SELECT in the same write transaction costs less.
-  const patchCall = db.prepare<Record<string, unknown>>(
-    `UPDATE function_calls SET status = @status,
-       ${["attempts_used", "infra_retries", "not_before", "error", "failure_reason", "pending_reason", "finished_at"].map(keep).join(",\n       ")},
-       ${keepPayload("result")}
-     WHERE id = @id AND status = @from`,
-  );
-  const requestSet = `status = @status,
-       ${["failure_reason", "request_error", "error", "finished_at"].map(keep).join(",\n       ")},
-       ${keepPayload("output")}`;
-  const patchRequest = db.prepare<Record<string, unknown>>(
-    `UPDATE requests SET ${requestSet} WHERE id = @id AND status IN ('pending', 'running')`,
+  const patchCall = preparePatch(db, "function_calls", ["status"], CALL_FIELDS, "id = ? AND status = ?");
+  const patchRequest = preparePatch(
+    db,
+    "requests",
+    ["status"],
+    REQUEST_FIELDS,
+    "id = ? AND status IN ('pending', 'running')",
   );
   const unfinishedSeq = db.prepare<[string], { event_seq: number }>(
     "SELECT event_seq FROM requests WHERE id = ? AND status IN ('pending', 'running')",
   );
-  const patchRequestSeq = db.prepare<Record<string, unknown>>(
-    `UPDATE requests SET ${requestSet}, event_seq = @event_seq WHERE id = @id`,
-  );
-  const requestParams = (id: string, p: RequestPatch): Record<string, unknown> => {
-    const o = payloadParams(p.output);
-    return {
-      id,
-      status: p.status,
-      set_failure_reason: flag(p.failureReason),
-      failure_reason: p.failureReason ?? null,
-      set_request_error: flag(p.requestError),
-      request_error: json(p.requestError),
-      set_error: flag(p.error),
-      error: json(p.error),
-      set_finished_at: flag(p.finishedAt),
-      finished_at: p.finishedAt ?? null,
-      set_output: flag(p.output),
-      output_type: o.type,
-      output_size: o.size,
-      output_inline: o.inline,
-      output_blob: o.blob,
-    };
-  };
+  const patchRequestSeq = preparePatch(db, "requests", ["status", "event_seq"], REQUEST_FIELDS, "id = ?");
 
   return {
     insertCall(c) {
-      return insertCall.run(callColumns(c)).changes > 0;
+      const v = callColumns(c);
+      return (
+        insertCall.run(
+          v.id,
+          v.request_id,
+          v.parent_call_id,
+          v.seq,
+          v.item,
+          v.function_name,
+          v.args_type,
+          v.args_size,
+          v.args_inline,
+          v.args_blob,
+          v.not_before,
+          v.created_at,
+        ).changes > 0
+      );
     },
     patchCall(id, from, p) {
-      const r = payloadParams(p.result);
-      const changed = patchCall.run({
-        id,
-        from,
-        status: p.status,
-        set_attempts_used: flag(p.attemptsUsed),
-        attempts_used: p.attemptsUsed ?? null,
-        set_infra_retries: flag(p.infraRetries),
-        infra_retries: p.infraRetries ?? null,
-        set_not_before: flag(p.notBefore),
-        not_before: p.notBefore ?? null,
-        set_error: flag(p.error),
-        error: json(p.error),
-        set_failure_reason: flag(p.failureReason),
-        failure_reason: p.failureReason ?? null,
-        set_pending_reason: flag(p.pendingReason),
-        pending_reason: p.pendingReason ?? null,
-        set_finished_at: flag(p.finishedAt),
-        finished_at: p.finishedAt ?? null,
-        set_result: flag(p.result),
-        result_type: r.type,
-        result_size: r.size,
-        result_inline: r.inline,
-        result_blob: r.blob,
-      });
-      return changed.changes > 0;
+      return patchCall([p.status], p, [id, from]).changes > 0;
     },
     patchRequest(id, p) {
-      return patchRequest.run(requestParams(id, p)).changes > 0;
+      return patchRequest([p.status], p, [id]).changes > 0;
     },
     patchRequestReserving(id, p, n) {
       const row = unfinishedSeq.get(id);
       if (!row) return null;
       const last = row.event_seq + n;
-      patchRequestSeq.run({ ...requestParams(id, p), event_seq: last });
+      patchRequestSeq([p.status, last], p, [id]);
       return last;
     },
   };
