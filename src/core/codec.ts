@@ -218,6 +218,10 @@ export function structuredCopy<T>(value: T, what = "value"): T {
   return decodeStructured(encodeStructured(value, what), what) as T;
 }
 
+/** Shared: both are stateless for whole-buffer use, and this runs for every input and output. */
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
 /** Encodes a value as JSON text bytes. `undefined` becomes `null`. */
 export function encodeJson(value: unknown, what = "value"): Uint8Array {
   let text: string | undefined;
@@ -237,12 +241,12 @@ export function encodeJson(value: unknown, what = "value"): Uint8Array {
     if (e instanceof SerializationError) throw e;
     throw new SerializationError(`${what} cannot be serialized as JSON: ${(e as Error).message}`);
   }
-  return new TextEncoder().encode(text ?? "null");
+  return utf8Encoder.encode(text ?? "null");
 }
 
 /** Parses JSON text bytes. */
 export function decodeJson(bytes: Uint8Array, what = "value"): unknown {
-  const text = new TextDecoder().decode(bytes);
+  const text = utf8Decoder.decode(bytes);
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -253,11 +257,13 @@ export function decodeJson(bytes: Uint8Array, what = "value"): unknown {
 /** True when a content type names JSON (`application/json`, `…+json`, with parameters). */
 export function isJsonContentType(ct: string | undefined | null): boolean {
   if (!ct) return false;
+  if (ct === JSON_CONTENT_TYPE) return true; // the common case, without splitting
   const base = ct.split(";")[0]!.trim().toLowerCase();
   return base === JSON_CONTENT_TYPE || base.endsWith("+json");
 }
 
 export function isStructuredContentType(ct: string | undefined | null): boolean {
+  if (ct === STRUCTURED_CONTENT_TYPE) return true;
   return !!ct && ct.split(";")[0]!.trim().toLowerCase() === STRUCTURED_CONTENT_TYPE;
 }
 
