@@ -1,6 +1,6 @@
 // Applications for the fault tests: every function counts its runs in files under `dir`, so a test
 // can prove that finished calls never ran again.
-import { appendFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { application, fn, Retries, RequestContext } from "tributary";
 
@@ -45,5 +45,31 @@ export const fault_once = application(
     mark(input.dir, "once");
     await sleep(200);
     return "done";
+  }),
+);
+
+/**
+ * A map whose items run in runs (one container takes several at a time). Item `slow` sleeps on its
+ * first attempt (and writes its pid for the test to kill), so the items queued behind it in its
+ * run never start on that container.
+ */
+const fault_item = fn(
+  { retries: new Retries({ maxRetries: 1, initialDelay: 0.05 }) },
+  async function fault_item({ dir, i, slow }: { dir: string; i: number; slow: number }) {
+    mark(dir, "item-start", `${i} ${process.pid}`);
+    if (i === slow && !existsSync(join(dir, "slow.pid"))) {
+      writeFileSync(join(dir, "slow.pid"), String(process.pid));
+      await sleep(30_000);
+    }
+    mark(dir, "item-done", String(i));
+    return 2 * i;
+  },
+);
+
+export const fault_map = application(
+  fn(async function fault_map(input: { dir: string; n: number; slow: number }) {
+    const items = Array.from({ length: input.n }, (_, i) => ({ dir: input.dir, i, slow: input.slow }));
+    const out = await fault_item.map(items);
+    return out.reduce((a, b) => a + b, 0);
   }),
 );

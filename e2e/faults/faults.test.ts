@@ -65,6 +65,50 @@ describe("faults", () => {
     assert.equal(slow.attempts[0]!.failure_reason, "function_error");
   });
 
+  test("kill -9 of a container mid-run: its unstarted items retry as faults, no item runs twice", T, async () => {
+    await setup();
+    await d.startExecutor();
+    const dir = workDir();
+    const n = 200;
+    const slow = 60;
+    const { request_id } = await client.invoke("fault_map", {
+      bytes: new TextEncoder().encode(JSON.stringify({ dir, n, slow })),
+      contentType: "application/json",
+    });
+    const pid = await waitFor("the slow item's container", () => {
+      try {
+        return Number(readFileSync(join(dir, "slow.pid"), "utf8")) || false;
+      } catch {
+        return false;
+      }
+    });
+    process.kill(pid, "SIGKILL");
+    assert.deepEqual(await outcome("fault_map", request_id), { status: "succeeded", output: n * (n - 1) });
+    const starts = new Map<number, number>();
+    for (const l of lines(join(dir, "item-start"))) {
+      const i = Number(l.split(" ")[0]);
+      starts.set(i, (starts.get(i) ?? 0) + 1);
+    }
+    assert.equal(starts.get(slow), 2, "the killed item ran again (its own retry)");
+    for (let i = 0; i < n; i++) if (i !== slow) assert.equal(starts.get(i), 1, `item ${i} ran once`);
+    assert.deepEqual(
+      lines(join(dir, "item-done"))
+        .map(Number)
+        .sort((a, b) => a - b),
+      Array.from({ length: n }, (_, i) => i),
+      "every item finished exactly once",
+    );
+    const detail = await client.getRequest("fault_map", request_id);
+    const items = detail.function_calls.filter((c) => c.function_name === "fault_item");
+    const failed = items.flatMap((c) => c.attempts.filter((a) => a.status === "failed"));
+    assert.ok(
+      failed.some((a) => a.failure_reason === "internal_error"),
+      "items queued behind the killed one went back as faults of the infrastructure",
+    );
+    const handedBack = items.filter((c) => c.attempts.some((a) => a.failure_reason === "internal_error"));
+    for (const c of handedBack) assert.equal(c.status, "succeeded");
+  });
+
   test(
     "kill -9 of the executor: its attempts are rescheduled on another executor without using the retry policy",
     T,

@@ -11,6 +11,8 @@ type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void; fu
 export class Channel {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  /** Called before a blocking RPC (call, map, reduce) is sent. */
+  beforeBlocking: (() => void) | null = null;
 
   constructor(private readonly transport: ContainerTransport) {}
 
@@ -23,7 +25,9 @@ export class Channel {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, functionName });
-      this.send(build(id));
+      const msg = build(id);
+      if (msg.t === "call" || msg.t === "map" || msg.t === "reduce") this.beforeBlocking?.();
+      this.send(msg);
     });
   }
 

@@ -14,11 +14,12 @@ import { classInstance, invokeEntry, lookupFunction, registry, type FunctionEntr
 import { SchemaValidationError, validateSchema } from "../core/schema.js";
 import { scopeStorage } from "../core/scope.js";
 import { cleanStack, hideHostPath } from "../core/stack.js";
-import type { ContainerTarget, ToContainer } from "../core/wire/container.js";
+import type { ContainerTarget, RunMessage, ToContainer } from "../core/wire/container.js";
 import { Channel } from "./channel.js";
 import { childCpuMark, childCpuSince, trackChildProcesses } from "./child-cpu.js";
 import { decodeInputFile } from "./input-file.js";
 import { LazyAbort } from "./lazy-abort.js";
+import { installLogMarks, markItem } from "./log-marks.js";
 import { residentBytes } from "./resident.js";
 import { createScope, type ContainerScope } from "./runtime.js";
 import { openTransport } from "./transport.js";
@@ -33,10 +34,37 @@ if (process.env.TRIBUTARY_NODE) {
 trackChildProcesses();
 const transport = openTransport();
 const ch = new Channel(transport);
+installLogMarks();
 // Booting (process start, sandbox set-up, the runtime's own modules) is not the function's time.
 ch.send({ t: "booted" });
 const aborts = new Map<string, LazyAbort>();
 let target: ContainerTarget | null = null;
+/** Items of a run (`runs`) not yet started, in order; one runs at a time. */
+let queued: RunMessage[] = [];
+let draining = false;
+
+/** Runs the queued items of runs one after another; each `done` goes out as it ends. */
+async function drain(): Promise<void> {
+  if (draining) return;
+  draining = true;
+  try {
+    for (let m = queued.shift(); m; m = queued.shift()) {
+      markItem(m.attemptId);
+      await run(m);
+    }
+  } finally {
+    markItem(null);
+    draining = false;
+  }
+}
+
+// Nothing waits behind a call that waits: before a blocking call, the queued items go back.
+ch.beforeBlocking = () => {
+  if (!queued.length) return;
+  const attemptIds = queued.map((m) => m.attemptId);
+  queued = [];
+  ch.send({ t: "dropped", attemptIds });
+};
 
 async function init(bundlePath: string, t: ContainerTarget): Promise<void> {
   // The bundle lives in the executor's data directory: stacks name it `bundle/…`, never the host path.
@@ -57,7 +85,7 @@ async function init(bundlePath: string, t: ContainerTarget): Promise<void> {
   }
 }
 
-async function run(msg: Extract<ToContainer, { t: "run" }>): Promise<void> {
+async function run(msg: RunMessage): Promise<void> {
   const cpuStart = process.cpuUsage();
   const childStart = childCpuMark();
   const ac = new LazyAbort();
@@ -141,10 +169,17 @@ transport.onMessage((msg: ToContainer) => {
     case "run":
       void run(msg);
       break;
+    case "runs":
+      queued.push(...msg.runs);
+      void drain();
+      break;
     case "reply":
       ch.onReply(msg);
       break;
     case "abort":
+      queued = queued.filter((m) => m.attemptId !== msg.attemptId);
+      // The running item is stopped and the container with it: its queue goes back first.
+      if (aborts.has(msg.attemptId)) ch.beforeBlocking?.();
       aborts
         .get(msg.attemptId)
         ?.abort(

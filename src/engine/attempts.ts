@@ -17,10 +17,11 @@ import { plainError, type PlainError } from "../core/errors.js";
 import { backoffMs, effectivePolicy, INFRA_RETRY_CAP } from "../core/retry.js";
 import { outcomeOf, type FailureReason } from "../core/status.js";
 import { validUsage } from "../core/usage.js";
-import type { FromExecutor } from "../core/wire/executor.js";
+import type { RequestEvent } from "../core/request.js";
+import type { Assignment, FromExecutor } from "../core/wire/executor.js";
 import type { ContainerLimit, NewEvent, RequestPatch } from "../store/types.js";
 import type { Children } from "./children.js";
-import type { LiveAttempt, LiveCall } from "./model.js";
+import type { LiveAttempt, LiveCall, RunShare } from "./model.js";
 import { Payloads } from "./payloads.js";
 import type { Requests } from "./requests.js";
 import type { EngineResources } from "./resources.js";
@@ -68,11 +69,23 @@ export class Attempts implements Placer {
     void this.launch(a).catch((err) => this.infraFail(a, `could not start: ${(err as Error).message}`));
   }
 
+  /** `start` for a run's calls (runs.ts): one reservation for all, held until the last one ends. */
+  startRun(calls: LiveCall[], executorId: string): void {
+    const share: RunShare = { left: 0, cpuHeld: true };
+    const as = calls.map((c) =>
+      this.track(this.res.newId(), c.attemptsUsed + c.infraRetries + 1, c, executorId, [], share),
+    );
+    void this.launchRun(as).catch((err) => {
+      for (const a of as) void this.infraFail(a, `could not start: ${(err as Error).message}`);
+    });
+  }
+
   /**
    * Makes an attempt live on `executorId` and reserves its resources there: for a new attempt, and
-   * for a running one found in the store after a restart.
+   * for a running one found in the store after a restart. An item of a run reserves only as the
+   * run's first (`share`).
    */
-  track(id: string, number: number, c: LiveCall, executorId: string, gpus: string[]): LiveAttempt {
+  track(id: string, number: number, c: LiveCall, executorId: string, gpus: string[], share?: RunShare): LiveAttempt {
     const e = this.res;
     const ex = e.live.executors.get(executorId)!;
     const a: LiveAttempt = {
@@ -85,11 +98,14 @@ export class Attempts implements Placer {
       blocking: 0,
       target: c.spec.className ? { kind: "class", name: c.spec.className } : { kind: "function", name: c.functionName },
       lastActivity: e.clock.now(),
+      share,
     };
-    ex.view.used.cpu += a.res.cpu;
-    ex.view.used.memory += a.res.memory;
-    ex.view.used.disk += a.res.disk;
-    for (const g of gpus) ex.view.gpusInUse.add(g);
+    if (!share || share.left++ === 0) {
+      ex.view.used.cpu += a.res.cpu;
+      ex.view.used.memory += a.res.memory;
+      ex.view.used.disk += a.res.disk;
+      for (const g of gpus) ex.view.gpusInUse.add(g);
+    }
     e.live.attempts.set(a.id, a);
     c.req.liveAttempts.add(a.id);
     this.scheduler.started(c);
@@ -100,16 +116,6 @@ export class Attempts implements Placer {
     const e = this.res;
     const c = a.call;
     const now = e.clock.now();
-    const events: NewEvent[] = [];
-    events.push({
-      kind: "attempt:started",
-      at: now,
-      callId: c.id,
-      functionName: c.functionName,
-      attempt: a.number,
-      data: { executor_id: a.executorId },
-    });
-    const attemptsUsed = c.attemptsUsed + 1;
     const evs = await e.store.startAttempt(
       {
         id: a.id,
@@ -120,11 +126,10 @@ export class Attempts implements Placer {
         containerId: null,
         startedAt: now,
       },
-      { attemptsUsed, infraRetries: c.infraRetries },
-      events,
+      { attemptsUsed: c.attemptsUsed + 1, infraRetries: c.infraRetries },
+      [startedEvent(a, now)],
       ...(e.cluster && c.spec.maxContainers !== null ? [containerLimit(c, c.spec.maxContainers)] : []),
     );
-    if (!evs) return this.release(a); // the call moved on (cancelled) while we placed it
     if (evs === "full") {
       // Other servers run the function's maxContainers already: the call waits and tries again.
       this.release(a);
@@ -132,12 +137,67 @@ export class Attempts implements Placer {
       this.scheduler.enqueue(c);
       return;
     }
+    if (!(await this.started(a, evs))) return;
+    const assignment = await this.assignment(a);
+    const link = e.live.executors.get(a.executorId)?.link;
+    if (!link) return; // executor dropped meanwhile: its grace timer handles the attempt
+    link.send({ t: "assign", assignment });
+  }
+
+  /** `launch` for a run: the starts in one store batch, then one message with every assignment. */
+  private async launchRun(as: LiveAttempt[]): Promise<void> {
+    const e = this.res;
+    const now = e.clock.now();
+    const results = await e.store.startAttempts(
+      as.map((a) => ({
+        attempt: {
+          id: a.id,
+          callId: a.call.id,
+          requestId: a.call.req.id,
+          number: a.number,
+          executorId: a.executorId,
+          containerId: null,
+          startedAt: now,
+        },
+        call: { attemptsUsed: a.call.attemptsUsed + 1, infraRetries: a.call.infraRetries },
+        events: [startedEvent(a, now)],
+      })),
+    );
+    const started: LiveAttempt[] = [];
+    for (let i = 0; i < as.length; i++) if (await this.started(as[i]!, results[i] ?? null)) started.push(as[i]!);
+    if (!started.length) return;
+    const assignments = await Promise.all(started.map((a) => this.assignment(a)));
+    const link = e.live.executors.get(started[0]!.executorId)?.link;
+    if (!link) return; // executor dropped meanwhile: its grace timer handles the attempts
+    link.send({ t: "assign-run", assignments });
+  }
+
+  /**
+   * An attempt's start was committed (`evs`) or refused (null: the call moved on, e.g. cancelled,
+   * while it was placed): records it live and publishes its events, or gives its reservation back.
+   */
+  private async started(a: LiveAttempt, evs: RequestEvent[] | null): Promise<boolean> {
+    const c = a.call;
+    if (!evs) {
+      this.release(a);
+      return false;
+    }
     // Started in the commit that created the call: its creation's events go out first.
-    if (c.creating && !(await c.creating)) return this.release(a);
+    if (c.creating && !(await c.creating)) {
+      this.release(a);
+      return false;
+    }
     a.stored = true;
-    c.attemptsUsed = attemptsUsed;
+    c.attemptsUsed += 1;
     if (c.req.status === "pending") c.req.status = "running";
-    e.publish(c.req.id, evs);
+    this.res.publish(c.req.id, evs);
+    return true;
+  }
+
+  /** What the executor needs to run `a` (its arguments, environment and limits). */
+  private async assignment(a: LiveAttempt): Promise<Assignment> {
+    const e = this.res;
+    const c = a.call;
     const isRoot = c.parentCallId === null;
     const argsRef = isRoot ? Payloads.reference(c.args) : null;
     const args = argsRef ? new Uint8Array(0) : await e.payloads.read(c.args);
@@ -147,41 +207,36 @@ export class Attempts implements Placer {
         : {};
     for (const step of c.spec.image?.steps ?? []) if (step.op === "env") env[step.key] = step.value;
     env.TRIBUTARY_MAX_STATE_BYTES = String(e.options.maxStateBytes); // the SDK's state.set limit
-    const link = e.live.executors.get(a.executorId)?.link;
-    if (!link) return; // executor dropped meanwhile: its grace timer handles the attempt
-    link.send({
-      t: "assign",
-      assignment: {
-        attemptId: a.id,
-        attemptNumber: a.number,
-        callId: c.id,
-        requestId: c.req.id,
-        namespace: c.req.namespace,
-        application: c.req.application,
-        version: c.req.app.version,
-        bundleKey: c.req.app.bundleKey,
-        functionName: c.functionName,
-        target: a.target,
-        spec: c.spec,
-        root: isRoot
-          ? {
-              contentType: c.req.inputContentType,
-              inputDeserializer: c.req.app.appSpec.inputDeserializer,
-              outputSerializer: c.req.app.appSpec.outputSerializer,
-            }
-          : null,
-        args,
-        ...(argsRef ? { argsRef } : {}),
-        timeoutMs: c.spec.timeout * 1000,
-        initTimeoutMs:
-          a.target.kind === "class"
-            ? (c.spec.initTimeout ?? c.spec.timeout) * 1000
-            : Math.max(c.spec.timeout * 1000, CONTAINER_START_MS),
-        env,
-        gpus: a.res.gpus,
-        headers: c.req.headers,
-      },
-    });
+    return {
+      attemptId: a.id,
+      attemptNumber: a.number,
+      callId: c.id,
+      requestId: c.req.id,
+      namespace: c.req.namespace,
+      application: c.req.application,
+      version: c.req.app.version,
+      bundleKey: c.req.app.bundleKey,
+      functionName: c.functionName,
+      target: a.target,
+      spec: c.spec,
+      root: isRoot
+        ? {
+            contentType: c.req.inputContentType,
+            inputDeserializer: c.req.app.appSpec.inputDeserializer,
+            outputSerializer: c.req.app.appSpec.outputSerializer,
+          }
+        : null,
+      args,
+      ...(argsRef ? { argsRef } : {}),
+      timeoutMs: c.spec.timeout * 1000,
+      initTimeoutMs:
+        a.target.kind === "class"
+          ? (c.spec.initTimeout ?? c.spec.timeout) * 1000
+          : Math.max(c.spec.timeout * 1000, CONTAINER_START_MS),
+      env,
+      gpus: a.res.gpus,
+      headers: c.req.headers,
+    };
   }
 
   /** Prometheus' usage counters: counted once the attempt's outcome (with its usage) is committed. */
@@ -198,8 +253,17 @@ export class Attempts implements Placer {
     a.call.req.liveAttempts.delete(a.id);
     this.scheduler.released(a.call);
     const ex = e.live.executors.get(a.executorId);
+    const share = a.share;
+    if (share && --share.left > 0) {
+      // The run goes on with its other items: they keep the reservation, CPU included.
+      if (!share.cpuHeld && a.blocking > 0) {
+        share.cpuHeld = true;
+        if (ex) ex.view.used.cpu += a.res.cpu;
+      }
+      return;
+    }
     if (ex) {
-      if (a.cpuHeld) ex.view.used.cpu -= a.res.cpu;
+      if ((share ?? a).cpuHeld) ex.view.used.cpu -= a.res.cpu;
       ex.view.used.memory -= a.res.memory;
       ex.view.used.disk -= a.res.disk;
       for (const g of a.res.gpus) ex.view.gpusInUse.delete(g);
@@ -229,6 +293,8 @@ export class Attempts implements Placer {
     const a = this.res.live.attempts.get(m.attemptId);
     if (!a || a.executorId !== executorId) return; // stale or unknown: the store CAS would refuse it anyway
     a.usage = validUsage(m.usage);
+    // Before the release: the pass it triggers may already batch a function now known a leaf.
+    if (m.ok) this.res.runs.succeeded(a.call);
     this.release(a);
     if (this.telemetry.pending) await this.telemetry.drain();
     if (m.ok) return this.finishCall(a.call, a, { ok: true, value: m.value, contentType: m.contentType });
@@ -435,6 +501,18 @@ export class Attempts implements Placer {
     this.children.settle(c.id, r.ok ? { ok: true, value: r.value } : { ok: false, reason: r.reason, error: r.error });
     this.requests.maybeForget(req);
   }
+}
+
+function startedEvent(a: LiveAttempt, now: number): NewEvent {
+  const c = a.call;
+  return {
+    kind: "attempt:started",
+    at: now,
+    callId: c.id,
+    functionName: c.functionName,
+    attempt: a.number,
+    data: { executor_id: a.executorId },
+  };
 }
 
 function isActive(c: LiveCall): boolean {

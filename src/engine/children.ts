@@ -71,9 +71,12 @@ export class Children {
 
   /** A blocking RPC started: the attempt releases its CPU while it waits (no deadlock at depth). */
   private block(a: LiveAttempt): void {
+    this.res.runs.blocked(a.call);
     a.blocking++;
-    if (a.blocking === 1 && a.cpuHeld) {
-      a.cpuHeld = false;
+    // An item of a run holds the run's reservation (runs.ts): its CPU is the run's.
+    const holder = a.share ?? a;
+    if (a.blocking === 1 && holder.cpuHeld) {
+      holder.cpuHeld = false;
       const ex = this.res.live.executors.get(a.executorId);
       if (ex) ex.view.used.cpu -= a.res.cpu;
       this.scheduler.pump();
@@ -84,8 +87,9 @@ export class Children {
     a.lastActivity = this.res.clock.now();
     if (a.blocking === 0) return;
     a.blocking--;
-    if (a.blocking === 0 && !a.cpuHeld && this.res.live.attempts.has(a.id)) {
-      a.cpuHeld = true;
+    const holder = a.share ?? a;
+    if (a.blocking === 0 && !holder.cpuHeld && this.res.live.attempts.has(a.id)) {
+      holder.cpuHeld = true;
       const ex = this.res.live.executors.get(a.executorId);
       if (ex) ex.view.used.cpu += a.res.cpu;
     }

@@ -150,6 +150,7 @@ class EngineCore implements Engine {
     this.telemetry = new Telemetry(res);
     this.scheduler = new Scheduler(res, {
       start: (c, executorId, gpus) => this.attempts.start(c, executorId, gpus),
+      startRun: (calls, executorId) => this.attempts.startRun(calls, executorId),
       unplaceable: (c, reason) => this.attempts.unplaceable(c, reason),
     });
     this.children = new Children(res, this.scheduler);

@@ -51,6 +51,7 @@ export class Executors {
       ex.view.images = hello.images;
       ex.labels = hello.labels;
       ex.announced = new Set(hello.running);
+      ex.runItems = hello.runItems ?? 0;
     } else {
       ex = {
         view: {
@@ -66,6 +67,7 @@ export class Executors {
         link,
         grace: null,
         announced: new Set(hello.running),
+        runItems: hello.runItems ?? 0,
       };
       e.live.executors.set(hello.executorId, ex);
     }

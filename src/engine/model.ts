@@ -76,6 +76,14 @@ export interface Reservation {
   gpus: string[];
 }
 
+/** The reservation shared by the attempts of one run (runs.ts): given back when the last one ends. */
+export interface RunShare {
+  /** Attempts of the run still holding it. */
+  left: number;
+  /** False while the running item waits on children (its CPU is released, as a lone attempt's). */
+  cpuHeld: boolean;
+}
+
 /** One attempt running on an executor. */
 export interface LiveAttempt {
   id: string;
@@ -94,6 +102,8 @@ export interface LiveAttempt {
   lastActivity: number;
   /** The executor's usage report, set when its result arrives (stored with the attempt's outcome). */
   usage?: AttemptUsage | null;
+  /** Set for an item of a run (runs.ts): the reservation it shares with the run's other items. */
+  share?: RunShare | undefined;
 }
 
 /** What the server's WebSocket layer gives the engine for one connected executor. */
@@ -111,6 +121,8 @@ export interface LiveExecutor {
   announced: Set<string>;
   /** A `resend` is queued for it (attempts adopted after its hello need their RPCs again). */
   resendDue?: boolean | undefined;
+  /** The most items it takes in one run (its hello's `runItems`; 0: one attempt at a time). */
+  runItems?: number | undefined;
 }
 
 /** A live call that has used no attempt yet (`attemptsUsed` and `infraRetries` are set by recovery). */

@@ -19,6 +19,7 @@ import { countEvents, DEFAULT_MAX_EVENTS_PER_REQUEST } from "./event-limit.js";
 import type { LiveAttempt, LiveCall, LiveExecutor, LiveRequest } from "./model.js";
 import type { Requirements } from "./placement.js";
 import { Payloads } from "./payloads.js";
+import { DEFAULT_MAX_RUN_ITEMS, RunPolicy } from "./runs.js";
 
 /** Tuning of failure detection and the secrets hook; every field has a default. */
 export interface EngineOptions {
@@ -32,6 +33,11 @@ export interface EngineOptions {
   maxStateBytes?: number;
   /** Events one request may journal (default 100,000; see event-limit.ts). */
   maxEventsPerRequest?: number;
+  /**
+   * The most calls of one function one run may hand to one container slot (runs.ts; default 32,
+   * 1 to place every call alone).
+   */
+  maxRunItems?: number;
   /** Resolves secret names to values for a container's environment. */
   resolveSecrets?: (namespace: string, names: string[]) => Promise<Record<string, string>>;
 }
@@ -112,6 +118,8 @@ export interface EngineResources {
   /** When this engine started (the start-up grace for "unsatisfiable" is measured from here). */
   readonly startedAt: number;
   readonly live: LiveMaps;
+  /** Which calls may share a run, and how many (runs.ts). */
+  readonly runs: RunPolicy;
   /** Publishes events a committed transition returned; commits nothing itself. */
   publish(requestId: string, events: readonly RequestEvent[] | null | undefined): void;
   /**
@@ -147,10 +155,12 @@ export function createResources(deps: EngineDeps): EngineResources {
       backstopMarginMs: deps.options?.backstopMarginMs ?? 30_000,
       maxStateBytes: deps.options?.maxStateBytes ?? 1024 * 1024,
       maxEventsPerRequest: deps.options?.maxEventsPerRequest ?? DEFAULT_MAX_EVENTS_PER_REQUEST,
+      maxRunItems: deps.options?.maxRunItems ?? DEFAULT_MAX_RUN_ITEMS,
       resolveSecrets: deps.options?.resolveSecrets,
     },
     startedAt: clock.now(),
     live: { requests: new Map(), calls: new Map(), attempts: new Map(), executors: new Map() },
+    runs: new RunPolicy(deps.options?.maxRunItems ?? DEFAULT_MAX_RUN_ITEMS),
     publish: (requestId, events) => {
       countEvents(res.live.requests.get(requestId), events);
       bus.publish(requestId, events);

@@ -23,6 +23,8 @@ import type { EngineResources } from "./resources.js";
 export interface Placer {
   /** Start `c` on `executorId` now; its capacity must be reserved before this returns. */
   start(c: LiveCall, executorId: string, gpus: string[]): void;
+  /** Start `calls` as one run (runs.ts) on `executorId`: one reservation, made before this returns. */
+  startRun(calls: LiveCall[], executorId: string): void;
   /** No connected executor can ever run `c`: fail it with `constraint_unsatisfiable`. */
   unplaceable(c: LiveCall, reason: string): void;
 }
@@ -183,7 +185,9 @@ export class Scheduler {
         if (p.kind === "placed") {
           this.take(g);
           c.req.pendingCalls.delete(c.id);
-          this.placer.start(c, p.executorId, p.gpus);
+          const run = this.runOf(g, c, p.executorId);
+          if (run) this.placer.startRun(run, p.executorId);
+          else this.placer.start(c, p.executorId, p.gpus);
           continue;
         }
         if (p.kind === "never" && now - startedAt >= options.unsatisfiableGraceMs && this.res.cluster) {
@@ -239,11 +243,31 @@ export class Scheduler {
     }
   }
 
+  /**
+   * The run `c` (just taken from `g`) heads on `executorId` (runs.ts): `c` and the calls that join
+   * it from the head of `g`, or null when it runs alone.
+   */
+  private runOf(g: Group, c: LiveCall, executorId: string): LiveCall[] | null {
+    if (!g.child || g.limitKey) return null;
+    const n = this.res.runs.size(c, this.res.live.executors.get(executorId), g.queue.length - g.head);
+    const run = [c];
+    while (run.length < n) {
+      const x = this.peek(g);
+      if (!x || !this.res.runs.joins(c, x)) break;
+      this.take(g);
+      x.req.pendingCalls.delete(x.id);
+      run.push(x);
+    }
+    return run.length > 1 ? run : null;
+  }
+
   /** Executors that run attempts and all of them wait on children: nothing there can progress. */
   private stuckExecutors(): Set<string> {
     const busy = new Set<string>();
     const waiting = new Set<string>();
-    for (const a of this.res.live.attempts.values()) (a.blocking > 0 ? waiting : busy).add(a.executorId);
+    for (const a of this.res.live.attempts.values())
+      // An item queued in a run behind one that waits on children waits with it.
+      (a.blocking > 0 || a.share?.cpuHeld === false ? waiting : busy).add(a.executorId);
     for (const id of busy) waiting.delete(id);
     return waiting;
   }

@@ -12,6 +12,7 @@ import type { ChildProcess } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { LOG_MARK } from "../core/wire/container.js";
 import { plainError, type PlainError } from "../core/errors.js";
 import type { ContainerTarget, FromContainer, ToContainer } from "../core/wire/container.js";
 import { forkLauncher, type Launched, type LaunchSpec, type Launcher } from "./launch.js";
@@ -111,7 +112,7 @@ export class ContainerProcess {
     for (const stream of ["stdout", "stderr"] as const) {
       const rl = createInterface({ input: this.child[stream]!, crlfDelay: Infinity });
       rl.on("line", (line) => {
-        if (stream === "stderr") {
+        if (stream === "stderr" && !line.startsWith(LOG_MARK)) {
           this.stderrTail.push(line);
           if (this.stderrTail.length > 20) this.stderrTail.shift();
         }

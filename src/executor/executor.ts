@@ -5,23 +5,26 @@
  *
  * Attempt lifecycle on the executor: assigned → starting (container acquired, init) → running
  * (timer armed; paused while child calls are in flight) → finished (done sent exactly once).
+ *
+ * Runs (`assign-run`): the items share one container, which gets them all at once and runs them
+ * one after another; here an item is running from the previous item's result on, so each item's
+ * timer starts when the item does. Unstarted items end with `internal_error` when the container
+ * dies or gives them back (an item waits on a child call): the server retries them as faults of
+ * the infrastructure.
  */
-import os, { tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { rmSync } from "node:fs";
 import { randomUUID } from "node:crypto";
-import { systemClock, type Clock } from "../core/clock.js";
+import { systemClock } from "../core/clock.js";
 import { plainError, toPlainError, type PlainError } from "../core/errors.js";
 import type { FailureReason } from "../core/status.js";
-import type { FromContainer } from "../core/wire/container.js";
+import { LOG_MARK, type FromContainer, type RunMessage } from "../core/wire/container.js";
 import type {
   Assignment,
-  ExecutorCapacity,
   ExecutorRpc,
   ExecutorTransport,
-  ExecutorTransportFactory,
   FromExecutor,
-  LogLineMsg,
   ToExecutor,
   TransportHandlers,
 } from "../core/wire/executor.js";
@@ -39,105 +42,17 @@ import { isImageBuildError } from "./images/build-steps.js";
 import { createExecutorImages } from "./images/executor-images.js";
 import { ContainerLimits } from "./limits/container-limits.js";
 import { AttemptMeter, type AttemptEnd } from "./limits/attempt-meter.js";
-import type { OciEngine } from "./images/oci-run.js";
 import { chooseBackend } from "./backends/choose.js";
-import { BACKEND_LABEL, type ContainerBackend } from "./backends/kinds.js";
+import { BACKEND_LABEL } from "./backends/kinds.js";
 import { chooseEnforcement, ENFORCEMENT_LABEL } from "./limits/enforcement.js";
 import { resolveUnits } from "./limits/units.js";
+import { defaultCapacity, type ExecutorOptions, type RunningExecutor } from "./options.js";
+import { errorLogLines, newRun, stripOwn, type AttemptRun, type RunQueue } from "./attempt-run.js";
 
-export interface ExecutorOptions {
-  /** Server base URLs; the executor connects to one and rotates on failure. */
-  servers: string[];
-  token?: string | undefined;
-  region?: string | undefined;
-  /** Declared CPUs (default: this machine's). */
-  cpu?: number | undefined;
-  /** Declared memory in GB (default: this machine's). */
-  memory?: number | undefined;
-  /** Declared ephemeral disk in GB (default 100). */
-  disk?: number | undefined;
-  gpus?: Record<string, number> | undefined;
-  labels?: Record<string, string> | undefined;
-  /** Base images this executor can provide. */
-  images?: string[] | undefined;
-  dataDir: string;
-  id?: string | undefined;
-  clock?: Clock | undefined;
-  /** Idle time before a warm container is stopped (default 120 s). */
-  containerIdleMs?: number | undefined;
-  /** Grace between aborting `ctx.signal` and killing the container (default 300 ms). */
-  killGraceMs?: number | undefined;
-  /**
-   * How to reach the server: a WebSocket to `servers` by default; `tributary dev` passes the
-   * server's in-process link (`RunningServer.localTransport`). Bundles are still fetched over HTTP.
-   */
-  transport?: ExecutorTransportFactory | undefined;
-  /**
-   * Container backend: `sandbox` (Node in bubblewrap namespaces, unprivileged, with kernel-enforced
-   * limits), `process` (plain Node child processes, not isolated) or `oci` (docker/podman run of each
-   * function's image). Unset: `sandbox` where this machine supports it, else `process` (said once at
-   * start-up). An explicit backend that cannot work here fails at start.
-   */
-  backend?: ContainerBackend | undefined;
-  /** Where start-up notes go (the backend in use, fallbacks); default stderr. */
-  log?: ((line: string) => void) | undefined;
-  /** OCI engine to use (default: the first of docker, podman that answers). */
-  ociEngine?: OciEngine | undefined;
-  /** The process backend's channel: `fork` (default) or `socket` (the OCI backend's channel). */
-  containerChannel?: "fork" | "socket" | undefined;
-  /**
-   * Called once when a server refuses this executor's token (HTTP 401/403); the executor no
-   * longer connects. The CLI prints the reason and exits non-zero.
-   */
-  onRefused?: ((reason: string) => void) | undefined;
-  /** Print container output to this process's stdout/stderr (dev mode). */
-  echoLogs?: boolean | undefined;
-  /** Tests only: bytes per unit of `memory` (default 2^30; env TRIBUTARY_MEMORY_UNIT_BYTES). */
-  memoryUnitBytes?: number | undefined;
-  /** Tests only: bytes per unit of `ephemeralDisk` (default 2^30; env TRIBUTARY_DISK_UNIT_BYTES). */
-  diskUnitBytes?: number | undefined;
-  /** A delegated cgroup v2 directory; unset (and no TRIBUTARY_CGROUP_ROOT): heap+rss watchdog. */
-  cgroupRoot?: string | undefined;
-}
+export { defaultCapacity, type ExecutorOptions, type RunningExecutor } from "./options.js";
 
-export interface RunningExecutor {
-  id: string;
-  /** The container backend in use. */
-  backend: ContainerBackend;
-  /** Container statistics: started and reused. */
-  stats(): { started: number; reused: number; running: number };
-  /** Image layers (or process-backend image directories) this executor has built. */
-  imageBuilds(): number;
-  /** Fault injection for tests: drops the server connection like a network failure; it reconnects. */
-  dropConnection(): void;
-  /** Live containers by pool key (`ns/app@version/kind:name`), for tests and diagnostics. */
-  containers(): { id: string; poolKey: string; state: string }[];
-  stop(): Promise<void>;
-}
-
-interface AttemptRun {
-  a: Assignment;
-  container: ContainerProcess | null;
-  timer: AttemptTimer | null;
-  /** RPC ids of child calls in flight (they pause the timer). */
-  blocking: Set<number>;
-  finished: boolean;
-  /** Timed out or cancelled: the signal was aborted; whatever the function returns now is ignored. */
-  stopping: boolean;
-  /** Measures the attempt's usage from its start on the container to its result. */
-  meter: AttemptMeter | null;
-  /** The container was started for this attempt (not reused warm, not prewarmed). */
-  coldStart: boolean;
-}
-
-export function defaultCapacity(o: ExecutorOptions): ExecutorCapacity {
-  return {
-    cpu: o.cpu ?? os.availableParallelism(),
-    memory: o.memory ?? Math.max(1, Math.floor(os.totalmem() / 2 ** 30)),
-    disk: o.disk ?? 100,
-    gpus: o.gpus ?? {},
-  };
-}
+/** Default of `ExecutorOptions.runItems` (`TRIBUTARY_RUN_ITEMS` overrides it, for measurements). */
+const RUN_ITEMS = 64;
 
 export async function createExecutor(o: ExecutorOptions): Promise<RunningExecutor> {
   const id = o.id ?? stableId(o.dataDir);
@@ -145,6 +60,8 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
   const grace = o.killGraceMs ?? 300;
   const capacity = defaultCapacity(o);
   const attempts = new Map<string, AttemptRun>();
+  /** Per container running a run: the item each stream's output belongs to, by its last log mark. */
+  const logItems = new WeakMap<ContainerProcess, Record<"stdout" | "stderr", string | null>>();
   const rpcs = new Map<string, ExecutorRpc>();
   /**
    * Results sent but not yet acknowledged as committed: re-sent after a reconnect, and kept in the
@@ -186,6 +103,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
       capacity,
       images: images.advertised,
       running: [...attempts.keys(), ...unacked.keys()],
+      runItems: o.runItems ?? Number(process.env.TRIBUTARY_RUN_ITEMS ?? RUN_ITEMS),
     }),
     resend: () => [...rpcs.values(), ...unacked.values()],
     onMessage: (m) => onServerMessage(m),
@@ -204,10 +122,16 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     conn.send(m);
   }
 
+  /**
+   * Reports an attempt's end once. `reuse`: its container returned the result and stays usable
+   * (the next item of its run, if any, already runs there); otherwise the run's unstarted items
+   * are abandoned (their container is gone or being killed).
+   */
   function finish(
     run: AttemptRun,
     done: Extract<FromExecutor, { t: "done" }>,
     own: Pick<AttemptEnd, "ownRss" | "ownCpuMicros"> = {},
+    reuse = false,
   ): void {
     if (run.finished) return;
     run.finished = true;
@@ -221,7 +145,14 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     unacked.set(run.a.attemptId, result);
     outbox.put(result);
     send(result);
-    if (run.container) pool.release(run.container);
+    const c = run.container;
+    if (!c) return;
+    if (run.queue) {
+      if (!reuse || c.state === "exited" || c.killReason)
+        abandon(run.queue, "its container ended before the item started");
+      else if (run.queue.items.some((r) => r.container === c && !r.finished)) return; // the next item runs there
+    }
+    pool.release(c);
   }
 
   function fail(run: AttemptRun, reason: FailureReason, error: PlainError): void {
@@ -234,7 +165,11 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     run.stopping = true;
     run.timer?.stop();
     const c = run.container;
-    if (!c) return fail(run, reason, error);
+    if (!c) {
+      // Queued in its run's container: taken out of its queue there.
+      run.queue?.container?.send({ t: "abort", attemptId: run.a.attemptId, reason: why });
+      return fail(run, reason, error);
+    }
     c.send({ t: "abort", attemptId: run.a.attemptId, reason: why });
     clock.setTimer(grace, () => {
       c.kill(why);
@@ -244,17 +179,69 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
 
   async function onAssign(a: Assignment): Promise<void> {
     if (attempts.has(a.attemptId)) return;
-    const run: AttemptRun = {
-      a,
-      container: null,
-      timer: null,
-      blocking: new Set(),
-      finished: false,
-      stopping: false,
-      meter: null,
-      coldStart: false,
-    };
+    const run = newRun(a);
     attempts.set(a.attemptId, run);
+    const got = await acquire(run);
+    if (!got) return;
+    if (run.finished) return pool.release(got.container); // cancelled meanwhile
+    begin(run, got.container, got.inputFile);
+  }
+
+  /**
+   * A run (the server's `assign-run`): its items go one after another onto one container, the next
+   * as the previous one's result comes (`finish`), each with its own timer, meter and `started`.
+   */
+  async function onAssignRun(as: Assignment[]): Promise<void> {
+    const items = as.filter((a) => !attempts.has(a.attemptId)).map(newRun);
+    if (!items.length) return;
+    const queue: RunQueue = { items, container: null };
+    for (const r of items) {
+      r.queue = queue;
+      attempts.set(r.a.attemptId, r);
+    }
+    const got = await acquire(items[0]!);
+    if (!got) return abandon(queue, "its run could not get a container");
+    const c = got.container;
+    // The items are not roots: none has an input file. Those cancelled meanwhile are left out.
+    const left = items.filter((r) => !r.finished);
+    if (!left.length) return pool.release(c);
+    queue.container = c;
+    logItems.delete(c);
+    c.send({ t: "runs", runs: left.map((r) => runMessage(r.a, null, c)) });
+    next(queue, c);
+  }
+
+  /** The item of `q` that runs on `c` now: the first neither started nor finished; false if none. */
+  function next(q: RunQueue, c: ContainerProcess): boolean {
+    const run = q.items.find((r) => !r.finished && !r.container);
+    if (!run) return false;
+    arm(run, c);
+    return true;
+  }
+
+  /**
+   * Ends the items of a run that have not started, as faults of the infrastructure (the server
+   * retries them without using up their retry policy): its container died, or an item waits on a
+   * child call and nothing may queue behind a waiting call.
+   */
+  function abandon(q: RunQueue, why: string): void {
+    for (const r of q.items) r.queue = undefined;
+    for (const r of q.items) {
+      if (r.finished || r.container) continue;
+      fail(
+        r,
+        "internal_error",
+        plainError("InternalError", `${r.a.functionName}: ${why}`, { functionName: r.a.functionName }),
+      );
+    }
+  }
+
+  /**
+   * A container for `run`, with its input file; null when that failed (then `run` has failed). The
+   * caller checks whether `run` was cancelled meanwhile.
+   */
+  async function acquire(run: AttemptRun): Promise<{ container: ContainerProcess; inputFile: string | null } | null> {
+    const a = run.a;
     let inputFile: string | null;
     let bundlePath: string;
     try {
@@ -263,7 +250,8 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     } catch (e) {
       // The server or the network failed us (e.g. the server died mid-download), not the
       // function: an internal error, retried without using up the retry policy.
-      return fail(run, "internal_error", { ...toPlainError(e), functionName: a.functionName });
+      fail(run, "internal_error", { ...toPlainError(e), functionName: a.functionName });
+      return null;
     }
     try {
       // Built once per executor, in a build sandbox on the sandbox backend (executor-images.ts).
@@ -314,56 +302,77 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
         warmed.add(poolKey);
         pool.prewarm(poolKey, warm, a.spec.minContainers, create, a.initTimeoutMs);
       }
-      if (run.finished) return pool.release(container);
-      run.container = container;
-      container.attemptId = a.attemptId;
-      send({ t: "started", attemptId: a.attemptId, containerId: container.id, pid: container.pid });
-      run.timer = new AttemptTimer(clock, a.timeoutMs, () =>
-        stopRun(
-          run,
-          "timeout",
-          "function_timeout",
-          plainError("TimeoutError", `${a.functionName} timed out: no progress for ${a.timeoutMs / 1000} s`, {
-            functionName: a.functionName,
-          }),
-        ),
-      );
-      run.timer.start();
-      run.coldStart = container.attemptsServed++ === 0 && !container.prewarmed;
-      run.meter = new AttemptMeter({
-        probe: (full) => limits.probe(container, full),
-        now: () => clock.now(),
-        alwaysReadAtEnd: limits.readsCgroup(container),
-      });
-      container.send({
-        t: "run",
-        attemptId: a.attemptId,
-        requestId: a.requestId,
-        callId: a.callId,
-        functionName: a.functionName,
-        timeoutMs: a.timeoutMs,
-        root: a.root,
-        args: a.args,
-        ...(inputFile ? { argsFile: spool.handTo(a.attemptId, inputFile, container.inbox) } : {}),
-        headers: a.headers,
-      });
+      return { container, inputFile };
     } catch (e) {
       const plain: PlainError = toPlainError(e);
       const timedOut = plain.name === "TimeoutError";
-      if (isImageBuildError(e)) return fail(run, "function_error", { ...plain, functionName: a.functionName });
-      fail(run, timedOut ? "function_timeout" : "function_error", {
-        ...plain,
-        message: timedOut
-          ? `${a.target.kind === "class" ? "class constructor" : "container start"} of ${a.functionName} did not finish within ${a.initTimeoutMs / 1000} s`
-          : `${a.target.kind === "class" ? `constructor of ${a.target.name} failed` : "container failed to start"}: ${plain.message}`,
-        functionName: a.functionName,
-      });
+      if (isImageBuildError(e)) fail(run, "function_error", { ...plain, functionName: a.functionName });
+      else
+        fail(run, timedOut ? "function_timeout" : "function_error", {
+          ...plain,
+          message: timedOut
+            ? `${a.target.kind === "class" ? "class constructor" : "container start"} of ${a.functionName} did not finish within ${a.initTimeoutMs / 1000} s`
+            : `${a.target.kind === "class" ? `constructor of ${a.target.name} failed` : "container failed to start"}: ${plain.message}`,
+          functionName: a.functionName,
+        });
+      return null;
     }
   }
 
+  /** Runs `run` alone on `container` (acquired for it): its timer starts now. */
+  function begin(run: AttemptRun, container: ContainerProcess, inputFile: string | null): void {
+    logItems.delete(container);
+    arm(run, container);
+    container.send(runMessage(run.a, inputFile, container));
+  }
+
+  /** `run` starts on `container` now: its timer, its meter, and the server is told. */
+  function arm(run: AttemptRun, container: ContainerProcess): void {
+    const a = run.a;
+    run.container = container;
+    container.attemptId = a.attemptId;
+    send({ t: "started", attemptId: a.attemptId, containerId: container.id, pid: container.pid });
+    run.timer = new AttemptTimer(clock, a.timeoutMs, () =>
+      stopRun(
+        run,
+        "timeout",
+        "function_timeout",
+        plainError("TimeoutError", `${a.functionName} timed out: no progress for ${a.timeoutMs / 1000} s`, {
+          functionName: a.functionName,
+        }),
+      ),
+    );
+    run.timer.start();
+    run.coldStart = container.attemptsServed++ === 0 && !container.prewarmed;
+    run.meter = new AttemptMeter({
+      probe: (full) => limits.probe(container, full),
+      now: () => clock.now(),
+      alwaysReadAtEnd: limits.readsCgroup(container),
+    });
+  }
+
+  function runMessage(a: Assignment, inputFile: string | null, container: ContainerProcess): RunMessage {
+    return {
+      t: "run",
+      attemptId: a.attemptId,
+      requestId: a.requestId,
+      callId: a.callId,
+      functionName: a.functionName,
+      timeoutMs: a.timeoutMs,
+      root: a.root,
+      args: a.args,
+      ...(inputFile ? { argsFile: spool.handTo(a.attemptId, inputFile, container.inbox) } : {}),
+      headers: a.headers,
+    };
+  }
+
   function onContainerMessage(c: ContainerProcess, m: FromContainer): void {
+    if (m.t === "dropped") return dropped(c, m.attemptIds);
     if (!("attemptId" in m)) return;
     const run = attempts.get(m.attemptId);
+    // The container runs its run's items in order: an item it speaks for has started (normally it
+    // was started here already, by the previous item's result).
+    if (run?.queue && !run.container && !run.finished && run.queue.container === c) arm(run, c);
     if (!run || run.finished || run.stopping || run.container !== c) return;
     switch (m.t) {
       case "call":
@@ -397,14 +406,29 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
         // In the sandbox the kernel refuses memory past the data limit and disk past /tmp's size:
         // a function that failed of that failed of its limit. Its container is replaced.
         if (!m.ok && backend === "sandbox" && limits.killForKernelLimit(c, run.a.spec, m.error)) break;
+        // The container starts the next item of its run now: so does its timer.
+        if (run.queue) next(run.queue, c);
         // One check phase later: output the function wrote before returning (already in the pipe,
         // read in this same poll phase) is queued before the result.
         setImmediate(() => {
           // DESIGN §2 Logs: an uncaught error ends the attempt's stderr, so `logs` alone explains it.
           if (!m.ok) send({ t: "logs", lines: errorLogLines(m.attemptId, m.error, Date.now()) });
-          finish(run, stripOwn(m), { ownRss: m.rss, ownCpuMicros: m.cpuMicros });
+          finish(run, stripOwn(m), { ownRss: m.rss, ownCpuMicros: m.cpuMicros }, true);
         });
         break;
+    }
+  }
+
+  /**
+   * The container gave back the queued items of its run (one of them waits on a child call): they
+   * go back to the server, and the items still running finish alone.
+   */
+  function dropped(c: ContainerProcess, attemptIds: string[]): void {
+    for (const id of attemptIds) {
+      const run = attempts.get(id);
+      if (!run?.queue || run.queue.container !== c) continue;
+      abandon(run.queue, "handed back unstarted: an earlier item of its run waits on a child call");
+      return;
     }
   }
 
@@ -425,18 +449,29 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
   }
 
   function onLog(c: ContainerProcess, stream: "stdout" | "stderr", line: string): void {
+    if (line.startsWith(LOG_MARK)) {
+      // A run's item starts writing to this stream (container/log-marks.ts).
+      const marks = logItems.get(c) ?? { stdout: null, stderr: null };
+      marks[stream] = line.slice(LOG_MARK.length);
+      logItems.set(c, marks);
+      return;
+    }
     if (o.echoLogs)
       (stream === "stdout" ? process.stdout : process.stderr).write(`[${c.poolKey.split("/").pop()}] ${line}\n`);
-    if (!c.attemptId) return;
+    const attemptId = logItems.get(c)?.[stream] ?? c.attemptId;
+    if (!attemptId) return;
     // Straight into the ordered outgoing queue (batched per tick there): a line written before the
     // function returned reaches the server before its result does.
-    send({ t: "logs", lines: [{ attemptId: c.attemptId, stream, ts: Date.now(), line }] });
+    send({ t: "logs", lines: [{ attemptId, stream, ts: Date.now(), line }] });
   }
 
   function onServerMessage(m: ToExecutor): void {
     switch (m.t) {
       case "assign":
         void onAssign(m.assignment);
+        break;
+      case "assign-run":
+        void onAssignRun(m.assignments);
         break;
       case "reply": {
         const key = `${m.attemptId}:${m.rpc}`;
@@ -473,6 +508,8 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
           run.timer?.stop();
           run.meter?.stop();
           attempts.delete(attemptId);
+          // A run's running item: its container dies, and the items behind it with it.
+          if (run.queue && run.container) abandon(run.queue, "its container was stopped before the item started");
           run.container?.kill("cancelled");
         }
         break;
@@ -494,16 +531,4 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
       rmSync(socketDir, { recursive: true, force: true });
     },
   };
-}
-
-/** The container's own figures feed the executor's check and meter; the server gets the usage instead. */
-/** The error that ended an attempt as its last stderr lines: the (cleaned) stack, else name: message. */
-function errorLogLines(attemptId: string, error: PlainError, ts: number): LogLineMsg[] {
-  const text = error.stack?.trim() ? error.stack : `${error.name}: ${error.message}`;
-  return text.split("\n").map((line) => ({ attemptId, stream: "stderr" as const, ts, line }));
-}
-
-function stripOwn(m: Extract<FromContainer, { t: "done" }>): Extract<FromExecutor, { t: "done" }> {
-  const { rss: _rss, cpuMicros: _cpu, ...rest } = m;
-  return rest;
 }

@@ -63,6 +63,8 @@ export class FakeExecutor {
     readonly id: string,
     readonly capacity: ExecutorCapacity,
     readonly images: string[] = [],
+    /** The most items it takes in one run (0: it knows only `assign`). */
+    readonly runItems = 0,
   ) {
     this.link = this.newLink();
   }
@@ -82,6 +84,7 @@ export class FakeExecutor {
       capacity: this.capacity,
       images: this.images,
       running,
+      ...(this.runItems ? { runItems: this.runItems } : {}),
     });
   }
 
@@ -89,8 +92,14 @@ export class FakeExecutor {
     this.engine.disconnectExecutor(this.id, this.link);
   }
 
+  /** Every assignment, alone or in a run, in the order sent. */
   assignments(): Assignment[] {
-    return this.sent.flatMap((m) => (m.t === "assign" ? [m.assignment] : []));
+    return this.sent.flatMap((m) => (m.t === "assign" ? [m.assignment] : m.t === "assign-run" ? m.assignments : []));
+  }
+
+  /** The runs sent (`assign-run`), each as its assignments. */
+  runs(): Assignment[][] {
+    return this.sent.flatMap((m) => (m.t === "assign-run" ? [m.assignments] : []));
   }
 
   /** The assignment of `functionName` (the last one if it was assigned several times). */
@@ -140,7 +149,7 @@ export interface Harness {
   store: Store;
   /** Keys of the blobs stored now (written and not deleted). */
   blobKeys: Set<string>;
-  executor(id: string, capacity?: Partial<ExecutorCapacity>, images?: string[]): FakeExecutor;
+  executor(id: string, capacity?: Partial<ExecutorCapacity>, images?: string[], runItems?: number): FakeExecutor;
   invoke(application: string, input?: string, idempotencyKey?: string | null): Promise<string>;
   request(id: string): Promise<RequestRow>;
   /** Lets the engine's pending store writes and scheduling passes run (no time passes). */
@@ -176,8 +185,14 @@ export async function createHarness(fns: FunctionSpec[], options: EngineOptions 
     clock,
     store,
     blobKeys,
-    executor(id, capacity = {}, images = []) {
-      const ex = new FakeExecutor(engine, id, { cpu: 4, memory: 4, disk: 100, gpus: {}, ...capacity }, images);
+    executor(id, capacity = {}, images = [], runItems = 0) {
+      const ex = new FakeExecutor(
+        engine,
+        id,
+        { cpu: 4, memory: 4, disk: 100, gpus: {}, ...capacity },
+        images,
+        runItems,
+      );
       ex.hello();
       return ex;
     },

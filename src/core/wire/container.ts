@@ -4,6 +4,15 @@
  *
  * Container lifecycle: starting → (init) → ready → busy ⇄ ready → exited. A container serves one
  * call at a time; `run` is only sent to a ready container.
+ *
+ * Runs (the server's `assign-run`): `runs` hands a ready container several calls at once, which it
+ * runs one after another, each answered by its own `done` as soon as it ends. The executor starts
+ * an item's timer when the previous item's `done` comes. Before an item of a run makes a blocking
+ * call (call, map, reduce), the container gives back the items still queued behind it (`dropped`,
+ * sent before the call): nothing waits behind a call that waits. An `abort` of a queued item
+ * removes it. While a run goes on, the first write of each item to stdout and to stderr is
+ * preceded by a line `LOG_MARK + attemptId`, so the executor attributes every line to its item
+ * although the container no longer waits for the executor between items.
  */
 import type { PlainError } from "../errors.js";
 import type { Serializer } from "../codec.js";
@@ -20,8 +29,14 @@ export interface RootInfo {
 /** What a container hosts: one function, or every method of one class (one instance). */
 export type ContainerTarget = { kind: "function"; name: string } | { kind: "class"; name: string };
 
+/** The line prefix that names the item of a run whose output follows on that stream. */
+export const LOG_MARK = "\u001etributary-item ";
+
+export type RunMessage = Extract<ToContainer, { t: "run" }>;
+
 export type ToContainer =
   | { t: "init"; bundlePath: string; target: ContainerTarget }
+  | { t: "runs"; runs: RunMessage[] }
   | {
       t: "run";
       attemptId: string;
@@ -48,6 +63,8 @@ export type FromContainer =
   | { t: "booted" }
   | { t: "ready"; pid: number }
   | { t: "init-failed"; error: PlainError }
+  /** Queued items of a run given back unstarted (sent before the blocking call that caused it). */
+  | { t: "dropped"; attemptIds: string[] }
   | { t: "call"; id: number; attemptId: string; seq: number; functionName: string; args: Uint8Array }
   /** `items`: one argument list per item. */
   | { t: "map"; id: number; attemptId: string; seq: number; functionName: string; items: Uint8Array[] }

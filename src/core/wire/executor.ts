@@ -91,6 +91,11 @@ export type FromExecutor =
       capacity: ExecutorCapacity;
       images: string[];
       running: string[];
+      /**
+       * The most items this executor takes in one `assign-run` (absent or 0 from executors that
+       * know only `assign`: the server then sends one attempt at a time).
+       */
+      runItems?: number;
     }
   | { t: "started"; attemptId: string; containerId: string; pid: number }
   | ExecutorRpc
@@ -105,6 +110,14 @@ export type FromExecutor =
 export type ToExecutor =
   | { t: "welcome"; kill: string[]; heartbeatMs: number }
   | { t: "assign"; assignment: Assignment }
+  /**
+   * A run: several attempts of one function (one application version, no GPUs, not roots) that
+   * share one container slot. The executor runs them one after another on one container, in order;
+   * each item's timer starts when the item starts. Items it could not start (the container died,
+   * or a running item started waiting on a child call) end with `internal_error`, which the server
+   * retries without using up the retry policy.
+   */
+  | { t: "assign-run"; assignments: Assignment[] }
   | { t: "reply"; attemptId: string; rpc: number; ok: true; value?: unknown }
   | { t: "reply"; attemptId: string; rpc: number; ok: false; error: PlainError; reason?: FailureReason | undefined }
   | { t: "cancel"; attemptId: string }

@@ -214,4 +214,42 @@ export function callContract(makeStore: MakeStore): void {
     assert.equal(results.filter((r) => r !== null).length, 1);
     assert.equal((await s.listAttempts(root.requestId)).length, 1);
   });
+
+  storeTest(makeStore, "startAttempts starts each pending call of a run, in order, and skips the others", async (s) => {
+    const { request, root } = await seedRunning(s);
+    const items = [0, 1, 2].map((i) => newCall(request.id, root.id, 1, i, "item"));
+    for (const c of items) assert.ok(await s.createCall(c, []));
+    // The second item is no longer pending (cancelled): its start is refused alone.
+    assert.ok(await s.transitionCall(items[1]!.id, "pending", { status: "cancelled", finishedAt: 5 }, []));
+    const started = items.map((c) => newAttempt(c, 1, "exec-A"));
+    const evs = await s.startAttempts(
+      started.map((a, i) => ({
+        attempt: a,
+        call: { attemptsUsed: 1, infraRetries: i },
+        events: [ev("attempt:started", { callId: a.callId, attempt: 1 })],
+      })),
+    );
+    const before = (await s.listEvents(request.id, 0, 100)).filter((e) => e.kind !== "attempt:started").length;
+    assert.deepEqual(
+      evs.map((x) => (x === null ? null : x.map((e) => [e.seq - before, e.kind, e.callId]))),
+      [[[1, "attempt:started", items[0]!.id]], null, [[2, "attempt:started", items[2]!.id]]],
+    );
+    assert.deepEqual(
+      (await s.listAttempts(request.id)).filter((a) => a.callId !== root.id).map((a) => [a.id, a.status]),
+      [
+        [started[0]!.id, "running"],
+        [started[2]!.id, "running"],
+      ],
+    );
+    const calls = await Promise.all(items.map((c) => s.getCall(c.id)));
+    assert.deepEqual(
+      calls.map((c) => [c?.status, c?.attemptsUsed, c?.infraRetries]),
+      [
+        ["running", 1, 0],
+        ["cancelled", 0, 0],
+        ["running", 1, 2],
+      ],
+    );
+    assert.deepEqual(await s.startAttempts([]), []);
+  });
 }

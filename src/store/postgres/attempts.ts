@@ -15,6 +15,7 @@
  * kept a sequential scan of function_calls and a bitmap scan of requests by status).
  */
 import { ATTEMPT_USAGE_COLUMNS, json, toAttempt, usageColumns, type SqlAttempt } from "../shared/rows.js";
+import type { RequestEvent } from "../../core/request.js";
 import type { ContainerLimit, Store } from "../types.js";
 import type { Sql, Tx } from "./connect.js";
 import type { Begin } from "./group-commit.js";
@@ -23,7 +24,7 @@ import { callSet, requestSet } from "./writes.js";
 
 type AttemptMethods = Pick<
   Store,
-  "startAttempt" | "finishAttempt" | "getAttempt" | "listAttempts" | "listRunningAttempts"
+  "startAttempt" | "startAttempts" | "finishAttempt" | "getAttempt" | "listAttempts" | "listRunningAttempts"
 >;
 
 const COLUMNS = [
@@ -60,7 +61,14 @@ async function runningOf(tx: Tx, limit: ContainerLimit): Promise<number> {
 export function attemptMethods(sql: Sql, begin: Begin): AttemptMethods {
   const cols = sql(COLUMNS);
 
-  return {
+  const methods: AttemptMethods = {
+    async startAttempts(starts) {
+      // Each start is one pipelined statement of the same group-commit batch (group-commit.ts): a
+      // run costs one round trip, as one start does.
+      return Promise.all(
+        starts.map((s) => methods.startAttempt(s.attempt, s.call, s.events) as Promise<RequestEvent[] | null>),
+      );
+    },
     async startAttempt(a, call, evs, limit) {
       // One statement (one round trip). The main SELECT runs `claimed` (the call's lock) and then
       // `counter` (the request's); the INSERTs, new rows only, complete after it. Nothing but the
@@ -158,4 +166,5 @@ export function attemptMethods(sql: Sql, begin: Begin): AttemptMethods {
       return rows.map(toAttempt);
     },
   };
+  return methods;
 }

@@ -3,7 +3,16 @@
  * each with the call/request changes and events it implies, in one transaction.
  */
 import type Database from "better-sqlite3";
-import type { AttemptPatch, CallPatch, ContainerLimit, NewAttempt, NewEvent, RequestPatch, Store } from "../types.js";
+import type {
+  AttemptPatch,
+  AttemptStart,
+  CallPatch,
+  ContainerLimit,
+  NewAttempt,
+  NewEvent,
+  RequestPatch,
+  Store,
+} from "../types.js";
 import type { RequestEvent } from "../../core/request.js";
 import type { EventLog } from "./events.js";
 import { ATTEMPT_USAGE_COLUMNS, toAttempt, usageColumns, type SqlAttempt } from "../shared/rows.js";
@@ -13,7 +22,7 @@ import { UnknownRequestError } from "../shared/events.js";
 
 type AttemptMethods = Pick<
   Store,
-  "startAttempt" | "finishAttempt" | "getAttempt" | "listAttempts" | "listRunningAttempts"
+  "startAttempt" | "startAttempts" | "finishAttempt" | "getAttempt" | "listAttempts" | "listRunningAttempts"
 >;
 
 const COLUMNS = `id, call_id, request_id, number, executor_id, container_id, status, failure_reason, error,
@@ -81,6 +90,35 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
     },
   );
 
+  // A run's starts: the claims and inserts one by one (cheap statements), then per request one
+  // `running` check, one seq reservation and the events in multi-row INSERTs.
+  const startMany = db.transaction((starts: AttemptStart[]): (RequestEvent[] | null)[] => {
+    const out: (RequestEvent[] | null)[] = starts.map(() => null);
+    const byRequest = new Map<string, number[]>();
+    starts.forEach((s, i) => {
+      const a = s.attempt;
+      if (claimCall.run(s.call.attemptsUsed, s.call.infraRetries, a.callId).changes === 0) return;
+      insert.run(a.id, a.callId, a.requestId, a.number, a.executorId, a.containerId, a.startedAt);
+      const list = byRequest.get(a.requestId);
+      if (list) list.push(i);
+      else byRequest.set(a.requestId, [i]);
+    });
+    for (const [requestId, list] of byRequest) {
+      const all = list.flatMap((i) => starts[i]!.events);
+      const req = requestState.get(requestId);
+      if (!req) throw new UnknownRequestError(requestId);
+      (req.status === "pending" ? startRequest : setLastSeq).run(req.event_seq + all.length, requestId);
+      const evs = events.insert(requestId, req.event_seq + 1, all);
+      let k = 0;
+      for (const i of list) {
+        const n = starts[i]!.events.length;
+        out[i] = evs.slice(k, k + n);
+        k += n;
+      }
+    }
+    return out;
+  });
+
   const end = db.transaction(
     (id: string, a: AttemptPatch, c: CallPatch, r: RequestPatch | null, evs: NewEvent[]): RequestEvent[] | null => {
       const owner = runningOwner.get(id);
@@ -108,6 +146,9 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
   return {
     async startAttempt(attempt, call, evs, limit) {
       return start.immediate(attempt, call, evs, limit);
+    },
+    async startAttempts(starts) {
+      return starts.length ? startMany.immediate(starts) : [];
     },
     async finishAttempt(attemptId, attempt, call, request, evs) {
       return end.immediate(attemptId, attempt, call, request, evs);
