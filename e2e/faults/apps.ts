@@ -73,3 +73,19 @@ export const fault_map = application(
     return out.reduce((a, b) => a + b, 0);
   }),
 );
+
+/** Items that write to stdout and stderr, to check each line stays with its item in a run. */
+const fault_log_item = fn(async function fault_log_item(i: number) {
+  console.log(`out ${i}`);
+  process.stdout.write(`half ${i}`);
+  process.stdout.write(` whole ${i}\n`);
+  console.error(`err ${i}`);
+  return i;
+});
+
+export const fault_log_map = application(
+  fn(async function fault_log_map(n: number) {
+    const out = await fault_log_item.map(Array.from({ length: n }, (_, i) => i));
+    return out.length;
+  }),
+);

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { TributaryClient } from "../../src/client/index.js";
+import type { LogLine } from "../../src/core/api.js";
 import { deploy } from "../../src/client/deploy.js";
 import { remoteRequest } from "../../src/client/run-remote.js";
 import { deployment, lines, stopAll, waitFor, type Deployment } from "../harness/processes.js";
@@ -107,6 +108,42 @@ describe("faults", () => {
     );
     const handedBack = items.filter((c) => c.attempts.some((a) => a.failure_reason === "internal_error"));
     for (const c of handedBack) assert.equal(c.status, "succeeded");
+  });
+
+  test("a map run in runs keeps every log line with its own item's attempt", T, async () => {
+    await setup();
+    await d.startExecutor();
+    const n = 120;
+    const { request_id } = await client.invoke("fault_log_map", {
+      bytes: new TextEncoder().encode(JSON.stringify(n)),
+      contentType: "application/json",
+    });
+    assert.deepEqual(await outcome("fault_log_map", request_id), { status: "succeeded", output: n });
+    const logs: LogLine[] = [];
+    for (let after = 0; ;) {
+      const page = await client.getLogs("fault_log_map", request_id, { after, limit: 1000 });
+      logs.push(...page.logs);
+      if (page.next === null || page.logs.length === 0) break;
+      after = page.next;
+    }
+    const byCall = new Map<string, string[]>();
+    for (const l of logs.filter((x) => x.function_name === "fault_log_item"))
+      byCall.set(l.call_id, [...(byCall.get(l.call_id) ?? []), `${l.stream} ${l.line}`]);
+    assert.equal(byCall.size, n, "every item has its own lines");
+    const seen = new Set<string>();
+    for (const lines of byCall.values()) {
+      const i = lines[0]!.split(" ").at(-1)!;
+      seen.add(i);
+      assert.deepEqual(
+        [...lines].sort(),
+        [`stderr err ${i}`, `stdout half ${i} whole ${i}`, `stdout out ${i}`],
+        `the lines of item ${i}, and only them`,
+      );
+    }
+    assert.equal(seen.size, n);
+    const detail = await client.getRequest("fault_log_map", request_id);
+    const attempts = detail.function_calls.filter((c) => c.function_name === "fault_log_item").map((c) => c.attempts);
+    assert.ok(attempts.every((a) => a.length === 1 && a[0]!.status === "succeeded"));
   });
 
   test(
