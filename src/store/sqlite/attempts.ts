@@ -57,6 +57,8 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
   const byRequest = db.prepare<[string], SqlAttempt>(
     `SELECT ${COLUMNS} FROM attempts WHERE request_id = ? ORDER BY rowid`,
   );
+  // Scans: no server path reads these (tools and tests do), and an index of running attempts was
+  // written twice by every attempt (migration 011).
   const running = db.prepare<[], SqlAttempt>(
     `SELECT ${COLUMNS} FROM attempts WHERE status = 'running' ORDER BY started_at`,
   );

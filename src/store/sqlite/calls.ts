@@ -26,11 +26,12 @@ export function callMethods(db: Database.Database, events: EventLog, writes: Wri
   const child = db.prepare<[string, number, number], SqlCall>(
     `SELECT ${CALL_COLUMNS} FROM function_calls c WHERE c.parent_call_id = ? AND c.seq = ? AND c.item = ?`,
   );
-  // Walks the partial index of pending calls (oldest first, ties in insertion order) and drops
-  // those whose request already finished.
+  // Oldest first, ties in insertion order. No server path reads this (tools and tests do), so no
+  // index of pending calls serves it (migration 011): CROSS JOIN makes SQLite walk the unfinished
+  // requests (their partial index) and each one's calls, never every call.
   const pending = db.prepare<[], SqlCall>(
-    `SELECT ${CALL_COLUMNS} FROM function_calls c JOIN requests r ON r.id = c.request_id
-     WHERE c.status = 'pending' AND r.status IN ('pending', 'running')
+    `SELECT ${CALL_COLUMNS} FROM requests r CROSS JOIN function_calls c ON c.request_id = r.id
+     WHERE r.status IN ('pending', 'running') AND c.status = 'pending'
      ORDER BY c.created_at, c.rowid`,
   );
 

@@ -140,3 +140,34 @@ test("a database migrated by a newer build is refused with a clear error", () =>
     (e: unknown) => e instanceof SchemaTooNewError && /newer than this build/.test(e.message),
   );
 });
+
+test("a database at version 9 upgrades: 011 drops the unread indexes and its pending calls are still listed", async () => {
+  const path = join(root, "v9.db");
+  const db = openDatabase(path);
+  applyMigrations(
+    db,
+    MIGRATIONS.filter((m) => m.version <= 9),
+  );
+  db.exec(`INSERT INTO requests (id, namespace, application, version, status, root_call_id, created_at)
+             VALUES ('r1', 'default', 'app', 1, 'pending', 'c1', 1);
+           INSERT INTO function_calls (id, request_id, seq, item, function_name, args_type, args_size, status, not_before, created_at)
+             VALUES ('c1', 'r1', 0, 0, 'app', 'application/json', 0, 'pending', 1, 1)`);
+  db.close();
+  const store = createSqliteStore(path);
+  try {
+    assert.deepEqual(
+      (await store.listPendingCalls()).map((c) => c.id),
+      ["c1"],
+    );
+  } finally {
+    await store.close();
+  }
+  const after11 = new Database(path, { readonly: true });
+  try {
+    const names = after11.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").pluck().all();
+    assert.ok(!names.includes("calls_pending") && !names.includes("attempts_running"), String(names));
+    assert.ok(after11.prepare("SELECT 1 FROM schema_migrations WHERE version = 11").get());
+  } finally {
+    after11.close();
+  }
+});

@@ -15,6 +15,7 @@ import { sql as attemptUsage } from "./006-attempt-usage.js";
 import { sql as serverLeases } from "./007-server-leases.js";
 import { sql as dropOwnerIndex } from "./008-drop-owner-index.js";
 import { sql as capabilities } from "./009-capabilities.js";
+import { sql as unreadIndexes } from "./011-unread-indexes.js";
 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "init", sql: init },
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: "server-leases", sql: serverLeases },
   { version: 8, name: "drop-owner-index", sql: dropOwnerIndex },
   { version: 9, name: "capabilities", sql: capabilities },
+  { version: 11, name: "unread-indexes", sql: unreadIndexes },
 ];
