@@ -62,6 +62,7 @@ test("a joining server's announcement ends being alone at once; the server's own
   await turn();
   assert.deepEqual(c.published, [], "its own announcement is not news");
   c.deliver({ j: "srv-new" });
+  c.deliver({ s: ["req-1"] });
   hints.committed("req-1");
   hints.work();
   await turn();
@@ -95,4 +96,48 @@ test("a hand-over request is published even when alone, and reaches other server
   c.deliver({ h: ["srv-other", ["req-3"]] });
   c.deliver({ h: "garbage" });
   assert.deepEqual(asked, [["srv-other", ["req-3"]]]);
+});
+
+test("events are hinted only for requests another server follows; a follow is announced, again on each poll", async () => {
+  const c = channel();
+  const runs = new Set(["req-here"]);
+  const store = { listEvents: async () => [] } as unknown as Store;
+  const hints = new ClusterHints(
+    store,
+    c.ch,
+    "srv-me",
+    () => {},
+    () => {},
+    () => {},
+    () => {},
+    (id) => runs.has(id),
+  );
+  await hints.start();
+  await turn();
+  c.published.length = 0;
+  hints.committed("req-here");
+  await turn();
+  assert.deepEqual(c.published, [], "nobody follows it elsewhere: no NOTIFY");
+  c.deliver({ s: ["req-here", "req-other"] });
+  await turn();
+  assert.deepEqual(c.published, [{ e: ["req-here"] }], "a new follower of what runs here is answered at once");
+  c.published.length = 0;
+  c.deliver({ s: ["req-here"] });
+  hints.committed("req-here");
+  hints.committed("req-unwatched");
+  await turn();
+  assert.deepEqual(
+    c.published,
+    [{ e: ["req-here"] }],
+    "a known follower is not answered again; its requests are hinted",
+  );
+  c.published.length = 0;
+  const stop = hints.follow("req-away", () => {});
+  await turn();
+  assert.deepEqual(c.published, [{ e: [], s: ["req-away"] }], "following is announced");
+  c.published.length = 0;
+  hints.poll();
+  await turn();
+  assert.deepEqual(c.published, [{ e: [], s: ["req-away"] }], "and again on the poll");
+  stop();
 });

@@ -3,7 +3,8 @@
  *
  * Hints: what this server committed since the last flush is announced in ONE notification (NOTIFY
  * serialises commits, so never one per row), a JSON object: `w` when unowned work was inserted, `e`
- * the ids of requests that got events (or `"*"` when the list would not fit a payload), `f` the ids
+ * the ids of requests that got events and that another server follows (or `"*"` when the list would
+ * not fit a payload), `s` the ids of requests this server follows and does not run, `f` the ids
  * of requests this server finished without running them (a cancel), so that their owner winds them
  * down, `c` the ids of requests whose owner is asked to cancel them, `j` the id of a server that
  * just started, `h` a server and the ids of requests whose attempts run on executors that moved to
@@ -22,6 +23,13 @@
  * the store, after each hint naming it and on the poll, from the last seq it delivered, so every
  * server shows the same events in seq order with the same ids. A follow ends with the request
  * (`request:finished`) or when its last listener leaves.
+ *
+ * Watching: a server names a request in `e` only once some server said it follows it (`s`), so a
+ * cluster whose requests are followed where they run publishes no `e` at all (with two servers it
+ * was one NOTIFY per commit group, each taking the database-wide lock). A follower says `s` when it
+ * starts following and again on every poll (a lost `s`, or a server that claims the request later,
+ * costs latency only); the server that runs the request answers a new `s` with an `e`, so events it
+ * committed before it heard the `s` are read at once too.
  */
 import type { RequestEvent } from "../core/request.js";
 import type { HintChannel, Store } from "../store/types.js";
@@ -40,7 +48,11 @@ interface Hint {
   c?: string[];
   /** [the asking server, request ids]. */
   h?: [string, string[]];
+  s?: string[];
 }
+
+/** Most requests remembered as followed elsewhere (the oldest are forgotten first). */
+const MAX_WATCHED = 10_000;
 
 interface Follow {
   last: number;
@@ -56,6 +68,10 @@ export class ClusterHints implements Follower {
   private readonly finished = new Set<string>();
   private readonly cancels = new Set<string>();
   private readonly handOvers = new Set<string>();
+  /** Requests some other server follows, oldest announcement first. */
+  private readonly watched = new Set<string>();
+  /** Requests this server follows, to announce (`s`) with the next flush. */
+  private readonly following = new Set<string>();
   private workDue = false;
   private flushDue = false;
   /** No other live server (as of the last renewal, or until a `j` hint says otherwise). */
@@ -75,6 +91,8 @@ export class ClusterHints implements Follower {
     private readonly onCancel: (requestId: string) => void,
     /** Called when server `to` asks the owners of `requestIds` to hand them over. */
     private readonly onHandOver: (to: string, requestIds: string[]) => void = () => {},
+    /** Whether this server runs a request (it answers a follower's `s` with an `e`). */
+    private readonly runsHere: (requestId: string) => boolean = () => false,
   ) {}
 
   async start(): Promise<void> {
@@ -118,6 +136,7 @@ export class ClusterHints implements Follower {
   }
 
   committed(requestId: string): void {
+    if (!this.watched.has(requestId)) return; // nobody else follows it: nobody to wake
     this.changed.add(requestId);
     this.scheduleFlush();
   }
@@ -127,6 +146,7 @@ export class ClusterHints implements Follower {
     if (!f) {
       f = { last: 0, listeners: new Set(), reading: false, again: false, finished: false };
       this.follows.set(requestId, f);
+      this.announce(requestId);
     }
     f.listeners.add(listener);
     this.read(requestId, f);
@@ -139,7 +159,16 @@ export class ClusterHints implements Follower {
 
   /** The poll fallback: every followed request is read again. */
   poll(): void {
-    for (const [id, f] of this.follows) this.read(id, f);
+    for (const [id, f] of this.follows) {
+      this.read(id, f);
+      if (!f.finished) this.announce(id);
+    }
+  }
+
+  /** Says with the next flush that this server follows `requestId` (see Watching). */
+  private announce(requestId: string): void {
+    this.following.add(requestId);
+    this.scheduleFlush();
   }
 
   private scheduleFlush(): void {
@@ -155,12 +184,15 @@ export class ClusterHints implements Follower {
       if (this.finished.size) hint.f = [...this.finished].slice(0, 100);
       if (this.cancels.size) hint.c = [...this.cancels].slice(0, 100);
       if (this.handOvers.size) hint.h = [this.serverId, [...this.handOvers].slice(0, 100)];
+      if (this.following.size) hint.s = [...this.following].slice(0, 100);
       this.changed.clear();
       this.finished.clear();
       this.cancels.clear();
       this.handOvers.clear();
+      this.following.clear();
       this.workDue = false;
-      if (this.alone && !hint.f && !hint.c && !hint.h) return; // nobody else to wake
+      if (this.alone && !hint.f && !hint.c && !hint.h && !hint.s) return; // nobody else to wake
+      if (changed.length === 0 && !hint.w && !hint.f && !hint.c && !hint.h && !hint.s) return;
       this.channel.publish(JSON.stringify(hint)).catch(() => {
         /* a hint: the poll covers a lost one */
       });
@@ -180,12 +212,21 @@ export class ClusterHints implements Follower {
     for (const id of hint.c ?? []) this.onCancel(id);
     if (Array.isArray(hint.h) && hint.h[0] !== this.serverId && Array.isArray(hint.h[1]))
       this.onHandOver(hint.h[0], hint.h[1]);
+    if (Array.isArray(hint.s)) for (const id of hint.s) this.watch(id);
     if (hint.e === "*") return this.poll();
     if (!Array.isArray(hint.e) || this.follows.size === 0) return;
     for (const id of hint.e) {
       const f = this.follows.get(id);
       if (f) this.read(id, f);
     }
+  }
+
+  /** Another server follows `requestId` (its own `s` comes back too: then it does not run it). */
+  private watch(requestId: string): void {
+    const known = this.watched.delete(requestId);
+    this.watched.add(requestId);
+    if (this.watched.size > MAX_WATCHED) this.watched.delete(this.watched.values().next().value!);
+    if (!known && this.runsHere(requestId)) this.committed(requestId);
   }
 
   private read(requestId: string, f: Follow): void {

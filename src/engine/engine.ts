@@ -176,6 +176,7 @@ class EngineCore implements Engine {
         (id) => this.cluster?.onFinishedElsewhere(id),
         (id) => this.cluster?.onCancelAsked(id),
         (to, ids) => this.cluster?.onHandOverAsked(to, ids),
+        (id) => res.live.requests.has(id),
       );
       this.cluster = new Cluster(this.parts, hints, clusterOptions);
       res.follower = hints;
