@@ -59,7 +59,12 @@ async function main(): Promise<void> {
   const asked = process.argv.slice(2).map((a) => a.split("=") as [string, string]);
   for (const [name] of asked) if (!WORKLOADS[name]) throw new Error(`unknown workload ${name}`);
   const dir = mkdtempSync(join(tmpdir(), "tributary-cpu-"));
-  const sys = await startSystem({ dir, store: `sqlite:${join(dir, "db.sqlite")}`, cpu: 8 });
+  const sys = await startSystem({
+    dir,
+    store: `sqlite:${join(dir, "db.sqlite")}`,
+    cpu: 8,
+    serverProfileDir: process.env.CPU_PROF_DIR ?? null,
+  });
   try {
     await sys.deploy(join(ROOT, "bench", "apps.ts"));
     const pid = sys.cluster.serverPid;

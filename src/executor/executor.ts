@@ -384,6 +384,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
         if (m.t === "call" || m.t === "map" || m.t === "reduce") {
           run.blocking.add(m.id);
           pool.setBlocked(c, true);
+          if (run.meter) run.meter.waiting = true;
           run.timer?.pause();
         }
         const { id, ...rest } = m;
@@ -480,7 +481,10 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
         if (!run || run.finished || !run.container) return;
         if (run.blocking.delete(m.rpc)) {
           run.timer?.resume();
-          if (run.blocking.size === 0) pool.setBlocked(run.container, false);
+          if (run.blocking.size === 0) {
+            pool.setBlocked(run.container, false);
+            if (run.meter) run.meter.waiting = false;
+          }
         }
         const { attemptId: _a, rpc, t: _t, ...rest } = m;
         run.container.send({ t: "reply", id: rpc, ...rest } as never);

@@ -71,6 +71,10 @@ export class AttemptMeter {
   private lastCpu: number | null;
   private peak: number | null;
   private ticker: Ticker | null;
+  /** Ticks skipped since the last periodic sample while the attempt waits on a child call. */
+  private skipped = 0;
+  /** The attempt waits on a child call: its container is idle, so periodic samples thin out. */
+  waiting = false;
 
   constructor(private readonly o: AttemptMeterOptions) {
     this.startedAt = o.now();
@@ -82,8 +86,18 @@ export class AttemptMeter {
     this.ticker.meters.add(this);
   }
 
-  /** @internal A periodic sample (the shared ticker's). */
-  sample(full = true): void {
+  /**
+   * @internal The shared ticker's periodic sample. While the attempt waits on a child call only one
+   * tick in `WAITING_EVERY` walks its tree: an idle container's CPU is still counted (CPU time is
+   * cumulative and the end reads it again), and memory limits are the watchdog's, not the meter's.
+   */
+  tick(): void {
+    if (this.waiting && ++this.skipped < WAITING_EVERY) return;
+    this.skipped = 0;
+    this.sample();
+  }
+
+  private sample(full = true): void {
     const s = this.o.probe(full);
     if (!s) return;
     if (s.cpuSeconds !== null && (this.lastCpu === null || s.cpuSeconds > this.lastCpu)) this.lastCpu = s.cpuSeconds;
@@ -118,6 +132,9 @@ export class AttemptMeter {
   }
 }
 
+/** While an attempt waits on a child call, one periodic tick in this many samples it (2 s at 250 ms). */
+const WAITING_EVERY = 8;
+
 /** Meters sampled by one interval. */
 interface Ticker {
   meters: Set<AttemptMeter>;
@@ -136,7 +153,7 @@ function tickerFor(ms: number): Ticker {
       tickers.delete(ms);
       return;
     }
-    for (const m of meters) m.sample();
+    for (const m of meters) m.tick();
   }, ms);
   interval.unref();
   t = { meters };
