@@ -34,7 +34,7 @@ export interface EngineOptions {
   /** Events one request may journal (default 100,000; see event-limit.ts). */
   maxEventsPerRequest?: number;
   /**
-   * The most calls of one function one run may hand to one container slot (runs.ts; default 32,
+   * The most calls of one function one run may hand to one container slot (runs.ts; default 64,
    * 1 to place every call alone).
    */
   maxRunItems?: number;

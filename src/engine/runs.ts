@@ -22,7 +22,7 @@ import type { LiveCall, LiveExecutor } from "./model.js";
 export type { RunShare } from "./model.js";
 
 /** Default of `EngineOptions.maxRunItems`. */
-export const DEFAULT_MAX_RUN_ITEMS = 32;
+export const DEFAULT_MAX_RUN_ITEMS = 64;
 
 export class RunPolicy {
   /** Per function of an application version: true once seen to finish without a blocking call. */
