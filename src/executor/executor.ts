@@ -51,8 +51,13 @@ import { errorLogLines, newRun, stripOwn, type AttemptRun, type RunQueue } from 
 
 export { defaultCapacity, type ExecutorOptions, type RunningExecutor } from "./options.js";
 
-/** Default of `ExecutorOptions.runItems` (`TRIBUTARY_RUN_ITEMS` overrides it, for measurements). */
-const RUN_ITEMS = 64;
+/**
+ * Default of `ExecutorOptions.runItems` (`TRIBUTARY_RUN_ITEMS` overrides it): 0, runs off. A review
+ * of runs found defects that break §2's one call at a time per container (a run's container can go
+ * back to the pool while its next item waits on a child) and let the server's backstop cancel
+ * queued items that have not started; until those are fixed, runs are opt-in, for measurements.
+ */
+const RUN_ITEMS = 0;
 
 export async function createExecutor(o: ExecutorOptions): Promise<RunningExecutor> {
   const id = o.id ?? stableId(o.dataDir);
