@@ -49,6 +49,13 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
     "UPDATE requests SET status = 'running', event_seq = ? WHERE id = ?",
   );
   const setLastSeq = db.prepare<[number, string]>("UPDATE requests SET event_seq = ? WHERE id = ?");
+  /** Marks the request running if it was pending, reserves seqs for `evs` and journals them. */
+  const journalStart = (requestId: string, evs: readonly NewEvent[]): RequestEvent[] => {
+    const req = requestState.get(requestId);
+    if (!req) throw new UnknownRequestError(requestId);
+    (req.status === "pending" ? startRequest : setLastSeq).run(req.event_seq + evs.length, requestId);
+    return events.insert(requestId, req.event_seq + 1, evs);
+  };
   const runningOwner = db.prepare<[string], { call_id: string; request_id: string }>(
     "SELECT call_id, request_id FROM attempts WHERE id = ? AND status = 'running'",
   );
@@ -85,10 +92,7 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
         return "full" as const;
       if (claimCall.run(call.attemptsUsed, call.infraRetries, a.callId).changes === 0) return null;
       insert.run(a.id, a.callId, a.requestId, a.number, a.executorId, a.containerId, a.startedAt);
-      const req = requestState.get(a.requestId);
-      if (!req) throw new UnknownRequestError(a.requestId);
-      (req.status === "pending" ? startRequest : setLastSeq).run(req.event_seq + evs.length, a.requestId);
-      return events.insert(a.requestId, req.event_seq + 1, evs);
+      return journalStart(a.requestId, evs);
     },
   );
 
@@ -106,11 +110,10 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
       else byRequest.set(a.requestId, [i]);
     });
     for (const [requestId, list] of byRequest) {
-      const all = list.flatMap((i) => starts[i]!.events);
-      const req = requestState.get(requestId);
-      if (!req) throw new UnknownRequestError(requestId);
-      (req.status === "pending" ? startRequest : setLastSeq).run(req.event_seq + all.length, requestId);
-      const evs = events.insert(requestId, req.event_seq + 1, all);
+      const evs = journalStart(
+        requestId,
+        list.flatMap((i) => starts[i]!.events),
+      );
       let k = 0;
       for (const i of list) {
         const n = starts[i]!.events.length;
