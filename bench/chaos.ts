@@ -9,7 +9,8 @@
  * server and restarts them on the same data and port. Then it waits for every request and reports:
  *   - requests lost: acknowledged but never finished, or finished without the right output;
  *   - finished calls re-run: a child that appended its "done" line appended it again, each with its
- *     cause from the journal and the kills (e2e/chaos/rerun-cause.ts).
+ *     cause from the journal and the kills (e2e/chaos/rerun-cause.ts); a child SIGKILLed between
+ *     that line and its return never finished, and is counted apart as an unfinished call re-run.
  * Exits 1 when a request was lost or never acknowledged, or a re-run was the system's fault (all
  * but a process SIGKILLed between its side effect and its return). Not part of `npm test`.
  */
