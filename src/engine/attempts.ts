@@ -71,7 +71,7 @@ export class Attempts implements Placer {
 
   /** `start` for a run's calls (runs.ts): one reservation for all, held until the last one ends. */
   startRun(calls: LiveCall[], executorId: string): void {
-    const share: RunShare = { left: 0, cpuHeld: true };
+    const share: RunShare = { left: 0, cpuHeld: true, lastActivity: this.res.clock.now() };
     const as = calls.map((c) =>
       this.track(this.res.newId(), c.attemptsUsed + c.infraRetries + 1, c, executorId, [], share),
     );
@@ -293,17 +293,21 @@ export class Attempts implements Placer {
     const a = this.res.live.attempts.get(m.attemptId);
     if (!a || a.executorId !== executorId) return; // stale or unknown: the store CAS would refuse it anyway
     a.usage = validUsage(m.usage);
-    // Before the release: the pass it triggers may already batch a function now known a leaf.
+    // Before the release: the pass it triggers may already batch a function now known a leaf, and
+    // must no longer batch one whose run just lost its container.
     if (m.ok) this.res.runs.succeeded(a.call);
+    else if (m.notStarted) this.res.runs.lost(a.call);
     this.release(a);
     if (this.telemetry.pending) await this.telemetry.drain();
     if (m.ok) return this.finishCall(a.call, a, { ok: true, value: m.value, contentType: m.contentType });
     const c = a.call;
     const cancelled = m.reason === "cancelled" || c.req.status === "cancelled";
+    // An item of a run that never started: the call goes back to pending, no retry counted.
+    if (m.notStarted && !cancelled && isActive(c)) return this.retry(a, m.reason, m.error, 0, "unstarted");
     // The executor could not get what the attempt needs from the server (its input, its bundle:
     // e.g. the server died mid-download): not the function's doing, so the policy is not used up.
-    if (m.reason === "internal_error" && !cancelled && isActive(c) && c.infraRetries < INFRA_RETRY_CAP)
-      return this.retry(a, m.reason, m.error, 0, true);
+    if (m.reason === "internal_error" && !cancelled && isActive(c) && infraLeft(c))
+      return this.retry(a, m.reason, m.error, 0, "infra");
     const policy = effectivePolicy(c.spec.retries, c.req.app.appSpec.retries);
     const retryable =
       !cancelled &&
@@ -311,7 +315,7 @@ export class Attempts implements Placer {
       m.reason !== "request_error" &&
       m.reason !== "constraint_unsatisfiable";
     if (retryable && c.attemptsUsed < policy.maxRetries + 1 && isActive(c)) {
-      return this.retry(a, m.reason, m.error, backoffMs(policy, c.attemptsUsed), false);
+      return this.retry(a, m.reason, m.error, backoffMs(policy, c.attemptsUsed), "policy");
     }
     return this.finishCall(c, a, { ok: false, reason: cancelled ? "cancelled" : m.reason, error: m.error });
   }
@@ -334,25 +338,30 @@ export class Attempts implements Placer {
     if (!this.res.live.attempts.has(a.id)) return;
     this.release(a);
     const error = plainError("InternalError", `${a.call.functionName}: ${why}`, { functionName: a.call.functionName });
-    if (a.call.infraRetries < INFRA_RETRY_CAP && isActive(a.call))
-      return this.retry(a, "internal_error", error, 0, true);
+    if (infraLeft(a.call) && isActive(a.call)) return this.retry(a, "internal_error", error, 0, "infra");
     return this.finishCall(a.call, a, { ok: false, reason: "internal_error", error });
   }
 
+  /**
+   * Returns the call to pending after `a` failed. `policy`: the attempt counts against the retry
+   * policy. `infra` and `unstarted` give it back (attempt numbers stay unique: the next is
+   * `attemptsUsed + infraRetries + 1`); only `infra` counts toward `INFRA_RETRY_CAP`.
+   */
   private async retry(
     a: LiveAttempt,
     reason: FailureReason,
     error: PlainError,
     delayMs: number,
-    infra: boolean,
+    kind: "policy" | "infra" | "unstarted",
   ): Promise<void> {
     const e = this.res;
     const c = a.call;
     const now = e.clock.now();
-    if (infra) {
+    if (kind !== "policy") {
       c.attemptsUsed -= 1;
       c.infraRetries += 1;
     }
+    if (kind === "unstarted") c.unstartedReturns = (c.unstartedReturns ?? 0) + 1;
     c.notBefore = now + delayMs;
     const evs = await e.store.finishAttempt(
       a.id,
@@ -373,7 +382,7 @@ export class Attempts implements Placer {
           callId: c.id,
           functionName: c.functionName,
           attempt: a.number,
-          data: { reason, error, retry_in_ms: delayMs },
+          data: { reason, error, retry_in_ms: delayMs, ...(kind === "unstarted" ? { not_started: true } : {}) },
         },
       ],
     );
@@ -513,6 +522,11 @@ function startedEvent(a: LiveAttempt, now: number): NewEvent {
     attempt: a.number,
     data: { executor_id: a.executorId },
   };
+}
+
+/** Whether an infrastructure fault may still retry `c` without using up its policy. */
+function infraLeft(c: LiveCall): boolean {
+  return c.infraRetries - (c.unstartedReturns ?? 0) < INFRA_RETRY_CAP;
 }
 
 function isActive(c: LiveCall): boolean {

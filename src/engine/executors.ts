@@ -146,11 +146,14 @@ export class Executors {
     const e = this.res;
     const now = e.clock.now();
     for (const a of [...e.live.attempts.values()]) {
-      if (a.blocking > 0 || now - a.lastActivity <= a.call.spec.timeout * 1000 + marginMs) continue;
+      // An item of a run that has not started: silent as long as its run is (runs.ts).
+      const last =
+        a.share && a.containerId === undefined ? Math.max(a.lastActivity, a.share.lastActivity) : a.lastActivity;
+      if (a.blocking > 0 || now - last <= a.call.spec.timeout * 1000 + marginMs) continue;
       e.live.executors.get(a.executorId)?.link?.send({ t: "cancel", attemptId: a.id });
       void this.attempts.infraFail(
         a,
-        `no word from executor ${a.executorId} for ${Math.round((now - a.lastActivity) / 1000)} s, past the ${a.call.spec.timeout} s timeout`,
+        `no word from executor ${a.executorId} for ${Math.round((now - last) / 1000)} s, past the ${a.call.spec.timeout} s timeout`,
       );
     }
   }
@@ -227,7 +230,10 @@ export class Executors {
     const e = this.res;
     if ("attemptId" in m) {
       const a = e.live.attempts.get(m.attemptId);
-      if (a) a.lastActivity = e.clock.now();
+      if (a) {
+        a.lastActivity = e.clock.now();
+        if (a.share) a.share.lastActivity = a.lastActivity;
+      }
     }
     switch (m.t) {
       case "done":

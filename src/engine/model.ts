@@ -58,6 +58,12 @@ export interface LiveCall {
   args: Payload;
   attemptsUsed: number;
   infraRetries: number;
+  /**
+   * Of `infraRetries`, the returns of items of runs that never started (`done.notStarted`): they
+   * number attempts as infrastructure retries do, but never count toward `INFRA_RETRY_CAP`. Known
+   * only to this server (after a restart they count toward the cap again, the safe side).
+   */
+  unstartedReturns?: number | undefined;
   notBefore: number;
   backoff?: TimerHandle | undefined;
   /**
@@ -82,6 +88,12 @@ export interface RunShare {
   left: number;
   /** False while the running item waits on children (its CPU is released, as a lone attempt's). */
   cpuHeld: boolean;
+  /**
+   * Last sign of life of any of its items: the backstop measures an item that has not started
+   * from here, since its own `lastActivity` is only its placement (the items ahead of it may take
+   * up to their timeouts each, one after another).
+   */
+  lastActivity: number;
 }
 
 /** One attempt running on an executor. */

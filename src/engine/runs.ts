@@ -35,6 +35,15 @@ export class RunPolicy {
     this.leaf.set(keyOf(c), false);
   }
 
+  /**
+   * An item of a run of `c` was given back unstarted (its container died or stopped, or an item
+   * ahead of it started waiting): the function runs in runs no more, so that no call is given back
+   * over and over.
+   */
+  lost(c: LiveCall): void {
+    this.leaf.set(keyOf(c), false);
+  }
+
   /** An attempt of `c` succeeded; unless its function ever blocked, it is a leaf from now on. */
   succeeded(c: LiveCall): void {
     const k = keyOf(c);

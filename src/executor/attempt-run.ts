@@ -18,6 +18,8 @@ export interface AttemptRun {
   finished: boolean;
   /** Timed out or cancelled: the signal was aborted; whatever the function returns now is ignored. */
   stopping: boolean;
+  /** Its container returned its result (reported once the output before it is flushed). */
+  reported?: boolean | undefined;
   /** Measures the attempt's usage from its start on the container to its result. */
   meter: AttemptMeter | null;
   /** The container was started for this attempt (not reused warm, not prewarmed). */

@@ -6,11 +6,7 @@
  * Attempt lifecycle on the executor: assigned → starting (container acquired, init) → running
  * (timer armed; paused while child calls are in flight) → finished (done sent exactly once).
  *
- * Runs (`assign-run`): the items share one container, which gets them all at once and runs them
- * one after another; here an item is running from the previous item's result on, so each item's
- * timer starts when the item does. Unstarted items end with `internal_error` when the container
- * dies or gives them back (an item waits on a child call): the server retries them as faults of
- * the infrastructure.
+ * Runs (`assign-run`): several items share one container, one after another (runs.ts).
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -47,7 +43,8 @@ import { BACKEND_LABEL } from "./backends/kinds.js";
 import { chooseEnforcement, ENFORCEMENT_LABEL } from "./limits/enforcement.js";
 import { resolveUnits } from "./limits/units.js";
 import { defaultCapacity, type ExecutorOptions, type RunningExecutor } from "./options.js";
-import { errorLogLines, newRun, stripOwn, type AttemptRun, type RunQueue } from "./attempt-run.js";
+import { errorLogLines, newRun, stripOwn, type AttemptRun } from "./attempt-run.js";
+import { notStartedError, Runs } from "./runs.js";
 
 export { defaultCapacity, type ExecutorOptions, type RunningExecutor } from "./options.js";
 
@@ -127,6 +124,24 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     conn.send(m);
   }
 
+  const runs = new Runs({
+    attempts,
+    acquire,
+    arm,
+    giveBack: (r, why) =>
+      finish(r, {
+        t: "done",
+        attemptId: r.a.attemptId,
+        ok: false,
+        reason: "internal_error",
+        error: notStartedError(r, why),
+        notStarted: true,
+      }),
+    release: (c) => pool.release(c),
+    handOver: (c) => logItems.delete(c),
+    runMessage: (a, c) => runMessage(a, null, c),
+  });
+
   /**
    * Reports an attempt's end once. `reuse`: its container returned the result and stays usable
    * (the next item of its run, if any, already runs there); otherwise the run's unstarted items
@@ -152,11 +167,12 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     send(result);
     const c = run.container;
     if (!c) return;
-    if (run.queue) {
-      if (!reuse || c.state === "exited" || c.killReason)
-        abandon(run.queue, "its container ended before the item started");
-      else if (run.queue.items.some((r) => r.container === c && !r.finished)) return; // the next item runs there
-    }
+    if (run.queue && (!reuse || c.state === "exited" || c.killReason))
+      runs.abandon(run.queue, "its container ended before the item started");
+    // One call at a time: the container stays out of the pool while another item runs there (the
+    // next item of the run, or one still waiting on a child after its queue was given back).
+    const current = c.attemptId === run.a.attemptId ? undefined : attempts.get(c.attemptId ?? "");
+    if (current && current.container === c && !current.finished) return;
     pool.release(c);
   }
 
@@ -166,15 +182,13 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
 
   /** Aborts `ctx.signal`, then kills the container after the grace, then reports. */
   function stopRun(run: AttemptRun, why: "timeout" | "cancelled", reason: FailureReason, error: PlainError): void {
-    if (run.finished || run.stopping) return;
+    // Its result is in (and reported in a moment): the container may run the next item already.
+    if (run.finished || run.stopping || run.reported) return;
     run.stopping = true;
     run.timer?.stop();
+    runs.stopping(run, why);
     const c = run.container;
-    if (!c) {
-      // Queued in its run's container: taken out of its queue there.
-      run.queue?.container?.send({ t: "abort", attemptId: run.a.attemptId, reason: why });
-      return fail(run, reason, error);
-    }
+    if (!c) return fail(run, reason, error);
     c.send({ t: "abort", attemptId: run.a.attemptId, reason: why });
     clock.setTimer(grace, () => {
       c.kill(why);
@@ -190,55 +204,6 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     if (!got) return;
     if (run.finished) return pool.release(got.container); // cancelled meanwhile
     begin(run, got.container, got.inputFile);
-  }
-
-  /**
-   * A run (the server's `assign-run`): its items go one after another onto one container, the next
-   * as the previous one's result comes (`finish`), each with its own timer, meter and `started`.
-   */
-  async function onAssignRun(as: Assignment[]): Promise<void> {
-    const items = as.filter((a) => !attempts.has(a.attemptId)).map(newRun);
-    if (!items.length) return;
-    const queue: RunQueue = { items, container: null };
-    for (const r of items) {
-      r.queue = queue;
-      attempts.set(r.a.attemptId, r);
-    }
-    const got = await acquire(items[0]!);
-    if (!got) return abandon(queue, "its run could not get a container");
-    const c = got.container;
-    // The items are not roots: none has an input file. Those cancelled meanwhile are left out.
-    const left = items.filter((r) => !r.finished);
-    if (!left.length) return pool.release(c);
-    queue.container = c;
-    logItems.delete(c);
-    c.send({ t: "runs", runs: left.map((r) => runMessage(r.a, null, c)) });
-    next(queue, c);
-  }
-
-  /** The item of `q` that runs on `c` now: the first neither started nor finished; false if none. */
-  function next(q: RunQueue, c: ContainerProcess): boolean {
-    const run = q.items.find((r) => !r.finished && !r.container);
-    if (!run) return false;
-    arm(run, c);
-    return true;
-  }
-
-  /**
-   * Ends the items of a run that have not started, as faults of the infrastructure (the server
-   * retries them without using up their retry policy): its container died, or an item waits on a
-   * child call and nothing may queue behind a waiting call.
-   */
-  function abandon(q: RunQueue, why: string): void {
-    for (const r of q.items) r.queue = undefined;
-    for (const r of q.items) {
-      if (r.finished || r.container) continue;
-      fail(
-        r,
-        "internal_error",
-        plainError("InternalError", `${r.a.functionName}: ${why}`, { functionName: r.a.functionName }),
-      );
-    }
   }
 
   /**
@@ -372,12 +337,10 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
   }
 
   function onContainerMessage(c: ContainerProcess, m: FromContainer): void {
-    if (m.t === "dropped") return dropped(c, m.attemptIds);
+    if (m.t === "dropped") return runs.dropped(c, m.attemptIds);
     if (!("attemptId" in m)) return;
     const run = attempts.get(m.attemptId);
-    // The container runs its run's items in order: an item it speaks for has started (normally it
-    // was started here already, by the previous item's result).
-    if (run?.queue && !run.container && !run.finished && run.queue.container === c) arm(run, c);
+    if (run) runs.spokeFor(run, c);
     if (!run || run.finished || run.stopping || run.container !== c) return;
     switch (m.t) {
       case "call":
@@ -413,7 +376,9 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
         // a function that failed of that failed of its limit. Its container is replaced.
         if (!m.ok && backend === "sandbox" && limits.killForKernelLimit(c, run.a.spec, m.error)) break;
         // The container starts the next item of its run now: so does its timer.
-        if (run.queue) next(run.queue, c);
+        run.reported = true;
+        run.timer?.stop();
+        if (run.queue) runs.next(run.queue, c);
         // One check phase later: output the function wrote before returning (already in the pipe,
         // read in this same poll phase) is queued before the result.
         setImmediate(() => {
@@ -425,23 +390,11 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     }
   }
 
-  /**
-   * The container gave back the queued items of its run (one of them waits on a child call): they
-   * go back to the server, and the items still running finish alone.
-   */
-  function dropped(c: ContainerProcess, attemptIds: string[]): void {
-    for (const id of attemptIds) {
-      const run = attempts.get(id);
-      if (!run?.queue || run.queue.container !== c) continue;
-      abandon(run.queue, "handed back unstarted: an earlier item of its run waits on a child call");
-      return;
-    }
-  }
-
   function onContainerExit(c: ContainerProcess, code: number | null, signal: NodeJS.Signals | null): void {
     pool.forget(c);
     const run = c.attemptId ? attempts.get(c.attemptId) : undefined;
-    if (!run || run.finished || run.container !== c) return;
+    // Its result came back before the exit: it stands (reported in a moment).
+    if (!run || run.finished || run.reported || run.container !== c) return;
     const { reason, message } = explainExit(c, code, signal);
     fail(
       run,
@@ -477,7 +430,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
         void onAssign(m.assignment);
         break;
       case "assign-run":
-        void onAssignRun(m.assignments);
+        void runs.assign(m.assignments);
         break;
       case "reply": {
         const key = `${m.attemptId}:${m.rpc}`;
@@ -512,13 +465,13 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
         for (const attemptId of m.kill) {
           const run = attempts.get(attemptId);
           if (!run) continue;
-          // The server already gave up on this attempt: stop it without reporting.
+          // The server already gave up on this attempt: stop it without reporting. A run's
+          // running item: the items behind it go back; a queued one leaves its container's queue.
+          runs.stopping(run, "cancelled");
           run.finished = true;
           run.timer?.stop();
           run.meter?.stop();
           attempts.delete(attemptId);
-          // A run's running item: its container dies, and the items behind it with it.
-          if (run.queue && run.container) abandon(run.queue, "its container was stopped before the item started");
           run.container?.kill("cancelled");
         }
         break;

@@ -140,3 +140,143 @@ test("a function that made a blocking call never runs in runs", async () => {
     await h.close();
   }
 });
+
+/** Tells the engine that `attemptId` started on a container (the executor's `started`). */
+function started(h: Harness, ex: FakeExecutor, attemptId: string): void {
+  h.engine.executorMessage(ex.id, { t: "started", attemptId, containerId: "c-1", pid: 1 });
+}
+
+/** The executor gives `attemptId` back: its run's container could not start it. */
+function notStarted(h: Harness, ex: FakeExecutor, attemptId: string): void {
+  h.engine.executorMessage(ex.id, {
+    t: "done",
+    attemptId,
+    ok: false,
+    reason: "internal_error",
+    error: { name: "InternalError", message: "its container ended before the item started", retryable: true },
+    notStarted: true,
+  });
+}
+
+/** Makes `child` a known leaf: its lone first attempts succeed. */
+async function learnLeaf(h: Harness, ex: FakeExecutor, done: Set<string>): Promise<void> {
+  for (const a of ex.assignments().filter((x) => x.functionName === "child")) {
+    done.add(a.attemptId);
+    ex.succeed(a.attemptId, String(2 * Number(dec.decode(a.args).slice(1, -1))));
+  }
+  await h.settle();
+}
+
+test("the backstop leaves a run's queued items alone while the items ahead of them run", async () => {
+  const h = await createHarness([fnSpec("parent"), fnSpec("child", { timeout: 10 })], { backstopMarginMs: 5_000 });
+  try {
+    const ex = h.executor("ex", { cpu: 1, memory: 8 }, [], 16);
+    const { parent } = await startMap(h, ex, 20);
+    const done = new Set<string>();
+    await learnLeaf(h, ex, done);
+    const [run] = ex.runs();
+    assert.ok(run && run.length >= 10, "one run holds the waiting items");
+    // Each item runs 8 s (under its 10 s timeout): the last ones wait far past timeout + margin.
+    for (const a of run) {
+      started(h, ex, a.attemptId);
+      await h.clock.advance(8_000);
+      done.add(a.attemptId);
+      ex.succeed(a.attemptId, String(2 * Number(dec.decode(a.args).slice(1, -1))));
+      await h.settle();
+    }
+    assert.deepEqual(
+      ex.sent.filter((m) => m.t === "cancel"),
+      [],
+      "no item was cancelled",
+    );
+    for (const a of run) {
+      const c = await h.store.getCall(a.callId);
+      assert.deepEqual([c?.status, c?.attemptsUsed, c?.infraRetries], ["succeeded", 1, 0], a.attemptId);
+    }
+    await finishAll(h, ex, done);
+    assert.ok(ex.reply(parent, 1)?.ok);
+  } finally {
+    await h.close();
+  }
+});
+
+test("items given back unstarted return to pending without using a retry, and the function runs in runs no more", async () => {
+  const h = await createHarness([fnSpec("parent"), fnSpec("child")]);
+  try {
+    const ex = h.executor("ex", { cpu: 1, memory: 8 }, [], 64);
+    const { id, parent } = await startMap(h, ex, 12);
+    const done = new Set<string>();
+    await learnLeaf(h, ex, done);
+    const [run] = ex.runs();
+    assert.ok(run && run.length === 11);
+    // The run's container died as its first item started: every item is given back unstarted.
+    started(h, ex, run[0]!.attemptId);
+    for (const a of run) {
+      done.add(a.attemptId);
+      notStarted(h, ex, a.attemptId);
+    }
+    await h.settle();
+    for (const a of run) {
+      const c = await h.store.getCall(a.callId);
+      assert.equal(c?.attemptsUsed, a === run[0] ? 1 : 0, "only the item that started used an attempt");
+    }
+    const events = await h.store.listEvents(id, 0, 10_000);
+    const failed = events.filter((e) => e.kind === "attempt:failed" && e.callId === run[1]!.callId);
+    assert.equal(failed.length, 1);
+    assert.equal((failed[0]!.data as { not_started?: boolean }).not_started, true);
+    await finishAll(h, ex, done);
+    assert.equal(ex.runs().length, 1, "no run after a run's container died");
+    const reply = ex.reply(parent, 1);
+    assert.ok(reply?.ok, "no item failed");
+    assert.deepEqual(
+      (reply.value as Uint8Array[]).map((v) => dec.decode(v)),
+      Array.from({ length: 12 }, (_, i) => String(2 * i)),
+    );
+    for (const a of run.slice(1)) {
+      const c = await h.store.getCall(a.callId);
+      assert.deepEqual([c?.status, c?.attemptsUsed], ["succeeded", 1]);
+    }
+  } finally {
+    await h.close();
+  }
+});
+
+test("an item given back unstarted is retried even past the infrastructure retry cap", async () => {
+  const h = await createHarness([fnSpec("parent"), fnSpec("child")]);
+  try {
+    const ex = h.executor("ex", { cpu: 1, memory: 8 }, [], 64);
+    const { parent } = await startMap(h, ex, 3);
+    const done = new Set<string>();
+    await learnLeaf(h, ex, done);
+    const [run] = ex.runs();
+    assert.ok(run && run.length === 2);
+    const victim = run[1]!;
+    done.add(run[0]!.attemptId);
+    ex.succeed(run[0]!.attemptId, "0");
+    await h.settle();
+    // The victim's call used up the infrastructure retry cap first: the executor reconnects five
+    // times without it (still running the parent), each an infrastructure fault.
+    let current = victim.attemptId;
+    for (let i = 0; i < 5; i++) {
+      ex.hello([parent]);
+      await h.settle();
+      const again = ex
+        .assignments()
+        .filter((a) => a.callId === victim.callId)
+        .at(-1)!;
+      assert.notEqual(again.attemptId, current, `attempt ${i + 2} of the victim`);
+      current = again.attemptId;
+    }
+    const row = await h.store.getCall(victim.callId);
+    assert.equal(row?.infraRetries, 5);
+    done.add(current);
+    notStarted(h, ex, current);
+    await h.settle();
+    const after = await h.store.getCall(victim.callId);
+    assert.deepEqual([after?.status, after?.attemptsUsed], ["running", 1], "given back and placed again, not failed");
+    await finishAll(h, ex, done);
+    assert.ok(ex.reply(parent, 1)?.ok);
+  } finally {
+    await h.close();
+  }
+});

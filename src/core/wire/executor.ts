@@ -104,7 +104,20 @@ export type FromExecutor =
   | { t: "logs"; lines: LogLineMsg[] }
   /** `usage`: what the attempt consumed (absent from older executors; see core/usage.ts). */
   | { t: "done"; attemptId: string; ok: true; value: Uint8Array; contentType: string; usage?: AttemptUsage }
-  | { t: "done"; attemptId: string; ok: false; error: PlainError; reason: FailureReason; usage?: AttemptUsage }
+  /**
+   * `notStarted`: an item of a run that never started (its container died or stopped, or gave it
+   * back): the server returns the call to pending without counting a retry (`reason`
+   * `internal_error` for servers that do not know the flag).
+   */
+  | {
+      t: "done";
+      attemptId: string;
+      ok: false;
+      error: PlainError;
+      reason: FailureReason;
+      usage?: AttemptUsage;
+      notStarted?: true;
+    }
   | { t: "heartbeat" };
 
 export type ToExecutor =
@@ -113,9 +126,10 @@ export type ToExecutor =
   /**
    * A run: several attempts of one function (one application version, no GPUs, not roots) that
    * share one container slot. The executor runs them one after another on one container, in order;
-   * each item's timer starts when the item starts. Items it could not start (the container died,
-   * or a running item started waiting on a child call) end with `internal_error`, which the server
-   * retries without using up the retry policy.
+   * each item's timer starts when the item starts. Items it could not start (the container died
+   * or was stopped, or a running item started waiting on a child call) end with `internal_error`
+   * and `notStarted`: the server returns their calls to pending without counting a retry, and
+   * batches that function no more.
    */
   | { t: "assign-run"; assignments: Assignment[] }
   | { t: "reply"; attemptId: string; rpc: number; ok: true; value?: unknown }
