@@ -25,6 +25,18 @@ type Refusal = { ok: false; own: true; error: PlainError };
 type Outcome = CallOutcome | Refusal;
 type Waiter = (o: Outcome) => void;
 
+/**
+ * Notes that an attempt of `parent` asks for its child at `seq`; true when no attempt asked for
+ * that seq before, in a call this process created (`LiveCall.askedSeq`): then no child is stored
+ * there and the journal need not be read. Items of a map or steps of a reduce share one seq: only
+ * the first ask of it is known first, the others read (as a replay does).
+ */
+function firstAsk(parent: LiveCall, seq: number): boolean {
+  if (parent.askedSeq === undefined || seq <= parent.askedSeq) return false;
+  parent.askedSeq = seq;
+  return true;
+}
+
 export class Children {
   private readonly waiters = new Map<string, Waiter[]>();
 
@@ -166,7 +178,7 @@ export class Children {
         ),
       );
     const id = op === "call" ? childCallId(parent.id, seq, fn) : itemCallId(parent.id, seq, fn, op, item);
-    const existing = await e.store.findChildCall(parent.id, seq, item);
+    const existing = firstAsk(parent, seq) ? null : await e.store.findChildCall(parent.id, seq, item);
     if (existing && existing.functionName !== fn) {
       return refuse(
         plainError(
@@ -240,7 +252,7 @@ export class Children {
     };
     if (!existing && e.store.appliedAtCall && !e.live.calls.has(id)) {
       // Queued at once: its first attempt's start shares the commit that creates it.
-      const c = newLiveCall(req, id, parent.id, fn, spec, payload, now);
+      const c = newLiveCall(req, id, parent.id, fn, spec, payload, now, true);
       const creating = e.store.createCall(newCall, [created]);
       let why = `call ${id} changed concurrently`;
       c.creating = creating.then(
@@ -285,7 +297,10 @@ export class Children {
     if (existing) req.progress.reopen(id);
     e.publish(req.id, evs);
     this.wait(id, done);
-    this.scheduler.enqueue(newLiveCall(req, id, parent.id, fn, spec, existing ? existing.args : payload, now));
+    // A failed call run again may have children of its earlier attempts: not fresh.
+    this.scheduler.enqueue(
+      newLiveCall(req, id, parent.id, fn, spec, existing ? existing.args : payload, now, !existing),
+    );
   }
 
   private async map(a: LiveAttempt, m: Extract<ExecutorRpc, { t: "map" }>): Promise<void> {
@@ -361,7 +376,7 @@ export class Children {
     const { call: parent } = a;
     const { seq, functionName: fn, items } = m;
     const req = parent.req;
-    if (await e.store.findChildCall(parent.id, seq, 0)) return false;
+    if (!firstAsk(parent, seq) && (await e.store.findChildCall(parent.id, seq, 0))) return false;
     const now = e.clock.now();
     const calls: NewCall[] = new Array(items.length);
     const created: NewEvent[] = new Array(items.length);
@@ -383,7 +398,7 @@ export class Children {
     }
     // A store error here is left to the item-by-item path, which reports it per item.
     const creating = e.store.createCalls(req.id, calls, created).catch(() => null);
-    const live = calls.map((c) => newLiveCall(req, c.id, parent.id, fn, spec, c.args, now));
+    const live = calls.map((c) => newLiveCall(req, c.id, parent.id, fn, spec, c.args, now, true));
     // Where the store applies writes as they are issued (SQLite), the items are queued at once, so
     // the first attempts' starts share the commit that creates them (as `create` does for one call).
     const early = e.store.appliedAtCall === true;

@@ -73,6 +73,14 @@ export interface LiveCall {
    * nothing before it settles, so the stream shows the creation first.
    */
   creating?: Promise<boolean> | undefined;
+  /**
+   * The highest child seq this call's attempts have asked for, tracked only for a call this process
+   * created (so every child it has was asked for here): -1 before any. A seq above it has no child
+   * in the store yet, so a new call skips the journal read (`findChildCall`). Absent (a call loaded
+   * by recovery or from another server's journal, or a failed call run again): unknown, and every
+   * ask reads the store.
+   */
+  askedSeq?: number | undefined;
 }
 
 export interface Reservation {
@@ -137,7 +145,10 @@ export interface LiveExecutor {
   runItems?: number | undefined;
 }
 
-/** A live call that has used no attempt yet (`attemptsUsed` and `infraRetries` are set by recovery). */
+/**
+ * A live call that has used no attempt yet (`attemptsUsed` and `infraRetries` are set by recovery).
+ * `fresh`: this process just created it, so it has no children yet (see `askedSeq`).
+ */
 export function newLiveCall(
   req: LiveRequest,
   id: string,
@@ -146,6 +157,8 @@ export function newLiveCall(
   spec: FunctionSpec,
   args: Payload,
   notBefore: number,
+  fresh = false,
 ): LiveCall {
-  return { id, req, parentCallId, functionName, spec, args, attemptsUsed: 0, infraRetries: 0, notBefore };
+  const askedSeq = fresh ? -1 : undefined;
+  return { id, req, parentCallId, functionName, spec, args, attemptsUsed: 0, infraRetries: 0, notBefore, askedSeq };
 }

@@ -113,7 +113,7 @@ export class Requests {
       // start shares this commit (one commit fewer before the function runs).
       const creating = store.createRequest(newRequest, rootCall, startEvents);
       const live = this.liveRequest(newRequestRow(newRequest), app);
-      const call = newLiveCall(live, root, null, application, spec, payload, now);
+      const call = newLiveCall(live, root, null, application, spec, payload, now, true);
       call.creating = creating.then(
         (r) => {
           call.creating = undefined;
@@ -153,7 +153,7 @@ export class Requests {
     }
     const live = this.liveRequest(request, app);
     this.res.publish(id, events);
-    this.scheduler.enqueue(newLiveCall(live, root, null, application, spec, payload, now));
+    this.scheduler.enqueue(newLiveCall(live, root, null, application, spec, payload, now, true));
     return { requestId: id, created: true };
   }
 

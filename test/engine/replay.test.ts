@@ -93,3 +93,37 @@ test("a child still running when its parent is retried is re-attached, not start
     await h.close();
   }
 });
+
+test("only a seq no attempt of the call asked for before skips the journal read; replays read it", async () => {
+  const h = await createHarness([fnSpec("parent", { retries }), fnSpec("child")]);
+  try {
+    const reads: number[] = [];
+    const find = h.store.findChildCall.bind(h.store);
+    h.store.findChildCall = (parentId, seq, item) => {
+      reads.push(seq);
+      return find(parentId, seq, item);
+    };
+    const ex = h.executor("ex");
+    const id = await h.invoke("parent");
+    const { second } = await retriedParent(h, ex, '"journaled"');
+    assert.deepEqual(reads, [], "the first attempt's call was new: no read");
+    // The replay of seq 0 reads the journal (its child is there); seq 1 was never asked: no read.
+    const again = ex.call(second.attemptId, 0, "child");
+    await h.settle();
+    const reply = ex.reply(second.attemptId, again);
+    assert.ok(reply?.ok);
+    assert.equal(dec.decode(reply.value as Uint8Array), '"journaled"');
+    ex.call(second.attemptId, 1, "child");
+    await h.settle();
+    assert.deepEqual(reads, [0]);
+    const next = ex.assignment("child")!;
+    assert.equal(ex.assignments().filter((a) => a.functionName === "child").length, 2, "seq 1 started a new child");
+    ex.succeed(next.attemptId);
+    await h.settle();
+    ex.succeed(second.attemptId);
+    await h.settle();
+    assert.equal((await h.request(id)).status, "succeeded");
+  } finally {
+    await h.close();
+  }
+});
