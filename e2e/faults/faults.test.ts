@@ -16,9 +16,6 @@ const T = { timeout: 60_000 };
 let d: Deployment;
 let client: TributaryClient;
 
-/** Runs (several map items per container message) are off by default; these tests turn them on. */
-const RUNS_ON = { TRIBUTARY_RUN_ITEMS: "64" };
-
 async function setup(env: Record<string, string> = {}): Promise<void> {
   d = await deployment({ TRIBUTARY_EXECUTOR_GRACE_MS: "1000", ...env });
   await d.startServer();
@@ -70,7 +67,7 @@ describe("faults", () => {
   });
 
   test("kill -9 of a container mid-run: its unstarted items retry as faults, no item runs twice", T, async () => {
-    await setup(RUNS_ON);
+    await setup();
     await d.startExecutor();
     const dir = workDir();
     const n = 200;
@@ -114,7 +111,7 @@ describe("faults", () => {
   });
 
   test("a map run in runs keeps every log line with its own item's attempt", T, async () => {
-    await setup(RUNS_ON);
+    await setup();
     await d.startExecutor();
     const n = 120;
     const { request_id } = await client.invoke("fault_log_map", {

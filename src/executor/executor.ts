@@ -49,12 +49,11 @@ import { notStartedError, Runs } from "./runs.js";
 export { defaultCapacity, type ExecutorOptions, type RunningExecutor } from "./options.js";
 
 /**
- * Default of `ExecutorOptions.runItems` (`TRIBUTARY_RUN_ITEMS` overrides it): 0, runs off. A review
- * of runs found defects that break §2's one call at a time per container (a run's container can go
- * back to the pool while its next item waits on a child) and let the server's backstop cancel
- * queued items that have not started; until those are fixed, runs are opt-in, for measurements.
+ * Default of `ExecutorOptions.runItems` (`TRIBUTARY_RUN_ITEMS` overrides it; 0 turns runs off): the
+ * most items of one run. The server's own cap (`maxRunItems`) and its spread over the executor's
+ * slots (engine/runs.ts) size each run.
  */
-const RUN_ITEMS = 0;
+const RUN_ITEMS = 64;
 
 export async function createExecutor(o: ExecutorOptions): Promise<RunningExecutor> {
   const id = o.id ?? stableId(o.dataDir);

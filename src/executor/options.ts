@@ -60,8 +60,8 @@ export interface ExecutorOptions {
   cgroupRoot?: string | undefined;
   /**
    * The most calls of one function the executor takes in one run (the server's `assign-run`: one
-   * container slot, items one after another); default 0, one attempt at a time (runs are opt-in until
-   * their known defects are fixed: see `RUN_ITEMS` in executor.ts).
+   * container slot, items one after another); default 64 (`RUN_ITEMS` in executor.ts), 0: one
+   * attempt at a time.
    */
   runItems?: number | undefined;
 }
