@@ -19,6 +19,7 @@ import { ATTEMPT_USAGE_COLUMNS, toAttempt, usageColumns, type SqlAttempt } from 
 import { jsonField, type Writes } from "./writes.js";
 import { column, preparePatch, type PatchField } from "./patch-update.js";
 import { UnknownRequestError } from "../shared/events.js";
+import { writeTransaction } from "./transaction.js";
 
 type AttemptMethods = Pick<
   Store,
@@ -80,7 +81,8 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
      WHERE a.status = 'running' AND r.namespace = @namespace AND r.application = @application
        AND r.version = @version AND c.function_name IN (SELECT value FROM json_each(@functions))`,
   );
-  const start = db.transaction(
+  const start = writeTransaction(
+    db,
     (
       a: NewAttempt,
       call: { attemptsUsed: number; infraRetries: number },
@@ -98,7 +100,7 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
 
   // A run's starts: the claims and inserts one by one (cheap statements), then per request one
   // `running` check, one seq reservation and the events in multi-row INSERTs.
-  const startMany = db.transaction((starts: AttemptStart[]): (RequestEvent[] | null)[] => {
+  const startMany = writeTransaction(db, (starts: AttemptStart[]): (RequestEvent[] | null)[] => {
     const out: (RequestEvent[] | null)[] = starts.map(() => null);
     const byRequest = new Map<string, number[]>();
     starts.forEach((s, i) => {
@@ -124,7 +126,8 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
     return out;
   });
 
-  const end = db.transaction(
+  const end = writeTransaction(
+    db,
     (id: string, a: AttemptPatch, c: CallPatch, r: RequestPatch | null, evs: NewEvent[]): RequestEvent[] | null => {
       const owner = runningOwner.get(id);
       if (!owner) return null;
@@ -150,13 +153,13 @@ export function attemptMethods(db: Database.Database, events: EventLog, writes: 
 
   return {
     async startAttempt(attempt, call, evs, limit) {
-      return start.immediate(attempt, call, evs, limit);
+      return start(attempt, call, evs, limit);
     },
     async startAttempts(starts) {
-      return starts.length ? startMany.immediate(starts) : [];
+      return starts.length ? startMany(starts) : [];
     },
     async finishAttempt(attemptId, attempt, call, request, evs) {
-      return end.immediate(attemptId, attempt, call, request, evs);
+      return end(attemptId, attempt, call, request, evs);
     },
     async getAttempt(id) {
       const row = byId.get(id);

@@ -6,6 +6,7 @@ import type { Store } from "../types.js";
 import type { EventLog } from "./events.js";
 import { toCall, type SqlCall } from "../shared/rows.js";
 import type { Writes } from "./writes.js";
+import { writeTransaction } from "./transaction.js";
 
 type CallMethods = Pick<
   Store,
@@ -35,19 +36,23 @@ export function callMethods(db: Database.Database, events: EventLog, writes: Wri
      ORDER BY c.created_at, c.rowid`,
   );
 
-  const create = db.transaction((call: Parameters<Writes["insertCall"]>[0], evs: Parameters<EventLog["append"]>[1]) =>
-    writes.insertCall(call) ? events.append(call.requestId, evs) : null,
+  const create = writeTransaction(
+    db,
+    (call: Parameters<Writes["insertCall"]>[0], evs: Parameters<EventLog["append"]>[1]) =>
+      writes.insertCall(call) ? events.append(call.requestId, evs) : null,
   );
   /** Thrown inside `createMany` to roll it back whole when one of its calls exists already. */
   const exists = new Error("a call exists");
-  const createMany = db.transaction(
+  const createMany = writeTransaction(
+    db,
     (requestId: string, calls: Parameters<Writes["insertCall"]>[0][], evs: Parameters<EventLog["append"]>[1]) => {
       for (const c of calls) if (!writes.insertCall(c)) throw exists;
       return events.append(requestId, evs);
     },
   );
   const requestOf = db.prepare<[string], { request_id: string }>("SELECT request_id FROM function_calls WHERE id = ?");
-  const transition = db.transaction(
+  const transition = writeTransaction(
+    db,
     (id: string, from: string, patch: Parameters<Writes["patchCall"]>[2], evs: Parameters<EventLog["append"]>[1]) => {
       const call = requestOf.get(id);
       return call && writes.patchCall(id, from, patch) ? events.append(call.request_id, evs) : null;
@@ -67,11 +72,11 @@ export function callMethods(db: Database.Database, events: EventLog, writes: Wri
       return row ? toCall(row) : null;
     },
     async createCall(call, evs) {
-      return create.immediate(call, evs);
+      return create(call, evs);
     },
     async createCalls(requestId, calls, evs) {
       try {
-        return createMany.immediate(requestId, calls, evs);
+        return createMany(requestId, calls, evs);
       } catch (e) {
         if (e === exists) return null;
         throw e;
@@ -81,7 +86,7 @@ export function callMethods(db: Database.Database, events: EventLog, writes: Wri
       return pending.all().map(toCall);
     },
     async transitionCall(id, from, patch, evs) {
-      return transition.immediate(id, from, patch, evs);
+      return transition(id, from, patch, evs);
     },
   };
 }

@@ -23,6 +23,7 @@ import { serverMethods } from "./servers.js";
 import { prepareWrites } from "./writes.js";
 import { withGroupCommit } from "./group-commit.js";
 import { startCheckpointer, type Checkpointer } from "./checkpointer.js";
+import { writeTransaction } from "./transaction.js";
 
 export type { SqliteStoreOptions } from "./open-db.js";
 export { SchemaTooNewError } from "../shared/migrations.js";
@@ -43,7 +44,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     applyMigrations(db);
     const events = createEventLog(db);
     const writes = prepareWrites(db);
-    const append = db.transaction((requestId: string, evs: Parameters<typeof events.append>[1]) =>
+    const append = writeTransaction(db, (requestId: string, evs: Parameters<typeof events.append>[1]) =>
       events.append(requestId, evs),
     );
     const store: Store = {
@@ -63,7 +64,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
       ...callMethods(db, events, writes),
       ...attemptMethods(db, events, writes),
       async appendEvents(requestId, evs) {
-        return append.immediate(requestId, evs);
+        return append(requestId, evs);
       },
       async listEvents(requestId, afterSeq, limit) {
         return events.list(requestId, afterSeq, limit);

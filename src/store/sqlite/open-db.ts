@@ -17,8 +17,9 @@
  *   store's CPU (bench/store-micro.ts; 23 % of its instructions under callgrind). The columns are written only from SQL literals
  *   and typed values (src/core/status.ts), and the PostgreSQL store, which runs the same contract
  *   suite, enforces the same CHECKs cheaply, so a write of a wrong word still fails a test.
- * - `temp_store = MEMORY`: each write method runs as a SAVEPOINT inside a group commit
- *   (group-commit.ts), and a savepoint keeps the pages it changes in a statement journal. With the
+ * - `temp_store = MEMORY`: a SAVEPOINT (a write transaction nested in an open one, or a write
+ *   method run again after an undo: transaction.ts) or a statement that may abort half-way keeps
+ *   the pages it changes in a statement journal. With the
  *   default, that journal spills to a temporary file past 64 KiB, so every page a method touched
  *   cost a `pwrite` (a third of the store's CPU per request in bench/store-micro.ts). In memory it
  *   costs a copy. The statement journal only undoes a failed method inside its transaction; crash

@@ -5,6 +5,7 @@
 import type Database from "better-sqlite3";
 import type { LogRow, MetricRow, StateRow, Store, StoredLog } from "../types.js";
 import { payloadParams, toPayload } from "../shared/rows.js";
+import { writeTransaction } from "./transaction.js";
 
 type RequestDataMethods = Pick<
   Store,
@@ -69,11 +70,11 @@ export function requestDataMethods(db: Database.Database): RequestDataMethods {
      WHERE request_id = ? AND id > ? ORDER BY id LIMIT ?`,
   );
 
-  const addMetrics = db.transaction((rows: MetricRow[]) => {
+  const addMetrics = writeTransaction(db, (rows: MetricRow[]) => {
     for (const m of rows)
       insertMetric.run(m.requestId, m.callId, m.functionName, m.attempt, m.kind, m.name, m.value, m.at);
   });
-  const appendLogs = db.transaction((rows: LogRow[]) => {
+  const appendLogs = writeTransaction(db, (rows: LogRow[]) => {
     for (const l of rows) insertLog.run(l.requestId, l.attemptId, l.callId, l.functionName, l.stream, l.ts, l.line);
   });
 
@@ -94,7 +95,7 @@ export function requestDataMethods(db: Database.Database): RequestDataMethods {
       }));
     },
     async addMetrics(rows) {
-      if (rows.length > 0) addMetrics.immediate(rows);
+      if (rows.length > 0) addMetrics(rows);
     },
     async listMetrics(requestId) {
       return metrics.all(requestId).map((r): MetricRow => ({
@@ -109,7 +110,7 @@ export function requestDataMethods(db: Database.Database): RequestDataMethods {
       }));
     },
     async appendLogs(rows) {
-      if (rows.length > 0) appendLogs.immediate(rows);
+      if (rows.length > 0) appendLogs(rows);
     },
     async listLogs(requestId, afterId, limit) {
       return logs.all(requestId, afterId, limit).map((r): StoredLog => ({

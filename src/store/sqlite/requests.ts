@@ -9,6 +9,7 @@ import type { ListRequestsQuery, NewCall, NewEvent, NewRequest, RequestRow, Stor
 import type { EventLog } from "./events.js";
 import { newRequestRow, payloadParams, toRequest, type SqlRequest } from "../shared/rows.js";
 import type { Writes } from "./writes.js";
+import { writeTransaction } from "./transaction.js";
 
 type RequestMethods = Pick<
   Store,
@@ -63,7 +64,8 @@ export function requestMethods(db: Database.Database, events: EventLog, writes: 
     "DELETE FROM requests WHERE id = ? AND status IN ('succeeded', 'failed', 'cancelled')",
   );
 
-  const create = db.transaction(
+  const create = writeTransaction(
+    db,
     (
       r: NewRequest,
       root: NewCall,
@@ -98,13 +100,13 @@ export function requestMethods(db: Database.Database, events: EventLog, writes: 
     },
   );
 
-  const finish = db.transaction((id: string, patch: Parameters<Writes["patchRequest"]>[1], evs: NewEvent[]) =>
+  const finish = writeTransaction(db, (id: string, patch: Parameters<Writes["patchRequest"]>[1], evs: NewEvent[]) =>
     writes.patchRequest(id, patch) ? events.append(id, evs) : null,
   );
 
   return {
     async createRequest(request, rootCall, evs) {
-      return create.immediate(request, rootCall, evs);
+      return create(request, rootCall, evs);
     },
     async getRequest(id) {
       const row = byId.get(id);
@@ -128,7 +130,7 @@ export function requestMethods(db: Database.Database, events: EventLog, writes: 
       return unfinished.all().map(toRequest);
     },
     async finishRequest(id, patch, evs) {
-      return finish.immediate(id, patch, evs);
+      return finish(id, patch, evs);
     },
     async deleteRequest(id) {
       // Calls, attempts, events, state, metrics and logs go with it (ON DELETE CASCADE).
