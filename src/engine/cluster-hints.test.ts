@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { HintChannel, Store } from "../store/types.js";
-import { ClusterHints } from "./cluster-hints.js";
+import { ClusterHints, packHints } from "./cluster-hints.js";
 
 /** A channel that records what is published and lets the test deliver notifications. */
 function channel() {
@@ -98,9 +98,9 @@ test("a hand-over request is published even when alone, and reaches other server
   assert.deepEqual(asked, [["srv-other", ["req-3"]]]);
 });
 
-test("events are hinted only for requests another server follows; a follow is announced, again on each poll", async () => {
+/** A started server whose store has no events to read, running the requests in `runs`; nothing published yet. */
+async function followingServer(runs: Set<string>): Promise<{ hints: ClusterHints; c: ReturnType<typeof channel> }> {
   const c = channel();
-  const runs = new Set(["req-here"]);
   const store = { listEvents: async () => [] } as unknown as Store;
   const hints = new ClusterHints(
     store,
@@ -115,6 +115,11 @@ test("events are hinted only for requests another server follows; a follow is an
   await hints.start();
   await turn();
   c.published.length = 0;
+  return { hints, c };
+}
+
+test("events are hinted only for requests another server follows; a follow is announced, again on each poll", async () => {
+  const { hints, c } = await followingServer(new Set(["req-here"]));
   hints.committed("req-here");
   await turn();
   assert.deepEqual(c.published, [], "nobody follows it elsewhere: no NOTIFY");
@@ -140,4 +145,56 @@ test("events are hinted only for requests another server follows; a follow is an
   await turn();
   assert.deepEqual(c.published, [{ e: [], s: ["req-away"] }], "and again on the poll");
   stop();
+});
+
+test("a poll announces every follow, over as many notifications as the payload limit needs", async () => {
+  const { hints, c } = await followingServer(new Set());
+  const ids = Array.from({ length: 1000 }, (_, i) => `req-${String(i).padStart(4, "0")}-0123456789abcdef0123456789`);
+  const stops = ids.map((id) => hints.follow(id, () => {}));
+  await turn();
+  c.published.length = 0;
+  hints.cancel("req-cancelled");
+  hints.poll();
+  await turn();
+  assert.ok(c.published.length > 1, "more than one payload");
+  const announced = c.published.flatMap((p) => (p.s as string[] | undefined) ?? []);
+  assert.deepEqual(announced, ids, "every follow, once, in order");
+  assert.deepEqual(
+    c.published.flatMap((p) => (p.c as string[] | undefined) ?? []),
+    ["req-cancelled"],
+  );
+  assert.deepEqual(c.published[0]!.e, [], "the first payload carries the head");
+  for (const p of c.published) assert.ok(JSON.stringify(p).length <= 7_000, "below NOTIFY's limit");
+  stops.forEach((stop) => stop());
+});
+
+test("packHints splits every list, hand-overs keep their server, and a full head goes alone", () => {
+  const many = (p: string): string[] => Array.from({ length: 400 }, (_, i) => `${p}-${i}-abcdefghijklmnopqrstuvwxyz`);
+  const lists: ["f" | "c" | "h" | "s", string[]][] = [
+    ["f", many("f")],
+    ["c", many("c")],
+    ["h", many("h")],
+    ["s", many("s")],
+  ];
+  const big = Array.from({ length: 200 }, (_, i) => `e-${i}-abcdefghijklmnopqrstu`);
+  const payloads = packHints({ e: big, w: 1 }, lists, "srv-me").map((p) => JSON.parse(p) as Record<string, unknown>);
+  for (const p of payloads) assert.ok(JSON.stringify(p).length <= 7_000);
+  assert.deepEqual(payloads[0]!.e, big);
+  assert.equal(payloads[0]!.w, 1);
+  assert.ok(
+    payloads.slice(1).every((p) => p.e === undefined && p.w === undefined),
+    "the head once",
+  );
+  for (const [key, ids] of lists) {
+    const got = payloads.flatMap((p) => {
+      const v = p[key];
+      if (v === undefined) return [];
+      if (key !== "h") return v as string[];
+      const [server, hs] = v as [string, string[]];
+      assert.equal(server, "srv-me");
+      return hs;
+    });
+    assert.deepEqual(got, ids, key);
+  }
+  assert.deepEqual(packHints({ e: [] }, [["s", []]], "srv-me"), ['{"e":[]}']);
 });

@@ -9,7 +9,8 @@
  * down, `c` the ids of requests whose owner is asked to cancel them, `j` the id of a server that
  * just started, `h` a server and the ids of requests whose attempts run on executors that moved to
  * it (their owner is asked to hand them over: cluster.ts). A hint is never the truth: followers
- * and claimers also poll, so a lost hint costs latency only.
+ * and claimers also poll, so a lost hint costs latency only. A flush whose lists do not fit one
+ * payload goes out in several (`packHints`): every id named is published.
  *
  * Alone: while the last lease renewal saw no other live server, hints that only wake others (`e`,
  * `w`) are not published (NOTIFY takes a database-wide lock at commit). A server that joins says
@@ -49,6 +50,45 @@ interface Hint {
   /** [the asking server, request ids]. */
   h?: [string, string[]];
   s?: string[];
+}
+
+/** The hint lists that name requests (`h` as `[this server, ids]`). */
+type ListKey = "f" | "c" | "h" | "s";
+
+/**
+ * One flush's hint as NOTIFY payloads, each below MAX_PAYLOAD bytes: `head` (`e`, `w`) and as many
+ * ids of the lists as fit go in the first; the rest follow in as many more as needed, so no id is
+ * dropped however many a flush names (a follower's `s` on its poll names every request it follows;
+ * a receiver handles each payload alone). Ids are ASCII (request ids), so a character is a byte.
+ */
+export function packHints(head: Hint, lists: readonly [ListKey, readonly string[]][], serverId: string): string[] {
+  const out: string[] = [];
+  let hint: Hint = head;
+  let size = JSON.stringify(head).length; // 2 for a continuation that carries nothing yet
+  for (const [key, ids] of lists) {
+    let list: string[] | null = null;
+    // The key, brackets and commas that starting this list in a payload adds.
+    const opening = key === "h" ? JSON.stringify(serverId).length + 12 : key.length + 6;
+    for (const id of ids) {
+      const cost = JSON.stringify(id).length + 1;
+      if (size + (list ? 0 : opening) + cost > MAX_PAYLOAD && size > 2) {
+        out.push(JSON.stringify(hint));
+        hint = {};
+        size = 2;
+        list = null;
+      }
+      if (!list) {
+        list = [];
+        if (key === "h") hint.h = [serverId, list];
+        else hint[key] = list;
+        size += opening;
+      }
+      list.push(id);
+      size += cost;
+    }
+  }
+  if (size > 2) out.push(JSON.stringify(hint));
+  return out;
 }
 
 /** Most requests remembered as followed elsewhere (the oldest are forgotten first). */
@@ -178,24 +218,27 @@ export class ClusterHints implements Follower {
     setImmediate(() => {
       this.flushDue = false;
       const changed = [...this.changed];
-      const list = changed.join(",");
-      const hint: Hint = { e: list.length > MAX_PAYLOAD ? "*" : changed };
-      if (this.workDue) hint.w = 1;
-      if (this.finished.size) hint.f = [...this.finished].slice(0, 100);
-      if (this.cancels.size) hint.c = [...this.cancels].slice(0, 100);
-      if (this.handOvers.size) hint.h = [this.serverId, [...this.handOvers].slice(0, 100)];
-      if (this.following.size) hint.s = [...this.following].slice(0, 100);
+      const head: Hint = { e: changed.join(",").length > MAX_PAYLOAD ? "*" : changed };
+      if (this.workDue) head.w = 1;
+      const lists: [ListKey, string[]][] = [
+        ["f", [...this.finished]],
+        ["c", [...this.cancels]],
+        ["h", [...this.handOvers]],
+        ["s", [...this.following]],
+      ];
+      const named = lists.some(([, ids]) => ids.length > 0);
       this.changed.clear();
       this.finished.clear();
       this.cancels.clear();
       this.handOvers.clear();
       this.following.clear();
       this.workDue = false;
-      if (this.alone && !hint.f && !hint.c && !hint.h && !hint.s) return; // nobody else to wake
-      if (changed.length === 0 && !hint.w && !hint.f && !hint.c && !hint.h && !hint.s) return;
-      this.channel.publish(JSON.stringify(hint)).catch(() => {
-        /* a hint: the poll covers a lost one */
-      });
+      if (this.alone && !named) return; // nobody else to wake
+      if (changed.length === 0 && !head.w && !named) return;
+      for (const payload of packHints(head, lists, this.serverId))
+        this.channel.publish(payload).catch(() => {
+          /* a hint: the poll covers a lost one */
+        });
     });
   }
 
