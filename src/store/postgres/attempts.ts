@@ -42,19 +42,20 @@ const COLUMNS = [
   ...ATTEMPT_USAGE_COLUMNS,
 ];
 
+/** The key of a limit: its advisory lock and its rows in `limited_attempts` (migration 012). */
+function limitKey(limit: ContainerLimit): string {
+  return `tributary.max:${limit.namespace}/${limit.application}@${limit.version}/${limit.functions.join(",")}`;
+}
+
 /**
  * Running attempts under `limit`, counted under a transaction-scoped advisory lock on its key: a
  * concurrent start of the same key (on any server) waits for this transaction, then counts ours.
+ * `limited_attempts` holds exactly the running attempts started under a limit (inserted by their
+ * start, deleted by their finish), so this reads a few rows, never the attempt history.
  */
-async function runningOf(tx: Tx, limit: ContainerLimit): Promise<number> {
-  const key = `tributary.max:${limit.namespace}/${limit.application}@${limit.version}/${limit.functions.join(",")}`;
+async function runningOf(tx: Tx, key: string): Promise<number> {
   await tx`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
-  const [row] = await tx<{ n: number }[]>`
-    SELECT count(*)::int AS n FROM attempts a
-      JOIN requests r ON r.id = a.request_id
-      JOIN function_calls c ON c.id = a.call_id
-    WHERE a.status = 'running' AND r.namespace = ${limit.namespace} AND r.application = ${limit.application}
-      AND r.version = ${limit.version} AND c.function_name = ANY(${limit.functions})`;
+  const [row] = await tx<{ n: number }[]>`SELECT count(*)::int AS n FROM limited_attempts WHERE limit_key = ${key}`;
   return row?.n ?? 0;
 }
 
@@ -77,8 +78,16 @@ export function attemptMethods(sql: Sql, begin: Begin): AttemptMethods {
       // issue order: its count must see every start of the same key before it, which a shared
       // transaction could interleave, and its claim the call's creation issued before it.
       return (limit ? begin.alone : begin.one)(async (tx: Tx) => {
-        if (limit && (await runningOf(tx, limit)) >= limit.max) return "full" as const;
+        const key = limit ? limitKey(limit) : null;
+        if (key !== null && (await runningOf(tx, key)) >= limit!.max) return "full" as const;
         const n = evs.length;
+        const limited =
+          key === null
+            ? tx``
+            : tx`, limited AS (
+              INSERT INTO limited_attempts (attempt_id, request_id, limit_key)
+              SELECT ${a.id}, ${a.requestId}, ${key} FROM claimed
+            )`;
         const [row] = await tx<{ claimed: boolean; event_seq: number | null }[]>`
           WITH claimed AS (
             UPDATE function_calls SET status = 'running', attempts_used = ${call.attemptsUsed},
@@ -92,7 +101,7 @@ export function attemptMethods(sql: Sql, begin: Begin): AttemptMethods {
             INSERT INTO attempts (id, call_id, request_id, number, executor_id, container_id, status, started_at)
             SELECT ${a.id}, ${a.callId}, ${a.requestId}, ${a.number}, ${a.executorId}, ${a.containerId}, 'running',
               ${a.startedAt} FROM claimed
-          ), events AS (${eventsInsert(tx, a.requestId, evs, tx`counter.event_seq - ${n} + 1`, tx`counter`)})
+          )${limited}, events AS (${eventsInsert(tx, a.requestId, evs, tx`counter.event_seq - ${n} + 1`, tx`counter`)})
           SELECT EXISTS (SELECT 1 FROM claimed) AS claimed, (SELECT event_seq FROM counter) AS event_seq,
             ${refusedUnless(tx, tx`EXISTS (SELECT 1 FROM claimed)`, tx`counter`, a.requestId)} AS refused`;
         if (!row!.claimed) return null;
@@ -126,6 +135,8 @@ export function attemptMethods(sql: Sql, begin: Begin): AttemptMethods {
         >`
           WITH att AS (
             UPDATE attempts SET ${tx(set)} WHERE id = ${id} AND status = ${"running"} RETURNING call_id, request_id
+          ), unlimited AS (
+            DELETE FROM limited_attempts WHERE attempt_id = ${id}
           ), call AS (
             UPDATE function_calls SET ${tx(callSet(c))}
             WHERE id = (SELECT call_id FROM att) AND status = 'running' RETURNING 1

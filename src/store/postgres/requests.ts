@@ -125,7 +125,8 @@ export function requestMethods(sql: Sql, begin: Begin): RequestMethods {
         const rows = await tx`DELETE FROM requests WHERE id = ${id} AND status IN ('succeeded', 'failed', 'cancelled')`;
         if (rows.count === 0) return false;
         await tx`
-          WITH a AS (DELETE FROM attempts WHERE request_id = ${id}), c AS (DELETE FROM function_calls WHERE request_id = ${id})
+          WITH a AS (DELETE FROM attempts WHERE request_id = ${id}), c AS (DELETE FROM function_calls WHERE request_id = ${id}),
+            l AS (DELETE FROM limited_attempts WHERE request_id = ${id})
           DELETE FROM events WHERE request_id = ${id}`;
         return true;
       });

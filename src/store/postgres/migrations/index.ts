@@ -18,6 +18,7 @@ import { sql as blobs } from "./008-blobs.js";
 import { sql as capabilities } from "./009-capabilities.js";
 import { sql as fenceRefusal } from "./010-fence-refusal.js";
 import { sql as hotPathWrites } from "./011-hot-path-writes.js";
+import { sql as limitedAttempts } from "./012-limited-attempts.js";
 
 export type { Migration };
 
@@ -33,4 +34,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: "capabilities", sql: capabilities },
   { version: 10, name: "fence-refusal", sql: fenceRefusal },
   { version: 11, name: "hot-path-writes", sql: hotPathWrites },
+  { version: 12, name: "limited-attempts", sql: limitedAttempts },
 ];
