@@ -10,8 +10,8 @@
  *   lower one. So, for a request whose first event this process published, an event past a gap is
  *   held until the gap's events arrive, or at most {@link HOLD_MS} (a gap nobody here will fill:
  *   the events were published elsewhere), then delivered in order.
- * - A request created in this process keeps a journal of its recent events (from seq 1, at most
- *   {@link JOURNAL_MAX} of them) until it finishes, so a subscriber that arrives right after the
+ * - A request created in this process keeps a journal of its recent events (from seq 1, the last
+ *   {@link JOURNAL_MAX} to twice that) until it finishes, so a subscriber that arrives right after the
  *   invoke (the SSE invoke, runRemote) replays them from memory instead of reading the store. A
  *   replay is offered only when the journal holds every event after the subscriber's position.
  */
@@ -59,8 +59,7 @@ export class EventBus {
       o.next = events[events.length - 1]!.seq + 1;
       this.deliver(requestId, events);
     } else {
-      for (const ev of events) if (ev.seq >= o.next) o.held.push(ev);
-      o.held.sort((a, b) => a.seq - b.seq);
+      for (const ev of events) if (ev.seq >= o.next) insertBySeq(o.held, ev);
       let n = 0;
       while (n < o.held.length && o.held[n]!.seq <= o.next) o.next = Math.max(o.next, o.held[n++]!.seq + 1);
       if (n > 0) this.deliver(requestId, o.held.splice(0, n));
@@ -142,9 +141,30 @@ export class EventBus {
       }
       j.events.push(ev);
     }
-    if (j.events.length > JOURNAL_MAX) {
+    // Trimmed to JOURNAL_MAX once twice that: a shift per event cost O(JOURNAL_MAX) each.
+    if (j.events.length > 2 * JOURNAL_MAX) {
       j.events.splice(0, j.events.length - JOURNAL_MAX);
       j.firstSeq = j.events[0]!.seq;
     }
   }
+}
+
+/**
+ * Inserts `ev` into `held`, kept sorted by seq. Events mostly come in seq order (an append); a
+ * whole sort per publish made a large map's held events cost O(n log n) each (a map's items are
+ * started and finished by many writers, whose commits settle out of seq order).
+ */
+function insertBySeq(held: RequestEvent[], ev: RequestEvent): void {
+  let hi = held.length;
+  if (hi === 0 || held[hi - 1]!.seq <= ev.seq) {
+    held.push(ev);
+    return;
+  }
+  let lo = 0;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (held[mid]!.seq <= ev.seq) lo = mid + 1;
+    else hi = mid;
+  }
+  held.splice(lo, 0, ev);
 }
