@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import postgres from "postgres";
-import { ev, inline, newRequest } from "../contract/fixtures.js";
+import { ev, inline, newRequest, seedRunning } from "../contract/fixtures.js";
 import { SchemaTooNewError } from "../shared/migrations.js";
 import { createPostgresStore } from "./index.js";
 import { applyMigrations } from "./migrate.js";
@@ -92,6 +92,51 @@ describe("postgres store lifecycle", { skip: skip ?? false }, () => {
       assert.deepEqual(await applyMigrations(sql as never, schema, withTwo), []);
       await sql`INSERT INTO two VALUES (1)`; // the table exists
       await assert.rejects(applyMigrations(sql as never, schema, [steps[1]!, steps[0]!]), /out of order/);
+    } finally {
+      await sql.end({ timeout: 5 });
+      await store.close();
+    }
+  });
+
+  test("a request row deleted by a server of any release takes its calls, attempts and events (migration 013)", async () => {
+    const schema = schemas.next();
+    const sql = postgres(TEST_POSTGRES_URL, { max: 1, onnotice: () => {}, connection: { search_path: schema } });
+    const store = createPostgresStore(TEST_POSTGRES_URL, { schema, max: 1 });
+    const count = async (id: string): Promise<number[]> =>
+      Promise.all(
+        ["function_calls", "attempts", "events"].map(async (t) =>
+          Number((await sql.unsafe(`SELECT count(*) AS n FROM ${t} WHERE request_id = $1`, [id]))[0]!.n),
+        ),
+      );
+    // A finished request with a call, an attempt and events; then the plain DELETE a server of a
+    // release before migration 011 sends (it relied on the foreign keys' cascades).
+    const finishedAndDeletedByOldServer = async (): Promise<string> => {
+      const { request, attempt } = await seedRunning(store);
+      await store.appendEvents(request.id, [ev("progress")]);
+      await store.finishAttempt(
+        attempt.id,
+        { status: "succeeded", finishedAt: 2 },
+        { status: "succeeded" },
+        { status: "succeeded" },
+        [],
+      );
+      assert.deepEqual(await count(request.id), [1, 1, 1]);
+      await sql`DELETE FROM requests WHERE id = ${request.id}`;
+      return request.id;
+    };
+    try {
+      await sql.unsafe(`CREATE SCHEMA "${schema}"`);
+      await applyMigrations(sql as never, schema, MIGRATIONS.slice(0, 12));
+      const orphaned = await finishedAndDeletedByOldServer();
+      assert.deepEqual(await count(orphaned), [1, 1, 1], "without the trigger the rows stay behind");
+      const kept = await seedRunning(store);
+      await store.appendEvents(kept.request.id, [ev("progress")]);
+
+      assert.deepEqual(await applyMigrations(sql as never, schema, MIGRATIONS), [13]);
+      assert.deepEqual(await count(orphaned), [0, 0, 0], "the migration sweeps rows orphaned before it");
+      assert.deepEqual(await count(kept.request.id), [1, 1, 1], "a live request's rows stay");
+      assert.deepEqual(await count(await finishedAndDeletedByOldServer()), [0, 0, 0]);
+      assert.deepEqual(await count(kept.request.id), [1, 1, 1]);
     } finally {
       await sql.end({ timeout: 5 });
       await store.close();

@@ -117,19 +117,10 @@ export function requestMethods(sql: Sql, begin: Begin): RequestMethods {
       return begin(async (tx) => ((await patchRequest(tx, id, patch)) ? appendEvents(tx, id, evs) : null));
     },
     async deleteRequest(id) {
-      return sql.begin(async (tx) => {
-        // State, metrics and logs go with it (ON DELETE CASCADE); calls, attempts and events have no
-        // foreign key (migration 011), so they are deleted here. In a statement of its own: its
-        // snapshot, taken once the request's row is ours, sees every row a writer of the request
-        // committed meanwhile, and no writer can add one after (it finds no request to number from).
-        const rows = await tx`DELETE FROM requests WHERE id = ${id} AND status IN ('succeeded', 'failed', 'cancelled')`;
-        if (rows.count === 0) return false;
-        await tx`
-          WITH a AS (DELETE FROM attempts WHERE request_id = ${id}), c AS (DELETE FROM function_calls WHERE request_id = ${id}),
-            l AS (DELETE FROM limited_attempts WHERE request_id = ${id})
-          DELETE FROM events WHERE request_id = ${id}`;
-        return true;
-      });
+      // State, metrics and logs go with it (ON DELETE CASCADE); its calls, attempts and events,
+      // which have no foreign key since migration 011, go through the trigger of migration 013.
+      const rows = await sql`DELETE FROM requests WHERE id = ${id} AND status IN ('succeeded', 'failed', 'cancelled')`;
+      return rows.count > 0;
     },
   };
 }

@@ -19,6 +19,7 @@ import { sql as capabilities } from "./009-capabilities.js";
 import { sql as fenceRefusal } from "./010-fence-refusal.js";
 import { sql as hotPathWrites } from "./011-hot-path-writes.js";
 import { sql as limitedAttempts } from "./012-limited-attempts.js";
+import { sql as requestDeleteTrigger } from "./013-request-delete-trigger.js";
 
 export type { Migration };
 
@@ -35,4 +36,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 10, name: "fence-refusal", sql: fenceRefusal },
   { version: 11, name: "hot-path-writes", sql: hotPathWrites },
   { version: 12, name: "limited-attempts", sql: limitedAttempts },
+  { version: 13, name: "request-delete-trigger", sql: requestDeleteTrigger },
 ];
