@@ -126,7 +126,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
   const runs = new Runs({
     attempts,
     acquire,
-    arm,
+    arm: (r, c) => arm(r, c, true),
     giveBack: (r, why) =>
       finish(r, {
         t: "done",
@@ -295,8 +295,12 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     container.send(runMessage(run.a, inputFile, container));
   }
 
-  /** `run` starts on `container` now: its timer, its meter, and the server is told. */
-  function arm(run: AttemptRun, container: ContainerProcess): void {
+  /**
+   * `run` starts on `container` now: its timer, its meter, and the server is told. `inRun`: an item
+   * of a run, whose container reports its own CPU at the end (no start reading, unless a cgroup is
+   * read: its counter also covers processes the container never reaped).
+   */
+  function arm(run: AttemptRun, container: ContainerProcess, inRun = false): void {
     const a = run.a;
     run.container = container;
     container.attemptId = a.attemptId;
@@ -317,6 +321,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
       probe: (full) => limits.probe(container, full),
       now: () => clock.now(),
       alwaysReadAtEnd: limits.readsCgroup(container),
+      startReading: !inRun || limits.readsCgroup(container),
     });
   }
 

@@ -46,6 +46,13 @@ export interface AttemptMeterOptions {
    * cgroup, whose counter also covers processes of the container that its Node never reaped.
    */
   alwaysReadAtEnd?: boolean | undefined;
+  /**
+   * False: no reading at the start (an item of a run, started as the one before it returned: one
+   * `/proc` read fewer per item). The CPU is then the container's own figure at the end (its Node
+   * process and the children it reaped, exact), without the rest of its tree; an attempt whose
+   * container did not report (killed, crashed) has no CPU figure.
+   */
+  startReading?: boolean | undefined;
 }
 
 /** What the attempt's end adds to the meter's own readings. */
@@ -78,7 +85,7 @@ export class AttemptMeter {
 
   constructor(private readonly o: AttemptMeterOptions) {
     this.startedAt = o.now();
-    const s = o.probe(false);
+    const s = o.startReading === false ? null : o.probe(false);
     this.startCpu = s?.cpuSeconds ?? null;
     this.lastCpu = this.startCpu;
     this.peak = s?.rssBytes ?? null;
