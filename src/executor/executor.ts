@@ -162,8 +162,8 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     spool.discard(run.a.attemptId);
     for (const key of rpcs.keys()) if (key.startsWith(`${run.a.attemptId}:`)) rpcs.delete(key);
     unacked.set(run.a.attemptId, result);
-    outbox.put(result);
-    send(result);
+    results.push(result);
+    if (results.length === 1) queueMicrotask(sendResults);
     const c = run.container;
     if (!c) return;
     if (run.queue && (!reuse || c.state === "exited" || c.killReason))
@@ -173,6 +173,29 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
     const current = c.attemptId === run.a.attemptId ? undefined : attempts.get(c.attemptId ?? "");
     if (current && current.container === c && !current.finished) return;
     pool.release(c);
+  }
+
+  /**
+   * Results of this turn, kept in the outbox in one write, then sent: a run's container returns
+   * several items' results at once when they are quick (see the `done` handler).
+   */
+  const results: Extract<FromExecutor, { t: "done" }>[] = [];
+  function sendResults(): void {
+    const batch = results.splice(0);
+    outbox.putAll(batch);
+    for (const r of batch) send(r);
+  }
+
+  /** Results read from containers, reported together one check phase later (see `done`). */
+  let reporting: (() => void)[] = [];
+  function report(f: () => void): void {
+    reporting.push(f);
+    if (reporting.length > 1) return;
+    setImmediate(() => {
+      const now = reporting;
+      reporting = [];
+      for (const g of now) g();
+    });
   }
 
   function fail(run: AttemptRun, reason: FailureReason, error: PlainError): void {
@@ -385,7 +408,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
         if (run.queue) runs.next(run.queue, c);
         // One check phase later: output the function wrote before returning (already in the pipe,
         // read in this same poll phase) is queued before the result.
-        setImmediate(() => {
+        report(() => {
           // DESIGN §2 Logs: an uncaught error ends the attempt's stderr, so `logs` alone explains it.
           if (!m.ok) send({ t: "logs", lines: errorLogLines(m.attemptId, m.error, Date.now()) });
           finish(run, stripOwn(m), { ownRss: m.rss, ownCpuMicros: m.cpuMicros }, true);

@@ -150,3 +150,30 @@ test("records of the earlier log format (v8 bodies) are still read", () =>
     );
     assert.deepEqual((found[0] as Extract<OutboxEntry, { ok: true }>).value, new Uint8Array(8).fill(7));
   }));
+
+test("results kept together (putAll) are found by a restart, with the tombstones that waited, and a given-back result keeps its flag", () =>
+  withDir((dir) => {
+    const a = new Outbox(dir);
+    a.load();
+    a.put(done("p1"));
+    a.remove("p1"); // its tombstone goes out with the next write
+    const back: OutboxEntry = {
+      t: "done",
+      attemptId: "p4",
+      ok: false,
+      reason: "internal_error",
+      error: { name: "InternalError", message: "not started", retryable: true },
+      notStarted: true,
+    };
+    a.putAll([done("p2"), done("p3", 100), back]);
+    const found = new Outbox(dir).load();
+    assert.deepEqual(found.map((m) => m.attemptId).sort(), ["p2", "p3", "p4"]);
+    assert.deepEqual(
+      (found.find((m) => m.attemptId === "p3") as Extract<OutboxEntry, { ok: true }>).value,
+      new Uint8Array(100).fill(7),
+    );
+    assert.deepEqual(
+      found.find((m) => m.attemptId === "p4"),
+      back,
+    );
+  }));

@@ -11,7 +11,7 @@
  * A body is a result as JSON followed by its value's raw bytes, a tombstone's attempt id, or (a
  * result the JSON form cannot hold, and records of earlier versions) a `v8.serialize` of the
  * message, told apart by their first byte: `v8.serialize` cost 12 µs a record, more than the write.
- * Each result is one synchronous write to an open descriptor, in the turn the result is sent: a few
+ * The results of one turn (`putAll`) are one synchronous write to an open descriptor, in the turn they are sent: a few
  * microseconds, where a file per result (create, rename, unlink) cost 0.1–0.6 ms of CPU each on the
  * loaded bench machine (BENCHMARKS.md, session of 2026-11-26 evening). Tombstones are not written on
  * their own: they wait for the next result's write to their segment (one `writev`), or at most
@@ -126,25 +126,46 @@ export class Outbox {
 
   /** Keeps a result until {@link remove} (after {@link load}, which opens the log). */
   put(m: OutboxEntry): void {
-    if (!NAME.test(m.attemptId)) return; // not a file name: kept in memory only, as before
+    this.putAll([m]);
+  }
+
+  /**
+   * {@link put} for several results: one write per segment they land in (normally one), so the
+   * results a run's container returned within one turn cost one system call.
+   */
+  putAll(ms: readonly OutboxEntry[]): void {
     if (this.segments.length === 0) return; // not loaded yet, or closed: kept in memory only
-    const rec = record(m);
-    let s = this.segments[this.active]!;
-    const other = this.segments[1 - this.active]!;
-    if (s.bytes >= SEGMENT_BYTES && other.live === 0) {
-      this.empty(other);
-      this.active = 1 - this.active;
-      s = other;
-    }
-    try {
-      // One write, with O_APPEND landing whole at the end: the waiting tombstones, then the result.
-      if (s.tombstones.length === 0) writeSync(s.fd, rec);
-      else writevSync(s.fd, [...s.tombstones.splice(0), rec]);
+    let writing: { s: Segment; index: number; recs: Buffer[]; ids: string[] } | null = null;
+    for (const m of ms) {
+      if (!NAME.test(m.attemptId)) continue; // not a file name: kept in memory only, as before
+      const rec = record(m);
+      let s = this.segments[this.active]!;
+      const other = this.segments[1 - this.active]!;
+      if (s.bytes >= SEGMENT_BYTES && other.live === 0) {
+        if (writing) this.append(writing);
+        writing = null;
+        this.empty(other);
+        this.active = 1 - this.active;
+        s = other;
+      }
+      // The waiting tombstones go first, in the same write.
+      writing ??= { s, index: this.active, recs: s.tombstones.splice(0), ids: [] };
+      writing.recs.push(rec);
+      writing.ids.push(m.attemptId);
       s.bytes += rec.length;
-      s.live++;
-      this.where.set(m.attemptId, this.active);
+    }
+    if (writing) this.append(writing);
+  }
+
+  /** One write, with O_APPEND landing whole at the end. */
+  private append(w: { s: Segment; index: number; recs: Buffer[]; ids: string[] }): void {
+    try {
+      if (w.recs.length === 1) writeSync(w.s.fd, w.recs[0]!);
+      else writevSync(w.s.fd, w.recs);
+      w.s.live += w.ids.length;
+      for (const id of w.ids) this.where.set(id, w.index);
     } catch (e) {
-      failed(m.attemptId, e);
+      for (const id of w.ids) failed(id, e);
     }
   }
 
@@ -246,7 +267,7 @@ export class Outbox {
 }
 
 /** The fields a result's JSON form holds; a result with any other is kept as `v8.serialize`. */
-const JSON_FIELDS = new Set(["t", "attemptId", "ok", "value", "contentType", "error", "reason", "usage"]);
+const JSON_FIELDS = new Set(["t", "attemptId", "ok", "value", "contentType", "error", "reason", "usage", "notStarted"]);
 
 /**
  * A result as one framed record: `[u32 length][RESULT][u32 json length][json][value bytes]`, the
