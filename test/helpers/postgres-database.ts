@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import type { Store } from "../../src/store/types.js";
 import { createPostgresStore } from "../../src/store/postgres/index.js";
+import { VOCABULARY_CHECKS } from "../../src/store/postgres/vocabulary-checks.js";
 
 /** `TRIBUTARY_TEST_POSTGRES_URL`, else the local trust-auth server used in development and CI. */
 export const TEST_POSTGRES_URL = process.env.TRIBUTARY_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -51,10 +52,20 @@ export function schemaFactory(url = TEST_POSTGRES_URL): { next(): string; dropAl
   };
 }
 
-/** A migrated store in `schema` whose `close()` also drops the schema. */
+/**
+ * A migrated store in `schema` whose `close()` also drops the schema. The schema also gets the
+ * status CHECKs that production schemas do without (vocabulary-checks.ts): a test that writes a
+ * wrong word fails.
+ */
 export async function storeInFreshSchema(schema: string, url = TEST_POSTGRES_URL): Promise<Store> {
   const store = createPostgresStore(url, { schema, max: 4 });
   await store.migrate();
+  const sql = postgres(url, { max: 1, onnotice: () => {}, connection: { search_path: schema } });
+  try {
+    await sql.unsafe(VOCABULARY_CHECKS);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
   const close = store.close.bind(store);
   store.close = async () => {
     await close();
