@@ -143,11 +143,7 @@ test("a database migrated by a newer build is refused with a clear error", () =>
 
 test("a database at version 9 upgrades: 011 drops the unread indexes and its pending calls are still listed", async () => {
   const path = join(root, "v9.db");
-  const db = openDatabase(path);
-  applyMigrations(
-    db,
-    MIGRATIONS.filter((m) => m.version <= 9),
-  );
+  const db = databaseAt(path, 9);
   db.exec(`INSERT INTO requests (id, namespace, application, version, status, root_call_id, created_at)
              VALUES ('r1', 'default', 'app', 1, 'pending', 'c1', 1);
            INSERT INTO function_calls (id, request_id, seq, item, function_name, args_type, args_size, status, not_before, created_at)
@@ -162,12 +158,75 @@ test("a database at version 9 upgrades: 011 drops the unread indexes and its pen
   } finally {
     await store.close();
   }
-  const after11 = new Database(path, { readonly: true });
-  try {
-    const names = after11.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").pluck().all();
-    assert.ok(!names.includes("calls_pending") && !names.includes("attempts_running"), String(names));
-    assert.ok(after11.prepare("SELECT 1 FROM schema_migrations WHERE version = 11").get());
-  } finally {
-    after11.close();
-  }
+  const { names, applied } = indexesAndMigrations(path);
+  assert.ok(!names.includes("calls_pending") && !names.includes("attempts_running"), String(names));
+  assert.ok(applied.includes(11));
 });
+
+test("a database at version 11 upgrades: 012 lists an application's requests by status from the new indexes", async () => {
+  const path = join(root, "v11.db");
+  const db = databaseAt(path, 11);
+  const insert = db.prepare(
+    `INSERT INTO requests (id, namespace, application, version, status, root_call_id, created_at)
+     VALUES (?, 'default', 'app', 1, ?, ?, ?)`,
+  );
+  const statuses = ["pending", "running", "succeeded", "failed", "cancelled", "succeeded", "running"];
+  statuses.forEach((status, i) => insert.run(`r${i}`, status, `c${i}`, i + 1));
+  db.close();
+
+  const store = createSqliteStore(path);
+  try {
+    const ids = async (status?: "pending" | "running" | "succeeded" | "failed" | "cancelled") =>
+      (await store.listRequests({ namespace: "default", application: "app", status, limit: 10 })).rows.map((r) => r.id);
+    assert.deepEqual(await ids("succeeded"), ["r5", "r2"]);
+    assert.deepEqual(await ids("running"), ["r6", "r1"]);
+    assert.deepEqual(await ids("pending"), ["r0"]);
+    assert.deepEqual(await ids("failed"), ["r3"]);
+    assert.deepEqual(await ids(), ["r6", "r5", "r4", "r3", "r2", "r1", "r0"]);
+    // A page boundary inside the unfinished ones: the cursor resumes after r6.
+    const first = await store.listRequests({ namespace: "default", application: "app", status: "running", limit: 1 });
+    assert.deepEqual(
+      first.rows.map((r) => r.id),
+      ["r6"],
+    );
+    const second = await store.listRequests({
+      namespace: "default",
+      application: "app",
+      status: "running",
+      limit: 1,
+      cursor: first.nextCursor!,
+    });
+    assert.deepEqual(
+      second.rows.map((r) => r.id),
+      ["r1"],
+    );
+  } finally {
+    await store.close();
+  }
+  const { names, applied } = indexesAndMigrations(path);
+  assert.ok(!names.includes("requests_by_app_status") && names.includes("requests_finished_by_app"), String(names));
+  assert.ok(applied.includes(12));
+});
+
+/** A new database at `path` migrated up to `version` only (the schema an older build left). */
+function databaseAt(path: string, version: number): Database.Database {
+  const db = openDatabase(path);
+  applyMigrations(
+    db,
+    MIGRATIONS.filter((m) => m.version <= version),
+  );
+  return db;
+}
+
+/** The index names and applied migration versions of the database at `path`. */
+function indexesAndMigrations(path: string): { names: unknown[]; applied: unknown[] } {
+  const db = new Database(path, { readonly: true });
+  try {
+    return {
+      names: db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").pluck().all(),
+      applied: db.prepare("SELECT version FROM schema_migrations").pluck().all(),
+    };
+  } finally {
+    db.close();
+  }
+}

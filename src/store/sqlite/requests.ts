@@ -31,9 +31,13 @@ export function requestMethods(db: Database.Database, events: EventLog, writes: 
        input_blob, idempotency_key, input_hash, headers, root_call_id, created_at, event_seq, owner, needs)
      VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  // (created_at, id) < (cursor) with a row value: SQLite walks the (ns, app[, status], created_at
-  // DESC, id DESC) index from the cursor, so a page costs O(limit) whatever its depth. The optional
-  // filters add conditions; one prepared statement per combination of them, made on first use.
+  // (created_at, id) < (cursor) with a row value: SQLite walks the (ns, app, created_at DESC, id
+  // DESC) index from the cursor, so a page costs O(limit) whatever its depth. A status filter walks
+  // `requests_finished_by_app` (ns, app, status, …) for a finished status, the same way, and
+  // `requests_unfinished` (every request in flight, newest first) for pending or running
+  // (migration 012). Each names its index, and repeats the index's WHERE word for word, which is
+  // what lets SQLite use a partial index. The optional filters add conditions; one prepared
+  // statement per combination of them, made on first use.
   const pages = new Map<string, Database.Statement<unknown[], SqlRequest>>();
   function pageQuery(q: ListRequestsQuery): { stmt: Database.Statement<unknown[], SqlRequest>; args: unknown[] } {
     const where = ["namespace = ?", "application = ?"];
@@ -42,7 +46,17 @@ export function requestMethods(db: Database.Database, events: EventLog, writes: 
       where.push(condition);
       args.push(...values);
     };
-    if (q.status !== undefined) add("status = ?", q.status);
+    let index = "";
+    if (q.status !== undefined) {
+      add("status = ?", q.status);
+      if (q.status === "pending" || q.status === "running") {
+        index = "INDEXED BY requests_unfinished";
+        add("status IN ('pending','running')");
+      } else {
+        index = "INDEXED BY requests_finished_by_app";
+        add("status NOT IN ('pending','running')");
+      }
+    }
     if (q.createdAfter !== undefined) add("created_at >= ?", q.createdAfter);
     // substr(), not LIKE: exact and case-sensitive, with no wildcard to escape.
     if (q.idPrefix !== undefined) add("substr(id, 1, ?) = ?", q.idPrefix.length, q.idPrefix);
@@ -50,7 +64,7 @@ export function requestMethods(db: Database.Database, events: EventLog, writes: 
     let stmt = pages.get(key);
     if (!stmt) {
       stmt = db.prepare<unknown[], SqlRequest>(
-        `SELECT ${REQUEST_COLUMNS} FROM requests WHERE ${key} AND (created_at, id) < (?, ?)
+        `SELECT ${REQUEST_COLUMNS} FROM requests ${index} WHERE ${key} AND (created_at, id) < (?, ?)
          ORDER BY created_at DESC, id DESC LIMIT ?`,
       );
       pages.set(key, stmt);

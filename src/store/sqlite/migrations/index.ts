@@ -16,6 +16,7 @@ import { sql as serverLeases } from "./007-server-leases.js";
 import { sql as dropOwnerIndex } from "./008-drop-owner-index.js";
 import { sql as capabilities } from "./009-capabilities.js";
 import { sql as unreadIndexes } from "./011-unread-indexes.js";
+import { sql as finishedByApp } from "./012-finished-by-app.js";
 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "init", sql: init },
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: "drop-owner-index", sql: dropOwnerIndex },
   { version: 9, name: "capabilities", sql: capabilities },
   { version: 11, name: "unread-indexes", sql: unreadIndexes },
+  { version: 12, name: "finished-by-app", sql: finishedByApp },
 ];
