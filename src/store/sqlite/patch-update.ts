@@ -50,7 +50,9 @@ export function preparePatch<P>(
       for (const v of values) params.push(v);
     }
     for (const v of tail) params.push(v);
-    return (byShape.get(shape) ?? prepare(shape)).run(params);
+    // Spread, not the array: better-sqlite3 reads an array argument's elements one by one through
+    // v8::Object::Get (~430 instructions each under callgrind); arguments it reads directly.
+    return (byShape.get(shape) ?? prepare(shape)).run(...params);
   };
 }
 
