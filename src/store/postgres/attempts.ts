@@ -21,6 +21,7 @@ import type { Sql, Tx } from "./connect.js";
 import type { Begin } from "./group-commit.js";
 import { eventsInsert, keptCount, ownerFence, refusedUnless } from "./events.js";
 import { callSet, requestSet } from "./writes.js";
+import { q, run, setList, type Param } from "./statement.js";
 
 type AttemptMethods = Pick<
   Store,
@@ -83,12 +84,14 @@ export function attemptMethods(sql: Sql, begin: Begin): AttemptMethods {
         const n = evs.length;
         const limited =
           key === null
-            ? tx``
-            : tx`, limited AS (
+            ? q``
+            : q`, limited AS (
               INSERT INTO limited_attempts (attempt_id, request_id, limit_key)
               SELECT ${a.id}, ${a.requestId}, ${key} FROM claimed
             )`;
-        const [row] = await tx<{ claimed: boolean; event_seq: number | null }[]>`
+        const [row] = await run<{ claimed: boolean; event_seq: number | null }>(
+          tx,
+          q`
           WITH claimed AS (
             UPDATE function_calls SET status = 'running', attempts_used = ${call.attemptsUsed},
               infra_retries = ${call.infraRetries}, pending_reason = NULL
@@ -96,21 +99,22 @@ export function attemptMethods(sql: Sql, begin: Begin): AttemptMethods {
           ), counter AS (
             UPDATE requests SET event_seq = event_seq + ${n},
               status = CASE WHEN status = 'pending' THEN 'running' ELSE status END
-            WHERE id = ${a.requestId} AND EXISTS (SELECT 1 FROM claimed) AND ${ownerFence(tx)} RETURNING event_seq
+            WHERE id = ${a.requestId} AND EXISTS (SELECT 1 FROM claimed) AND ${ownerFence} RETURNING event_seq
           ), attempt AS (
             INSERT INTO attempts (id, call_id, request_id, number, executor_id, container_id, status, started_at)
             SELECT ${a.id}, ${a.callId}, ${a.requestId}, ${a.number}, ${a.executorId}, ${a.containerId}, 'running',
               ${a.startedAt} FROM claimed
-          )${limited}, events AS (${eventsInsert(tx, a.requestId, evs, tx`counter.event_seq - ${n} + 1`, tx`counter`)})
+          )${limited}, events AS (${eventsInsert(a.requestId, evs, q`counter.event_seq - ${n} + 1`, q`counter`)})
           SELECT EXISTS (SELECT 1 FROM claimed) AS claimed, (SELECT event_seq FROM counter) AS event_seq,
-            ${refusedUnless(tx, tx`EXISTS (SELECT 1 FROM claimed)`, tx`counter`, a.requestId)} AS refused`;
+            ${refusedUnless(q`EXISTS (SELECT 1 FROM claimed)`, q`counter`, a.requestId)} AS refused`,
+        );
         if (!row!.claimed) return null;
         return evs.map((e, i) => ({ ...e, seq: row!.event_seq! - n + 1 + i }));
       });
     },
     async finishAttempt(id, a, c, r, evs) {
       return begin.one(async (tx) => {
-        const set: Record<string, string | number | boolean | null> = { status: a.status, finished_at: a.finishedAt };
+        const set: Record<string, Param> = { status: a.status, finished_at: a.finishedAt };
         if (a.failureReason !== undefined) set.failure_reason = a.failureReason;
         if (a.error !== undefined) set.error = json(a.error);
         if (a.containerId !== undefined) set.container_id = a.containerId;
@@ -120,36 +124,41 @@ export function attemptMethods(sql: Sql, begin: Begin): AttemptMethods {
         // by `fin` when the request patch applies (it is unfinished), else by `counter`. An event
         // announcing a change that did not happen is not inserted: the stream never shows what the
         // store does not hold (e.g. no second `request:finished` after a cancellation).
-        const called = tx`EXISTS (SELECT 1 FROM call)`;
-        const fenced = ownerFence(tx);
+        const called = q`EXISTS (SELECT 1 FROM call)`;
         const fin =
           r === null
-            ? tx`SELECT NULL::bigint AS event_seq WHERE false`
-            : tx`UPDATE requests SET ${tx(requestSet(r))},
-                event_seq = event_seq + ${keptCount(tx, evs, { call: called, request: tx`true` })}
-              WHERE id = (SELECT request_id FROM att) AND status IN (${"pending"}, ${"running"}) AND ${fenced}
+            ? q`SELECT NULL::bigint AS event_seq WHERE false`
+            : q`UPDATE requests SET ${setList(requestSet(r))},
+                event_seq = event_seq + ${keptCount(evs, { call: called, request: q`true` })}
+              WHERE id = (SELECT request_id FROM att) AND status IN (${"pending"}, ${"running"}) AND ${ownerFence}
               RETURNING event_seq`;
-        const keep = { call: called, request: tx`seqs.finished` };
-        const [row] = await tx<
-          { request_id: string; call_changed: boolean; request_changed: boolean | null; event_seq: number }[]
-        >`
+        const keep = { call: called, request: q`seqs.finished` };
+        const [row] = await run<{
+          request_id: string;
+          call_changed: boolean;
+          request_changed: boolean | null;
+          event_seq: number;
+        }>(
+          tx,
+          q`
           WITH att AS (
-            UPDATE attempts SET ${tx(set)} WHERE id = ${id} AND status = ${"running"} RETURNING call_id, request_id
+            UPDATE attempts SET ${setList(set)} WHERE id = ${id} AND status = ${"running"} RETURNING call_id, request_id
           ), unlimited AS (
             DELETE FROM limited_attempts WHERE attempt_id = ${id}
           ), call AS (
-            UPDATE function_calls SET ${tx(callSet(c))}
+            UPDATE function_calls SET ${setList(callSet(c))}
             WHERE id = (SELECT call_id FROM att) AND status = 'running' RETURNING 1
           ), fin AS (${fin}), counter AS (
-            UPDATE requests SET event_seq = event_seq + ${keptCount(tx, evs, { call: called, request: tx`false` })}
-            WHERE id = (SELECT request_id FROM att) AND NOT EXISTS (SELECT 1 FROM fin) AND ${fenced}
+            UPDATE requests SET event_seq = event_seq + ${keptCount(evs, { call: called, request: q`false` })}
+            WHERE id = (SELECT request_id FROM att) AND NOT EXISTS (SELECT 1 FROM fin) AND ${ownerFence}
             RETURNING event_seq
           ), seqs AS (
             SELECT event_seq, true AS finished FROM fin UNION ALL SELECT event_seq, false FROM counter
-          ), events AS (${eventsInsert(tx, tx`att.request_id`, evs, tx`seqs.event_seq - ${keptCount(tx, evs, keep)} + 1`, tx`seqs, att`, keep)})
+          ), events AS (${eventsInsert(q`att.request_id`, evs, q`seqs.event_seq - ${keptCount(evs, keep)} + 1`, q`seqs, att`, keep)})
           SELECT att.request_id, ${called} AS call_changed, (SELECT finished FROM seqs) AS request_changed,
-            (SELECT event_seq FROM seqs) AS event_seq, ${refusedUnless(tx, tx`true`, tx`seqs`, tx`att.request_id`)} AS refused
-          FROM att`;
+            (SELECT event_seq FROM seqs) AS event_seq, ${refusedUnless(q`true`, q`seqs`, q`att.request_id`)} AS refused
+          FROM att`,
+        );
         if (!row) return null;
         const kept = evs.filter(
           (e) =>

@@ -7,6 +7,7 @@ import type { Sql } from "./connect.js";
 import type { Begin } from "./group-commit.js";
 import { appendEvents, eventsInsert, ownerFence, refused, refusedUnless } from "./events.js";
 import { callInsert, callsInsert, patchCall } from "./writes.js";
+import { q, run } from "./statement.js";
 
 type CallMethods = Pick<
   Store,
@@ -67,13 +68,16 @@ export function callMethods(sql: Sql, begin: Begin): CallMethods {
         // claims it and numbers its events after these. ON CONFLICT (id) only: a different id at a
         // taken (parent, seq, item) is an engine bug and fails loudly (see `insertCall`).
         const n = evs.length;
-        const [row] = await tx<{ created: boolean; event_seq: number | null }[]>`
-          WITH created AS (${callInsert(tx, call)} ON CONFLICT (id) DO NOTHING RETURNING 1), counter AS (
+        const [row] = await run<{ created: boolean; event_seq: number | null }>(
+          tx,
+          q`
+          WITH created AS (${callInsert(call)} ON CONFLICT (id) DO NOTHING RETURNING 1), counter AS (
             UPDATE requests SET event_seq = event_seq + ${n}
-            WHERE id = ${call.requestId} AND EXISTS (SELECT 1 FROM created) AND ${ownerFence(tx)} RETURNING event_seq
-          ), events AS (${eventsInsert(tx, call.requestId, evs, tx`counter.event_seq - ${n} + 1`, tx`counter`)})
+            WHERE id = ${call.requestId} AND EXISTS (SELECT 1 FROM created) AND ${ownerFence} RETURNING event_seq
+          ), events AS (${eventsInsert(call.requestId, evs, q`counter.event_seq - ${n} + 1`, q`counter`)})
           SELECT EXISTS (SELECT 1 FROM created) AS created, (SELECT event_seq FROM counter) AS event_seq,
-            ${refusedUnless(tx, tx`EXISTS (SELECT 1 FROM created)`, tx`counter`, call.requestId)} AS refused`;
+            ${refusedUnless(q`EXISTS (SELECT 1 FROM created)`, q`counter`, call.requestId)} AS refused`,
+        );
         if (!row!.created) return null;
         return evs.map((e, i) => ({ ...e, seq: row!.event_seq! - n + 1 + i }));
       });
@@ -87,13 +91,16 @@ export function callMethods(sql: Sql, begin: Begin): CallMethods {
       const n = evs.length;
       try {
         return await begin(async (tx) => {
-          const [row] = await tx<{ created: number; event_seq: number | null }[]>`
-            WITH created AS (${callsInsert(tx, calls)} ON CONFLICT (id) DO NOTHING RETURNING 1), counter AS (
+          const [row] = await run<{ created: number; event_seq: number | null }>(
+            tx,
+            q`
+            WITH created AS (${callsInsert(calls)} ON CONFLICT (id) DO NOTHING RETURNING 1), counter AS (
               UPDATE requests SET event_seq = event_seq + ${n}
-              WHERE id = ${requestId} AND (SELECT count(*) FROM created) = ${calls.length} AND ${ownerFence(tx)}
+              WHERE id = ${requestId} AND (SELECT count(*) FROM created) = ${calls.length} AND ${ownerFence}
               RETURNING event_seq
-            ), events AS (${eventsInsert(tx, requestId, evs, tx`counter.event_seq - ${n} + 1`, tx`counter`)})
-            SELECT (SELECT count(*) FROM created)::int AS created, (SELECT event_seq FROM counter) AS event_seq`;
+            ), events AS (${eventsInsert(requestId, evs, q`counter.event_seq - ${n} + 1`, q`counter`)})
+            SELECT (SELECT count(*) FROM created)::int AS created, (SELECT event_seq FROM counter) AS event_seq`,
+          );
           if (row!.created !== calls.length) throw exists;
           if (row!.event_seq === null) throw await refused(tx, requestId);
           return evs.map((e, i) => ({ ...e, seq: row!.event_seq! - n + 1 + i }));

@@ -10,7 +10,8 @@
 import type { RequestEvent } from "../../core/request.js";
 import { toEvent, UnknownRequestError, type SqlEvent } from "../shared/events.js";
 import type { NewEvent } from "../types.js";
-import type { Fragment, Sql, Tx } from "./connect.js";
+import type { Sql, Tx } from "./connect.js";
+import { q, run, type Piece } from "./statement.js";
 
 /**
  * The owner fence (connect.ts `serverId`), a condition on the `requests` row being updated: its
@@ -19,13 +20,11 @@ import type { Fragment, Sql, Tx } from "./connect.js";
  * Every transition journals events through the `event_seq` counter, so fencing the counter fences
  * them all; a refused write rolls its whole transaction back.
  */
-export function ownerFence(tx: Tx) {
-  return tx`(requests.owner IS NULL
+export const ownerFence: Piece = q`(requests.owner IS NULL
     OR current_setting('tributary.server', true) IS NULL
     OR requests.owner = current_setting('tributary.server', true)
     OR NOT EXISTS (SELECT 1 FROM servers s WHERE s.id = requests.owner
       AND s.lease_until >= (extract(epoch FROM clock_timestamp()) * 1000)::bigint))`;
-}
 
 /** A refused write: the request exists but another live server owns it (or it does not exist). */
 export async function refused(tx: Tx, requestId: string): Promise<Error> {
@@ -40,8 +39,8 @@ export async function refused(tx: Tx, requestId: string): Promise<Error> {
  * A column that raises the fence's refusal (SQLSTATE TRB01, migration 010) when `wrote` holds but
  * the event counter `counter` (a CTE) updated nothing: the statement then fails and writes nothing.
  */
-export function refusedUnless(tx: Tx, wrote: Fragment, counter: Fragment, requestId: string | Fragment) {
-  return tx`CASE WHEN ${wrote} AND NOT EXISTS (SELECT 1 FROM ${counter}) THEN tributary_refuse(${requestId}) END`;
+export function refusedUnless(wrote: Piece, counter: Piece, requestId: string | Piece): Piece {
+  return q`CASE WHEN ${wrote} AND NOT EXISTS (SELECT 1 FROM ${counter}) THEN tributary_refuse(${requestId}) END`;
 }
 
 /** An event's columns but its request and seq. */
@@ -66,12 +65,15 @@ function columns(e: NewEvent) {
 export async function appendEvents(tx: Tx, requestId: string, events: readonly NewEvent[]): Promise<RequestEvent[]> {
   if (events.length === 0) return [];
   const n = events.length;
-  const inserted = await tx<{ seq: number }[]>`
+  const inserted = await run<{ seq: number }>(
+    tx,
+    q`
     WITH counter AS (
-      UPDATE requests SET event_seq = event_seq + ${n} WHERE id = ${requestId} AND ${ownerFence(tx)} RETURNING event_seq
+      UPDATE requests SET event_seq = event_seq + ${n} WHERE id = ${requestId} AND ${ownerFence} RETURNING event_seq
     )
-    ${eventsInsert(tx, requestId, events, tx`counter.event_seq - ${n} + 1`, tx`counter`)}
-    RETURNING seq`;
+    ${eventsInsert(requestId, events, q`counter.event_seq - ${n} + 1`, q`counter`)}
+    RETURNING seq`,
+  );
   if (inserted.length === 0) throw await refused(tx, requestId);
   const first = Math.min(...inserted.map((r) => r.seq));
   return events.map((e, i) => ({ ...e, seq: first + i }));
@@ -85,19 +87,18 @@ export async function appendEvents(tx: Tx, requestId: string, events: readonly N
  * events kept are numbered consecutively (as `keptCount` counts them).
  */
 export function eventsInsert(
-  tx: Tx,
-  requestId: string | Fragment,
+  requestId: string | Piece,
   events: readonly NewEvent[],
-  firstSeq: Fragment,
-  from: Fragment,
+  firstSeq: Piece,
+  from: Piece,
   keep?: EventFilter,
-) {
+): Piece {
   const rows = JSON.stringify(events.map((e, i) => ({ i, ...columns(e) })));
-  const seq = keep ? tx`(row_number() OVER (ORDER BY e.i))::int - 1` : tx`e.i`;
+  const seq = keep ? ROW_NUMBER : E_I;
   const where = keep
-    ? tx`WHERE (e.kind <> 'call:finished' OR ${keep.call}) AND (e.kind <> 'request:finished' OR ${keep.request})`
-    : tx``;
-  return tx`
+    ? q`WHERE (e.kind <> 'call:finished' OR ${keep.call}) AND (e.kind <> 'request:finished' OR ${keep.request})`
+    : NOTHING;
+  return q`
     INSERT INTO events (request_id, seq, kind, at, call_id, parent_call_id, function_name, attempt, data)
     SELECT ${requestId}, ${firstSeq} + ${seq}, e.kind, e.at, e.call_id, e.parent_call_id, e.function_name, e.attempt, e.data
     FROM ${from}, jsonb_to_recordset(${rows}::text::jsonb) AS e(i int, kind text, at bigint, call_id text,
@@ -106,16 +107,20 @@ export function eventsInsert(
 
 /** SQL conditions under which the `call:finished` and `request:finished` events are kept. */
 export interface EventFilter {
-  call: Fragment;
-  request: Fragment;
+  call: Piece;
+  request: Piece;
 }
 
+const ROW_NUMBER = q`(row_number() OVER (ORDER BY e.i))::int - 1`;
+const E_I = q`e.i`;
+const NOTHING = q``;
+
 /** How many of `events` a filter keeps, as a SQL expression over its conditions. */
-export function keptCount(tx: Tx, events: readonly NewEvent[], keep: EventFilter) {
+export function keptCount(events: readonly NewEvent[], keep: EventFilter): Piece {
   const calls = events.filter((e) => e.kind === "call:finished").length;
   const requests = events.filter((e) => e.kind === "request:finished").length;
   const always = events.length - calls - requests;
-  return tx`(${always}::int + CASE WHEN ${keep.call} THEN ${calls}::int ELSE 0 END
+  return q`(${always}::int + CASE WHEN ${keep.call} THEN ${calls}::int ELSE 0 END
     + CASE WHEN ${keep.request} THEN ${requests}::int ELSE 0 END)`;
 }
 

@@ -10,6 +10,7 @@ import type { Sql } from "./connect.js";
 import type { Begin } from "./group-commit.js";
 import { appendEvents, eventsInsert } from "./events.js";
 import { callInsert, patchRequest } from "./writes.js";
+import { q, run } from "./statement.js";
 
 type RequestMethods = Pick<
   Store,
@@ -54,7 +55,9 @@ export function requestMethods(sql: Sql, begin: Begin): RequestMethods {
       // request's RETURNING, so they are inserted only if the request was. ON CONFLICT on the
       // partial unique index: a concurrent create with the same key waits for the first to commit,
       // then inserts nothing. A clash on the request's or the root call's id fails the statement.
-      const [inserted] = await tx<{ created: boolean }[]>`
+      const [inserted] = await run<{ created: boolean }>(
+        tx,
+        q`
         WITH req AS (
           INSERT INTO requests (id, namespace, application, version, status, input_type, input_size, input_inline,
             input_blob, idempotency_key, input_hash, headers, root_call_id, created_at, event_seq, owner, needs)
@@ -62,9 +65,10 @@ export function requestMethods(sql: Sql, begin: Begin): RequestMethods {
             ${input.inline}, ${input.blob}, ${r.idempotencyKey}, ${r.inputHash}, ${r.headers?.length ? JSON.stringify(r.headers) : null}, ${r.rootCallId}, ${r.createdAt}, ${evs.length}, ${r.owner ?? null}, ${r.needs ?? null})
           ON CONFLICT (namespace, application, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
           RETURNING id
-        ), root AS (${callInsert(tx, root)} FROM req),
-        events AS (${eventsInsert(tx, r.id, evs, tx`1`, tx`req`)})
-        SELECT EXISTS (SELECT 1 FROM req) AS created`;
+        ), root AS (${callInsert(root)} FROM req),
+        events AS (${eventsInsert(r.id, evs, q`1`, q`req`)})
+        SELECT EXISTS (SELECT 1 FROM req) AS created`,
+      );
       return inserted!.created;
     });
     if (!created) {

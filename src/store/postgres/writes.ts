@@ -3,15 +3,16 @@
  * call, and applying a `CallPatch` or a `RequestPatch` as a compare-and-set UPDATE … RETURNING.
  *
  * A patch distinguishes "leave unchanged" (`undefined`) from "set to null" (`null`): only the
- * fields present become SET columns (`tx(record)` builds `"col" = $n, …`), so a statement text
+ * fields present become SET columns (`setList` builds `col = $n, …`), so a statement text
  * exists per patch shape; shapes are few, and each is prepared once per connection.
  */
 import type { CallPatch, NewCall, Payload, RequestPatch } from "../types.js";
 import { callColumns, json, payloadParams } from "../shared/rows.js";
 import type { Tx } from "./connect.js";
+import { q, run, setList, type Param, type Piece } from "./statement.js";
 
-/** SET columns of an UPDATE (`tx(columns)` builds `"col" = $n, …`). */
-export type Columns = Record<string, string | number | boolean | Uint8Array | null>;
+/** SET columns of an UPDATE (`setList(columns)` builds `col = $n, …`). */
+export type Columns = Record<string, Param>;
 
 /**
  * Inserts a pending call; false if the id exists. Throws if its (parent, seq, item) is taken:
@@ -19,7 +20,7 @@ export type Columns = Record<string, string | number | boolean | Uint8Array | nu
  * check findChildCall first), so it fails loudly instead of looking like a re-attach.
  */
 export async function insertCall(tx: Tx, c: NewCall): Promise<boolean> {
-  const rows = await tx`${callInsert(tx, c)} ON CONFLICT (id) DO NOTHING`;
+  const rows = await run(tx, q`${callInsert(c)} ON CONFLICT (id) DO NOTHING`);
   return rows.count > 0;
 }
 
@@ -27,7 +28,7 @@ export async function insertCall(tx: Tx, c: NewCall): Promise<boolean> {
  * `INSERT INTO function_calls (…) SELECT` of many pending calls, in the order given (a statement may
  * add ON CONFLICT and RETURNING): one parameter, the rows as JSON, inline arguments in base64.
  */
-export function callsInsert(tx: Tx, calls: readonly NewCall[]) {
+export function callsInsert(calls: readonly NewCall[]): Piece {
   const rows = JSON.stringify(
     calls.map((c, i) => {
       const row = callColumns(c);
@@ -39,7 +40,7 @@ export function callsInsert(tx: Tx, calls: readonly NewCall[]) {
       };
     }),
   );
-  return tx`
+  return q`
     INSERT INTO function_calls (id, request_id, parent_call_id, seq, item, function_name,
       args_type, args_size, args_inline, args_blob, status, not_before, created_at)
     SELECT c.id, c.request_id, c.parent_call_id, c.seq, c.item, c.function_name,
@@ -51,9 +52,9 @@ export function callsInsert(tx: Tx, calls: readonly NewCall[]) {
 }
 
 /** `INSERT INTO function_calls (…) SELECT <the pending call>` (a statement may add a FROM). */
-export function callInsert(tx: Tx, c: NewCall) {
+export function callInsert(c: NewCall): Piece {
   const a = payloadParams(c.args);
-  return tx`
+  return q`
     INSERT INTO function_calls (id, request_id, parent_call_id, seq, item, function_name,
       args_type, args_size, args_inline, args_blob, status, not_before, created_at)
     SELECT ${c.id}, ${c.requestId}, ${c.parentCallId}, ${c.seq}, ${c.item}, ${c.functionName},
@@ -62,8 +63,10 @@ export function callInsert(tx: Tx, c: NewCall) {
 
 /** CAS on the call's status being `from`; returns the call's request id, or null. */
 export async function patchCall(tx: Tx, id: string, from: string, p: CallPatch): Promise<string | null> {
-  const [row] = await tx<{ request_id: string }[]>`
-    UPDATE function_calls SET ${tx(callSet(p))} WHERE id = ${id} AND status = ${from} RETURNING request_id`;
+  const [row] = await run<{ request_id: string }>(
+    tx,
+    q`UPDATE function_calls SET ${setList(callSet(p))} WHERE id = ${id} AND status = ${from} RETURNING request_id`,
+  );
   return row ? row.request_id : null;
 }
 
@@ -84,8 +87,10 @@ export function callSet(p: CallPatch): Columns {
 /** CAS on the request being unfinished (pending or running); false when it already finished. */
 export async function patchRequest(tx: Tx, id: string, p: RequestPatch): Promise<boolean> {
   // The statuses are parameters, so a generic plan never scans a partial index (see attempts.ts).
-  const rows =
-    await tx`UPDATE requests SET ${tx(requestSet(p))} WHERE id = ${id} AND status IN (${"pending"}, ${"running"})`;
+  const rows = await run(
+    tx,
+    q`UPDATE requests SET ${setList(requestSet(p))} WHERE id = ${id} AND status IN (${"pending"}, ${"running"})`,
+  );
   return rows.count > 0;
 }
 
