@@ -9,7 +9,9 @@
  * warms each workload up, then runs it sequentially and prints one JSON line per workload: latency
  * p50/p90 (ms), the CPU (user + system, every thread) of the server process and of its descendants
  * (the containers) per request in ms, read from /proc in 10 ms ticks, and the load average. Run two
- * builds one after the other, several rounds, to compare them.
+ * builds one after the other, several rounds, to compare them. `BENCH_STORE=postgres://…?schema=x`
+ * runs the server on that store instead of a fresh SQLite file (a new lower-case schema each run;
+ * it is left behind).
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -61,7 +63,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "tributary-cpu-"));
   const sys = await startSystem({
     dir,
-    store: `sqlite:${join(dir, "db.sqlite")}`,
+    store: process.env.BENCH_STORE ?? `sqlite:${join(dir, "db.sqlite")}`,
     cpu: 8,
     serverProfileDir: process.env.CPU_PROF_DIR ?? null,
   });
