@@ -3,7 +3,7 @@
  * (child calls, state reads and writes).
  */
 import { errorForCaller } from "../core/failures.js";
-import type { DoneMessage, FromContainer, ToContainer } from "../core/wire/container.js";
+import type { FromContainer, ToContainer } from "../core/wire/container.js";
 import type { ContainerTransport } from "./transport.js";
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void; functionName?: string | undefined };
@@ -16,29 +16,8 @@ export class Channel {
 
   constructor(private readonly transport: ContainerTransport) {}
 
-  /** Results of a run's items held for the end of this turn (`results`). */
-  private held: DoneMessage[] = [];
-
   send(msg: FromContainer): void {
-    // Nothing overtakes a held result: the executor starts each item as the one before it returns.
-    if (this.held.length) this.flush();
     this.transport.send(msg);
-  }
-
-  /**
-   * A run item's result: sent with the results of the items that end in this same turn, at its end
-   * (a `setImmediate`), or before the next message of any other kind.
-   */
-  sendResult(msg: DoneMessage): void {
-    this.held.push(msg);
-    if (this.held.length === 1) setImmediate(() => this.flush());
-  }
-
-  private flush(): void {
-    const dones = this.held;
-    if (!dones.length) return;
-    this.held = [];
-    this.transport.send(dones.length === 1 ? dones[0]! : { t: "results", dones });
   }
 
   /** Sends an RPC and resolves with the reply value; failures become typed errors. */

@@ -14,7 +14,7 @@ import { classInstance, invokeEntry, lookupFunction, registry, type FunctionEntr
 import { SchemaValidationError, validateSchema } from "../core/schema.js";
 import { scopeStorage } from "../core/scope.js";
 import { cleanStack, hideHostPath } from "../core/stack.js";
-import type { ContainerTarget, DoneMessage, RunMessage, ToContainer } from "../core/wire/container.js";
+import type { ContainerTarget, RunMessage, ToContainer } from "../core/wire/container.js";
 import { Channel } from "./channel.js";
 import { childCpuMark, childCpuSince, trackChildProcesses } from "./child-cpu.js";
 import { decodeInputFile } from "./input-file.js";
@@ -43,17 +43,14 @@ let target: ContainerTarget | null = null;
 let queued: RunMessage[] = [];
 let draining = false;
 
-/**
- * Runs the queued items of runs one after another; each `done` goes out as it ends, together with
- * those of the items that end in the same turn (`Channel.sendResult`).
- */
+/** Runs the queued items of runs one after another; each `done` goes out as it ends. */
 async function drain(): Promise<void> {
   if (draining) return;
   draining = true;
   try {
     for (let m = queued.shift(); m; m = queued.shift()) {
       markItem(m.attemptId);
-      await run(m, true);
+      await run(m);
     }
   } finally {
     markItem(null);
@@ -88,9 +85,7 @@ async function init(bundlePath: string, t: ContainerTarget): Promise<void> {
   }
 }
 
-/** Runs one call; `inRun`: an item of a run, whose result may go with its neighbours'. */
-async function run(msg: RunMessage, inRun = false): Promise<void> {
-  const reply = (d: DoneMessage): void => (inRun ? ch.sendResult(d) : ch.send(d));
+async function run(msg: RunMessage): Promise<void> {
   const cpuStart = process.cpuUsage();
   const childStart = childCpuMark();
   const ac = new LazyAbort();
@@ -122,7 +117,7 @@ async function run(msg: RunMessage, inRun = false): Promise<void> {
     if (msg.root) {
       if (entry.app?.output) value = await validateSchema(entry.app.output, value, "output");
       const out = encodeOutput(value, msg.root.outputSerializer);
-      reply({
+      ch.send({
         t: "done",
         attemptId: msg.attemptId,
         ok: true,
@@ -131,7 +126,7 @@ async function run(msg: RunMessage, inRun = false): Promise<void> {
         ...measure(cpuStart, childStart),
       });
     } else {
-      reply({
+      ch.send({
         t: "done",
         attemptId: msg.attemptId,
         ok: true,
@@ -141,7 +136,7 @@ async function run(msg: RunMessage, inRun = false): Promise<void> {
       });
     }
   } catch (e) {
-    reply({
+    ch.send({
       t: "done",
       attemptId: msg.attemptId,
       ok: false,

@@ -365,10 +365,6 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
 
   function onContainerMessage(c: ContainerProcess, m: FromContainer): void {
     if (m.t === "dropped") return runs.dropped(c, m.attemptIds);
-    if (m.t === "results") {
-      for (const d of m.dones) onContainerMessage(c, d);
-      return;
-    }
     if (!("attemptId" in m)) return;
     const run = attempts.get(m.attemptId);
     if (run) runs.spokeFor(run, c);

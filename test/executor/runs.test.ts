@@ -1,6 +1,7 @@
 // Runs on a real executor (process backend, real containers), driven through a fake server link:
 // the executor's bookkeeping of a run's items when an item waits on a child call, when the server
-// kills a queued item, and when a cancel reaches an item whose result is already in.
+// kills a queued item, when a cancel reaches an item whose result is already in, and when items
+// do synchronous work.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -91,7 +92,12 @@ async function rig(): Promise<Rig> {
 }
 
 /** An attempt of `rx_item` for item `i`. */
-function item(r: Rig, i: number, o: { ms?: number; call?: boolean } = {}): Assignment {
+function item(
+  r: Rig,
+  i: number,
+  o: { ms?: number; call?: boolean; spin?: number } = {},
+  timeoutMs = 30_000,
+): Assignment {
   return {
     attemptId: `a-${i}-${randomUUID().slice(0, 6)}`,
     attemptNumber: 1,
@@ -106,7 +112,7 @@ function item(r: Rig, i: number, o: { ms?: number; call?: boolean } = {}): Assig
     spec: fnSpec("rx_item"),
     root: null,
     args: encodeArgs([{ file: r.file, i, ...o }]),
-    timeoutMs: 30_000,
+    timeoutMs,
     initTimeoutMs: 30_000,
     env: {},
     gpus: [],
@@ -168,6 +174,22 @@ test("a cancel that reaches an item whose result is already in stops nothing", T
     const d1 = await r.until("item 1's result", () => r.done(a1.attemptId));
     assert.equal(d1.ok, true, `item 1 ran to its end: ${JSON.stringify(d1)}`);
     assert.equal(r.done(a0.attemptId)?.ok, true, "item 0's result stands");
+  } finally {
+    await r.ex.stop();
+  }
+});
+
+test("an item's result leaves its container before the next item's synchronous work", T, async () => {
+  const r = await rig();
+  try {
+    // Each item spins 600 ms; each has 1.5 s. Held until the items behind it had run (1.8 s), item
+    // 0's result would reach the executor after its timeout, and the rest would come back unstarted.
+    const items = [0, 1, 2].map((i) => item(r, i, { spin: 600 }, 1_500));
+    r.deliver({ t: "assign-run", assignments: items });
+    for (const a of items) {
+      const d = await r.until(`item ${a.callId}'s result`, () => r.done(a.attemptId));
+      assert.equal(d.ok, true, `${a.callId}: ${JSON.stringify(d)}`);
+    }
   } finally {
     await r.ex.stop();
   }

@@ -12,9 +12,7 @@
  * sent before the call): nothing waits behind a call that waits. An `abort` of a queued item
  * removes it. While a run goes on, the first write of each item to stdout and to stderr is
  * preceded by a line `LOG_MARK + attemptId`, so the executor attributes every line to its item
- * although the container no longer waits for the executor between items. The results of a run's
- * items that end within one turn go together (`results`, in order), and before any other message:
- * quick items cost one message for many.
+ * although the container no longer waits for the executor between items.
  */
 import type { PlainError } from "../errors.js";
 import type { Serializer } from "../codec.js";
@@ -67,8 +65,6 @@ export type FromContainer =
   | { t: "init-failed"; error: PlainError }
   /** Queued items of a run given back unstarted (sent before the blocking call that caused it). */
   | { t: "dropped"; attemptIds: string[] }
-  /** Results (`done`) of a run's items that ended within one turn, in order. */
-  | { t: "results"; dones: DoneMessage[] }
   | { t: "call"; id: number; attemptId: string; seq: number; functionName: string; args: Uint8Array }
   /** `items`: one argument list per item. */
   | { t: "map"; id: number; attemptId: string; seq: number; functionName: string; items: Uint8Array[] }
@@ -103,5 +99,3 @@ export type FromContainer =
     };
 
 export type ContainerRpc = Extract<FromContainer, { id: number }>;
-
-export type DoneMessage = Extract<FromContainer, { t: "done" }>;
