@@ -295,8 +295,9 @@ export class Attempts implements Placer {
     a.usage = validUsage(m.usage);
     // Before the release: the pass it triggers may already batch a function now known a leaf, and
     // must no longer batch one whose run just lost its container.
+    // Items given back because their request was cancelled say nothing about the function.
     if (m.ok) this.res.runs.succeeded(a.call);
-    else if (m.notStarted) this.res.runs.lost(a.call);
+    else if (m.notStarted && a.call.req.status !== "cancelled") this.res.runs.lost(a.call);
     this.release(a);
     if (this.telemetry.pending) await this.telemetry.drain();
     if (m.ok) return this.finishCall(a.call, a, { ok: true, value: m.value, contentType: m.contentType });

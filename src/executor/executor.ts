@@ -491,9 +491,11 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
       case "welcome":
         for (const attemptId of m.kill) {
           const run = attempts.get(attemptId);
-          if (!run) continue;
           // The server already gave up on this attempt: stop it without reporting. A run's
           // running item: the items behind it go back; a queued one leaves its container's queue.
+          // One whose result is in has ended, and its container may run the next item of its run:
+          // it is left to its report (which the server ignores) and to the container's release.
+          if (!run || run.reported) continue;
           runs.stopping(run, "cancelled");
           run.finished = true;
           run.timer?.stop();
