@@ -51,12 +51,17 @@ function limitKey(limit: ContainerLimit): string {
 /**
  * Running attempts under `limit`, counted under a transaction-scoped advisory lock on its key: a
  * concurrent start of the same key (on any server) waits for this transaction, then counts ours.
- * `limited_attempts` holds exactly the running attempts started under a limit (inserted by their
- * start, deleted by their finish), so this reads a few rows, never the attempt history.
+ * `limited_attempts` holds the running attempts started under a limit (inserted by their start,
+ * deleted by their finish), so this reads a few rows (and their attempts by primary key), never
+ * the attempt history.
  */
 async function runningOf(tx: Tx, key: string): Promise<number> {
   await tx`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
-  const [row] = await tx<{ n: number }[]>`SELECT count(*)::int AS n FROM limited_attempts WHERE limit_key = ${key}`;
+  // Joined to the attempt's own status: a row whose attempt a server of a release before 012 finished
+  // (during a rolling upgrade) is never deleted, and must not hold a slot forever.
+  const [row] = await tx<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM limited_attempts l JOIN attempts a ON a.id = l.attempt_id AND a.status = 'running'
+    WHERE l.limit_key = ${key}`;
   return row?.n ?? 0;
 }
 

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import postgres from "postgres";
-import { ev, inline, newRequest, seedRunning } from "../contract/fixtures.js";
+import { ev, inline, newAttempt, newRequest, seedRequest, seedRunning } from "../contract/fixtures.js";
 import { SchemaTooNewError } from "../shared/migrations.js";
 import { createPostgresStore } from "./index.js";
 import { applyMigrations } from "./migrate.js";
@@ -137,6 +137,28 @@ describe("postgres store lifecycle", { skip: skip ?? false }, () => {
       assert.deepEqual(await count(kept.request.id), [1, 1, 1], "a live request's rows stay");
       assert.deepEqual(await count(await finishedAndDeletedByOldServer()), [0, 0, 0]);
       assert.deepEqual(await count(kept.request.id), [1, 1, 1]);
+    } finally {
+      await sql.end({ timeout: 5 });
+      await store.close();
+    }
+  });
+
+  test("a limited attempt finished by a server of a release before 012 frees its maxContainers slot", async () => {
+    const schema = schemas.next();
+    const store = createPostgresStore(TEST_POSTGRES_URL, { schema, max: 1 });
+    const sql = postgres(TEST_POSTGRES_URL, { max: 1, onnotice: () => {}, connection: { search_path: schema } });
+    const limit = { namespace: "default", application: "app", version: 1, functions: ["app"], max: 1 };
+    const used = { attemptsUsed: 1, infraRetries: 0 };
+    try {
+      await store.migrate();
+      const [a, b] = [await seedRequest(store), await seedRequest(store)];
+      const first = newAttempt(a.root);
+      assert.ok(Array.isArray(await store.startAttempt(first, used, [], limit)));
+      assert.equal(await store.startAttempt(newAttempt(b.root), used, [], limit), "full");
+      // The old release's finish: the attempt's row only, its limited_attempts row left behind.
+      await sql`UPDATE attempts SET status = 'succeeded', finished_at = 2 WHERE id = ${first.id}`;
+      assert.equal((await sql`SELECT 1 FROM limited_attempts WHERE attempt_id = ${first.id}`).length, 1);
+      assert.ok(Array.isArray(await store.startAttempt(newAttempt(b.root), used, [], limit)), "the slot is free");
     } finally {
       await sql.end({ timeout: 5 });
       await store.close();
