@@ -10,8 +10,8 @@
  * p50/p90 (ms), the CPU (user + system, every thread) of the server process and of its descendants
  * (the containers) per request in ms, read from /proc in 10 ms ticks, and the load average. Run two
  * builds one after the other, several rounds, to compare them. `BENCH_STORE=postgres://…?schema=x`
- * runs the server on that store instead of a fresh SQLite file (a new lower-case schema each run;
- * it is left behind).
+ * runs the server on that store, exactly as given, instead of a fresh SQLite file (name a new
+ * lower-case schema for each run; it is left behind).
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";

@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import type { Store } from "../../src/store/types.js";
 import { createPostgresStore } from "../../src/store/postgres/index.js";
-import { VOCABULARY_CHECKS } from "../../src/store/postgres/vocabulary-checks.js";
+import { VOCABULARY_CHECKS } from "./vocabulary-checks.js";
 
 /** `TRIBUTARY_TEST_POSTGRES_URL`, else the local trust-auth server used in development and CI. */
 export const TEST_POSTGRES_URL = process.env.TRIBUTARY_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";

@@ -16,7 +16,7 @@
  *   INSERT or UPDATE that writes the column: eight times per trivial request, about 10 % of the
  *   store's CPU (bench/store-micro.ts; 23 % of its instructions under callgrind). The columns are written only from SQL literals
  *   and typed values (src/core/status.ts), and the PostgreSQL store runs the same contract suite
- *   with the same CHECKs on its test schemas (postgres/vocabulary-checks.ts; its production schemas
+ *   with the same CHECKs on its test schemas (test/helpers/vocabulary-checks.ts; its production schemas
  *   drop them too, migration 012), so a write of a wrong word still fails a test.
  * - `temp_store = MEMORY`: a SAVEPOINT (a write transaction nested in an open one, or a write
  *   method run again after an undo: transaction.ts) or a statement that may abort half-way keeps

@@ -16,7 +16,9 @@
  * - A write method is deterministic given the database and its arguments (no clock, no randomness
  *   in the store: ids and times come from the caller), and the caller does not mutate arguments
  *   after the call; so running it again writes and returns what it did the first time.
- * - A method's statements run synchronously, inside the call (better-sqlite3).
+ * - A method's statements run synchronously, inside the call (better-sqlite3), and every write of a
+ *   method is inside its `writeTransaction`s: a statement run directly would not be undone by
+ *   `undo` (only completed transactions are replayed), and a write after an `await` would run twice.
  */
 import type Database from "better-sqlite3";
 
