@@ -172,17 +172,34 @@ test("a database at version 11 upgrades: 012 lists an application's requests by 
   );
   const statuses = ["pending", "running", "succeeded", "failed", "cancelled", "succeeded", "running"];
   statuses.forEach((status, i) => insert.run(`r${i}`, status, `c${i}`, i + 1));
+  insert.run("r7", "succeeded", "c7", 6); // the same created_at as r5: the id breaks the tie
   db.close();
 
   const store = createSqliteStore(path);
   try {
     const ids = async (status?: "pending" | "running" | "succeeded" | "failed" | "cancelled") =>
       (await store.listRequests({ namespace: "default", application: "app", status, limit: 10 })).rows.map((r) => r.id);
-    assert.deepEqual(await ids("succeeded"), ["r5", "r2"]);
+    assert.deepEqual(await ids("succeeded"), ["r7", "r5", "r2"]);
     assert.deepEqual(await ids("running"), ["r6", "r1"]);
     assert.deepEqual(await ids("pending"), ["r0"]);
     assert.deepEqual(await ids("failed"), ["r3"]);
-    assert.deepEqual(await ids(), ["r6", "r5", "r4", "r3", "r2", "r1", "r0"]);
+    assert.deepEqual(await ids("cancelled"), ["r4"]);
+    assert.deepEqual(await ids(), ["r6", "r7", "r5", "r4", "r3", "r2", "r1", "r0"]);
+    // Page boundaries inside a finished status, across the tie: r7, then r5, then r2.
+    const pages: string[][] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.listRequests({
+        namespace: "default",
+        application: "app",
+        status: "succeeded",
+        limit: 1,
+        cursor,
+      });
+      pages.push(page.rows.map((r) => r.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined && pages.length < 5);
+    assert.deepEqual(pages.flat(), ["r7", "r5", "r2"]);
     // A page boundary inside the unfinished ones: the cursor resumes after r6.
     const first = await store.listRequests({ namespace: "default", application: "app", status: "running", limit: 1 });
     assert.deepEqual(
