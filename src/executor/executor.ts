@@ -176,8 +176,8 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
   }
 
   /**
-   * Results of this turn, kept in the outbox in one write, then sent: a run's container returns
-   * several items' results at once when they are quick (see the `done` handler).
+   * Results of this turn, kept in the outbox in one write, then sent: the results read from
+   * containers in one poll phase are reported together, one check phase later (`report`).
    */
   const results: Extract<FromExecutor, { t: "done" }>[] = [];
   function sendResults(): void {

@@ -11,12 +11,13 @@
  * A body is a result as JSON followed by its value's raw bytes, a tombstone's attempt id, or (a
  * result the JSON form cannot hold, and records of earlier versions) a `v8.serialize` of the
  * message, told apart by their first byte: `v8.serialize` cost 12 µs a record, more than the write.
- * The results of one turn (`putAll`) are one synchronous write to an open descriptor, in the turn they are sent: a few
- * microseconds, where a file per result (create, rename, unlink) cost 0.1–0.6 ms of CPU each on the
- * loaded bench machine (BENCHMARKS.md, session of 2026-11-26 evening). Tombstones are not written on
- * their own: they wait for the next result's write to their segment (one `writev`), or at most
- * {@link TOMBSTONE_DELAY_MS}; one lost to a death only makes a restart re-send a result the server
- * already committed, which it acknowledges and ignores (wire/executor.ts). A segment whose every result was forgotten is emptied once it passes
+ * The results of one turn (`putAll`) are one synchronous write to an open descriptor, in the turn
+ * they are sent: a few microseconds, where a file per result (create, rename, unlink) cost 0.1–0.6
+ * ms of CPU each on the loaded bench machine (BENCHMARKS.md, session of 2026-11-26 evening).
+ * Tombstones are not written on their own: they wait for the next result's write to their segment
+ * (one `writev`), or at most {@link TOMBSTONE_DELAY_MS}; one lost to a death only makes a restart
+ * re-send a result the server already committed, which it acknowledges and ignores
+ * (wire/executor.ts). A segment whose every result was forgotten is emptied once it passes
  * {@link SEGMENT_BYTES}; appends move to the other segment when it is empty, so the log stays
  * bounded while results are acknowledged. Files named by an attempt id (the earlier format, one file
  * per result) are still loaded, and deleted on their ack.
@@ -74,6 +75,18 @@ interface Segment {
 }
 
 type LogRecord = OutboxEntry | { t: "ack"; attemptId: string };
+
+/**
+ * One write being gathered: its segment, its records (the waiting tombstones first), and the ids
+ * and bytes of its results.
+ */
+interface Append {
+  s: Segment;
+  index: number;
+  recs: Buffer[];
+  ids: string[];
+  bytes: number;
+}
 
 export class Outbox {
   private readonly dir: string;
@@ -135,7 +148,7 @@ export class Outbox {
    */
   putAll(ms: readonly OutboxEntry[]): void {
     if (this.segments.length === 0) return; // not loaded yet, or closed: kept in memory only
-    let writing: { s: Segment; index: number; recs: Buffer[]; ids: string[] } | null = null;
+    let writing: Append | null = null;
     for (const m of ms) {
       if (!NAME.test(m.attemptId)) continue; // not a file name: kept in memory only, as before
       const rec = record(m);
@@ -149,22 +162,24 @@ export class Outbox {
         s = other;
       }
       // The waiting tombstones go first, in the same write.
-      writing ??= { s, index: this.active, recs: s.tombstones.splice(0), ids: [] };
+      writing ??= { s, index: this.active, recs: s.tombstones.splice(0), ids: [], bytes: 0 };
       writing.recs.push(rec);
       writing.ids.push(m.attemptId);
+      writing.bytes += rec.length;
       s.bytes += rec.length;
     }
     if (writing) this.append(writing);
   }
 
   /** One write, with O_APPEND landing whole at the end. */
-  private append(w: { s: Segment; index: number; recs: Buffer[]; ids: string[] }): void {
+  private append(w: Append): void {
     try {
       if (w.recs.length === 1) writeSync(w.s.fd, w.recs[0]!);
       else writevSync(w.s.fd, w.recs);
       w.s.live += w.ids.length;
       for (const id of w.ids) this.where.set(id, w.index);
     } catch (e) {
+      w.s.bytes -= w.bytes; // not written: the segment did not grow
       for (const id of w.ids) failed(id, e);
     }
   }
