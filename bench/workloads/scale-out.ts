@@ -4,13 +4,17 @@
  * the same database and the clients split evenly between the two. Issue 12's target: two servers
  * reach ≥ 1.6× one server's throughput. Both figures come from the same run, so the ratio holds
  * whatever the machine's speed; on a machine with few cores the second server competes with the
- * first (and with PostgreSQL) for the same CPUs, which the note records.
+ * first (and with PostgreSQL) for the same CPUs. So each phase also reports how busy the machine's
+ * cores were and its requests per busy core-second: when one server already keeps every core busy,
+ * a second cannot add throughput, and equal requests per core-second say that the second server
+ * costs nothing extra per request (its throughput would scale with cores that this machine lacks).
  */
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { startBenchCluster } from "../cluster.js";
 import { BenchHttp } from "../http.js";
-import { closedLoop, ms, perSec, quantile } from "../stats.js";
+import { machineCpu } from "../machine-cpu.js";
+import { closedLoop, ms, pct, perSec, quantile } from "../stats.js";
 import type { Row } from "../results.js";
 import type { Workload } from "./context.js";
 
@@ -50,6 +54,10 @@ export const scaleOut: Workload = {
       row("one server requests/s", one.rate, "per_s", perSec(one.rate)),
       row("two servers requests/s", two.rate, "per_s", perSec(two.rate)),
       row("two ÷ one", ratio, "ratio", `${ratio.toFixed(2)}×`, `≥ ${TARGET_RATIO}×`, ratio >= TARGET_RATIO),
+      row("machine CPU busy, one server", one.busy, "ratio", pct(one.busy)),
+      row("machine CPU busy, two servers", two.busy, "ratio", pct(two.busy)),
+      row("requests per busy core-second, one server", one.perCoreSecond, "per_s", perSec(one.perCoreSecond)),
+      row("requests per busy core-second, two servers", two.perCoreSecond, "per_s", perSec(two.perCoreSecond)),
       row(
         "two servers p50 / p99",
         quantile(two.latencies, 0.5),
@@ -65,6 +73,10 @@ interface Measured {
   done: number;
   errors: number;
   latencies: number[];
+  /** Busy fraction of all the machine's cores during the measurement. */
+  busy: number;
+  /** Requests per second of busy core time (machine-wide). */
+  perCoreSecond: number;
 }
 
 /** Closed-loop clients spread round-robin over `servers`, after a warm-up at full concurrency. */
@@ -73,6 +85,10 @@ async function measure(servers: BenchHttp[], seconds: number): Promise<Measured>
   // Round-robin per request: the 32 requests in flight stay evenly spread over the servers.
   const once = (): Promise<string> => servers[next++ % servers.length]!.invokeAndWait("trivial", null);
   await closedLoop(CLIENTS, 1000, once);
+  const cpu = machineCpu();
   const r = await closedLoop(CLIENTS, seconds * 1000, once);
-  return { rate: (r.done / r.elapsedMs) * 1000, done: r.done, errors: r.errors, latencies: r.latencies };
+  const busy = cpu.stop();
+  const rate = (r.done / r.elapsedMs) * 1000;
+  const perCoreSecond = rate / (busy * availableParallelism());
+  return { rate, done: r.done, errors: r.errors, latencies: r.latencies, busy, perCoreSecond };
 }

@@ -1,8 +1,10 @@
 /**
  * Throughput with 32 closed-loop clients, each doing invoke → output of the trivial request, on each
- * client path (`?wait=`, then the SSE invoke).
+ * client path (`?wait=`, then the SSE invoke). The machine's CPU use during the window tells whether
+ * the figure is bound by the cores (near 100 %) or by a wait somewhere in the system (below).
  */
-import { closedLoop, ms, perSec, quantile } from "../stats.js";
+import { machineCpu } from "../machine-cpu.js";
+import { closedLoop, ms, pct, perSec, quantile } from "../stats.js";
 import type { Row } from "../results.js";
 import type { Workload, WorkloadContext } from "./context.js";
 import { invokeOn, type ClientPath } from "./latency.js";
@@ -23,7 +25,9 @@ async function measure(ctx: WorkloadContext, path: ClientPath): Promise<Row[]> {
   // Warm-up at full concurrency, so the pool already holds the containers the load needs.
   await closedLoop(clients, 1000, once);
   const before = await ctx.cluster.executorStats();
+  const cpu = machineCpu();
   const r = await closedLoop(clients, seconds * 1000, once);
+  const busy = cpu.stop();
   const after = await ctx.cluster.executorStats();
   const rate = (r.done / r.elapsedMs) * 1000;
   const started = after.started - before.started;
@@ -60,6 +64,16 @@ async function measure(ctx: WorkloadContext, path: ClientPath): Promise<Row[]> {
       target: "",
       met: null,
       note: "during the measured window",
+    }),
+    ctx.row({
+      workload,
+      figure: "machine CPU busy",
+      value: busy,
+      unit: "ratio",
+      shown: pct(busy),
+      target: "",
+      met: null,
+      note: "all cores, from /proc/stat, during the measured window (the bench client included)",
     }),
   ];
 }
