@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { HintChannel, Store } from "../store/types.js";
-import { ClusterHints, packHints } from "./cluster-hints.js";
+import { ClusterHints, packHints, REANNOUNCE_EVERY } from "./cluster-hints.js";
 
 /** A channel that records what is published and lets the test deliver notifications. */
 function channel() {
@@ -145,6 +145,32 @@ test("events are hinted only for requests another server follows; a follow is an
   await turn();
   assert.deepEqual(c.published, [{ e: [], s: ["req-away"] }], "and again on the poll");
   stop();
+});
+
+test("an answered follow is announced again only every REANNOUNCE_EVERY-th poll; an unanswered one on each", async () => {
+  const { hints, c } = await followingServer(new Set());
+  const stopA = hints.follow("req-a", () => {});
+  const stopB = hints.follow("req-b", () => {});
+  await turn();
+  c.published.length = 0;
+  c.deliver({ e: ["req-a"] }); // req-a's runner watches it
+  await turn();
+  const announced: string[][] = [];
+  for (let i = 0; i < 2 * REANNOUNCE_EVERY; i++) {
+    c.published.length = 0;
+    hints.poll();
+    await turn();
+    announced.push(c.published.flatMap((p) => (p.s as string[] | undefined) ?? []));
+  }
+  assert.equal(announced.filter((s) => s.includes("req-b")).length, 2 * REANNOUNCE_EVERY, "unanswered: every poll");
+  assert.equal(announced.filter((s) => s.includes("req-a")).length, 2, "answered: every REANNOUNCE_EVERY-th poll");
+  assert.ok(announced[REANNOUNCE_EVERY - 1]!.includes("req-a"), "the REANNOUNCE_EVERY-th poll names it");
+  c.published.length = 0;
+  c.deliver({ e: "*" });
+  await turn();
+  assert.deepEqual(c.published, [], "a '*' hint reads every follow but announces nothing");
+  stopA();
+  stopB();
 });
 
 test("a poll announces every follow, over as many notifications as the payload limit needs", async () => {

@@ -28,9 +28,13 @@
  * Watching: a server names a request in `e` only once some server said it follows it (`s`), so a
  * cluster whose requests are followed where they run publishes no `e` at all (with two servers it
  * was one NOTIFY per commit group, each taking the database-wide lock). A follower says `s` when it
- * starts following and again on every poll (a lost `s`, or a server that claims the request later,
- * costs latency only); the server that runs the request answers a new `s` with an `e`, so events it
- * committed before it heard the `s` are read at once too.
+ * starts following and again on the poll while no `e` has named the request (a lost `s` costs
+ * latency only); the server that runs the request answers a new `s` with an `e`, so events it
+ * committed before it heard the `s` are read at once too. Once an `e` named it, the follow is
+ * answered: its `s` is said again only every REANNOUNCE_EVERY-th poll, for a server that claims
+ * the request later without having heard the first `s` (a restarted or new server, or one whose
+ * watched list forgot it). So a server following 10,000 requests does not name all of them on
+ * every poll; the poll's read of each follow's events keeps delivery correct in every case.
  */
 import type { RequestEvent } from "../core/request.js";
 import type { HintChannel, Store } from "../store/types.js";
@@ -93,6 +97,8 @@ export function packHints(head: Hint, lists: readonly [ListKey, readonly string[
 
 /** Most requests remembered as followed elsewhere (the oldest are forgotten first). */
 const MAX_WATCHED = 10_000;
+/** Every how many polls an answered follow is announced again (see Watching). */
+export const REANNOUNCE_EVERY = 10;
 
 interface Follow {
   last: number;
@@ -100,6 +106,10 @@ interface Follow {
   reading: boolean;
   again: boolean;
   finished: boolean;
+  /** An `e` has named the request: its runner watches it (see Watching). */
+  answered: boolean;
+  /** Polls since the follow was last announced. */
+  polls: number;
 }
 
 export class ClusterHints implements Follower {
@@ -184,7 +194,7 @@ export class ClusterHints implements Follower {
   follow(requestId: string, listener: (ev: RequestEvent) => void): () => void {
     let f = this.follows.get(requestId);
     if (!f) {
-      f = { last: 0, listeners: new Set(), reading: false, again: false, finished: false };
+      f = { last: 0, listeners: new Set(), reading: false, again: false, finished: false, answered: false, polls: 0 };
       this.follows.set(requestId, f);
       this.announce(requestId);
     }
@@ -201,7 +211,11 @@ export class ClusterHints implements Follower {
   poll(): void {
     for (const [id, f] of this.follows) {
       this.read(id, f);
-      if (!f.finished) this.announce(id);
+      if (f.finished) continue;
+      if (!f.answered || ++f.polls >= REANNOUNCE_EVERY) {
+        f.polls = 0;
+        this.announce(id);
+      }
     }
   }
 
@@ -256,11 +270,17 @@ export class ClusterHints implements Follower {
     if (Array.isArray(hint.h) && hint.h[0] !== this.serverId && Array.isArray(hint.h[1]))
       this.onHandOver(hint.h[0], hint.h[1]);
     if (Array.isArray(hint.s)) for (const id of hint.s) this.watch(id);
-    if (hint.e === "*") return this.poll();
+    if (hint.e === "*") {
+      // Too many to name: read every follow (its runner is not known, so none counts as answered).
+      for (const [id, f] of this.follows) this.read(id, f);
+      return;
+    }
     if (!Array.isArray(hint.e) || this.follows.size === 0) return;
     for (const id of hint.e) {
       const f = this.follows.get(id);
-      if (f) this.read(id, f);
+      if (!f) continue;
+      f.answered = true;
+      this.read(id, f);
     }
   }
 
