@@ -4,12 +4,12 @@
  *   node dist/bench/store-micro.js [n=4000] [batch=32] [warm=2000] [fill=0] [pages=400]
  *
  * Drives the store (group commit and checkpoint worker on, as a server opens it) through the writes
- * the engine makes for a trivial request (src/engine/requests.ts, attempts.ts): `createRequest`
- * with its root call and two events, `startAttempt` in the same tick (they share a commit), then
- * `finishAttempt` with the call's and the request's finish and three events. `batch=32` issues, in
- * each tick, 32 new requests and the finishes of the previous tick's 32, as 32 concurrent clients
- * would (one commit per tick); `batch=1` is one client (two commits per request: create and start,
- * then finish).
+ * the engine makes for a trivial request (src/engine/requests.ts, attempts.ts, call-end.ts):
+ * `createRequest` with its root call and two events, `startAttempt` in the same tick (they share a
+ * commit), then `finishAttempt` with the call's and the request's finish and three events.
+ * `batch=32` issues, in each tick, 32 new requests and the finishes of the previous tick's 32, as
+ * 32 concurrent clients would (one commit per tick); `batch=1` is one client (two commits per
+ * request: create and start, then finish).
  *
  * Prints one JSON line: CPU µs per request of the main thread (from /proc, 10 ms ticks) and of the
  * whole process (the checkpoint worker included), then WAL pages written per commit and per request,

@@ -1,9 +1,10 @@
 /**
- * The writes the engine makes for one trivial request (src/engine/requests.ts, attempts.ts), shared
- * by the store micro-benchmarks (bench/store-micro.ts for SQLite, bench/store-micro-pg.ts for
- * PostgreSQL): `begin` = `createRequest` with its root call and two events plus `startAttempt` in the
- * same tick (they share a commit); `end` = `finishAttempt` with the call's and the request's finish
- * and three events; `drive` issues them in ticks of `batch` as concurrent clients would.
+ * The writes the engine makes for one trivial request (src/engine/requests.ts, attempts.ts,
+ * call-end.ts), shared by the store micro-benchmarks (bench/store-micro.ts for SQLite,
+ * bench/store-micro-pg.ts for PostgreSQL): `begin` = `createRequest` with its root call and two
+ * events plus `startAttempt` in the same tick (they share a commit); `end` = `finishAttempt` with
+ * the call's and the request's finish and three events; `drive` issues them in ticks of `batch` as
+ * concurrent clients would.
  */
 import { readFileSync } from "node:fs";
 import { timeOrderedId } from "../src/core/ids.js";

@@ -20,7 +20,7 @@ export function forgetRequests(parts: RecoveryParts, ids: ReadonlySet<string>): 
       const a = live.attempts.get(attemptId);
       if (!a) continue;
       live.executors.get(a.executorId)?.link?.send({ t: "cancel", attemptId });
-      parts.attempts.release(a);
+      parts.reservations.release(a);
     }
   }
   for (const c of [...live.calls.values()]) {

@@ -3,23 +3,25 @@
  * narrow façade the server uses. Everything else in `src/engine` is private to the folder.
  *
  * Request: pending → running → succeeded | failed | cancelled          (requests.ts)
- * Call:    pending → running → succeeded | failed | cancelled          (attempts.ts, children.ts)
- *          (running → pending on a retry)
- * Attempt: running → succeeded | failed | cancelled                    (attempts.ts)
+ * Call:    pending → running → succeeded | failed | cancelled          (attempts.ts, call-end.ts, children.ts)
+ *          (running → pending on a retry: attempt-results.ts)
+ * Attempt: running → succeeded | failed | cancelled                    (attempts.ts, attempt-results.ts)
  * Executor: connected → disconnected (grace) → connected | lost        (executors.ts)
  *
  * It never sleeps on a hot path: work is triggered by events (invoke, a result, a freed executor, a
  * backoff timer) and coalesced into one scheduling pass per microtask. Time and ids are injected.
  *
  * Wiring: each part is constructed with the shared resources and the peers it calls. The scheduler
- * is built first and reaches the attempts part through its `Placer` port, bound here.
+ * is built first and reaches the attempts and call-end parts through its `Placer` port, bound here.
  */
 import type { Manifest } from "../core/manifest.js";
 import type { RequestEvent } from "../core/request.js";
 import type { FromExecutor } from "../core/wire/executor.js";
 import type { Payload, RequestPatch } from "../store/types.js";
 import { Applications } from "./applications.js";
+import { AttemptResults } from "./attempt-results.js";
 import { Attempts } from "./attempts.js";
+import { CallEnd } from "./call-end.js";
 import { Children } from "./children.js";
 import { Executors } from "./executors.js";
 import type { MetricSeries } from "./metric-totals.js";
@@ -29,6 +31,7 @@ import { Cluster } from "./cluster.js";
 import { ClusterHints } from "./cluster-hints.js";
 import { recover, type RecoveryParts } from "./recovery.js";
 import { Requests, type FinishedRequest, type InvokeInput } from "./requests.js";
+import { Reservations } from "./reservations.js";
 import { createResources, type ClusterOptions, type EngineDeps, type EngineResources } from "./resources.js";
 import { Scheduler } from "./scheduler.js";
 import { Telemetry } from "./telemetry.js";
@@ -135,6 +138,9 @@ class EngineCore implements Engine {
   private readonly telemetry: Telemetry;
   private readonly children: Children;
   private readonly requests: Requests;
+  private readonly reservations: Reservations;
+  private readonly calls: CallEnd;
+  private readonly results: AttemptResults;
   private readonly attempts: Attempts;
   private readonly executors: Executors;
   private readonly parts: RecoveryParts;
@@ -151,19 +157,30 @@ class EngineCore implements Engine {
     this.scheduler = new Scheduler(res, {
       start: (c, executorId, gpus) => this.attempts.start(c, executorId, gpus),
       startRun: (calls, executorId) => this.attempts.startRun(calls, executorId),
-      unplaceable: (c, reason) => this.attempts.unplaceable(c, reason),
+      unplaceable: (c, reason) => this.calls.unplaceable(c, reason),
     });
     this.children = new Children(res, this.scheduler);
     this.requests = new Requests(res, this.apps, this.scheduler, this.children);
-    this.attempts = new Attempts(res, this.scheduler, this.children, this.requests, this.telemetry);
-    this.executors = new Executors(res, this.scheduler, this.attempts, this.children, this.telemetry);
+    this.reservations = new Reservations(res, this.scheduler, this.telemetry);
+    this.calls = new CallEnd(res, this.children, this.requests, this.telemetry);
+    this.results = new AttemptResults(res, this.scheduler, this.reservations, this.calls, this.telemetry);
+    this.attempts = new Attempts(res, this.scheduler, this.reservations, this.results);
+    this.executors = new Executors(
+      res,
+      this.scheduler,
+      this.reservations,
+      this.results,
+      this.calls,
+      this.children,
+      this.telemetry,
+    );
     this.parts = {
       res,
       apps: this.apps,
       requests: this.requests,
       scheduler: this.scheduler,
       executors: this.executors,
-      attempts: this.attempts,
+      reservations: this.reservations,
       children: this.children,
     };
     const channel = res.store.hints;

@@ -8,9 +8,11 @@
  */
 import type { FromExecutor } from "../core/wire/executor.js";
 import type { AttemptRow } from "../store/types.js";
-import type { Attempts } from "./attempts.js";
+import type { AttemptResults } from "./attempt-results.js";
+import type { CallEnd } from "./call-end.js";
 import type { Children } from "./children.js";
 import type { ExecutorLink, LiveCall } from "./model.js";
+import type { Reservations } from "./reservations.js";
 import type { EngineResources } from "./resources.js";
 import type { Scheduler } from "./scheduler.js";
 import type { Telemetry } from "./telemetry.js";
@@ -30,11 +32,13 @@ export class Executors {
   constructor(
     private readonly res: EngineResources,
     private readonly scheduler: Scheduler,
-    private readonly attempts: Attempts,
+    private readonly reservations: Reservations,
+    private readonly results: AttemptResults,
+    calls: CallEnd,
     private readonly children: Children,
     private readonly telemetry: Telemetry,
   ) {
-    this.late = new LateResults(res, scheduler, attempts);
+    this.late = new LateResults(res, scheduler, reservations, results, calls);
   }
 
   connected(link: ExecutorLink, hello: Hello): void {
@@ -84,7 +88,7 @@ export class Executors {
     const fail = (): void => {
       for (const a of missing)
         if (e.live.attempts.get(a.id) === a)
-          void this.attempts.infraFail(a, "the executor restarted or lost the attempt");
+          void this.results.infraFail(a, "the executor restarted or lost the attempt");
     };
     if (missing.length && e.cluster) e.cluster.whenHeld(fail);
     else fail();
@@ -125,7 +129,7 @@ export class Executors {
     const ex = e.live.executors.get(executorId);
     if (!ex || ex.link) return;
     for (const a of [...e.live.attempts.values()])
-      if (a.executorId === executorId) void this.attempts.infraFail(a, `executor ${executorId} was lost`);
+      if (a.executorId === executorId) void this.results.infraFail(a, `executor ${executorId} was lost`);
     e.live.executors.delete(executorId);
     void e.store.removeExecutor(executorId).catch(() => {});
   }
@@ -151,7 +155,7 @@ export class Executors {
         a.share && a.containerId === undefined ? Math.max(a.lastActivity, a.share.lastActivity) : a.lastActivity;
       if (a.blocking > 0 || now - last <= a.call.spec.timeout * 1000 + marginMs) continue;
       e.live.executors.get(a.executorId)?.link?.send({ t: "cancel", attemptId: a.id });
-      void this.attempts.infraFail(
+      void this.results.infraFail(
         a,
         `no word from executor ${a.executorId} for ${Math.round((now - last) / 1000)} s, past the ${a.call.spec.timeout} s timeout`,
       );
@@ -184,12 +188,12 @@ export class Executors {
       };
       e.live.executors.set(executorId, ex);
     }
-    const a = this.attempts.track(row.id, row.number, c, executorId, []);
+    const a = this.reservations.track(row.id, row.number, c, executorId, []);
     a.stored = true;
     if (!ex.link) return;
     // Connected already (a takeover: it failed over here before this server claimed the request).
     if (!ex.announced.has(row.id)) {
-      void this.attempts.infraFail(a, `executor ${executorId} does not run the attempt`);
+      void this.results.infraFail(a, `executor ${executorId} does not run the attempt`);
       return;
     }
     if (ex.resendDue) return;
@@ -239,7 +243,7 @@ export class Executors {
       case "done":
         if (!e.live.attempts.has(m.attemptId)) return this.lateDone(executorId, m);
         // Acknowledged only once committed: until then the executor keeps re-sending it.
-        void this.attempts.onDone(executorId, m).then(
+        void this.results.onDone(executorId, m).then(
           () => e.live.executors.get(executorId)?.link?.send({ t: "ack", attemptId: m.attemptId }),
           (err) =>
             process.stderr.write(`tributary: finishing attempt ${m.attemptId} failed: ${(err as Error).message}\n`),
@@ -262,7 +266,7 @@ export class Executors {
       case "progress": {
         const a = e.live.attempts.get(m.attemptId);
         const over = a && eventLimitError(a.call.req, e.options.maxEventsPerRequest, 1, "progress update");
-        if (a && over) void this.attempts.failNow(a, { ...over, functionName: a.call.functionName });
+        if (a && over) void this.results.failNow(a, { ...over, functionName: a.call.functionName });
         else this.telemetry.record(m);
         return;
       }

@@ -13,8 +13,10 @@
  */
 import { plainError } from "../core/errors.js";
 import type { FromExecutor } from "../core/wire/executor.js";
-import type { Attempts } from "./attempts.js";
+import type { AttemptResults } from "./attempt-results.js";
+import type { CallEnd } from "./call-end.js";
 import type { LiveAttempt, LiveCall } from "./model.js";
+import type { Reservations } from "./reservations.js";
 import type { EngineResources } from "./resources.js";
 import type { Scheduler } from "./scheduler.js";
 
@@ -31,7 +33,9 @@ export class LateResults {
   constructor(
     private readonly res: EngineResources,
     private readonly scheduler: Scheduler,
-    private readonly attempts: Attempts,
+    private readonly reservations: Reservations,
+    private readonly results: AttemptResults,
+    private readonly calls: CallEnd,
   ) {}
 
   /** Decides what a result for an attempt that is not live here means; see the file comment. */
@@ -41,7 +45,7 @@ export class LateResults {
     if (row === undefined) return "keep"; // the store is away: decide at the re-send
     if (e.live.attempts.has(m.attemptId)) {
       // Adopted while we read (a recovery or a takeover): an ordinary result after all.
-      await this.attempts.onDone(executorId, m);
+      await this.results.onDone(executorId, m);
       return "ack";
     }
     if (row === null) return "ack";
@@ -52,14 +56,14 @@ export class LateResults {
     const newer = liveAttemptOf(c, e);
     // The newer attempt is still being started (its row is not there to supersede yet): look again.
     if (newer && !newer.stored) return "keep";
-    if (newer) this.attempts.release(newer);
+    if (newer) this.reservations.release(newer);
     else this.scheduler.remove(c.id);
     const superseded = plainError(
       "CancelledError",
       `${c.functionName}: attempt ${row.number} finished after the server had given it up; its result is the call's and this attempt is no longer needed`,
       { functionName: c.functionName },
     );
-    await this.attempts.finishCall(
+    await this.calls.finishCall(
       c,
       newer,
       { ok: true, value: m.value, contentType: m.contentType },

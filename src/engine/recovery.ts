@@ -8,11 +8,11 @@
  */
 import type { RequestRow } from "../store/types.js";
 import type { Applications } from "./applications.js";
-import type { Attempts } from "./attempts.js";
 import type { Children } from "./children.js";
 import type { Executors } from "./executors.js";
 import { newLiveCall } from "./model.js";
 import type { Requests } from "./requests.js";
+import type { Reservations } from "./reservations.js";
 import type { EngineResources } from "./resources.js";
 import type { Scheduler } from "./scheduler.js";
 
@@ -23,7 +23,7 @@ export interface RecoveryParts {
   requests: Requests;
   scheduler: Scheduler;
   executors: Executors;
-  attempts: Attempts;
+  reservations: Reservations;
   children: Children;
 }
 

@@ -1,11 +1,11 @@
 /**
  * What every part of the engine shares: the store, blobs, clock, ids, the event bus and the live
- * maps. Each part (scheduler, attempts, children, executors, telemetry, requests) is constructed
- * with this object and with the peers it calls, never with a back-pointer to the whole engine, so
- * imports inside `src/engine` point one way:
+ * maps. Each part (scheduler, reservations, attempts, children, executors, telemetry, requests, …) is
+ * constructed with this object and with the peers it calls, never with a back-pointer to the whole
+ * engine, so imports inside `src/engine` point one way:
  *
- *   resources ← applications, telemetry, scheduler ← children ← requests ← attempts ← executors
- *             ← recovery ← engine (the façade the server uses)
+ *   resources ← applications, telemetry, scheduler ← reservations, children ← requests ← call-end
+ *             ← attempt-results ← attempts, executors ← recovery ← engine (the façade the server uses)
  *
  * Invariant: only events returned by a committed store transition are published (`publish`), so a
  * subscriber never sees what the store does not hold.

@@ -15,6 +15,7 @@ import type { LogRow, MetricRow, NewEvent } from "../store/types.js";
 import { MetricTotals, type MetricSample } from "./metric-totals.js";
 import { UsageTotals } from "./usage-totals.js";
 import { eventLimitError } from "./event-limit.js";
+import type { LiveAttempt } from "./model.js";
 import type { EngineResources } from "./resources.js";
 
 const FLUSH_MS = 25;
@@ -70,6 +71,12 @@ export class Telemetry {
   private readonly recent = new Recent<AttemptInfo>(RECENT_CAP);
 
   constructor(private readonly res: EngineResources) {}
+
+  /** Prometheus' usage counters: counted once the attempt's outcome (with its usage) is committed. */
+  countUsage(a: LiveAttempt): void {
+    const { req } = a.call;
+    if (a.usage) this.usage.add(req.namespace, req.application, a.call.functionName, a.usage);
+  }
 
   /** Keeps a finished attempt's identity for its late log lines. */
   remember(a: {
@@ -205,7 +212,7 @@ export class Telemetry {
 
   /**
    * True while anything buffered is not yet committed: waiting for its timer, or being written.
-   * A call's end waits for it (attempts.ts), so a progress update sent before a result is stored
+   * A call's end waits for it (attempt-results.ts), so a progress update sent before a result is stored
    * and published before the call's end, and so before `request:finished`: a stream that stops at
    * `RequestFinished` has seen every update. (Counting only the timer missed a flush already under
    * way when the result arrived: the final update then reached the bus after `RequestFinished`.)

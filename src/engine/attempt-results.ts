@@ -1,0 +1,152 @@
+/**
+ * An attempt's end and the retry decision (docs/semantics.md): what the executor reported, or what
+ * the server decided (the events limit, an infrastructure fault), becomes a retry of the call or
+ * its end (call-end.ts).
+ *
+ * Attempt: running → succeeded | failed | cancelled
+ * Call:    running → pending (`retry`, after the backoff or at once for an infrastructure fault)
+ *
+ * An attempt fails when the function throws, times out, or its container dies; while attempts remain
+ * it is retried after the backoff. `RequestError` and non-determinism are never retried. Faults that
+ * are not the function's doing (executor lost, server restart) retry without using up the policy, up
+ * to `INFRA_RETRY_CAP`.
+ *
+ * Invariants:
+ * - the attempt's reservation is given back (`release`) before its outcome is committed, so the next
+ *   scheduling pass can use it;
+ * - its buffered telemetry is committed (`drain`) before its call ends, so progress events precede
+ *   `call:finished` (telemetry.ts).
+ */
+import { plainError, type PlainError } from "../core/errors.js";
+import { backoffMs, effectivePolicy, INFRA_RETRY_CAP } from "../core/retry.js";
+import type { FailureReason } from "../core/status.js";
+import { validUsage } from "../core/usage.js";
+import type { FromExecutor } from "../core/wire/executor.js";
+import { isActive, type CallEnd } from "./call-end.js";
+import type { LiveAttempt, LiveCall } from "./model.js";
+import type { Reservations } from "./reservations.js";
+import type { EngineResources } from "./resources.js";
+import type { Scheduler } from "./scheduler.js";
+import type { Telemetry } from "./telemetry.js";
+
+type Done = Extract<FromExecutor, { t: "done" }>;
+
+export class AttemptResults {
+  constructor(
+    private readonly res: EngineResources,
+    private readonly scheduler: Scheduler,
+    private readonly reservations: Reservations,
+    private readonly calls: CallEnd,
+    private readonly telemetry: Telemetry,
+  ) {}
+
+  /** The executor reported an attempt's result. */
+  async onDone(executorId: string, m: Done): Promise<void> {
+    const a = this.res.live.attempts.get(m.attemptId);
+    if (!a || a.executorId !== executorId) return; // stale or unknown: the store CAS would refuse it anyway
+    a.usage = validUsage(m.usage);
+    // Before the release: the pass it triggers may already batch a function now known a leaf, and
+    // must no longer batch one whose run just lost its container.
+    // Items given back because their request was cancelled say nothing about the function.
+    if (m.ok) this.res.runs.succeeded(a.call);
+    else if (m.notStarted && a.call.req.status !== "cancelled") this.res.runs.lost(a.call);
+    this.reservations.release(a);
+    if (this.telemetry.pending) await this.telemetry.drain();
+    if (m.ok) return this.calls.finishCall(a.call, a, { ok: true, value: m.value, contentType: m.contentType });
+    const c = a.call;
+    const cancelled = m.reason === "cancelled" || c.req.status === "cancelled";
+    // An item of a run that never started: the call goes back to pending, no retry counted.
+    if (m.notStarted && !cancelled && isActive(c)) return this.retry(a, m.reason, m.error, 0, "unstarted");
+    // The executor could not get what the attempt needs from the server (its input, its bundle:
+    // e.g. the server died mid-download): not the function's doing, so the policy is not used up.
+    if (m.reason === "internal_error" && !cancelled && isActive(c) && infraLeft(c))
+      return this.retry(a, m.reason, m.error, 0, "infra");
+    const policy = effectivePolicy(c.spec.retries, c.req.app.appSpec.retries);
+    const retryable =
+      !cancelled &&
+      m.error.retryable !== false &&
+      m.reason !== "request_error" &&
+      m.reason !== "constraint_unsatisfiable";
+    if (retryable && c.attemptsUsed < policy.maxRetries + 1 && isActive(c)) {
+      return this.retry(a, m.reason, m.error, backoffMs(policy, c.attemptsUsed), "policy");
+    }
+    return this.calls.finishCall(c, a, { ok: false, reason: cancelled ? "cancelled" : m.reason, error: m.error });
+  }
+
+  /**
+   * Ends a running attempt here with a failure that is not retried (the events limit): the executor
+   * is told to stop it, and its late result is ignored (the attempt is no longer live).
+   */
+  async failNow(a: LiveAttempt, error: PlainError): Promise<void> {
+    const e = this.res;
+    if (!e.live.attempts.has(a.id)) return;
+    e.live.executors.get(a.executorId)?.link?.send({ t: "cancel", attemptId: a.id });
+    this.reservations.release(a);
+    if (this.telemetry.pending) await this.telemetry.drain();
+    return this.calls.finishCall(a.call, a, { ok: false, reason: "function_error", error });
+  }
+
+  /** An attempt lost to the infrastructure: retried without using up the policy, up to a cap. */
+  async infraFail(a: LiveAttempt, why: string): Promise<void> {
+    if (!this.res.live.attempts.has(a.id)) return;
+    this.reservations.release(a);
+    const error = plainError("InternalError", `${a.call.functionName}: ${why}`, { functionName: a.call.functionName });
+    if (infraLeft(a.call) && isActive(a.call)) return this.retry(a, "internal_error", error, 0, "infra");
+    return this.calls.finishCall(a.call, a, { ok: false, reason: "internal_error", error });
+  }
+
+  /**
+   * Returns the call to pending after `a` failed. `policy`: the attempt counts against the retry
+   * policy. `infra` and `unstarted` give it back (attempt numbers stay unique: the next is
+   * `attemptsUsed + infraRetries + 1`); only `infra` counts toward `INFRA_RETRY_CAP`.
+   */
+  private async retry(
+    a: LiveAttempt,
+    reason: FailureReason,
+    error: PlainError,
+    delayMs: number,
+    kind: "policy" | "infra" | "unstarted",
+  ): Promise<void> {
+    const e = this.res;
+    const c = a.call;
+    const now = e.clock.now();
+    if (kind !== "policy") {
+      c.attemptsUsed -= 1;
+      c.infraRetries += 1;
+    }
+    if (kind === "unstarted") c.unstartedReturns = (c.unstartedReturns ?? 0) + 1;
+    c.notBefore = now + delayMs;
+    const evs = await e.store.finishAttempt(
+      a.id,
+      {
+        status: "failed",
+        failureReason: reason,
+        error,
+        finishedAt: now,
+        containerId: a.containerId ?? null,
+        usage: a.usage ?? null,
+      },
+      { status: "pending", notBefore: c.notBefore, attemptsUsed: c.attemptsUsed, infraRetries: c.infraRetries },
+      null,
+      [
+        {
+          kind: "attempt:failed",
+          at: now,
+          callId: c.id,
+          functionName: c.functionName,
+          attempt: a.number,
+          data: { reason, error, retry_in_ms: delayMs, ...(kind === "unstarted" ? { not_started: true } : {}) },
+        },
+      ],
+    );
+    if (!evs) return;
+    this.telemetry.countUsage(a);
+    e.publish(c.req.id, evs);
+    this.scheduler.enqueue(c);
+  }
+}
+
+/** Whether an infrastructure fault may still retry `c` without using up its policy. */
+function infraLeft(c: LiveCall): boolean {
+  return c.infraRetries - (c.unstartedReturns ?? 0) < INFRA_RETRY_CAP;
+}
