@@ -6,7 +6,7 @@
  *
  * Invariants:
  * - one call at a time per container: a run's container goes back to the pool only once no item
- *   of it is running there (the executor's `finish` checks the container's current attempt);
+ *   of it is running there (`finish` in results.ts checks the container's current attempt);
  * - an item that never started ends with `notStarted` (the server returns its call to pending
  *   without counting a retry): its container died or is being stopped, or an item ahead of it
  *   started waiting on a child call and the container gave the queue back (`dropped`);
