@@ -4,8 +4,8 @@
  *   pending → running → succeeded | failed | cancelled
  *
  * A request is created `pending` with its root call (journaled before `invoke` resolves); it turns
- * `running` when its first attempt starts (attempts part); it ends when its root call ends
- * (attempts part, `finishCall`), when it is cancelled here, or when one of its calls can never be
+ * `running` when its first attempt starts (attempts.ts); it ends when its root call ends
+ * (call-end.ts, `finishCall`), when it is cancelled here, or when one of its calls can never be
  * placed (`fail`). Once it ended, `windDown` cancels its
  * pending calls and tells its running attempts to stop; its live entry is dropped when nothing of
  * it is left (`maybeForget`).

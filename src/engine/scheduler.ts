@@ -17,8 +17,8 @@ import { maxContainersReason, place, type ExecutorView, type Requirements } from
 import type { EngineResources } from "./resources.js";
 
 /**
- * What the scheduler hands its decisions to (the attempts part). A port rather than an import: the
- * attempts part calls back into the scheduler, and imports point one way.
+ * What the scheduler hands its decisions to (attempts.ts starts, call-end.ts fails the unplaceable).
+ * A port rather than an import: those parts call back into the scheduler, and imports point one way.
  */
 export interface Placer {
   /** Start `c` on `executorId` now; its capacity must be reserved before this returns. */
