@@ -16,10 +16,11 @@
  */
 import { ATTEMPT_USAGE_COLUMNS, json, toAttempt, usageColumns, type SqlAttempt } from "../shared/rows.js";
 import type { RequestEvent } from "../../core/request.js";
-import type { ContainerLimit, Store } from "../types.js";
+import type { ContainerLimit, NewAttempt, NewEvent, Store } from "../types.js";
 import type { Sql, Tx } from "./connect.js";
 import type { Begin } from "./group-commit.js";
 import { eventsInsert, keptCount, ownerFence, refusedUnless } from "./events.js";
+import type { Fusion } from "./fusion.js";
 import { callSet, requestSet } from "./writes.js";
 import { q, run, setList, type Param } from "./statement.js";
 
@@ -65,38 +66,36 @@ async function runningOf(tx: Tx, key: string): Promise<number> {
   return row?.n ?? 0;
 }
 
-export function attemptMethods(sql: Sql, begin: Begin): AttemptMethods {
+export function attemptMethods(sql: Sql, begin: Begin, fusion: Fusion): AttemptMethods {
   const cols = sql(COLUMNS);
 
-  const methods: AttemptMethods = {
-    async startAttempts(starts) {
-      // Each start is one pipelined statement of the same group-commit batch (group-commit.ts): a
-      // run costs one round trip, as one start does.
-      return Promise.all(
-        starts.map((s) => methods.startAttempt(s.attempt, s.call, s.events) as Promise<RequestEvent[] | null>),
-      );
-    },
-    async startAttempt(a, call, evs, limit) {
-      // One statement (one round trip). The main SELECT runs `claimed` (the call's lock) and then
-      // `counter` (the request's); the INSERTs, new rows only, complete after it. Nothing but the
-      // claim happens when the call is no longer pending.
-      // A limited start (maxContainers) runs in a transaction of its own (`begin.alone`), still in
-      // issue order: its count must see every start of the same key before it, which a shared
-      // transaction could interleave, and its claim the call's creation issued before it.
-      return (limit ? begin.alone : begin.one)(async (tx: Tx) => {
-        const key = limit ? limitKey(limit) : null;
-        if (key !== null && (await runningOf(tx, key)) >= limit!.max) return "full" as const;
-        const n = evs.length;
-        const limited =
-          key === null
-            ? q``
-            : q`, limited AS (
+  /** A start as it runs when nothing is fused with it. */
+  function start(
+    a: NewAttempt,
+    call: { attemptsUsed: number; infraRetries: number },
+    evs: NewEvent[],
+    limit?: ContainerLimit,
+  ): Promise<RequestEvent[] | null | "full"> {
+    // One statement (one round trip). The main SELECT runs `claimed` (the call's lock) and then
+    // `counter` (the request's); the INSERTs, new rows only, complete after it. Nothing but the
+    // claim happens when the call is no longer pending.
+    // A limited start (maxContainers) runs in a transaction of its own (`begin.alone`), still in
+    // issue order: its count must see every start of the same key before it, which a shared
+    // transaction could interleave, and its claim the call's creation issued before it.
+    return (limit ? begin.alone : begin.one)(async (tx: Tx) => {
+      const key = limit ? limitKey(limit) : null;
+      if (key !== null && (await runningOf(tx, key)) >= limit!.max) return "full" as const;
+      const n = evs.length;
+      const limited =
+        key === null
+          ? q``
+          : q`, limited AS (
               INSERT INTO limited_attempts (attempt_id, request_id, limit_key)
               SELECT ${a.id}, ${a.requestId}, ${key} FROM claimed
             )`;
-        const [row] = await run<{ claimed: boolean; event_seq: number | null }>(
-          tx,
-          q`
+      const [row] = await run<{ claimed: boolean; event_seq: number | null }>(
+        tx,
+        q`
           WITH claimed AS (
             UPDATE function_calls SET status = 'running', attempts_used = ${call.attemptsUsed},
               infra_retries = ${call.infraRetries}, pending_reason = NULL
@@ -112,10 +111,32 @@ export function attemptMethods(sql: Sql, begin: Begin): AttemptMethods {
           )${limited}, events AS (${eventsInsert(a.requestId, evs, q`counter.event_seq - ${n} + 1`, q`counter`)})
           SELECT EXISTS (SELECT 1 FROM claimed) AS claimed, (SELECT event_seq FROM counter) AS event_seq,
             ${refusedUnless(q`EXISTS (SELECT 1 FROM claimed)`, q`counter`, a.requestId)} AS refused`,
+      );
+      if (!row!.claimed) return null;
+      return evs.map((e, i) => ({ ...e, seq: row!.event_seq! - n + 1 + i }));
+    });
+  }
+
+  const methods: AttemptMethods = {
+    async startAttempts(starts) {
+      // Each start is one pipelined statement of the same group-commit batch (group-commit.ts): a
+      // run costs one round trip, as one start does.
+      return Promise.all(
+        starts.map((s) => methods.startAttempt(s.attempt, s.call, s.events) as Promise<RequestEvent[] | null>),
+      );
+    },
+    async startAttempt(a, call, evs, limit) {
+      if (limit) fusion.seal(a.requestId);
+      else {
+        // The root call's first start, issued while its request's creation is not sent yet, goes
+        // with it in one statement (fusion.ts); otherwise it runs apart, as below.
+        const fused = fusion.attach(
+          { attempt: a, call, events: evs },
+          () => start(a, call, evs) as Promise<RequestEvent[] | null>,
         );
-        if (!row!.claimed) return null;
-        return evs.map((e, i) => ({ ...e, seq: row!.event_seq! - n + 1 + i }));
-      });
+        if (fused) return fused;
+      }
+      return start(a, call, evs, limit);
     },
     async finishAttempt(id, a, c, r, evs) {
       return begin.one(async (tx) => {

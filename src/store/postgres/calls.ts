@@ -6,6 +6,7 @@ import type { Store } from "../types.js";
 import type { Sql } from "./connect.js";
 import type { Begin } from "./group-commit.js";
 import { appendEvents, eventsInsert, ownerFence, refused, refusedUnless } from "./events.js";
+import type { Fusion } from "./fusion.js";
 import { callInsert, callsInsert, patchCall } from "./writes.js";
 import { q, run } from "./statement.js";
 
@@ -40,7 +41,8 @@ const COLUMNS = [
   "finished_at",
 ];
 
-export function callMethods(sql: Sql, begin: Begin): CallMethods {
+/** `fusion`: every write of a request seals its open create (fusion.ts). */
+export function callMethods(sql: Sql, begin: Begin, fusion: Fusion): CallMethods {
   const cols = sql(COLUMNS);
   const prefixed = sql.unsafe(COLUMNS.map((c) => `c.${c}`).join(", "));
 
@@ -62,6 +64,7 @@ export function callMethods(sql: Sql, begin: Begin): CallMethods {
       return row ? toCall(row) : null;
     },
     async createCall(call, evs) {
+      fusion.seal(call.requestId);
       return begin.one(async (tx) => {
         // One statement: the call, then its events numbered from the request's counter (locked
         // last), so a start of the call issued after it in the same batch (`Store.appliedAtCall`)
@@ -83,6 +86,7 @@ export function callMethods(sql: Sql, begin: Begin): CallMethods {
       });
     },
     async createCalls(requestId, calls, evs) {
+      fusion.seal(requestId);
       // One statement, as `createCall`: a start of one of the calls issued after it in the same
       // batch numbers its events after these. A call that exists already leaves the counter and the
       // events alone and rolls the whole transaction back (the group commit then runs this job
@@ -120,6 +124,7 @@ export function callMethods(sql: Sql, begin: Begin): CallMethods {
       return rows.map(toCall);
     },
     async transitionCall(id, from, patch, evs) {
+      fusion.sealCall(id);
       return begin(async (tx) => {
         const requestId = await patchCall(tx, id, from, patch);
         return requestId === null ? null : appendEvents(tx, requestId, evs);

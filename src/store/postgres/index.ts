@@ -20,6 +20,7 @@ import { attemptMethods } from "./attempts.js";
 import { callMethods } from "./calls.js";
 import { clusterMethods } from "./cluster.js";
 import { connect, type PostgresStoreOptions } from "./connect.js";
+import { createFusion } from "./fusion.js";
 import { groupCommit } from "./group-commit.js";
 import { appendEvents, lastEvent, listEvents } from "./events.js";
 import { hintChannel } from "./hints.js";
@@ -42,6 +43,8 @@ export type { PostgresStoreOptions } from "./connect.js";
 export function createPostgresStore(url: string, options: PostgresStoreOptions = {}): Store {
   const sql = connect(url, options);
   const begin = groupCommit(sql);
+  // A request's creation and its root call's first start, issued together, fused (fusion.ts).
+  const fusion = createFusion(options.serverId);
   return {
     // Group commit applies writes in issue order (group-commit.ts): a call's creation and its first
     // attempt's start share one transaction when issued together.
@@ -54,10 +57,11 @@ export function createPostgresStore(url: string, options: PostgresStoreOptions =
       await sql.end({ timeout: 5 });
     },
     ...applicationMethods(sql),
-    ...requestMethods(sql, begin),
-    ...callMethods(sql, begin),
-    ...attemptMethods(sql, begin),
+    ...requestMethods(sql, begin, fusion),
+    ...callMethods(sql, begin, fusion),
+    ...attemptMethods(sql, begin, fusion),
     async appendEvents(requestId, evs) {
+      fusion.seal(requestId);
       // One statement; a refusal writes nothing (it throws after a statement that inserted nothing).
       return begin.one((tx) => appendEvents(tx, requestId, evs));
     },

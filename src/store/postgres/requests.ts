@@ -5,12 +5,13 @@
 import type { RequestEvent } from "../../core/request.js";
 import { encodeCursor, pageStart } from "../cursor.js";
 import { newRequestRow, payloadParams, toRequest, type SqlRequest } from "../shared/rows.js";
-import type { NewCall, NewEvent, NewRequest, RequestRow, Store } from "../types.js";
-import type { Sql } from "./connect.js";
+import type { AttemptStart, NewCall, NewEvent, NewRequest, RequestRow, Store } from "../types.js";
+import type { Sql, Tx } from "./connect.js";
 import type { Begin } from "./group-commit.js";
 import { appendEvents, eventsInsert } from "./events.js";
+import type { AttachedStart, Fusion } from "./fusion.js";
 import { callInsert, patchRequest } from "./writes.js";
-import { q, run } from "./statement.js";
+import { q, run, type Piece } from "./statement.js";
 
 type RequestMethods = Pick<
   Store,
@@ -45,32 +46,89 @@ export const REQUEST_COLUMNS = [
 
 type Created = { request: RequestRow; created: boolean; events: RequestEvent[] };
 
-export function requestMethods(sql: Sql, begin: Begin): RequestMethods {
+/** A failed create's attached start: apart when the fused statement failed, else with the create's error. */
+function settle(start: AttachedStart | null, apart: boolean, error: unknown): void {
+  if (start === null) return;
+  if (apart) start.resolve(start.apart());
+  else start.reject(error);
+}
+
+export function requestMethods(sql: Sql, begin: Begin, fusion: Fusion): RequestMethods {
   const cols = sql(REQUEST_COLUMNS);
 
+  /**
+   * The create's one statement (one round trip): the request, then its root call and first events
+   * from the request's RETURNING, so they are inserted only if the request was. ON CONFLICT on the
+   * partial unique index: a concurrent create with the same key waits for the first to commit, then
+   * inserts nothing. A clash on the request's or the root call's id fails the statement. With
+   * `start` (fusion.ts), the request and the root call are inserted as the start leaves them
+   * (running, the counter past its events), with the attempt, and its events follow the create's.
+   */
+  function createStatement(r: NewRequest, root: NewCall, evs: NewEvent[], start: AttemptStart | null): Piece {
+    const input = payloadParams(r.input);
+    const all = start ? [...evs, ...start.events] : evs;
+    const a = start?.attempt;
+    const attempt = a
+      ? q`, attempt AS (
+          INSERT INTO attempts (id, call_id, request_id, number, executor_id, container_id, status, started_at)
+          SELECT ${a.id}, ${a.callId}, ${a.requestId}, ${a.number}, ${a.executorId}, ${a.containerId}, 'running',
+            ${a.startedAt} FROM req
+        )`
+      : q``;
+    return q`
+      WITH req AS (
+        INSERT INTO requests (id, namespace, application, version, status, input_type, input_size, input_inline,
+          input_blob, idempotency_key, input_hash, headers, root_call_id, created_at, event_seq, owner, needs)
+        VALUES (${r.id}, ${r.namespace}, ${r.application}, ${r.version}, ${start ? q`'running'` : q`'pending'`}, ${input.type}, ${input.size},
+          ${input.inline}, ${input.blob}, ${r.idempotencyKey}, ${r.inputHash}, ${r.headers?.length ? JSON.stringify(r.headers) : null}, ${r.rootCallId}, ${r.createdAt}, ${all.length}, ${r.owner ?? null}, ${r.needs ?? null})
+        ON CONFLICT (namespace, application, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+        RETURNING id
+      ), root AS (${callInsert(root, start?.call)} FROM req)${attempt},
+      events AS (${eventsInsert(r.id, all, q`1`, q`req`)})
+      SELECT EXISTS (SELECT 1 FROM req) AS created`;
+  }
+
   async function create(r: NewRequest, root: NewCall, evs: NewEvent[]): Promise<Created> {
-    const created = await begin.one(async (tx) => {
-      const input = payloadParams(r.input);
-      // One statement (one round trip): the request, then its root call and first events from the
-      // request's RETURNING, so they are inserted only if the request was. ON CONFLICT on the
-      // partial unique index: a concurrent create with the same key waits for the first to commit,
-      // then inserts nothing. A clash on the request's or the root call's id fails the statement.
-      const [inserted] = await run<{ created: boolean }>(
-        tx,
-        q`
-        WITH req AS (
-          INSERT INTO requests (id, namespace, application, version, status, input_type, input_size, input_inline,
-            input_blob, idempotency_key, input_hash, headers, root_call_id, created_at, event_seq, owner, needs)
-          VALUES (${r.id}, ${r.namespace}, ${r.application}, ${r.version}, 'pending', ${input.type}, ${input.size},
-            ${input.inline}, ${input.blob}, ${r.idempotencyKey}, ${r.inputHash}, ${r.headers?.length ? JSON.stringify(r.headers) : null}, ${r.rootCallId}, ${r.createdAt}, ${evs.length}, ${r.owner ?? null}, ${r.needs ?? null})
-          ON CONFLICT (namespace, application, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-          RETURNING id
-        ), root AS (${callInsert(root)} FROM req),
-        events AS (${eventsInsert(r.id, evs, q`1`, q`req`)})
-        SELECT EXISTS (SELECT 1 FROM req) AS created`,
-      );
-      return inserted!.created;
-    });
+    const open = fusion.open(r);
+    // The start attached to this create (taken as its statement is sent), and whether the fused
+    // statement failed by itself: from then on the create runs alone and the start apart, after it.
+    let start: AttachedStart | null = null;
+    let apart = false;
+    let fusedFailed = false;
+    const job = async (tx: Tx): Promise<boolean> => {
+      if (open && start === null) start = fusion.take(open);
+      const fused = start !== null && !apart;
+      fusedFailed = false;
+      try {
+        const [row] = await run<{ created: boolean }>(tx, createStatement(r, root, evs, fused ? start : null));
+        return row!.created;
+      } catch (e) {
+        // 25P02: an earlier statement of the batch failed, not this one (the batch runs again).
+        if (fused && (e as { code?: string }).code !== "25P02") apart = fusedFailed = true;
+        throw e;
+      }
+    };
+    let created: boolean;
+    try {
+      created = await begin.one(job).catch((e: unknown) => {
+        // The fused statement failed alone in its batch (so it is not run again there): the create
+        // alone, in a job of its own, issued now.
+        if (fusedFailed) return begin.one(job);
+        throw e;
+      });
+    } catch (e) {
+      // Its start fails with it (a failed COMMIT, no connection: as it would in their batch), or
+      // runs apart after it when the fused statement itself failed.
+      if (open && start === null) start = fusion.take(open);
+      settle(start, apart, e);
+      throw e;
+    }
+    // Assigned by the job above (which TypeScript's narrowing does not follow).
+    const fusedStart = start as AttachedStart | null;
+    if (fusedStart !== null) {
+      if (apart || !created) fusedStart.resolve(fusedStart.apart());
+      else fusedStart.resolve(fusedStart.events.map((e, i) => ({ ...e, seq: evs.length + 1 + i })));
+    }
     if (!created) {
       // The winner of the key committed before our insert gave way: a new snapshot sees it.
       const [existing] = await sql<SqlRequest[]>`
@@ -118,6 +176,7 @@ export function requestMethods(sql: Sql, begin: Begin): RequestMethods {
       return rows.map(toRequest);
     },
     async finishRequest(id, patch, evs) {
+      fusion.seal(id);
       return begin(async (tx) => ((await patchRequest(tx, id, patch)) ? appendEvents(tx, id, evs) : null));
     },
     async deleteRequest(id) {

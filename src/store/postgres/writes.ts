@@ -51,14 +51,18 @@ export function callsInsert(calls: readonly NewCall[]): Piece {
     ORDER BY c.i`;
 }
 
-/** `INSERT INTO function_calls (…) SELECT <the pending call>` (a statement may add a FROM). */
-export function callInsert(c: NewCall): Piece {
+/**
+ * `INSERT INTO function_calls (…) SELECT <the pending call>` (a statement may add a FROM). With
+ * `running`, the call as its first attempt's start leaves it (fusion.ts): running, with its counters.
+ */
+export function callInsert(c: NewCall, running?: { attemptsUsed: number; infraRetries: number }): Piece {
   const a = payloadParams(c.args);
+  const status = running ? q`'running', ${running.attemptsUsed}, ${running.infraRetries}` : q`'pending', 0, 0`;
   return q`
     INSERT INTO function_calls (id, request_id, parent_call_id, seq, item, function_name,
-      args_type, args_size, args_inline, args_blob, status, not_before, created_at)
+      args_type, args_size, args_inline, args_blob, status, attempts_used, infra_retries, not_before, created_at)
     SELECT ${c.id}, ${c.requestId}, ${c.parentCallId}, ${c.seq}, ${c.item}, ${c.functionName},
-      ${a.type}, ${a.size}, ${a.inline}, ${a.blob}, 'pending', ${c.notBefore}, ${c.createdAt}`;
+      ${a.type}, ${a.size}, ${a.inline}, ${a.blob}, ${status}, ${c.notBefore}, ${c.createdAt}`;
 }
 
 /** CAS on the call's status being `from`; returns the call's request id, or null. */
