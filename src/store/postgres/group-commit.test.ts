@@ -170,4 +170,34 @@ describe("postgres group commit", { skip: skip ?? false }, () => {
     assert.equal(new Set([a, b, c]).size, 3);
     assert.equal(c, d);
   });
+
+  test("the connection dies in a batch: its jobs are rejected, not re-run, and the pool goes on", async () => {
+    let runs = 0;
+    const job = begin(async (tx) => {
+      runs++;
+      await tx`INSERT INTO t SELECT 'n0', 0 FROM pg_sleep(5.02)`;
+      await tx`INSERT INTO t VALUES ('n1', 1)`;
+    });
+    let killed = 0;
+    for (let i = 0; i < 100 && killed === 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      killed = (
+        await other`
+        SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE query LIKE '%pg_sleep(5.02)%' AND pid <> pg_backend_pid() AND datname = current_database()`
+      ).count;
+    }
+    assert.equal(killed, 1, "the batch's backend was found and terminated");
+    await assert.rejects(job);
+    assert.equal(runs, 1);
+    // The dead connection was not given back to the pool as open (postgres.js would then write to
+    // its closed socket from a timer, uncaught): every connection of the pool serves a write.
+    const txids = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        begin.alone(async (tx) => (await tx`INSERT INTO t VALUES (${`n${i + 2}`}, 0)`, i)),
+      ),
+    );
+    assert.equal(txids.length, 8);
+    assert.equal((await rows("n")).length, 8);
+  });
 });

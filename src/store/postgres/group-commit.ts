@@ -22,7 +22,7 @@
  * - If any job of a batch fails, the batch is rolled back and every job runs again alone, so one
  *   bad job fails by itself and the others commit exactly once. A failed COMMIT rejects every job
  *   of the batch: its outcome is unknown (the connection may have died after the server committed),
- *   so nothing is re-run.
+ *   so nothing is re-run. A connection lost in a batch is never given back to the pool (`isLost`).
  * - A job uses only its `tx`: it must not wait on anything outside the transaction, or it would
  *   hold up every write of the server.
  * - A batch of one-statement jobs (`begin.one`) is ONE round trip: BEGIN, the statements and COMMIT
@@ -103,8 +103,8 @@ export function groupCommit(sql: Sql, options: GroupCommitOptions = {}): Begin {
     try {
       outcome = await once(sql, batch);
     } catch (e) {
-      // BEGIN, ROLLBACK or COMMIT failed, or no connection: nothing was (knowingly) committed, but
-      // after a failed COMMIT nobody can tell, so nothing is re-run.
+      // BEGIN, ROLLBACK or COMMIT failed, or no connection, or it was lost: nothing was (knowingly)
+      // committed, but after a failed COMMIT nobody can tell, so nothing is re-run.
       for (const j of batch) j.reject(e);
       return;
     }
@@ -172,6 +172,7 @@ type Outcome = { ok: true; values: unknown[] } | { ok: false; error: unknown };
  */
 async function once(sql: Sql, batch: Job[]): Promise<Outcome> {
   const conn = await sql.reserve();
+  let lost = false;
   try {
     const begin = conn`BEGIN`.execute();
     begin.catch(() => {}); // awaited below; the jobs' statements fail too if it does
@@ -194,15 +195,34 @@ async function once(sql: Sql, batch: Job[]): Promise<Outcome> {
       return { ok: true, values: settled.map((s) => (s.status === "fulfilled" ? s.value : new Failed(s.reason))) };
     }
     if (failed) {
+      if (isLost(failed.reason)) throw failed.reason; // nothing more may be sent on it
       await conn`ROLLBACK`;
       return { ok: false, error: failed.reason };
     }
     await conn`COMMIT`;
     return { ok: true, values: settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) };
+  } catch (e) {
+    lost = isLost(e);
+    throw e;
   } finally {
-    conn.release();
+    if (!lost) conn.release();
   }
 }
+
+/**
+ * True for an error that closed the connection: postgres.js's own (CONNECTION_CLOSED, …), the
+ * socket's, or PostgreSQL's FATAL (e.g. the backend was terminated). Such a reserved connection MUST
+ * NOT be sent anything more nor released: postgres.js (3.4.9) would put it back in the pool as open,
+ * and the next query on it, ours or any caller's, throws from a timer, uncaught, and the process
+ * dies. Not released, it stays among the pool's closed connections, which reconnect on demand.
+ * (A job's own error never matches: a job uses only its `tx`.)
+ */
+function isLost(e: unknown): boolean {
+  const { code, severity } = (e ?? {}) as { code?: unknown; severity?: unknown };
+  if (severity === "FATAL" || severity === "PANIC") return true;
+  return typeof code === "string" && (code.startsWith("CONNECTION_") || SOCKET_ERRORS.has(code));
+}
+const SOCKET_ERRORS = new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"]);
 
 /** A job's error in a batch that committed (see `once`). */
 class Failed {
