@@ -93,6 +93,9 @@ export function eventsInsert(
   from: Piece,
   keep?: EventFilter,
 ): Piece {
+  // `json`, not `jsonb`: json_to_recordset reads the text once as it parses it, where jsonb would
+  // first build (and sort the keys of) a binary document (store-micro-pg: about 10 % less database
+  // CPU per trivial request, whose three statements each insert events).
   const rows = JSON.stringify(events.map((e, i) => ({ i, ...columns(e) })));
   const seq = keep ? ROW_NUMBER : E_I;
   const where = keep
@@ -101,7 +104,7 @@ export function eventsInsert(
   return q`
     INSERT INTO events (request_id, seq, kind, at, call_id, parent_call_id, function_name, attempt, data)
     SELECT ${requestId}, ${firstSeq} + ${seq}, e.kind, e.at, e.call_id, e.parent_call_id, e.function_name, e.attempt, e.data
-    FROM ${from}, jsonb_to_recordset(${rows}::text::jsonb) AS e(i int, kind text, at bigint, call_id text,
+    FROM ${from}, json_to_recordset(${rows}::text::json) AS e(i int, kind text, at bigint, call_id text,
       parent_call_id text, function_name text, attempt int, data text) ${where}`;
 }
 
