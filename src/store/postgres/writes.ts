@@ -27,6 +27,7 @@ export async function insertCall(tx: Tx, c: NewCall): Promise<boolean> {
 /**
  * `INSERT INTO function_calls (…) SELECT` of many pending calls, in the order given (a statement may
  * add ON CONFLICT and RETURNING): one parameter, the rows as JSON, inline arguments in base64.
+ * `json`, not `jsonb`, as for events (events.ts `eventsInsert`): read once as it is parsed.
  */
 export function callsInsert(calls: readonly NewCall[]): Piece {
   const rows = JSON.stringify(
@@ -45,7 +46,7 @@ export function callsInsert(calls: readonly NewCall[]): Piece {
       args_type, args_size, args_inline, args_blob, status, not_before, created_at)
     SELECT c.id, c.request_id, c.parent_call_id, c.seq, c.item, c.function_name,
       c.args_type, c.args_size, decode(c.args_inline, 'base64'), c.args_blob, 'pending', c.not_before, c.created_at
-    FROM jsonb_to_recordset(${rows}::text::jsonb) AS c(i int, id text, request_id text,
+    FROM json_to_recordset(${rows}::text::json) AS c(i int, id text, request_id text,
       parent_call_id text, seq int, item int, function_name text, args_type text, args_size bigint,
       args_inline text, args_blob text, not_before bigint, created_at bigint)
     ORDER BY c.i`;
