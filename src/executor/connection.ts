@@ -23,6 +23,7 @@ import {
   type ToExecutor,
   type TransportHandlers,
 } from "../core/wire/executor.js";
+import { envSetting } from "../core/env-ms.js";
 
 /** The longest pause between reconnects. */
 const MAX_RETRY_MS = 500;
@@ -36,9 +37,9 @@ export interface ConnectionOptions extends TransportHandlers {
 
 const HEARTBEAT_MS = 2000;
 
+/** `TRIBUTARY_SERVER_SILENCE_MS`, else 10 s; a bad value throws, naming the variable. */
 function defaultSilenceMs(): number {
-  const env = Number(process.env.TRIBUTARY_SERVER_SILENCE_MS);
-  return Number.isFinite(env) && env > 0 ? env : 10_000;
+  return envSetting("TRIBUTARY_SERVER_SILENCE_MS") ?? 10_000;
 }
 
 export class ServerConnection implements ExecutorTransport {
@@ -51,7 +52,12 @@ export class ServerConnection implements ExecutorTransport {
   private heartbeat: NodeJS.Timeout | null = null;
   connected = false;
 
-  constructor(private readonly opts: ConnectionOptions) {}
+  /** Read at construction, so a bad `TRIBUTARY_SERVER_SILENCE_MS` stops the executor at start. */
+  private readonly silenceMs: number;
+
+  constructor(private readonly opts: ConnectionOptions) {
+    this.silenceMs = opts.silenceMs ?? defaultSilenceMs();
+  }
 
   start(): void {
     this.connect();
@@ -117,7 +123,7 @@ export class ServerConnection implements ExecutorTransport {
       this.flush();
       let heard = Date.now();
       let tick = heard;
-      const silenceMs = this.opts.silenceMs ?? defaultSilenceMs();
+      const silenceMs = this.silenceMs;
       // Several pings per silence period, so one late pong is not taken for silence.
       const everyMs = Math.min(HEARTBEAT_MS, silenceMs / 4);
       ws.on("pong", () => (heard = Date.now()));

@@ -10,6 +10,7 @@ import { createServer as createHttpServer } from "node:http";
 import { getRequestListener } from "@hono/node-server";
 import type { Hono } from "hono";
 import { DEFAULT_REGIONS } from "../core/options.js";
+import { envSetting } from "../core/env-ms.js";
 import { createEngine, type Engine } from "../engine/index.js";
 import { createLocalBlobStore, openPostgresBlobStore, openStore, type PostgresBlobStore } from "../store/index.js";
 import { createApp } from "./app.js";
@@ -82,20 +83,16 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function envMs(name: string): number | undefined {
-  const v = Number(process.env[name]);
-  return Number.isFinite(v) && v >= 0 ? v : undefined;
-}
-
 export async function createServer(o: ServerOptions): Promise<RunningServer> {
   // Operators (and fault tests) tune failure detection without new flags.
   const host = o.host ?? "127.0.0.1";
   // Before anything is opened: a refused bind leaves no database or socket behind.
   const authNotice = checkBind(host, (o.apiKeys ?? []).length > 0, o.insecure ?? false);
   o = {
-    executorGraceMs: envMs("TRIBUTARY_EXECUTOR_GRACE_MS"),
-    unsatisfiableGraceMs: envMs("TRIBUTARY_UNSATISFIABLE_GRACE_MS"),
-    leaseMs: envMs("TRIBUTARY_LEASE_MS"),
+    // A bad value is an error naming the variable (never a silent default): core/env-ms.ts.
+    executorGraceMs: envSetting("TRIBUTARY_EXECUTOR_GRACE_MS"),
+    unsatisfiableGraceMs: envSetting("TRIBUTARY_UNSATISFIABLE_GRACE_MS"),
+    leaseMs: envSetting("TRIBUTARY_LEASE_MS"),
     ...stripUndefined(o),
   };
   const postgres = /^postgres(ql)?:\/\//i.test(o.store);
