@@ -30,6 +30,7 @@ import type { ExecutorLink } from "./model.js";
 import { Cluster } from "./cluster.js";
 import { ClusterHints } from "./cluster-hints.js";
 import { recover, type RecoveryParts } from "./recovery.js";
+import { Reloads } from "./reload.js";
 import { Requests, type FinishedRequest, type InvokeInput } from "./requests.js";
 import { Reservations } from "./reservations.js";
 import { createResources, type ClusterOptions, type EngineDeps, type EngineResources } from "./resources.js";
@@ -144,6 +145,7 @@ class EngineCore implements Engine {
   private readonly attempts: Attempts;
   private readonly executors: Executors;
   private readonly parts: RecoveryParts;
+  private readonly reloads: Reloads;
   private readonly cluster: Cluster | null = null;
   private stopped = false;
   private sweeper: { cancel(): void } | null = null;
@@ -173,6 +175,7 @@ class EngineCore implements Engine {
       this.calls,
       this.children,
       this.telemetry,
+      (r, x, a) => this.reloads.request(r, x, a),
     );
     this.parts = {
       res,
@@ -183,6 +186,7 @@ class EngineCore implements Engine {
       reservations: this.reservations,
       children: this.children,
     };
+    this.reloads = new Reloads(this.parts);
     const channel = res.store.hints;
     if (clusterOptions && channel) {
       const hints = new ClusterHints(
@@ -315,6 +319,7 @@ class EngineCore implements Engine {
   async stop(): Promise<void> {
     this.stopped = true;
     this.sweeper?.cancel();
+    this.reloads.stop();
     this.scheduler.stop();
     this.telemetry.flushNow();
     for (const e of this.res.live.executors.values()) {

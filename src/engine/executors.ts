@@ -37,6 +37,8 @@ export class Executors {
     calls: CallEnd,
     private readonly children: Children,
     private readonly telemetry: Telemetry,
+    /** A result's commit failed: reload its request once the store answers (reload.ts). */
+    private readonly unsure: (requestId: string, executorId: string, attemptId: string) => void = () => {},
   ) {
     this.late = new LateResults(res, scheduler, reservations, results, calls);
   }
@@ -240,15 +242,23 @@ export class Executors {
       }
     }
     switch (m.t) {
-      case "done":
-        if (!e.live.attempts.has(m.attemptId)) return this.lateDone(executorId, m);
-        // Acknowledged only once committed: until then the executor keeps re-sending it.
+      case "done": {
+        const requestId = e.live.attempts.get(m.attemptId)?.call.req.id;
+        if (requestId === undefined) return this.lateDone(executorId, m);
+        // Acknowledged only once committed: until then the executor keeps it. A failed commit leaves
+        // the attempt out of the live maps, so the request is reloaded from the store, which asks
+        // the executor to re-send the result (reload.ts).
         void this.results.onDone(executorId, m).then(
           () => e.live.executors.get(executorId)?.link?.send({ t: "ack", attemptId: m.attemptId }),
-          (err) =>
-            process.stderr.write(`tributary: finishing attempt ${m.attemptId} failed: ${(err as Error).message}\n`),
+          (err) => {
+            process.stderr.write(
+              `tributary: finishing attempt ${m.attemptId} failed: ${(err as Error).message}; its request is reloaded once the store answers\n`,
+            );
+            this.unsure(requestId, executorId, m.attemptId);
+          },
         );
         return;
+      }
       case "started": {
         const a = e.live.attempts.get(m.attemptId);
         if (a) a.containerId = m.containerId;

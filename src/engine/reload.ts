@@ -1,0 +1,125 @@
+/**
+ * Reloading a request from the store after a transition of it failed to commit (the database away,
+ * docs/operations.md "When something goes away").
+ *
+ * Why: a result is acknowledged to its executor only once committed (executors.ts), but by the time
+ * the commit fails the attempt has already left the live maps, and the executor re-sends unacknowledged
+ * results only after a hello or a `resend`. With the connection still up, nothing would ever ask
+ * again: the call stayed `running` with nothing running it, and the request never finished.
+ *
+ * What: the store is the truth. Once it answers again (and, in a cluster, once this server's lease
+ * holds), the request's live state is dropped and rebuilt from the store exactly as after a restart
+ * or a takeover (recovery.ts): pending calls queued again, running attempts adopted where they run.
+ * The executors that ran its attempts are taken to still hold them (running, or finished with the
+ * result unacknowledged), so the adoption asks them to re-send their results and RPCs instead of
+ * giving the attempts up: a finished call is not run again. An attempt the executor no longer has
+ * is answered by its next hello (executors.ts) or the executor grace, as after any adoption.
+ *
+ * Invariant: between the drop and the reload nothing of the request is live here, so no message can
+ * act on a half-dropped state; messages of its attempts meanwhile are re-sent after the adoption.
+ */
+import type { TimerHandle } from "../core/clock.js";
+import { loadRequest, type RecoveryParts } from "./recovery.js";
+
+/** How long to wait before asking the store again. */
+const RETRY_MS = 1_000;
+
+export class Reloads {
+  /** Request → attempts (id → executor) its executors are taken to still hold. */
+  private readonly due = new Map<string, Map<string, string>>();
+  private timer: TimerHandle | null = null;
+  private running = false;
+  private stopped = false;
+
+  constructor(private readonly parts: RecoveryParts) {}
+
+  /**
+   * A transition of request `requestId` failed to commit; `executorId` still holds `attemptId`
+   * (its result unacknowledged). The request is reloaded once the store answers.
+   */
+  request(requestId: string, executorId: string, attemptId: string): void {
+    if (this.stopped) return;
+    let held = this.due.get(requestId);
+    if (!held) this.due.set(requestId, (held = new Map()));
+    held.set(attemptId, executorId);
+    this.schedule();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.timer?.cancel();
+    this.timer = null;
+  }
+
+  private schedule(): void {
+    if (this.timer || this.running || this.stopped) return;
+    this.timer = this.parts.res.clock.setTimer(RETRY_MS, () => {
+      this.timer = null;
+      const cluster = this.parts.res.cluster;
+      // A stalled server acts only once it knows which requests are still its own (cluster.ts).
+      if (cluster) cluster.whenHeld(() => void this.pass());
+      else void this.pass();
+    });
+  }
+
+  /** Reloads every due request the store answers for; the others wait for the next pass. */
+  private async pass(): Promise<void> {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    try {
+      for (const [id, held] of [...this.due]) {
+        if (this.stopped) return;
+        if (!(await this.reload(id, held).catch(() => false))) break; // the store is still away
+        this.due.delete(id);
+      }
+    } finally {
+      this.running = false;
+      if (this.due.size > 0) this.schedule();
+    }
+  }
+
+  /** False when the store did not answer (try again later). */
+  private async reload(id: string, held: Map<string, string>): Promise<boolean> {
+    const { res } = this.parts;
+    const row = await res.store.getRequest(id);
+    const cluster = res.cluster;
+    // Taken over by another server meanwhile (its lease lapsed): that one runs it now.
+    const mine = !cluster || (await res.store.notOwned(cluster.serverId, [id])).length === 0;
+    const req = res.live.requests.get(id);
+    if (req)
+      for (const attemptId of req.liveAttempts) {
+        const a = res.live.attempts.get(attemptId);
+        if (a) held.set(attemptId, a.executorId);
+      }
+    this.drop(id);
+    if (!row || !mine || (row.status !== "pending" && row.status !== "running")) return true;
+    // Adopted rather than given up: their executors still hold them (see the file comment).
+    for (const [attemptId, executorId] of held) {
+      const ex = res.live.executors.get(executorId);
+      if (ex?.link) ex.announced.add(attemptId);
+    }
+    process.stderr.write(`tributary: reloading request ${id} from the store after a failed write\n`);
+    await loadRequest(this.parts, row);
+    return true;
+  }
+
+  /**
+   * Drops the request's live state without telling its executors anything: unlike a hand-over
+   * (cluster-forget.ts), this server keeps running it and adopts its attempts again.
+   */
+  private drop(id: string): void {
+    const { res, reservations, scheduler, children } = this.parts;
+    const req = res.live.requests.get(id);
+    if (!req) return;
+    for (const attemptId of [...req.liveAttempts]) {
+      const a = res.live.attempts.get(attemptId);
+      if (a) reservations.release(a);
+    }
+    for (const c of [...res.live.calls.values()]) {
+      if (c.req !== req) continue;
+      scheduler.withdraw(c);
+      children.forget(c.id);
+    }
+    res.live.requests.delete(id);
+  }
+}
