@@ -161,9 +161,9 @@ class EngineCore implements Engine {
       startRun: (calls, executorId) => this.attempts.startRun(calls, executorId),
       unplaceable: (c, reason) => this.calls.unplaceable(c, reason),
     });
-    this.children = new Children(res, this.scheduler);
-    this.requests = new Requests(res, this.apps, this.scheduler, this.children);
     this.reservations = new Reservations(res, this.scheduler, this.telemetry);
+    this.children = new Children(res, this.scheduler, this.reservations);
+    this.requests = new Requests(res, this.apps, this.scheduler, this.children);
     this.calls = new CallEnd(res, this.children, this.requests, this.telemetry);
     this.results = new AttemptResults(res, this.scheduler, this.reservations, this.calls, this.telemetry);
     this.attempts = new Attempts(res, this.scheduler, this.reservations, this.results);

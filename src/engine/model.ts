@@ -162,3 +162,15 @@ export function newLiveCall(
   const askedSeq = fresh ? -1 : undefined;
   return { id, req, parentCallId, functionName, spec, args, attemptsUsed: 0, infraRetries: 0, notBefore, askedSeq };
 }
+
+/**
+ * Notes that an attempt of `parent` asks for its child at `seq`; true when no attempt asked for
+ * that seq before, in a call this process created (`LiveCall.askedSeq`): then no child is stored
+ * there and the journal need not be read. Items of a map or steps of a reduce share one seq: only
+ * the first ask of it is known first, the others read (as a replay does).
+ */
+export function firstAsk(parent: LiveCall, seq: number): boolean {
+  if (parent.askedSeq === undefined || seq <= parent.askedSeq) return false;
+  parent.askedSeq = seq;
+  return true;
+}

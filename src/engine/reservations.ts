@@ -9,8 +9,9 @@
  *   next pass can use it;
  * - the items of a run (`share`) hold one reservation between them: the first item makes it, the
  *   last one to end gives it back;
- * - while an attempt waits on a child call its CPU is given back (children.ts); `cpuHeld` (the
- *   run's, for an item of a run) says whether the reservation still counts it;
+ * - while an attempt waits on a child call its CPU is given back (`block` to `unblock`, as long as
+ *   any blocking RPC of it is unanswered: children.ts); `cpuHeld` (the run's, for an item of a run)
+ *   says whether the reservation still counts it;
  * - `release` is idempotent: only the first call for an attempt gives anything back.
  */
 import type { LiveAttempt, LiveCall, RunShare } from "./model.js";
@@ -55,6 +56,36 @@ export class Reservations {
     c.req.liveAttempts.add(a.id);
     this.scheduler.started(c);
     return a;
+  }
+
+  /** A blocking RPC started: the attempt releases its CPU while it waits (no deadlock at depth). */
+  block(a: LiveAttempt): void {
+    this.res.runs.blocked(a.call);
+    a.blocking++;
+    // An item of a run holds the run's reservation (runs.ts): its CPU is the run's.
+    const holder = a.share ?? a;
+    if (a.blocking === 1 && holder.cpuHeld) {
+      holder.cpuHeld = false;
+      const ex = this.res.live.executors.get(a.executorId);
+      if (ex) ex.view.used.cpu -= a.res.cpu;
+      this.scheduler.pump();
+    }
+  }
+
+  /**
+   * A blocking RPC was answered (a sign of life): once the attempt waits on nothing its CPU counts
+   * again, unless its reservation was given back meanwhile.
+   */
+  unblock(a: LiveAttempt): void {
+    a.lastActivity = this.res.clock.now();
+    if (a.blocking === 0) return;
+    a.blocking--;
+    const holder = a.share ?? a;
+    if (a.blocking === 0 && !holder.cpuHeld && this.res.live.attempts.has(a.id)) {
+      holder.cpuHeld = true;
+      const ex = this.res.live.executors.get(a.executorId);
+      if (ex) ex.view.used.cpu += a.res.cpu;
+    }
   }
 
   /** Gives an attempt's reservation back to its executor. */
