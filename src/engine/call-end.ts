@@ -18,7 +18,7 @@ import { outcomeOf, type FailureReason } from "../core/status.js";
 import type { NewEvent, RequestPatch } from "../store/types.js";
 import type { Children } from "./children.js";
 import type { LiveAttempt, LiveCall } from "./model.js";
-import type { Requests } from "./requests.js";
+import type { RequestEnd } from "./request-end.js";
 import type { EngineResources } from "./resources.js";
 import type { Telemetry } from "./telemetry.js";
 
@@ -31,7 +31,7 @@ export class CallEnd {
   constructor(
     private readonly res: EngineResources,
     private readonly children: Children,
-    private readonly requests: Requests,
+    private readonly requestEnd: RequestEnd,
     private readonly telemetry: Telemetry,
   ) {}
 
@@ -48,7 +48,7 @@ export class CallEnd {
     const error = plainError("ConstraintUnsatisfiableError", `${c.functionName}: ${reason}`, {
       functionName: c.functionName,
     });
-    if (c.parentCallId !== null && isActive(c)) await this.requests.fail(c.req, "constraint_unsatisfiable", error);
+    if (c.parentCallId !== null && isActive(c)) await this.requestEnd.fail(c.req, "constraint_unsatisfiable", error);
     await this.finishCall(c, null, { ok: false, reason: "constraint_unsatisfiable", error }, "pending");
   }
 
@@ -166,8 +166,8 @@ export class CallEnd {
       req.final = reqPatch;
     }
     e.publish(req.id, evs);
-    if (reqPatch) await this.requests.windDown(req);
+    if (reqPatch) await this.requestEnd.windDown(req);
     this.children.settle(c.id, r.ok ? { ok: true, value: r.value } : { ok: false, reason: r.reason, error: r.error });
-    this.requests.maybeForget(req);
+    this.requestEnd.maybeForget(req);
   }
 }

@@ -174,12 +174,12 @@ export class Cluster implements ClusterPort {
 
   /** Another server asks to cancel a request: done here if it runs here. */
   onCancelAsked(requestId: string): void {
-    if (this.parts.res.live.requests.has(requestId)) void this.parts.requests.cancel(requestId).catch(() => {});
+    if (this.parts.res.live.requests.has(requestId)) void this.parts.requestEnd.cancel(requestId).catch(() => {});
   }
 
   /** Another server finished (cancelled) a request: if it runs here, wind it down. */
   onFinishedElsewhere(requestId: string): void {
-    if (this.parts.res.live.requests.has(requestId)) void this.parts.requests.finishedElsewhere(requestId);
+    if (this.parts.res.live.requests.has(requestId)) void this.parts.requestEnd.finishedElsewhere(requestId);
   }
 
   /** Wakes claims (a hint said unowned work exists). */

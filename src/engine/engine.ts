@@ -2,7 +2,7 @@
  * The engine: the request, call and attempt state machines of docs/semantics.md over a Store, and the
  * narrow façade the server uses. Everything else in `src/engine` is private to the folder.
  *
- * Request: pending → running → succeeded | failed | cancelled          (requests.ts)
+ * Request: pending → running → succeeded | failed | cancelled          (requests.ts, request-end.ts)
  * Call:    pending → running → succeeded | failed | cancelled          (attempts.ts, call-end.ts, children.ts)
  *          (running → pending on a retry: attempt-results.ts)
  * Attempt: running → succeeded | failed | cancelled                    (attempts.ts, attempt-results.ts)
@@ -31,6 +31,7 @@ import { Cluster } from "./cluster.js";
 import { ClusterHints } from "./cluster-hints.js";
 import { recover, type RecoveryParts } from "./recovery.js";
 import { Reloads } from "./reload.js";
+import { RequestEnd } from "./request-end.js";
 import { Requests, type FinishedRequest, type InvokeInput } from "./requests.js";
 import { Reservations } from "./reservations.js";
 import { createResources, type ClusterOptions, type EngineDeps, type EngineResources } from "./resources.js";
@@ -139,6 +140,7 @@ class EngineCore implements Engine {
   private readonly telemetry: Telemetry;
   private readonly children: Children;
   private readonly requests: Requests;
+  private readonly requestEnd: RequestEnd;
   private readonly reservations: Reservations;
   private readonly calls: CallEnd;
   private readonly results: AttemptResults;
@@ -163,8 +165,9 @@ class EngineCore implements Engine {
     });
     this.reservations = new Reservations(res, this.scheduler, this.telemetry);
     this.children = new Children(res, this.scheduler, this.reservations);
-    this.requests = new Requests(res, this.apps, this.scheduler, this.children);
-    this.calls = new CallEnd(res, this.children, this.requests, this.telemetry);
+    this.requests = new Requests(res, this.apps, this.scheduler);
+    this.requestEnd = new RequestEnd(res, this.scheduler, this.children, this.requests);
+    this.calls = new CallEnd(res, this.children, this.requestEnd, this.telemetry);
     this.results = new AttemptResults(res, this.scheduler, this.reservations, this.calls, this.telemetry);
     this.attempts = new Attempts(res, this.scheduler, this.reservations, this.results);
     this.executors = new Executors(
@@ -181,6 +184,7 @@ class EngineCore implements Engine {
       res,
       apps: this.apps,
       requests: this.requests,
+      requestEnd: this.requestEnd,
       scheduler: this.scheduler,
       executors: this.executors,
       reservations: this.reservations,
@@ -233,7 +237,7 @@ class EngineCore implements Engine {
   }
 
   cancel(requestId: string): Promise<boolean> {
-    return this.requests.cancel(requestId);
+    return this.requestEnd.cancel(requestId);
   }
 
   waitFinished(requestId: string, timeoutMs: number): Promise<FinishedRequest | null> {

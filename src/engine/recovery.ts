@@ -11,6 +11,7 @@ import type { Applications } from "./applications.js";
 import type { Children } from "./children.js";
 import type { Executors } from "./executors.js";
 import { newLiveCall } from "./model.js";
+import type { RequestEnd } from "./request-end.js";
 import type { Requests } from "./requests.js";
 import type { Reservations } from "./reservations.js";
 import type { EngineResources } from "./resources.js";
@@ -21,6 +22,7 @@ export interface RecoveryParts {
   res: EngineResources;
   apps: Applications;
   requests: Requests;
+  requestEnd: RequestEnd;
   scheduler: Scheduler;
   executors: Executors;
   reservations: Reservations;

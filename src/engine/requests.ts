@@ -5,28 +5,22 @@
  *
  * A request is created `pending` with its root call (journaled before `invoke` resolves); it turns
  * `running` when its first attempt starts (attempts.ts); it ends when its root call ends
- * (call-end.ts, `finishCall`), when it is cancelled here, or when one of its calls can never be
- * placed (`fail`). Once it ended, `windDown` cancels its
- * pending calls and tells its running attempts to stop; its live entry is dropped when nothing of
- * it is left (`maybeForget`).
+ * (call-end.ts, `finishCall`), when it is cancelled, or when one of its calls can never be placed
+ * (request-end.ts, `cancel`, `fail`). Once it ended, `windDown` cancels its pending calls and tells
+ * its running attempts to stop; its live entry is dropped when nothing of it is left
+ * (request-end.ts, `maybeForget`).
  */
 import { ProgressTree } from "../core/progress-tree.js";
 import { rootCallId } from "../core/durable-id.js";
-import { plainError, type PlainError } from "../core/errors.js";
-import { outcomeOf, type FailureReason } from "../core/status.js";
 import { newRequestRow } from "../store/shared/rows.js";
 import type { NewEvent, RequestRow, Payload } from "../store/types.js";
 import type { Applications } from "./applications.js";
-import type { Children } from "./children.js";
 import { EngineError } from "./errors.js";
 import { inputHash, sha256Hex } from "./input-hash.js";
 import { newLiveCall, type AppVersion, type LiveRequest } from "./model.js";
 import type { EngineResources } from "./resources.js";
 import { requirementsOf, type Scheduler } from "./scheduler.js";
 import { needsKey } from "./capabilities.js";
-
-/** How long a cancel forwarded to the request's owner may take before this server cancels it itself. */
-const CANCEL_FORWARD_MS = 5_000;
 
 /** What a finished request's waiter needs. */
 export type FinishedRequest = Pick<RequestRow, "status" | "output" | "failureReason" | "requestError" | "error">;
@@ -42,7 +36,6 @@ export class Requests {
     private readonly res: EngineResources,
     private readonly apps: Applications,
     private readonly scheduler: Scheduler,
-    private readonly children: Children,
   ) {}
 
   /**
@@ -181,183 +174,6 @@ export class Requests {
       requests.set(row.id, live);
     }
     return live;
-  }
-
-  /** Drops a finished request's bookkeeping once nothing of it is live. */
-  maybeForget(req: LiveRequest): void {
-    if (
-      req.status !== "pending" &&
-      req.status !== "running" &&
-      req.pendingCalls.size === 0 &&
-      req.liveAttempts.size === 0
-    ) {
-      this.res.live.requests.delete(req.id);
-    }
-  }
-
-  /**
-   * Cancels a request: it ends `cancelled` now; running calls see `ctx.signal` aborted and their
-   * containers are killed after a grace; pending calls never start. False if it already finished.
-   */
-  async cancel(requestId: string): Promise<boolean> {
-    const { store, clock, publish } = this.res;
-    const row = await store.getRequest(requestId);
-    if (!row) throw new EngineError("not_found", `request '${requestId}' not found`);
-    const now = clock.now();
-    const forwarded = await this.cancelOnOwner(requestId, row.status);
-    if (forwarded !== null) return forwarded;
-    const outcome = {
-      status: "cancelled" as const,
-      outcome: { failure: "cancelled" as const },
-      failureReason: "cancelled" as const,
-    };
-    const evs = await store
-      .finishRequest(requestId, { status: "cancelled", failureReason: "cancelled", finishedAt: now }, [
-        { kind: "request:finished", at: now, data: outcome },
-      ])
-      .catch(async (e: unknown) => {
-        // In a cluster the store refuses a change to a request another live server owns (it did
-        // not answer the forwarded cancel in time): a conflict the client may retry.
-        if (this.res.cluster && (await store.liveOwner(requestId, clock.now())) !== this.res.cluster.serverId)
-          throw new EngineError(
-            "conflict",
-            `request '${requestId}' runs on another server, which did not answer the cancel in time; retry`,
-          );
-        throw e;
-      });
-    if (!evs) return false;
-    const live = this.res.live.requests.get(requestId);
-    if (live) {
-      live.status = "cancelled";
-      live.final = { status: "cancelled", failureReason: "cancelled", finishedAt: now };
-    }
-    publish(requestId, evs);
-    if (live) {
-      await this.windDown(live);
-    } else {
-      // Not live in this process (e.g. before recovery finished): cancel pending rows directly.
-      for (const c of await store.listCalls(requestId)) {
-        if (c.status !== "pending") continue;
-        const finished = {
-          kind: "call:finished" as const,
-          at: now,
-          callId: c.id,
-          functionName: c.functionName,
-          data: { status: "cancelled", reason: "cancelled" },
-        };
-        publish(
-          requestId,
-          await store.transitionCall(
-            c.id,
-            "pending",
-            { status: "cancelled", failureReason: "cancelled", finishedAt: now },
-            [finished],
-          ),
-        );
-      }
-      // Another server may run it: its owner winds it down (stops running attempts).
-      this.res.cluster?.finishedHere(requestId);
-    }
-    return true;
-  }
-
-  /**
-   * In a cluster, a request another live server runs is cancelled by that server (asked by a hint),
-   * so its events stay in the order its owner publishes them; this waits for the outcome. Null when
-   * this server must cancel it itself: it runs it, nobody does, or the owner did not answer in time.
-   */
-  private async cancelOnOwner(requestId: string, status: RequestRow["status"]): Promise<boolean | null> {
-    const cluster = this.res.cluster;
-    if (!cluster || this.res.live.requests.has(requestId) || (status !== "pending" && status !== "running"))
-      return null;
-    const owner = await this.res.store.liveOwner(requestId, this.res.clock.now());
-    if (owner === null || owner === cluster.serverId) return null;
-    cluster.cancelOnOwner(requestId);
-    const done = await this.waitFinished(requestId, CANCEL_FORWARD_MS);
-    return done ? done.status === "cancelled" : null;
-  }
-
-  /**
-   * A request running here was finished by another server (a cancel there): its outcome is read
-   * from the store and it winds down as if it had finished here.
-   */
-  async finishedElsewhere(requestId: string): Promise<void> {
-    const live = this.res.live.requests.get(requestId);
-    const row = await this.res.store.getRequest(requestId);
-    if (!live || !row || row.status === "pending" || row.status === "running" || live.final) return;
-    live.status = row.status;
-    live.final = {
-      status: row.status,
-      failureReason: row.failureReason,
-      requestError: row.requestError,
-      error: row.error,
-      output: row.output,
-      finishedAt: row.finishedAt,
-    };
-    await this.windDown(live);
-  }
-
-  /**
-   * Fails a live request from below its root, with `reason` and `error` as its outcome, and winds it
-   * down. For a failure no caller can mend (a call no executor can ever run): retrying or catching
-   * in a parent would only ask for the same impossible placement again. False if it already ended.
-   */
-  async fail(req: LiveRequest, reason: FailureReason, error: PlainError): Promise<boolean> {
-    const { store, clock, publish } = this.res;
-    const now = clock.now();
-    const patch = { status: "failed" as const, failureReason: reason, error, finishedAt: now };
-    const evs = await store.finishRequest(req.id, patch, [
-      {
-        kind: "request:finished",
-        at: now,
-        data: { status: "failed", outcome: outcomeOf("failed", reason), failureReason: reason, error },
-      },
-    ]);
-    if (!evs) return false;
-    // Before publishing: a waiter woken by `request:finished` reads the outcome from here.
-    req.status = "failed";
-    req.final = patch;
-    publish(req.id, evs);
-    await this.windDown(req);
-    return true;
-  }
-
-  /** After a request finished: pending calls are cancelled, running attempts are told to stop. */
-  async windDown(req: LiveRequest): Promise<void> {
-    const { store, clock, publish, live } = this.res;
-    const now = clock.now();
-    // Every cancel is issued in this turn, so they share one group commit: a map ended with 10,000
-    // pending items is one transaction, not 10,000 in a row.
-    const cancels = [...req.pendingCalls].map((callId) => {
-      const c = live.calls.get(callId);
-      this.scheduler.remove(callId);
-      req.pendingCalls.delete(callId);
-      return store
-        .transitionCall(callId, "pending", { status: "cancelled", failureReason: "cancelled", finishedAt: now }, [
-          {
-            kind: "call:finished",
-            at: now,
-            callId,
-            functionName: c?.functionName ?? "",
-            data: { status: "cancelled", reason: "cancelled" },
-          },
-        ])
-        .then((evs) => {
-          publish(req.id, evs);
-          live.calls.delete(callId);
-          this.children.settle(callId, {
-            ok: false,
-            reason: "cancelled",
-            error: plainError("CancelledError", `request ${req.id} was ${req.status}`),
-          });
-        });
-    });
-    await Promise.all(cancels);
-    for (const attemptId of req.liveAttempts) {
-      const a = live.attempts.get(attemptId);
-      if (a) live.executors.get(a.executorId)?.link?.send({ t: "cancel", attemptId });
-    }
-    this.maybeForget(req);
   }
 
   /**

@@ -5,8 +5,8 @@
  * engine, so imports inside `src/engine` point one way:
  *
  *   resources ← applications, telemetry, scheduler ← reservations, child-waiters ← map-reduce
- *             ← children ← requests ← call-end ← attempt-results ← attempts, executors ← recovery
- *             ← engine (the façade the server uses)
+ *             ← children, requests ← request-end ← call-end ← attempt-results ← attempts, executors
+ *             ← recovery ← engine (the façade the server uses)
  *
  * Invariant: only events returned by a committed store transition are published (`publish`), so a
  * subscriber never sees what the store does not hold.
