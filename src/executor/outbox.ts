@@ -7,20 +7,17 @@
  *
  * Storage, in `<data>/outbox/`: two append-only log segments (`log-0`, `log-1`) of records, each
  * `[u32 length][body]`: a result (`{ t: "done", … }`) when it is kept and a tombstone (its attempt
- * id) when it is forgotten; loading replays both segments (results minus tombstones, in any order).
- * A body is a result as JSON followed by its value's raw bytes, a tombstone's attempt id, or (a
- * result the JSON form cannot hold, and records of earlier versions) a `v8.serialize` of the
- * message, told apart by their first byte: `v8.serialize` cost 12 µs a record, more than the write.
- * The results of one turn (`putAll`) are one synchronous write to an open descriptor, in the turn
- * they are sent: a few microseconds, where a file per result (create, rename, unlink) cost 0.1–0.6
- * ms of CPU each on the loaded bench machine (BENCHMARKS.md, session of 2026-11-26 evening).
- * Tombstones are not written on their own: they wait for the next result's write to their segment
- * (one `writev`), or at most {@link TOMBSTONE_DELAY_MS}; one lost to a death only makes a restart
- * re-send a result the server already committed, which it acknowledges and ignores
- * (wire/executor.ts). A segment whose every result was forgotten is emptied once it passes
- * {@link SEGMENT_BYTES}; appends move to the other segment when it is empty, so the log stays
- * bounded while results are acknowledged. Files named by an attempt id (the earlier format, one file
- * per result) are still loaded, and deleted on their ack.
+ * id) when it is forgotten (the format: outbox-records.ts); loading replays both segments (results
+ * minus tombstones, in any order). The results of one turn (`putAll`) are one synchronous write to
+ * an open descriptor, in the turn they are sent: a few microseconds, where a file per result
+ * (create, rename, unlink) cost 0.1–0.6 ms of CPU each on the loaded bench machine (BENCHMARKS.md,
+ * session of 2026-11-26 evening). Tombstones are not written on their own: they wait for the next
+ * result's write to their segment (one `writev`), or at most {@link TOMBSTONE_DELAY_MS}; one lost
+ * to a death only makes a restart re-send a result the server already committed, which it
+ * acknowledges and ignores (wire/executor.ts). A segment whose every result was forgotten is
+ * emptied once it passes {@link SEGMENT_BYTES}; appends move to the other segment when it is empty,
+ * so the log stays bounded while results are acknowledged. Files named by an attempt id (the
+ * earlier format, one file per result) are still loaded, and deleted on their ack.
  *
  * Entry lifecycle: appended → acknowledged (tombstone; the segment emptied later) | loaded at
  * start-up (re-sent, then acknowledged).
@@ -47,11 +44,9 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import v8 from "node:v8";
-import type { FromExecutor } from "../core/wire/executor.js";
+import { readEntry, record, records, tombstone, type OutboxEntry } from "./outbox-records.js";
 
-/** A result as the executor sends it. */
-export type OutboxEntry = Extract<FromExecutor, { t: "done" }>;
+export type { OutboxEntry };
 
 /** Attempt ids are the server's (`newId()`); anything else found in the directory is not ours. */
 const NAME = /^[A-Za-z0-9_-]{1,128}$/;
@@ -60,10 +55,6 @@ const SEGMENT_BYTES = 1 << 20;
 const SEGMENTS = ["log-0", "log-1"] as const;
 /** The longest a tombstone waits for a result's write to share before it is written alone. */
 const TOMBSTONE_DELAY_MS = 100;
-/** First byte of a body: a result as JSON and bytes, or a tombstone; 0xFF starts a `v8.serialize`. */
-const RESULT = 0x01;
-const TOMBSTONE = 0x02;
-const V8_VERSION_TAG = 0xff;
 
 interface Segment {
   fd: number;
@@ -73,8 +64,6 @@ interface Segment {
   /** Tombstones of results appended here, not yet written (counted in `bytes` already). */
   tombstones: Buffer[];
 }
-
-type LogRecord = OutboxEntry | { t: "ack"; attemptId: string };
 
 /**
  * One write being gathered: its segment, its records (the waiting tombstones first), and the ids
@@ -278,101 +267,6 @@ export class Outbox {
     if (s.bytes === 0) return;
     ftruncateSync(s.fd, 0);
     s.bytes = 0;
-  }
-}
-
-/** The fields a result's JSON form holds; a result with any other is kept as `v8.serialize`. */
-const JSON_FIELDS = new Set(["t", "attemptId", "ok", "value", "contentType", "error", "reason", "usage", "notStarted"]);
-
-/**
- * A result as one framed record: `[u32 length][RESULT][u32 json length][json][value bytes]`, the
- * JSON being the result without its value (plain data: ids, a PlainError, usage figures).
- */
-function record(m: OutboxEntry): Buffer {
-  let plain = m.ok ? m.value instanceof Uint8Array : true;
-  for (const k in m) if (!JSON_FIELDS.has(k)) plain = false;
-  if (!plain) return frame(v8.serialize(m));
-  let json: string;
-  let value: Uint8Array | null = null;
-  if (m.ok) {
-    const { value: v, ...rest } = m;
-    json = JSON.stringify(rest);
-    value = v;
-  } else {
-    json = JSON.stringify(m);
-  }
-  const jsonBytes = Buffer.byteLength(json);
-  const body = 1 + 4 + jsonBytes + (value?.byteLength ?? 0);
-  const rec = Buffer.allocUnsafe(4 + body);
-  rec.writeUInt32LE(body, 0);
-  rec[4] = RESULT;
-  rec.writeUInt32LE(jsonBytes, 5);
-  rec.write(json, 9, "utf8");
-  if (value) rec.set(value, 9 + jsonBytes);
-  return rec;
-}
-
-/** The record that forgets a result: `[u32 length][TOMBSTONE][attempt id]`. */
-function tombstone(attemptId: string): Buffer {
-  const idBytes = Buffer.byteLength(attemptId);
-  const rec = Buffer.allocUnsafe(5 + idBytes);
-  rec.writeUInt32LE(1 + idBytes, 0);
-  rec[4] = TOMBSTONE;
-  rec.write(attemptId, 5, "utf8");
-  return rec;
-}
-
-/** `[u32 length][body]`. */
-function frame(body: Uint8Array): Buffer {
-  const rec = Buffer.allocUnsafe(4 + body.byteLength);
-  rec.writeUInt32LE(body.byteLength, 0);
-  rec.set(body, 4);
-  return rec;
-}
-
-/** One record's body, or null when it is unreadable. */
-function parseBody(body: Buffer): LogRecord | null {
-  if (body.length === 0) return null;
-  if (body[0] === TOMBSTONE) return { t: "ack", attemptId: body.toString("utf8", 1) };
-  if (body[0] === RESULT) {
-    if (body.length < 5) return null;
-    const jsonBytes = body.readUInt32LE(1);
-    if (5 + jsonBytes > body.length) return null;
-    const m = JSON.parse(body.toString("utf8", 5, 5 + jsonBytes)) as LogRecord;
-    if (m.t === "done" && m.ok) {
-      // A copy of its own: the segment's buffer is not kept alive by one small result.
-      m.value = new Uint8Array(body.subarray(5 + jsonBytes));
-    }
-    return m;
-  }
-  if (body[0] === V8_VERSION_TAG) return v8.deserialize(body) as LogRecord;
-  return null;
-}
-
-/** The records of a segment; a torn or unreadable record ends it (only ever the last one). */
-function* records(buf: Buffer): Generator<LogRecord> {
-  let at = 0;
-  while (at + 4 <= buf.length) {
-    const len = buf.readUInt32LE(at);
-    if (at + 4 + len > buf.length) return;
-    let r: LogRecord | null;
-    try {
-      r = parseBody(buf.subarray(at + 4, at + 4 + len));
-    } catch {
-      return;
-    }
-    if (r === null) return;
-    at += 4 + len;
-    if ((r?.t === "done" || r?.t === "ack") && typeof r.attemptId === "string") yield r;
-  }
-}
-
-function readEntry(file: string): OutboxEntry | null {
-  try {
-    const m = v8.deserialize(readFileSync(file)) as OutboxEntry;
-    return m?.t === "done" ? m : null;
-  } catch {
-    return null;
   }
 }
 
