@@ -175,7 +175,9 @@ describe("postgres group commit", { skip: skip ?? false }, () => {
     let runs = 0;
     const job = begin(async (tx) => {
       runs++;
-      await tx`INSERT INTO t SELECT 'n0', 0 FROM pg_sleep(5.02)`;
+      // This run's schema in the text: only this statement's backend is found below, not one of
+      // another run of this file (other worktrees test against the same database).
+      await tx.unsafe(`INSERT INTO t SELECT 'n0', 0 FROM pg_sleep(5) /* ${schema} */`);
       await tx`INSERT INTO t VALUES ('n1', 1)`;
     });
     let killed = 0;
@@ -184,7 +186,8 @@ describe("postgres group commit", { skip: skip ?? false }, () => {
       killed = (
         await other`
         SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-        WHERE query LIKE '%pg_sleep(5.02)%' AND pid <> pg_backend_pid() AND datname = current_database()`
+        WHERE query LIKE ${`%pg_sleep(5) /* ${schema} */%`} AND query NOT LIKE '%pg_terminate_backend%'
+          AND pid <> pg_backend_pid() AND datname = current_database()`
       ).count;
     }
     assert.equal(killed, 1, "the batch's backend was found and terminated");
