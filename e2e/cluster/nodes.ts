@@ -56,12 +56,13 @@ export function clusterNodes() {
 
     /**
      * A fresh schema and `n` servers with the suites' applications (earlier processes stopped
-     * first); `settings` override ENV for this cluster's servers and executors.
+     * first); `settings` override ENV for this cluster's servers and executors; `database`: the URL
+     * the servers reach the test database at (a proxy in front of it, to cut it off).
      */
-    async cluster(n: number, settings: Record<string, string> = {}): Promise<Node[]> {
+    async cluster(n: number, settings: Record<string, string> = {}, database = TEST_POSTGRES_URL): Promise<Node[]> {
       await stopAll();
       env = { ...ENV, ...settings };
-      store = `${TEST_POSTGRES_URL}?schema=${schemas.next()}`;
+      store = `${database}?schema=${schemas.next()}`;
       const out: Node[] = [];
       // One first, so migrations are not what a test measures; the rest start together.
       out.push(await nodes.startServer());

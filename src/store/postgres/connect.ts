@@ -60,8 +60,54 @@ export function connect(url: string, options: PostgresStoreOptions): Sql {
       int8: { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) },
     },
   });
+  sql.reserve = reserveRetried(sql.reserve.bind(sql), (options.connectTimeoutSeconds ?? 10) * 1000);
   // The custom type only changes how int8 is parsed; the query API is the plain one.
   return sql as unknown as Sql;
+}
+
+/**
+ * `sql.reserve()` that cannot stay pending forever. postgres.js 3.4.9 strands a queued reserve when
+ * the connection it waits on closes (porsager/postgres#1195: `onclose` hands it to the reconnect as
+ * its first query, which drops a reserve): its promise never settles. With the database away for a
+ * few seconds that happened to the group commit's reserve (group-commit.ts), and every later write
+ * of the server waited behind it, for good (src/store/postgres/outage.test.ts). So a reserve not
+ * answered within `patienceMs` is asked again (the stranded one is no longer queued, the new one
+ * is); the first to resolve is used and a later one released. After four tries it fails.
+ */
+function reserveRetried<R extends { release(): void }>(
+  reserve: () => Promise<R>,
+  patienceMs: number,
+): () => Promise<R> {
+  return () =>
+    new Promise((resolve, reject) => {
+      let settled = false;
+      let tries = 0;
+      let timer: NodeJS.Timeout | undefined;
+      const attempt = (): void => {
+        tries++;
+        reserve().then(
+          (conn) => {
+            if (settled) return conn.release(); // a slow or stranded one, answered after all
+            settled = true;
+            clearTimeout(timer);
+            resolve(conn);
+          },
+          (e: unknown) => {
+            if (settled) return;
+            settled = true;
+            clearTimeout(timer);
+            reject(e instanceof Error ? e : new Error(String(e)));
+          },
+        );
+        timer = setTimeout(() => {
+          if (settled) return;
+          if (tries < 4) return attempt();
+          settled = true;
+          reject(new Error(`no PostgreSQL connection within ${(4 * patienceMs) / 1000} s`));
+        }, patienceMs);
+      };
+      attempt();
+    });
 }
 
 /** What postgres.js passes a `socket` factory: its parsed connection options. */
