@@ -29,7 +29,8 @@ await clusterSuite("cluster: the database goes away", (nodes) => {
       await waitFor("fault_slow to finish", () => existsSync(join(dir, "slow-done")), 10_000, 20);
       await sleep(1_500);
       const during = await fetch(`${a!.url}/applications/fault_parent/requests/${request_id}`);
-      assert.ok(during.status >= 500, `the API answers errors while the database is away (${during.status})`);
+      assert.equal(during.status, 503, "the API answers 503 while the database is away");
+      assert.equal(((await during.json()) as { error: { code: string } }).error.code, "store_unavailable");
       await db.restore();
       const status = await waitFor(
         "the request to finish once the database is back",

@@ -48,9 +48,40 @@ export function fromEngineError(e: EngineError): ApiError {
 export function toApiError(e: unknown): ApiError {
   if (e instanceof ApiError) return e;
   if (e instanceof EngineError) return fromEngineError(e);
+  if (storeUnreachable(e)) {
+    // One line, not a stack per request: while the database is away every request lands here.
+    process.stderr.write(`tributary server: the database is unreachable: ${(e as Error).message}\n`);
+    return new ApiError(503, "store_unavailable", "the database is unreachable; retry shortly");
+  }
   process.stderr.write(`tributary server: ${(e as Error).stack ?? String(e)}\n`);
   return new ApiError(500, "internal", "internal error");
 }
+
+/**
+ * An error that says the database cannot be reached (docs/operations.md, "When something goes
+ * away"): a refused, reset or timed-out connection (the socket's codes, postgres.js's
+ * `CONNECTION_*` and `CONNECT_TIMEOUT`), PostgreSQL shutting down or starting (`57P01`–`57P03`), or
+ * no pool connection in time (store/postgres/connect.ts). A client may retry it elsewhere or later.
+ *
+ * @example storeUnreachable(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" })) // true
+ */
+export function storeUnreachable(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && (UNREACHABLE.has(code) || code.startsWith("CONNECTION_"))) return true;
+  return e instanceof Error && e.message.startsWith("no PostgreSQL connection within");
+}
+const UNREACHABLE = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+  "CONNECT_TIMEOUT",
+  "57P01", // admin_shutdown
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now
+]);
 
 /** The JSON body of an error answer. */
 export function errorBody(e: ApiError): { error: { code: string; message: string; details?: unknown } } {

@@ -1,0 +1,26 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { storeUnreachable, toApiError } from "./http-error.js";
+
+const withCode = (message: string, code: string): Error => Object.assign(new Error(message), { code });
+
+describe("toApiError", () => {
+  it("answers 503 store_unavailable when the database cannot be reached", () => {
+    for (const e of [
+      withCode("connect ECONNREFUSED 127.0.0.1:5432", "ECONNREFUSED"),
+      withCode("write CONNECTION_CLOSED 127.0.0.1:5432", "CONNECTION_CLOSED"),
+      withCode("terminating connection due to administrator command", "57P01"),
+      new Error("no PostgreSQL connection within 40 s"),
+    ]) {
+      assert.ok(storeUnreachable(e), e.message);
+      const api = toApiError(e);
+      assert.deepEqual([api.status, api.code], [503, "store_unavailable"], e.message);
+      assert.ok(!api.message.includes("127.0.0.1"), "the client learns nothing of the database's address");
+    }
+  });
+
+  it("keeps any other unexpected error a 500 that says nothing of its cause", () => {
+    const api = toApiError(withCode("SQLITE_CORRUPT: database disk image is malformed", "SQLITE_CORRUPT"));
+    assert.deepEqual([api.status, api.code, api.message], [500, "internal", "internal error"]);
+  });
+});
