@@ -203,4 +203,35 @@ describe("postgres group commit", { skip: skip ?? false }, () => {
     assert.equal(txids.length, 8);
     assert.equal((await rows("n")).length, 8);
   });
+
+  test(
+    "a pool of one: after its connection died in a batch, the next batches go through",
+    { timeout: 20_000 },
+    async () => {
+      const one = connect(TEST_POSTGRES_URL, { schema, max: 1 });
+      try {
+        const solo = groupCommit(one);
+        await solo((tx) => tx`SELECT 1`);
+        const job = solo(async (tx) => {
+          await tx.unsafe(`INSERT INTO t SELECT 'o0', 0 FROM pg_sleep(5) /* ${schema} solo */`);
+        });
+        let killed = 0;
+        for (let i = 0; i < 100 && killed === 0; i++) {
+          await new Promise((r) => setTimeout(r, 20));
+          killed = (
+            await other`
+          SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE query LIKE ${`%pg_sleep(5) /* ${schema} solo */%`} AND query NOT LIKE '%pg_terminate_backend%'
+            AND pid <> pg_backend_pid() AND datname = current_database()`
+          ).count;
+        }
+        assert.equal(killed, 1);
+        await assert.rejects(job);
+        for (let i = 1; i <= 3; i++) await solo(async (tx) => tx`INSERT INTO t VALUES (${`o${i}`}, ${i})`);
+        assert.deepEqual(await rows("o"), ["o1", "o2", "o3"]);
+      } finally {
+        await one.end({ timeout: 5 });
+      }
+    },
+  );
 });

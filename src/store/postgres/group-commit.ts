@@ -205,8 +205,23 @@ async function once(sql: Sql, batch: Job[]): Promise<Outcome> {
     lost = isLost(e);
     throw e;
   } finally {
-    if (!lost) conn.release();
+    if (lost) await heal(sql);
+    else conn.release();
   }
+}
+
+/**
+ * After a reserved connection was lost: one `SELECT 1` per connection of the pool, so that every
+ * closed connection is opened again by a plain query. postgres.js (3.4.9) keeps a FATAL error that
+ * arrived while a query was active (a terminated backend, a restart) and hands it to the first
+ * query after the reconnection; were that a `reserve`, its request would stay queued as well, and
+ * the connection, opened later, would go to that settled request: lost to the pool for good (a pool
+ * of one then hangs). A plain query just fails with it. Settled when they all answered or failed
+ * (after the connect timeout, while PostgreSQL is down).
+ */
+async function heal(sql: Sql): Promise<void> {
+  const max = (sql.options as { max?: number }).max ?? 1;
+  await Promise.allSettled(Array.from({ length: max }, () => sql`SELECT 1`.execute()));
 }
 
 /**
