@@ -54,6 +54,7 @@ export function connect(url: string, options: PostgresStoreOptions): Sql {
     ...(severalHosts(url) ? {} : { socket: coalescingSocket }),
     max: options.max ?? 10,
     connect_timeout: options.connectTimeoutSeconds ?? 10,
+    backoff: reconnectDelaySeconds,
     onnotice: () => {},
     connection,
     types: {
@@ -63,6 +64,20 @@ export function connect(url: string, options: PostgresStoreOptions): Sql {
   sql.reserve = reserveRetried(sql.reserve.bind(sql), (options.connectTimeoutSeconds ?? 10) * 1000);
   // The custom type only changes how int8 is parsed; the query API is the plain one.
   return sql as unknown as Sql;
+}
+
+/**
+ * Seconds before a connection that closed on an error reconnects, after `retries` such closes in
+ * the whole pool (postgres.js counts them per pool, and resets the count on a successful connect).
+ * postgres.js's own curve reaches 20 s after about six: with ten connections refused during a
+ * short database outage, the server then waited up to 20 s more after the database came back
+ * before its lease renewal and writes went through (seen testing docs/operations.md). Capped at
+ * 2 s, a pool of ten tries at most about five connects a second while the database is away, which
+ * costs it nothing, and a server resumes within about 2 s of its return. Jittered so that many
+ * servers do not reconnect in step.
+ */
+export function reconnectDelaySeconds(retries: number): number {
+  return (0.5 + Math.random() / 2) * Math.min(0.05 * 2 ** retries, 2);
 }
 
 /**
