@@ -15,8 +15,15 @@
  * giving the attempts up: a finished call is not run again. An attempt the executor no longer has
  * is answered by its next hello (executors.ts) or the executor grace, as after any adoption.
  *
- * Invariant: between the drop and the reload nothing of the request is live here, so no message can
- * act on a half-dropped state; messages of its attempts meanwhile are re-sent after the adoption.
+ * Invariants:
+ * - between the drop and the reload nothing of the request is live here, so no message can act on a
+ *   half-dropped state; messages of its attempts meanwhile are re-sent after the adoption;
+ * - no attempt of the request has its start in flight at the drop (the reload waits for the next
+ *   pass otherwise): a start committed after the store was read would leave its call `running` in
+ *   the store with nothing live to finish it (its result arriving for an attempt not live here);
+ * - a cancel that found the request dropped (it only wrote the store) is applied once the request
+ *   is live again: the request's row is read after the reload, and a finished request winds down
+ *   (its running attempts told to stop), as when another server finished it.
  */
 import type { TimerHandle } from "../core/clock.js";
 import { loadRequest, type RecoveryParts } from "./recovery.js";
@@ -69,8 +76,9 @@ export class Reloads {
     try {
       for (const [id, held] of [...this.due]) {
         if (this.stopped) return;
-        if (!(await this.reload(id, held).catch(() => false))) break; // the store is still away
-        this.due.delete(id);
+        const done = await this.reload(id, held).catch(() => false as const);
+        if (done === false) break; // the store is still away
+        if (done === true) this.due.delete(id);
       }
     } finally {
       this.running = false;
@@ -78,19 +86,23 @@ export class Reloads {
     }
   }
 
-  /** False when the store did not answer (try again later). */
-  private async reload(id: string, held: Map<string, string>): Promise<boolean> {
+  /**
+   * False when the store did not answer (try again later); "later" when an attempt of the request
+   * is being started (try this one again on the next pass).
+   */
+  private async reload(id: string, held: Map<string, string>): Promise<boolean | "later"> {
     const { res } = this.parts;
     const row = await res.store.getRequest(id);
     const cluster = res.cluster;
     // Taken over by another server meanwhile (its lease lapsed): that one runs it now.
     const mine = !cluster || (await res.store.notOwned(cluster.serverId, [id])).length === 0;
     const req = res.live.requests.get(id);
-    if (req)
-      for (const attemptId of req.liveAttempts) {
-        const a = res.live.attempts.get(attemptId);
-        if (a) held.set(attemptId, a.executorId);
-      }
+    if (req) {
+      const attempts = [...req.liveAttempts].map((attemptId) => res.live.attempts.get(attemptId));
+      // Checked in the same turn as the drop below, so no start is issued in between.
+      if (attempts.some((a) => a && !a.stored)) return "later";
+      for (const a of attempts) if (a) held.set(a.id, a.executorId);
+    }
     this.drop(id);
     if (!row || !mine || (row.status !== "pending" && row.status !== "running")) return true;
     // Adopted rather than given up: their executors still hold them (see the file comment).
@@ -100,6 +112,9 @@ export class Reloads {
     }
     process.stderr.write(`tributary: reloading request ${id} from the store after a failed write\n`);
     await loadRequest(this.parts, row);
+    // Read after the request is live again: a cancel that committed before this read is seen here,
+    // and one that commits after it finds the request live and winds it down itself.
+    await this.parts.requestEnd.finishedElsewhere(id);
     return true;
   }
 

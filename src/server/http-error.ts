@@ -59,24 +59,26 @@ export function toApiError(e: unknown): ApiError {
 
 /**
  * An error that says the database cannot be reached (docs/operations.md, "When something goes
- * away"): a refused, reset or timed-out connection (the socket's codes, postgres.js's
+ * away"): a refused, reset or timed-out connection (a socket's system error, postgres.js's
  * `CONNECTION_*` and `CONNECT_TIMEOUT`), PostgreSQL shutting down or starting (`57P01`–`57P03`), or
  * no pool connection in time (store/postgres/connect.ts). A client may retry it elsewhere or later.
  *
- * @example storeUnreachable(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" })) // true
+ * A socket code counts only on a system error (one with a `syscall`: connect, read, write): the
+ * client's own connection reset mid-upload is Node's `aborted` error, ECONNRESET without a syscall,
+ * and is not the database's.
+ *
+ * @example storeUnreachable(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED", syscall: "connect" })) // true
  */
 export function storeUnreachable(e: unknown): boolean {
-  const code = (e as { code?: unknown } | null)?.code;
-  if (typeof code === "string" && (UNREACHABLE.has(code) || code.startsWith("CONNECTION_"))) return true;
+  const { code, syscall } = (e ?? {}) as { code?: unknown; syscall?: unknown };
+  if (typeof code === "string") {
+    if (DATABASE.has(code) || code.startsWith("CONNECTION_")) return true;
+    if (SOCKET.has(code) && typeof syscall === "string") return true;
+  }
   return e instanceof Error && e.message.startsWith("no PostgreSQL connection within");
 }
-const UNREACHABLE = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EPIPE",
+const SOCKET = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EPIPE"]);
+const DATABASE = new Set([
   "CONNECT_TIMEOUT",
   "57P01", // admin_shutdown
   "57P02", // crash_shutdown
