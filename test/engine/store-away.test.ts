@@ -8,6 +8,17 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHarness, fnSpec } from "./harness.js";
 
+type Harness = Awaited<ReturnType<typeof createHarness>>;
+
+/** The first result commit fails, as with the database away; the ones after it go through. */
+function failFirstFinish(h: Harness): () => number {
+  const finish = h.store.finishAttempt.bind(h.store);
+  let failures = 0;
+  h.store.finishAttempt = (...args) =>
+    failures++ === 0 ? Promise.reject(new Error("connect ECONNREFUSED")) : finish(...args);
+  return () => failures;
+}
+
 test("a result whose commit failed is asked for again and finishes its call once the store answers", async () => {
   const h = await createHarness([fnSpec("top"), fnSpec("work")]);
   try {
@@ -19,13 +30,10 @@ test("a result whose commit failed is asked for again and finishes its call once
     const work = ex.assignment("work")!;
 
     // The database goes away as the result arrives: its commit fails, once.
-    const finish = h.store.finishAttempt.bind(h.store);
-    let failures = 0;
-    h.store.finishAttempt = (...args) =>
-      failures++ === 0 ? Promise.reject(new Error("connect ECONNREFUSED")) : finish(...args);
+    const failures = failFirstFinish(h);
     ex.succeed(work.attemptId, '"done"');
     await h.settle();
-    assert.equal(failures, 1);
+    assert.equal(failures(), 1);
     assert.ok(!ex.sent.some((m) => m.t === "ack" && m.attemptId === work.attemptId), "not acknowledged");
 
     // Back: the request is reloaded and the executor asked to re-send what it holds.
@@ -83,13 +91,10 @@ test("a start in flight when a reload is due is waited for, so its call still fi
       chain = p.catch(() => {});
       return p as ReturnType<typeof start>;
     };
-    const finish = h.store.finishAttempt.bind(h.store);
-    let failures = 0;
-    h.store.finishAttempt = (...args) =>
-      failures++ === 0 ? Promise.reject(new Error("connect ECONNREFUSED")) : finish(...args);
+    const failures = failFirstFinish(h);
     ex.succeed(work.attemptId, '"done"');
     await h.settle();
-    assert.equal(failures, 1, "work's result did not commit: a reload is due");
+    assert.equal(failures(), 1, "work's result did not commit: a reload is due");
 
     // The parent asks for a second child; its start is on its way when the reload comes.
     armed = true;
@@ -141,10 +146,7 @@ test("a cancel that lands while a request is reloaded still stops its running at
     await h.settle();
     const work = ex.assignment("work")!;
     const work2 = ex.assignment("work2")!;
-    const finish = h.store.finishAttempt.bind(h.store);
-    let failures = 0;
-    h.store.finishAttempt = (...args) =>
-      failures++ === 0 ? Promise.reject(new Error("connect ECONNREFUSED")) : finish(...args);
+    failFirstFinish(h);
     ex.succeed(work.attemptId, '"done"');
     await h.settle();
 
