@@ -9,7 +9,7 @@
  * a second cannot add throughput, and equal requests per core-second say that the second server
  * costs nothing extra per request (its throughput would scale with cores that this machine lacks).
  */
-import { availableParallelism } from "node:os";
+import { availableParallelism, cpus } from "node:os";
 import { join } from "node:path";
 import { startBenchCluster } from "../cluster.js";
 import { BenchHttp } from "../http.js";
@@ -89,6 +89,7 @@ async function measure(servers: BenchHttp[], seconds: number): Promise<Measured>
   const r = await closedLoop(CLIENTS, seconds * 1000, once);
   const busy = cpu.stop();
   const rate = (r.done / r.elapsedMs) * 1000;
-  const perCoreSecond = rate / (busy * availableParallelism());
+  // /proc/stat's busy share is of every CPU of the machine, whatever this process's affinity.
+  const perCoreSecond = rate / (busy * cpus().length);
   return { rate, done: r.done, errors: r.errors, latencies: r.latencies, busy, perCoreSecond };
 }
