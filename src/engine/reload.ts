@@ -26,6 +26,7 @@
  *   (its running attempts told to stop), as when another server finished it.
  */
 import type { TimerHandle } from "../core/clock.js";
+import { forgetRequests } from "./cluster-forget.js";
 import { loadRequest, type RecoveryParts } from "./recovery.js";
 
 /** How long to wait before asking the store again. */
@@ -103,8 +104,13 @@ export class Reloads {
       if (attempts.some((a) => a && !a.stored)) return "later";
       for (const a of attempts) if (a) held.set(a.id, a.executorId);
     }
+    if (!row || !mine || (row.status !== "pending" && row.status !== "running")) {
+      // Another server runs it now, or it ended: what still runs of it here is told to stop, as
+      // when a request is handed over (the new owner retries its attempts where it runs them).
+      forgetRequests(this.parts, new Set([id]));
+      return true;
+    }
     this.drop(id);
-    if (!row || !mine || (row.status !== "pending" && row.status !== "running")) return true;
     // Adopted rather than given up: their executors still hold them (see the file comment).
     for (const [attemptId, executorId] of held) {
       const ex = res.live.executors.get(executorId);
