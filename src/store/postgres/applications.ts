@@ -5,6 +5,7 @@
 import type { Manifest } from "../../core/manifest.js";
 import type { ApplicationRow, Store } from "../types.js";
 import type { Sql } from "./connect.js";
+import { transaction } from "./transaction.js";
 
 interface SqlApplication {
   namespace: string;
@@ -28,7 +29,7 @@ export function applicationMethods(sql: Sql): ApplicationMethods {
 
   return {
     async createApplicationVersion(ns, name, manifest, bundleKey, now) {
-      return sql.begin(async (tx) => {
+      return transaction(sql, async (tx) => {
         // MAX + 1 under READ COMMITTED would let two deploys pick the same number: a transaction
         // advisory lock on (namespace, name) makes them take turns (released at COMMIT).
         await tx`SELECT pg_advisory_xact_lock(hashtextextended(${`tributary.app:${ns}/${name}`}, 0))`;

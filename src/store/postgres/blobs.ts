@@ -19,6 +19,7 @@
 import type { BlobStore } from "../types.js";
 import { BlobNotFoundError, BlobTooLargeError, checkMaxBytes, validateBlobKey } from "../blobs/errors.js";
 import type { Sql, Tx } from "./connect.js";
+import { transaction } from "./transaction.js";
 
 /** Options of {@link createPostgresBlobStore}. */
 export interface PostgresBlobOptions {
@@ -59,7 +60,7 @@ export function createPostgresBlobStore(sql: Sql, options: PostgresBlobOptions =
 
   /** Points `key` at a row (inline bytes or an upload) and drops what it held before, in one transaction. */
   async function publish(key: string, size: number, data: Uint8Array | null, uploadId: number | null): Promise<void> {
-    await sql.begin(async (tx) => {
+    await transaction(sql, async (tx) => {
       await lockKey(tx, key);
       if (uploadId !== null) {
         // Gone if a sweep took it for abandoned: its chunks are gone too, so nothing may point at it.
@@ -115,7 +116,7 @@ export function createPostgresBlobStore(sql: Sql, options: PostgresBlobOptions =
   }
 
   async function dropUpload(id: number): Promise<void> {
-    await sql.begin(async (tx) => {
+    await transaction(sql, async (tx) => {
       await tx`DELETE FROM blob_uploads WHERE id = ${id}`;
       await tx`DELETE FROM blob_chunks WHERE upload_id = ${id}`;
     });
@@ -210,7 +211,7 @@ export function createPostgresBlobStore(sql: Sql, options: PostgresBlobOptions =
     },
     async delete(key) {
       validateBlobKey(key);
-      await sql.begin(async (tx) => {
+      await transaction(sql, async (tx) => {
         await lockKey(tx, key);
         const [old] = await tx<
           { upload_id: number | null }[]

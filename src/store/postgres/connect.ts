@@ -30,7 +30,7 @@ export interface PostgresStoreOptions {
 /** The pool, typed without custom type parameters so helpers accept any `sql`/transaction. */
 export type Sql = postgres.Sql;
 /**
- * What a write runs on: a transaction from `sql.begin`, or the reserved connection of a group
+ * What a write runs on: the reserved connection of a `transaction` (transaction.ts) or of a group
  * commit batch (group-commit.ts) inside its BEGIN … COMMIT.
  */
 export type Tx = postgres.ISql;

@@ -22,7 +22,8 @@
  * - If any job of a batch fails, the batch is rolled back and every job runs again alone, so one
  *   bad job fails by itself and the others commit exactly once. A failed COMMIT rejects every job
  *   of the batch: its outcome is unknown (the connection may have died after the server committed),
- *   so nothing is re-run. A connection lost in a batch is never given back to the pool (`isLost`).
+ *   so nothing is re-run. A connection lost in a batch is never given back to the pool
+ *   (transaction.ts `onReserved`).
  * - A job uses only its `tx`: it must not wait on anything outside the transaction, or it would
  *   hold up every write of the server.
  * - A batch of one-statement jobs (`begin.one`) is ONE round trip: BEGIN, the statements and COMMIT
@@ -32,6 +33,7 @@
  *   COMMIT is already sent; it may read afterwards (outside the transaction once it committed).
  */
 import type { Sql, Tx } from "./connect.js";
+import { isLost, onReserved } from "./transaction.js";
 
 /** Runs `fn` in a transaction (shared with other jobs) and resolves with its result after COMMIT. */
 export type Begin = (<T>(fn: (tx: Tx) => Promise<T>) => Promise<T>) & {
@@ -171,9 +173,8 @@ type Outcome = { ok: true; values: unknown[] } | { ok: false; error: unknown };
  * as a `Failed`.
  */
 async function once(sql: Sql, batch: Job[]): Promise<Outcome> {
-  const conn = await sql.reserve();
-  let lost = false;
-  try {
+  // A connection lost in the batch is kept from the pool and the pool healed (transaction.ts).
+  return onReserved(sql, async (conn) => {
     const begin = conn`BEGIN`.execute();
     begin.catch(() => {}); // awaited below; the jobs' statements fail too if it does
     const running = batch.map((j) => j.fn(conn));
@@ -201,43 +202,8 @@ async function once(sql: Sql, batch: Job[]): Promise<Outcome> {
     }
     await conn`COMMIT`;
     return { ok: true, values: settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) };
-  } catch (e) {
-    lost = isLost(e);
-    throw e;
-  } finally {
-    if (lost) await heal(sql);
-    else conn.release();
-  }
+  });
 }
-
-/**
- * After a reserved connection was lost: one `SELECT 1` per connection of the pool, so that every
- * closed connection is opened again by a plain query. postgres.js (3.4.9) keeps a FATAL error that
- * arrived while a query was active (a terminated backend, a restart) and hands it to the first
- * query after the reconnection; were that a `reserve`, its request would stay queued as well, and
- * the connection, opened later, would go to that settled request: lost to the pool for good (a pool
- * of one then hangs). A plain query just fails with it. Settled when they all answered or failed
- * (after the connect timeout, while PostgreSQL is down).
- */
-async function heal(sql: Sql): Promise<void> {
-  const max = (sql.options as { max?: number }).max ?? 1;
-  await Promise.allSettled(Array.from({ length: max }, () => sql`SELECT 1`.execute()));
-}
-
-/**
- * True for an error that closed the connection: postgres.js's own (CONNECTION_CLOSED, …), the
- * socket's, or PostgreSQL's FATAL (e.g. the backend was terminated). Such a reserved connection MUST
- * NOT be sent anything more nor released: postgres.js (3.4.9) would put it back in the pool as open,
- * and the next query on it, ours or any caller's, throws from a timer, uncaught, and the process
- * dies. Not released, it stays among the pool's closed connections, which reconnect on demand.
- * (A job's own error never matches: a job uses only its `tx`.)
- */
-function isLost(e: unknown): boolean {
-  const { code, severity } = (e ?? {}) as { code?: unknown; severity?: unknown };
-  if (severity === "FATAL" || severity === "PANIC") return true;
-  return typeof code === "string" && (code.startsWith("CONNECTION_") || SOCKET_ERRORS.has(code));
-}
-const SOCKET_ERRORS = new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"]);
 
 /** A job's error in a batch that committed (see `once`). */
 class Failed {

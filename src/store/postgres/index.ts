@@ -4,9 +4,10 @@
  * Every method is one transaction (or part of one): the state transitions of the hot path (requests,
  * calls, attempts, events) go through group commit (group-commit.ts), which runs the transitions
  * issued together in one transaction and settles each only after its COMMIT; other multi-statement
- * methods run in `sql.begin`; single statements are their own transaction. Transitions are CAS
- * (`UPDATE … WHERE status = … RETURNING`) under READ COMMITTED: a concurrent writer of the same row
- * waits for the first to commit, re-checks the WHERE clause, and loses cleanly (null/false). Lock
+ * methods run in `transaction` (transaction.ts), which survives a lost connection; single
+ * statements are their own transaction. Transitions are CAS (`UPDATE … WHERE status = … RETURNING`)
+ * under READ COMMITTED: a concurrent writer of the same row waits for the first to commit,
+ * re-checks the WHERE clause, and loses cleanly (null/false). Lock
  * order (attempt → call → request) rules out deadlocks between single transitions; a batch that
  * deadlocks with another server's batch is run again, job by job.
  *

@@ -15,6 +15,7 @@
 import { SchemaTooNewError } from "../shared/migrations.js";
 import { MIGRATIONS, type Migration } from "./migrations/index.js";
 import type { Sql } from "./connect.js";
+import { transaction } from "./transaction.js";
 
 /** Brings the schema to the latest version; returns the versions it applied (often none). */
 export async function applyMigrations(
@@ -27,7 +28,7 @@ export async function applyMigrations(
       throw new Error(`migration ${m.version} (${m.name}) is out of order`);
   });
   const known = migrations.length === 0 ? 0 : migrations[migrations.length - 1]!.version;
-  return sql.begin(async (tx) => {
+  return transaction(sql, async (tx) => {
     // Keyed on the target schema: migrations of different schemas do not wait for each other.
     const [target] = await tx<
       { s: string }[]

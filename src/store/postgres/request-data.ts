@@ -5,6 +5,7 @@
 import { payloadParams, toPayload } from "../shared/rows.js";
 import type { LogRow, MetricRow, StateRow, Store, StoredLog } from "../types.js";
 import type { Sql } from "./connect.js";
+import { transaction } from "./transaction.js";
 
 type RequestDataMethods = Pick<
   Store,
@@ -95,7 +96,7 @@ export function requestDataMethods(sql: Sql): RequestDataMethods {
         line: l.line,
       }));
       const requests = [...new Set(rows.map((l) => l.requestId))].sort();
-      await sql.begin(async (tx) => {
+      await transaction(sql, async (tx) => {
         // Ids come from a sequence at insert time, not at commit. Writers of one request take turns
         // (in sorted order, so two batches cannot deadlock), so that request's ids commit in order
         // and a follower reading "after id N" never skips a line that commits later.

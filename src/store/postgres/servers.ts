@@ -8,6 +8,7 @@
 import { toRequest, type SqlRequest } from "../shared/rows.js";
 import type { ServerMethods } from "../types.js";
 import type { Sql } from "./connect.js";
+import { transaction } from "./transaction.js";
 import { REQUEST_COLUMNS } from "./requests.js";
 
 export function serverMethods(sql: Sql): ServerMethods {
@@ -37,7 +38,7 @@ export function serverMethods(sql: Sql): ServerMethods {
       };
     },
     async removeServer(id) {
-      await sql.begin(async (tx) => {
+      await transaction(sql, async (tx) => {
         await tx`DELETE FROM servers WHERE id = ${id}`;
         await tx`UPDATE requests SET owner = NULL WHERE owner = ${id} AND status IN ('pending', 'running')`;
       });
