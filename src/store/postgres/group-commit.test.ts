@@ -171,6 +171,25 @@ describe("postgres group commit", { skip: skip ?? false }, () => {
     assert.equal(c, d);
   });
 
+  /**
+   * Terminates the backend running a statement whose text holds `marker`, waiting up to 2 s for it
+   * to show up; how many were terminated. The marker names this run's schema, so a run of this file
+   * in another worktree (same database) is never hit.
+   */
+  async function terminate(marker: string): Promise<number> {
+    let killed = 0;
+    for (let i = 0; i < 100 && killed === 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      killed = (
+        await other`
+        SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE query LIKE ${`%${marker}%`} AND query NOT LIKE '%pg_terminate_backend%'
+          AND pid <> pg_backend_pid() AND datname = current_database()`
+      ).count;
+    }
+    return killed;
+  }
+
   test("the connection dies in a batch: its jobs are rejected, not re-run, and the pool goes on", async () => {
     let runs = 0;
     const job = begin(async (tx) => {
@@ -180,17 +199,7 @@ describe("postgres group commit", { skip: skip ?? false }, () => {
       await tx.unsafe(`INSERT INTO t SELECT 'n0', 0 FROM pg_sleep(5) /* ${schema} */`);
       await tx`INSERT INTO t VALUES ('n1', 1)`;
     });
-    let killed = 0;
-    for (let i = 0; i < 100 && killed === 0; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      killed = (
-        await other`
-        SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-        WHERE query LIKE ${`%pg_sleep(5) /* ${schema} */%`} AND query NOT LIKE '%pg_terminate_backend%'
-          AND pid <> pg_backend_pid() AND datname = current_database()`
-      ).count;
-    }
-    assert.equal(killed, 1, "the batch's backend was found and terminated");
+    assert.equal(await terminate(`pg_sleep(5) /* ${schema} */`), 1, "the batch's backend was found and terminated");
     await assert.rejects(job);
     assert.equal(runs, 1);
     // The dead connection was not given back to the pool as open (postgres.js would then write to
@@ -215,17 +224,7 @@ describe("postgres group commit", { skip: skip ?? false }, () => {
         const job = solo(async (tx) => {
           await tx.unsafe(`INSERT INTO t SELECT 'o0', 0 FROM pg_sleep(5) /* ${schema} solo */`);
         });
-        let killed = 0;
-        for (let i = 0; i < 100 && killed === 0; i++) {
-          await new Promise((r) => setTimeout(r, 20));
-          killed = (
-            await other`
-          SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-          WHERE query LIKE ${`%pg_sleep(5) /* ${schema} solo */%`} AND query NOT LIKE '%pg_terminate_backend%'
-            AND pid <> pg_backend_pid() AND datname = current_database()`
-          ).count;
-        }
-        assert.equal(killed, 1);
+        assert.equal(await terminate(`pg_sleep(5) /* ${schema} solo */`), 1);
         await assert.rejects(job);
         for (let i = 1; i <= 3; i++) await solo(async (tx) => tx`INSERT INTO t VALUES (${`o${i}`}, ${i})`);
         assert.deepEqual(await rows("o"), ["o1", "o2", "o3"]);
