@@ -10,7 +10,15 @@
  */
 import type { RecoveryParts } from "./recovery.js";
 
-export function forgetRequests(parts: RecoveryParts, ids: ReadonlySet<string>): void {
+export function forgetRequests(
+  parts: RecoveryParts,
+  ids: ReadonlySet<string>,
+  /**
+   * False when this server keeps running the requests and adopts their attempts again at once
+   * (reload.ts): their executors are told nothing.
+   */
+  stopAttempts = true,
+): void {
   const { live } = parts.res;
   if (ids.size === 0) return;
   for (const id of ids) {
@@ -19,7 +27,7 @@ export function forgetRequests(parts: RecoveryParts, ids: ReadonlySet<string>): 
     for (const attemptId of [...req.liveAttempts]) {
       const a = live.attempts.get(attemptId);
       if (!a) continue;
-      live.executors.get(a.executorId)?.link?.send({ t: "cancel", attemptId });
+      if (stopAttempts) live.executors.get(a.executorId)?.link?.send({ t: "cancel", attemptId });
       parts.reservations.release(a);
     }
   }

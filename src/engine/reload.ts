@@ -110,7 +110,9 @@ export class Reloads {
       forgetRequests(this.parts, new Set([id]));
       return true;
     }
-    this.drop(id);
+    // Dropped without telling its executors anything: unlike a hand-over, this server keeps
+    // running it and adopts its attempts again below.
+    forgetRequests(this.parts, new Set([id]), false);
     // Adopted rather than given up: their executors still hold them (see the file comment).
     for (const [attemptId, executorId] of held) {
       const ex = res.live.executors.get(executorId);
@@ -122,25 +124,5 @@ export class Reloads {
     // and one that commits after it finds the request live and winds it down itself.
     await this.parts.requestEnd.finishedElsewhere(id);
     return true;
-  }
-
-  /**
-   * Drops the request's live state without telling its executors anything: unlike a hand-over
-   * (cluster-forget.ts), this server keeps running it and adopts its attempts again.
-   */
-  private drop(id: string): void {
-    const { res, reservations, scheduler, children } = this.parts;
-    const req = res.live.requests.get(id);
-    if (!req) return;
-    for (const attemptId of [...req.liveAttempts]) {
-      const a = res.live.attempts.get(attemptId);
-      if (a) reservations.release(a);
-    }
-    for (const c of [...res.live.calls.values()]) {
-      if (c.req !== req) continue;
-      scheduler.withdraw(c);
-      children.forget(c.id);
-    }
-    res.live.requests.delete(id);
   }
 }
