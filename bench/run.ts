@@ -8,13 +8,14 @@
  * with `--only`, so the profile covers one workload). `BENCH_FILL` sets the store_1m fill size;
  * `BENCH_BACKEND=process` runs the containers on the process backend instead of the default (sandbox).
  * `--store` runs one store only: `sqlite`, `postgres` (at `BENCH_POSTGRES_URL` or the local default)
- * or a `postgres://…` URL (a fresh schema is added unless it names one).
+ * or a `postgres://…` URL (a fresh schema is added unless it names one, and dropped after the run).
+ * `BENCH_KEEP=1` keeps the work directory (profiles, SQLite file, logs) and that schema.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { backends } from "./backends.js";
+import { backends, dispose } from "./backends.js";
 import { newestProfile, topSelfTime, formatSelfTime } from "./profile.js";
 import { calibrate } from "./calibrate.js";
 import { pipelineFloor } from "./pipeline-floor.js";
@@ -154,6 +155,7 @@ async function main(): Promise<void> {
         );
       } finally {
         await sys.stop();
+        if (!process.env.BENCH_KEEP) await dispose(backend);
       }
       for (const [who, dir] of [
         ["server", profileDir],
