@@ -11,8 +11,11 @@
  * - capacity is reserved before `start` returns, so one scheduling pass cannot over-place;
  * - a start the store refuses (the call moved on, or a cluster-wide `maxContainers` is full) gives
  *   the reservation back, and nothing is sent to the executor;
- * - an attempt that cannot be started is an infrastructure fault (`infraFail`): retried without
- *   using up the policy.
+ * - a start whose commit fails (the store away) gives the reservation back, sends nothing, and
+ *   reloads the request once the store answers (`writeFailed`, reload.ts): the store may or may not
+ *   hold the start, and only its rows tell whether the call is pending or runs an attempt;
+ * - an attempt that cannot be started otherwise is an infrastructure fault (`infraFail`): retried
+ *   without using up the policy.
  */
 import type { RequestEvent } from "../core/request.js";
 import type { ContainerLimit, NewEvent } from "../store/types.js";
@@ -68,20 +71,23 @@ export class Attempts {
     const e = this.res;
     const c = a.call;
     const now = e.clock.now();
-    const evs = await e.store.startAttempt(
-      {
-        id: a.id,
-        callId: c.id,
-        requestId: c.req.id,
-        number: a.number,
-        executorId: a.executorId,
-        containerId: null,
-        startedAt: now,
-      },
-      { attemptsUsed: c.attemptsUsed + 1, infraRetries: c.infraRetries },
-      [startedEvent(a, now)],
-      ...(e.cluster && c.spec.maxContainers !== null ? [containerLimit(c, c.spec.maxContainers)] : []),
-    );
+    const evs = await e.store
+      .startAttempt(
+        {
+          id: a.id,
+          callId: c.id,
+          requestId: c.req.id,
+          number: a.number,
+          executorId: a.executorId,
+          containerId: null,
+          startedAt: now,
+        },
+        { attemptsUsed: c.attemptsUsed + 1, infraRetries: c.infraRetries },
+        [startedEvent(a, now)],
+        ...(e.cluster && c.spec.maxContainers !== null ? [containerLimit(c, c.spec.maxContainers)] : []),
+      )
+      .catch((err: unknown) => this.notStored([a], err));
+    if (evs === undefined) return;
     if (evs === "full") {
       // Other servers run the function's maxContainers already: the call waits and tries again.
       this.reservations.release(a);
@@ -100,21 +106,24 @@ export class Attempts {
   private async launchRun(as: LiveAttempt[]): Promise<void> {
     const e = this.res;
     const now = e.clock.now();
-    const results = await e.store.startAttempts(
-      as.map((a) => ({
-        attempt: {
-          id: a.id,
-          callId: a.call.id,
-          requestId: a.call.req.id,
-          number: a.number,
-          executorId: a.executorId,
-          containerId: null,
-          startedAt: now,
-        },
-        call: { attemptsUsed: a.call.attemptsUsed + 1, infraRetries: a.call.infraRetries },
-        events: [startedEvent(a, now)],
-      })),
-    );
+    const results = await e.store
+      .startAttempts(
+        as.map((a) => ({
+          attempt: {
+            id: a.id,
+            callId: a.call.id,
+            requestId: a.call.req.id,
+            number: a.number,
+            executorId: a.executorId,
+            containerId: null,
+            startedAt: now,
+          },
+          call: { attemptsUsed: a.call.attemptsUsed + 1, infraRetries: a.call.infraRetries },
+          events: [startedEvent(a, now)],
+        })),
+      )
+      .catch((err: unknown) => this.notStored(as, err));
+    if (results === undefined) return;
     const started: LiveAttempt[] = [];
     for (let i = 0; i < as.length; i++) if (await this.started(as[i]!, results[i] ?? null)) started.push(as[i]!);
     if (!started.length) return;
@@ -122,6 +131,16 @@ export class Attempts {
     const link = e.live.executors.get(started[0]!.executorId)?.link;
     if (!link) return; // executor dropped meanwhile: its grace timer handles the attempts
     link.send({ t: "assign-run", assignments });
+  }
+
+  /**
+   * The starts of `as` failed to commit (`err`): their reservations are given back and their
+   * requests reloaded once the store answers, which places again what its rows say is pending.
+   */
+  private notStored(as: LiveAttempt[], err: unknown): undefined {
+    for (const a of as) this.reservations.release(a);
+    for (const requestId of new Set(as.map((a) => a.call.req.id))) this.res.writeFailed(requestId, err);
+    return undefined;
   }
 
   /**

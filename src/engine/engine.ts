@@ -178,7 +178,6 @@ class EngineCore implements Engine {
       this.calls,
       this.children,
       this.telemetry,
-      (r, x, a) => this.reloads.request(r, x, a),
     );
     this.parts = {
       res,
@@ -191,6 +190,7 @@ class EngineCore implements Engine {
       children: this.children,
     };
     this.reloads = new Reloads(this.parts);
+    res.writeFailed = (requestId, err, held) => this.reloads.request(requestId, err, held);
     const channel = res.store.hints;
     if (clusterOptions && channel) {
       const hints = new ClusterHints(

@@ -37,8 +37,6 @@ export class Executors {
     calls: CallEnd,
     private readonly children: Children,
     private readonly telemetry: Telemetry,
-    /** A result's commit failed: reload its request once the store answers (reload.ts). */
-    private readonly unsure: (requestId: string, executorId: string, attemptId: string) => void = () => {},
   ) {
     this.late = new LateResults(res, scheduler, reservations, results, calls);
   }
@@ -250,12 +248,7 @@ export class Executors {
         // the executor to re-send the result (reload.ts).
         void this.results.onDone(executorId, m).then(
           () => e.live.executors.get(executorId)?.link?.send({ t: "ack", attemptId: m.attemptId }),
-          (err) => {
-            process.stderr.write(
-              `tributary: finishing attempt ${m.attemptId} failed: ${(err as Error).message}; its request is reloaded once the store answers\n`,
-            );
-            this.unsure(requestId, executorId, m.attemptId);
-          },
+          (err) => e.writeFailed(requestId, err, { executorId, attemptId: m.attemptId }),
         );
         return;
       }

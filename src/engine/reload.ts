@@ -5,7 +5,10 @@
  * Why: a result is acknowledged to its executor only once committed (executors.ts), but by the time
  * the commit fails the attempt has already left the live maps, and the executor re-sends unacknowledged
  * results only after a hello or a `resend`. With the connection still up, nothing would ever ask
- * again: the call stayed `running` with nothing running it, and the request never finished.
+ * again: the call stayed `running` with nothing running it, and the request never finished. Any other
+ * write that changes a request leaves the same gap when it fails (an attempt's start: attempts.ts),
+ * and takes the same path (`writeFailed`, resources.ts): the store may or may not hold the write, and
+ * only its rows tell.
  *
  * What: the store is the truth. Once it answers again (and, in a cluster, once this server's lease
  * holds), the request's live state is dropped and rebuilt from the store exactly as after a restart
@@ -42,14 +45,19 @@ export class Reloads {
   constructor(private readonly parts: RecoveryParts) {}
 
   /**
-   * A transition of request `requestId` failed to commit; `executorId` still holds `attemptId`
-   * (its result unacknowledged). The request is reloaded once the store answers.
+   * A transition of request `requestId` failed to commit with `err`; `held`, if given, is an attempt
+   * whose executor keeps its result unacknowledged. The request is reloaded once the store answers.
    */
-  request(requestId: string, executorId: string, attemptId: string): void {
+  request(requestId: string, err: unknown, held?: { executorId: string; attemptId: string }): void {
     if (this.stopped) return;
-    let held = this.due.get(requestId);
-    if (!held) this.due.set(requestId, (held = new Map()));
-    held.set(attemptId, executorId);
+    let attempts = this.due.get(requestId);
+    if (!attempts) {
+      this.due.set(requestId, (attempts = new Map()));
+      process.stderr.write(
+        `tributary: a write of request ${requestId} failed: ${(err as Error)?.message ?? String(err)}; it is reloaded once the store answers\n`,
+      );
+    }
+    if (held) attempts.set(held.attemptId, held.executorId);
     this.schedule();
   }
 

@@ -132,6 +132,14 @@ export interface EngineResources {
   cluster: ClusterPort | null;
   /** Follows requests run by other servers; set with `cluster`. */
   follower: Follower | null;
+  /**
+   * The one failure path of a write that changes a request (an attempt's start or end, a child's
+   * creation, a call's or the request's end): it did not commit (the store away, or it refused), so
+   * what is live of the request may no longer match the store. The request is reloaded from the
+   * store once the store answers (reload.ts). `held`: an attempt whose executor keeps its result
+   * unacknowledged (it is asked to re-send it). Set by the engine.
+   */
+  writeFailed(requestId: string, err: unknown, held?: { executorId: string; attemptId: string }): void;
 }
 
 /** Follows events of requests run elsewhere (cluster-follower.ts), and announces this server's. */
@@ -186,6 +194,7 @@ export function createResources(deps: EngineDeps): EngineResources {
     },
     cluster: null,
     follower: null,
+    writeFailed: () => {},
   };
   return res;
 }

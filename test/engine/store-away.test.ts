@@ -7,17 +7,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHarness, fnSpec } from "./harness.js";
-
-type Harness = Awaited<ReturnType<typeof createHarness>>;
+import { failOnce } from "./store-failures.js";
 
 /** The first result commit fails, as with the database away; the ones after it go through. */
-function failFirstFinish(h: Harness): () => number {
-  const finish = h.store.finishAttempt.bind(h.store);
-  let failures = 0;
-  h.store.finishAttempt = (...args) =>
-    failures++ === 0 ? Promise.reject(new Error("connect ECONNREFUSED")) : finish(...args);
-  return () => failures;
-}
+const failFirstFinish = (h: Awaited<ReturnType<typeof createHarness>>): (() => number) => failOnce(h, "finishAttempt");
 
 test("a result whose commit failed is asked for again and finishes its call once the store answers", async () => {
   const h = await createHarness([fnSpec("top"), fnSpec("work")]);
