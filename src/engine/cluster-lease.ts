@@ -7,6 +7,12 @@
  * database was away), this server may have lost requests to others, so the engine acts on no
  * executor message and starts nothing until a renewal has told it which requests it still owns
  * (`whenHeld`).
+ *
+ * Dead servers' rows: at the first renewal and then once a minute, a live server deletes the rows
+ * of servers whose lease ran out more than `deadServerRetentionMs` ago and that own no unfinished
+ * request (`Store.removeDeadServers`; survivors take those over first). A missing row reads as a
+ * lapsed lease everywhere, so this is housekeeping (a crashed server's id would stay forever;
+ * each start has a new one), never a change of who runs what; several servers may do it at once.
  */
 import type { Clock } from "../core/clock.js";
 import type { Store } from "../store/types.js";
@@ -22,7 +28,14 @@ export interface LeaseOptions {
   onLapsed: () => Promise<void>;
   /** The set of live peers changed in size (0: this server is alone). */
   onPeers: (count: number) => void;
+  /** How long after its lease ran out a dead server's row is kept (default `DEAD_SERVER_RETENTION_MS`). */
+  deadServerRetentionMs?: number | undefined;
 }
+
+/** One hour: long enough to see in the table which server died and when, after an incident. */
+export const DEAD_SERVER_RETENTION_MS = 3_600_000;
+/** How often a server looks for dead servers' rows (and at its first renewal). */
+const PRUNE_EVERY_MS = 60_000;
 
 export class ClusterLease {
   private readonly startedAt: number;
@@ -30,6 +43,8 @@ export class ClusterLease {
   /** The lease last written reaches this (0 before the first renewal). */
   private until = 0;
   private renewing: Promise<void> | null = null;
+  /** When this server last looked for dead servers' rows (null: not yet). */
+  private lastPrune: number | null = null;
   /** A lapse was seen and the requests others took over are not dropped yet. */
   private checkDue = false;
   private again = false;
@@ -140,5 +155,24 @@ export class ClusterLease {
     this.lastRenew = now;
     this.until = now + this.o.leaseMs;
     for (const f of this.waiting.splice(0)) f();
+    if (this.lastPrune === null || now - this.lastPrune >= PRUNE_EVERY_MS) {
+      this.lastPrune = now;
+      await this.removeDeadServers(now);
+    }
+  }
+
+  /** Deletes the rows of servers dead longer than the retention that own nothing unfinished. */
+  private async removeDeadServers(now: number): Promise<void> {
+    const retention = this.o.deadServerRetentionMs ?? DEAD_SERVER_RETENTION_MS;
+    try {
+      const gone = await this.store.removeDeadServers(now - retention);
+      if (gone.length === 0) return;
+      process.stderr.write(
+        `tributary: removed the rows of ${gone.length} server(s) whose lease ran out over ${retention} ms ago and that own no unfinished request: ${gone.join(", ")}\n`,
+      );
+    } catch (e) {
+      // Housekeeping only: the next round tries again.
+      process.stderr.write(`tributary: removing dead servers' rows failed: ${(e as Error).message}\n`);
+    }
   }
 }

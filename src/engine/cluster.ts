@@ -79,6 +79,7 @@ export class Cluster implements ClusterPort {
       capabilities: () => summarize(parts.scheduler.connectedViews()),
       onLapsed: () => this.dropLost(),
       onPeers: (n) => hints.setAlone(n === 0),
+      deadServerRetentionMs: o.deadServerRetentionMs,
     });
   }
 

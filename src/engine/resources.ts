@@ -55,6 +55,8 @@ export interface ClusterOptions {
   leaseMs: number;
   /** The fallback poll for claims and followed events, when no hint arrives (default 1000). */
   pollMs?: number;
+  /** How long a dead server's row stays after its lease ran out (default 1 h; cluster-lease.ts). */
+  deadServerRetentionMs?: number;
 }
 
 /** What an engine is built from: time and ids are injected so tests drive them. */

@@ -149,6 +149,7 @@ export type ServerMethods = Pick<
   Store,
   | "renewServerLease"
   | "removeServer"
+  | "removeDeadServers"
   | "claimRequests"
   | "claimableNeeds"
   | "notOwned"
@@ -475,6 +476,14 @@ export interface Store {
   ): Promise<LeaseRenewal>;
   /** A server stopping cleanly: its row goes and its unfinished requests become unowned at once. */
   removeServer(id: string): Promise<void>;
+  /**
+   * Deletes the rows of servers whose lease ran out before `expiredBefore` (ms) and that own no
+   * unfinished request (those are taken over first); returns their ids. Every reader treats a
+   * missing row as a lease that ran out, so this changes no claim, fence or owner answer. Callers
+   * running at once (several servers) each delete a given row at most once between them, and
+   * none waits for another.
+   */
+  removeDeadServers(expiredBefore: number): Promise<string[]>;
   /**
    * Claims for `owner` up to `limit` unfinished requests, oldest first, that are unowned or whose
    * owner (another server) holds no lease reaching `now`: only among `ids` when given, else only

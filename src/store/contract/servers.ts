@@ -119,6 +119,52 @@ export function serverContract(makeStore: MakeStore): void {
 
   storeTest(
     makeStore,
+    "removeDeadServers deletes long-expired rows that own nothing unfinished, once the owned work is taken over",
+    async (s) => {
+      await s.renewServerLease("srv-live", 0, 0, 1e12, null);
+      await s.renewServerLease("srv-recent", 0, 0, 9_000, null);
+      await s.renewServerLease("srv-idle", 0, 0, 1_000, null);
+      await s.renewServerLease("srv-busy", 0, 0, 1_000, null);
+      await s.renewServerLease("srv-done", 0, 0, 1_000, null);
+      const busy = newRequest();
+      await s.createRequest({ ...busy.request, owner: "srv-busy" }, busy.root, []);
+      const done = newRequest();
+      await s.createRequest({ ...done.request, owner: "srv-done" }, done.root, []);
+      assert.ok(await s.finishRequest(done.request.id, { status: "cancelled", finishedAt: 2_000 }, []));
+
+      assert.deepEqual(
+        await s.removeDeadServers(5_000),
+        ["srv-done", "srv-idle"],
+        "a finished request does not keep its owner's row; an unfinished one does",
+      );
+      assert.deepEqual(await s.removeDeadServers(5_000), [], "each row goes once");
+      assert.equal(await s.liveOwner(busy.request.id, 5_000), null, "srv-busy's lease ran out");
+      assert.deepEqual(
+        (await s.claimRequests("srv-live", 5_000, 10)).map((r) => r.id),
+        [busy.request.id],
+        "a survivor takes its request over",
+      );
+      assert.deepEqual(await s.removeDeadServers(5_000), ["srv-busy"], "then its row goes too");
+      assert.deepEqual(await s.removeDeadServers(1e12), ["srv-recent"], "a row goes only once its lease ran out");
+      assert.deepEqual(
+        await s.renewServerLease("srv-idle", 0, 6_000, 20_000, null),
+        { peers: [{ id: "srv-live", capabilities: null }], lapsed: true },
+        "a pruned server that comes back is told its lease lapsed",
+      );
+    },
+  );
+
+  storeTest(makeStore, "concurrent removeDeadServers calls delete each row once between them", async (s) => {
+    const dead = Array.from({ length: 12 }, (_, i) => `srv-dead-${String(i).padStart(2, "0")}`);
+    for (const id of dead) await s.renewServerLease(id, 0, 0, 1_000, null);
+    await s.renewServerLease("srv-live", 0, 0, 1e12, null);
+    const got = await Promise.all(Array.from({ length: 4 }, () => s.removeDeadServers(2_000)));
+    assert.deepEqual(got.flat().sort(), dead, "every dead row deleted, none twice");
+    assert.deepEqual(await s.removeDeadServers(1e12), [], "the live server's row stays");
+  });
+
+  storeTest(
+    makeStore,
     "a renewal answers the live peers with their capabilities, and whether the lease lapsed",
     async (s) => {
       assert.deepEqual(await s.renewServerLease("srv-a", 0, 1_000, 5_000, "caps-a"), { peers: [], lapsed: true });

@@ -43,6 +43,21 @@ export function serverMethods(sql: Sql): ServerMethods {
         await tx`UPDATE requests SET owner = NULL WHERE owner = ${id} AND status IN ('pending', 'running')`;
       });
     },
+    async removeDeadServers(expiredBefore) {
+      // SKIP LOCKED: a row another pruner (or its own server's renewal) holds is left to it, so
+      // concurrent pruners never wait on each other; a row renewed since this statement's snapshot
+      // is re-checked on the locked version, so a server that came back keeps its row.
+      const rows = await sql<{ id: string }[]>`
+        DELETE FROM servers d USING (
+          SELECT id FROM servers s
+          WHERE s.lease_until < ${expiredBefore}
+            AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.owner = s.id AND r.status IN ('pending', 'running'))
+          FOR UPDATE SKIP LOCKED
+        ) dead
+        WHERE d.id = dead.id
+        RETURNING d.id`;
+      return rows.map((r) => r.id).sort();
+    },
     async claimRequests(owner, now, limit, ids, needs) {
       // By id, a request the caller already owns is taken too (handed over to it: transferRequests).
       const only =

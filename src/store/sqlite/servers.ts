@@ -23,6 +23,12 @@ export function serverMethods(db: Database.Database): ServerMethods {
     "SELECT id, capabilities FROM servers WHERE id <> ? AND lease_until >= ? ORDER BY id",
   );
   const drop = db.prepare<[string]>("DELETE FROM servers WHERE id = ?");
+  // One statement under SQLite's write lock: concurrent callers take turns.
+  const dropDead = db.prepare<[number], { id: string }>(
+    `DELETE FROM servers WHERE lease_until < ?
+       AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.owner = servers.id AND r.status IN ('pending', 'running'))
+     RETURNING id`,
+  );
   const disown = db.prepare<[string]>(
     "UPDATE requests SET owner = NULL WHERE owner = ? AND status IN ('pending', 'running')",
   );
@@ -85,6 +91,12 @@ export function serverMethods(db: Database.Database): ServerMethods {
     },
     async removeServer(id) {
       remove.immediate(id);
+    },
+    async removeDeadServers(expiredBefore) {
+      return dropDead
+        .all(expiredBefore)
+        .map((r) => r.id)
+        .sort();
     },
     async claimRequests(owner, now, limit, ids, needs) {
       return claim.immediate(owner, now, limit, ids, needs);
