@@ -31,6 +31,14 @@ import type { Telemetry } from "./telemetry.js";
 
 type Done = Extract<FromExecutor, { t: "done" }>;
 
+/**
+ * What became of a reported result: `committed` (the attempt's outcome is stored), `ignored` (not a
+ * live attempt of that executor here: nothing changed), `refused` (the attempt left the live maps but
+ * the store refused its end: the call or attempt had moved on there, so what is live no longer
+ * matches the store).
+ */
+export type ResultUse = "committed" | "ignored" | "refused";
+
 export class AttemptResults {
   constructor(
     private readonly res: EngineResources,
@@ -41,9 +49,14 @@ export class AttemptResults {
   ) {}
 
   /** The executor reported an attempt's result. */
-  async onDone(executorId: string, m: Done): Promise<void> {
+  async onDone(executorId: string, m: Done): Promise<ResultUse> {
     const a = this.res.live.attempts.get(m.attemptId);
-    if (!a || a.executorId !== executorId) return; // stale or unknown: the store CAS would refuse it anyway
+    if (!a || a.executorId !== executorId) return "ignored"; // stale or unknown: the store CAS would refuse it anyway
+    return (await this.use(a, m)) ? "committed" : "refused";
+  }
+
+  /** `onDone` for a live attempt: true once its outcome is committed. */
+  private async use(a: LiveAttempt, m: Done): Promise<boolean> {
     a.usage = validUsage(m.usage);
     // Before the release: the pass it triggers may already batch a function now known a leaf, and
     // must no longer batch one whose run just lost its container.
@@ -77,9 +90,9 @@ export class AttemptResults {
    * Ends a running attempt here with a failure that is not retried (the events limit): the executor
    * is told to stop it, and its late result is ignored (the attempt is no longer live).
    */
-  async failNow(a: LiveAttempt, error: PlainError): Promise<void> {
+  async failNow(a: LiveAttempt, error: PlainError): Promise<boolean> {
     const e = this.res;
-    if (!e.live.attempts.has(a.id)) return;
+    if (!e.live.attempts.has(a.id)) return false;
     e.live.executors.get(a.executorId)?.link?.send({ t: "cancel", attemptId: a.id });
     this.reservations.release(a);
     if (this.telemetry.pending) await this.telemetry.drain();
@@ -87,8 +100,8 @@ export class AttemptResults {
   }
 
   /** An attempt lost to the infrastructure: retried without using up the policy, up to a cap. */
-  async infraFail(a: LiveAttempt, why: string): Promise<void> {
-    if (!this.res.live.attempts.has(a.id)) return;
+  async infraFail(a: LiveAttempt, why: string): Promise<boolean> {
+    if (!this.res.live.attempts.has(a.id)) return false;
     this.reservations.release(a);
     const error = plainError("InternalError", `${a.call.functionName}: ${why}`, { functionName: a.call.functionName });
     if (infraLeft(a.call) && isActive(a.call)) return this.retry(a, "internal_error", error, 0, "infra");
@@ -106,7 +119,7 @@ export class AttemptResults {
     error: PlainError,
     delayMs: number,
     kind: "policy" | "infra" | "unstarted",
-  ): Promise<void> {
+  ): Promise<boolean> {
     const e = this.res;
     const c = a.call;
     const now = e.clock.now();
@@ -139,10 +152,11 @@ export class AttemptResults {
         },
       ],
     );
-    if (!evs) return;
+    if (!evs) return false;
     this.telemetry.countUsage(a);
     e.publish(c.req.id, evs);
     this.scheduler.enqueue(c);
+    return true;
   }
 }
 

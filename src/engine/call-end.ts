@@ -58,6 +58,8 @@ export class CallEnd {
    *
    * With `late`, the result is that of an earlier attempt the server had given up on (late-results.ts):
    * `a`, if any, is the newer attempt it supersedes, which ends `cancelled` in the same transaction.
+   *
+   * True once the end is committed; false when the store refused it (the call or attempt moved on).
    */
   async finishCall(
     c: LiveCall,
@@ -65,7 +67,7 @@ export class CallEnd {
     r: { ok: true; value: Uint8Array; contentType: string } | { ok: false; reason: FailureReason; error: PlainError },
     from: "running" | "pending" = "running",
     late: { number: number; superseded: PlainError } | null = null,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const e = this.res;
     const now = e.clock.now();
     const isRoot = c.parentCallId === null;
@@ -156,7 +158,7 @@ export class CallEnd {
             );
             return [...x, ...(more ?? [])];
           });
-    if (!evs) return;
+    if (!evs) return false;
     if (a) this.telemetry.countUsage(a);
     e.live.calls.delete(c.id);
     req.pendingCalls.delete(c.id);
@@ -169,5 +171,6 @@ export class CallEnd {
     if (reqPatch) await this.requestEnd.windDown(req);
     this.children.settle(c.id, r.ok ? { ok: true, value: r.value } : { ok: false, reason: r.reason, error: r.error });
     this.requestEnd.maybeForget(req);
+    return true;
   }
 }

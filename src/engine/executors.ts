@@ -243,12 +243,16 @@ export class Executors {
       case "done": {
         const requestId = e.live.attempts.get(m.attemptId)?.call.req.id;
         if (requestId === undefined) return this.lateDone(executorId, m);
-        // Acknowledged only once committed: until then the executor keeps it. A failed commit leaves
-        // the attempt out of the live maps, so the request is reloaded from the store, which asks
-        // the executor to re-send the result (reload.ts).
+        // Acknowledged only once committed (or ignored: not this executor's live attempt): until then
+        // the executor keeps it. A failed or refused commit leaves the attempt out of the live maps,
+        // so the request is reloaded from the store, which asks the executor to re-send (reload.ts).
+        const held = { executorId, attemptId: m.attemptId };
         void this.results.onDone(executorId, m).then(
-          () => e.live.executors.get(executorId)?.link?.send({ t: "ack", attemptId: m.attemptId }),
-          (err) => e.writeFailed(requestId, err, { executorId, attemptId: m.attemptId }),
+          (use) => {
+            if (use === "refused") e.writeFailed(requestId, new Error("the store refused the attempt's end"), held);
+            else e.live.executors.get(executorId)?.link?.send({ t: "ack", attemptId: m.attemptId });
+          },
+          (err) => e.writeFailed(requestId, err, held),
         );
         return;
       }

@@ -10,6 +10,11 @@
  * run again. A late failure changes nothing (the retry already answers it), and a call that already
  * finished keeps its result (the store's compare-and-set on the newer attempt or the pending call
  * refuses a second finish).
+ *
+ * A result is acknowledged only once committed, or once the store shows it is not needed. A commit
+ * that fails (the store away) or is refused after the live state was changed for it (a newer attempt
+ * released, the call taken off the queue) leaves the live state apart from the store: the request is
+ * reloaded once the store answers (`writeFailed`, reload.ts), and the result is looked at again.
  */
 import { plainError } from "../core/errors.js";
 import type { FromExecutor } from "../core/wire/executor.js";
@@ -43,10 +48,16 @@ export class LateResults {
     const e = this.res;
     const row = await e.store.getAttempt(m.attemptId).catch(() => undefined);
     if (row === undefined) return "keep"; // the store is away: decide at the re-send
-    if (e.live.attempts.has(m.attemptId)) {
-      // Adopted while we read (a recovery or a takeover): an ordinary result after all.
-      await this.results.onDone(executorId, m);
-      return "ack";
+    const adopted = e.live.attempts.get(m.attemptId);
+    if (adopted) {
+      // Adopted while we read (a recovery, a reload or a takeover): an ordinary result after all.
+      const held = { executorId, attemptId: m.attemptId };
+      const use = await this.results.onDone(executorId, m).catch((err: unknown) => {
+        e.writeFailed(adopted.call.req.id, err, held);
+        return "failed" as const;
+      });
+      if (use === "refused") e.writeFailed(adopted.call.req.id, new Error("the store refused the attempt's end"), held);
+      return use === "committed" || use === "ignored" ? "ack" : "keep";
     }
     if (row === null) return "ack";
     if (row.status === "running") return "foreign";
@@ -63,14 +74,19 @@ export class LateResults {
       `${c.functionName}: attempt ${row.number} finished after the server had given it up; its result is the call's and this attempt is no longer needed`,
       { functionName: c.functionName },
     );
-    await this.calls.finishCall(
-      c,
-      newer,
-      { ok: true, value: m.value, contentType: m.contentType },
-      newer ? "running" : "pending",
-      { number: row.number, superseded },
-    );
-    if (e.live.calls.get(c.id) === c) {
+    const finished = await this.calls
+      .finishCall(c, newer, { ok: true, value: m.value, contentType: m.contentType }, newer ? "running" : "pending", {
+        number: row.number,
+        superseded,
+      })
+      .catch((err: unknown) => {
+        // Not stored, with the newer attempt released or the call off the queue: reloaded, with the
+        // newer attempt (still running on its executor) adopted again.
+        e.writeFailed(c.req.id, err, newer ? { executorId: newer.executorId, attemptId: newer.id } : undefined);
+        return null;
+      });
+    if (finished === null) return "keep";
+    if (!finished) {
       // The compare-and-set refused: the call moved meanwhile (a retry was placed while the result
       // was being stored, or its retry was still being written). It goes back to the queue if
       // nothing runs it, and the result is looked at again shortly, against what the call is then.

@@ -6,6 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHarness, FakeExecutor, fnSpec, type Harness } from "./harness.js";
+import { failOnce } from "./store-failures.js";
 
 const GRACE = 10_000;
 
@@ -126,6 +127,105 @@ test("a late result changes nothing once the retry finished the call, and a late
     assert.deepEqual(
       attempts.map((x) => x.status),
       ["failed", "succeeded"],
+    );
+  } finally {
+    await h.close();
+  }
+});
+
+const acked = (ex: FakeExecutor, attemptId: string): boolean =>
+  ex.sent.some((m) => m.t === "ack" && m.attemptId === attemptId);
+
+test("a late success whose commit failed finishes the call once the store answers, acknowledged only then", async () => {
+  const h = await createHarness([fnSpec("work")], { executorGraceMs: GRACE });
+  try {
+    const { away, spare, id, a, b } = await retriedAfterGrace(h);
+    const failures = failOnce(h, "finishAttempt");
+    away.hello([a.attemptId]);
+    away.succeed(a.attemptId, '"first"');
+    await h.settle();
+    assert.equal(failures(), 1, "the late result's commit failed");
+    assert.ok(!acked(away, a.attemptId), "not acknowledged before it is committed");
+
+    // The store answers again: the request is reloaded (the newer attempt adopted where it runs)
+    // and the late result looked at again.
+    for (let i = 0; i < 4; i++) {
+      await h.clock.advance(500);
+      await h.settle();
+    }
+    assert.equal((await h.request(id)).status, "succeeded");
+    assert.equal(await output(h, id), '"first"');
+    assert.ok(acked(away, a.attemptId), "acknowledged once committed");
+    assert.ok(
+      spare.sent.some((m) => m.t === "cancel" && m.attemptId === b.attemptId),
+      "the newer attempt is stopped",
+    );
+    assert.equal(away.assignments().length + spare.assignments().length, 2, "the call never ran a third time");
+    assert.deepEqual(
+      (await h.store.listAttempts(id)).map((x) => [x.number, x.status]),
+      [
+        [1, "failed"],
+        [2, "cancelled"],
+      ],
+    );
+  } finally {
+    await h.close();
+  }
+});
+
+test("a re-sent result adopted while it was read is acknowledged only once its end is committed", async () => {
+  const h = await createHarness([fnSpec("work")]);
+  try {
+    const ex = h.executor("ex");
+    const id = await h.invoke("work");
+    const a = ex.assignment("work")!;
+    // Its first commit fails: the attempt leaves the live maps and a reload is due.
+    const failures = failOnce(h, "finishAttempt");
+    ex.succeed(a.attemptId, '"done"');
+    await h.settle();
+    assert.equal(failures(), 1);
+
+    // Re-sent before the reload: not live, so it is read from the store; the reload adopts the
+    // attempt while that read is slow.
+    const getAttempt = h.store.getAttempt.bind(h.store);
+    let release = null as null | (() => void);
+    h.store.getAttempt = async (attemptId) => {
+      h.store.getAttempt = getAttempt;
+      await new Promise<void>((r) => (release = r));
+      return getAttempt(attemptId);
+    };
+    ex.succeed(a.attemptId, '"done"');
+    await h.settle();
+    assert.ok(release, "the late read is under way");
+    await h.clock.advance(1_000);
+    await h.settle();
+    assert.ok(
+      ex.sent.some((m) => m.t === "resend"),
+      "adopted by the reload",
+    );
+
+    // Its end is refused this time (as when the store saw the attempt move on): not acknowledged.
+    const finish = h.store.finishAttempt.bind(h.store);
+    h.store.finishAttempt = async () => {
+      h.store.finishAttempt = finish;
+      return null;
+    };
+    release!();
+    await h.settle();
+    assert.ok(!acked(ex, a.attemptId), "a result not committed is kept by its executor");
+
+    // Reloaded again; the executor re-sends what it holds, and this time it is committed.
+    await h.clock.advance(1_000);
+    await h.settle();
+    ex.succeed(a.attemptId, '"done"');
+    await h.settle();
+    assert.ok(acked(ex, a.attemptId), "acknowledged once committed");
+    assert.equal((await h.request(id)).status, "succeeded");
+    assert.equal(await output(h, id), '"done"');
+    assert.equal(ex.assignments().length, 1, "work ran once");
+    assert.deepEqual(
+      (await h.store.listAttempts(id)).map((x) => x.status),
+      ["succeeded"],
     );
   } finally {
     await h.close();
