@@ -67,13 +67,17 @@ describe("cluster: several servers on one PostgreSQL", { skip: skip ?? false }, 
     async () => {
       const [a, b] = await cluster(2);
       // The executor serves A, and fails over to B when A dies.
-      startExecutor([a!, b!]);
+      const ex = startExecutor([a!, b!]);
       await executorOn(a!);
       const dir = workDir();
       const { request_id } = await a!.client.invoke("fault_parent", json({ dir, steps: 40 }));
       await waitFor("the slow call to start", () => lines(join(dir, "slow-start")).length > 0);
       await a!.proc.kill9();
       assert.deepEqual(await outcome(b!, "fault_parent", request_id), { status: "succeeded", output: 3 });
+      // The executor said so on stderr, naming both servers.
+      assert.ok(ex.output().includes(`tributary executor: lost server ${a!.url} (`), ex.output());
+      assert.ok(ex.output().includes(`; trying ${b!.url} next\n`), ex.output());
+      assert.ok(ex.output().includes(`tributary executor: failed over from server ${a!.url} to ${b!.url}\n`));
       assert.equal(lines(join(dir, "sibling")).length, 1, "the finished sibling ran once");
       assert.equal(lines(join(dir, "parent-start")).length, 1, "the parent was adopted, not re-run");
       assert.equal(lines(join(dir, "slow-start")).length, 1, "the running child was adopted, not re-run");

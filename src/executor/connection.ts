@@ -11,6 +11,11 @@
  * TCP connections open, and its work must move to the next server of the list (which adopts the
  * attempts running here) instead of waiting for it.
  *
+ * Failover is said on stderr (`log`), one line each: when the server served goes away (closed, or
+ * silent) and which server is tried next, and when a connection to a server opens after that
+ * (naming the one lost), or after the first servers of the list did not answer. The first
+ * connection to the first server tried says nothing (the executor's start line names the list).
+ *
  * A server that answers the upgrade with 401 or 403 refused the token: the connection stops and
  * reports why (`onRefused`) instead of retrying forever with credentials that cannot work.
  */
@@ -33,6 +38,8 @@ export interface ConnectionOptions extends TransportHandlers {
   token?: string | undefined;
   /** Silence after which the server counts as gone (default `TRIBUTARY_SERVER_SILENCE_MS` or 10 s). */
   silenceMs?: number | undefined;
+  /** Where failover lines go (default: stderr). */
+  log?: ((line: string) => void) | undefined;
 }
 
 const HEARTBEAT_MS = 2000;
@@ -51,12 +58,18 @@ export class ServerConnection implements ExecutorTransport {
   private retryMs = 100;
   private heartbeat: NodeJS.Timeout | null = null;
   connected = false;
+  /** The server served last, once it went away (until a connection opens again). */
+  private lost: string | null = null;
+  /** Servers that did not answer since the last connection opened (or since the start). */
+  private readonly unanswered = new Set<string>();
+  private readonly log: (line: string) => void;
 
   /** Read at construction, so a bad `TRIBUTARY_SERVER_SILENCE_MS` stops the executor at start. */
   private readonly silenceMs: number;
 
   constructor(private readonly opts: ConnectionOptions) {
     this.silenceMs = opts.silenceMs ?? defaultSilenceMs();
+    this.log = opts.log ?? ((l) => process.stderr.write(`${l}\n`));
   }
 
   start(): void {
@@ -114,9 +127,12 @@ export class ServerConnection implements ExecutorTransport {
     });
     this.ws = ws;
     ws.binaryType = "nodebuffer";
+    /** Why this connection went down, for the failover line. */
+    let why = "the connection closed";
     ws.on("open", () => {
       this.retryMs = 100;
       this.connected = true;
+      this.sayConnected(base);
       // hello first, then re-sent RPCs, then whatever queued while we were away.
       const first: FromExecutor[] = [this.opts.hello(), ...this.opts.resend()];
       this.queue = [...first, ...this.queue.filter((m) => !isResent(m))];
@@ -133,7 +149,10 @@ export class ServerConnection implements ExecutorTransport {
         // Late ourselves (this process stalled): replies may wait behind this timer; not the server's fault.
         if (now - tick > 2 * everyMs) heard = now;
         tick = now;
-        if (now - heard > silenceMs) return ws.terminate(); // 'close' follows: next server
+        if (now - heard > silenceMs) {
+          why = `no message nor pong for ${now - heard} ms (TRIBUTARY_SERVER_SILENCE_MS ${silenceMs})`;
+          return ws.terminate(); // 'close' follows: next server
+        }
         this.send({ t: "heartbeat" });
         ws.ping();
       }, everyMs);
@@ -158,10 +177,22 @@ export class ServerConnection implements ExecutorTransport {
       res.on("end", () => this.refused(base, status, body));
       res.on("error", () => this.refused(base, status, body));
     });
-    ws.on("close", () => this.onDown(base));
-    ws.on("error", () => {
-      /* 'close' follows */
+    ws.on("close", () => this.onDown(base, why));
+    ws.on("error", (e) => {
+      why = `the connection failed: ${e.message}`; // 'close' follows
     });
+  }
+
+  /** The failover line of a connection that opened to `base` (nothing on a plain first connect). */
+  private sayConnected(base: string): void {
+    const lost = this.lost;
+    const unanswered = [...this.unanswered].filter((s) => s !== base);
+    this.lost = null;
+    this.unanswered.clear();
+    const also = unanswered.length ? ` (${unanswered.join(", ")} did not answer)` : "";
+    if (lost === base) this.log(`tributary executor: reconnected to server ${base}${also}`);
+    else if (lost !== null) this.log(`tributary executor: failed over from server ${lost} to ${base}${also}`);
+    else if (also) this.log(`tributary executor: connected to server ${base}${also}`);
   }
 
   private refused(base: string, status: number, body: string): void {
@@ -183,7 +214,7 @@ export class ServerConnection implements ExecutorTransport {
     );
   }
 
-  private onDown(base: string): void {
+  private onDown(base: string, why: string): void {
     const was = this.connected;
     this.connected = false;
     if (this.heartbeat) clearInterval(this.heartbeat);
@@ -191,6 +222,15 @@ export class ServerConnection implements ExecutorTransport {
     if (was) this.opts.onState?.(false, base);
     if (this.closed) return;
     this.serverIndex++;
+    if (was) {
+      this.lost = base;
+      this.unanswered.clear();
+      const next = this.opts.servers[this.serverIndex % this.opts.servers.length]!;
+      this.log(
+        `tributary executor: lost server ${base} (${why}); ` +
+          (next === base ? "reconnecting to it" : `trying ${next} next`),
+      );
+    } else this.unanswered.add(base);
     const delay = this.retryMs;
     // Capped well inside the server's executor grace (2 s in the chaos runs): a server that comes
     // back (recovering its attempts, each with that grace) must hear from us before it gives them

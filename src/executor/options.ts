@@ -39,7 +39,7 @@ export interface ExecutorOptions {
    * start-up). An explicit backend that cannot work here fails at start.
    */
   backend?: ContainerBackend | undefined;
-  /** Where start-up notes go (the backend in use, fallbacks); default stderr. */
+  /** Where start-up notes (the backend in use, fallbacks) and failover lines go; default stderr. */
   log?: ((line: string) => void) | undefined;
   /** OCI engine to use (default: the first of docker, podman that answers). */
   ociEngine?: OciEngine | undefined;

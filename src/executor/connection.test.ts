@@ -1,0 +1,111 @@
+// The executor's connection says on stderr when it fails over along its server list
+// (connection.ts): two in-process WebSocket servers on loopback stand in for Tributary servers.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { WebSocketServer, type WebSocket } from "ws";
+import { EXECUTOR_WS_PATH } from "../core/wire/executor.js";
+import { ServerConnection } from "./connection.js";
+
+interface FakeServer {
+  url: string;
+  sockets: WebSocket[];
+  /** Stops listening and drops every connection (a killed server). */
+  kill(): Promise<void>;
+}
+
+async function fakeServer(port = 0): Promise<FakeServer> {
+  const http: Server = createServer();
+  const wss = new WebSocketServer({ server: http, path: EXECUTOR_WS_PATH });
+  const sockets: WebSocket[] = [];
+  wss.on("connection", (ws) => sockets.push(ws));
+  await new Promise<void>((resolve) => http.listen(port, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    sockets,
+    async kill() {
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
+
+async function until(what: string, f: () => boolean, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!f()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function connect(servers: string[], lines: string[], states: string[], silenceMs = 10_000): ServerConnection {
+  const conn = new ServerConnection({
+    servers,
+    silenceMs,
+    log: (l) => lines.push(l),
+    hello: () => ({
+      t: "hello",
+      executorId: "ex-1",
+      region: "us-east-1",
+      labels: {},
+      capacity: { cpu: 1, memory: 1, disk: 1, gpus: {} },
+      images: [],
+      running: [],
+      runItems: 1,
+    }),
+    resend: () => [],
+    onMessage: () => {},
+    onState: (up, server) => states.push(`${up ? "up" : "down"} ${server}`),
+  });
+  conn.start();
+  return conn;
+}
+
+test("a killed server: one line says it was lost and which is next, one that the executor failed over", async () => {
+  const a = await fakeServer();
+  const b = await fakeServer();
+  const lines: string[] = [];
+  const states: string[] = [];
+  const conn = connect([a.url, b.url], lines, states);
+  try {
+    await until("A to be served", () => states.includes(`up ${a.url}`));
+    assert.deepEqual(lines, [], "a first connection to the first server says nothing");
+    await a.kill();
+    await until("B to be served", () => states.includes(`up ${b.url}`));
+    assert.equal(lines.length, 2, lines.join("\n"));
+    assert.match(lines[0]!, new RegExp(`^tributary executor: lost server ${a.url} \\(.+\\); trying ${b.url} next$`));
+    assert.equal(lines[1], `tributary executor: failed over from server ${a.url} to ${b.url}`);
+  } finally {
+    await conn.close();
+    await b.kill();
+  }
+});
+
+test("a silent server is named as such; servers that did not answer are named when one connects", async () => {
+  const dead = await fakeServer();
+  await dead.kill(); // its port now refuses connections
+  const b = await fakeServer();
+  const lines: string[] = [];
+  const states: string[] = [];
+  const conn = connect([dead.url, b.url], lines, states, 300);
+  try {
+    await until("B to be served", () => states.includes(`up ${b.url}`));
+    assert.deepEqual(lines, [`tributary executor: connected to server ${b.url} (${dead.url} did not answer)`]);
+    // B stops reading: no pong, no message; the executor gives up on it after the silence.
+    (b.sockets[0] as unknown as { _socket: { pause(): void } })._socket.pause();
+    await until("B to be served again", () => states.filter((s) => s === `up ${b.url}`).length === 2);
+    assert.match(
+      lines[1]!,
+      new RegExp(
+        `^tributary executor: lost server ${b.url} \\(no message nor pong for \\d+ ms \\(TRIBUTARY_SERVER_SILENCE_MS 300\\)\\); trying ${dead.url} next$`,
+      ),
+    );
+    assert.equal(lines[2], `tributary executor: reconnected to server ${b.url} (${dead.url} did not answer)`);
+    assert.equal(lines.length, 3, lines.join("\n"));
+  } finally {
+    await conn.close();
+    await b.kill();
+  }
+});
