@@ -7,6 +7,12 @@
  * Replay (docs/semantics.md): a child whose durable id already succeeded answers at once from the journal;
  * one still pending or running is re-attached; a failed or cancelled one runs again. A different
  * function at the same (parent, seq, item) is a terminal non-determinism error.
+ *
+ * A child RPC whose store work fails (the store away: a child's creation or rerun not committed, or
+ * a read of the journal) is not answered: the request is reloaded once the store answers
+ * (`writeFailed`, reload.ts), which asks the executor to re-send the RPC, and it is answered then from
+ * what the store holds. Answering it with an error would fail the caller for an outage, and leave a
+ * child whose creation did commit pending with nothing to run it.
  */
 import { childCallId, itemCallId } from "../core/durable-id.js";
 import { STRUCTURED_CONTENT_TYPE } from "../core/codec.js";
@@ -90,6 +96,7 @@ export class Children {
         }
       }
     } catch (err) {
+      if (m.t === "call" || m.t === "map" || m.t === "reduce") return this.res.writeFailed(a.call.req.id, err);
       this.answer(a, m.rpc, { ok: false, own: true, error: plainError("InternalError", (err as Error).message) });
     }
   }
@@ -205,7 +212,7 @@ export class Children {
       // Queued at once: its first attempt's start shares the commit that creates it.
       const c = newLiveCall(req, id, parent.id, fn, spec, payload, now, true);
       const creating = e.store.createCall(newCall, [created]);
-      let why = `call ${id} changed concurrently`;
+      let failed: { err: unknown } | null = null;
       c.creating = creating.then(
         (evs) => {
           c.creating = undefined;
@@ -214,7 +221,7 @@ export class Children {
           return true;
         },
         (err: unknown) => {
-          why = (err as Error).message;
+          failed = { err };
           return false;
         },
       );
@@ -224,7 +231,8 @@ export class Children {
       // Not stored: the call never runs (an attempt started meanwhile is released).
       this.scheduler.withdraw(c);
       this.waiters.unwait(id, done);
-      return done({ ok: false, own: true, error: plainError("InternalError", why) });
+      if (failed) throw (failed as { err: unknown }).err; // see the file comment
+      return done({ ok: false, own: true, error: plainError("InternalError", `call ${id} changed concurrently`) });
     }
     const evs = existing
       ? await e.store.transitionCall(

@@ -208,7 +208,8 @@ export class MapReduce {
       await this.calls.child(a, m.seq, index, m.functionName, joinArgs([acc, item]), "reduce", (o) => {
         if (!o.ok) return this.calls.answer(a, m.rpc, o);
         acc = o.value;
-        void next();
+        // A step's store work that fails reloads the request, as the RPC's first step (children.ts).
+        void next().catch((err: unknown) => this.res.writeFailed(a.call.req.id, err));
       });
     };
     await next();

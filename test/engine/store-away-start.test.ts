@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { bytes, createHarness, fnSpec } from "./harness.js";
-import { failOnce } from "./store-failures.js";
+import { childRunsOnceAfterReload, failOnce } from "./store-failures.js";
 
 test("a root call whose start failed to commit runs once the store answers", async () => {
   const h = await createHarness([fnSpec("top")]);
@@ -46,30 +46,7 @@ test("a child whose start failed to commit runs once, and its parent gets its re
     assert.equal(failures(), 1);
     assert.equal(ex.assignment("work"), undefined, "nothing sent for a start not committed");
 
-    await h.clock.advance(1_000);
-    await h.settle();
-    assert.ok(
-      ex.sent.some((m) => m.t === "resend"),
-      "the parent's executor is asked to re-send its RPCs",
-    );
-    const again = ex.call(top.attemptId, 0, "work");
-    await h.settle();
-    const work = ex.assignments().filter((a) => a.functionName === "work");
-    assert.equal(work.length, 1, "work placed once");
-    ex.succeed(work[0]!.attemptId, '"done"');
-    await h.settle();
-    assert.equal(ex.reply(top.attemptId, again)?.ok, true, "the parent gets the child's result");
-    ex.succeed(top.attemptId, '"top done"');
-    await h.settle();
-    assert.equal((await h.request(id)).status, "succeeded");
-    const calls = await h.store.listCalls(id);
-    assert.deepEqual(
-      calls.map((c) => [c.functionName, c.status, c.attemptsUsed]),
-      [
-        ["top", "succeeded", 1],
-        ["work", "succeeded", 1],
-      ],
-    );
+    await childRunsOnceAfterReload(h, ex, top.attemptId, id);
   } finally {
     await h.close();
   }

@@ -2,29 +2,69 @@
  * Store writes that fail as with the database away (docs/operations.md "When something goes away"),
  * for the store-away tests: the chosen write rejects once, then the store works again.
  */
+import assert from "node:assert/strict";
 import type { Store } from "../../src/store/types.js";
-import type { Harness } from "./harness.js";
+import type { FakeExecutor, Harness } from "./harness.js";
 
 type Args<K extends keyof Store> = Store[K] extends (...args: infer P) => unknown ? P : never;
 
 /**
  * The next call of `method` for which `when` holds (every call by default) rejects as with the
- * database away; the ones after it go through. Returns how many calls were failed so far.
+ * database away; the ones after it go through. With `committed`, that write is applied first (the
+ * connection lost after COMMIT: the server cannot tell). Returns how many calls were failed so far.
  */
 export function failOnce<K extends keyof Store>(
   h: Harness,
   method: K,
   when: (...args: Args<K>) => boolean = () => true,
+  committed = false,
 ): () => number {
   const store = h.store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
   const real = store[method]!.bind(h.store);
   let failures = 0;
-  store[method] = (...args: unknown[]) => {
+  store[method] = async (...args: unknown[]) => {
     if (failures === 0 && when(...(args as Args<K>))) {
       failures++;
-      return Promise.reject(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" }));
+      if (committed) await real(...args);
+      throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
     }
     return real(...args);
   };
   return () => failures;
+}
+
+/**
+ * The end of a store-away test where `top` (attempt `topAttemptId` on `ex`, in request `id`) called
+ * `work` at seq 0 and a write of it failed: once the store answers, the request is reloaded, the
+ * executor re-sends the call, `work` runs once, the parent gets its result and the request succeeds.
+ */
+export async function childRunsOnceAfterReload(
+  h: Harness,
+  ex: FakeExecutor,
+  topAttemptId: string,
+  id: string,
+): Promise<void> {
+  await h.clock.advance(1_000);
+  await h.settle();
+  assert.ok(
+    ex.sent.some((m) => m.t === "resend"),
+    "the executor is asked to re-send its RPCs",
+  );
+  const again = ex.call(topAttemptId, 0, "work");
+  await h.settle();
+  const work = ex.assignments().filter((a) => a.functionName === "work");
+  assert.equal(work.length, 1, "work placed once");
+  ex.succeed(work[0]!.attemptId, '"done"');
+  await h.settle();
+  assert.equal(ex.reply(topAttemptId, again)?.ok, true, "the parent gets the child's result");
+  ex.succeed(topAttemptId, '"top done"');
+  await h.settle();
+  assert.equal((await h.request(id)).status, "succeeded");
+  assert.deepEqual(
+    (await h.store.listCalls(id)).map((c) => [c.functionName, c.status, c.attemptsUsed]),
+    [
+      ["top", "succeeded", 1],
+      ["work", "succeeded", 1],
+    ],
+  );
 }
