@@ -55,6 +55,7 @@ export function executorCommand(): Command {
       const executor = await createExecutor({
         servers: flags.server,
         token: flags.token ?? process.env.TRIBUTARY_EXECUTOR_TOKEN,
+        tokenSource: flags.token !== undefined ? "--token" : "TRIBUTARY_EXECUTOR_TOKEN",
         region: flags.region,
         cpu: flags.cpu,
         memory: flags.memory,

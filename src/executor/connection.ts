@@ -38,6 +38,11 @@ export interface ConnectionOptions extends TransportHandlers {
   token?: string | undefined;
   /** Silence after which the server counts as gone (default `TRIBUTARY_SERVER_SILENCE_MS` or 10 s). */
   silenceMs?: number | undefined;
+  /**
+   * Where `token` came from, for the refusal (`"--token"`, `"TRIBUTARY_EXECUTOR_TOKEN"`); unset:
+   * either.
+   */
+  tokenSource?: string | undefined;
   /** Where failover lines go (default: stderr). */
   log?: ((line: string) => void) | undefined;
 }
@@ -205,11 +210,12 @@ export class ServerConnection implements ExecutorTransport {
     } catch {
       /* not our JSON: the status alone */
     }
-    const hint = this.opts.token
-      ? "check --token (or TRIBUTARY_EXECUTOR_TOKEN)"
-      : "this server needs a token: give --token (or TRIBUTARY_EXECUTOR_TOKEN)";
+    const from = this.opts.tokenSource ?? "--token or TRIBUTARY_EXECUTOR_TOKEN";
+    const what = this.opts.token
+      ? `${base} rejected the executor token read from ${from}`
+      : `${base} requires an executor token and none is set (neither --token nor TRIBUTARY_EXECUTOR_TOKEN)`;
     this.opts.onRefused?.(
-      `${base} refused this executor (HTTP ${status}${message ? `: ${message}` : ""}); ${hint}`,
+      `${what} (HTTP ${status}${message ? `: ${message}` : ""}); the executor stops: the server would reject it again`,
       base,
     );
   }

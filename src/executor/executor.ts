@@ -111,7 +111,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
   };
   const conn: ExecutorTransport = o.transport
     ? o.transport(handlers)
-    : new ServerConnection({ ...handlers, servers, token: o.token, log: o.log });
+    : new ServerConnection({ ...handlers, servers, token: o.token, tokenSource: o.tokenSource, log: o.log });
 
   function send(m: FromExecutor): void {
     conn.send(m);

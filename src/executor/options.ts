@@ -8,7 +8,10 @@ import type { OciEngine } from "./images/oci-run.js";
 export interface ExecutorOptions {
   /** Server base URLs; the executor connects to one and rotates on failure. */
   servers: string[];
+  /** The executor token presented to the servers. */
   token?: string | undefined;
+  /** Where `token` came from (`"--token"`, `"TRIBUTARY_EXECUTOR_TOKEN"`), named when a server rejects it. */
+  tokenSource?: string | undefined;
   region?: string | undefined;
   /** Declared CPUs (default: this machine's). */
   cpu?: number | undefined;

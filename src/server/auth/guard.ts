@@ -114,7 +114,7 @@ export function createGuards(creds: Credentials, engine: Engine): Guards {
 export async function executorRefusal(creds: Credentials, header: string | undefined): Promise<ApiError | null> {
   if (!creds.keysRequired && !creds.executorTokenSet) return null;
   try {
-    mayServeAsExecutor(authenticated(await creds.identify(header), header !== undefined), creds.executorTokenSet);
+    mayServeAsExecutor(await creds.identify(header), header !== undefined, creds.executorTokenSet);
     return null;
   } catch (e) {
     if (e instanceof ApiError) return e;
