@@ -90,22 +90,35 @@ export class AttemptResults {
    * Ends a running attempt here with a failure that is not retried (the events limit): the executor
    * is told to stop it, and its late result is ignored (the attempt is no longer live).
    */
-  async failNow(a: LiveAttempt, error: PlainError): Promise<boolean> {
+  async failNow(a: LiveAttempt, error: PlainError): Promise<void> {
     const e = this.res;
-    if (!e.live.attempts.has(a.id)) return false;
+    if (!e.live.attempts.has(a.id)) return;
     e.live.executors.get(a.executorId)?.link?.send({ t: "cancel", attemptId: a.id });
     this.reservations.release(a);
-    if (this.telemetry.pending) await this.telemetry.drain();
-    return this.calls.finishCall(a.call, a, { ok: false, reason: "function_error", error });
+    await this.decided(a, async () => {
+      if (this.telemetry.pending) await this.telemetry.drain();
+      await this.calls.finishCall(a.call, a, { ok: false, reason: "function_error", error });
+    });
   }
 
   /** An attempt lost to the infrastructure: retried without using up the policy, up to a cap. */
-  async infraFail(a: LiveAttempt, why: string): Promise<boolean> {
-    if (!this.res.live.attempts.has(a.id)) return false;
+  async infraFail(a: LiveAttempt, why: string): Promise<void> {
+    if (!this.res.live.attempts.has(a.id)) return;
     this.reservations.release(a);
     const error = plainError("InternalError", `${a.call.functionName}: ${why}`, { functionName: a.call.functionName });
-    if (infraLeft(a.call) && isActive(a.call)) return this.retry(a, "internal_error", error, 0, "infra");
-    return this.calls.finishCall(a.call, a, { ok: false, reason: "internal_error", error });
+    await this.decided(a, async () => {
+      if (infraLeft(a.call) && isActive(a.call)) await this.retry(a, "internal_error", error, 0, "infra");
+      else await this.calls.finishCall(a.call, a, { ok: false, reason: "internal_error", error });
+    });
+  }
+
+  /**
+   * Commits an attempt's end the server decided (its callers do not wait): one that fails leaves the
+   * attempt released and its row running, so the request is reloaded once the store answers, and
+   * the attempt is then adopted or given up as after a restart (reload.ts).
+   */
+  private async decided(a: LiveAttempt, commit: () => Promise<void>): Promise<void> {
+    await commit().catch((err: unknown) => this.res.writeFailed(a.call.req.id, err));
   }
 
   /**

@@ -41,7 +41,9 @@ export class CallEnd {
    * catch in a caller can make the call placeable.
    */
   unplaceable(c: LiveCall, reason: string): void {
-    void this.failUnplaceable(c, reason);
+    // Not committed (the store away): the call is off the queue, so the request is reloaded, which
+    // queues it again if it is still pending there (and it fails then).
+    void this.failUnplaceable(c, reason).catch((err: unknown) => this.res.writeFailed(c.req.id, err));
   }
 
   private async failUnplaceable(c: LiveCall, reason: string): Promise<void> {

@@ -6,9 +6,11 @@
  * the commit fails the attempt has already left the live maps, and the executor re-sends unacknowledged
  * results only after a hello or a `resend`. With the connection still up, nothing would ever ask
  * again: the call stayed `running` with nothing running it, and the request never finished. Any other
- * write that changes a request leaves the same gap when it fails (an attempt's start: attempts.ts),
- * and takes the same path (`writeFailed`, resources.ts): the store may or may not hold the write, and
- * only its rows tell.
+ * write that changes a request leaves the same gap when it fails, and takes the same path
+ * (`writeFailed`, resources.ts): an attempt's start (attempts.ts), a child's creation (children.ts),
+ * an end the server decided (an attempt lost or silent, a call no executor can run, a wind-down's
+ * cancels: attempt-results.ts, call-end.ts, request-end.ts) and a late result (late-results.ts).
+ * The store may or may not hold the write, and only its rows tell.
  *
  * What: the store is the truth. Once it answers again (and, in a cluster, once this server's lease
  * holds), the request's live state is dropped and rebuilt from the store exactly as after a restart
@@ -26,7 +28,9 @@
  *   the store with nothing live to finish it (its result arriving for an attempt not live here);
  * - a cancel that found the request dropped (it only wrote the store) is applied once the request
  *   is live again: the request's row is read after the reload, and a finished request winds down
- *   (its running attempts told to stop), as when another server finished it.
+ *   (its running attempts told to stop), as when another server finished it;
+ * - a request found finished here is forgotten with its running attempts told to stop, and its calls
+ *   still pending in the store (a wind-down's cancels that did not commit) are cancelled there.
  */
 import type { TimerHandle } from "../core/clock.js";
 import { forgetRequests } from "./cluster-forget.js";
@@ -116,6 +120,8 @@ export class Reloads {
       // Another server runs it now, or it ended: what still runs of it here is told to stop, as
       // when a request is handed over (the new owner retries its attempts where it runs them).
       forgetRequests(this.parts, new Set([id]));
+      // Ended here with a wind-down that did not commit whole: its calls still pending are cancelled.
+      if (row && mine) await this.parts.requestEnd.cancelPendingRows(id);
       return true;
     }
     // Dropped without telling its executors anything: unlike a hand-over, this server keeps

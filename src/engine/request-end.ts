@@ -76,29 +76,39 @@ export class RequestEnd {
       await this.windDown(live);
     } else {
       // Not live in this process (e.g. before recovery finished): cancel pending rows directly.
-      for (const c of await store.listCalls(requestId)) {
-        if (c.status !== "pending") continue;
-        const finished = {
-          kind: "call:finished" as const,
-          at: now,
-          callId: c.id,
-          functionName: c.functionName,
-          data: { status: "cancelled", reason: "cancelled" },
-        };
-        publish(
-          requestId,
-          await store.transitionCall(
-            c.id,
-            "pending",
-            { status: "cancelled", failureReason: "cancelled", finishedAt: now },
-            [finished],
-          ),
-        );
-      }
+      await this.cancelPendingRows(requestId);
       // Another server may run it: its owner winds it down (stops running attempts).
       this.res.cluster?.finishedHere(requestId);
     }
     return true;
+  }
+
+  /**
+   * Cancels in the store the pending calls of a finished request that is not live here: before
+   * recovery loaded it, or after a reload found it finished with calls whose cancel did not commit.
+   */
+  async cancelPendingRows(requestId: string): Promise<void> {
+    const { store, clock, publish } = this.res;
+    const now = clock.now();
+    for (const c of await store.listCalls(requestId)) {
+      if (c.status !== "pending") continue;
+      const finished = {
+        kind: "call:finished" as const,
+        at: now,
+        callId: c.id,
+        functionName: c.functionName,
+        data: { status: "cancelled", reason: "cancelled" },
+      };
+      publish(
+        requestId,
+        await store.transitionCall(
+          c.id,
+          "pending",
+          { status: "cancelled", failureReason: "cancelled", finishedAt: now },
+          [finished],
+        ),
+      );
+    }
   }
 
   /**
@@ -182,15 +192,20 @@ export class RequestEnd {
             data: { status: "cancelled", reason: "cancelled" },
           },
         ])
-        .then((evs) => {
-          publish(req.id, evs);
-          live.calls.delete(callId);
-          this.children.settle(callId, {
-            ok: false,
-            reason: "cancelled",
-            error: plainError("CancelledError", `request ${req.id} was ${req.status}`),
-          });
-        });
+        .then(
+          (evs) => {
+            publish(req.id, evs);
+            live.calls.delete(callId);
+            this.children.settle(callId, {
+              ok: false,
+              reason: "cancelled",
+              error: plainError("CancelledError", `request ${req.id} was ${req.status}`),
+            });
+          },
+          // Not committed (the store away): the reload finds the request finished and cancels the
+          // calls still pending in the store (reload.ts). The running attempts are stopped below.
+          (err: unknown) => this.res.writeFailed(req.id, err),
+        );
     });
     await Promise.all(cancels);
     for (const attemptId of req.liveAttempts) {

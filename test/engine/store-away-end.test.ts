@@ -1,0 +1,106 @@
+/**
+ * A call's or a request's end decided by the server (an executor lost, a call no executor can run, a
+ * cancel's wind-down) whose commit fails (the database away): the request is reloaded once the
+ * store answers (src/engine/reload.ts), and it ends as it would have, without anything run twice.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createHarness, fnSpec } from "./harness.js";
+import { failOnce } from "./store-failures.js";
+
+const GRACE = 10_000;
+
+test("an attempt lost with its executor while the store is away is retried once the store answers", async () => {
+  const h = await createHarness([fnSpec("work")], { executorGraceMs: GRACE });
+  try {
+    const gone = h.executor("gone");
+    const id = await h.invoke("work");
+    const a = gone.assignment("work")!;
+    gone.disconnect();
+    const spare = h.executor("spare");
+    const failures = failOnce(h, "finishAttempt");
+    await h.clock.advance(GRACE); // lost: its attempt's failure does not commit
+    await h.settle();
+    assert.equal(failures(), 1);
+
+    for (let i = 0; i < 3; i++) {
+      await h.clock.advance(GRACE);
+      await h.settle();
+    }
+    const b = spare.assignment("work");
+    assert.ok(b, "retried on the executor that is there");
+    spare.succeed(b.attemptId, '"done"');
+    await h.settle();
+    assert.equal((await h.request(id)).status, "succeeded");
+    assert.equal(spare.assignments().length, 1, "retried once");
+    assert.deepEqual(
+      (await h.store.listAttempts(id)).map((x) => [x.id === a.attemptId, x.status]),
+      [
+        [true, "failed"],
+        [false, "succeeded"],
+      ],
+    );
+  } finally {
+    await h.close();
+  }
+});
+
+test("a call no executor can run fails its request once the store answers, when that failure did not commit", async () => {
+  const h = await createHarness([fnSpec("top"), fnSpec("gpu_child", { gpu: ["B200:4"] })]);
+  try {
+    const ex = h.executor("ex", { gpus: { H100: 2 } });
+    const id = await h.invoke("top");
+    const top = ex.assignment("top")!;
+    const failures = failOnce(h, "finishRequest");
+    ex.call(top.attemptId, 0, "gpu_child");
+    await h.settle();
+    assert.equal(failures(), 1);
+
+    await h.clock.advance(1_000);
+    await h.settle();
+    const r = await h.request(id);
+    assert.deepEqual([r.status, r.failureReason], ["failed", "constraint_unsatisfiable"]);
+    const calls = await h.store.listCalls(id);
+    assert.deepEqual(
+      calls.map((c) => [c.functionName, c.status]),
+      [
+        ["top", "running"],
+        ["gpu_child", "failed"],
+      ],
+    );
+    assert.ok(
+      ex.sent.some((m) => m.t === "cancel" && m.attemptId === top.attemptId),
+      "top is told to stop",
+    );
+  } finally {
+    await h.close();
+  }
+});
+
+test("a cancel whose wind-down failed to commit still cancels the pending calls and stops the running ones", async () => {
+  const h = await createHarness([fnSpec("top"), fnSpec("hog"), fnSpec("big", { cpu: 2 })]);
+  try {
+    const ex = h.executor("ex", { cpu: 2 });
+    const id = await h.invoke("top");
+    await h.invoke("hog");
+    const top = ex.assignment("top")!;
+    ex.call(top.attemptId, 0, "big"); // waits for the CPU hog holds: pending
+    await h.settle();
+    const failures = failOnce(h, "transitionCall");
+    assert.equal(await h.engine.cancel(id), true);
+    await h.settle();
+    assert.equal(failures(), 1);
+
+    await h.clock.advance(1_000);
+    await h.settle();
+    assert.equal((await h.request(id)).status, "cancelled");
+    const big = (await h.store.listCalls(id)).find((c) => c.functionName === "big");
+    assert.equal(big?.status, "cancelled", "the pending call is cancelled in the store");
+    assert.ok(
+      ex.sent.some((m) => m.t === "cancel" && m.attemptId === top.attemptId),
+      "top is told to stop",
+    );
+  } finally {
+    await h.close();
+  }
+});
