@@ -9,6 +9,7 @@
 import { readFileSync } from "node:fs";
 import { timeOrderedId } from "../src/core/ids.js";
 import { rootCallId } from "../src/core/durable-id.js";
+import type { RequestEvent } from "../src/core/request.js";
 import type { NewEvent, Payload, Store } from "../src/store/types.js";
 
 export const arg = (name: string, dflt: number): number => {
@@ -29,8 +30,12 @@ interface Req {
   attempt: string;
 }
 
-/** `createRequest` + `startAttempt` of a new request, issued in the caller's tick. */
-export function begin(store: Store, now: number): { req: Req; done: Promise<unknown>[] } {
+/**
+ * `createRequest` + `startAttempt` of a new request, issued in the caller's tick; with `apart`,
+ * the start is issued when the create has committed, as the engine does when its root call waits
+ * for a container (PostgreSQL then runs them as two statements: fusion.ts).
+ */
+export function begin(store: Store, now: number, apart = false): { req: Req; done: Promise<unknown>[] } {
   const id = timeOrderedId(now);
   const root = rootCallId(id, "trivial");
   const req = { id, root, attempt: timeOrderedId(now) };
@@ -54,20 +59,30 @@ export function begin(store: Store, now: number): { req: Req; done: Promise<unkn
     },
     events,
   );
-  const started = store.startAttempt(
-    { id: req.attempt, callId: root, requestId: id, number: 1, executorId: "ex-1", containerId: null, startedAt: now },
-    { attemptsUsed: 1, infraRetries: 0 },
-    [
+  const start = (): Promise<RequestEvent[] | null | "full"> =>
+    store.startAttempt(
       {
-        kind: "attempt:started",
-        at: now,
+        id: req.attempt,
         callId: root,
-        functionName: "trivial",
-        attempt: 1,
-        data: { executor_id: "ex-1" },
+        requestId: id,
+        number: 1,
+        executorId: "ex-1",
+        containerId: null,
+        startedAt: now,
       },
-    ],
-  );
+      { attemptsUsed: 1, infraRetries: 0 },
+      [
+        {
+          kind: "attempt:started",
+          at: now,
+          callId: root,
+          functionName: "trivial",
+          attempt: 1,
+          data: { executor_id: "ex-1" },
+        },
+      ],
+    );
+  const started = apart ? created.then(start) : start();
   return { req, done: [created, started.then((e) => e ?? Promise.reject(new Error("start refused")))] };
 }
 
@@ -101,7 +116,13 @@ export function end(store: Store, r: Req, now: number): Promise<unknown> {
  * `n` requests in ticks of `batch` (each tick: `batch` new ones and the previous tick's finishes);
  * the number of commits. `afterCommit` runs after each one.
  */
-export async function drive(store: Store, n: number, batch: number, afterCommit?: () => void): Promise<number> {
+export async function drive(
+  store: Store,
+  n: number,
+  batch: number,
+  afterCommit?: () => void,
+  apart = false,
+): Promise<number> {
   let open: Req[] = [];
   let commits = 0;
   for (let i = 0; i < n || open.length;) {
@@ -118,7 +139,7 @@ export async function drive(store: Store, n: number, batch: number, afterCommit?
     }
     const fresh: Req[] = [];
     for (let k = 0; k < batch && i < n; k++, i++) {
-      const b = begin(store, now);
+      const b = begin(store, now, apart);
       fresh.push(b.req);
       ps.push(...b.done);
     }
@@ -142,11 +163,12 @@ export async function measure(
   store: Store,
   n: number,
   batch: number,
+  apart = false,
 ): Promise<{ mainThreadUsPerRequest: number; processUsPerRequest: number; wallUsPerRequest: number }> {
   const cpu0 = process.cpuUsage();
   const main0 = mainThreadCpuUs();
   const t0 = performance.now();
-  await drive(store, n, batch);
+  await drive(store, n, batch, undefined, apart);
   const wallMs = performance.now() - t0;
   const mainUs = (mainThreadCpuUs() - main0) / n;
   const cpu = process.cpuUsage(cpu0);
