@@ -66,8 +66,28 @@ async function runningOf(tx: Tx, key: string): Promise<number> {
   return row?.n ?? 0;
 }
 
+/** How many unlimited starts {@link attemptMethods} remembers until their finish; then it forgets them all. */
+const REMEMBERED_STARTS = 100_000;
+
 export function attemptMethods(sql: Sql, begin: Begin, fusion: Fusion): AttemptMethods {
   const cols = sql(COLUMNS);
+  /**
+   * The attempts this store started without a limit (the start claimed its call), until their
+   * finish: their finish skips the `limited_attempts` DELETE, an index probe and a ModifyTable set
+   * up for nothing (a few % of the database's CPU per trivial request). Invariant: an id here has
+   * no `limited_attempts` row, because only a limited start of that id inserts one, in the same
+   * statement as the attempt's row, and the attempt's id is its primary key: once our unlimited
+   * start inserted it, no such start can succeed. Every other finish (an attempt started limited,
+   * by another server before a takeover, by this server before a restart, or forgotten below)
+   * deletes as before. Attempts this server started but never finishes (its requests taken over)
+   * would stay here: past REMEMBERED_STARTS the set is emptied, which only costs those DELETEs.
+   */
+  const startedUnlimited = new Set<string>();
+  const remember = (id: string, events: RequestEvent[] | null | "full"): void => {
+    if (!Array.isArray(events)) return;
+    if (startedUnlimited.size >= REMEMBERED_STARTS) startedUnlimited.clear();
+    startedUnlimited.add(id);
+  };
 
   /** A start as it runs when nothing is fused with it. */
   function start(
@@ -126,19 +146,27 @@ export function attemptMethods(sql: Sql, begin: Begin, fusion: Fusion): AttemptM
       );
     },
     async startAttempt(a, call, evs, limit) {
-      if (limit) fusion.seal(a.requestId);
-      else {
-        // The root call's first start, issued while its request's creation is not sent yet, goes
-        // with it in one statement (fusion.ts); otherwise it runs apart, as below.
-        const fused = fusion.attach(
-          { attempt: a, call, events: evs },
-          () => start(a, call, evs) as Promise<RequestEvent[] | null>,
-        );
-        if (fused) return fused;
+      if (limit) {
+        fusion.seal(a.requestId);
+        startedUnlimited.delete(a.id);
+        return start(a, call, evs, limit);
       }
-      return start(a, call, evs, limit);
+      // The root call's first start, issued while its request's creation is not sent yet, goes
+      // with it in one statement (fusion.ts); otherwise it runs apart, as below.
+      const started =
+        fusion.attach({ attempt: a, call, events: evs }, () => start(a, call, evs) as Promise<RequestEvent[] | null>) ??
+        start(a, call, evs);
+      const events = await started;
+      remember(a.id, events);
+      return events;
     },
     async finishAttempt(id, a, c, r, evs) {
+      // Nothing to delete for an attempt this store started unlimited (`startedUnlimited` above).
+      const unlimit = startedUnlimited.delete(id)
+        ? q``
+        : q`, unlimited AS (
+            DELETE FROM limited_attempts WHERE attempt_id = ${id}
+          )`;
       return begin.one(async (tx) => {
         const set: Record<string, Param> = { status: a.status, finished_at: a.finishedAt };
         if (a.failureReason !== undefined) set.failure_reason = a.failureReason;
@@ -169,9 +197,7 @@ export function attemptMethods(sql: Sql, begin: Begin, fusion: Fusion): AttemptM
           q`
           WITH att AS (
             UPDATE attempts SET ${setList(set)} WHERE id = ${id} AND status = ${"running"} RETURNING call_id, request_id
-          ), unlimited AS (
-            DELETE FROM limited_attempts WHERE attempt_id = ${id}
-          ), call AS (
+          )${unlimit}, call AS (
             UPDATE function_calls SET ${setList(callSet(c))}
             WHERE id = (SELECT call_id FROM att) AND status = 'running' RETURNING 1
           ), fin AS (${fin}), counter AS (
