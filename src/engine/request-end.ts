@@ -63,6 +63,9 @@ export class RequestEnd {
             "conflict",
             `request '${requestId}' runs on another server, which did not answer the cancel in time; retry`,
           );
+        // The store may hold the cancel all the same (the connection lost after COMMIT): a request
+        // running here is reloaded, and winds down if it did (reload.ts).
+        if (this.res.live.requests.has(requestId)) this.res.writeFailed(requestId, e);
         throw e;
       });
     if (!evs) return false;

@@ -104,3 +104,27 @@ test("a cancel whose wind-down failed to commit still cancels the pending calls 
     await h.close();
   }
 });
+
+test("a cancel that committed but was reported failed winds the request down once the store answers", async () => {
+  const h = await createHarness([fnSpec("top"), fnSpec("work")]);
+  try {
+    const ex = h.executor("ex");
+    const id = await h.invoke("top");
+    const top = ex.assignment("top")!;
+    ex.call(top.attemptId, 0, "work");
+    await h.settle();
+    const work = ex.assignment("work")!;
+    const failures = failOnce(h, "finishRequest", undefined, true);
+    await assert.rejects(h.engine.cancel(id), /ECONNREFUSED/);
+    assert.equal(failures(), 1);
+    assert.equal((await h.request(id)).status, "cancelled", "the cancel is in the store");
+
+    await h.clock.advance(1_000);
+    await h.settle();
+    const cancels = ex.sent.filter((m) => m.t === "cancel").map((m) => (m as { attemptId: string }).attemptId);
+    assert.ok(cancels.includes(top.attemptId), "top is told to stop");
+    assert.ok(cancels.includes(work.attemptId), "work is told to stop");
+  } finally {
+    await h.close();
+  }
+});
