@@ -74,3 +74,50 @@ test("a map whose items failed to commit runs each item once the store answers",
     await h.close();
   }
 });
+
+test("a reduce step whose creation failed to commit runs once the store answers", async () => {
+  const h = await createHarness([fnSpec("parent"), fnSpec("add")]);
+  try {
+    commitLater(h);
+    const ex = h.executor("ex");
+    const id = await h.invoke("parent");
+    const parent = ex.assignment("parent")!.attemptId;
+    const items = [bytes("1"), bytes("2"), bytes("3")];
+    const reduce = {
+      t: "reduce",
+      attemptId: parent,
+      rpc: 1,
+      seq: 1,
+      functionName: "add",
+      items,
+      initial: null,
+    } as const;
+    h.engine.executorMessage(ex.id, reduce);
+    await h.settle();
+    // The second step's creation (started from the first step's outcome) fails.
+    const failures = failOnce(h, "createCall");
+    ex.succeed(ex.assignment("add")!.attemptId, "3");
+    await h.settle();
+    assert.equal(failures(), 1);
+    assert.equal(ex.reply(parent, 1), undefined, "the reduce is not answered with an error");
+
+    await h.clock.advance(1_000);
+    await h.settle();
+    h.engine.executorMessage(ex.id, reduce); // re-sent when asked
+    await h.settle();
+    const step = ex.assignments().filter((a) => a.functionName === "add");
+    assert.equal(step.length, 2, "the first step is not run again");
+    ex.succeed(step[1]!.attemptId, "6");
+    await h.settle();
+    assert.equal(ex.reply(parent, 1)?.ok, true, "the reduce is answered");
+    assert.deepEqual(
+      (await h.store.listCalls(id)).filter((c) => c.functionName === "add").map((c) => [c.status, c.attemptsUsed]),
+      [
+        ["succeeded", 1],
+        ["succeeded", 1],
+      ],
+    );
+  } finally {
+    await h.close();
+  }
+});
