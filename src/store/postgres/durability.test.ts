@@ -132,7 +132,7 @@ describe("postgres store lifecycle", { skip: skip ?? false }, () => {
       const kept = await seedRunning(store);
       await store.appendEvents(kept.request.id, [ev("progress")]);
 
-      assert.deepEqual(await applyMigrations(sql as never, schema, MIGRATIONS), [13]);
+      assert.deepEqual(await applyMigrations(sql as never, schema, MIGRATIONS.slice(0, 13)), [13]);
       assert.deepEqual(await count(orphaned), [0, 0, 0], "the migration sweeps rows orphaned before it");
       assert.deepEqual(await count(kept.request.id), [1, 1, 1], "a live request's rows stay");
       assert.deepEqual(await count(await finishedAndDeletedByOldServer()), [0, 0, 0]);

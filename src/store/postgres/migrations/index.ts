@@ -20,6 +20,7 @@ import { sql as fenceRefusal } from "./010-fence-refusal.js";
 import { sql as hotPathWrites } from "./011-hot-path-writes.js";
 import { sql as limitedAttempts } from "./012-limited-attempts.js";
 import { sql as requestDeleteTrigger } from "./013-request-delete-trigger.js";
+import { sql as dropRequestsByApp } from "./014-drop-requests-by-app.js";
 
 export type { Migration };
 
@@ -37,4 +38,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 11, name: "hot-path-writes", sql: hotPathWrites },
   { version: 12, name: "limited-attempts", sql: limitedAttempts },
   { version: 13, name: "request-delete-trigger", sql: requestDeleteTrigger },
+  { version: 14, name: "drop-requests-by-app", sql: dropRequestsByApp },
 ];
