@@ -126,7 +126,14 @@ export class Requests {
       }
       return { requestId: id, created: true };
     }
-    const { request, created, events } = await store.createRequest(newRequest, rootCall, startEvents);
+    const { request, created, events } = await store
+      .createRequest(newRequest, rootCall, startEvents)
+      .catch((e: unknown) => {
+        // The store may hold it all the same (the connection lost after COMMIT), with nothing live
+        // here to run it: the reload runs it if it is there (reload.ts). The client is told to retry.
+        if (mine) this.res.writeFailed(id, e);
+        throw e;
+      });
     if (!created) {
       if (payload.blobKey) await this.res.blobs.delete(payload.blobKey).catch(() => {});
       // A request stored before input hashes were kept has none: its key is honoured as before.

@@ -98,3 +98,30 @@ test("a run whose starts failed to commit runs its items once the store answers"
     await h.close();
   }
 });
+
+test("a request whose creation committed but was reported failed runs once the store answers", async () => {
+  const h = await createHarness([fnSpec("top")]);
+  try {
+    // Writes applied at commit (as PostgreSQL's group commit): the request is created, then started.
+    Object.defineProperty(h.store, "appliedAtCall", { value: false });
+    const ex = h.executor("ex");
+    failOnce(h, "createRequest", undefined, true);
+    await assert.rejects(
+      h.engine.invoke("default", "top", { bytes: bytes(""), contentType: null }, null),
+      /ECONNREFUSED/,
+    );
+    const [row] = await h.store.listUnfinishedRequests();
+    assert.equal(row?.status, "pending", "the store holds it");
+
+    await h.clock.advance(1_000);
+    await h.settle();
+    const top = ex.assignment("top");
+    assert.ok(top, "run after the reload");
+    ex.succeed(top.attemptId);
+    await h.settle();
+    assert.equal((await h.request(row.id)).status, "succeeded");
+    assert.equal(ex.assignments().length, 1, "run once");
+  } finally {
+    await h.close();
+  }
+});
