@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHarness, fnSpec } from "./harness.js";
-import { failOnce } from "./store-failures.js";
+import { failOnce, topCallingWork } from "./store-failures.js";
 
 const GRACE = 10_000;
 
@@ -108,12 +108,7 @@ test("a cancel whose wind-down failed to commit still cancels the pending calls 
 test("a cancel that committed but was reported failed winds the request down once the store answers", async () => {
   const h = await createHarness([fnSpec("top"), fnSpec("work")]);
   try {
-    const ex = h.executor("ex");
-    const id = await h.invoke("top");
-    const top = ex.assignment("top")!;
-    ex.call(top.attemptId, 0, "work");
-    await h.settle();
-    const work = ex.assignment("work")!;
+    const { ex, id, top, work } = await topCallingWork(h);
     const failures = failOnce(h, "finishRequest", undefined, true);
     await assert.rejects(h.engine.cancel(id), /ECONNREFUSED/);
     assert.equal(failures(), 1);

@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHarness, fnSpec } from "./harness.js";
-import { failOnce } from "./store-failures.js";
+import { failOnce, topCallingWork } from "./store-failures.js";
 
 /** The first result commit fails, as with the database away; the ones after it go through. */
 const failFirstFinish = (h: Awaited<ReturnType<typeof createHarness>>): (() => number) => failOnce(h, "finishAttempt");
@@ -15,12 +15,7 @@ const failFirstFinish = (h: Awaited<ReturnType<typeof createHarness>>): (() => n
 test("a result whose commit failed is asked for again and finishes its call once the store answers", async () => {
   const h = await createHarness([fnSpec("top"), fnSpec("work")]);
   try {
-    const ex = h.executor("ex");
-    const id = await h.invoke("top");
-    const top = ex.assignment("top")!;
-    ex.call(top.attemptId, 0, "work");
-    await h.settle();
-    const work = ex.assignment("work")!;
+    const { ex, id, top, work } = await topCallingWork(h);
 
     // The database goes away as the result arrives: its commit fails, once.
     const failures = failFirstFinish(h);
@@ -61,12 +56,7 @@ test("a result whose commit failed is asked for again and finishes its call once
 test("a start in flight when a reload is due is waited for, so its call still finishes", async () => {
   const h = await createHarness([fnSpec("top"), fnSpec("work"), fnSpec("work2")]);
   try {
-    const ex = h.executor("ex");
-    const id = await h.invoke("top");
-    const top = ex.assignment("top")!;
-    ex.call(top.attemptId, 0, "work");
-    await h.settle();
-    const work = ex.assignment("work")!;
+    const { ex, id, top, work } = await topCallingWork(h);
 
     // Starts apply in issue order, as PostgreSQL's group commit applies writes; the first start
     // issued once armed is held until released.

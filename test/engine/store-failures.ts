@@ -3,6 +3,7 @@
  * for the store-away tests: the chosen write rejects once, then the store works again.
  */
 import assert from "node:assert/strict";
+import type { Assignment } from "../../src/core/wire/executor.js";
 import type { Store } from "../../src/store/types.js";
 import type { FakeExecutor, Harness } from "./harness.js";
 
@@ -67,4 +68,19 @@ export async function childRunsOnceAfterReload(
       ["work", "succeeded", 1],
     ],
   );
+}
+
+/**
+ * The start every two-function store-away test shares: request `id` of `top` runs on executor "ex"
+ * and has called `work` (seq 0), which now runs there too.
+ */
+export async function topCallingWork(
+  h: Harness,
+): Promise<{ ex: FakeExecutor; id: string; top: Assignment; work: Assignment }> {
+  const ex = h.executor("ex");
+  const id = await h.invoke("top");
+  const top = ex.assignment("top")!;
+  ex.call(top.attemptId, 0, "work");
+  await h.settle();
+  return { ex, id, top, work: ex.assignment("work")! };
 }
