@@ -20,6 +20,7 @@ import { plainError, type PlainError } from "../core/errors.js";
 import type { FailureReason } from "../core/status.js";
 import type { ExecutorRpc } from "../core/wire/executor.js";
 import type { CallRow } from "../store/types.js";
+import { storeUnreachable } from "../store/unreachable.js";
 import { ChildWaiters, type CallOutcome, type Outcome, type Waiter } from "./child-waiters.js";
 import { eventLimitError } from "./event-limit.js";
 import { MapReduce } from "./map-reduce.js";
@@ -96,7 +97,10 @@ export class Children {
         }
       }
     } catch (err) {
-      if (m.t === "call" || m.t === "map" || m.t === "reduce") return this.res.writeFailed(a.call.req.id, err);
+      // The store away: the write may or may not have committed, so only the store can tell (a
+      // reload, then the re-sent RPC). Any other error would fail the same way again: answered.
+      if ((m.t === "call" || m.t === "map" || m.t === "reduce") && storeUnreachable(err))
+        return this.res.writeFailed(a.call.req.id, err);
       this.answer(a, m.rpc, { ok: false, own: true, error: plainError("InternalError", (err as Error).message) });
     }
   }

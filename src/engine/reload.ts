@@ -89,14 +89,32 @@ export class Reloads {
     try {
       for (const [id, held] of [...this.due]) {
         if (this.stopped) return;
+        // Out of `due` while it reloads: a write of the request that fails meanwhile makes a new
+        // entry, reloaded on the next pass, instead of joining a map this reload already read.
+        this.due.delete(id);
         const done = await this.reload(id, held).catch(() => false as const);
+        if (done !== true) this.requeue(id, held);
         if (done === false) break; // the store is still away
-        if (done === true) this.due.delete(id);
       }
     } finally {
       this.running = false;
       if (this.due.size > 0) this.schedule();
     }
+  }
+
+  /** `held` are adopted rather than given up when loaded: their executors still hold them (see the file comment). */
+  private adopt(held: Map<string, string>): void {
+    for (const [attemptId, executorId] of held) {
+      const ex = this.parts.res.live.executors.get(executorId);
+      if (ex?.link) ex.announced.add(attemptId);
+    }
+  }
+
+  /** Puts back a reload that must be tried again, with what failed meanwhile. */
+  private requeue(id: string, held: Map<string, string>): void {
+    const since = this.due.get(id);
+    if (since) for (const [attemptId, executorId] of held) since.set(attemptId, executorId);
+    else this.due.set(id, held);
   }
 
   /**
@@ -116,22 +134,28 @@ export class Reloads {
       if (attempts.some((a) => a && !a.stored)) return "later";
       for (const a of attempts) if (a) held.set(a.id, a.executorId);
     }
-    if (!row || !mine || (row.status !== "pending" && row.status !== "running")) {
-      // Another server runs it now, or it ended: what still runs of it here is told to stop, as
-      // when a request is handed over (the new owner retries its attempts where it runs them).
+    if (!row || !mine) {
+      // Another server runs it now: what still runs of it here is told to stop, as when a request
+      // is handed over (the new owner retries its attempts where it runs them).
       forgetRequests(this.parts, new Set([id]));
-      // Ended here with a wind-down that did not commit whole: its calls still pending are cancelled.
-      if (row && mine) await this.parts.requestEnd.cancelPendingRows(id);
+      return true;
+    }
+    if (row.status !== "pending" && row.status !== "running") {
+      // It ended here (a cancel or a wind-down whose commit was reported failed): its calls still
+      // pending are cancelled, and its running attempts are told to stop and stay live until
+      // their ends commit, as a wind-down does, so no attempt or call row stays `running`.
+      await this.parts.requestEnd.cancelPendingRows(id);
+      if (!req) {
+        this.adopt(held);
+        await loadRequest(this.parts, row);
+      }
+      await this.parts.requestEnd.finishedElsewhere(id);
       return true;
     }
     // Dropped without telling its executors anything: unlike a hand-over, this server keeps
     // running it and adopts its attempts again below.
     forgetRequests(this.parts, new Set([id]), false);
-    // Adopted rather than given up: their executors still hold them (see the file comment).
-    for (const [attemptId, executorId] of held) {
-      const ex = res.live.executors.get(executorId);
-      if (ex?.link) ex.announced.add(attemptId);
-    }
+    this.adopt(held);
     process.stderr.write(`tributary: reloading request ${id} from the store after a failed write\n`);
     await loadRequest(this.parts, row);
     // Read after the request is live again: a cancel that committed before this read is seen here,

@@ -56,16 +56,19 @@ export class RequestEnd {
         { kind: "request:finished", at: now, data: outcome },
       ])
       .catch(async (e: unknown) => {
+        // The store may hold the cancel all the same (the connection lost after COMMIT): a request
+        // running here is reloaded, and winds down if it did (reload.ts). Asked first, as the
+        // owner's read below fails too while the store is away.
+        if (this.res.live.requests.has(requestId)) this.res.writeFailed(requestId, e);
         // In a cluster the store refuses a change to a request another live server owns (it did
         // not answer the forwarded cancel in time): a conflict the client may retry.
-        if (this.res.cluster && (await store.liveOwner(requestId, clock.now())) !== this.res.cluster.serverId)
+        const cluster = this.res.cluster;
+        const owner = cluster ? await store.liveOwner(requestId, clock.now()).catch(() => undefined) : undefined;
+        if (cluster && owner !== undefined && owner !== cluster.serverId)
           throw new EngineError(
             "conflict",
             `request '${requestId}' runs on another server, which did not answer the cancel in time; retry`,
           );
-        // The store may hold the cancel all the same (the connection lost after COMMIT): a request
-        // running here is reloaded, and winds down if it did (reload.ts).
-        if (this.res.live.requests.has(requestId)) this.res.writeFailed(requestId, e);
         throw e;
       });
     if (!evs) return false;

@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { storeUnreachable, toApiError } from "./http-error.js";
+import { storeUnreachable } from "../store/unreachable.js";
+import { toApiError } from "./http-error.js";
 
 const withCode = (message: string, code: string, syscall?: string): Error =>
   Object.assign(new Error(message), { code, ...(syscall ? { syscall } : {}) });

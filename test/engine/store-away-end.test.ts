@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createHarness, fnSpec } from "./harness.js";
+import { createHarness, fnSpec, type FakeExecutor } from "./harness.js";
 import { failOnce, topCallingWork } from "./store-failures.js";
 
 const GRACE = 10_000;
@@ -100,6 +100,9 @@ test("a cancel whose wind-down failed to commit still cancels the pending calls 
       ex.sent.some((m) => m.t === "cancel" && m.attemptId === top.attemptId),
       "top is told to stop",
     );
+    ex.fail(top.attemptId, "cancelled", "cancelled");
+    await h.settle();
+    await stoppedForGood(h, ex, id, [top.attemptId]);
   } finally {
     await h.close();
   }
@@ -119,7 +122,34 @@ test("a cancel that committed but was reported failed winds the request down onc
     const cancels = ex.sent.filter((m) => m.t === "cancel").map((m) => (m as { attemptId: string }).attemptId);
     assert.ok(cancels.includes(top.attemptId), "top is told to stop");
     assert.ok(cancels.includes(work.attemptId), "work is told to stop");
+
+    // They stop: their ends are committed and acknowledged, nothing of the request stays running.
+    ex.fail(work.attemptId, "cancelled", "cancelled");
+    ex.fail(top.attemptId, "cancelled", "cancelled");
+    await h.settle();
+    await stoppedForGood(h, ex, id, [top.attemptId, work.attemptId]);
   } finally {
     await h.close();
   }
 });
+
+/** The stopped attempts' ends are committed and acknowledged: no call or attempt of `id` runs on. */
+async function stoppedForGood(
+  h: Awaited<ReturnType<typeof createHarness>>,
+  ex: FakeExecutor,
+  id: string,
+  attemptIds: string[],
+): Promise<void> {
+  await h.clock.advance(2_000);
+  await h.settle();
+  const running = [
+    ...(await h.store.listCalls(id)).filter((c) => c.status === "running").map((c) => c.functionName),
+    ...(await h.store.listAttempts(id)).filter((a) => a.status === "running").map((a) => a.id),
+  ];
+  assert.deepEqual(running, [], "nothing of the request stays running in the store");
+  for (const attemptId of attemptIds)
+    assert.ok(
+      ex.sent.some((m) => m.t === "ack" && m.attemptId === attemptId),
+      `the end of ${attemptId} is acknowledged`,
+    );
+}

@@ -121,3 +121,28 @@ test("a reduce step whose creation failed to commit runs once the store answers"
     await h.close();
   }
 });
+
+test("a child's creation that fails for its own reason (not the store away) is answered with an error, not reloaded", async () => {
+  const h = await createHarness([fnSpec("top"), fnSpec("work")]);
+  try {
+    const ex = h.executor("ex");
+    await h.invoke("top");
+    const top = ex.assignment("top")!;
+    // A deterministic refusal: it would fail the same way after any number of reloads.
+    h.store.createCall = () => Promise.reject(new Error('null value in column "args" violates not-null constraint'));
+    const rpc = ex.call(top.attemptId, 0, "work");
+    await h.settle();
+    const reply = ex.reply(top.attemptId, rpc);
+    assert.equal(reply?.ok, false, "the parent is answered");
+    assert.match(JSON.stringify(reply), /InternalError/);
+    await h.clock.advance(2_000);
+    await h.settle();
+    assert.equal(
+      ex.sent.some((m) => m.t === "resend"),
+      false,
+      "no reload asks the executor to re-send",
+    );
+  } finally {
+    await h.close();
+  }
+});

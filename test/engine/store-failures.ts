@@ -27,7 +27,10 @@ export function failOnce<K extends keyof Store>(
     if (failures === 0 && when(...(args as Args<K>))) {
       failures++;
       if (committed) await real(...args);
-      throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
+      throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), {
+        code: "ECONNREFUSED",
+        syscall: "connect",
+      });
     }
     return real(...args);
   };
