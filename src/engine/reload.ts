@@ -150,6 +150,11 @@ export class Reloads {
         await loadRequest(this.parts, row);
       }
       await this.parts.requestEnd.finishedElsewhere(id);
+      // Its end may have committed with its event never published (the commit reported failed),
+      // and a subscriber here (an SSE stream, a `?wait=`) waits for it: published from the store.
+      // Subscribers dedupe by seq, so one already delivered is not seen twice.
+      const finished = await res.store.lastEvent(id, "request:finished");
+      if (finished) res.publish(id, [finished]);
       return true;
     }
     // Dropped without telling its executors anything: unlike a hand-over, this server keeps

@@ -112,6 +112,8 @@ test("a cancel that committed but was reported failed winds the request down onc
   const h = await createHarness([fnSpec("top"), fnSpec("work")]);
   try {
     const { ex, id, top, work } = await topCallingWork(h);
+    const seen: string[] = [];
+    h.engine.subscribe(id, (ev) => seen.push(ev.kind));
     const failures = failOnce(h, "finishRequest", undefined, true);
     await assert.rejects(h.engine.cancel(id), /ECONNREFUSED/);
     assert.equal(failures(), 1);
@@ -122,6 +124,7 @@ test("a cancel that committed but was reported failed winds the request down onc
     const cancels = ex.sent.filter((m) => m.t === "cancel").map((m) => (m as { attemptId: string }).attemptId);
     assert.ok(cancels.includes(top.attemptId), "top is told to stop");
     assert.ok(cancels.includes(work.attemptId), "work is told to stop");
+    assert.ok(seen.includes("request:finished"), "a subscriber learns the request ended");
 
     // They stop: their ends are committed and acknowledged, nothing of the request stays running.
     ex.fail(work.attemptId, "cancelled", "cancelled");
