@@ -93,7 +93,7 @@ export class AttemptResults {
   async failNow(a: LiveAttempt, error: PlainError): Promise<void> {
     const e = this.res;
     if (!e.live.attempts.has(a.id)) return;
-    e.live.executors.get(a.executorId)?.link?.send({ t: "cancel", attemptId: a.id });
+    giveUp(e, a);
     this.reservations.release(a);
     await this.decided(a, async () => {
       if (this.telemetry.pending) await this.telemetry.drain();
@@ -176,4 +176,16 @@ export class AttemptResults {
 /** Whether an infrastructure fault may still retry `c` without using up its policy. */
 function infraLeft(c: LiveCall): boolean {
   return c.infraRetries - (c.unstartedReturns ?? 0) < INFRA_RETRY_CAP;
+}
+
+/**
+ * Tells `a`'s executor to stop an attempt this server gives up (its end is decided here, not by
+ * the executor), and forgets that the executor announced it: should the decision fail to commit,
+ * the reload then retries the attempt instead of adopting it and taking its "cancelled" end for a
+ * cancellation of the call (reload.ts).
+ */
+export function giveUp(e: EngineResources, a: LiveAttempt): void {
+  const ex = e.live.executors.get(a.executorId);
+  ex?.announced.delete(a.id);
+  ex?.link?.send({ t: "cancel", attemptId: a.id });
 }

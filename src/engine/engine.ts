@@ -323,7 +323,7 @@ class EngineCore implements Engine {
   async stop(): Promise<void> {
     this.stopped = true;
     this.sweeper?.cancel();
-    this.reloads.stop();
+    const reloading = this.reloads.stop();
     this.scheduler.stop();
     this.telemetry.flushNow();
     for (const e of this.res.live.executors.values()) {
@@ -331,6 +331,7 @@ class EngineCore implements Engine {
       e.link?.close();
     }
     await this.telemetry.drain();
+    await reloading;
     await this.cluster?.stop();
   }
 }

@@ -8,7 +8,7 @@
  */
 import type { FromExecutor } from "../core/wire/executor.js";
 import type { AttemptRow } from "../store/types.js";
-import type { AttemptResults } from "./attempt-results.js";
+import { giveUp, type AttemptResults } from "./attempt-results.js";
 import type { CallEnd } from "./call-end.js";
 import type { Children } from "./children.js";
 import type { ExecutorLink, LiveCall } from "./model.js";
@@ -154,7 +154,7 @@ export class Executors {
       const last =
         a.share && a.containerId === undefined ? Math.max(a.lastActivity, a.share.lastActivity) : a.lastActivity;
       if (a.blocking > 0 || now - last <= a.call.spec.timeout * 1000 + marginMs) continue;
-      e.live.executors.get(a.executorId)?.link?.send({ t: "cancel", attemptId: a.id });
+      giveUp(e, a);
       void this.results.infraFail(
         a,
         `no word from executor ${a.executorId} for ${Math.round((now - last) / 1000)} s, past the ${a.call.spec.timeout} s timeout`,

@@ -44,6 +44,8 @@ export class Reloads {
   private readonly due = new Map<string, Map<string, string>>();
   private timer: TimerHandle | null = null;
   private running = false;
+  /** The pass under way, if any. */
+  private current: Promise<void> | null = null;
   private stopped = false;
 
   constructor(private readonly parts: RecoveryParts) {}
@@ -65,10 +67,15 @@ export class Reloads {
     this.schedule();
   }
 
-  stop(): void {
+  /**
+   * No reload starts from now on; resolves once a pass under way has ended, so that none writes
+   * after the server handed its requests back (cluster.ts `stop`).
+   */
+  stop(): Promise<void> {
     this.stopped = true;
     this.timer?.cancel();
     this.timer = null;
+    return this.current ?? Promise.resolve();
   }
 
   private schedule(): void {
@@ -83,8 +90,13 @@ export class Reloads {
   }
 
   /** Reloads every due request the store answers for; the others wait for the next pass. */
-  private async pass(): Promise<void> {
-    if (this.running || this.stopped) return;
+  private pass(): Promise<void> {
+    if (this.running || this.stopped) return Promise.resolve();
+    this.current = this.reloadDue().finally(() => (this.current = null));
+    return this.current;
+  }
+
+  private async reloadDue(): Promise<void> {
     this.running = true;
     try {
       for (const [id, held] of [...this.due]) {

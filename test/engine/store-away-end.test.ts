@@ -156,3 +156,35 @@ async function stoppedForGood(
       `the end of ${attemptId} is acknowledged`,
     );
 }
+
+test("an attempt given up as silent whose failure did not commit is retried after the reload, not taken for a cancel", async () => {
+  const h = await createHarness([fnSpec("top", { timeout: 1 })], { backstopMarginMs: 1_000 });
+  try {
+    const ex = h.executor("ex");
+    const id = await h.invoke("top");
+    const top = ex.assignment("top")!;
+    ex.hello([top.attemptId]); // the executor lists it (a reconnect)
+    await h.settle();
+    const failures = failOnce(h, "finishAttempt");
+    for (let i = 0; i < 10 && !ex.sent.some((m) => m.t === "cancel"); i++) {
+      await h.clock.advance(500);
+      await h.settle();
+    }
+    assert.equal(failures(), 1, "the give-up's commit failed");
+    // The executor stops it as told and reports that, while the reload adopts the request.
+    ex.fail(top.attemptId, "cancelled", "cancelled");
+    for (let i = 0; i < 4; i++) {
+      await h.clock.advance(500);
+      await h.settle();
+    }
+    const r = await h.request(id);
+    assert.notEqual(r.status, "cancelled", "nobody cancelled the request");
+    const retry = ex.assignments().filter((a) => a.functionName === "top");
+    assert.equal(retry.length, 2, "the call is run again as an infrastructure retry");
+    ex.succeed(retry[1]!.attemptId, '"again"');
+    await h.settle();
+    assert.equal((await h.request(id)).status, "succeeded");
+  } finally {
+    await h.close();
+  }
+});
