@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { backends, dispose } from "./backends.js";
+import { backends, dispose, type Backend } from "./backends.js";
 import { newestProfile, topSelfTime, formatSelfTime } from "./profile.js";
 import { calibrate } from "./calibrate.js";
 import { pipelineFloor } from "./pipeline-floor.js";
@@ -117,6 +117,9 @@ async function main(): Promise<void> {
         cpu: args.cpu,
         serverProfileDir: profileDir,
         executorProfileDir: exProfileDir,
+      }).catch(async (e: unknown) => {
+        await disposeUnlessKept(backend);
+        throw e;
       });
       const ctx: WorkloadContext = {
         backend: backend.name,
@@ -154,8 +157,11 @@ async function main(): Promise<void> {
           }),
         );
       } finally {
-        await sys.stop();
-        if (!process.env.BENCH_KEEP) await dispose(backend);
+        try {
+          await sys.stop();
+        } finally {
+          await disposeUnlessKept(backend);
+        }
       }
       for (const [who, dir] of [
         ["server", profileDir],
@@ -200,3 +206,11 @@ main().catch((e: unknown) => {
   process.stderr.write(`bench failed: ${(e as Error).stack ?? String(e)}\n`);
   process.exit(1);
 });
+
+/** Drops the run's own schema unless `BENCH_KEEP` is set; a failure to drop is said, never thrown over the run's own error. */
+async function disposeUnlessKept(backend: Backend): Promise<void> {
+  if (process.env.BENCH_KEEP) return;
+  await dispose(backend).catch((e: unknown) =>
+    process.stderr.write(`bench: could not drop schema ${backend.freshSchema}: ${(e as Error).message}\n`),
+  );
+}
