@@ -63,7 +63,12 @@ export class Reloads {
         `tributary: a write of request ${requestId} failed: ${(err as Error)?.message ?? String(err)}; it is reloaded once the store answers\n`,
       );
     }
-    if (held) attempts.set(held.attemptId, held.executorId);
+    if (held) {
+      attempts.set(held.attemptId, held.executorId);
+      // Known now, not only when its reload starts: a reload of the request under way may read the
+      // attempt's row (still running) after this, and must adopt it rather than run it again.
+      this.adopt(new Map([[held.attemptId, held.executorId]]));
+    }
     this.schedule();
   }
 

@@ -158,3 +158,50 @@ test("a cancel that lands while a request is reloaded still stops its running at
     await h.close();
   }
 });
+
+test("a result whose commit fails while its request reloads is adopted, not run again", async () => {
+  const h = await createHarness([fnSpec("top"), fnSpec("work"), fnSpec("work2")]);
+  try {
+    const { ex, id, top, work } = await topCallingWork(h);
+    // A reload falls due: work2's start does not commit.
+    const starts = failOnce(h, "startAttempt", (_a, _c, evs) => evs[0]?.functionName === "work2");
+    ex.call(top.attemptId, 1, "work2");
+    await h.settle();
+    assert.equal(starts(), 1);
+
+    // work's result arrives; its commit hangs, and fails while the reload reads the attempts.
+    const store = h.store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    const finish = store.finishAttempt!.bind(h.store);
+    let failFinish: (() => void) | null = null;
+    store.finishAttempt = (...args: unknown[]) =>
+      args[0] === work.attemptId && failFinish === null
+        ? new Promise((_, reject) => {
+            failFinish = () =>
+              reject(Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET", syscall: "read" }));
+          })
+        : finish(...args);
+    ex.succeed(work.attemptId, '"done"');
+    await h.settle();
+    const list = store.listAttempts!.bind(h.store);
+    store.listAttempts = async (...args: unknown[]) => {
+      failFinish?.();
+      await new Promise((r) => setImmediate(r));
+      return list(...args);
+    };
+
+    for (let i = 0; i < 4; i++) {
+      await h.clock.advance(1_000);
+      await h.settle();
+    }
+    assert.equal(ex.assignments().filter((a) => a.functionName === "work").length, 1, "work is not run again");
+    ex.succeed(work.attemptId, '"done"'); // re-sent, as asked
+    await h.settle();
+    const works = (await h.store.listCalls(id)).filter((c) => c.functionName === "work");
+    assert.deepEqual(
+      works.map((c) => [c.status, c.attemptsUsed]),
+      [["succeeded", 1]],
+    );
+  } finally {
+    await h.close();
+  }
+});
