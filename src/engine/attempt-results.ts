@@ -37,7 +37,7 @@ type Done = Extract<FromExecutor, { t: "done" }>;
  * the store refused its end: the call or attempt had moved on there, so what is live no longer
  * matches the store).
  */
-export type ResultUse = "committed" | "ignored" | "refused";
+type ResultUse = "committed" | "ignored" | "refused";
 
 export class AttemptResults {
   constructor(
@@ -48,11 +48,26 @@ export class AttemptResults {
     private readonly telemetry: Telemetry,
   ) {}
 
-  /** The executor reported an attempt's result. */
-  async onDone(executorId: string, m: Done): Promise<ResultUse> {
+  /** What became of an attempt's result its executor reported. */
+  private async onDone(executorId: string, m: Done): Promise<ResultUse> {
     const a = this.res.live.attempts.get(m.attemptId);
     if (!a || a.executorId !== executorId) return "ignored"; // stale or unknown: the store CAS would refuse it anyway
     return (await this.use(a, m)) ? "committed" : "refused";
+  }
+
+  /**
+   * `onDone` with its failure path, for a result the executor keeps until it is acknowledged: true
+   * when it may be (committed, or not this executor's live attempt). A commit that fails or is
+   * refused reloads request `requestId` holding the result, which its executor is asked to re-send.
+   */
+  async accept(executorId: string, m: Done, requestId: string): Promise<boolean> {
+    const held = { executorId, attemptId: m.attemptId };
+    const use = await this.onDone(executorId, m).catch((err: unknown) => {
+      this.res.writeFailed(requestId, err, held);
+      return "failed" as const;
+    });
+    if (use === "refused") this.res.writeFailed(requestId, new Error("the store refused the attempt's end"), held);
+    return use === "committed" || use === "ignored";
   }
 
   /** `onDone` for a live attempt: true once its outcome is committed. */

@@ -246,14 +246,9 @@ export class Executors {
         // Acknowledged only once committed (or ignored: not this executor's live attempt): until then
         // the executor keeps it. A failed or refused commit leaves the attempt out of the live maps,
         // so the request is reloaded from the store, which asks the executor to re-send (reload.ts).
-        const held = { executorId, attemptId: m.attemptId };
-        void this.results.onDone(executorId, m).then(
-          (use) => {
-            if (use === "refused") e.writeFailed(requestId, new Error("the store refused the attempt's end"), held);
-            else e.live.executors.get(executorId)?.link?.send({ t: "ack", attemptId: m.attemptId });
-          },
-          (err) => e.writeFailed(requestId, err, held),
-        );
+        void this.results.accept(executorId, m, requestId).then((ack) => {
+          if (ack) e.live.executors.get(executorId)?.link?.send({ t: "ack", attemptId: m.attemptId });
+        });
         return;
       }
       case "started": {

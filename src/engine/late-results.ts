@@ -51,13 +51,7 @@ export class LateResults {
     const adopted = e.live.attempts.get(m.attemptId);
     if (adopted) {
       // Adopted while we read (a recovery, a reload or a takeover): an ordinary result after all.
-      const held = { executorId, attemptId: m.attemptId };
-      const use = await this.results.onDone(executorId, m).catch((err: unknown) => {
-        e.writeFailed(adopted.call.req.id, err, held);
-        return "failed" as const;
-      });
-      if (use === "refused") e.writeFailed(adopted.call.req.id, new Error("the store refused the attempt's end"), held);
-      return use === "committed" || use === "ignored" ? "ack" : "keep";
+      return (await this.results.accept(executorId, m, adopted.call.req.id)) ? "ack" : "keep";
     }
     if (row === null) return "ack";
     if (row.status === "running") return "foreign";

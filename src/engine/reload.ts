@@ -29,8 +29,13 @@
  * - a cancel that found the request dropped (it only wrote the store) is applied once the request
  *   is live again: the request's row is read after the reload, and a finished request winds down
  *   (its running attempts told to stop), as when another server finished it;
- * - a request found finished here is forgotten with its running attempts told to stop, and its calls
- *   still pending in the store (a wind-down's cancels that did not commit) are cancelled there.
+ * - a request found finished here (a cancel or a wind-down whose commit was reported failed) has its
+ *   calls still pending in the store cancelled there, and winds down with its running attempts kept
+ *   live (loaded and adopted first if it was not live) until their ends commit; its
+ *   `request:finished` is published again from the store, for a subscriber the failed commit left
+ *   waiting;
+ * - an attempt whose result is held counts as announced by its executor from the failure on, so a
+ *   reload of the request already under way adopts it too, rather than running it again.
  */
 import type { TimerHandle } from "../core/clock.js";
 import { forgetRequests } from "./cluster-forget.js";
