@@ -14,6 +14,8 @@ import {
   collect,
   collectGpu,
   collectLabel,
+  credential,
+  credentialSetting,
   IMAGE_HELP,
   positiveNumber,
   urlList,
@@ -39,7 +41,7 @@ export function executorCommand(): Command {
   return new Command("executor")
     .description("run an executor: leases function calls from the servers and runs their containers")
     .requiredOption("--server <urls>", "server URL(s), comma-separated", urlList)
-    .option("--token <token>", "executor token the servers expect (default: $TRIBUTARY_EXECUTOR_TOKEN)")
+    .option("--token <token>", "executor token the servers expect (default: $TRIBUTARY_EXECUTOR_TOKEN)", credential)
     .option("--region <region>", "region this executor serves")
     .option("--cpu <n>", "CPUs to offer", positiveNumber)
     .option("--memory <gb>", "memory to offer, GB", positiveNumber)
@@ -50,12 +52,15 @@ export function executorCommand(): Command {
     .option("--image <ref>", `${IMAGE_HELP}; the oci backend provides any`, collect)
     .option("--backend <kind>", BACKEND_HELP, backendKind)
     .action(async (flags: ExecutorFlags) => {
+      const token = credentialSetting(flags.token, "--token", "TRIBUTARY_EXECUTOR_TOKEN");
       const { createExecutor } = await import("../executor/index.js");
       let stop = async (): Promise<void> => {};
+      // Set as soon as createExecutor returns: a welcome comes from the network, never before that.
+      let id = "";
       const executor = await createExecutor({
         servers: flags.server,
-        token: flags.token ?? process.env.TRIBUTARY_EXECUTOR_TOKEN,
-        tokenSource: flags.token !== undefined ? "--token" : "TRIBUTARY_EXECUTOR_TOKEN",
+        token: token?.value,
+        tokenSource: token?.source,
         region: flags.region,
         cpu: flags.cpu,
         memory: flags.memory,
@@ -71,9 +76,11 @@ export function executorCommand(): Command {
           process.stderr.write(`error: ${reason}\n`);
           void stop().finally(() => process.exit(1));
         },
+        // Only once a server accepted the token and welcomed us: a refused executor never says it serves.
+        onServing: () => process.stdout.write(`executor ${id} serving ${flags.server.join(", ")}\n`),
       });
       stop = () => executor.stop();
-      process.stdout.write(`executor ${executor.id} serving ${flags.server.join(", ")}\n`);
+      id = executor.id;
       stopOnSignal(() => executor.stop());
     });
 }

@@ -122,3 +122,46 @@ export function byteSize(v: string): number {
 /** Help of `--image` (executor and dev). */
 export const IMAGE_HELP =
   "a base image this executor provides (repeatable): NAME=DIR (a root filesystem directory) or NAME=oci:PATH (an OCI image layout or docker save archive, unpacked once); a bare NAME is a label, for the process backend only";
+
+/**
+ * A credential flag (`--token`, `--executor-token`, `--api-key`). An empty value is refused, never
+ * read as "no token": it is a mistake (`--token "$T"` with `T` unset), and a server given an empty
+ * executor token would refuse every executor. A value with whitespace inside could never be sent as
+ * `Authorization: Bearer <token>`, so it is refused too. Surrounding whitespace is trimmed.
+ */
+export function credential(v: string): string {
+  const t = v.trim();
+  if (t === "") throw new InvalidArgumentError("the value is empty: give the token, or leave the option out");
+  if (/\s/.test(t)) throw new InvalidArgumentError("expected a token without spaces");
+  return t;
+}
+
+/** Repeatable credential flag (`--api-key K`…). */
+export function collectCredential(v: string, prev: string[] | undefined): string[] {
+  return collect(credential(v), prev);
+}
+
+/**
+ * A credential from its flag, else from the environment variable `name`; undefined when neither is
+ * given. A variable that is set but empty (or not a valid token) is refused, naming it, as
+ * {@link credential} refuses the flag: `flag` is that parser's output, `flagName` its name.
+ *
+ * @example
+ * credentialSetting(flags.token, "TRIBUTARY_EXECUTOR_TOKEN"); // { value, source: "--token" | "TRIBUTARY_EXECUTOR_TOKEN" }
+ */
+export function credentialSetting(
+  flag: string | undefined,
+  flagName: string,
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { value: string; source: string } | undefined {
+  if (flag !== undefined) return { value: flag, source: flagName };
+  const v = env[name];
+  if (v === undefined) return undefined;
+  try {
+    return { value: credential(v), source: name };
+  } catch (e) {
+    // A plain Error: main prints it as `error: …` (a commander error thrown in an action is not printed).
+    throw new Error(`${name}: ${(e as Error).message.replace("leave the option out", "unset it")}`, { cause: e });
+  }
+}

@@ -13,7 +13,7 @@
  * in `ps`).
  */
 import { Command } from "commander";
-import { byteSize, collect, intIn } from "./options.js";
+import { byteSize, collectCredential, credential, credentialSetting, intIn } from "./options.js";
 import { stopOnSignal } from "./lifecycle.js";
 import { blobsFlag, storeFlag } from "./paths.js";
 
@@ -52,9 +52,9 @@ export function serverCommand(): Command {
     .option(
       "--api-key <key>",
       "an admin API key (repeatable; also $TRIBUTARY_API_KEYS, comma-separated); without any, no auth and loopback only",
-      collect,
+      collectCredential,
     )
-    .option("--executor-token <token>", "token executors must present (default: $TRIBUTARY_EXECUTOR_TOKEN)")
+    .option("--executor-token <token>", "token executors must present (default: $TRIBUTARY_EXECUTOR_TOKEN)", credential)
     .option("--insecure", "allow a non-loopback --host without any API key (serves everyone)")
     .option(
       "--max-body-bytes <size>",
@@ -83,6 +83,7 @@ export function serverCommand(): Command {
       intIn(1000, 3_600_000),
     )
     .action(async (flags: ServerFlags) => {
+      const executorToken = credentialSetting(flags.executorToken, "--executor-token", "TRIBUTARY_EXECUTOR_TOKEN");
       const store = storeFlag(flags.store);
       const blobs =
         flags.blobs !== undefined
@@ -104,7 +105,7 @@ export function serverCommand(): Command {
         maxNameLength: flags.maxNameLength,
         maxEventsPerRequest: flags.maxEventsPerRequest,
         leaseMs: flags.leaseMs,
-        executorToken: flags.executorToken ?? process.env.TRIBUTARY_EXECUTOR_TOKEN,
+        executorToken: executorToken?.value,
         secretKey: process.env.TRIBUTARY_SECRET_KEY,
       });
       process.stdout.write(

@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
+import v8 from "node:v8";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
 import { EXECUTOR_WS_PATH } from "../core/wire/executor.js";
@@ -15,11 +16,19 @@ interface FakeServer {
   kill(): Promise<void>;
 }
 
-async function fakeServer(port = 0): Promise<FakeServer> {
+/**
+ * A stand-in server: it welcomes each hello as a Tributary server does; `drop`: it accepts each
+ * connection and closes it before answering (a server that accepts then drops the executor).
+ */
+async function fakeServer(port = 0, drop = false): Promise<FakeServer> {
   const http: Server = createServer();
   const wss = new WebSocketServer({ server: http, path: EXECUTOR_WS_PATH });
   const sockets: WebSocket[] = [];
-  wss.on("connection", (ws) => sockets.push(ws));
+  wss.on("connection", (ws) => {
+    sockets.push(ws);
+    if (drop) return ws.close();
+    ws.once("message", () => ws.send(v8.serialize([{ t: "welcome", kill: [], heartbeatMs: 2000 }])));
+  });
   await new Promise<void>((resolve) => http.listen(port, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
@@ -107,5 +116,45 @@ test("a silent server is named as such; servers that did not answer are named wh
   } finally {
     await conn.close();
     await b.kill();
+  }
+});
+
+test("a server that accepts then drops the connection: one line per try, and it is never served", async () => {
+  const flaky = await fakeServer(0, true);
+  const lines: string[] = [];
+  const states: string[] = [];
+  const conn = connect([flaky.url], lines, states);
+  try {
+    await until("three tries", () => flaky.sockets.length >= 3);
+    await conn.close();
+    const tries = flaky.sockets.length;
+    assert.ok(lines.length === tries || lines.length === tries - 1, `${tries} tries:\n${lines.join("\n")}`);
+    for (const l of lines)
+      assert.equal(
+        l,
+        `tributary executor: server ${flaky.url} did not welcome this executor (the connection closed); reconnecting to it`,
+      );
+    assert.deepEqual(states, [], "a server that never welcomed the executor did not serve it");
+  } finally {
+    await conn.close();
+    await flaky.kill();
+  }
+});
+
+test("after a server that drops the executor, the one that welcomes it is reported once", async () => {
+  const flaky = await fakeServer(0, true);
+  const b = await fakeServer();
+  const lines: string[] = [];
+  const states: string[] = [];
+  const conn = connect([flaky.url, b.url], lines, states);
+  try {
+    await until("B to be served", () => states.includes(`up ${b.url}`));
+    assert.deepEqual(lines, [
+      `tributary executor: server ${flaky.url} did not welcome this executor (the connection closed); trying ${b.url} next`,
+    ]);
+  } finally {
+    await conn.close();
+    await b.kill();
+    await flaky.kill();
   }
 });

@@ -11,10 +11,16 @@
  * TCP connections open, and its work must move to the next server of the list (which adopts the
  * attempts running here) instead of waiting for it.
  *
+ * A server serves this executor once it has answered the `hello` (its `welcome` is the first
+ * message on a connection): only then is the connection said to be up (`onState`), remembered,
+ * and reported. A connection that opens and goes down before that was not served.
+ *
  * Failover is said on stderr (`log`), one line each: when the server served goes away (closed, or
- * silent) and which server is tried next, and when a connection to a server opens after that
- * (naming the one lost), or after the first servers of the list did not answer. The first
- * connection to the first server tried says nothing (the executor's start line names the list).
+ * silent) and which server is tried next, and when a server welcomes the executor after that
+ * (naming the one lost), or after the first servers of the list did not answer. A server that
+ * accepts the connection but drops it before welcoming the executor gets one line per try, naming
+ * it and the server tried next. The first connection to the first server tried says nothing (the
+ * executor's start line names the list).
  *
  * A server that answers the upgrade with 401 or 403 refused the token: the connection stops and
  * reports why (`onRefused`) instead of retrying forever with credentials that cannot work.
@@ -29,6 +35,11 @@ import {
   type TransportHandlers,
 } from "../core/wire/executor.js";
 import { envSetting } from "../core/env-ms.js";
+
+/** What a refused executor is told to present (a 401 does not say which the server expects). */
+const EXPECTED =
+  "start the executor with the server's executor token (its --executor-token or TRIBUTARY_EXECUTOR_TOKEN; " +
+  "a server without one takes one of its admin keys) in --token or TRIBUTARY_EXECUTOR_TOKEN";
 
 /** The longest pause between reconnects. */
 const MAX_RETRY_MS = 500;
@@ -134,10 +145,10 @@ export class ServerConnection implements ExecutorTransport {
     ws.binaryType = "nodebuffer";
     /** Why this connection went down, for the failover line. */
     let why = "the connection closed";
+    /** Whether the server answered the hello on this connection (it serves this executor). */
+    let welcomed = false;
     ws.on("open", () => {
-      this.retryMs = 100;
       this.connected = true;
-      this.sayConnected(base);
       // hello first, then re-sent RPCs, then whatever queued while we were away.
       const first: FromExecutor[] = [this.opts.hello(), ...this.opts.resend()];
       this.queue = [...first, ...this.queue.filter((m) => !isResent(m))];
@@ -162,9 +173,14 @@ export class ServerConnection implements ExecutorTransport {
         ws.ping();
       }, everyMs);
       this.heartbeat.unref();
-      this.opts.onState?.(true, base);
     });
     ws.on("message", (data: Buffer) => {
+      if (!welcomed) {
+        welcomed = true;
+        this.retryMs = 100;
+        this.sayConnected(base);
+        this.opts.onState?.(true, base);
+      }
       let msgs: ToExecutor[];
       try {
         msgs = v8.deserialize(data) as ToExecutor[];
@@ -182,7 +198,7 @@ export class ServerConnection implements ExecutorTransport {
       res.on("end", () => this.refused(base, status, body));
       res.on("error", () => this.refused(base, status, body));
     });
-    ws.on("close", () => this.onDown(base, why));
+    ws.on("close", () => this.onDown(base, why, welcomed));
     ws.on("error", (e) => {
       why = `the connection failed: ${e.message}`; // 'close' follows
     });
@@ -211,31 +227,40 @@ export class ServerConnection implements ExecutorTransport {
       /* not our JSON: the status alone */
     }
     const from = this.opts.tokenSource ?? "--token or TRIBUTARY_EXECUTOR_TOKEN";
-    const what = this.opts.token
-      ? `${base} rejected the executor token read from ${from}`
-      : `${base} requires an executor token and none is set (neither --token nor TRIBUTARY_EXECUTOR_TOKEN)`;
+    // An empty token (refused by the CLI at start-up; possible through the API) is sent as none.
+    const what =
+      this.opts.token === undefined
+        ? `${base} requires an executor token and none is set (neither --token nor TRIBUTARY_EXECUTOR_TOKEN)`
+        : this.opts.token === ""
+          ? `${base} requires an executor token and the one read from ${from} is empty`
+          : `${base} rejected the executor token read from ${from}`;
+    // A 401 is generic (it does not tell how the server is configured): the fix is said here. A 403
+    // (a valid API key where the executor token is expected) carries the server's own fix.
+    const fix = status === 401 ? `; ${EXPECTED}` : "";
     this.opts.onRefused?.(
-      `${what} (HTTP ${status}${message ? `: ${message}` : ""}); the executor stops: the server would reject it again`,
+      `${what} (HTTP ${status}${message ? `: ${message}` : ""})${fix}; the executor stops: the server would reject it again`,
       base,
     );
   }
 
-  private onDown(base: string, why: string): void {
-    const was = this.connected;
+  private onDown(base: string, why: string, welcomed: boolean): void {
+    const opened = this.connected;
     this.connected = false;
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
-    if (was) this.opts.onState?.(false, base);
+    if (welcomed) this.opts.onState?.(false, base);
     if (this.closed) return;
     this.serverIndex++;
-    if (was) {
+    const next = this.opts.servers[this.serverIndex % this.opts.servers.length]!;
+    const then = next === base ? "reconnecting to it" : `trying ${next} next`;
+    if (welcomed) {
       this.lost = base;
       this.unanswered.clear();
-      const next = this.opts.servers[this.serverIndex % this.opts.servers.length]!;
-      this.log(
-        `tributary executor: lost server ${base} (${why}); ` +
-          (next === base ? "reconnecting to it" : `trying ${next} next`),
-      );
+      this.log(`tributary executor: lost server ${base} (${why}); ${then}`);
+    } else if (opened) {
+      // Said here, once per try, and not again when a server welcomes us: it answered, just not well.
+      this.unanswered.delete(base);
+      this.log(`tributary executor: server ${base} did not welcome this executor (${why}); ${then}`);
     } else this.unanswered.add(base);
     const delay = this.retryMs;
     // Capped well inside the server's executor grace (2 s in the chaos runs): a server that comes

@@ -78,6 +78,8 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
   });
   const servers = stickyOrder(o.dataDir, o.servers);
   let currentServer = servers[0]!;
+  /** Whether a server has welcomed this executor yet (`onServing` is called once). */
+  let served = false;
   const bundles = new BundleCache(o.dataDir, () => currentServer, o.token);
   const images = await createExecutorImages({
     images: o.images,
@@ -200,6 +202,10 @@ export async function createExecutor(o: ExecutorOptions): Promise<RunningExecuto
         break;
       case "welcome":
         for (const attemptId of m.kill) lifecycle.drop(attemptId);
+        if (!served) {
+          served = true;
+          o.onServing?.(currentServer);
+        }
         break;
     }
   }

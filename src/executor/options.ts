@@ -53,6 +53,11 @@ export interface ExecutorOptions {
    * longer connects. The CLI prints the reason and exits non-zero.
    */
   onRefused?: ((reason: string) => void) | undefined;
+  /**
+   * Called once, when a server first welcomes this executor (it accepted the token and the hello);
+   * the CLI prints its `serving` line then, so a refused executor never claims to serve.
+   */
+  onServing?: ((server: string) => void) | undefined;
   /** Print container output to this process's stdout/stderr (dev mode). */
   echoLogs?: boolean | undefined;
   /** Tests only: bytes per unit of `memory` (default 2^30; env TRIBUTARY_MEMORY_UNIT_BYTES). */

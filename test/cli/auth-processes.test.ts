@@ -111,26 +111,30 @@ describe("executors and leaks", () => {
   const EXEC = "exec-token-5b2a94e1";
   const SECRET = "s3cr3t-value-9f8e7d6c";
 
-  test("a refused executor exits non-zero saying why", async () => {
+  test("a refused executor exits non-zero saying why, and never says it serves", async () => {
     const { url } = await startServer("refusal", ["--executor-token", EXEC], { TRIBUTARY_API_KEYS: ADMIN });
     const fix = "start the executor with that value in --token or TRIBUTARY_EXECUTOR_TOKEN";
     const expected = "the server's executor token (its --executor-token or TRIBUTARY_EXECUTOR_TOKEN)";
+    // A 401 does not say how the server is configured: the executor says what to present.
+    const present =
+      "start the executor with the server's executor token (its --executor-token or TRIBUTARY_EXECUTOR_TOKEN; " +
+      "a server without one takes one of its admin keys) in --token or TRIBUTARY_EXECUTOR_TOKEN";
     const stops = "the executor stops: the server would reject it again";
     for (const [args, env, why] of [
       [
         ["--token", "wrong-token"],
         {},
-        `error: ${url} rejected the executor token read from --token (HTTP 401: this server rejected the executor token: it does not match ${expected}; ${fix}); ${stops}\n`,
+        `error: ${url} rejected the executor token read from --token (HTTP 401: the executor token is not valid); ${present}; ${stops}\n`,
       ],
       [
         [],
         { TRIBUTARY_EXECUTOR_TOKEN: "wrong-token" },
-        `error: ${url} rejected the executor token read from TRIBUTARY_EXECUTOR_TOKEN (HTTP 401: this server rejected the executor token: it does not match ${expected}; ${fix}); ${stops}\n`,
+        `error: ${url} rejected the executor token read from TRIBUTARY_EXECUTOR_TOKEN (HTTP 401: the executor token is not valid); ${present}; ${stops}\n`,
       ],
       [
         [],
         {},
-        `error: ${url} requires an executor token and none is set (neither --token nor TRIBUTARY_EXECUTOR_TOKEN) (HTTP 401: no executor token was sent; executors of this server present ${expected}: ${fix}); ${stops}\n`,
+        `error: ${url} requires an executor token and none is set (neither --token nor TRIBUTARY_EXECUTOR_TOKEN) (HTTP 401: missing 'Authorization: Bearer <executor token>'); ${present}; ${stops}\n`,
       ],
       [
         ["--token", ADMIN],
@@ -142,11 +146,54 @@ describe("executors and leaks", () => {
       const code = await Promise.race([ex.exited, new Promise<"hung">((r) => setTimeout(() => r("hung"), 15_000))]);
       assert.notEqual(code, "hung", `the executor kept retrying: ${ex.output()}`);
       assert.equal(code, 1, ex.output());
-      assert.ok(ex.output().includes(why), ex.output());
+      assert.equal(ex.output(), why, "the refusal is the only line: no 'serving' before it");
       assert.ok(
         !ex.output().includes(ADMIN) && !ex.output().includes("wrong-token"),
         "the refusal does not echo the token",
       );
+    }
+  });
+
+  test("an empty token is refused at start-up, naming the flag or variable", async () => {
+    const url = "http://127.0.0.1:9"; // never reached: the command stops before connecting
+    const flag = "the value is empty: give the token, or leave the option out";
+    for (const [args, env, why] of [
+      [
+        ["executor", "--server", url, "--token", ""],
+        {},
+        `error: option '--token <token>' argument '' is invalid. ${flag}`,
+      ],
+      [
+        ["executor", "--server", url],
+        { TRIBUTARY_EXECUTOR_TOKEN: "" },
+        "error: TRIBUTARY_EXECUTOR_TOKEN: the value is empty: give the token, or unset it",
+      ],
+      [
+        ["executor", "--server", url, "--token", "a b"],
+        {},
+        "error: option '--token <token>' argument 'a b' is invalid. expected a token without spaces",
+      ],
+      [
+        ["server", "--port", "0", "--executor-token", " "],
+        {},
+        `error: option '--executor-token <token>' argument ' ' is invalid. ${flag}`,
+      ],
+      [
+        ["server", "--port", "0"],
+        { TRIBUTARY_EXECUTOR_TOKEN: "" },
+        "error: TRIBUTARY_EXECUTOR_TOKEN: the value is empty: give the token, or unset it",
+      ],
+      [
+        ["server", "--port", "0", "--api-key", ""],
+        {},
+        `error: option '--api-key <key>' argument '' is invalid. ${flag}`,
+      ],
+    ] as const) {
+      const p = start([...args, ...(args[0] === "executor" ? ["--data", join(dir, "ex-empty")] : [])], env);
+      const code = await Promise.race([p.exited, new Promise<"hung">((r) => setTimeout(() => r("hung"), 15_000))]);
+      assert.equal(code, 1, `${args.join(" ")}: ${p.output()}`);
+      assert.ok(p.output().startsWith(why + "\n"), `${args.join(" ")}: ${p.output()}`);
+      assert.doesNotMatch(p.output(), /serving|listening/);
     }
   });
 

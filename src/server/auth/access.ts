@@ -33,23 +33,25 @@ export function mayManageKeys(p: Principal): void {
 /**
  * Executor routes (the executor's WebSocket and its `/v1/internal` fetches). With an executor token
  * configured only it is accepted; without one, a server that has keys accepts an admin key (so a
- * secured server never lets an anonymous executor in). The refusal is read in the executor's
- * output, often on another machine: it says that this server rejected the executor's token, what
- * it expects instead, and where the executor reads its token from (`--token`, else
- * `TRIBUTARY_EXECUTOR_TOKEN`). It never echoes the credential.
+ * secured server never lets an anonymous executor in).
+ *
+ * A 401 (no credential, or one that is not valid) is generic: anyone can provoke it, so it must not
+ * tell which of the two modes the server is in. The executor knows what it sent and where from, and
+ * says what to fix itself (executor/connection.ts). A 403 answers a caller that holds a valid API
+ * key, who may know the configuration: it says what was presented and what the server expects
+ * instead. Neither echoes the credential.
  *
  * @example
  * mayServeAsExecutor(await creds.identify(header), header !== undefined, creds.executorTokenSet);
  */
 export function mayServeAsExecutor(p: Principal | null, hasHeader: boolean, executorTokenSet: boolean): Principal {
   if (p !== null && (p.kind === "executor" || (!executorTokenSet && p.kind === "admin"))) return p;
+  if (!hasHeader) throw unauthorized("missing 'Authorization: Bearer <executor token>'");
+  if (p === null) throw unauthorized("the executor token is not valid");
   const expected = executorTokenSet
     ? "the server's executor token (its --executor-token or TRIBUTARY_EXECUTOR_TOKEN)"
     : "one of the server's admin keys (its --api-key or TRIBUTARY_API_KEYS, as it has no --executor-token)";
   const fix = "start the executor with that value in --token or TRIBUTARY_EXECUTOR_TOKEN";
-  if (!hasHeader)
-    throw unauthorized(`no executor token was sent; executors of this server present ${expected}: ${fix}`);
-  if (p === null) throw unauthorized(`this server rejected the executor token: it does not match ${expected}; ${fix}`);
   const what = p.kind === "admin" ? "an admin key" : "an API key created through /v1/keys";
   throw forbidden(`this server rejected the executor token: it is ${what}, not ${expected}; ${fix}`);
 }
