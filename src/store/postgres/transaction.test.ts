@@ -41,13 +41,17 @@ describe("postgres transactions", { skip: skip ?? false }, () => {
     { timeout: 30_000 },
     async () => {
       // `other` holds the blob's key lock, so the write waits inside its transaction; its backend is
-      // then the one `other` blocks: found by our own pid, never another test run's backend.
+      // then the one `other` blocks: found by our own pid. Advisory locks are database-wide, not per
+      // schema, so the key is this run's own: with a plain "k", a blob write of "k" by another test
+      // file or worktree on this database (the blob contract writes "k") waited on this lock too,
+      // and was terminated with ours (postgres.js: CONNECTION_CLOSED in that file).
+      const key = `k-${schema}`;
       const holder = other.reserve();
       const h = await holder;
       await h`BEGIN`;
-      await h`SELECT pg_advisory_xact_lock(hashtextextended(${"tributary.blob:k"}, 0))`;
+      await h`SELECT pg_advisory_xact_lock(hashtextextended(${"tributary.blob:" + key}, 0))`;
       const [{ pid: mine } = { pid: 0 }] = await h<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
-      const write = blobs.put("k", new Uint8Array([1]));
+      const write = blobs.put(key, new Uint8Array([1]));
       write.catch(() => {});
       let killed = 0;
       for (let i = 0; i < 100 && killed === 0; i++) {
@@ -63,9 +67,9 @@ describe("postgres transactions", { skip: skip ?? false }, () => {
       // Before transaction.ts, postgres.js's sql.begin gave the dead connection back as open and the
       // next query on it threw from a timer (TypeError: … reading 'write'), uncaught: this file died.
       for (let i = 0; i < 4; i++)
-        await Promise.all([blobs.put(`k${i}`, new Uint8Array([i])), blobs.put("k", new Uint8Array([i]))]);
+        await Promise.all([blobs.put(`k${i}`, new Uint8Array([i])), blobs.put(key, new Uint8Array([i]))]);
       assert.deepEqual(await blobs.get("k3"), new Uint8Array([3]));
-      assert.deepEqual(await blobs.get("k"), new Uint8Array([3]));
+      assert.deepEqual(await blobs.get(key), new Uint8Array([3]));
     },
   );
 
