@@ -15,7 +15,12 @@
  * - the attempt's reservation is given back (`release`) before its outcome is committed, so the next
  *   scheduling pass can use it;
  * - its buffered telemetry is committed (`drain`) before its call ends, so progress events precede
- *   `call:finished` (telemetry.ts).
+ *   `call:finished` (telemetry.ts);
+ * - an attempt whose result arrived counts as announced by its executor (which holds the result
+ *   until it is acknowledged, and lists it in its next hello): a reload that reads its row still
+ *   running while the result's commit is on its way adopts it rather than giving it up and running
+ *   its call again (reload.ts);
+ * - an end or retry committed after the request was dropped changes nothing live (stale.ts).
  */
 import { plainError, type PlainError } from "../core/errors.js";
 import { backoffMs, effectivePolicy, INFRA_RETRY_CAP } from "../core/retry.js";
@@ -27,6 +32,7 @@ import type { LiveAttempt, LiveCall } from "./model.js";
 import type { Reservations } from "./reservations.js";
 import type { EngineResources } from "./resources.js";
 import type { Scheduler } from "./scheduler.js";
+import { stale } from "./stale.js";
 import type { Telemetry } from "./telemetry.js";
 
 type Done = Extract<FromExecutor, { t: "done" }>;
@@ -62,12 +68,17 @@ export class AttemptResults {
    */
   async accept(executorId: string, m: Done, requestId: string): Promise<boolean> {
     const held = { executorId, attemptId: m.attemptId };
+    // Announced while its executor holds it (see the file comment); no longer once acknowledged.
+    const announced = this.res.live.executors.get(executorId)?.announced;
+    announced?.add(m.attemptId);
     const use = await this.onDone(executorId, m).catch((err: unknown) => {
       this.res.writeFailed(requestId, err, held);
       return "failed" as const;
     });
     if (use === "refused") this.res.writeFailed(requestId, new Error("the store refused the attempt's end"), held);
-    return use === "committed" || use === "ignored";
+    const ack = use === "committed" || use === "ignored";
+    if (ack) announced?.delete(m.attemptId);
+    return ack;
   }
 
   /** `onDone` for a live attempt: true once its outcome is committed. */
@@ -107,7 +118,7 @@ export class AttemptResults {
    */
   async failNow(a: LiveAttempt, error: PlainError): Promise<void> {
     const e = this.res;
-    if (!e.live.attempts.has(a.id)) return;
+    if (e.live.attempts.get(a.id) !== a) return;
     giveUp(e, a);
     this.reservations.release(a);
     await this.decided(a, async () => {
@@ -118,7 +129,7 @@ export class AttemptResults {
 
   /** An attempt lost to the infrastructure: retried without using up the policy, up to a cap. */
   async infraFail(a: LiveAttempt, why: string): Promise<void> {
-    if (!this.res.live.attempts.has(a.id)) return;
+    if (this.res.live.attempts.get(a.id) !== a) return; // ended, or stale (stale.ts)
     this.reservations.release(a);
     const error = plainError("InternalError", `${a.call.functionName}: ${why}`, { functionName: a.call.functionName });
     await this.decided(a, async () => {
@@ -183,7 +194,7 @@ export class AttemptResults {
     if (!evs) return false;
     this.telemetry.countUsage(a);
     e.publish(c.req.id, evs);
-    this.scheduler.enqueue(c);
+    if (!stale(e, c.req, true)) this.scheduler.enqueue(c);
     return true;
   }
 }

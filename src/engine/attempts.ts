@@ -15,7 +15,10 @@
  *   reloads the request once the store answers (`writeFailed`, reload.ts): the store may or may not
  *   hold the start, and only its rows tell whether the call is pending or runs an attempt;
  * - an attempt that cannot be started otherwise is an infrastructure fault (`infraFail`): retried
- *   without using up the policy.
+ *   without using up the policy;
+ * - a start committed is assigned to its executor even if its request was reloaded meanwhile (stale
+ *   work, stale.ts): the reload adopted the attempt as held by that executor, which only the
+ *   assignment makes true; a failure to assign fails the attempt as live now (the adopted one).
  */
 import type { RequestEvent } from "../core/request.js";
 import type { ContainerLimit, NewEvent } from "../store/types.js";
@@ -53,7 +56,9 @@ export class Attempts {
   /** Reserves capacity now (synchronously, so one pass cannot over-place) and starts the attempt. */
   start(c: LiveCall, executorId: string, gpus: string[]): void {
     const a = this.reservations.track(this.res.newId(), c.attemptsUsed + c.infraRetries + 1, c, executorId, gpus);
-    void this.launch(a).catch((err) => this.results.infraFail(a, `could not start: ${(err as Error).message}`));
+    void this.launch(a).catch((err) =>
+      this.results.infraFail(this.current(a), `could not start: ${(err as Error).message}`),
+    );
   }
 
   /** `start` for a run's calls (runs.ts): one reservation for all, held until the last one ends. */
@@ -63,8 +68,13 @@ export class Attempts {
       this.reservations.track(this.res.newId(), c.attemptsUsed + c.infraRetries + 1, c, executorId, [], share),
     );
     void this.launchRun(as).catch((err) => {
-      for (const a of as) void this.results.infraFail(a, `could not start: ${(err as Error).message}`);
+      for (const a of as) void this.results.infraFail(this.current(a), `could not start: ${(err as Error).message}`);
     });
+  }
+
+  /** The attempt live under `a`'s id: `a`, or the one a reload adopted since (see the file comment). */
+  private current(a: LiveAttempt): LiveAttempt {
+    return this.res.live.attempts.get(a.id) ?? a;
   }
 
   private async launch(a: LiveAttempt): Promise<void> {

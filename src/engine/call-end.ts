@@ -10,7 +10,9 @@
  * - the call leaves the live maps only once the store committed its end; a refused transition (the
  *   call moved on meanwhile) leaves it where it is;
  * - the request's outcome is set live before its events are published: a waiter woken by
- *   `request:finished` reads the outcome from the live request.
+ *   `request:finished` reads the outcome from the live request;
+ * - an end committed after its request was dropped (stale.ts) changes nothing live: its events are
+ *   published and the request is reloaded again, which reads the end from the store.
  */
 import { STRUCTURED_CONTENT_TYPE } from "../core/codec.js";
 import { plainError, type PlainError } from "../core/errors.js";
@@ -20,6 +22,7 @@ import type { Children } from "./children.js";
 import type { LiveAttempt, LiveCall } from "./model.js";
 import type { RequestEnd } from "./request-end.js";
 import type { EngineResources } from "./resources.js";
+import { stale } from "./stale.js";
 import type { Telemetry } from "./telemetry.js";
 
 /** Whether `c`'s request still runs (so a retry or a request failure still makes sense). */
@@ -162,6 +165,10 @@ export class CallEnd {
           });
     if (!evs) return false;
     if (a) this.telemetry.countUsage(a);
+    if (stale(e, req, true)) {
+      e.publish(req.id, evs);
+      return true;
+    }
     e.live.calls.delete(c.id);
     req.pendingCalls.delete(c.id);
     // Before publishing: a waiter woken by `request:finished` reads the outcome from here.
@@ -171,6 +178,7 @@ export class CallEnd {
     }
     e.publish(req.id, evs);
     if (reqPatch) await this.requestEnd.windDown(req);
+    if (stale(e, req)) return true; // dropped during the wind-down: the reload read the end
     this.children.settle(c.id, r.ok ? { ok: true, value: r.value } : { ok: false, reason: r.reason, error: r.error });
     this.requestEnd.maybeForget(req);
     return true;

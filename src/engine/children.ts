@@ -13,6 +13,10 @@
  * (`writeFailed`, reload.ts), which asks the executor to re-send the RPC, and it is answered then from
  * what the store holds. Answering it with an error would fail the caller for an outage, and leave a
  * child whose creation did commit pending with nothing to run it.
+ *
+ * Work of an RPC that goes on after its request was dropped (stale.ts) waits on nothing, queues
+ * nothing and answers nothing: the executor re-sends the RPC after the reload, and it is answered
+ * then; a child it created meanwhile is read by one more reload.
  */
 import { childCallId, itemCallId } from "../core/durable-id.js";
 import { STRUCTURED_CONTENT_TYPE } from "../core/codec.js";
@@ -28,6 +32,7 @@ import { firstAsk, newLiveCall, type LiveAttempt } from "./model.js";
 import type { Reservations } from "./reservations.js";
 import type { EngineResources } from "./resources.js";
 import type { Scheduler } from "./scheduler.js";
+import { stale } from "./stale.js";
 
 export class Children {
   private readonly waiters = new ChildWaiters();
@@ -54,14 +59,17 @@ export class Children {
     this.waiters.forget(callId);
   }
 
-  /** Answers an RPC of a running attempt (dropped if the attempt is gone: its retry will replay). */
+  /**
+   * Answers an RPC of a running attempt (dropped if the attempt is gone: its retry will replay; or
+   * stale: its executor re-sends the RPC after the reload).
+   */
   reply(
     a: LiveAttempt,
     rpc: number,
     o: { ok: true; value?: unknown } | { ok: false; error: PlainError; reason?: FailureReason | undefined },
   ): void {
     const e = this.res;
-    if (!e.live.attempts.has(a.id)) return;
+    if (e.live.attempts.get(a.id) !== a) return;
     e.live.executors.get(a.executorId)?.link?.send({ t: "reply", attemptId: a.id, rpc, ...o } as never);
   }
 
@@ -129,6 +137,7 @@ export class Children {
     const parent = a.call;
     const req = parent.req;
     const refuse = (error: PlainError): void => done({ ok: false, own: true, error });
+    if (stale(e, req)) return; // a reduce's next step after a reload: the RPC is re-sent
     if (req.status !== "pending" && req.status !== "running")
       return refuse(plainError("CancelledError", `request ${req.id} is ${req.status}`));
     const spec = req.app.functions.get(fn);
@@ -141,6 +150,7 @@ export class Children {
       );
     const id = op === "call" ? childCallId(parent.id, seq, fn) : itemCallId(parent.id, seq, fn, op, item);
     const existing = firstAsk(parent, seq) ? null : await e.store.findChildCall(parent.id, seq, item);
+    if (stale(e, req)) return;
     if (existing && existing.functionName !== fn) {
       return refuse(
         plainError(
@@ -200,6 +210,7 @@ export class Children {
     const spec = req.app.functions.get(fn)!;
     const now = e.clock.now();
     const payload = await e.payloads.put(`args/${req.id}`, args, STRUCTURED_CONTENT_TYPE);
+    if (stale(e, req)) return;
     const created = { kind: "call:created" as const, at: now, callId: id, parentCallId: parent.id, functionName: fn };
     const newCall = {
       id,
@@ -231,7 +242,10 @@ export class Children {
       );
       this.waiters.wait(id, done);
       this.scheduler.enqueue(c);
-      if (await c.creating) return;
+      const stored = await c.creating;
+      // Dropped meanwhile: its waiter and queue entry went with it; the creation may have committed.
+      if (stale(e, req, true)) return;
+      if (stored) return;
       // Not stored: the call never runs (an attempt started meanwhile is released).
       this.scheduler.withdraw(c);
       this.waiters.unwait(id, done);
@@ -255,6 +269,7 @@ export class Children {
           [{ ...created, data: { rerun: true } }],
         )
       : await e.store.createCall(newCall, [created]);
+    if (stale(e, req, evs !== null)) return e.publish(req.id, evs);
     if (!evs)
       return done({ ok: false, own: true, error: plainError("InternalError", `call ${id} changed concurrently`) });
     if (existing) req.progress.reopen(id);

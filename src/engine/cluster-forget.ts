@@ -5,8 +5,11 @@
  * their calls, and their attempts (capacity reservations released; an attempt still running on an
  * executor connected here is told to stop, as the new owner retries it where it runs the request).
  *
- * Invariant: after `forgetRequests` this server holds no state that could write to those
- * requests: nothing of them is queued, tracked or waited on.
+ * Invariants:
+ * - after `forgetRequests` this server holds no state that could write to those requests: nothing
+ *   of them is queued, tracked or waited on;
+ * - their live entries are marked `dropped`: work begun on them before (an await under way) is
+ *   stale and changes no live map, which may hold a reload's rebuild of them by then (stale.ts).
  */
 import type { RecoveryParts } from "./recovery.js";
 
@@ -36,5 +39,9 @@ export function forgetRequests(
     parts.scheduler.withdraw(c);
     parts.children.forget(c.id);
   }
-  for (const id of ids) live.requests.delete(id);
+  for (const id of ids) {
+    const req = live.requests.get(id);
+    if (req) req.dropped = true; // last: the releases and withdrawals above act on it as live
+    live.requests.delete(id);
+  }
 }

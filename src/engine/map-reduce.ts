@@ -14,7 +14,9 @@
  * - a new map's items are journaled in one transaction (`createAll`) with their events reserved
  *   until published; when it is not new, or that is refused, each item goes the way a single call
  *   does (journal, re-attach, refusal);
- * - an item not stored is never queued, or is withdrawn with its waiter dropped.
+ * - an item not stored is never queued, or is withdrawn with its waiter dropped;
+ * - a map whose request was dropped while its items were journaled (stale.ts) queues and waits on
+ *   nothing: the reload queues what was stored, and the executor re-sends the map.
  */
 import { itemCallId } from "../core/durable-id.js";
 import { joinArgs, STRUCTURED_CONTENT_TYPE } from "../core/codec.js";
@@ -26,6 +28,7 @@ import { eventLimitError } from "./event-limit.js";
 import { firstAsk, newLiveCall, type LiveAttempt, type LiveCall } from "./model.js";
 import type { EngineResources } from "./resources.js";
 import type { Scheduler } from "./scheduler.js";
+import { stale } from "./stale.js";
 
 /** What a map or a reduce asks of children.ts. */
 export interface ChildCalls {
@@ -133,6 +136,8 @@ export class MapReduce {
     const { seq, functionName: fn, items } = m;
     const req = parent.req;
     if (!firstAsk(parent, seq) && (await e.store.findChildCall(parent.id, seq, 0))) return false;
+    // `true` from here on when stale: nothing more to do for this RPC (it is re-sent after the reload).
+    if (stale(e, req)) return true;
     const now = e.clock.now();
     const calls: NewCall[] = new Array(items.length);
     const created: NewEvent[] = new Array(items.length);
@@ -152,6 +157,7 @@ export class MapReduce {
       };
       created[i] = { kind: "call:created", at: now, callId: id, parentCallId: parent.id, functionName: fn };
     }
+    if (stale(e, req)) return true;
     // A store error here is left to the item-by-item path, which reports it per item.
     const creating = e.store.createCalls(req.id, calls, created).catch(() => null);
     const live = calls.map((c) => newLiveCall(req, c.id, parent.id, fn, spec, c.args, now, true));
@@ -169,6 +175,12 @@ export class MapReduce {
       this.queue(live, onItem);
     }
     const evs = await creating;
+    // Dropped meanwhile: what `early` queued went with it (a withdrawal now would hit the reload's).
+    // Reloaded again even when refused: a store error is taken for a refusal here, and may have committed.
+    if (stale(e, req, true)) {
+      if (!early) e.publish(req.id, evs);
+      return true;
+    }
     if (!evs) {
       // Not stored: nothing of it runs (an attempt started meanwhile is released by `launch`).
       if (early) {

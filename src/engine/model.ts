@@ -46,6 +46,12 @@ export interface LiveRequest {
   progress: ProgressTree;
   /** Events journaled (highest seq published) and reserved by calls being created: the events limit. */
   events: { count: number; reserved: number };
+  /**
+   * Set when this live entry is dropped (cluster-forget.ts): work begun on it before is stale from
+   * then on and changes no live map (stale.ts), since a reload may have rebuilt the request under
+   * the same ids.
+   */
+  dropped?: boolean | undefined;
 }
 
 /** A call the engine knows is pending or running. */
@@ -137,7 +143,10 @@ export interface LiveExecutor {
   labels: Record<string, string>;
   link: ExecutorLink | null;
   grace: TimerHandle | null;
-  /** The attempts its last hello listed (what it runs, whoever started them). */
+  /**
+   * The attempts its last hello listed (what it runs, whoever started them, and those whose result
+   * it holds unacknowledged), and those whose result it sent since (attempt-results.ts `accept`).
+   */
   announced: Set<string>;
   /** A `resend` is queued for it (attempts adopted after its hello need their RPCs again). */
   resendDue?: boolean | undefined;

@@ -29,13 +29,21 @@
  * - a cancel that found the request dropped (it only wrote the store) is applied once the request
  *   is live again: the request's row is read after the reload, and a finished request winds down
  *   (its running attempts told to stop), as when another server finished it;
- * - a request found finished here (a cancel or a wind-down whose commit was reported failed) has its
- *   calls still pending in the store cancelled there, and winds down with its running attempts kept
- *   live (loaded and adopted first if it was not live) until their ends commit; its
- *   `request:finished` is published again from the store, for a subscriber the failed commit left
- *   waiting;
+ * - a request found finished has its calls still pending in the store cancelled there, and winds
+ *   down with its running attempts kept live until their ends commit; its `request:finished` is
+ *   published again from the store, for a subscriber the failed commit left waiting. Its live state
+ *   is kept when it ended here (its own wind-down is under way: a commit of it was reported
+ *   failed); otherwise (not live, a cancel reported failed, an end committed by stale work) it is
+ *   dropped and rebuilt from the store first, since it may predate the end;
  * - an attempt whose result is held counts as announced by its executor from the failure on, so a
- *   reload of the request already under way adopts it too, rather than running it again.
+ *   reload of the request already under way adopts it too, rather than running it again; so does
+ *   one whose result is being committed (attempt-results.ts `accept`), which a reload may read
+ *   still running;
+ * - work begun before the drop and going on after it (a result, a child's creation, a map's items,
+ *   a wind-down's cancels under way: stale work, stale.ts) changes nothing live, where the rebuilt
+ *   request may be by then; what it committed meanwhile may postdate the reload's reads, so the
+ *   request is reloaded once more (each such reload drops again what is under way then: a request
+ *   busy with writes may be reloaded a few times, at most once a second, before it settles).
  */
 import type { TimerHandle } from "../core/clock.js";
 import { forgetRequests } from "./cluster-forget.js";
@@ -65,7 +73,7 @@ export class Reloads {
     if (!attempts) {
       this.due.set(requestId, (attempts = new Map()));
       process.stderr.write(
-        `tributary: a write of request ${requestId} failed: ${(err as Error)?.message ?? String(err)}; it is reloaded once the store answers\n`,
+        `tributary: request ${requestId} may no longer match the store (${(err as Error)?.message ?? String(err)}); it is reloaded once the store answers\n`,
       );
     }
     if (held) {
@@ -162,32 +170,39 @@ export class Reloads {
       forgetRequests(this.parts, new Set([id]));
       return true;
     }
-    if (row.status !== "pending" && row.status !== "running") {
-      // It ended here (a cancel or a wind-down whose commit was reported failed): its calls still
-      // pending are cancelled, and its running attempts are told to stop and stay live until
-      // their ends commit, as a wind-down does, so no attempt or call row stays `running`.
+    // Ended: its calls still pending are cancelled, and its running attempts are told to stop and
+    // stay live until their ends commit, as a wind-down does, so no attempt or call row stays `running`.
+    const ended = row.status !== "pending" && row.status !== "running";
+    if (ended && req?.final) {
+      // It ended here (a wind-down under way, a commit of which was reported failed): its live
+      // state is its own wind-down's.
       await this.parts.requestEnd.cancelPendingRows(id);
-      if (!req) {
-        this.adopt(held);
-        await loadRequest(this.parts, row);
-      }
-      await this.parts.requestEnd.finishedElsewhere(id);
-      // Its end may have committed with its event never published (the commit reported failed),
-      // and a subscriber here (an SSE stream, a `?wait=`) waits for it: published from the store.
-      // Subscribers dedupe by seq, so one already delivered is not seen twice.
-      const finished = await res.store.lastEvent(id, "request:finished");
-      if (finished) res.publish(id, [finished]);
+      await this.publishEnd(id);
       return true;
     }
     // Dropped without telling its executors anything: unlike a hand-over, this server keeps
-    // running it and adopts its attempts again below.
+    // running it and adopts its attempts again below. An ended request not ended here (a cancel
+    // reported failed, an end committed by stale work) is rebuilt too: what is live of it may
+    // predate its end (an attempt adopted whose result committed since).
     forgetRequests(this.parts, new Set([id]), false);
     this.adopt(held);
     process.stderr.write(`tributary: reloading request ${id} from the store after a failed write\n`);
+    if (ended) await this.parts.requestEnd.cancelPendingRows(id);
     await loadRequest(this.parts, row);
     // Read after the request is live again: a cancel that committed before this read is seen here,
     // and one that commits after it finds the request live and winds it down itself.
     await this.parts.requestEnd.finishedElsewhere(id);
+    if (ended) await this.publishEnd(id);
     return true;
+  }
+
+  /**
+   * An ended request's end may have committed with its event never published (the commit reported
+   * failed), and a subscriber here (an SSE stream, a `?wait=`) waits for it: published from the
+   * store. Subscribers dedupe by seq, so one already delivered is not seen twice.
+   */
+  private async publishEnd(id: string): Promise<void> {
+    const finished = await this.parts.res.store.lastEvent(id, "request:finished");
+    if (finished) this.parts.res.publish(id, [finished]);
   }
 }

@@ -12,7 +12,9 @@
  *   only when nobody runs it, or the owner did not answer within {@link CANCEL_FORWARD_MS};
  * - a wind-down issues every cancel in one turn, so they share one group commit;
  * - the live entry is dropped only once the request ended and no call of it is pending and no
- *   attempt of it live (`maybeForget`).
+ *   attempt of it live (`maybeForget`), and only the entry that is live: a reload may have rebuilt
+ *   the request since the work that ends it began (stale.ts), and a failure or a cancel committed
+ *   after that reload changes nothing live (the request is reloaded again, which reads it).
  */
 import { plainError, type PlainError } from "../core/errors.js";
 import { outcomeOf, type FailureReason } from "../core/status.js";
@@ -23,6 +25,7 @@ import type { LiveRequest } from "./model.js";
 import type { Requests } from "./requests.js";
 import type { EngineResources } from "./resources.js";
 import type { Scheduler } from "./scheduler.js";
+import { stale } from "./stale.js";
 
 /** How long a cancel forwarded to the request's owner may take before this server cancels it itself. */
 const CANCEL_FORWARD_MS = 5_000;
@@ -170,6 +173,10 @@ export class RequestEnd {
       },
     ]);
     if (!evs) return false;
+    if (stale(this.res, req, true)) {
+      publish(req.id, evs);
+      return true;
+    }
     // Before publishing: a waiter woken by `request:finished` reads the outcome from here.
     req.status = "failed";
     req.final = patch;
@@ -201,6 +208,7 @@ export class RequestEnd {
         .then(
           (evs) => {
             publish(req.id, evs);
+            if (stale(this.res, req, true)) return;
             live.calls.delete(callId);
             this.children.settle(callId, {
               ok: false,
@@ -224,6 +232,7 @@ export class RequestEnd {
   /** Drops a finished request's bookkeeping once nothing of it is live. */
   maybeForget(req: LiveRequest): void {
     if (
+      this.res.live.requests.get(req.id) === req &&
       req.status !== "pending" &&
       req.status !== "running" &&
       req.pendingCalls.size === 0 &&

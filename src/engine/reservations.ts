@@ -12,7 +12,9 @@
  * - while an attempt waits on a child call its CPU is given back (`block` to `unblock`, as long as
  *   any blocking RPC of it is unanswered: children.ts); `cpuHeld` (the run's, for an item of a run)
  *   says whether the reservation still counts it;
- * - `release` is idempotent: only the first call for an attempt gives anything back.
+ * - `release` is idempotent: only the first call for an attempt gives anything back, and only for
+ *   the attempt object that is live: a reload may have adopted the attempt anew under the same id
+ *   (stale.ts), and the object of before gives back nothing of it.
  */
 import type { LiveAttempt, LiveCall, RunShare } from "./model.js";
 import type { EngineResources } from "./resources.js";
@@ -81,7 +83,7 @@ export class Reservations {
     if (a.blocking === 0) return;
     a.blocking--;
     const holder = a.share ?? a;
-    if (a.blocking === 0 && !holder.cpuHeld && this.res.live.attempts.has(a.id)) {
+    if (a.blocking === 0 && !holder.cpuHeld && this.res.live.attempts.get(a.id) === a) {
       holder.cpuHeld = true;
       const ex = this.res.live.executors.get(a.executorId);
       if (ex) ex.view.used.cpu += a.res.cpu;
@@ -91,7 +93,8 @@ export class Reservations {
   /** Gives an attempt's reservation back to its executor. */
   release(a: LiveAttempt): void {
     const e = this.res;
-    if (!e.live.attempts.delete(a.id)) return;
+    if (e.live.attempts.get(a.id) !== a) return;
+    e.live.attempts.delete(a.id);
     this.telemetry.remember(a);
     a.call.req.liveAttempts.delete(a.id);
     this.scheduler.released(a.call);

@@ -136,8 +136,9 @@ export interface EngineResources {
   follower: Follower | null;
   /**
    * The one failure path of a write that changes a request (an attempt's start or end, a child's
-   * creation, a call's or the request's end): it did not commit (the store away, or it refused), so
-   * what is live of the request may no longer match the store. The request is reloaded from the
+   * creation, a call's or the request's end): it did not commit (the store away, or it refused), or
+   * it committed after a reload of the request had begun (stale work, stale.ts), so what is live of
+   * the request may no longer match the store. The request is reloaded from the
    * store once the store answers (reload.ts). `held`: an attempt whose executor keeps its result
    * unacknowledged (it is asked to re-send it). Set by the engine.
    */

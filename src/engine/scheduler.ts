@@ -57,8 +57,12 @@ export class Scheduler {
     private readonly placer: Placer,
   ) {}
 
-  /** Adds a pending call; it becomes ready at its `notBefore`. */
+  /**
+   * Adds a pending call; it becomes ready at its `notBefore`. A call of a dropped request (stale
+   * work, stale.ts) is not queued: what is pending of it is the reload's to queue.
+   */
   enqueue(c: LiveCall): void {
+    if (c.req.dropped) return;
     this.res.live.calls.set(c.id, c);
     c.req.pendingCalls.add(c.id);
     const wait = c.notBefore - this.res.clock.now();
@@ -98,6 +102,7 @@ export class Scheduler {
    * request left this server): out of the queue, its request's pending set and the live calls.
    */
   withdraw(c: LiveCall): void {
+    if (c.req.dropped) return; // withdrawn with its request (stale.ts): its id may be queued anew
     this.remove(c.id);
     c.req.pendingCalls.delete(c.id);
     this.res.live.calls.delete(c.id);

@@ -87,3 +87,38 @@ export async function topCallingWork(
   await h.settle();
   return { ex, id, top, work: ex.assignment("work")! };
 }
+
+/**
+ * The next call of `method` for which `when` holds waits until `release()` (a commit still on its
+ * way); the calls after it go through. `held()`: whether that call came.
+ */
+export function holdOnce<K extends keyof Store>(
+  h: Harness,
+  method: K,
+  when: (...args: Args<K>) => boolean,
+): { held(): boolean; release(): void } {
+  const store = h.store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const real = store[method]!.bind(h.store);
+  let held = false;
+  let release = (): void => {};
+  const gate = new Promise<void>((r) => (release = r));
+  store[method] = async (...args: unknown[]) => {
+    if (!held && when(...(args as Args<K>))) {
+      held = true;
+      await gate;
+    }
+    return real(...args);
+  };
+  return { held: () => held, release: () => release() };
+}
+
+/** What the engine holds live after a request ended: nothing, and no capacity reserved. */
+export function nothingLive(h: Harness): void {
+  const m = h.engine.metrics();
+  assert.deepEqual(
+    { requests: m.liveRequests, calls: m.liveCalls, attempts: m.runningAttempts },
+    { requests: 0, calls: 0, attempts: 0 },
+    "nothing of the request stays live",
+  );
+  for (const x of m.executors) assert.equal(x.cpuUsed, 0, `no CPU stays reserved on ${x.id}`);
+}
