@@ -29,10 +29,19 @@ async function reloadDue(h: Harness, ex: FakeExecutor, topAttemptId: string): Pr
   assert.equal(starts(), 1, "a reload is due");
 }
 
-/** `attemptId` (on `ex`) succeeds with `value`; its commit lands only after a reload of its request. */
-async function resultAcrossReload(h: Harness, ex: FakeExecutor, attemptId: string, value: string): Promise<void> {
+/**
+ * `attemptId` (on `ex`) succeeds with `value` (fails, with null); its commit lands only after a
+ * reload of its request.
+ */
+async function resultAcrossReload(
+  h: Harness,
+  ex: FakeExecutor,
+  attemptId: string,
+  value: string | null,
+): Promise<void> {
   const commit = holdOnce(h, "finishAttempt", (id) => id === attemptId);
-  ex.succeed(attemptId, value);
+  if (value === null) ex.fail(attemptId);
+  else ex.succeed(attemptId, value);
   await h.settle();
   assert.ok(commit.held(), "the result is being committed");
   await reloads(h, 1);
@@ -116,6 +125,40 @@ test("a child's result committed after its request was reloaded is not run again
       [
         ["top", "succeeded", 1],
         ["work", "succeeded", 1],
+        ["work2", "succeeded", 1],
+      ],
+    );
+    nothingLive(h);
+  } finally {
+    await h.close();
+  }
+});
+
+test("a failure committed after its request was reloaded retries the call once and leaves no reservation", async () => {
+  const retries = { maxRetries: 1, initialDelay: 1, delayMultiplier: 2, maxDelay: 60 };
+  const h = await createHarness([fnSpec("top"), fnSpec("work", { retries }), fnSpec("work2")]);
+  try {
+    const { ex, id, top, work } = await topCallingWork(h);
+    ex.hello([top.attemptId, work.attemptId]); // a reconnect: the executor lists what it runs
+    await reloadDue(h, ex, top.attemptId);
+    await resultAcrossReload(h, ex, work.attemptId, null);
+
+    const again = [ex.call(top.attemptId, 0, "work"), ex.call(top.attemptId, 1, "work2")];
+    await h.settle();
+    const works = ex.assignments().filter((a) => a.functionName === "work");
+    assert.equal(works.length, 2, "work retried once");
+    ex.succeed(works[1]!.attemptId, '"done"');
+    ex.succeed(ex.assignment("work2")!.attemptId, '"w2"');
+    await h.settle();
+    for (const rpc of again) assert.equal(ex.reply(top.attemptId, rpc)?.ok, true, "top gets its children's results");
+    ex.succeed(top.attemptId, '"top done"');
+    await h.settle();
+    assert.equal((await h.request(id)).status, "succeeded");
+    assert.deepEqual(
+      (await h.store.listCalls(id)).map((c) => [c.functionName, c.status, c.attemptsUsed]),
+      [
+        ["top", "succeeded", 1],
+        ["work", "succeeded", 2],
         ["work2", "succeeded", 1],
       ],
     );
