@@ -307,6 +307,9 @@ describe("requests", () => {
       ["created_after=yesterday", "created_after"],
       ["created_before=-1", "created_before"],
       ["created_before=1.5", "created_before"],
+      ["limit=0", "limit"],
+      ["limit=", "limit"],
+      ["limit=1001", "limit"],
     ] as const) {
       const res = await fetch(`${base()}/applications/api_slow/requests?${q}`);
       assert.equal(res.status, 400, q);

@@ -23,16 +23,20 @@ async function requestOf(c: Context, s: ServerContext): Promise<RequestRow> {
   return r;
 }
 
-function intParam(c: Context, name: string, def: number, max: number): number {
-  return optionalIntParam(c, name, max) ?? def;
+function intParam(c: Context, name: string, def: number, min: number, max: number): number {
+  return optionalIntParam(c, name, max, min) ?? def;
 }
 
-function optionalIntParam(c: Context, name: string, max: number): number | undefined {
+/**
+ * A whole number in [min, max] written in decimal digits; undefined when the parameter is absent.
+ * Anything else is a 400 naming it (`limit=` or `limit=0` is not "the default").
+ */
+function optionalIntParam(c: Context, name: string, max: number, min = 0): number | undefined {
   const raw = c.req.query(name);
   if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > max)
-    throw badRequest(`query parameter '${name}' must be an integer between 0 and ${max}`, { path: name });
+  const n = /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw badRequest(`query parameter '${name}' must be an integer between ${min} and ${max}`, { path: name });
   return n;
 }
 
@@ -46,7 +50,7 @@ export function requestRoutes(app: Hono, s: ServerContext): void {
     const status = c.req.query("status");
     if (status !== undefined && !STATUSES.includes(status as Status))
       throw badRequest(`status must be one of ${STATUSES.join(", ")}`, { path: "status" });
-    const limit = intParam(c, "limit", 50, 1000) || 50;
+    const limit = intParam(c, "limit", 50, 1, 1000);
     const cursor = c.req.query("cursor") ?? null;
     const idPrefix = c.req.query("id_prefix");
     if (idPrefix !== undefined && !ID_PREFIX_RE.test(idPrefix))
@@ -150,8 +154,8 @@ export function requestRoutes(app: Hono, s: ServerContext): void {
 
   app.get("/applications/:app/requests/:id/logs", async (c) => {
     const r = await requestOf(c, s);
-    const after = intParam(c, "after", 0, Number.MAX_SAFE_INTEGER);
-    const limit = intParam(c, "limit", 1000, 10000) || 1000;
+    const after = intParam(c, "after", 0, 0, Number.MAX_SAFE_INTEGER);
+    const limit = intParam(c, "limit", 1000, 1, 10000);
     const rows = await s.store.listLogs(r.id, after, limit);
     return c.json({
       logs: rows.map((l) => ({
