@@ -64,9 +64,23 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Maps an error to its one-line message (and the server's code for HTTP errors). */
-export function describeError(e: unknown): string {
-  if (e instanceof ClientError) return e.status > 0 ? `${e.message} (${e.code}, HTTP ${e.status})` : e.message;
+/**
+ * Maps an error to its one-line message (and the server's code for HTTP errors). A 401 adds where
+ * the CLI reads its key from: the server's message cannot know (it answers any client).
+ */
+export function describeError(e: unknown, env: NodeJS.ProcessEnv = process.env): string {
+  if (e instanceof ClientError) {
+    if (e.status <= 0) return e.message;
+    const line = `${e.message} (${e.code}, HTTP ${e.status})`;
+    return e.status === 401 ? `${line}; ${apiKeyHint(env.TRIBUTARY_API_KEY)}` : line;
+  }
   if (e instanceof Error) return e.message;
   return String(e);
+}
+
+/** What to do about a 401, from the key the CLI sent (config.ts reads a blank variable as unset). */
+function apiKeyHint(key: string | undefined): string {
+  if (key === undefined) return "this server needs an API key: set TRIBUTARY_API_KEY";
+  if (key.trim() === "") return "TRIBUTARY_API_KEY is empty, so no key was sent: set it to an API key of this server";
+  return "the key sent is TRIBUTARY_API_KEY's: set it to a valid API key of this server";
 }

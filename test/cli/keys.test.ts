@@ -47,7 +47,20 @@ test(
     assert.match(asUser.stderr, /only admin keys .* manage keys \(forbidden, HTTP 403\)/);
     const anonymous = await runCli(["keys", "list", "--server", c.server.url]);
     assert.equal(anonymous.code, 1);
-    assert.match(anonymous.stderr, /HTTP 401/);
+    assert.equal(
+      anonymous.stderr,
+      "error: missing 'Authorization: Bearer <api key>' (unauthorized, HTTP 401); this server needs an API key: set TRIBUTARY_API_KEY\n",
+    );
+    const empty = await runCli(["keys", "list"], { env: { ...env, TRIBUTARY_API_KEY: "" } });
+    assert.match(
+      empty.stderr,
+      /HTTP 401\); TRIBUTARY_API_KEY is empty, so no key was sent: set it to an API key of this server\n$/,
+    );
+    const wrong = await runCli(["keys", "list"], { env: { ...env, TRIBUTARY_API_KEY: "not-a-key" } });
+    assert.equal(
+      wrong.stderr,
+      "error: the API key is not valid (unauthorized, HTTP 401); the key sent is TRIBUTARY_API_KEY's: set it to a valid API key of this server\n",
+    );
 
     const rm = await runCli(["keys", "rm", id], { env });
     assert.equal(rm.code, 0, rm.stderr);
