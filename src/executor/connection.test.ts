@@ -158,3 +158,26 @@ test("after a server that drops the executor, the one that welcomes it is report
     await flaky.kill();
   }
 });
+
+test("failing over to a server that comes back later names the lost one once", async () => {
+  const a = await fakeServer();
+  const gone = await fakeServer();
+  const bPort = Number(new URL(gone.url).port);
+  await gone.kill(); // B is down when A goes away
+  const lines: string[] = [];
+  const states: string[] = [];
+  const conn = connect([a.url, gone.url], lines, states);
+  let b: FakeServer | null = null;
+  try {
+    await until("A to be served", () => states.includes(`up ${a.url}`));
+    await a.kill();
+    await new Promise((r) => setTimeout(r, 800)); // A and B are both tried, and neither answers
+    b = await fakeServer(bPort);
+    await until("B to be served", () => states.includes(`up ${gone.url}`));
+    assert.equal(lines.length, 2, lines.join("\n"));
+    assert.equal(lines[1], `tributary executor: failed over from server ${a.url} to ${gone.url}`);
+  } finally {
+    await conn.close();
+    await b?.kill();
+  }
+});

@@ -207,7 +207,8 @@ export class ServerConnection implements ExecutorTransport {
   /** The failover line of a connection that opened to `base` (nothing on a plain first connect). */
   private sayConnected(base: string): void {
     const lost = this.lost;
-    const unanswered = [...this.unanswered].filter((s) => s !== base);
+    // The server lost is named already; that it did not answer again since goes without saying.
+    const unanswered = [...this.unanswered].filter((s) => s !== base && s !== lost);
     this.lost = null;
     this.unanswered.clear();
     const also = unanswered.length ? ` (${unanswered.join(", ")} did not answer)` : "";
