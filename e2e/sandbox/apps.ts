@@ -32,6 +32,13 @@ function readdirSafe(path: string): string[] | null {
   }
 }
 
+/** Fails with an error thrown by the user's own code (its stack is checked). */
+export const sb_throw = application(
+  fn(async function sb_throw(): Promise<number> {
+    throw new Error("thrown in the sandbox");
+  }),
+);
+
 /** Tries to read every path it is given (files or directories). */
 export const sb_read = application(
   fn(async function sb_read(input: { paths: string[] }) {

@@ -113,6 +113,14 @@ describe("sandbox: isolation", { timeout: 120_000, skip }, () => {
     assert.equal(existsSync("/image"), false);
   });
 
+  it("a failure's stack keeps the user's frame and none of Tributary's (source-mapped runtime frames included)", async () => {
+    const fin = await (await run("sb_throw")).finished();
+    const stack = fin.error?.stack ?? "";
+    assert.match(stack, /^Error: thrown in the sandbox\n\s+at (Object\.)?sb_throw \(.*apps\.ts:\d+:\d+\)/, stack);
+    for (const own of ["/src/", "/opt/tributary", "registry.ts", "main.ts", "node:"])
+      assert.ok(!stack.includes(own), `the stack shows '${own}':\n${stack}`);
+  });
+
   it("writing 10 % past its ephemeralDisk fails with ENOSPC; uncaught, the attempt is disk_quota_exceeded", async () => {
     const quota = 2 << 20;
     const within = await output<{ written: number; code: string | null }>("sb_disk", {

@@ -9,7 +9,7 @@
  *   `/etc`, `/bin`, …, symlinks kept as symlinks); for a built image or a base image, the root
  *   assembled from base and layer (images/rootfs.ts) in the container's own mount namespace, bound
  *   read-only at `/`, with the executor's Node under `/opt/tributary/node`;
- * - the container runtime read-only under `/opt/tributary` and its bundle under `/bundle`;
+ * - the container runtime read-only under `/opt/tributary/dist/src` and its bundle under `/bundle`;
  * - its inbox read-only under `/inbox` (large request inputs the executor streamed to disk);
  * - the executor's Node read-only (already inside `/usr` on a Debian host);
  * - a private `/tmp` tmpfs of exactly `ephemeralDisk` bytes (mode 1777), `/proc` of its own pid
@@ -28,6 +28,14 @@ import { basename, dirname } from "node:path";
 
 /** Paths inside the container. */
 export const SANDBOX_RUNTIME_DIR = "/opt/tributary";
+/**
+ * Where the compiled `container/` and `core/` appear: the package's own `dist/src` layout, so their
+ * source maps (`../../../src/core/x.ts`) resolve to `/opt/tributary/src/…` and the container's stack
+ * cleaning (core/stack.ts, which finds its package root from its own path) knows those frames for
+ * Tributary's own. Mounted directly under `/opt/tributary`, they resolved to `/src/…`, which the
+ * cleaning kept as the user's: a failed attempt's stack showed `/src/container/main.ts` frames.
+ */
+export const SANDBOX_RUNTIME_SRC = `${SANDBOX_RUNTIME_DIR}/dist/src`;
 export const SANDBOX_BUNDLE_DIR = "/bundle";
 /** Where the executor's large inputs for this container appear, read-only. */
 export const SANDBOX_INBOX_DIR = "/inbox";
@@ -91,7 +99,7 @@ export interface AssembledRoot {
 
 /** The container entry and bundle paths as the container sees them. */
 export function sandboxPaths(bundlePath: string): { main: string; bundle: string } {
-  return { main: `${SANDBOX_RUNTIME_DIR}/container/main.js`, bundle: `${SANDBOX_BUNDLE_DIR}/${basename(bundlePath)}` };
+  return { main: `${SANDBOX_RUNTIME_SRC}/container/main.js`, bundle: `${SANDBOX_BUNDLE_DIR}/${basename(bundlePath)}` };
 }
 
 /**
@@ -130,13 +138,14 @@ export function sandboxCommand(s: SandboxCommandSpec): { command: string; args: 
     for (const d of ["/opt", SANDBOX_RUNTIME_DIR, SANDBOX_BUNDLE_DIR, ...(s.inboxDir ? [SANDBOX_INBOX_DIR] : [])])
       bw.push("--perms", "0755", "--dir", d);
   }
+  for (const d of [`${SANDBOX_RUNTIME_DIR}/dist`, SANDBOX_RUNTIME_SRC]) bw.push("--perms", "0755", "--dir", d);
   bw.push(
     "--ro-bind",
     s.runtime.containerDir,
-    `${SANDBOX_RUNTIME_DIR}/container`,
+    `${SANDBOX_RUNTIME_SRC}/container`,
     "--ro-bind",
     s.runtime.coreDir,
-    `${SANDBOX_RUNTIME_DIR}/core`,
+    `${SANDBOX_RUNTIME_SRC}/core`,
     "--ro-bind",
     s.runtime.packageJson,
     `${SANDBOX_RUNTIME_DIR}/package.json`,

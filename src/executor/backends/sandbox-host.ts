@@ -77,7 +77,7 @@ function under(p: string, dirs: string[]): boolean {
 }
 
 /**
- * The container runtime the sandbox mounts at /opt/tributary: the compiled `container/` and `core/`
+ * The container runtime the sandbox mounts at /opt/tributary/dist/src: the compiled `container/` and `core/`
  * directories of this package, and a package.json marking them as ES modules (written once into the
  * executor's data directory; the checkout's own package.json stays invisible).
  */

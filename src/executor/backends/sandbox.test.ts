@@ -62,7 +62,11 @@ test("a root executor's container: namespaces, read-only system dirs, a sized /t
   const setpriv = after(args, "/usr/bin/setpriv", 8);
   assert.deepEqual(setpriv.slice(0, 4), ["--reuid", "65534", "--regid", "65534"]);
   assert.ok(setpriv.includes("--no-new-privs"));
-  assert.deepEqual(args.slice(-3), ["/usr/bin/node", "--max-old-space-size=1024", "/opt/tributary/container/main.js"]);
+  assert.deepEqual(args.slice(-3), [
+    "/usr/bin/node",
+    "--max-old-space-size=1024",
+    "/opt/tributary/dist/src/container/main.js",
+  ]);
   // Only the bundle file of this container is mounted, never the bundle directory.
   assert.deepEqual(after(args, "/data/bundles/app_v1.mjs"), ["/bundle/app_v1.mjs"]);
   // Writable mounts: the tmpfs only.
