@@ -36,16 +36,18 @@ export function resolveClientOptions(
   opts: ClientOptions = {},
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedClientOptions {
-  const server = (opts.server ?? nonEmpty(env.TRIBUTARY_SERVER) ?? DEFAULT_SERVER).replace(/\/+$/, "");
+  const fromEnv = opts.server === undefined ? nonEmpty(env.TRIBUTARY_SERVER) : undefined;
+  const server = (opts.server ?? fromEnv ?? DEFAULT_SERVER).replace(/\/+$/, "");
+  // Named after where it came from, so a bad TRIBUTARY_SERVER is not taken for a bad flag.
+  const bad = (): TypeError =>
+    new TypeError(`${fromEnv !== undefined ? "TRIBUTARY_SERVER" : "server"} must be an http(s) URL, got '${server}'`);
   let parsed: URL;
   try {
     parsed = new URL(server);
   } catch {
-    throw new TypeError(`server must be an http(s) URL, got '${server}'`);
+    throw bad();
   }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    throw new TypeError(`server must be an http(s) URL, got '${server}'`);
-  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw bad();
   const namespace = opts.namespace ?? DEFAULT_NAMESPACE;
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(namespace)) {
     throw new TypeError(`namespace must be letters, digits, '_', '.' or '-', got '${namespace}'`);

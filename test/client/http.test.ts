@@ -134,6 +134,11 @@ test("options fall back to the environment, then the defaults", () => {
     resolveClientOptions({ server: "http://o:2", apiKey: "opt" }, { TRIBUTARY_SERVER: "http://h:1" }).apiKey,
     "opt",
   );
-  assert.throws(() => resolveClientOptions({ server: "ftp://x" }, {}), /http\(s\) URL/);
+  assert.throws(() => resolveClientOptions({ server: "ftp://x" }, {}), /^TypeError: server must be an http\(s\) URL/);
+  // A host:port without a scheme parses as a URL with scheme "127.0.0.1:"; the variable is named.
+  assert.throws(
+    () => resolveClientOptions({}, { TRIBUTARY_SERVER: "127.0.0.1:8900" }),
+    /^TypeError: TRIBUTARY_SERVER must be an http\(s\) URL, got '127\.0\.0\.1:8900'$/,
+  );
   assert.throws(() => resolveClientOptions({ namespace: "../x" }, {}), /namespace/);
 });
