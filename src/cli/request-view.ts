@@ -77,7 +77,11 @@ const megabytes = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MB`;
 function callLine(c: FunctionCallInfo): string {
   let s = `${c.function_name}  ${c.status}`;
   if (c.failure_reason) s += ` (${c.failure_reason})`;
-  s += `  attempts: ${c.attempts_used ?? c.attempts?.length ?? 0}`;
+  const used = c.attempts_used ?? c.attempts?.length ?? 0;
+  // Attempts past those counted against the retry policy were infrastructure retries (an executor
+  // lost, a server restarted): said, so "attempts: 1" beside two attempts in --json is no riddle.
+  const uncounted = (c.attempts?.length ?? 0) - used;
+  s += `  attempts: ${used}${uncounted > 0 ? ` (+${uncounted} after an infrastructure fault, not counted)` : ""}`;
   s += `  ${duration(c.created_at, c.finished_at)}`;
   if (c.status === "pending" && c.pending_reason) s += `  waiting: ${c.pending_reason}`;
   if (c.error?.message) s += `\n${" ".repeat(6)}error: ${c.error.message}`;

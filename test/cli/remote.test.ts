@@ -39,7 +39,17 @@ const detail = {
       created_at: 1_100,
       finished_at: 3_400,
       error: { name: "Error", message: "boom", retryable: true },
-      attempts: [],
+      // Four attempts, three counted: one was retried after its executor was lost.
+      attempts: ["internal_error", "function_error", "function_error", "function_error"].map((reason, i) => ({
+        id: `a${i + 1}`,
+        number: i + 1,
+        status: "failed",
+        failure_reason: reason,
+        executor_id: "ex-1",
+        container_id: null,
+        started_at: 1_100,
+        finished_at: 1_200,
+      })),
     },
   ],
   progress: null,
@@ -253,7 +263,7 @@ test("apps, requests and secrets talk to the right routes", T, async () => {
     assert.match(show.stdout, /failure reason:\s+function_error/);
     assert.match(
       show.stdout,
-      /\n {2}greet {2}failed \(function_error\) {2}attempts: 1 {2}2\.5s\n {4}string_length {2}failed \(function_error\) {2}attempts: 3/,
+      /\n {2}greet {2}failed \(function_error\) {2}attempts: 1 {2}2\.5s\n {4}string_length {2}failed \(function_error\) {2}attempts: 3 \(\+1 after an infrastructure fault, not counted\) {2}2\.3s\n/,
     );
     assert.match(show.stdout, /error: boom/);
     assert.match(
