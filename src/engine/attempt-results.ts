@@ -30,7 +30,7 @@ import type { FromExecutor } from "../core/wire/executor.js";
 import { isActive, type CallEnd } from "./call-end.js";
 import type { LiveAttempt, LiveCall } from "./model.js";
 import type { Reservations } from "./reservations.js";
-import type { EngineResources } from "./resources.js";
+import { OutOfStep, type EngineResources } from "./resources.js";
 import type { Scheduler } from "./scheduler.js";
 import { stale } from "./stale.js";
 import type { Telemetry } from "./telemetry.js";
@@ -75,7 +75,7 @@ export class AttemptResults {
       this.res.writeFailed(requestId, err, held);
       return "failed" as const;
     });
-    if (use === "refused") this.res.writeFailed(requestId, new Error("the store refused the attempt's end"), held);
+    if (use === "refused") this.res.writeFailed(requestId, new OutOfStep("the store refused the attempt's end"), held);
     const ack = use === "committed" || use === "ignored";
     if (ack) announced?.delete(m.attemptId);
     return ack;
@@ -121,10 +121,14 @@ export class AttemptResults {
     if (e.live.attempts.get(a.id) !== a) return;
     giveUp(e, a);
     this.reservations.release(a);
-    await this.decided(a, async () => {
-      if (this.telemetry.pending) await this.telemetry.drain();
-      await this.calls.finishCall(a.call, a, { ok: false, reason: "function_error", error });
-    });
+    await this.decided(
+      a,
+      async () => {
+        if (this.telemetry.pending) await this.telemetry.drain();
+        await this.calls.finishCall(a.call, a, { ok: false, reason: "function_error", error });
+      },
+      error,
+    );
   }
 
   /** An attempt lost to the infrastructure: retried without using up the policy, up to a cap. */
@@ -141,10 +145,14 @@ export class AttemptResults {
   /**
    * Commits an attempt's end the server decided (its callers do not wait): one that fails leaves the
    * attempt released and its row running, so the request is reloaded once the store answers, and
-   * the attempt is then adopted or given up as after a restart (reload.ts).
+   * the attempt is then adopted or given up as after a restart (reload.ts). With `end`, a failure
+   * nothing after the reload would decide again (the events limit, reached by a progress update
+   * that is not sent again): the reload commits it again.
    */
-  private async decided(a: LiveAttempt, commit: () => Promise<void>): Promise<void> {
-    await commit().catch((err: unknown) => this.res.writeFailed(a.call.req.id, err));
+  private async decided(a: LiveAttempt, commit: () => Promise<void>, end?: PlainError): Promise<void> {
+    await commit().catch((err: unknown) =>
+      this.res.writeFailed(a.call.req.id, err, end ? { executorId: a.executorId, attemptId: a.id, end } : undefined),
+    );
   }
 
   /**

@@ -189,7 +189,7 @@ class EngineCore implements Engine {
       reservations: this.reservations,
       children: this.children,
     };
-    this.reloads = new Reloads(this.parts);
+    this.reloads = new Reloads(this.parts, this.results);
     res.writeFailed = (requestId, err, held) => this.reloads.request(requestId, err, held);
     const channel = res.store.hints;
     if (clusterOptions && channel) {

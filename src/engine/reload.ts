@@ -43,44 +43,87 @@
  *   a wind-down's cancels under way: stale work, stale.ts) changes nothing live, where the rebuilt
  *   request may be by then; what it committed meanwhile may postdate the reload's reads, so the
  *   request is reloaded once more (each such reload drops again what is under way then: a request
- *   busy with writes may be reloaded a few times, at most once a second, before it settles).
+ *   busy with writes may be reloaded a few times, at most once a second, before it settles);
+ * - an attempt the server failed (the events limit, `failNow`) whose failure did not commit is
+ *   adopted by the reload and failed again at once, so the decision stands (it is not run again as
+ *   an attempt its executor does not hold);
+ * - a write that failed for a reason of its own, not the store being away nor the store having
+ *   moved on (`OutOfStep`: stale work, a refused end), is retried by a bounded number of reloads
+ *   with backoff, then the request fails with `internal_error`, and beyond that it is given up here
+ *   (reload-strikes.ts): never a reload a second for ever.
  */
 import type { TimerHandle } from "../core/clock.js";
+import type { PlainError } from "../core/errors.js";
+import { outcomeOf } from "../core/status.js";
+import type { RequestRow } from "../store/types.js";
+import { storeUnreachable } from "../store/unreachable.js";
+import type { AttemptResults } from "./attempt-results.js";
 import { forgetRequests } from "./cluster-forget.js";
 import { loadRequest, type RecoveryParts } from "./recovery.js";
+import { Strikes } from "./reload-strikes.js";
+import { OutOfStep, type HeldAttempt } from "./resources.js";
 
 /** How long to wait before asking the store again. */
 const RETRY_MS = 1_000;
 
+/** A request to reload. */
+interface Due {
+  /** Attempts (id → executor) its executors are taken to still hold. */
+  held: Map<string, string>;
+  /** Attempts of `held` the server failed with this error, a failure that did not commit. */
+  ends: Map<string, PlainError>;
+  /** Not reloaded before this time (after failed writes of its own: reload-strikes.ts). */
+  notBefore: number;
+  /**
+   * A failed write of its own was counted for this reload: the others before it are not, so a
+   * request is failed after so many reloads, not after so many writes (a map's items failing at once).
+   */
+  struck: boolean;
+}
+
 export class Reloads {
-  /** Request → attempts (id → executor) its executors are taken to still hold. */
-  private readonly due = new Map<string, Map<string, string>>();
+  private readonly due = new Map<string, Due>();
+  private readonly strikes: Strikes;
   private timer: TimerHandle | null = null;
+  /** When `timer` fires. */
+  private timerAt = 0;
   private running = false;
   /** The pass under way, if any. */
   private current: Promise<void> | null = null;
   private stopped = false;
 
-  constructor(private readonly parts: RecoveryParts) {}
+  constructor(
+    private readonly parts: RecoveryParts,
+    private readonly results: AttemptResults,
+  ) {
+    this.strikes = new Strikes(parts.res.clock, RETRY_MS);
+  }
 
   /**
    * A transition of request `requestId` failed to commit with `err`; `held`, if given, is an attempt
-   * whose executor keeps its result unacknowledged. The request is reloaded once the store answers.
+   * whose executor keeps its result unacknowledged, or whose failure the server decided. The request
+   * is reloaded once the store answers; after a failure of the write's own, after a delay.
    */
-  request(requestId: string, err: unknown, held?: { executorId: string; attemptId: string }): void {
+  request(requestId: string, err: unknown, held?: HeldAttempt): void {
     if (this.stopped) return;
-    let attempts = this.due.get(requestId);
-    if (!attempts) {
-      this.due.set(requestId, (attempts = new Map()));
-      process.stderr.write(
-        `tributary: request ${requestId} may no longer match the store (${(err as Error)?.message ?? String(err)}); it is reloaded once the store answers\n`,
-      );
+    const own = !storeUnreachable(err) && !(err instanceof OutOfStep);
+    let due = this.due.get(requestId);
+    if (!due) {
+      this.due.set(requestId, (due = { held: new Map(), ends: new Map(), notBefore: 0, struck: false }));
+      if (!own)
+        process.stderr.write(
+          `tributary: request ${requestId} may no longer match the store (${(err as Error)?.message ?? String(err)}); it is reloaded once the store answers\n`,
+        );
     }
+    if (own && !due.struck) this.strike(requestId, due, err);
     if (held) {
-      attempts.set(held.attemptId, held.executorId);
+      due.held.set(held.attemptId, held.executorId);
+      if (held.end) due.ends.set(held.attemptId, held.end);
       // Known now, not only when its reload starts: a reload of the request under way may read the
-      // attempt's row (still running) after this, and must adopt it rather than run it again.
-      this.adopt(new Map([[held.attemptId, held.executorId]]));
+      // attempt's row (still running) after this, and must adopt it rather than run it again. Not
+      // one the server failed: adopted, its "cancelled" end (it was told to stop) would be taken
+      // for the call's before the failure is committed again.
+      else this.adopt(new Map([[held.attemptId, held.executorId]]));
     }
     this.schedule();
   }
@@ -96,9 +139,18 @@ export class Reloads {
     return this.current ?? Promise.resolve();
   }
 
+  /** Sets the timer for the next pass: in `RETRY_MS`, or when the first request is due if later. */
   private schedule(): void {
-    if (this.timer || this.running || this.stopped) return;
-    this.timer = this.parts.res.clock.setTimer(RETRY_MS, () => {
+    if (this.running || this.stopped || this.due.size === 0) return;
+    const clock = this.parts.res.clock;
+    const now = clock.now();
+    let first = Infinity;
+    for (const d of this.due.values()) first = Math.min(first, d.notBefore);
+    const at = Math.max(now + RETRY_MS, first);
+    if (this.timer && this.timerAt <= at) return;
+    this.timer?.cancel();
+    this.timerAt = at;
+    this.timer = clock.setTimer(at - now, () => {
       this.timer = null;
       const cluster = this.parts.res.cluster;
       // A stalled server acts only once it knows which requests are still its own (cluster.ts).
@@ -117,19 +169,52 @@ export class Reloads {
   private async reloadDue(): Promise<void> {
     this.running = true;
     try {
-      for (const [id, held] of [...this.due]) {
+      for (const [id, due] of [...this.due]) {
         if (this.stopped) return;
+        if (due.notBefore > this.parts.res.clock.now()) continue;
         // Out of `due` while it reloads: a write of the request that fails meanwhile makes a new
         // entry, reloaded on the next pass, instead of joining a map this reload already read.
         this.due.delete(id);
-        const done = await this.reload(id, held).catch(() => false as const);
-        if (done !== true) this.requeue(id, held);
+        const step = this.strikes.step(id);
+        if (step === "abandon") {
+          this.abandon(id, due);
+          continue;
+        }
+        let done: boolean | "later";
+        try {
+          done = await this.reload(id, due, step === "fail" ? this.strikes.failure(id) : null);
+        } catch (err) {
+          // The store away: tried again on the next pass. Else the reload's own write failed as
+          // the request's did: counted, tried again later.
+          if (storeUnreachable(err)) done = false;
+          else {
+            if (!this.due.get(id)?.struck) this.strike(id, due, err);
+            done = "later";
+          }
+        }
+        if (done !== true) this.requeue(id, due);
         if (done === false) break; // the store is still away
       }
     } finally {
       this.running = false;
-      if (this.due.size > 0) this.schedule();
+      const { live } = this.parts.res;
+      this.strikes.prune((id) => this.due.has(id) || live.requests.has(id));
+      this.schedule();
     }
+  }
+
+  /**
+   * Gives request `id` up here: its writes keep failing, failing it included. What runs of it is
+   * told to stop; its rows stay as the store holds them (loaded again only after a restart).
+   */
+  private abandon(id: string, due: Due): void {
+    const { live } = this.parts.res;
+    for (const [attemptId, executorId] of due.held)
+      if (!live.attempts.has(attemptId)) live.executors.get(executorId)?.link?.send({ t: "cancel", attemptId });
+    forgetRequests(this.parts, new Set([id]));
+    process.stderr.write(
+      `tributary: request ${id} is given up by this server: its writes keep failing (${this.strikes.failure(id).message}); its attempts are told to stop, and its rows stay as the store holds them\n`,
+    );
   }
 
   /** `held` are adopted rather than given up when loaded: their executors still hold them (see the file comment). */
@@ -140,24 +225,35 @@ export class Reloads {
     }
   }
 
+  /** Counts failure `err` of a write of request `id`'s own, and delays its reload (`due`) for it. */
+  private strike(id: string, due: Due, err: unknown): void {
+    due.struck = true;
+    due.notBefore = Math.max(due.notBefore, this.parts.res.clock.now() + this.strikes.add(id, err));
+  }
+
   /** Puts back a reload that must be tried again, with what failed meanwhile. */
-  private requeue(id: string, held: Map<string, string>): void {
+  private requeue(id: string, due: Due): void {
     const since = this.due.get(id);
-    if (since) for (const [attemptId, executorId] of held) since.set(attemptId, executorId);
-    else this.due.set(id, held);
+    if (!since) return void this.due.set(id, due);
+    for (const [attemptId, executorId] of due.held) since.held.set(attemptId, executorId);
+    for (const [attemptId, end] of due.ends) if (!since.ends.has(attemptId)) since.ends.set(attemptId, end);
+    since.notBefore = Math.max(since.notBefore, due.notBefore);
+    since.struck ||= due.struck;
   }
 
   /**
    * False when the store did not answer (try again later); "later" when an attempt of the request
-   * is being started (try this one again on the next pass).
+   * is being started (try this one again on the next pass). With `failWith` (reload-strikes.ts), an
+   * unfinished request is failed with it in the store first, then loaded and wound down as finished.
    */
-  private async reload(id: string, held: Map<string, string>): Promise<boolean | "later"> {
+  private async reload(id: string, due: Due, failWith: PlainError | null): Promise<boolean | "later"> {
     const { res } = this.parts;
-    const row = await res.store.getRequest(id);
+    const { held } = due;
+    let row = await res.store.getRequest(id);
     const cluster = res.cluster;
     // Taken over by another server meanwhile (its lease lapsed): that one runs it now.
     const mine = !cluster || (await res.store.notOwned(cluster.serverId, [id])).length === 0;
-    const req = res.live.requests.get(id);
+    let req = res.live.requests.get(id);
     if (req) {
       const attempts = [...req.liveAttempts].map((attemptId) => res.live.attempts.get(attemptId));
       // Checked in the same turn as the drop below, so no start is issued in between.
@@ -170,9 +266,17 @@ export class Reloads {
       forgetRequests(this.parts, new Set([id]));
       return true;
     }
+    if (failWith && unfinished(row)) {
+      // Dropped first, so nothing live writes to it meanwhile (stale.ts); rebuilt below, ended, with
+      // every attempt the store has running adopted, so each is told to stop and its end stored.
+      forgetRequests(this.parts, new Set([id]), false);
+      req = undefined;
+      row = (await this.failInStore(id, failWith)) ?? row;
+      process.stderr.write(`tributary: request ${id} failed: ${failWith.message}\n`);
+    }
     // Ended: its calls still pending are cancelled, and its running attempts are told to stop and
     // stay live until their ends commit, as a wind-down does, so no attempt or call row stays `running`.
-    const ended = row.status !== "pending" && row.status !== "running";
+    const ended = !unfinished(row);
     if (ended && req?.final) {
       // It ended here (a wind-down under way, a commit of which was reported failed): its live
       // state is its own wind-down's.
@@ -189,6 +293,12 @@ export class Reloads {
     process.stderr.write(`tributary: reloading request ${id} from the store after a failed write\n`);
     if (ended) await this.parts.requestEnd.cancelPendingRows(id);
     await loadRequest(this.parts, row);
+    // In the turn the load ended, before an adopted attempt's re-sent result can arrive: the
+    // failures the server decided and could not commit are decided again (`failNow` stops them).
+    for (const [attemptId, end] of ended ? [] : due.ends) {
+      const a = res.live.attempts.get(attemptId);
+      if (a) void this.results.failNow(a, end);
+    }
     // Read after the request is live again: a cancel that committed before this read is seen here,
     // and one that commits after it finds the request live and winds it down itself.
     await this.parts.requestEnd.finishedElsewhere(id);
@@ -205,4 +315,24 @@ export class Reloads {
     const finished = await this.parts.res.store.lastEvent(id, "request:finished");
     if (finished) this.parts.res.publish(id, [finished]);
   }
+
+  /** Fails request `id` in the store with `error` (`internal_error`); its row after that, if it ended. */
+  private async failInStore(id: string, error: PlainError): Promise<RequestRow | null> {
+    const { store, clock } = this.parts.res;
+    const now = clock.now();
+    const data = {
+      status: "failed",
+      outcome: outcomeOf("failed", "internal_error"),
+      failureReason: "internal_error",
+      error,
+    };
+    await store.finishRequest(id, { status: "failed", failureReason: "internal_error", error, finishedAt: now }, [
+      { kind: "request:finished", at: now, data },
+    ]);
+    return store.getRequest(id);
+  }
+}
+
+function unfinished(row: RequestRow): boolean {
+  return row.status === "pending" || row.status === "running";
 }

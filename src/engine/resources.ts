@@ -13,6 +13,7 @@
  */
 import { timeOrderedId } from "../core/ids.js";
 import { systemClock, type Clock } from "../core/clock.js";
+import type { PlainError } from "../core/errors.js";
 import type { RequestEvent } from "../core/request.js";
 import type { BlobStore, Store } from "../store/types.js";
 import { EventBus } from "./event-bus.js";
@@ -138,11 +139,33 @@ export interface EngineResources {
    * The one failure path of a write that changes a request (an attempt's start or end, a child's
    * creation, a call's or the request's end): it did not commit (the store away, or it refused), or
    * it committed after a reload of the request had begun (stale work, stale.ts), so what is live of
-   * the request may no longer match the store. The request is reloaded from the
-   * store once the store answers (reload.ts). `held`: an attempt whose executor keeps its result
-   * unacknowledged (it is asked to re-send it). Set by the engine.
+   * the request may no longer match the store. The request is reloaded from the store once the
+   * store answers (reload.ts); after an error of the write's own (neither the store away nor
+   * `OutOfStep`), a bounded number of times, then it fails (reload-strikes.ts). `held`: an attempt
+   * whose executor keeps its result unacknowledged (it is asked to re-send it), or whose failure the
+   * server decided (`end`). Set by the engine.
    */
-  writeFailed(requestId: string, err: unknown, held?: { executorId: string; attemptId: string }): void;
+  writeFailed(requestId: string, err: unknown, held?: HeldAttempt): void;
+}
+
+/**
+ * The reason of a reload after which nothing failed to be stored: the store moved on without the
+ * live state (stale work committed after a reload began, stale.ts; an end the store refused, the
+ * call or attempt having moved on). Reading the store is the whole remedy, so such reloads are not
+ * counted as failed writes (reload-strikes.ts).
+ *
+ * @example res.writeFailed(req.id, new OutOfStep("a write begun before its reload ended after it"));
+ */
+export class OutOfStep extends Error {
+  override readonly name = "OutOfStep";
+}
+
+/** An attempt whose end did not commit: its result held by its executor, or its failure decided here. */
+export interface HeldAttempt {
+  executorId: string;
+  attemptId: string;
+  /** The failure the server decided for it (the events limit), committed again after the reload. */
+  end?: PlainError;
 }
 
 /** Follows events of requests run elsewhere (cluster-follower.ts), and announces this server's. */

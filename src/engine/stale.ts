@@ -15,7 +15,7 @@
  *   it, so the live state ends up matching the store.
  */
 import type { LiveRequest } from "./model.js";
-import type { EngineResources } from "./resources.js";
+import { OutOfStep, type EngineResources } from "./resources.js";
 
 /**
  * True when `req` was dropped since the work holding it began: the caller then changes no live
@@ -27,6 +27,6 @@ import type { EngineResources } from "./resources.js";
  */
 export function stale(res: EngineResources, req: LiveRequest, wrote = false): boolean {
   if (!req.dropped) return false;
-  if (wrote) res.writeFailed(req.id, new Error("a write begun before its reload ended after it"));
+  if (wrote) res.writeFailed(req.id, new OutOfStep("a write begun before its reload ended after it"));
   return true;
 }

@@ -188,3 +188,37 @@ test("an attempt given up as silent whose failure did not commit is retried afte
     await h.close();
   }
 });
+
+test("a call failed for the events limit whose failure did not commit still fails after the reload, not run again", async () => {
+  const h = await createHarness([fnSpec("chatty")], { maxEventsPerRequest: 12 });
+  try {
+    const ex = h.executor("ex");
+    const id = await h.invoke("chatty");
+    const attemptId = ex.assignment("chatty")!.attemptId;
+    const failures = failOnce(h, "finishAttempt");
+    for (let i = 0; i < 200 && !ex.sent.some((m) => m.t === "cancel"); i++) {
+      h.engine.executorMessage("ex", { t: "progress", attemptId, update: { current: i, total: 200 }, at: i });
+      // Each update written before the next (telemetry flushes on a real 25 ms timer).
+      await new Promise((r) => setTimeout(r, 30));
+      await h.settle();
+    }
+    assert.ok(
+      ex.sent.some((m) => m.t === "cancel" && m.attemptId === attemptId),
+      "the executor is told to stop it",
+    );
+    assert.equal(failures(), 1, "the call's failure did not commit");
+    // The executor stops it as told and reports that, while the request is reloaded.
+    ex.fail(attemptId, "cancelled", "cancelled", "CancelledError");
+    for (let i = 0; i < 4; i++) {
+      await h.clock.advance(1_000);
+      await h.settle();
+    }
+    const r = await h.request(id);
+    assert.deepEqual([r.status, r.failureReason], ["failed", "function_error"]);
+    assert.match(r.error?.message ?? "", /limit of 12 events .*progress update refused/);
+    assert.equal(ex.assignments().length, 1, "not run again");
+    await stoppedForGood(h, ex, id, [attemptId]);
+  } finally {
+    await h.close();
+  }
+});

@@ -38,6 +38,27 @@ export function failOnce<K extends keyof Store>(
 }
 
 /**
+ * Every call of `method` for which `when` holds rejects with an error of the write itself, not of
+ * the database being away (a constraint violation, as a bug in the server would cause): retrying
+ * it fails the same way. Returns how many calls were failed so far.
+ */
+export function failAlways<K extends keyof Store>(
+  h: Harness,
+  method: K,
+  when: (...args: Args<K>) => boolean = () => true,
+): () => number {
+  const store = h.store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const real = store[method]!.bind(h.store);
+  let failures = 0;
+  store[method] = async (...args: unknown[]) => {
+    if (!when(...(args as Args<K>))) return real(...args);
+    failures++;
+    throw Object.assign(new Error("CHECK constraint failed: broken"), { code: "SQLITE_CONSTRAINT_CHECK" });
+  };
+  return () => failures;
+}
+
+/**
  * The end of a store-away test where `top` (attempt `topAttemptId` on `ex`, in request `id`) called
  * `work` at seq 0 and a write of it failed: once the store answers, the request is reloaded, the
  * executor re-sends the call, `work` runs once, the parent gets its result and the request succeeds.
