@@ -10,7 +10,7 @@ import type { Assignment, ExecutorCapacity, ToExecutor } from "../../src/core/wi
 import { createEngine, type Engine, type EngineOptions, type ExecutorLink } from "../../src/engine/index.js";
 import { createMemoryBlobStore } from "../../src/store/blobs/memory.js";
 import { createSqliteStore } from "../../src/store/sqlite/index.js";
-import type { BlobStore, RequestRow, Store } from "../../src/store/types.js";
+import type { BlobStore, HintChannel, RequestRow, Store } from "../../src/store/types.js";
 import { createFakeClock, type FakeClock } from "../../src/testing/fake-clock.js";
 
 /** A function of the test application; every option not given takes the SDK's default. */
@@ -157,10 +157,19 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(fns: FunctionSpec[], options: EngineOptions = {}): Promise<Harness> {
+/**
+ * With `cluster`, the engine is one server of a cluster (DESIGN.md §3) on the SQLite store, which
+ * has the servers' leases too; its hints go through a channel in memory, heard by this server alone.
+ */
+export async function createHarness(
+  fns: FunctionSpec[],
+  options: EngineOptions = {},
+  cluster?: { serverId: string; leaseMs: number },
+): Promise<Harness> {
   const clock = createFakeClock(1_000_000);
   const store = createSqliteStore(":memory:");
   await store.migrate();
+  if (cluster) Object.assign(store, { hints: memoryHints() });
   const memory = createMemoryBlobStore();
   const blobKeys = new Set<string>();
   const blobs: BlobStore = {
@@ -174,7 +183,13 @@ export async function createHarness(fns: FunctionSpec[], options: EngineOptions 
       blobKeys.delete(key);
     },
   };
-  const engine = createEngine({ store, blobs, clock, options: { unsatisfiableGraceMs: 0, ...options } });
+  const engine = createEngine({
+    store,
+    blobs,
+    clock,
+    options: { unsatisfiableGraceMs: 0, ...options },
+    ...(cluster ? { cluster } : {}),
+  });
   await engine.deploy("default", manifestOf(fns), bytes("bundle"));
   await engine.recover();
   const settle = async (): Promise<void> => {
@@ -215,6 +230,20 @@ export async function createHarness(fns: FunctionSpec[], options: EngineOptions 
     async close() {
       await engine.stop();
       await store.close();
+    },
+  };
+}
+
+/** A hint channel in one process: what is published is heard by every listener, asynchronously. */
+function memoryHints(): HintChannel {
+  const listeners = new Set<(payload: string) => void>();
+  return {
+    publish: async (payload) => {
+      for (const l of listeners) queueMicrotask(() => l(payload));
+    },
+    listen: async (onHint) => {
+      listeners.add(onHint);
+      return async () => void listeners.delete(onHint);
     },
   };
 }

@@ -5,8 +5,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createHarness, fnSpec, type FakeExecutor } from "./harness.js";
-import { failOnce, topCallingWork } from "./store-failures.js";
+import { createHarness, fnSpec } from "./harness.js";
+import { failOnce, stoppedForGood } from "./store-failures.js";
 
 const GRACE = 10_000;
 
@@ -107,55 +107,6 @@ test("a cancel whose wind-down failed to commit still cancels the pending calls 
     await h.close();
   }
 });
-
-test("a cancel that committed but was reported failed winds the request down once the store answers", async () => {
-  const h = await createHarness([fnSpec("top"), fnSpec("work")]);
-  try {
-    const { ex, id, top, work } = await topCallingWork(h);
-    const seen: string[] = [];
-    h.engine.subscribe(id, (ev) => seen.push(ev.kind));
-    const failures = failOnce(h, "finishRequest", undefined, true);
-    await assert.rejects(h.engine.cancel(id), /ECONNREFUSED/);
-    assert.equal(failures(), 1);
-    assert.equal((await h.request(id)).status, "cancelled", "the cancel is in the store");
-
-    await h.clock.advance(1_000);
-    await h.settle();
-    const cancels = ex.sent.filter((m) => m.t === "cancel").map((m) => (m as { attemptId: string }).attemptId);
-    assert.ok(cancels.includes(top.attemptId), "top is told to stop");
-    assert.ok(cancels.includes(work.attemptId), "work is told to stop");
-    assert.ok(seen.includes("request:finished"), "a subscriber learns the request ended");
-
-    // They stop: their ends are committed and acknowledged, nothing of the request stays running.
-    ex.fail(work.attemptId, "cancelled", "cancelled");
-    ex.fail(top.attemptId, "cancelled", "cancelled");
-    await h.settle();
-    await stoppedForGood(h, ex, id, [top.attemptId, work.attemptId]);
-  } finally {
-    await h.close();
-  }
-});
-
-/** The stopped attempts' ends are committed and acknowledged: no call or attempt of `id` runs on. */
-async function stoppedForGood(
-  h: Awaited<ReturnType<typeof createHarness>>,
-  ex: FakeExecutor,
-  id: string,
-  attemptIds: string[],
-): Promise<void> {
-  await h.clock.advance(2_000);
-  await h.settle();
-  const running = [
-    ...(await h.store.listCalls(id)).filter((c) => c.status === "running").map((c) => c.functionName),
-    ...(await h.store.listAttempts(id)).filter((a) => a.status === "running").map((a) => a.id),
-  ];
-  assert.deepEqual(running, [], "nothing of the request stays running in the store");
-  for (const attemptId of attemptIds)
-    assert.ok(
-      ex.sent.some((m) => m.t === "ack" && m.attemptId === attemptId),
-      `the end of ${attemptId} is acknowledged`,
-    );
-}
 
 test("an attempt given up as silent whose failure did not commit is retried after the reload, not taken for a cancel", async () => {
   const h = await createHarness([fnSpec("top", { timeout: 1 })], { backstopMarginMs: 1_000 });

@@ -143,3 +143,19 @@ export function nothingLive(h: Harness): void {
   );
   for (const x of m.executors) assert.equal(x.cpuUsed, 0, `no CPU stays reserved on ${x.id}`);
 }
+
+/** The stopped attempts' ends are committed and acknowledged: no call or attempt of `id` runs on. */
+export async function stoppedForGood(h: Harness, ex: FakeExecutor, id: string, attemptIds: string[]): Promise<void> {
+  await h.clock.advance(2_000);
+  await h.settle();
+  const running = [
+    ...(await h.store.listCalls(id)).filter((c) => c.status === "running").map((c) => c.functionName),
+    ...(await h.store.listAttempts(id)).filter((a) => a.status === "running").map((a) => a.id),
+  ];
+  assert.deepEqual(running, [], "nothing of the request stays running in the store");
+  for (const attemptId of attemptIds)
+    assert.ok(
+      ex.sent.some((m) => m.t === "ack" && m.attemptId === attemptId),
+      `the end of ${attemptId} is acknowledged`,
+    );
+}
