@@ -3,30 +3,47 @@
  * succeed once it is back: the API answers 503 `store_unavailable` (server/http-error.ts) and the
  * engine reloads the request the write was for (engine/reload.ts). Any other error is the write's
  * own (a bug, a refused value) and would fail the same way again.
+ *
+ * The one list of what says a connection to the database dropped or could not be made
+ * (`connectionLost`): the PostgreSQL store's transactions use it too, to tell a connection they
+ * must no longer use (postgres/transaction.ts `isLost`).
  */
+
 /**
  * An error that says the database cannot be reached (docs/operations.md, "When something goes
- * away"): a refused, reset or timed-out connection (a socket's system error, postgres.js's
- * `CONNECTION_*` and `CONNECT_TIMEOUT`), PostgreSQL shutting down or starting (`57P01`–`57P03`), or
- * no pool connection in time (store/postgres/connect.ts). A client may retry it elsewhere or later.
+ * away"): the connection to it dropped or could not be made (`connectionLost`), PostgreSQL shutting
+ * down or starting (`57P01`–`57P03`), or no pool connection in time (store/postgres/connect.ts). A
+ * client may retry it elsewhere or later.
+ *
+ * @example storeUnreachable(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED", syscall: "connect" })) // true
+ */
+export function storeUnreachable(e: unknown): boolean {
+  if (connectionLost(e)) return true;
+  const { code } = (e ?? {}) as { code?: unknown };
+  if (typeof code === "string" && SERVER_UNAVAILABLE.has(code)) return true;
+  return e instanceof Error && e.message.startsWith("no PostgreSQL connection within");
+}
+
+/**
+ * An error that says the connection to the database dropped or could not be made: a refused, reset
+ * or timed-out connection (a socket's system error), or postgres.js's own (`CONNECTION_CLOSED`,
+ * `CONNECTION_ENDED`, `CONNECTION_DESTROYED`, `CONNECT_TIMEOUT`).
  *
  * A socket code counts only on a system error (one with a `syscall`: connect, read, write): the
  * client's own connection reset mid-upload is Node's `aborted` error, ECONNRESET without a syscall,
  * and is not the database's.
  *
- * @example storeUnreachable(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED", syscall: "connect" })) // true
+ * @example connectionLost(Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET", syscall: "read" })) // true
  */
-export function storeUnreachable(e: unknown): boolean {
+export function connectionLost(e: unknown): boolean {
   const { code, syscall } = (e ?? {}) as { code?: unknown; syscall?: unknown };
-  if (typeof code === "string") {
-    if (DATABASE.has(code) || code.startsWith("CONNECTION_")) return true;
-    if (SOCKET.has(code) && typeof syscall === "string") return true;
-  }
-  return e instanceof Error && e.message.startsWith("no PostgreSQL connection within");
+  if (typeof code !== "string") return false;
+  if (code.startsWith("CONNECTION_") || code === "CONNECT_TIMEOUT") return true;
+  return SOCKET.has(code) && typeof syscall === "string";
 }
+
 const SOCKET = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EPIPE"]);
-const DATABASE = new Set([
-  "CONNECT_TIMEOUT",
+const SERVER_UNAVAILABLE = new Set([
   "57P01", // admin_shutdown
   "57P02", // crash_shutdown
   "57P03", // cannot_connect_now

@@ -17,6 +17,7 @@
  * - `fn` uses only its `tx` and does not catch a lost connection's error to throw another: the
  *   error `fn` rejects with is how a lost connection is told from `fn`'s own refusal.
  */
+import { connectionLost } from "../unreachable.js";
 import type { Sql, Tx } from "./connect.js";
 
 /**
@@ -78,13 +79,13 @@ async function heal(sql: Sql): Promise<void> {
 }
 
 /**
- * True for an error that closed the connection: postgres.js's own (CONNECTION_CLOSED, …), the
- * socket's, or PostgreSQL's FATAL (e.g. the backend was terminated). Such a reserved connection MUST
- * NOT be sent anything more nor released (see the header).
+ * True for an error that closed the connection: the connection dropped or could not be made again
+ * (`connectionLost`, the list the engine also uses to tell the database away), or PostgreSQL's
+ * FATAL (e.g. the backend was terminated; also an authentication failure, which is not the database
+ * being away, but closes the connection all the same). Such a reserved connection MUST NOT be sent
+ * anything more nor released (see the header).
  */
 export function isLost(e: unknown): boolean {
-  const { code, severity } = (e ?? {}) as { code?: unknown; severity?: unknown };
-  if (severity === "FATAL" || severity === "PANIC") return true;
-  return typeof code === "string" && (code.startsWith("CONNECTION_") || SOCKET_ERRORS.has(code));
+  const { severity } = (e ?? {}) as { severity?: unknown };
+  return severity === "FATAL" || severity === "PANIC" || connectionLost(e);
 }
-const SOCKET_ERRORS = new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"]);
