@@ -119,6 +119,27 @@ test("a silent server is named as such; servers that did not answer are named wh
   }
 });
 
+test("an executor started before its server says once that none answers yet, then nothing more until served", async () => {
+  const dead = await fakeServer();
+  await dead.kill(); // its port now refuses connections
+  const port = Number(new URL(dead.url).port);
+  const lines: string[] = [];
+  const states: string[] = [];
+  const conn = connect([dead.url], lines, states);
+  let late: FakeServer | null = null;
+  try {
+    await until("the waiting line", () => lines.length > 0);
+    await new Promise((r) => setTimeout(r, 1_200)); // several more refused tries (500 ms apart at most)
+    assert.deepEqual(lines, [`tributary executor: no server answers yet (${dead.url}); retrying until one does`]);
+    late = await fakeServer(port);
+    await until("the late server to serve", () => states.includes(`up ${dead.url}`));
+    assert.equal(lines.length, 1, lines.join("\n"));
+  } finally {
+    await conn.close();
+    await late?.kill();
+  }
+});
+
 test("a server that accepts then drops the connection: one line per try, and it is never served", async () => {
   const flaky = await fakeServer(0, true);
   const lines: string[] = [];

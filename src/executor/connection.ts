@@ -20,7 +20,8 @@
  * (naming the one lost), or after the first servers of the list did not answer. A server that
  * accepts the connection but drops it before welcoming the executor gets one line per try, naming
  * it and the server tried next. The first connection to the first server tried says nothing (the
- * executor's start line names the list).
+ * executor's `serving` line names the list); an executor none of whose servers answers at start says
+ * so once, after trying each.
  *
  * A server that answers the upgrade with 401 or 403 refused the token: the connection stops and
  * reports why (`onRefused`) instead of retrying forever with credentials that cannot work.
@@ -78,6 +79,9 @@ export class ServerConnection implements ExecutorTransport {
   private lost: string | null = null;
   /** Servers that did not answer since the last connection opened (or since the start). */
   private readonly unanswered = new Set<string>();
+  /** Whether any server has welcomed this executor yet, and whether the wait for one was said. */
+  private served = false;
+  private saidWaiting = false;
   private readonly log: (line: string) => void;
 
   /** Read at construction, so a bad `TRIBUTARY_SERVER_SILENCE_MS` stops the executor at start. */
@@ -177,6 +181,7 @@ export class ServerConnection implements ExecutorTransport {
     ws.on("message", (data: Buffer) => {
       if (!welcomed) {
         welcomed = true;
+        this.served = true;
         this.retryMs = 100;
         this.sayConnected(base);
         this.opts.onState?.(true, base);
@@ -262,7 +267,16 @@ export class ServerConnection implements ExecutorTransport {
       // Said here, once per try, and not again when a server welcomes us: it answered, just not well.
       this.unanswered.delete(base);
       this.log(`tributary executor: server ${base} did not welcome this executor (${why}); ${then}`);
-    } else this.unanswered.add(base);
+    } else {
+      this.unanswered.add(base);
+      // An executor started before its servers would otherwise say nothing at all until one answers.
+      if (!this.served && !this.saidWaiting && this.unanswered.size >= new Set(this.opts.servers).size) {
+        this.saidWaiting = true;
+        this.log(
+          `tributary executor: no server answers yet (${this.opts.servers.join(", ")}); retrying until one does`,
+        );
+      }
+    }
     const delay = this.retryMs;
     // Capped well inside the server's executor grace (2 s in the chaos runs): a server that comes
     // back (recovering its attempts, each with that grace) must hear from us before it gives them
