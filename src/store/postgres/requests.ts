@@ -47,6 +47,15 @@ export const REQUEST_COLUMNS = [
 
 type Created = { request: RequestRow; created: boolean; events: RequestEvent[] };
 
+/**
+ * A create with an idempotency key gives way to the request that holds it. Without a key nothing
+ * can conflict on that (partial) index, so the clause is left out: with it, PostgreSQL inserts
+ * speculatively (a lock on a speculative token, an extra WAL record to confirm the row) whatever
+ * the key. A clash on the request's id fails the statement either way.
+ */
+const ON_KEY_CONFLICT = q`ON CONFLICT (namespace, application, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`;
+const NO_CONFLICT = q``;
+
 /** A failed create's attached start: apart when the fused statement failed, else with the create's error. */
 function settle(start: AttachedStart | null, apart: boolean, error: unknown): void {
   if (start === null) return;
@@ -82,7 +91,7 @@ export function requestMethods(sql: Sql, begin: Begin, fusion: Fusion): RequestM
           input_blob, idempotency_key, input_hash, headers, root_call_id, created_at, event_seq, owner, needs)
         VALUES (${r.id}, ${r.namespace}, ${r.application}, ${r.version}, ${start ? q`'running'` : q`'pending'`}, ${input.type}, ${input.size},
           ${input.inline}, ${input.blob}, ${r.idempotencyKey}, ${r.inputHash}, ${r.headers?.length ? JSON.stringify(r.headers) : null}, ${r.rootCallId}, ${r.createdAt}, ${all.length}, ${r.owner ?? null}, ${r.needs ?? null})
-        ON CONFLICT (namespace, application, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+        ${r.idempotencyKey === null ? NO_CONFLICT : ON_KEY_CONFLICT}
         RETURNING id
       ), root AS (${callInsert(root, start?.call)} FROM req)${attempt},
       events AS (${eventsInsert(r.id, all, q`1`, q`req`)})
