@@ -34,6 +34,21 @@ export function eventContract(makeStore: MakeStore): void {
     await assert.rejects(s.appendEvents("missing", [ev("progress")]));
   });
 
+  storeTest(makeStore, "events round-trip control characters in every text field", async (s) => {
+    // The PostgreSQL store sends events as text split on control characters (events.ts
+    // `delimited`), falling back to JSON for a text field that holds one: both paths here.
+    const { request } = await seedRequest(s);
+    const odd = "a\x1eb\x1fc\x1dd\te\u0001";
+    const written = await s.appendEvents(request.id, [
+      ev("progress", { callId: "c1", functionName: "f", attempt: 1, data: { s: odd, n: [odd], z: "\u0000" } }),
+      ev("progress", { callId: odd, parentCallId: odd, functionName: odd, attempt: 2, data: { odd } }),
+      ev("call:created", { callId: "", parentCallId: null, functionName: "" }),
+    ]);
+    assert.deepEqual(await s.listEvents(request.id, 0, 100), written);
+    assert.deepEqual((await s.listEvents(request.id, 0, 1))[0]?.data, { s: odd, n: [odd], z: "\u0000" });
+    assert.equal((await s.listEvents(request.id, 1, 1))[0]?.functionName, odd);
+  });
+
   storeTest(makeStore, "lastEvent finds the latest event of a kind", async (s) => {
     const { request } = await seedRequest(s);
     assert.equal(await s.lastEvent(request.id, "progress"), null);
