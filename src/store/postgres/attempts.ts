@@ -22,7 +22,7 @@ import type { Begin } from "./group-commit.js";
 import { eventsInsert, keptCount, ownerFence, refusedUnless } from "./events.js";
 import type { Fusion } from "./fusion.js";
 import { callSet, requestSet } from "./writes.js";
-import { q, run, setList, type Param } from "./statement.js";
+import { Piece, q, raw, run, setList, type Param } from "./statement.js";
 
 type AttemptMethods = Pick<
   Store,
@@ -64,6 +64,23 @@ async function runningOf(tx: Tx, key: string): Promise<number> {
     SELECT count(*)::int AS n FROM limited_attempts l JOIN attempts a ON a.id = l.attempt_id AND a.status = 'running'
     WHERE l.limit_key = ${key}`;
   return row?.n ?? 0;
+}
+
+/**
+ * The request is unfinished: a request patch applies (evaluated on the row before the UPDATE). Literal
+ * statuses are safe here, in a SET list: no plan picks an index by them (see the header).
+ */
+const UNFINISHED = q`requests.status IN ('pending', 'running')`;
+
+/**
+ * `col = CASE WHEN <unfinished> THEN $n ELSE col END, …`: the columns set only where the request is
+ * unfinished, left as they are otherwise (column names are code's, never input).
+ */
+function unfinishedSetList(columns: Record<string, Param>): Piece {
+  const parts = Object.keys(columns).map(
+    (k) => q`${raw(k)} = CASE WHEN ${UNFINISHED} THEN ${columns[k]!} ELSE ${raw(k)} END`,
+  );
+  return new Piece(["", ...parts.slice(1).map(() => ", "), ""], parts);
 }
 
 /** How many unlimited starts {@link attemptMethods} remembers until their finish; then it forgets them all. */
@@ -174,19 +191,24 @@ export function attemptMethods(sql: Sql, begin: Begin, fusion: Fusion): AttemptM
         if (a.containerId !== undefined) set.container_id = a.containerId;
         if (a.usage !== undefined) Object.assign(set, usageColumns(a.usage));
         // The three CAS and the events in one statement (one round trip), in lock order: `att` (the
-        // attempt's lock), then `call` (read by the requests' SET), then the request, updated once:
-        // by `fin` when the request patch applies (it is unfinished), else by `counter`. An event
+        // attempt's lock), then `call` (read by the request's SET), then `req`, the request's one
+        // UPDATE: it reserves the seqs of the events kept and, with a request patch, applies it
+        // only while the request is unfinished, saying so in `finished` (migration 015). An event
         // announcing a change that did not happen is not inserted: the stream never shows what the
         // store does not hold (e.g. no second `request:finished` after a cancellation).
         const called = q`EXISTS (SELECT 1 FROM call)`;
-        const fin =
+        const req =
           r === null
-            ? q`SELECT NULL::bigint AS event_seq WHERE false`
-            : q`UPDATE requests SET ${setList(requestSet(r))},
-                event_seq = event_seq + ${keptCount(evs, { call: called, request: q`true` })}
-              WHERE id = (SELECT request_id FROM att) AND status IN (${"pending"}, ${"running"}) AND ${ownerFence}
-              RETURNING event_seq`;
-        const keep = { call: called, request: q`seqs.finished` };
+            ? q`UPDATE requests SET event_seq = event_seq + ${keptCount(evs, { call: called, request: q`false` })}
+              WHERE id = (SELECT request_id FROM att) AND ${ownerFence}
+              RETURNING event_seq, false AS finished`
+            : q`UPDATE requests SET ${unfinishedSetList({ ...requestSet(r), finished_by: id })},
+                event_seq = event_seq + CASE WHEN ${UNFINISHED}
+                  THEN ${keptCount(evs, { call: called, request: q`true` })}
+                  ELSE ${keptCount(evs, { call: called, request: q`false` })} END
+              WHERE id = (SELECT request_id FROM att) AND ${ownerFence}
+              RETURNING event_seq, coalesce(finished_by = ${id}, false) AS finished`;
+        const keep = { call: called, request: q`req.finished` };
         const [row] = await run<{
           request_id: string;
           call_changed: boolean;
@@ -200,15 +222,9 @@ export function attemptMethods(sql: Sql, begin: Begin, fusion: Fusion): AttemptM
           )${unlimit}, call AS (
             UPDATE function_calls SET ${setList(callSet(c))}
             WHERE id = (SELECT call_id FROM att) AND status = 'running' RETURNING 1
-          ), fin AS (${fin}), counter AS (
-            UPDATE requests SET event_seq = event_seq + ${keptCount(evs, { call: called, request: q`false` })}
-            WHERE id = (SELECT request_id FROM att) AND NOT EXISTS (SELECT 1 FROM fin) AND ${ownerFence}
-            RETURNING event_seq
-          ), seqs AS (
-            SELECT event_seq, true AS finished FROM fin UNION ALL SELECT event_seq, false FROM counter
-          ), events AS (${eventsInsert(q`att.request_id`, evs, q`seqs.event_seq - ${keptCount(evs, keep)} + 1`, q`seqs, att`, keep)})
-          SELECT att.request_id, ${called} AS call_changed, (SELECT finished FROM seqs) AS request_changed,
-            (SELECT event_seq FROM seqs) AS event_seq, ${refusedUnless(q`true`, q`seqs`, q`att.request_id`)} AS refused
+          ), req AS (${req}), events AS (${eventsInsert(q`att.request_id`, evs, q`req.event_seq - ${keptCount(evs, keep)} + 1`, q`req, att`, keep)})
+          SELECT att.request_id, ${called} AS call_changed, (SELECT finished FROM req) AS request_changed,
+            (SELECT event_seq FROM req) AS event_seq, ${refusedUnless(q`true`, q`req`, q`att.request_id`)} AS refused
           FROM att`,
         );
         if (!row) return null;

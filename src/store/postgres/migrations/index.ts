@@ -21,6 +21,7 @@ import { sql as hotPathWrites } from "./011-hot-path-writes.js";
 import { sql as limitedAttempts } from "./012-limited-attempts.js";
 import { sql as requestDeleteTrigger } from "./013-request-delete-trigger.js";
 import { sql as dropRequestsByApp } from "./014-drop-requests-by-app.js";
+import { sql as requestFinishedBy } from "./015-request-finished-by.js";
 
 export type { Migration };
 
@@ -39,4 +40,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 12, name: "limited-attempts", sql: limitedAttempts },
   { version: 13, name: "request-delete-trigger", sql: requestDeleteTrigger },
   { version: 14, name: "drop-requests-by-app", sql: dropRequestsByApp },
+  { version: 15, name: "request-finished-by", sql: requestFinishedBy },
 ];
