@@ -18,6 +18,11 @@ export function serverBehaviourSuite(name: string, options: Parameters<typeof st
   });
   defineBehaviourSuite({
     name,
+    // Every function's first call starts a container process, one after another down a call tree:
+    // the instanceof test starts four (parent, then three children), each ~3-5 s on two cores
+    // under load, and timed out at 20 s with a correct outcome (reproduced with the test and 18
+    // busy loops sharing one core: 4/4 timed out). runLocal starts no process and keeps 20 s.
+    testTimeoutMs: 60_000,
     async run(appName, input) {
       const req: Request = await runRemote(appName, input, { server: cluster.server.url });
       appOf.set(req.id, appName);

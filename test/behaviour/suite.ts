@@ -18,9 +18,12 @@ export interface Harness {
   metrics?(req: Request): Promise<MetricsResponse>;
   /** Every successful attempt runs a second time (alwaysReplay): its side effects count twice. */
   alwaysReplay?: boolean;
+  /**
+   * How long one test may take before it counts as hung (default 20 s). Only a bound on hangs:
+   * performance is measured by the benchmarks, never asserted here (DESIGN §6).
+   */
+  testTimeoutMs?: number;
 }
-
-const T = { timeout: 20_000 };
 
 /** The side-effect recorder, started with the suite (see recorder.ts). */
 let recorder: Recorder | null = null;
@@ -62,6 +65,7 @@ async function failure(req: Request): Promise<{ name: string; message: string; r
 export function defineBehaviourSuite(h: Harness): void {
   /** How many times a successful attempt's side effects happen under this harness. */
   const ok = h.alwaysReplay ? 2 : 1;
+  const T = { timeout: h.testTimeoutMs ?? 20_000 };
 
   describe(`behaviour (${h.name})`, () => {
     before(async () => {
