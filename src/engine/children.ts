@@ -24,7 +24,7 @@ import { plainError, type PlainError } from "../core/errors.js";
 import type { FailureReason } from "../core/status.js";
 import type { ExecutorRpc } from "../core/wire/executor.js";
 import type { CallRow } from "../store/types.js";
-import { storeUnreachable } from "../store/unreachable.js";
+import { storeTransient } from "../store/unreachable.js";
 import { ChildWaiters, type CallOutcome, type Outcome, type Waiter } from "./child-waiters.js";
 import { eventLimitError } from "./event-limit.js";
 import { MapReduce } from "./map-reduce.js";
@@ -107,7 +107,7 @@ export class Children {
     } catch (err) {
       // The store away: the write may or may not have committed, so only the store can tell (a
       // reload, then the re-sent RPC). Any other error would fail the same way again: answered.
-      if ((m.t === "call" || m.t === "map" || m.t === "reduce") && storeUnreachable(err))
+      if ((m.t === "call" || m.t === "map" || m.t === "reduce") && storeTransient(err))
         return this.res.writeFailed(a.call.req.id, err);
       this.answer(a, m.rpc, { ok: false, own: true, error: plainError("InternalError", (err as Error).message) });
     }
@@ -132,6 +132,7 @@ export class Children {
     args: Uint8Array,
     op: "call" | "map" | "reduce",
     done: Waiter,
+    again = false,
   ): Promise<void> {
     const e = this.res;
     const parent = a.call;
@@ -186,14 +187,23 @@ export class Children {
     }
     // Reserved from the check above (no await between) until its events are published.
     req.events.reserved++;
+    let taken: boolean;
     try {
-      await this.create(a, id, seq, item, fn, args, existing, done);
+      taken = await this.create(a, id, seq, item, fn, args, existing, done);
     } finally {
       req.events.reserved--;
     }
+    if (!taken) return;
+    // Created meanwhile by another ask of this call (one begun before a reload and committed after
+    // this one looked): the call is in the store, so this ask looks it up and waits on it, once.
+    if (!again) return this.child(a, seq, item, fn, args, op, done, true);
+    done({ ok: false, own: true, error: plainError("InternalError", `call ${id} changed concurrently`) });
   }
 
-  /** Journals a new call (or reruns a failed one) and queues it. */
+  /**
+   * Journals a new call (or reruns a failed one) and queues it; true when the store refused it as
+   * changed concurrently (the caller looks again), having answered nothing.
+   */
   private async create(
     a: LiveAttempt,
     id: string,
@@ -203,14 +213,14 @@ export class Children {
     args: Uint8Array,
     existing: CallRow | null,
     done: Waiter,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const e = this.res;
     const parent = a.call;
     const req = parent.req;
     const spec = req.app.functions.get(fn)!;
     const now = e.clock.now();
     const payload = await e.payloads.put(`args/${req.id}`, args, STRUCTURED_CONTENT_TYPE);
-    if (stale(e, req)) return;
+    if (stale(e, req)) return false;
     const created = { kind: "call:created" as const, at: now, callId: id, parentCallId: parent.id, functionName: fn };
     const newCall = {
       id,
@@ -244,13 +254,13 @@ export class Children {
       this.scheduler.enqueue(c);
       const stored = await c.creating;
       // Dropped meanwhile: its waiter and queue entry went with it; the creation may have committed.
-      if (stale(e, req, true)) return;
-      if (stored) return;
+      if (stale(e, req, true)) return false;
+      if (stored) return false;
       // Not stored: the call never runs (an attempt started meanwhile is released).
       this.scheduler.withdraw(c);
       this.waiters.unwait(id, done);
       if (failed) throw (failed as { err: unknown }).err; // see the file comment
-      return done({ ok: false, own: true, error: plainError("InternalError", `call ${id} changed concurrently`) });
+      return true;
     }
     const evs = existing
       ? await e.store.transitionCall(
@@ -269,9 +279,11 @@ export class Children {
           [{ ...created, data: { rerun: true } }],
         )
       : await e.store.createCall(newCall, [created]);
-    if (stale(e, req, evs !== null)) return e.publish(req.id, evs);
-    if (!evs)
-      return done({ ok: false, own: true, error: plainError("InternalError", `call ${id} changed concurrently`) });
+    if (stale(e, req, evs !== null)) {
+      e.publish(req.id, evs);
+      return false;
+    }
+    if (!evs) return true;
     if (existing) req.progress.reopen(id);
     e.publish(req.id, evs);
     this.waiters.wait(id, done);
@@ -279,5 +291,6 @@ export class Children {
     this.scheduler.enqueue(
       newLiveCall(req, id, parent.id, fn, spec, existing ? existing.args : payload, now, !existing),
     );
+    return false;
   }
 }

@@ -1,11 +1,11 @@
 /**
- * Failed writes of a request that say nothing about the database being away (a bug, a refused
- * value, a conflict: src/store/unreachable.ts), counted per request for its reloads (reload.ts).
+ * Failed writes of a request that say nothing about the database being away or busy (a bug, a
+ * refused value: src/store/unreachable.ts), counted per request for its reloads (reload.ts).
  *
  * Why: the reload re-runs the write path that failed (the call queued again is started again, the
  * attempt lost is given up again), and a write that fails for a reason of its own mostly fails the
  * same way again: reloaded at every pass, the request would be reloaded once a second for ever.
- * Some such errors do pass (a serialization conflict, a busy database), so the request is reloaded
+ * Some such errors may still pass (a conflict of a kind not known as transient), so the request is reloaded
  * a few times with a growing delay before the server gives up on it.
  *
  * Steps, by the number `n` of reloads such failures asked for (several before one reload count
@@ -16,16 +16,22 @@
  * - beyond (failing it did not commit either, or its wind-down fails): given up here, logged, its
  *   attempts told to stop; its rows stay as the store holds them.
  *
- * A failure of the database being away is not counted: the store answering again is what the
- * reload waits for, however long it takes.
+ * A failure of the database being away, or unable to take writes for now (too many connections, a
+ * full disk, a deadlock: `storeTransient` in src/store/unreachable.ts), is not counted: the store
+ * taking writes again is what the reload waits for, however long it takes.
  */
 import type { Clock } from "../core/clock.js";
 import { plainError, type PlainError } from "../core/errors.js";
 
 /** Reloads of a request after failed writes of its own before it is failed. */
 export const MAX_RELOADS = 3;
-/** A failure longer ago than this is forgotten: a long request may meet a passing error now and then. */
-const WINDOW_MS = 10 * 60_000;
+/**
+ * A failure longer ago than this starts a new count. The tries of one write that keeps failing
+ * follow each other within seconds (the reload, 1, 2 and 4 s apart, re-runs it at once), while a
+ * long request may meet a passing error, mended by one reload, now and then: four of those must
+ * not add up to a failed request.
+ */
+const WINDOW_MS = 60_000;
 
 export type Step = "reload" | "fail" | "abandon";
 

@@ -56,7 +56,7 @@ import type { TimerHandle } from "../core/clock.js";
 import type { PlainError } from "../core/errors.js";
 import { outcomeOf } from "../core/status.js";
 import type { RequestRow } from "../store/types.js";
-import { storeUnreachable } from "../store/unreachable.js";
+import { storeTransient } from "../store/unreachable.js";
 import type { AttemptResults } from "./attempt-results.js";
 import { forgetRequests } from "./cluster-forget.js";
 import { loadRequest, type RecoveryParts } from "./recovery.js";
@@ -106,7 +106,7 @@ export class Reloads {
    */
   request(requestId: string, err: unknown, held?: HeldAttempt): void {
     if (this.stopped) return;
-    const own = !storeUnreachable(err) && !(err instanceof OutOfStep);
+    const own = !storeTransient(err) && !(err instanceof OutOfStep);
     let due = this.due.get(requestId);
     if (!due) {
       this.due.set(requestId, (due = { held: new Map(), ends: new Map(), notBefore: 0, struck: false }));
@@ -186,7 +186,7 @@ export class Reloads {
         } catch (err) {
           // The store away: tried again on the next pass. Else the reload's own write failed as
           // the request's did: counted, tried again later.
-          if (storeUnreachable(err)) done = false;
+          if (storeTransient(err)) done = false;
           else {
             if (!this.due.get(id)?.struck) this.strike(id, due, err);
             done = "later";

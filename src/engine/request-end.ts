@@ -193,6 +193,15 @@ export class RequestEnd {
     // pending items is one transaction, not 10,000 in a row.
     const cancels = [...req.pendingCalls].map((callId) => {
       const c = live.calls.get(callId);
+      // Out of the live maps whether or not the cancel commits: the request is over here either way.
+      const forget = (): void => {
+        live.calls.delete(callId);
+        this.children.settle(callId, {
+          ok: false,
+          reason: "cancelled",
+          error: plainError("CancelledError", `request ${req.id} was ${req.status}`),
+        });
+      };
       this.scheduler.remove(callId);
       req.pendingCalls.delete(callId);
       return store
@@ -208,17 +217,14 @@ export class RequestEnd {
         .then(
           (evs) => {
             publish(req.id, evs);
-            if (stale(this.res, req, true)) return;
-            live.calls.delete(callId);
-            this.children.settle(callId, {
-              ok: false,
-              reason: "cancelled",
-              error: plainError("CancelledError", `request ${req.id} was ${req.status}`),
-            });
+            if (!stale(this.res, req, true)) forget();
           },
           // Not committed (the store away): the reload finds the request finished and cancels the
           // calls still pending in the store (reload.ts). The running attempts are stopped below.
-          (err: unknown) => this.res.writeFailed(req.id, err),
+          (err: unknown) => {
+            if (!stale(this.res, req)) forget();
+            this.res.writeFailed(req.id, err);
+          },
         );
     });
     await Promise.all(cancels);

@@ -22,6 +22,19 @@ describe("toApiError", () => {
     }
   });
 
+  it("answers 503 store_unavailable when the database cannot take the write for now", () => {
+    for (const e of [
+      withCode("sorry, too many clients already", "53300"),
+      withCode("deadlock detected", "40P01"),
+      withCode("database or disk is full", "SQLITE_FULL"),
+    ]) {
+      const api = toApiError(e);
+      assert.deepEqual([api.status, api.code], [503, "store_unavailable"], e.message);
+      assert.ok(!api.message.includes(e.message), "the database's own words stay in the server's log");
+    }
+    assert.equal(toApiError(withCode("duplicate key value", "23505")).status, 500);
+  });
+
   it("does not take the client's own connection reset (Node's 'aborted') for the database", () => {
     const aborted = withCode("aborted", "ECONNRESET"); // what a request stream errors with
     assert.equal(storeUnreachable(aborted), false);

@@ -4,7 +4,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { EngineError, type EngineErrorCode } from "../engine/index.js";
-import { storeUnreachable } from "../store/unreachable.js";
+import { storeBusy, storeUnreachable } from "../store/unreachable.js";
 
 export class ApiError extends Error {
   constructor(
@@ -53,6 +53,10 @@ export function toApiError(e: unknown): ApiError {
     // One line, not a stack per request: while the database is away every request lands here.
     process.stderr.write(`tributary server: the database is unreachable: ${(e as Error).message}\n`);
     return new ApiError(503, "store_unavailable", "the database is unreachable; retry shortly");
+  }
+  if (storeBusy(e)) {
+    process.stderr.write(`tributary server: the database cannot take the write for now: ${(e as Error).message}\n`);
+    return new ApiError(503, "store_unavailable", "the database is busy or out of resources; retry shortly");
   }
   process.stderr.write(`tributary server: ${(e as Error).stack ?? String(e)}\n`);
   return new ApiError(500, "internal", "internal error");

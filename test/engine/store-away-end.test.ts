@@ -103,6 +103,8 @@ test("a cancel whose wind-down failed to commit still cancels the pending calls 
     ex.fail(top.attemptId, "cancelled", "cancelled");
     await h.settle();
     await stoppedForGood(h, ex, id, [top.attemptId]);
+    const m = h.engine.metrics();
+    assert.deepEqual([m.liveRequests, m.liveCalls], [1, 1], "only hog's request and call stay live");
   } finally {
     await h.close();
   }

@@ -276,3 +276,41 @@ test("a map whose items were journaled after its request was reloaded runs each 
     await h.close();
   }
 });
+
+test("a child's creation the store refuses as already made (another ask of it committed first) waits on the call made, not an InternalError", async () => {
+  const h = await createHarness([fnSpec("top"), fnSpec("work")]);
+  try {
+    const ex = h.executor("ex");
+    const id = await h.invoke("top");
+    const top = ex.assignment("top")!;
+    // The creation of work commits, but as another ask's (begun before a reload): this one is refused.
+    const store = h.store as unknown as { createCall: (...args: unknown[]) => Promise<unknown> };
+    const real = store.createCall.bind(h.store);
+    let refused = 0;
+    store.createCall = async (...args: unknown[]) => {
+      const evs = await real(...args);
+      if (refused > 0) return evs;
+      refused++;
+      return null;
+    };
+    const rpc = ex.call(top.attemptId, 0, "work");
+    await h.settle();
+    assert.equal(refused, 1);
+    assert.equal(ex.reply(top.attemptId, rpc), undefined, "not answered before work finishes");
+    const work = ex.assignment("work")!;
+    assert.ok(work, "the call made runs");
+    ex.succeed(work.attemptId, '"w"');
+    await h.settle();
+    const reply = ex.reply(top.attemptId, rpc);
+    assert.equal(reply?.ok, true, JSON.stringify(reply));
+    assert.deepEqual(
+      (await h.store.listCalls(id)).map((c) => [c.functionName, c.status]),
+      [
+        ["top", "running"],
+        ["work", "succeeded"],
+      ],
+    );
+  } finally {
+    await h.close();
+  }
+});

@@ -188,3 +188,83 @@ test("reloads after which nothing failed to be stored (an end the store refused)
     await h.close();
   }
 });
+
+test("a database that cannot take writes for a while (too many connections) is waited for, not counted: the request succeeds", async () => {
+  const h = await createHarness([fnSpec("top"), fnSpec("work")]);
+  try {
+    const { ex, id, top, work } = await topCallingWork(h);
+    const until = h.clock.now() + 30_000;
+    const store = h.store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    let refused = 0;
+    for (const m of ["finishAttempt", "getRequest", "listCalls", "listAttempts"]) {
+      const real = store[m]!.bind(h.store);
+      store[m] = async (...args: unknown[]) => {
+        if (h.clock.now() < until) {
+          refused++;
+          throw Object.assign(new Error("sorry, too many clients already"), { code: "53300", severity: "FATAL" });
+        }
+        return real(...args);
+      };
+    }
+    ex.succeed(work.attemptId, '"done"');
+    let resends = 0;
+    for (let t = 0; t < 40; t++) {
+      await pass(h, 1_000);
+      const asked = ex.sent.filter((m) => m.t === "resend").length;
+      for (; resends < asked; resends++) ex.succeed(work.attemptId, '"done"');
+      await h.settle();
+    }
+    assert.ok(refused > 4, `refused ${refused} times`);
+    ex.succeed(top.attemptId, '"top"');
+    await h.settle();
+    const r = await h.request(id);
+    assert.deepEqual([r.status, r.failureReason], ["succeeded", null]);
+    const calls = await h.store.listCalls(id);
+    assert.deepEqual(
+      calls.map((c) => [c.functionName, c.status, c.attemptsUsed]),
+      [
+        ["top", "succeeded", 1],
+        ["work", "succeeded", 1],
+      ],
+    );
+  } finally {
+    await h.close();
+  }
+});
+
+test("passing write errors of its own more than a minute apart, each mended by one reload, do not add up to a failed request", async () => {
+  const h = await createHarness([fnSpec("top"), fnSpec("work")]);
+  try {
+    const ex = h.executor("ex");
+    const id = await h.invoke("top");
+    const top = ex.assignment("top")!;
+    const failed = new Set<string>();
+    const commits = failAlways(h, "finishAttempt", (attemptId) => {
+      if (attemptId === top.attemptId || failed.has(attemptId)) return false;
+      failed.add(attemptId);
+      return true;
+    });
+    for (let seq = 0; seq < 5; seq++) {
+      ex.call(top.attemptId, seq, "work");
+      await h.settle();
+      const work = ex.assignments().filter((a) => a.functionName === "work")[seq]!;
+      ex.succeed(work.attemptId, `"w${seq}"`);
+      await h.settle();
+      assert.equal(commits(), seq + 1, "its result's first commit fails");
+      let resends = ex.sent.filter((m) => m.t === "resend").length;
+      await pass(h, 2_000);
+      for (const asked = ex.sent.filter((m) => m.t === "resend").length; resends < asked; resends++)
+        ex.succeed(work.attemptId, `"w${seq}"`);
+      await h.settle();
+      const calls = await h.store.listCalls(id);
+      assert.equal(calls.filter((c) => c.status === "succeeded").length, seq + 1, `blip ${seq} mended`);
+      await pass(h, 61_000);
+    }
+    assert.deepEqual((await h.request(id)).status, "running");
+    ex.succeed(top.attemptId, '"top"');
+    await h.settle();
+    assert.equal((await h.request(id)).status, "succeeded");
+  } finally {
+    await h.close();
+  }
+});
