@@ -64,10 +64,11 @@ export class RequestEnd {
         // owner's read below fails too while the store is away.
         if (this.res.live.requests.has(requestId)) this.res.writeFailed(requestId, e);
         // In a cluster the store refuses a change to a request another live server owns (it did
-        // not answer the forwarded cancel in time): a conflict the client may retry.
+        // not answer the forwarded cancel in time): a conflict the client may retry. No live owner
+        // (null) or the owner unknown (the read failed): the store's own error stands.
         const cluster = this.res.cluster;
         const owner = cluster ? await store.liveOwner(requestId, clock.now()).catch(() => undefined) : undefined;
-        if (cluster && owner !== undefined && owner !== cluster.serverId)
+        if (cluster && owner !== undefined && owner !== null && owner !== cluster.serverId)
           throw new EngineError(
             "conflict",
             `request '${requestId}' runs on another server, which did not answer the cancel in time; retry`,
