@@ -130,10 +130,7 @@ export const IMAGE_HELP =
  * `Authorization: Bearer <token>`, so it is refused too. Surrounding whitespace is trimmed.
  */
 export function credential(v: string): string {
-  const t = v.trim();
-  if (t === "") throw new InvalidArgumentError("the value is empty: give the token, or leave the option out");
-  if (/\s/.test(t)) throw new InvalidArgumentError("expected a token without spaces");
-  return t;
+  return checkedCredential(v, "leave the option out", (why) => new InvalidArgumentError(why));
 }
 
 /** Repeatable credential flag (`--api-key K`…). */
@@ -147,7 +144,7 @@ export function collectCredential(v: string, prev: string[] | undefined): string
  * {@link credential} refuses the flag: `flag` is that parser's output, `flagName` its name.
  *
  * @example
- * credentialSetting(flags.token, "TRIBUTARY_EXECUTOR_TOKEN"); // { value, source: "--token" | "TRIBUTARY_EXECUTOR_TOKEN" }
+ * credentialSetting(flags.token, "--token", "TRIBUTARY_EXECUTOR_TOKEN"); // { value, source: "--token" | "TRIBUTARY_EXECUTOR_TOKEN" }
  */
 export function credentialSetting(
   flag: string | undefined,
@@ -158,10 +155,14 @@ export function credentialSetting(
   if (flag !== undefined) return { value: flag, source: flagName };
   const v = env[name];
   if (v === undefined) return undefined;
-  try {
-    return { value: credential(v), source: name };
-  } catch (e) {
-    // A plain Error: main prints it as `error: …` (a commander error thrown in an action is not printed).
-    throw new Error(`${name}: ${(e as Error).message.replace("leave the option out", "unset it")}`, { cause: e });
-  }
+  // A plain Error: main prints it as `error: …` (a commander error thrown in an action is not printed).
+  return { value: checkedCredential(v, "unset it", (why) => new Error(`${name}: ${why}`)), source: name };
+}
+
+/** `v` trimmed, or `refuse`'s error saying why it is no token (`fix`: what to do about an empty one). */
+function checkedCredential(v: string, fix: string, refuse: (why: string) => Error): string {
+  const t = v.trim();
+  if (t === "") throw refuse(`the value is empty: give the token, or ${fix}`);
+  if (/\s/.test(t)) throw refuse("expected a token without spaces");
+  return t;
 }

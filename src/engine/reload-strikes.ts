@@ -49,10 +49,11 @@ export class Strikes {
     const now = this.clock.now();
     const last = this.byRequest.get(id);
     const n = last && now - last.at <= WINDOW_MS ? last.n + 1 : 1;
-    this.byRequest.set(id, { n, at: now, message: (err as Error)?.message ?? String(err) });
+    const message = (err as Error)?.message ?? String(err);
+    this.byRequest.set(id, { n, at: now, message });
     if (n === 1)
       process.stderr.write(
-        `tributary: a write of request ${id} failed: ${(err as Error)?.message ?? String(err)}; it is reloaded and tried again at most ${MAX_RELOADS} times, then failed\n`,
+        `tributary: a write of request ${id} failed: ${message}; it is reloaded and tried again at most ${MAX_RELOADS} times, then failed\n`,
       );
     return this.firstDelayMs * 2 ** (n - 1);
   }
